@@ -1,0 +1,128 @@
+//! Nova's control-plane services as novactor actors. Everything Nova-specific lives here:
+//! binaries, topics, namespaces, RPC method names, `nova.exception` classes.
+//!
+//! | Nova binary | topic | RPC endpoints (namespace → version) | folder |
+//! |---|---|---|---|
+//! | `nova-conductor` | `conductor` | `baseapi` → 1.1 | `conductor/` |
+//! | `nova-scheduler` | `scheduler` | `baseapi` → 1.1 | `scheduler/` |
+//! | `nova-compute` | `compute` | `baseapi` → 1.1 | `compute/` |
+//! | `nova-api` | none (as in Nova) | none | `api/` |
+//!
+//! Each RPC-serving service's manager endpoints (conductor 3.0 and `compute_task` 1.x,
+//! scheduler 4.x, compute 6.x) arrive with the database and Nova-flow issues.
+
+pub mod api;
+pub mod baserpc;
+pub mod compute;
+pub mod conductor;
+pub mod scheduler;
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::service::{ServiceDefinition, ServiceSpec};
+
+/// The four services, in start order (dependencies first; stop is the reverse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum NovaService {
+    /// `nova-conductor`.
+    Conductor,
+    /// `nova-scheduler`.
+    Scheduler,
+    /// `nova-compute`.
+    Compute,
+    /// `nova-api`.
+    Api,
+}
+
+impl NovaService {
+    /// Every service, in start order.
+    pub const ALL: [Self; 4] = [Self::Conductor, Self::Scheduler, Self::Compute, Self::Api];
+
+    /// Actor name, as in `--actors`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Conductor => "conductor",
+            Self::Scheduler => "scheduler",
+            Self::Compute => "compute",
+            Self::Api => "api",
+        }
+    }
+
+    /// Nova's binary name: `nova-<name>`.
+    pub fn binary(self) -> &'static str {
+        match self {
+            Self::Conductor => "nova-conductor",
+            Self::Scheduler => "nova-scheduler",
+            Self::Compute => "nova-compute",
+            Self::Api => "nova-api",
+        }
+    }
+
+    /// The service a console-script name stands for (`nova-compute` → compute), as Nova
+    /// picks the service from the binary; any directory part is ignored.
+    pub fn from_program_name(program: &str) -> Option<Self> {
+        let base = program.rsplit('/').next().unwrap_or(program);
+        Self::ALL.into_iter().find(|s| s.binary() == base)
+    }
+
+    /// Nova `Service.create` defaults for this service: topic = binary minus `nova-`
+    /// (none for the api, which consumes no topic).
+    pub fn spec(self, config: &Config) -> ServiceSpec {
+        let binary = self.binary();
+        let topic = match self {
+            Self::Api => None,
+            _ => binary.strip_prefix("nova-"),
+        };
+        ServiceSpec::create(self.name(), binary, topic, config)
+    }
+
+    /// This service's definition for the supervisor.
+    pub fn definition(self, config: &Config) -> Arc<ServiceDefinition> {
+        match self {
+            Self::Conductor => conductor::definition(config),
+            Self::Scheduler => scheduler::definition(config),
+            Self::Compute => compute::definition(config),
+            Self::Api => api::definition(config),
+        }
+    }
+}
+
+/// Definitions of `selected`, in start order, each once.
+pub fn definitions(config: &Config, selected: &[NovaService]) -> Vec<Arc<ServiceDefinition>> {
+    let mut services = selected.to_vec();
+    services.sort();
+    services.dedup();
+    services.into_iter().map(|s| s.definition(config)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_names_map_to_services() {
+        assert_eq!(
+            NovaService::from_program_name("/usr/bin/nova-compute"),
+            Some(NovaService::Compute)
+        );
+        assert_eq!(
+            NovaService::from_program_name("nova-api"),
+            Some(NovaService::Api)
+        );
+        assert_eq!(NovaService::from_program_name("novactor"), None);
+    }
+
+    #[test]
+    fn specs_follow_service_create_defaults() {
+        let config = Config::with_overrides(&[("DEFAULT", "host", "node7")]).unwrap();
+        let spec = NovaService::Compute.spec(&config);
+        assert_eq!(spec.binary, "nova-compute");
+        assert_eq!(spec.topic.as_deref(), Some("compute"));
+        assert_eq!(spec.host, "node7");
+        assert_eq!(spec.report_interval, Some(config.default.report_interval));
+        let api = NovaService::Api.spec(&config);
+        assert_eq!(api.topic, None);
+        assert_eq!(api.report_interval, None);
+    }
+}

@@ -1,0 +1,475 @@
+//! The option registry: one `OptionSpec` per nova.conf option novactor reads. This table is the
+//! one place defaults live; the typed view (`option_groups.rs`), `Config::show` and the sample
+//! file (`config_sample.rs`) are all derived from it. Each entry cites where Nova or oslo
+//! defines the option, and says so where novactor's default differs.
+
+/// The type of an option's value, with its bounds (oslo.config: `oslo_config/types.py`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OptionKind {
+    /// Any string.
+    String,
+    /// A whole number, optionally bounded (inclusive).
+    Integer {
+        /// Smallest accepted value.
+        min: Option<i64>,
+        /// Largest accepted value.
+        max: Option<i64>,
+    },
+    /// A finite decimal number, optionally bounded.
+    Float {
+        /// Lower bound.
+        min: Option<f64>,
+        /// Whether `min` itself is rejected (`> min` instead of `>= min`).
+        min_exclusive: bool,
+        /// Upper bound (inclusive).
+        max: Option<f64>,
+    },
+    /// true/false, yes/no, on/off, 1/0, any case.
+    Boolean,
+    /// Comma-separated, items trimmed; an empty value is an empty list.
+    List,
+    /// `key1:value1,key2:value2`; keys and values trimmed; keys unique.
+    Dict {
+        /// When set, every value must be one of these.
+        value_choices: Option<&'static [&'static str]>,
+    },
+    /// One of a fixed set of strings.
+    Choices(&'static [&'static str]),
+    /// A URL such as `rabbit://user:password@host:5672/`; the password is masked when shown.
+    Url,
+    /// A filesystem path.
+    Path,
+    /// A host name: non-empty, no whitespace.
+    Hostname,
+}
+
+impl OptionKind {
+    /// Human text for error messages and the sample: "an integer >= 1", "a boolean", ….
+    pub fn expected(&self) -> String {
+        match self {
+            OptionKind::String => "a string".to_owned(),
+            OptionKind::Integer { min, max } => match (min, max) {
+                (Some(lo), Some(hi)) => format!("an integer between {lo} and {hi}"),
+                (Some(lo), None) => format!("an integer >= {lo}"),
+                (None, Some(hi)) => format!("an integer <= {hi}"),
+                (None, None) => "an integer".to_owned(),
+            },
+            OptionKind::Float {
+                min,
+                min_exclusive,
+                max,
+            } => {
+                let op = if *min_exclusive { ">" } else { ">=" };
+                match (min, max) {
+                    (Some(lo), Some(hi)) if !min_exclusive => {
+                        format!("a number between {lo} and {hi}")
+                    }
+                    (Some(lo), Some(hi)) => format!("a number {op} {lo} and <= {hi}"),
+                    (Some(lo), None) => format!("a number {op} {lo}"),
+                    (None, Some(hi)) => format!("a number <= {hi}"),
+                    (None, None) => "a number".to_owned(),
+                }
+            }
+            OptionKind::Boolean => "a boolean (true/false, yes/no, on/off, 1/0)".to_owned(),
+            OptionKind::List => "a comma-separated list".to_owned(),
+            OptionKind::Dict {
+                value_choices: None,
+            } => "a dict of key:value pairs separated by commas".to_owned(),
+            OptionKind::Dict {
+                value_choices: Some(choices),
+            } => format!(
+                "a dict of key:value pairs separated by commas, each value one of {}",
+                choices.join(", ")
+            ),
+            OptionKind::Choices(choices) => format!("one of {}", choices.join(", ")),
+            OptionKind::Url => "a URL like rabbit://user:password@host:5672/".to_owned(),
+            OptionKind::Path => "a path".to_owned(),
+            OptionKind::Hostname => "a host name (non-empty, no whitespace)".to_owned(),
+        }
+    }
+}
+
+/// An option's default value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionDefault {
+    /// This literal (parsed like any other value, so `$state_path/x` works).
+    Value(&'static str),
+    /// No value: the typed view has `None` (or the documented fallback).
+    Unset,
+    /// The machine's host name (`hostname` crate), `localhost` if it cannot be read.
+    MachineHostname,
+    /// `$XDG_STATE_HOME/novactor`, else `$HOME/.local/state/novactor`, else `./novactor-state`.
+    StatePath,
+}
+
+/// One option novactor reads: its place in nova.conf, type, default and documentation.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionSpec {
+    /// Section: `DEFAULT` or a group name, verbatim as in nova.conf.
+    pub group: &'static str,
+    /// Option name, lowercase, verbatim as in nova.conf.
+    pub name: &'static str,
+    /// Value type and bounds.
+    pub kind: OptionKind,
+    /// Default value.
+    pub default: OptionDefault,
+    /// Help text (the sample file wraps it).
+    pub help: &'static str,
+    /// Re-read on SIGHUP without a restart (oslo.config `mutable=True`).
+    pub mutable: bool,
+    /// Never shown in full: a URL's password, or the whole value otherwise.
+    pub secret: bool,
+    /// Where Nova/oslo defines the option and its default, plus any deviation.
+    pub source: &'static str,
+}
+
+/// `[supervisor] restart_types` accepted values (see `RestartType`).
+pub(crate) const RESTART_TYPE_CHOICES: &[&str] = &["permanent", "transient", "temporary"];
+
+const fn int(min: Option<i64>, max: Option<i64>) -> OptionKind {
+    OptionKind::Integer { min, max }
+}
+
+const fn opt(
+    group: &'static str,
+    name: &'static str,
+    kind: OptionKind,
+    default: OptionDefault,
+    help: &'static str,
+    source: &'static str,
+) -> OptionSpec {
+    OptionSpec {
+        group,
+        name,
+        kind,
+        default,
+        help,
+        mutable: false,
+        secret: false,
+        source,
+    }
+}
+
+const fn mutable(spec: OptionSpec) -> OptionSpec {
+    OptionSpec {
+        mutable: true,
+        ..spec
+    }
+}
+
+const fn secret(spec: OptionSpec) -> OptionSpec {
+    OptionSpec {
+        secret: true,
+        ..spec
+    }
+}
+
+use OptionDefault::{Unset, Value};
+
+static OPTIONS: &[OptionSpec] = &[
+    // ---- [DEFAULT]: service identity and RPC ----
+    opt(
+        "DEFAULT",
+        "host",
+        OptionKind::Hostname,
+        OptionDefault::MachineHostname,
+        "Name of this node: the server part of RPC topics (compute.<host>) and the host \
+         column of the services table. Must be unique among nodes and valid in an AMQP \
+         routing key.",
+        "nova/conf/netconf.py",
+    ),
+    secret(opt(
+        "DEFAULT",
+        "transport_url",
+        OptionKind::Url,
+        Unset,
+        "Messaging transport URL, e.g. rabbit://nova:secret@rabbit1:5672,nova:secret@rabbit2:5672/. \
+         Unset means novactor's in-process memory:// transport (one process, no broker).",
+        "oslo_messaging/transport.py",
+    )),
+    opt(
+        "DEFAULT",
+        "control_exchange",
+        OptionKind::String,
+        Value("nova"),
+        "The AMQP exchange RPC topics are scoped to.",
+        "oslo_messaging/transport.py (oslo default 'openstack'; Nova sets 'nova' in nova/rpc.py)",
+    ),
+    opt(
+        "DEFAULT",
+        "rpc_response_timeout",
+        int(Some(1), None),
+        Value("60"),
+        "Seconds to wait for a response from an RPC call.",
+        "oslo_messaging/rpc/client.py",
+    ),
+    opt(
+        "DEFAULT",
+        "executor_thread_pool_size",
+        int(Some(1), None),
+        Value("64"),
+        "How many RPC requests one actor handles concurrently (oslo: size of the executor \
+         thread pool). Actor state changes stay serialized.",
+        "oslo_messaging/_drivers/base.py",
+    ),
+    // ---- [DEFAULT]: service heartbeats and periodic tasks ----
+    opt(
+        "DEFAULT",
+        "report_interval",
+        int(Some(1), None),
+        Value("10"),
+        "Seconds between nodes reporting state to the datastore (service heartbeat).",
+        "nova/conf/service.py",
+    ),
+    opt(
+        "DEFAULT",
+        "service_down_time",
+        int(Some(1), None),
+        Value("60"),
+        "Maximum seconds since the last heartbeat for a service to count as up. If it is \
+         not greater than report_interval, 2.5 x report_interval is used instead and a \
+         warning is logged (as Nova does).",
+        "nova/conf/service.py; adjustment from nova/servicegroup/api.py",
+    ),
+    opt(
+        "DEFAULT",
+        "periodic_enable",
+        OptionKind::Boolean,
+        Value("true"),
+        "Enable periodic tasks.",
+        "nova/conf/service.py",
+    ),
+    opt(
+        "DEFAULT",
+        "periodic_fuzzy_delay",
+        int(Some(0), None),
+        Value("60"),
+        "Range of seconds to randomly delay the first run of periodic tasks to reduce \
+         stampeding (0 disables the delay).",
+        "nova/conf/service.py",
+    ),
+    opt(
+        "DEFAULT",
+        "periodic_interval_max",
+        int(Some(1), None),
+        Value("60"),
+        "Maximum seconds between periodic task runs. novactor runs one timer per task, so \
+         there is no polling loop: this only bounds the delay before a re-spaced timer fires.",
+        "nova/service.py Service.create (oslo.service dynamic timer)",
+    ),
+    opt(
+        "DEFAULT",
+        "graceful_shutdown_timeout",
+        int(Some(0), None),
+        Value("180"),
+        "Seconds a graceful shutdown (SIGTERM) waits for in-flight work before exiting; \
+         0 waits forever.",
+        "oslo_service/_options.py (oslo default 60; Nova sets 180)",
+    ),
+    // ---- [DEFAULT]: logging and paths ----
+    mutable(opt(
+        "DEFAULT",
+        "debug",
+        OptionKind::Boolean,
+        Value("false"),
+        "Log at DEBUG level instead of the default INFO level.",
+        "oslo_log/_options.py",
+    )),
+    opt(
+        "DEFAULT",
+        "log_file",
+        OptionKind::Path,
+        Unset,
+        "Log to this file instead of stderr. A relative path is relative to log_dir.",
+        "oslo_log/_options.py",
+    ),
+    opt(
+        "DEFAULT",
+        "log_dir",
+        OptionKind::Path,
+        Unset,
+        "Directory for log_file. With log_dir but no log_file, logs go to \
+         <log_dir>/<binary>.log.",
+        "oslo_log/_options.py",
+    ),
+    opt(
+        "DEFAULT",
+        "use_json",
+        OptionKind::Boolean,
+        Value("false"),
+        "Write logs as JSON objects, one per line.",
+        "oslo_log/_options.py",
+    ),
+    opt(
+        "DEFAULT",
+        "state_path",
+        OptionKind::Path,
+        OptionDefault::StatePath,
+        "Top-level directory for novactor's state (SQLite database, locks). Other options \
+         may refer to it as $state_path. Default: $XDG_STATE_HOME/novactor, else \
+         $HOME/.local/state/novactor, else ./novactor-state.",
+        "nova/conf/paths.py (Nova: $pybasedir, the Python package directory, which has no \
+         meaning for a binary; novactor uses the XDG state directory)",
+    ),
+    // ---- [DEFAULT]: API service (the typed view puts these in `Config::api`) ----
+    opt(
+        "DEFAULT",
+        "enabled_apis",
+        OptionKind::List,
+        Value("osapi_compute,metadata"),
+        "APIs to start. With none enabled the api actor exits with an error.",
+        "nova/conf/service.py",
+    ),
+    opt(
+        "DEFAULT",
+        "osapi_compute_listen",
+        OptionKind::String,
+        Value("127.0.0.1"),
+        "IP address the compute API listens on. Use 0.0.0.0 to listen on every interface.",
+        "nova/conf/service.py (Nova: 0.0.0.0; novactor listens on loopback unless told \
+         otherwise, since a laptop run has no auth in front of it)",
+    ),
+    opt(
+        "DEFAULT",
+        "osapi_compute_listen_port",
+        int(Some(0), Some(65535)),
+        Value("8774"),
+        "Port the compute API listens on; 0 picks a free port.",
+        "nova/conf/service.py (Nova: min 1; novactor accepts 0 for tests)",
+    ),
+    opt(
+        "DEFAULT",
+        "osapi_compute_workers",
+        int(Some(1), None),
+        Unset,
+        "HTTP worker threads of the compute API. Unset means 1.",
+        "nova/conf/service.py (Nova: unset means the CPU count)",
+    ),
+    // ---- [conductor] / [scheduler] ----
+    opt(
+        "conductor",
+        "workers",
+        int(Some(1), None),
+        Unset,
+        "Number of conductor actor instances. Unset means 1: concurrency inside one actor \
+         comes from executor_thread_pool_size, not from processes.",
+        "nova/conf/conductor.py (Nova: unset means the CPU count, one process each)",
+    ),
+    opt(
+        "scheduler",
+        "workers",
+        int(Some(1), None),
+        Unset,
+        "Number of scheduler actor instances. Unset means 1: concurrency inside one actor \
+         comes from executor_thread_pool_size, not from processes.",
+        "nova/conf/scheduler.py (Nova: unset means the CPU count, one process each)",
+    ),
+    // ---- [supervisor]: novactor's own group, replacing oslo.service's ProcessLauncher ----
+    opt(
+        "supervisor",
+        "restart_intensity",
+        int(Some(0), None),
+        Value("5"),
+        "Maximum restarts of one actor within restart_period before the supervisor gives \
+         up on it (see escalate).",
+        "novactor (oslo.service ProcessLauncher has a fixed fork-rate limit instead)",
+    ),
+    opt(
+        "supervisor",
+        "restart_period",
+        int(Some(1), None),
+        Value("60"),
+        "Window in seconds over which restart_intensity is counted.",
+        "novactor",
+    ),
+    opt(
+        "supervisor",
+        "restart_backoff_initial",
+        OptionKind::Float {
+            min: Some(0.0),
+            min_exclusive: true,
+            max: None,
+        },
+        Value("0.5"),
+        "Seconds to wait before the first restart of a crashed actor; doubles on each \
+         further restart up to restart_backoff_max.",
+        "novactor",
+    ),
+    opt(
+        "supervisor",
+        "restart_backoff_max",
+        OptionKind::Float {
+            min: Some(0.0),
+            min_exclusive: true,
+            max: None,
+        },
+        Value("30"),
+        "Upper bound in seconds of the restart backoff. Must be >= restart_backoff_initial.",
+        "novactor",
+    ),
+    opt(
+        "supervisor",
+        "restart_stable_period",
+        int(Some(0), None),
+        Value("120"),
+        "Seconds an actor must run without failing before its backoff resets to \
+         restart_backoff_initial.",
+        "novactor",
+    ),
+    opt(
+        "supervisor",
+        "escalate",
+        OptionKind::Boolean,
+        Value("false"),
+        "When an actor exceeds restart_intensity: true exits the process non-zero (let \
+         systemd restart it); false isolates the actor and keeps the others running.",
+        "novactor",
+    ),
+    opt(
+        "supervisor",
+        "restart_types",
+        OptionKind::Dict {
+            value_choices: Some(RESTART_TYPE_CHOICES),
+        },
+        Value(""),
+        "Restart type per actor, e.g. compute:permanent,api:transient. permanent: always \
+         restarted; transient: restarted only after a failure; temporary: never restarted. \
+         Actors not listed are permanent.",
+        "novactor",
+    ),
+    mutable(opt(
+        "supervisor",
+        "periodic_jitter",
+        OptionKind::Float {
+            min: Some(0.0),
+            min_exclusive: false,
+            max: Some(1.0),
+        },
+        Value("0.05"),
+        "Fraction of a periodic task's spacing added at random to each run, so nodes do \
+         not fire together.",
+        "novactor (oslo.service periodic_task.py adds up to 5 %)",
+    )),
+];
+
+/// Every option novactor reads, grouped by section in the order the sample file shows them.
+pub fn registry() -> &'static [OptionSpec] {
+    OPTIONS
+}
+
+/// The spec of `[group] name`, if novactor reads it. `group` must already be normalised
+/// (`DEFAULT` upper case), `name` lower case.
+pub fn option_spec(group: &str, name: &str) -> Option<&'static OptionSpec> {
+    OPTIONS.iter().find(|o| o.group == group && o.name == name)
+}
+
+/// The registry's group names, each once, in registry order.
+pub(crate) fn known_groups() -> Vec<&'static str> {
+    let mut groups: Vec<&'static str> = Vec::new();
+    for o in OPTIONS {
+        if !groups.contains(&o.group) {
+            groups.push(o.group);
+        }
+    }
+    groups
+}

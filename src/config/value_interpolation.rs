@@ -1,0 +1,120 @@
+//! oslo.config's value substitution: `$option` refers to a `[DEFAULT]` option, `${option}`
+//! likewise, `${group.option}` to any group's option, and `$$` is a literal `$`. A `$` not
+//! followed by a name is kept as is (Python `string.Template.safe_substitute`).
+//!
+//! Only options novactor reads are substituted (oslo substitutes registered options only);
+//! an unknown option keeps its literal text, so a reference novactor cannot resolve in an
+//! option it ignores never stops the process. A reference may point at any option that has a
+//! value, known or not; an unset known option substitutes as the empty string. Deviation:
+//! oslo also accepts a dotted name without braces (`$group.opt`); novactor requires braces,
+//! so `$state_path.d` means `$state_path` followed by `.d`.
+
+use super::config_error::ConfigError;
+use super::config_sources::{normalize_group, RawEntry, RawValues};
+use super::option_registry::{option_spec, OptionSpec};
+
+/// Every known option's value with references substituted; unknown options untouched.
+pub(crate) fn interpolate_all(values: &RawValues) -> Result<RawValues, ConfigError> {
+    let mut out = RawValues::new();
+    for (key, entry) in values {
+        let value = if let Some(spec) = option_spec(&key.0, &key.1) {
+            substitute(
+                values,
+                key,
+                &entry.value,
+                &mut vec![key.clone()],
+                (spec, entry),
+            )?
+        } else {
+            entry.value.clone()
+        };
+        let origin = entry.origin.clone();
+        out.insert(key.clone(), RawEntry { value, origin });
+    }
+    Ok(out)
+}
+
+/// Substitutes references in `text`, the value of `key`; `stack` holds the options being
+/// substituted (to detect cycles); `owner` is the top-level option, for errors.
+fn substitute(
+    values: &RawValues,
+    key: &(String, String),
+    text: &str,
+    stack: &mut Vec<(String, String)>,
+    owner: (&'static OptionSpec, &RawEntry),
+) -> Result<String, ConfigError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let (reference, target, consumed) = if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+            continue;
+        } else if let Some(braced) = after.strip_prefix('{') {
+            let Some(end) = braced.find('}') else {
+                out.push('$');
+                rest = after;
+                continue;
+            };
+            let inner = &braced[..end];
+            let target = match inner.split_once('.') {
+                Some((group, name)) => (normalize_group(group), name.trim().to_lowercase()),
+                None => ("DEFAULT".to_owned(), inner.trim().to_lowercase()),
+            };
+            (format!("${{{inner}}}"), target, end + 2)
+        } else {
+            let len = after
+                .char_indices()
+                .take_while(|(i, c)| {
+                    c.is_ascii_alphabetic() || *c == '_' || (*i > 0 && c.is_ascii_digit())
+                })
+                .count();
+            if len == 0 {
+                out.push('$');
+                rest = after;
+                continue;
+            }
+            let name = &after[..len];
+            (
+                format!("${name}"),
+                ("DEFAULT".to_owned(), name.to_lowercase()),
+                len,
+            )
+        };
+        rest = &after[consumed..];
+
+        let fail = |reason: String| ConfigError::Interpolation {
+            group: owner.0.group,
+            name: owner.0.name,
+            reference: reference.clone(),
+            origin: owner.1.origin.clone(),
+            reason,
+        };
+        if stack.contains(&target) {
+            let chain: Vec<String> = stack.iter().map(|(g, n)| format!("[{g}] {n}")).collect();
+            return Err(fail(format!(
+                "circular reference through {}",
+                chain.join(" -> ")
+            )));
+        }
+        match values.get(&target) {
+            Some(entry) => {
+                stack.push(target.clone());
+                let resolved = substitute(values, &target, &entry.value, stack, owner)?;
+                stack.pop();
+                out.push_str(&resolved);
+            }
+            None if option_spec(&target.0, &target.1).is_some() => {}
+            None => {
+                return Err(fail(format!(
+                    "no option [{}] {} is set (referenced from [{}] {})",
+                    target.0, target.1, key.0, key.1
+                )))
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}

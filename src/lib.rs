@@ -1,0 +1,34 @@
+//! novactor: OpenStack Nova's control-plane services as supervised actix actors,
+//! wire-compatible with oslo.messaging.
+//!
+//! # Layout
+//! The runtime (`src/`) knows oslo and Rust, not Nova; Nova lives in [`actors`], which
+//! uses the runtime and is never used by it.
+//!
+//! | module | its one job |
+//! |---|---|
+//! | [`config`] | nova.conf options: registry, layering (defaults < files < env < CLI), validation |
+//! | [`logging`] | the tracing subscriber: stderr or file, text or JSON, live `debug` switch |
+//! | [`rpc`] | oslo.messaging RPC: envelope, target, dispatcher, client, server, transports |
+//! | [`service`] | what a service actor is: manager trait, endpoints, hooks, periodic tasks |
+//! | [`supervisor`] | start order, restarts, intensity, timers, heartbeats, drain |
+//! | [`servicegroup`] | service liveness records (in-process driver) |
+//! | [`node`] | one process: supervisor + transport; start, reload, report, shutdown |
+//! | [`report`] | the state report text (SIGUSR2) |
+//! | [`signals`] | SIGTERM/SIGINT drain, SIGHUP reload, SIGUSR2 report |
+//! | [`actors`] | Nova's api, conductor, scheduler and compute services |
+
+pub mod config;
+pub mod logging;
+pub mod node;
+pub mod report;
+pub mod rpc;
+pub mod service;
+pub mod servicegroup;
+pub mod signals;
+pub mod supervisor;
+
+#[path = "../actors/mod.rs"]
+pub mod actors;
+
+pub use node::Node;

@@ -1,0 +1,91 @@
+//! The state report (Guru Meditation Report): version, actor tree, in-flight work,
+//! periodic tasks and the masked effective configuration, as text.
+
+use std::fmt::Write;
+
+use crate::config::Config;
+use crate::supervisor::Snapshot;
+
+fn secs(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |s| format!("{s:.1}s"))
+}
+
+fn time(value: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    value.map_or_else(|| "-".to_owned(), |t| t.format("%H:%M:%S%.3f").to_string())
+}
+
+/// Render `snapshot` and `config` as the report text.
+pub fn render(snapshot: &Snapshot, config: &Config) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_report(&mut out, snapshot, config);
+    out
+}
+
+fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::fmt::Result {
+    writeln!(out, "==== novactor state report ====")?;
+    writeln!(
+        out,
+        "version {}  pid {}  taken {}  uptime {:.1}s  transport {}",
+        snapshot.version,
+        snapshot.pid,
+        snapshot.taken_at.to_rfc3339(),
+        snapshot.uptime_secs,
+        snapshot.transport
+    )?;
+    writeln!(out, "\n==== actors (supervisor -> actor instances) ====")?;
+    for actor in &snapshot.actors {
+        writeln!(
+            out,
+            "{} [{} on {}] state={} incarnation={} uptime={} restarts={} restart={} mailbox={} in_flight={} handled={}",
+            actor.name,
+            actor.binary,
+            actor.host,
+            actor.state,
+            actor.incarnation,
+            secs(actor.uptime_secs),
+            actor.restarts,
+            actor.restart_type,
+            actor.mailbox_depth,
+            actor.in_flight,
+            actor.handled
+        )?;
+        if let Some(error) = &actor.last_error {
+            writeln!(out, "    last error: {error}")?;
+        }
+        if let Some(backoff) = actor.backoff_secs {
+            writeln!(out, "    next restart in {backoff:.1}s")?;
+        }
+        if !actor.rpc_queues.is_empty() {
+            writeln!(out, "    rpc queues: {}", actor.rpc_queues.join(", "))?;
+        }
+        if let Some(hb) = &actor.heartbeat {
+            writeln!(
+                out,
+                "    heartbeat: reports={} failures={} last={} outage={}",
+                hb.reports,
+                hb.failures,
+                time(hb.last_report_at),
+                hb.in_outage
+            )?;
+        }
+        for task in &actor.periodic_tasks {
+            writeln!(
+                out,
+                "    periodic {}: spacing={} runs={} failures={} skipped={} running={} last={} ({}) next={}",
+                task.name,
+                secs(task.spacing_secs),
+                task.runs,
+                task.failures,
+                task.skipped,
+                task.running,
+                time(task.last_run_at),
+                secs(task.last_duration_secs),
+                time(task.next_run_at)
+            )?;
+        }
+    }
+    writeln!(out, "\n==== configuration (secrets masked) ====")?;
+    out.push_str(&config.show());
+    Ok(())
+}

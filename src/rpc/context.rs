@@ -1,0 +1,49 @@
+//! The request context that travels with every message as `_context_<key>` entries.
+//!
+//! oslo flattens the caller's context dict into the payload; Nova puts
+//! `RequestContext.to_dict()` there. The runtime keeps it as an open map and only
+//! interprets `request_id`, which tracing spans carry.
+
+use serde_json::{Map, Value};
+
+/// Prefix oslo puts before each context key in a request payload.
+pub const CONTEXT_KEY_PREFIX: &str = "_context_";
+
+/// The caller's context (oslo: the `ctxt` dict of a request).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestContext {
+    values: Map<String, Value>,
+}
+
+impl RequestContext {
+    /// A context with a fresh `request_id` (`req-<uuid>`), as Nova makes for each request.
+    pub fn new() -> Self {
+        let mut values = Map::new();
+        values.insert(
+            "request_id".into(),
+            Value::String(format!("req-{}", uuid::Uuid::new_v4())),
+        );
+        Self { values }
+    }
+
+    /// A context holding exactly `values`.
+    pub fn from_map(values: Map<String, Value>) -> Self {
+        Self { values }
+    }
+
+    /// The context's entries.
+    pub fn values(&self) -> &Map<String, Value> {
+        &self.values
+    }
+
+    /// Set one entry; returns `self` for chaining.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.values.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// The `request_id` entry, if the caller sent one as a string.
+    pub fn request_id(&self) -> Option<&str> {
+        self.values.get("request_id").and_then(Value::as_str)
+    }
+}

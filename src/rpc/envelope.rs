@@ -1,0 +1,431 @@
+//! The oslo 2.0 envelope and the request / reply payloads inside it
+//! (oslo: `_drivers/common.py` `serialize_msg` / `deserialize_msg`, `amqpdriver.py`).
+//!
+//! The AMQP body is `{"oslo.version": "2.0", "oslo.message": "<payload as JSON text>"}`:
+//! JSON inside a JSON string, encoded twice and decoded twice. Every transport, the
+//! in-memory one included, passes every message through this codec.
+
+use serde_json::{Map, Value};
+
+use super::context::{RequestContext, CONTEXT_KEY_PREFIX};
+use super::failure::RemoteFailure;
+
+/// Envelope key holding the envelope version.
+pub const VERSION_KEY: &str = "oslo.version";
+/// Envelope key holding the payload as JSON text.
+pub const MESSAGE_KEY: &str = "oslo.message";
+/// The envelope version novactor writes.
+pub const ENVELOPE_VERSION: &str = "2.0";
+
+const METHOD: &str = "method";
+const ARGS: &str = "args";
+const NAMESPACE: &str = "namespace";
+const VERSION: &str = "version";
+const MSG_ID: &str = "_msg_id";
+const REPLY_Q: &str = "_reply_q";
+const TIMEOUT: &str = "_timeout";
+const UNIQUE_ID: &str = "_unique_id";
+const RESULT: &str = "result";
+const FAILURE: &str = "failure";
+const ENDING: &str = "ending";
+
+/// Why a body could not be read. The server rejects such a message without requeue,
+/// as oslo does; nothing about it is dispatched.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvelopeError {
+    /// Not JSON, or JSON but not an object.
+    #[error("message body is not a JSON object: {0}")]
+    NotAnObject(String),
+    /// An envelope whose `oslo.version` is not 2.x with minor 0.
+    #[error("unsupported envelope version {0:?} (this peer reads 2.0)")]
+    UnsupportedEnvelope(String),
+    /// `oslo.message` is not a string holding a JSON object.
+    #[error("oslo.message is not a JSON object in a string: {0}")]
+    BadPayload(String),
+    /// A payload member is missing or of the wrong type.
+    #[error("{kind} payload: {problem}")]
+    BadMember {
+        /// `request` or `reply`.
+        kind: &'static str,
+        /// What is wrong, naming the member.
+        problem: String,
+    },
+}
+
+/// A random id as oslo makes them: uuid4 as 32 hex digits.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Wrap a payload in the 2.0 envelope.
+pub fn encode_envelope(payload: &Map<String, Value>) -> Vec<u8> {
+    let inner = Value::Object(payload.clone()).to_string();
+    let mut outer = Map::new();
+    outer.insert(VERSION_KEY.into(), Value::String(ENVELOPE_VERSION.into()));
+    outer.insert(MESSAGE_KEY.into(), Value::String(inner));
+    Value::Object(outer).to_string().into_bytes()
+}
+
+/// Unwrap a body. A JSON object without both envelope keys is taken as the payload
+/// itself (oslo's legacy 1.0 form, which real oslo servers still accept).
+pub fn decode_envelope(body: &[u8]) -> Result<Map<String, Value>, EnvelopeError> {
+    let outer: Value =
+        serde_json::from_slice(body).map_err(|e| EnvelopeError::NotAnObject(e.to_string()))?;
+    let Value::Object(mut outer) = outer else {
+        return Err(EnvelopeError::NotAnObject("got a JSON non-object".into()));
+    };
+    if !(outer.contains_key(VERSION_KEY) && outer.contains_key(MESSAGE_KEY)) {
+        return Ok(outer);
+    }
+    let version = outer.remove(VERSION_KEY).unwrap_or(Value::Null);
+    let version_text = version.as_str().unwrap_or_default();
+    if !envelope_version_supported(version_text) {
+        return Err(EnvelopeError::UnsupportedEnvelope(version.to_string()));
+    }
+    let Some(Value::String(inner)) = outer.remove(MESSAGE_KEY) else {
+        return Err(EnvelopeError::BadPayload("not a string".into()));
+    };
+    match serde_json::from_str(&inner) {
+        Ok(Value::Object(payload)) => Ok(payload),
+        Ok(_) => Err(EnvelopeError::BadPayload("not an object".into())),
+        Err(e) => Err(EnvelopeError::BadPayload(e.to_string())),
+    }
+}
+
+/// oslo accepts an envelope whose major is 2 and whose minor is not above 0.
+fn envelope_version_supported(text: &str) -> bool {
+    let mut parts = text.split('.');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some("2"), Some(minor), None) if minor.parse::<u32>() == Ok(0)
+    )
+}
+
+/// The payload of a call or cast (oslo-wire §6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Endpoint method name.
+    pub method: String,
+    /// Keyword arguments.
+    pub args: Map<String, Value>,
+    /// Endpoint namespace; absent is the null namespace.
+    pub namespace: Option<String>,
+    /// `None`: no `version` key (means 1.0). `Some(Value::Null)`: an explicit null,
+    /// which oslo finds compatible with nothing. Otherwise the sent value.
+    pub version: Option<Value>,
+    /// Present on calls: where and how to reply.
+    pub reply: Option<ReplyTo>,
+    /// Duplicate-detection id, present on every message.
+    pub unique_id: String,
+    /// The flattened `_context_*` entries.
+    pub context: RequestContext,
+}
+
+/// The reply address of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyTo {
+    /// `_msg_id`: correlates the reply with the call.
+    pub msg_id: String,
+    /// `_reply_q`: the caller's reply queue.
+    pub reply_queue: String,
+    /// `_timeout`: call-monitor timeout in seconds; `None` when the caller sent null.
+    pub call_monitor_timeout: Option<f64>,
+}
+
+impl Request {
+    /// Payload in oslo's key order: method, args, namespace, version, _msg_id, _reply_q,
+    /// _timeout, _unique_id, _context_*.
+    pub fn to_payload(&self) -> Map<String, Value> {
+        let mut payload = Map::new();
+        payload.insert(METHOD.into(), Value::String(self.method.clone()));
+        payload.insert(ARGS.into(), Value::Object(self.args.clone()));
+        if let Some(namespace) = &self.namespace {
+            payload.insert(NAMESPACE.into(), Value::String(namespace.clone()));
+        }
+        if let Some(version) = &self.version {
+            payload.insert(VERSION.into(), version.clone());
+        }
+        if let Some(reply) = &self.reply {
+            payload.insert(MSG_ID.into(), Value::String(reply.msg_id.clone()));
+            payload.insert(REPLY_Q.into(), Value::String(reply.reply_queue.clone()));
+            let timeout = reply
+                .call_monitor_timeout
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number);
+            payload.insert(TIMEOUT.into(), timeout);
+        }
+        payload.insert(UNIQUE_ID.into(), Value::String(self.unique_id.clone()));
+        for (key, value) in self.context.values() {
+            payload.insert(format!("{CONTEXT_KEY_PREFIX}{key}"), value.clone());
+        }
+        payload
+    }
+
+    /// Read a request payload. `method` is required; everything else has oslo's defaults.
+    pub fn from_payload(payload: Map<String, Value>) -> Result<Self, EnvelopeError> {
+        let bad = |problem: String| EnvelopeError::BadMember {
+            kind: "request",
+            problem,
+        };
+        let mut method = None;
+        let mut args = Map::new();
+        let mut namespace = None;
+        let mut version = None;
+        let mut msg_id = None;
+        let mut reply_queue = None;
+        let mut call_monitor_timeout = None;
+        let mut unique_id = None;
+        let mut context = Map::new();
+        for (key, value) in payload {
+            match key.as_str() {
+                METHOD => match value {
+                    Value::String(text) => method = Some(text),
+                    other => return Err(bad(format!("method must be a string, got {other}"))),
+                },
+                ARGS => match value {
+                    Value::Object(map) => args = map,
+                    Value::Null => {}
+                    other => return Err(bad(format!("args must be an object, got {other}"))),
+                },
+                NAMESPACE => match value {
+                    Value::String(text) => namespace = Some(text),
+                    Value::Null => {}
+                    other => return Err(bad(format!("namespace must be a string, got {other}"))),
+                },
+                VERSION => version = Some(value),
+                MSG_ID => msg_id = value.as_str().map(str::to_owned),
+                REPLY_Q => reply_queue = value.as_str().map(str::to_owned),
+                TIMEOUT => call_monitor_timeout = value.as_f64(),
+                UNIQUE_ID => unique_id = value.as_str().map(str::to_owned),
+                _ => {
+                    if let Some(name) = key.strip_prefix(CONTEXT_KEY_PREFIX) {
+                        context.insert(name.to_owned(), value);
+                    }
+                }
+            }
+        }
+        let method = method.ok_or_else(|| bad("missing method".into()))?;
+        let reply = match (msg_id, reply_queue) {
+            (Some(msg_id), Some(reply_queue)) => Some(ReplyTo {
+                msg_id,
+                reply_queue,
+                call_monitor_timeout,
+            }),
+            (None, None) => None,
+            (Some(_), None) => return Err(bad("_msg_id without _reply_q".into())),
+            (None, Some(_)) => return Err(bad("_reply_q without _msg_id".into())),
+        };
+        Ok(Self {
+            method,
+            args,
+            namespace,
+            version,
+            reply,
+            // A peer that sends none cannot be deduplicated; give it a fresh id.
+            unique_id: unique_id.unwrap_or_else(new_id),
+            context: RequestContext::from_map(context),
+        })
+    }
+}
+
+/// The payload of a reply or call-monitor heartbeat (oslo-wire §7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// `_msg_id` of the call this answers.
+    pub msg_id: String,
+    /// The method's return value.
+    pub result: Value,
+    /// The failure, when the method raised.
+    pub failure: Option<RemoteFailure>,
+    /// `true` on the final reply; `false` on heartbeats and legacy first halves.
+    pub ending: bool,
+    /// Fresh id per reply.
+    pub unique_id: String,
+}
+
+impl Reply {
+    /// The single final reply oslo ≥ 4.0 sends.
+    pub fn finish(msg_id: &str, outcome: Result<Value, RemoteFailure>) -> Self {
+        let (result, failure) = match outcome {
+            Ok(value) => (value, None),
+            Err(failure) => (Value::Null, Some(failure)),
+        };
+        Self {
+            msg_id: msg_id.to_owned(),
+            result,
+            failure,
+            ending: true,
+            unique_id: new_id(),
+        }
+    }
+
+    /// A call-monitor heartbeat: null result and failure, `ending: false`.
+    pub fn heartbeat(msg_id: &str) -> Self {
+        Self {
+            msg_id: msg_id.to_owned(),
+            result: Value::Null,
+            failure: None,
+            ending: false,
+            unique_id: new_id(),
+        }
+    }
+
+    /// True for a call-monitor heartbeat rather than an answer.
+    pub fn is_heartbeat(&self) -> bool {
+        !self.ending && self.result.is_null() && self.failure.is_none()
+    }
+
+    /// Payload in oslo's key order; `failure` is always present, as oslo clients require.
+    pub fn to_payload(&self) -> Map<String, Value> {
+        let mut payload = Map::new();
+        payload.insert(RESULT.into(), self.result.clone());
+        let failure = self
+            .failure
+            .as_ref()
+            .map_or(Value::Null, |f| Value::String(f.to_wire()));
+        payload.insert(FAILURE.into(), failure);
+        payload.insert(ENDING.into(), Value::Bool(self.ending));
+        payload.insert(MSG_ID.into(), Value::String(self.msg_id.clone()));
+        payload.insert(UNIQUE_ID.into(), Value::String(self.unique_id.clone()));
+        payload
+    }
+
+    /// Read a reply payload; `_msg_id` is required, the rest defaults as oslo's client does.
+    pub fn from_payload(mut payload: Map<String, Value>) -> Result<Self, EnvelopeError> {
+        let bad = |problem: String| EnvelopeError::BadMember {
+            kind: "reply",
+            problem,
+        };
+        let msg_id = match payload.remove(MSG_ID) {
+            Some(Value::String(id)) => id,
+            _ => return Err(bad("missing or non-string _msg_id".into())),
+        };
+        let failure = match payload.remove(FAILURE) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(
+                RemoteFailure::from_wire(&text)
+                    .map_err(|e| bad(format!("failure is not a serialized exception: {e}")))?,
+            ),
+            Some(other) => return Err(bad(format!("failure must be a string, got {other}"))),
+        };
+        Ok(Self {
+            msg_id,
+            result: payload.remove(RESULT).unwrap_or(Value::Null),
+            failure,
+            ending: payload.remove(ENDING).and_then(|v| v.as_bool()) == Some(true),
+            unique_id: payload
+                .remove(UNIQUE_ID)
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// oslo-wire.md A1: a call request captured from a real oslo client.
+    const CAPTURED_CALL: &str = r#"{"oslo.version": "2.0", "oslo.message": "{\"method\": \"ping\", \"args\": {}, \"_msg_id\": \"96b931f06e7a4b6b8071e2452b94f78a\", \"_reply_q\": \"reply_6336d39a65e14705b6d518ed48eeba7c\", \"_timeout\": null, \"_unique_id\": \"b7d23dd63fc44f38be6e9e4f0c7be9db\", \"_context_user_id\": \"harness-user\", \"_context_project_id\": \"harness-project\", \"_context_request_id\": \"req-00000000-0000-0000-0000-000000000000\", \"_context_is_admin\": false}"}"#;
+
+    #[test]
+    fn captured_oslo_call_decodes_and_reencodes_identically() {
+        let payload = decode_envelope(CAPTURED_CALL.as_bytes()).expect("envelope");
+        let request = Request::from_payload(payload.clone()).expect("request");
+        assert_eq!(request.method, "ping");
+        assert!(request.args.is_empty());
+        assert_eq!(request.version, None);
+        let reply = request.reply.clone().expect("a call");
+        assert_eq!(reply.msg_id, "96b931f06e7a4b6b8071e2452b94f78a");
+        assert_eq!(reply.reply_queue, "reply_6336d39a65e14705b6d518ed48eeba7c");
+        assert_eq!(reply.call_monitor_timeout, None);
+        assert_eq!(
+            request.context.request_id(),
+            Some("req-00000000-0000-0000-0000-000000000000")
+        );
+        // Same members in the same order as the capture.
+        let reencoded = request.to_payload();
+        assert_eq!(
+            reencoded.keys().collect::<Vec<_>>(),
+            payload.keys().collect::<Vec<_>>()
+        );
+        assert_eq!(reencoded, payload);
+    }
+
+    #[test]
+    fn captured_failure_reply_decodes() {
+        // oslo-wire.md A6 with the tb shortened.
+        let body = r#"{"oslo.version": "2.0", "oslo.message": "{\"result\": null, \"failure\": \"{\\\"class\\\": \\\"NoSuchMethod\\\", \\\"module\\\": \\\"oslo_messaging.rpc.dispatcher\\\", \\\"message\\\": \\\"Endpoint does not support RPC method nosuch\\\", \\\"tb\\\": [], \\\"args\\\": [\\\"Endpoint does not support RPC method nosuch\\\"], \\\"kwargs\\\": {}}\", \"ending\": true, \"_msg_id\": \"6e3425bc97b942199e7d7f56e1e23e20\", \"_unique_id\": \"4d8de3ac94fd429091e9349ec0642f1c\"}"}"#;
+        let reply = Reply::from_payload(decode_envelope(body.as_bytes()).unwrap()).unwrap();
+        assert!(reply.ending);
+        let failure = reply.failure.expect("failure");
+        assert_eq!(failure.class, "NoSuchMethod");
+        assert_eq!(
+            failure.message,
+            "Endpoint does not support RPC method nosuch"
+        );
+    }
+
+    #[test]
+    fn reply_always_carries_failure_and_round_trips() {
+        let reply = Reply::finish("abc", Ok(json!({"service": "compute", "arg": 1})));
+        let payload = reply.to_payload();
+        assert_eq!(payload.get("failure"), Some(&Value::Null));
+        let body = encode_envelope(&payload);
+        let decoded = Reply::from_payload(decode_envelope(&body).unwrap()).unwrap();
+        assert_eq!(decoded, reply);
+        assert!(Reply::heartbeat("abc").is_heartbeat());
+    }
+
+    #[test]
+    fn non_ascii_values_survive_the_double_encoding() {
+        let request = Request {
+            method: "echo".into(),
+            args: json!({"value": {"u": "h\u{e9}llo \u{2603}", "l": [1, "two", null]}})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            namespace: Some("baseapi".into()),
+            version: Some(json!("1.1")),
+            reply: None,
+            unique_id: new_id(),
+            context: RequestContext::new(),
+        };
+        let body = encode_envelope(&request.to_payload());
+        let decoded = Request::from_payload(decode_envelope(&body).unwrap()).unwrap();
+        assert_eq!(decoded, request);
+    }
+
+    #[test]
+    fn bad_bodies_are_errors_not_panics() {
+        for body in [
+            &b"not json"[..],
+            b"[1,2]",
+            br#"{"oslo.version": "2.1", "oslo.message": "{}"}"#,
+            br#"{"oslo.version": "3.0", "oslo.message": "{}"}"#,
+            br#"{"oslo.version": "2.0", "oslo.message": 5}"#,
+            br#"{"oslo.version": "2.0", "oslo.message": "[1]"}"#,
+        ] {
+            assert!(
+                decode_envelope(body).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let legacy = decode_envelope(br#"{"method": "ping", "args": {}}"#).unwrap();
+        assert_eq!(Request::from_payload(legacy).unwrap().method, "ping");
+        for payload in [
+            json!({"args": {}}),
+            json!({"method": 3}),
+            json!({"method": "m", "args": []}),
+            json!({"method": "m", "_msg_id": "x"}),
+        ] {
+            assert!(
+                Request::from_payload(payload.as_object().cloned().unwrap()).is_err(),
+                "{payload}"
+            );
+        }
+        assert!(Reply::from_payload(json!({"result": 1}).as_object().cloned().unwrap()).is_err());
+    }
+}

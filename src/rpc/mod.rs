@@ -1,0 +1,30 @@
+//! oslo.messaging-compatible RPC, one file per step of a message's way
+//! (ARCHITECTURE.md "One message's way"):
+//!
+//! | step | file |
+//! |---|---|
+//! | the contract every transport meets; `memory://` | `transport/mod.rs`, `transport/memory.rs` |
+//! | bytes ⇄ envelope ⇄ request / reply payload | `envelope.rs`, `failure.rs`, `context.rs` |
+//! | where a message goes | `target.rs` |
+//! | namespace + version + method → endpoint | `dispatcher.rs`, `version.rs` |
+//! | consume, ack, dispatch, reply | `server.rs` |
+//! | call / cast / fanout, reply correlation | `client.rs` |
+
+pub mod client;
+pub mod context;
+pub mod dispatcher;
+pub mod envelope;
+pub mod failure;
+pub mod server;
+pub mod target;
+pub mod transport;
+pub mod version;
+
+pub use client::{CallError, ClientShared, RpcClient};
+pub use context::RequestContext;
+pub use dispatcher::{DispatchError, Dispatcher, EndpointInfo, MethodId};
+pub use failure::RemoteFailure;
+pub use server::{RequestHandler, RpcServer, ServerTarget};
+pub use target::Target;
+pub use transport::{Transport, TransportError};
+pub use version::Version;

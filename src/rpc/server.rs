@@ -1,0 +1,343 @@
+//! An RPC server: consumers on `<topic>`, `<topic>.<server>` and a fanout queue feeding one
+//! handler (oslo: `rpc/server.py`, `amqpdriver.py` AMQPListener).
+//!
+//! Per message, in order: take a concurrency permit (so no message is taken that cannot
+//! run yet), receive, decode (an unreadable body is rejected without requeue), **ack before
+//! dispatch** (oslo's at-most-once; Nova's handlers assume it), drop a repeated
+//! `_unique_id` (16-entry window per queue, as oslo), resolve the method, run it, and for a
+//! call publish the reply — with call-monitor heartbeats while it runs if the caller sent
+//! `_timeout`. Stopping cancels the consumers first; unsettled deliveries go back to the
+//! queue; handlers already running finish within the drain deadline.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use super::dispatcher::{Dispatcher, MethodId};
+use super::envelope::{decode_envelope, encode_envelope, Reply, ReplyTo, Request};
+use super::failure::RemoteFailure;
+use super::transport::{
+    OutgoingMessage, QueueSpec, Route, Subscription, Transport, TransportError,
+};
+
+/// oslo keeps the last 16 `_unique_id`s per listener.
+const DUPLICATE_WINDOW: usize = 16;
+/// oslo retries a reply whose queue is missing every 0.25 s ...
+const REPLY_RETRY_INTERVAL: Duration = Duration::from_millis(250);
+/// ... for up to `kombu_missing_consumer_retry_timeout` (60 s).
+const REPLY_RETRY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs resolved methods. Implemented by the service actor adapter.
+pub trait RequestHandler: Send + Sync + 'static {
+    /// Run `method` for `request`. The future must resolve even if whatever runs it dies
+    /// (with a failure), so that a caller never waits for a timeout on a crash.
+    fn handle(
+        &self,
+        method: MethodId,
+        request: Request,
+    ) -> BoxFuture<'static, Result<Value, RemoteFailure>>;
+}
+
+/// Where a server listens.
+#[derive(Debug, Clone)]
+pub struct ServerTarget {
+    /// Exchange for the topic and server queues.
+    pub exchange: String,
+    /// Topic.
+    pub topic: String,
+    /// This host's name.
+    pub server: String,
+    /// Name of the actor behind the server, carried by log spans.
+    pub actor: String,
+}
+
+/// Counters one server keeps; read by the supervisor's report.
+#[derive(Debug, Default)]
+pub struct ServerStats {
+    /// Handlers running now.
+    pub in_flight: AtomicUsize,
+    /// Requests that reached a handler (or a dispatcher failure).
+    pub handled: AtomicU64,
+    /// Requests whose outcome was a failure.
+    pub failed: AtomicU64,
+    /// Messages rejected as unreadable.
+    pub rejected: AtomicU64,
+    /// Duplicates dropped.
+    pub duplicates: AtomicU64,
+}
+
+/// A running server; see the module doc.
+pub struct RpcServer {
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+    queues: Vec<String>,
+    stats: Arc<ServerStats>,
+}
+
+impl std::fmt::Debug for RpcServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcServer")
+            .field("queues", &self.queues)
+            .finish()
+    }
+}
+
+struct Shared {
+    transport: Arc<dyn Transport>,
+    dispatcher: Dispatcher,
+    handler: Arc<dyn RequestHandler>,
+    limiter: Arc<Semaphore>,
+    stats: Arc<ServerStats>,
+    actor: String,
+}
+
+impl RpcServer {
+    /// Declare the three queues and start consuming them. Handlers run concurrently up to
+    /// the permits of `limiter` (`executor_thread_pool_size`).
+    pub async fn start(
+        transport: Arc<dyn Transport>,
+        target: ServerTarget,
+        dispatcher: Dispatcher,
+        handler: Arc<dyn RequestHandler>,
+        limiter: Arc<Semaphore>,
+    ) -> Result<Self, TransportError> {
+        let specs = [
+            QueueSpec::Topic {
+                exchange: target.exchange.clone(),
+                topic: target.topic.clone(),
+            },
+            QueueSpec::Server {
+                exchange: target.exchange.clone(),
+                topic: target.topic.clone(),
+                server: target.server.clone(),
+            },
+            QueueSpec::Fanout {
+                topic: target.topic.clone(),
+            },
+        ];
+        let mut subscriptions = Vec::with_capacity(specs.len());
+        for spec in specs {
+            subscriptions.push(transport.subscribe(spec).await?);
+        }
+        let stats = Arc::new(ServerStats::default());
+        let shared = Arc::new(Shared {
+            transport,
+            dispatcher,
+            handler,
+            limiter,
+            stats: Arc::clone(&stats),
+            actor: target.actor,
+        });
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let queues = subscriptions.iter().map(|s| s.queue.clone()).collect();
+        for subscription in subscriptions {
+            tracker.spawn(consume(
+                subscription,
+                Arc::clone(&shared),
+                cancel.clone(),
+                tracker.clone(),
+            ));
+        }
+        Ok(Self {
+            cancel,
+            tracker,
+            queues,
+            stats,
+        })
+    }
+
+    /// Names of the consumed queues: topic, server, fanout.
+    pub fn queues(&self) -> &[String] {
+        &self.queues
+    }
+
+    /// The server's counters.
+    pub fn stats(&self) -> &Arc<ServerStats> {
+        &self.stats
+    }
+
+    /// Stop taking messages. Messages not yet taken stay in their queues.
+    pub fn stop_consuming(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Stop consuming and wait until running handlers finished, at most until `deadline`
+    /// (`None`: no limit). True when everything finished.
+    pub async fn drain(&self, deadline: Option<Instant>) -> bool {
+        self.stop_consuming();
+        self.tracker.close();
+        match deadline {
+            None => {
+                self.tracker.wait().await;
+                true
+            }
+            Some(deadline) => tokio::time::timeout_at(deadline, self.tracker.wait())
+                .await
+                .is_ok(),
+        }
+    }
+}
+
+async fn consume(
+    mut subscription: Subscription,
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+) {
+    let mut seen: VecDeque<String> = VecDeque::with_capacity(DUPLICATE_WINDOW);
+    loop {
+        let permit = tokio::select! {
+            _ = cancel.cancelled() => break,
+            permit = Arc::clone(&shared.limiter).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let delivery = tokio::select! {
+            _ = cancel.cancelled() => break,
+            delivery = subscription.next() => match delivery {
+                Some(delivery) => delivery,
+                None => break,
+            },
+        };
+        let request = match decode_envelope(&delivery.body).and_then(Request::from_payload) {
+            Ok(request) => request,
+            Err(error) => {
+                shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(target: "novactor::rpc::rejection", queue = %subscription.queue, %error,
+                    "rejecting an unreadable message without requeue");
+                if let Err(error) = delivery.reject(false).await {
+                    tracing::warn!(%error, "reject failed");
+                }
+                continue;
+            }
+        };
+        // NOTE: ack before dispatch, like oslo's rpc/server.py: at-most-once delivery.
+        if let Err(error) = delivery.ack().await {
+            tracing::warn!(%error, method = %request.method, "ack failed; discarding the message as oslo does");
+            continue;
+        }
+        if seen.contains(&request.unique_id) {
+            shared.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(unique_id = %request.unique_id, "ignoring duplicate message");
+            continue;
+        }
+        if seen.len() == DUPLICATE_WINDOW {
+            seen.pop_front();
+        }
+        seen.push_back(request.unique_id.clone());
+        let span = tracing::info_span!("rpc",
+            actor = %shared.actor,
+            method = %request.method,
+            request_id = request.context.request_id().unwrap_or("-"),
+            msg_id = request.reply.as_ref().map_or("-", |r| r.msg_id.as_str()),
+        );
+        let shared = Arc::clone(&shared);
+        tracker.spawn(
+            async move {
+                let _permit = permit;
+                handle_one(&shared, request).await;
+            }
+            .instrument(span),
+        );
+    }
+}
+
+async fn handle_one(shared: &Shared, request: Request) {
+    shared.stats.in_flight.fetch_add(1, Ordering::Relaxed);
+    let reply_to = request.reply.clone();
+    let method = request.method.clone();
+    let work = async {
+        match shared.dispatcher.resolve(&request) {
+            Ok(id) => shared.handler.handle(id, request).await,
+            Err(error) => {
+                tracing::debug!(target: "novactor::rpc::rejection", %error, "dispatch refused");
+                Err(error.to_failure())
+            }
+        }
+    };
+    let outcome = match &reply_to {
+        Some(reply_to) => with_call_monitor(shared, reply_to, work).await,
+        None => work.await,
+    };
+    shared.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+    shared.stats.handled.fetch_add(1, Ordering::Relaxed);
+    if let Err(failure) = &outcome {
+        shared.stats.failed.fetch_add(1, Ordering::Relaxed);
+        if reply_to.is_none() {
+            // A failed cast has no caller to tell: this log line is all there is.
+            tracing::warn!(%failure, "cast {method} failed");
+        } else {
+            tracing::debug!(%failure, "call {method} failed; replying with the failure");
+        }
+    }
+    if let Some(reply_to) = reply_to {
+        send_reply(
+            shared,
+            &reply_to.reply_queue,
+            Reply::finish(&reply_to.msg_id, outcome),
+        )
+        .await;
+    }
+}
+
+/// Run `work`, sending `ending: false` heartbeats every `int(_timeout) / 2` seconds
+/// while it runs, only if the caller asked for them.
+async fn with_call_monitor(
+    shared: &Shared,
+    reply_to: &ReplyTo,
+    work: impl std::future::Future<Output = Result<Value, RemoteFailure>>,
+) -> Result<Value, RemoteFailure> {
+    let interval = reply_to
+        .call_monitor_timeout
+        .map(|t| t.trunc() / 2.0)
+        .filter(|secs| *secs >= 1.0);
+    let Some(interval) = interval else {
+        return work.await;
+    };
+    let period = Duration::from_secs_f64(interval);
+    tokio::pin!(work);
+    let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
+    loop {
+        tokio::select! {
+            outcome = &mut work => return outcome,
+            _ = ticker.tick() => {
+                send_reply(shared, &reply_to.reply_queue, Reply::heartbeat(&reply_to.msg_id)).await;
+            }
+        }
+    }
+}
+
+async fn send_reply(shared: &Shared, queue: &str, reply: Reply) {
+    let body = encode_envelope(&reply.to_payload());
+    let give_up = Instant::now() + REPLY_RETRY_TIMEOUT;
+    loop {
+        let message = OutgoingMessage {
+            route: Route::Reply {
+                queue: queue.to_owned(),
+            },
+            body: body.clone(),
+            expiration: None,
+        };
+        match shared.transport.publish(message).await {
+            Ok(()) => return,
+            Err(TransportError::Unroutable { .. }) if Instant::now() < give_up => {
+                tokio::time::sleep(REPLY_RETRY_INTERVAL).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, reply_queue = queue, msg_id = %reply.msg_id, "reply could not be delivered; dropping it");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Process signals (oslo.service's handlers, without the "only when daemonized" SIGHUP
+//! quirk): SIGTERM / SIGINT drain and exit, a second one exits at once; SIGHUP re-reads the
+//! configuration files and applies mutable options; SIGUSR2 writes the state report.
+
+use std::sync::Arc;
+
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::config::{Config, ConfigSources};
+use crate::logging::LogControl;
+use crate::node::Node;
+
+/// What SIGHUP needs to re-read and re-apply the configuration.
+#[derive(Debug, Clone)]
+pub struct ReloadContext {
+    /// The sources the configuration was first read from.
+    pub sources: ConfigSources,
+    /// The log level switch.
+    pub log: Option<LogControl>,
+}
+
+/// Serve signals until a graceful shutdown finished; returns the exit code.
+pub async fn run_with_signals(node: Node, reload: ReloadContext) -> std::io::Result<i32> {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut report = signal(SignalKind::user_defined2())?;
+    let mut current = node.env().config();
+    let escalation = node.env().escalation.clone();
+    let escalated = loop {
+        tokio::select! {
+            _ = term.recv() => { tracing::info!("SIGTERM: graceful shutdown"); break false }
+            _ = interrupt.recv() => { tracing::info!("SIGINT: graceful shutdown"); break false }
+            _ = escalation.cancelled() => break true,
+            _ = hangup.recv() => current = reload_config(&node, &reload, current).await,
+            _ = report.recv() => match node.report().await {
+                Ok(text) => eprintln!("{text}"),
+                Err(error) => tracing::error!(%error, "cannot build the state report"),
+            },
+        }
+    };
+    let shutdown = node.shutdown();
+    tokio::pin!(shutdown);
+    let outcome = tokio::select! {
+        outcome = &mut shutdown => outcome,
+        _ = term.recv() => second_signal(),
+        _ = interrupt.recv() => second_signal(),
+    };
+    Ok(match outcome {
+        Ok(report) if report.unfinished.is_empty() && !escalated => {
+            tracing::info!("all actors stopped; exiting");
+            0
+        }
+        Ok(report) => {
+            if !report.unfinished.is_empty() {
+                tracing::error!(unfinished = ?report.unfinished, "exiting with handlers still running");
+            }
+            1
+        }
+        Err(error) => {
+            tracing::error!(%error, "shutdown failed");
+            1
+        }
+    })
+}
+
+fn second_signal() -> ! {
+    tracing::warn!("second signal during shutdown: exiting immediately");
+    eprintln!("novactor: second signal during shutdown, exiting immediately");
+    std::process::exit(1)
+}
+
+/// SIGHUP: re-read, log the diff, apply. A configuration that no longer parses is
+/// reported and the running one kept.
+async fn reload_config(node: &Node, reload: &ReloadContext, current: Arc<Config>) -> Arc<Config> {
+    let loaded = match Config::load(&reload.sources) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            tracing::error!(%error, "SIGHUP: configuration not reloaded; keeping the running one");
+            return current;
+        }
+    };
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let new = loaded.config;
+    let mutable = current.mutable_changes(&new);
+    for change in &mutable {
+        tracing::info!(option = %format!("[{}] {}", change.group, change.name),
+            old = change.old.as_deref().unwrap_or("<unset>"), new = change.new.as_deref().unwrap_or("<unset>"),
+            "SIGHUP: option changed");
+    }
+    for change in current.immutable_changes(&new) {
+        tracing::warn!(option = %format!("[{}] {}", change.group, change.name),
+            old = change.old.as_deref().unwrap_or("<unset>"), new = change.new.as_deref().unwrap_or("<unset>"),
+            "SIGHUP: option changed but only takes effect after a restart");
+    }
+    if let Some(log) = &reload.log {
+        log.set_debug(new.default.debug);
+    }
+    match node.reload(new).await {
+        Ok(respaced) => {
+            for change in respaced {
+                tracing::info!("SIGHUP: {change}");
+            }
+            tracing::info!(changed = mutable.len(), "SIGHUP: configuration reloaded");
+        }
+        Err(error) => tracing::error!(%error, "SIGHUP: could not apply the configuration"),
+    }
+    node.env().config()
+}
