@@ -1,1 +1,192 @@
-fn main() {}
+//! The `novactor` command: clap parsing, then one call into the library per subcommand.
+//! Invoked through a link named `nova-compute`, `nova-conductor`, `nova-scheduler` or
+//! `nova-api`, it runs that one service (Nova picks its service from the console script).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use novactor::actors::{self, NovaService};
+use novactor::config::{CliOverride, Config, ConfigSources};
+use novactor::signals::{run_with_signals, ReloadContext};
+use novactor::Node;
+
+/// Exit code for bad configuration or arguments (clap's usage errors use it too).
+const EXIT_CONFIG: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "novactor",
+    version,
+    propagate_version = true,
+    about = "OpenStack Nova's control plane as supervised actors"
+)]
+struct Cli {
+    /// nova.conf to read; repeatable, later files win.
+    #[arg(long = "config-file", value_name = "PATH", global = true)]
+    config_files: Vec<PathBuf>,
+    /// Directory whose `*.conf` files are read in name order after the config files.
+    #[arg(long = "config-dir", value_name = "DIR", global = true)]
+    config_dirs: Vec<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Host the chosen Nova services in this process until SIGTERM/SIGINT.
+    Run(RunArgs),
+    /// Inspect configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Services to host, comma-separated (default: all four).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    actors: Vec<NovaService>,
+    /// Host name the services run as ([DEFAULT] host).
+    #[arg(long)]
+    host: Option<String>,
+    /// Log at debug level ([DEFAULT] debug).
+    #[arg(long)]
+    debug: bool,
+    /// Log to this file instead of stderr ([DEFAULT] log_file).
+    #[arg(long, value_name = "PATH")]
+    log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Print the effective configuration, secrets masked, with where each value came from.
+    Show,
+    /// Print a commented nova.conf documenting every option novactor reads.
+    Sample,
+}
+
+fn main() -> ExitCode {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let program = args
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(service) = NovaService::from_program_name(&program) {
+        let rest = args.split_off(1);
+        args = vec![
+            "novactor".into(),
+            "run".into(),
+            "--actors".into(),
+            service.name().into(),
+        ];
+        args.extend(rest);
+    }
+    let cli = Cli::parse_from(args);
+    match execute(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("novactor: error: {error:#}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+fn sources(cli: &Cli, overrides: Vec<CliOverride>) -> ConfigSources {
+    ConfigSources {
+        config_files: cli.config_files.clone(),
+        config_dirs: cli.config_dirs.clone(),
+        cli: overrides,
+        ..ConfigSources::default()
+    }
+    .with_process_env()
+}
+
+/// `Err` is a configuration or argument problem (exit 2); runtime outcomes are exit codes.
+fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Config {
+            action: ConfigAction::Sample,
+        } => {
+            print!("{}", novactor::config::sample_config());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config {
+            action: ConfigAction::Show,
+        } => {
+            let loaded = Config::load(&sources(&cli, Vec::new()))?;
+            for warning in &loaded.warnings {
+                eprintln!("novactor: warning: {warning}");
+            }
+            print!("{}", loaded.config.show());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(run) => {
+            let mut overrides = Vec::new();
+            if let Some(host) = &run.host {
+                overrides.push(CliOverride::new("DEFAULT", "host", host));
+            }
+            if run.debug {
+                overrides.push(CliOverride::new("DEFAULT", "debug", "true"));
+            }
+            if let Some(path) = &run.log_file {
+                overrides.push(CliOverride::new(
+                    "DEFAULT",
+                    "log_file",
+                    path.display().to_string(),
+                ));
+            }
+            let sources = sources(&cli, overrides);
+            let loaded = Config::load(&sources)?;
+            let selected = if run.actors.is_empty() {
+                NovaService::ALL.to_vec()
+            } else {
+                run.actors.clone()
+            };
+            let binary = match selected.as_slice() {
+                [one] => one.binary(),
+                _ => "novactor",
+            };
+            let config = loaded.config;
+            let log = novactor::logging::init(
+                config.default.debug,
+                config.default.log_path(binary).as_deref(),
+                config.default.use_json,
+            )
+            .context("setting up logging")?;
+            for warning in &loaded.warnings {
+                tracing::warn!("{warning}");
+            }
+            let names: Vec<&str> = selected.iter().map(|s| s.name()).collect();
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), actors = ?names, host = %config.default.host,
+                transport = %novactor::config::mask_url(config.default.transport_url_or_memory()), files = ?loaded.files, "novactor starting");
+            let config = Arc::new(config);
+            let definitions = actors::definitions(&config, &selected);
+            let reload = ReloadContext {
+                sources,
+                log: Some(log),
+            };
+            let code = actix_rt::System::new().block_on(async move {
+                let node = match Node::start(config, definitions).await {
+                    Ok(node) => node,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot start");
+                        return 1;
+                    }
+                };
+                match run_with_signals(node, reload).await {
+                    Ok(code) => code,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot install signal handlers");
+                        1
+                    }
+                }
+            });
+            Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+        }
+    }
+}
