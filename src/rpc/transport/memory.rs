@@ -112,72 +112,57 @@ impl BrokerState {
         self.queues.entry(queue.to_owned()).or_default();
     }
 
-    /// Put `message` into `queue` and hand out what can be handed out.
-    fn enqueue(&mut self, broker: &Arc<Broker>, queue: &str, message: Stored, front: bool) {
+    /// Put `message` into `queue` and hand out what can be handed out. Returns deliveries
+    /// that bounced off a closed consumer: drop them after releasing the lock, and their
+    /// settle puts them back (a settle must never run under the lock).
+    #[must_use]
+    fn enqueue(
+        &mut self,
+        broker: &Arc<Broker>,
+        queue: &str,
+        message: Stored,
+        front: bool,
+    ) -> Vec<Delivery> {
         let Some(q) = self.queues.get_mut(queue) else {
-            return;
+            return Vec::new();
         };
         if front {
             q.messages.push_front(message);
         } else {
             q.messages.push_back(message);
         }
-        Self::pump(broker, queue, q);
+        Self::pump(broker, queue, q)
     }
 
     /// Deliver waiting messages round-robin to live consumers; drop expired ones.
-    fn pump(broker: &Arc<Broker>, name: &str, queue: &mut Queue) {
+    /// Returns bounced deliveries, as [`Self::enqueue`].
+    #[must_use]
+    fn pump(broker: &Arc<Broker>, name: &str, queue: &mut Queue) -> Vec<Delivery> {
+        let mut bounced = Vec::new();
         while !queue.consumers.is_empty() {
             let Some(message) = queue.messages.pop_front() else {
-                return;
+                break;
             };
             if message.expires_at.is_some_and(|at| at <= Instant::now()) {
                 continue;
             }
-            let mut message = Some(message);
-            while let Some(stored) = message.take() {
-                if queue.consumers.is_empty() {
-                    queue.messages.push_front(stored);
-                    return;
-                }
-                let index = queue.next % queue.consumers.len();
-                queue.next = queue.next.wrapping_add(1);
-                let settle = MemorySettle {
-                    broker: Arc::clone(broker),
-                    queue: name.to_owned(),
-                    body: Some(stored.body.clone()),
-                };
-                let delivery =
-                    Delivery::new(stored.body.clone(), stored.redelivered, Box::new(settle));
-                if let Err(mpsc::error::SendError(mut undelivered)) =
-                    queue.consumers[index].sender.send(delivery)
-                {
-                    // The consumer is gone: forget it and offer the message to the next one.
-                    // Disarm the settle so its Drop does not requeue behind our back.
-                    undelivered.disarm();
-                    queue.consumers.remove(index);
-                    message = Some(stored);
-                }
+            let index = queue.next % queue.consumers.len();
+            queue.next = queue.next.wrapping_add(1);
+            let settle = MemorySettle {
+                broker: Arc::clone(broker),
+                queue: name.to_owned(),
+                body: Some(message.body.clone()),
+            };
+            let delivery = Delivery::new(message.body, message.redelivered, Box::new(settle));
+            if let Err(mpsc::error::SendError(undelivered)) =
+                queue.consumers[index].sender.send(delivery)
+            {
+                // The consumer is gone: forget it; the bounced delivery requeues itself.
+                queue.consumers.remove(index);
+                bounced.push(undelivered);
             }
         }
-    }
-}
-
-impl Delivery {
-    fn disarm(&mut self) {
-        // Replace the settle with one that does nothing on drop.
-        self.settle = Box::new(NoopSettle);
-    }
-}
-
-struct NoopSettle;
-
-impl Settle for NoopSettle {
-    fn ack(self: Box<Self>) -> BoxFuture<'static, Result<(), TransportError>> {
-        future::ready(Ok(())).boxed()
-    }
-    fn reject(self: Box<Self>, _requeue: bool) -> BoxFuture<'static, Result<(), TransportError>> {
-        future::ready(Ok(())).boxed()
+        bounced
     }
 }
 
@@ -192,13 +177,13 @@ impl MemorySettle {
     fn requeue(&mut self) {
         if let Some(body) = self.body.take() {
             let broker = Arc::clone(&self.broker);
-            let mut state = broker.lock();
             let stored = Stored {
                 body,
                 expires_at: None,
                 redelivered: true,
             };
-            state.enqueue(&broker, &self.queue, stored, true);
+            let bounced = broker.lock().enqueue(&broker, &self.queue, stored, true);
+            drop(bounced);
         }
     }
 }
@@ -260,6 +245,7 @@ impl Transport for MemoryTransport {
 
     async fn publish(&self, message: OutgoingMessage) -> Result<(), TransportError> {
         let broker = &self.broker;
+        let mut bounced = Vec::new();
         let mut state = broker.lock();
         let expires_at = message.expiration.map(|ttl| Instant::now() + ttl);
         let targets: Vec<String> = match &message.route {
@@ -292,8 +278,10 @@ impl Transport for MemoryTransport {
                 expires_at,
                 redelivered: false,
             };
-            state.enqueue(broker, &queue, stored, false);
+            bounced.extend(state.enqueue(broker, &queue, stored, false));
         }
+        drop(state);
+        drop(bounced);
         Ok(())
     }
 
@@ -333,10 +321,13 @@ impl Transport for MemoryTransport {
         state.next_consumer += 1;
         let tag = state.next_consumer;
         let (sender, receiver) = mpsc::unbounded_channel();
+        let mut bounced = Vec::new();
         if let Some(q) = state.queues.get_mut(&queue) {
             q.consumers.push(Consumer { tag, sender });
-            BrokerState::pump(broker, &queue, q);
+            bounced = BrokerState::pump(broker, &queue, q);
         }
+        drop(state);
+        drop(bounced);
         let guard = ConsumerGuard {
             broker: Arc::clone(broker),
             queue: queue.clone(),
