@@ -1,0 +1,193 @@
+//! Configuration from the outside: defaults < files < config-dir < environment < CLI,
+//! unknown options warn, invalid values fail with exit 2 naming file, section, option and
+//! type, secrets are masked.
+
+#[path = "common/process.rs"]
+mod process;
+
+use process::*;
+
+fn show(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = command(BIN.as_ref(), dir);
+    command.args(args).args(["config", "show"]);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+fn line_of<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"))
+}
+
+#[test]
+fn files_then_config_dir_then_environment_layer_in_order_and_passwords_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.conf");
+    let second = dir.path().join("second.conf");
+    let confd = dir.path().join("nova.conf.d");
+    std::fs::create_dir(&confd).unwrap();
+    std::fs::write(&first, "[DEFAULT]\nreport_interval = 5\nservice_down_time = 61\nrpc_response_timeout = 30\ntransport_url = rabbit://nova:s3cret@10.0.0.1:5672,nova:s3cret@10.0.0.2:5672/\n").unwrap();
+    std::fs::write(&second, "[DEFAULT]\nreport_interval = 6\n").unwrap();
+    std::fs::write(
+        confd.join("20-late.conf"),
+        "[DEFAULT]\nservice_down_time = 90\n",
+    )
+    .unwrap();
+    std::fs::write(
+        confd.join("10-early.conf"),
+        "[DEFAULT]\nservice_down_time = 80\nrpc_response_timeout = 45\n",
+    )
+    .unwrap();
+    std::fs::write(
+        confd.join("ignored.txt"),
+        "[DEFAULT]\nrpc_response_timeout = 1\n",
+    )
+    .unwrap();
+    let args = [
+        "--config-file",
+        first.to_str().unwrap(),
+        "--config-file",
+        second.to_str().unwrap(),
+        "--config-dir",
+        confd.to_str().unwrap(),
+    ];
+    let output = show(
+        dir.path(),
+        &args,
+        &[
+            ("OS_DEFAULT__CONTROL_EXCHANGE", "from-env"),
+            ("OS_DEFAULT__RPC_RESPONSE_TIMEOUT", "50"),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        line_of(&text, "report_interval =").contains("= 6"),
+        "later file wins:\n{text}"
+    );
+    assert!(
+        line_of(&text, "service_down_time =").contains("= 90"),
+        "dir files in name order:\n{text}"
+    );
+    assert!(
+        line_of(&text, "rpc_response_timeout =").contains("= 50"),
+        "env beats files:\n{text}"
+    );
+    assert!(
+        line_of(&text, "control_exchange =").contains("from-env"),
+        "{text}"
+    );
+    let url = line_of(&text, "transport_url =");
+    assert!(
+        url.contains("rabbit://nova:***@10.0.0.1:5672,nova:***@10.0.0.2:5672/"),
+        "{url}"
+    );
+    assert!(!text.contains("s3cret"), "password leaked:\n{text}");
+    assert!(
+        line_of(&text, "executor_thread_pool_size =").contains("= 64"),
+        "defaults shown:\n{text}"
+    );
+}
+
+#[test]
+fn without_config_arguments_nova_conf_in_the_working_directory_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("nova.conf"), "[DEFAULT]\nhost = from-cwd\n").unwrap();
+    let output = show(dir.path(), &[], &[]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(line_of(&text, "host =").contains("from-cwd"), "{text}");
+}
+
+#[test]
+fn unknown_options_are_a_warning_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nova.conf");
+    std::fs::write(
+        &conf,
+        "[DEFAULT]\nmy_ip = 10.0.0.5\nreport_interval = 12\n[libvirt]\nvirt_type = kvm\n",
+    )
+    .unwrap();
+    let output = show(dir.path(), &["--config-file", conf.to_str().unwrap()], &[]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning")
+            && stderr.contains("[libvirt] virt_type")
+            && stderr.contains("[DEFAULT] my_ip"),
+        "{stderr}"
+    );
+    assert!(line_of(
+        &String::from_utf8_lossy(&output.stdout),
+        "report_interval ="
+    )
+    .contains("= 12"));
+}
+
+#[test]
+fn an_invalid_value_is_exit_2_naming_file_section_option_and_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("bad.conf");
+    std::fs::write(&conf, "[DEFAULT]\nreport_interval = ten\n").unwrap();
+    for subcommand in [&["config", "show"][..], &["run"][..]] {
+        let output = command(BIN.as_ref(), dir.path())
+            .args(["--config-file", conf.to_str().unwrap()])
+            .args(subcommand)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{subcommand:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for part in [
+            conf.to_str().unwrap(),
+            "[DEFAULT]",
+            "report_interval",
+            "ten",
+            "integer",
+        ] {
+            assert!(stderr.contains(part), "{part:?} missing from: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_config_file_is_exit_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(BIN.as_ref(), dir.path())
+        .args(["--config-file", "/nonexistent/nova.conf", "run"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/nova.conf"));
+}
+
+#[test]
+fn the_sample_config_documents_every_option_and_matches_conf_nova_conf() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(BIN.as_ref(), dir.path())
+        .args(["config", "sample"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let sample = String::from_utf8(output.stdout).unwrap();
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/conf/nova.conf")).unwrap();
+    assert_eq!(
+        sample, shipped,
+        "regenerate with: cargo run -- config sample > conf/nova.conf"
+    );
+    for option in [
+        "#report_interval = 10",
+        "#executor_thread_pool_size = 64",
+        "#control_exchange = nova",
+        "[supervisor]",
+    ] {
+        assert!(sample.contains(option), "{option}");
+    }
+}
