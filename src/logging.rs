@@ -91,5 +91,21 @@ pub fn init(debug: bool, log_file: Option<&Path>, json: bool) -> Result<LogContr
             .try_init()
     };
     installed.map_err(|_| LoggingError::AlreadyInitialised)?;
+    route_panics_to_tracing();
     Ok(LogControl { filter: handle })
+}
+
+/// Panics in actors are caught and turned into restarts; their message still deserves one
+/// structured log line (not a raw stderr line that breaks JSON logs).
+fn route_panics_to_tracing() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".to_owned());
+        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        tracing::error!(target: "novactor::panic", %location, "panic: {message}");
+    }));
 }

@@ -33,10 +33,7 @@ pub async fn run_with_signals(node: Node, reload: ReloadContext) -> std::io::Res
             _ = interrupt.recv() => { tracing::info!("SIGINT: graceful shutdown"); break false }
             _ = escalation.cancelled() => break true,
             _ = hangup.recv() => current = reload_config(&node, &reload, current).await,
-            _ = report.recv() => match { tracing::debug!("SIGUSR2: writing the state report to stderr"); node.report().await } {
-                Ok(text) => eprintln!("{text}"),
-                Err(error) => tracing::error!(%error, "cannot build the state report"),
-            },
+            _ = report.recv() => write_report(&node).await,
         }
     };
     let shutdown = node.shutdown();
@@ -62,6 +59,15 @@ pub async fn run_with_signals(node: Node, reload: ReloadContext) -> std::io::Res
             1
         }
     })
+}
+
+/// SIGUSR2: the state report goes to stderr, as oslo.reports writes it.
+async fn write_report(node: &Node) {
+    tracing::debug!("SIGUSR2: writing the state report to stderr");
+    match node.report().await {
+        Ok(text) => eprintln!("{text}"),
+        Err(error) => tracing::error!(%error, "cannot build the state report"),
+    }
 }
 
 fn second_signal() -> ! {

@@ -98,6 +98,16 @@ pub struct ClientShared {
     replies: OnceCell<Arc<ReplyWaiter>>,
 }
 
+impl std::fmt::Debug for ClientShared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientShared")
+            .field("transport", &self.transport.scheme())
+            .field("control_exchange", &self.control_exchange)
+            .field("reply_queue", &self.reply_queue())
+            .finish()
+    }
+}
+
 impl ClientShared {
     /// Shared client state over `transport`; topic traffic goes to `control_exchange`
     /// unless a target names its own exchange.
@@ -322,6 +332,12 @@ pub struct ReplyWaiter {
     queue: String,
     pending: Arc<PendingMap>,
     _stop: DropGuard,
+}
+
+impl std::fmt::Debug for ReplyWaiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplyWaiter").field("queue", &self.queue).finish_non_exhaustive()
+    }
 }
 
 struct PendingCall {

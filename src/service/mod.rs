@@ -47,6 +47,15 @@ pub enum Response {
     Later(LocalBoxFuture<'static, Result<Value, RemoteFailure>>),
 }
 
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Ready(outcome) => f.debug_tuple("Ready").field(outcome).finish(),
+            Self::Later(_) => f.write_str("Later(..)"),
+        }
+    }
+}
+
 impl Response {
     /// A successful result.
     pub fn ok(value: impl Into<Value>) -> Self {
@@ -126,6 +135,12 @@ pub struct Method<S> {
     pub run: MethodFn<S>,
 }
 
+impl<S> std::fmt::Debug for Method<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Method").field("name", &self.name).finish()
+    }
+}
+
 /// One RPC endpoint: oslo's `target = Target(namespace=…, version=…)` plus its methods.
 pub struct Endpoint<S> {
     /// `None` is the null namespace.
@@ -134,6 +149,16 @@ pub struct Endpoint<S> {
     pub version: Version,
     /// Its methods.
     pub methods: Vec<Method<S>>,
+}
+
+impl<S> std::fmt::Debug for Endpoint<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("namespace", &self.namespace)
+            .field("version", &self.version)
+            .field("methods", &self.methods)
+            .finish()
+    }
 }
 
 impl<S> Endpoint<S> {

@@ -70,6 +70,16 @@ pub struct PeriodicTask<S> {
     pub run: MethodFn<S>,
 }
 
+impl<S> std::fmt::Debug for PeriodicTask<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeriodicTask")
+            .field("name", &self.name)
+            .field("spacing", &self.spacing)
+            .field("run_immediately", &self.run_immediately)
+            .finish()
+    }
+}
+
 impl<S> PeriodicTask<S> {
     /// A task `name` running `run` every `spacing`.
     pub fn new(name: &'static str, spacing: Spacing, run: MethodFn<S>) -> Self {

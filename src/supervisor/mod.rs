@@ -199,6 +199,13 @@ pub struct Supervisor {
     shutting_down: bool,
 }
 
+impl std::fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.children.iter().map(|c| c.name.as_str()).collect();
+        f.debug_struct("Supervisor").field("children", &names).finish_non_exhaustive()
+    }
+}
+
 impl Supervisor {
     /// A supervisor for `services`, each expanded into its `instances`.
     pub fn new(env: Arc<RuntimeEnv>, services: Vec<Arc<ServiceDefinition>>) -> Self {
