@@ -13,9 +13,10 @@ const HEADER: &str = "\
 # Use it:
 #     novactor run --config-file conf/nova.conf
 # Every option below is commented out, so this runs the whole control plane on
-# the defaults: the in-process memory:// transport, SQLite under state_path and
-# the compute API on 127.0.0.1:8774. You should see each actor start in the
-# log, and `novactor config show` report every option with `(default)` as its
+# the defaults: all four actors in one process over the in-process memory://
+# transport. You should see one 'actor ready' log line per actor (conductor,
+# scheduler, compute, api), and `novactor config show` report every option with
+# `(default)` as its
 # source. Uncomment a line and change its value to override that default; later
 # files, OS_<GROUP>__<OPTION> environment variables and command-line flags
 # override this file, in that order.

@@ -305,7 +305,7 @@ static OPTIONS: &[OptionSpec] = &[
         "state_path",
         OptionKind::Path,
         OptionDefault::StatePath,
-        "Top-level directory for novactor's state (SQLite database, locks). Other options \
+        "Top-level directory for novactor's state (the embedded database will live here). Other options \
          may refer to it as $state_path. Default: $XDG_STATE_HOME/novactor, else \
          $HOME/.local/state/novactor, else ./novactor-state.",
         "nova/conf/paths.py (Nova: $pybasedir, the Python package directory, which has no \
@@ -317,7 +317,7 @@ static OPTIONS: &[OptionSpec] = &[
         "enabled_apis",
         OptionKind::List,
         Value("osapi_compute,metadata"),
-        "APIs to start. With none enabled the api actor exits with an error.",
+        "APIs the api actor starts. Read and validated now; the compute REST API that uses it is not served yet.",
         "nova/conf/service.py",
     ),
     opt(
@@ -325,7 +325,7 @@ static OPTIONS: &[OptionSpec] = &[
         "osapi_compute_listen",
         OptionKind::String,
         Value("127.0.0.1"),
-        "IP address the compute API listens on. Use 0.0.0.0 to listen on every interface.",
+        "IP address the compute API listens on. Use 0.0.0.0 to listen on every interface. Read and validated now; the compute REST API that uses it is not served yet.",
         "nova/conf/service.py (Nova: 0.0.0.0; novactor listens on loopback unless told \
          otherwise, since a laptop run has no auth in front of it)",
     ),
@@ -334,7 +334,7 @@ static OPTIONS: &[OptionSpec] = &[
         "osapi_compute_listen_port",
         int(Some(0), Some(65535)),
         Value("8774"),
-        "Port the compute API listens on; 0 picks a free port.",
+        "Port the compute API listens on; 0 picks a free port. Read and validated now; the compute REST API that uses it is not served yet.",
         "nova/conf/service.py (Nova: min 1; novactor accepts 0 for tests)",
     ),
     opt(
@@ -342,7 +342,7 @@ static OPTIONS: &[OptionSpec] = &[
         "osapi_compute_workers",
         int(Some(1), None),
         Unset,
-        "HTTP worker threads of the compute API. Unset means 1.",
+        "HTTP worker threads of the compute API. Unset means 1. Read and validated now; the compute REST API that uses it is not served yet.",
         "nova/conf/service.py (Nova: unset means the CPU count)",
     ),
     // ---- [conductor] / [scheduler] ----

@@ -336,7 +336,9 @@ pub struct ReplyWaiter {
 
 impl std::fmt::Debug for ReplyWaiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReplyWaiter").field("queue", &self.queue).finish_non_exhaustive()
+        f.debug_struct("ReplyWaiter")
+            .field("queue", &self.queue)
+            .finish_non_exhaustive()
     }
 }
 

@@ -202,7 +202,9 @@ pub struct Supervisor {
 impl std::fmt::Debug for Supervisor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.children.iter().map(|c| c.name.as_str()).collect();
-        f.debug_struct("Supervisor").field("children", &names).finish_non_exhaustive()
+        f.debug_struct("Supervisor")
+            .field("children", &names)
+            .finish_non_exhaustive()
     }
 }
 
