@@ -173,3 +173,44 @@ fn version_prints_the_package_version() {
         format!("novactor {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn use_json_and_log_file_write_json_lines_to_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("novactor.log");
+    let mut command = command(BIN.as_ref(), dir.path());
+    command
+        .env("OS_DEFAULT__USE_JSON", "true")
+        .args(["run", "--actors", "scheduler", "--log-file"])
+        .arg(&log);
+    let mut novactor = Running::spawn(command);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("actor ready")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no ready line in {}",
+            log.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    novactor.signal("TERM");
+    assert_eq!(novactor.wait_exit(Duration::from_secs(20)).code(), Some(0));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let ready = text
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line)
+                .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+        })
+        .find(|v| v["fields"]["message"] == "actor ready")
+        .expect("a ready event");
+    assert_eq!(ready["fields"]["actor"], "scheduler");
+    assert_eq!(ready["level"], "INFO");
+    assert!(
+        novactor.lines().iter().all(|l| !l.contains("actor ready")),
+        "stderr stays quiet"
+    );
+}

@@ -99,3 +99,34 @@ async fn a_handler_past_the_deadline_is_reported_unfinished() {
         started.elapsed()
     );
 }
+
+#[actix_rt::test]
+async fn handlers_run_concurrently_up_to_executor_thread_pool_size() {
+    let (node, _) = echo_node(&[("DEFAULT", "executor_thread_pool_size", "3")]).await;
+    let client = echo_client(&node).with_timeout(Duration::from_secs(30));
+    let mut calls = Vec::new();
+    for _ in 0..5 {
+        let client = client.clone();
+        calls.push(actix_rt::spawn(async move {
+            client
+                .call(&RequestContext::new(), "sleep", json!({"ms": 400}))
+                .await
+        }));
+    }
+    wait_until(
+        Duration::from_secs(5),
+        "three handlers in flight at once",
+        || async { snapshot(&node).await.actor("echo").unwrap().in_flight == 3 },
+    )
+    .await;
+    for _ in 0..20 {
+        assert!(
+            snapshot(&node).await.actor("echo").unwrap().in_flight <= 3,
+            "pool bound exceeded"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for call in calls {
+        assert!(call.await.unwrap().is_ok());
+    }
+}

@@ -1,8 +1,8 @@
 //! An RPC server: consumers on `<topic>`, `<topic>.<server>` and a fanout queue feeding one
 //! handler (oslo: `rpc/server.py`, `amqpdriver.py` AMQPListener).
 //!
-//! Per message, in order: take a concurrency permit (so no message is taken that cannot
-//! run yet), receive, decode (an unreadable body is rejected without requeue), **ack before
+//! Per message, in order: receive, wait for a concurrency permit (an idle queue holds
+//! none; a delivery still waiting when the server stops goes back unacked), decode (an unreadable body is rejected without requeue), **ack before
 //! dispatch** (oslo's at-most-once; Nova's handlers assume it), drop a repeated
 //! `_unique_id` (16-entry window per queue, as oslo), resolve the method, run it, and for a
 //! call publish the reply — with call-monitor heartbeats while it runs if the caller sent
@@ -196,18 +196,20 @@ async fn consume(
 ) {
     let mut seen: VecDeque<String> = VecDeque::with_capacity(DUPLICATE_WINDOW);
     loop {
-        let permit = tokio::select! {
-            _ = cancel.cancelled() => break,
-            permit = Arc::clone(&shared.limiter).acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-        };
         let delivery = tokio::select! {
             _ = cancel.cancelled() => break,
             delivery = subscription.next() => match delivery {
                 Some(delivery) => delivery,
                 None => break,
+            },
+        };
+        // Wait for capacity before acking. If the server stops meanwhile, the delivery
+        // is dropped unsettled and the broker puts it back: nothing accepted is lost.
+        let permit = tokio::select! {
+            _ = cancel.cancelled() => break,
+            permit = Arc::clone(&shared.limiter).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
             },
         };
         let request = match decode_envelope(&delivery.body).and_then(Request::from_payload) {
