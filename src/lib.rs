@@ -32,3 +32,8 @@ pub mod supervisor;
 pub mod actors;
 
 pub use node::Node;
+
+/// The README's Rust example, compiled as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
