@@ -253,8 +253,9 @@ static OPTIONS: &[OptionSpec] = &[
         "periodic_interval_max",
         int(Some(1), None),
         Value("60"),
-        "Maximum seconds between periodic task runs. novactor runs one timer per task, so \
-         there is no polling loop: this only bounds the delay before a re-spaced timer fires.",
+        "In Nova, the longest sleep of the one loop that checks every periodic task. \
+         Accepted so existing nova.conf files load, but it has no effect: novactor runs one \
+         timer per task and applies a changed spacing at once, so there is no loop to cap.",
         "nova/service.py Service.create (oslo.service dynamic timer)",
     ),
     opt(
