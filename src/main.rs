@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use novactor::actors::{self, NovaService};
 use novactor::config::{CliOverride, Config, ConfigSources};
+use novactor::node::NodeError;
 use novactor::signals::{run_with_signals, ReloadContext};
 use novactor::Node;
 
@@ -175,7 +176,11 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(node) => node,
                     Err(error) => {
                         tracing::error!(%error, "cannot start");
-                        return 1;
+                        eprintln!("novactor: error: {error}");
+                        // A URL this build cannot serve is a configuration error.
+                        let permanent =
+                            matches!(&error, NodeError::Transport(e) if !e.is_recoverable());
+                        return if permanent { i32::from(EXIT_CONFIG) } else { 1 };
                     }
                 };
                 match run_with_signals(node, reload).await {

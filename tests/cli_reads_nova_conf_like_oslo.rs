@@ -191,3 +191,25 @@ fn the_sample_config_documents_every_option_and_matches_conf_nova_conf() {
         assert!(sample.contains(option), "{option}");
     }
 }
+
+#[test]
+fn a_transport_url_this_build_cannot_serve_is_exit_2_with_the_password_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nova.conf");
+    std::fs::write(
+        &conf,
+        "[DEFAULT]\ntransport_url = amqp1://nova:hunter2@broker:5672/\n",
+    )
+    .unwrap();
+    let output = command(BIN.as_ref(), dir.path())
+        .args(["--config-file", conf.to_str().unwrap(), "run"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unsupported transport URL scheme") && stderr.contains("nova:***@broker"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "password leaked: {stderr}");
+}

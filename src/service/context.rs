@@ -2,7 +2,6 @@
 //! way to end its own incarnation.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::Recipient;
 
@@ -74,8 +73,7 @@ impl std::fmt::Debug for ServiceContext {
 impl ServiceContext {
     /// An RPC client for `target` with `rpc_response_timeout`, sharing the process's reply queue.
     pub fn rpc_client(&self, target: Target) -> RpcClient {
-        let timeout =
-            Duration::from_secs(self.config.default.rpc_response_timeout.as_secs().max(1));
-        self.rpc.client(target, timeout)
+        self.rpc
+            .client(target, self.config.default.rpc_response_timeout)
     }
 }
