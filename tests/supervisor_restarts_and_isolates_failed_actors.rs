@@ -274,3 +274,127 @@ async fn instances_share_the_topic_and_restart_independently() {
             .is_ok());
     }
 }
+
+#[actix_rt::test]
+async fn rpc_services_heartbeat_every_report_interval_and_count_as_up() {
+    let (node, _) = echo_node(&[
+        ("DEFAULT", "report_interval", "1"),
+        ("DEFAULT", "host", "hb"),
+    ])
+    .await;
+    wait_until(Duration::from_secs(10), "two heartbeats", || async {
+        snapshot(&node)
+            .await
+            .actor("echo")
+            .unwrap()
+            .heartbeat
+            .as_ref()
+            .is_some_and(|h| h.reports >= 2)
+    })
+    .await;
+    let records = node.env().servicegroup.services().await.unwrap();
+    assert_eq!(records.len(), 1);
+    let record = &records[0];
+    assert_eq!(
+        (
+            record.host.as_str(),
+            record.binary.as_str(),
+            record.topic.as_str()
+        ),
+        ("hb", "test-echo", "echo")
+    );
+    assert!(record.report_count >= 2);
+    assert!(record.is_up(
+        node.env().config().default.service_down_time,
+        chrono::Utc::now()
+    ));
+    let heartbeat = snapshot(&node)
+        .await
+        .actor("echo")
+        .unwrap()
+        .heartbeat
+        .clone()
+        .unwrap();
+    assert_eq!((heartbeat.failures, heartbeat.in_outage), (0, false));
+}
+
+/// A servicegroup whose reports fail while `down` is set.
+#[derive(Default)]
+struct FlakyGroup {
+    down: std::sync::atomic::AtomicBool,
+    inner: novactor::servicegroup::MemoryServiceGroup,
+}
+
+#[async_trait::async_trait]
+impl novactor::servicegroup::ServiceGroup for FlakyGroup {
+    async fn join(
+        &self,
+        host: &str,
+        binary: &str,
+        topic: &str,
+    ) -> Result<(), novactor::servicegroup::ServiceGroupError> {
+        self.inner.join(host, binary, topic).await
+    }
+    async fn report_state(
+        &self,
+        host: &str,
+        binary: &str,
+    ) -> Result<(), novactor::servicegroup::ServiceGroupError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(novactor::servicegroup::ServiceGroupError::Unavailable(
+                "database is down".into(),
+            ));
+        }
+        self.inner.report_state(host, binary).await
+    }
+    async fn services(
+        &self,
+    ) -> Result<Vec<novactor::servicegroup::ServiceRecord>, novactor::servicegroup::ServiceGroupError>
+    {
+        self.inner.services().await
+    }
+}
+
+#[actix_rt::test]
+async fn a_failing_heartbeat_is_counted_and_keeps_trying_until_it_recovers() {
+    let group = Arc::new(FlakyGroup::default());
+    group.down.store(true, Ordering::SeqCst);
+    let probe = Arc::new(Probe::default());
+    let config = config(&[("DEFAULT", "report_interval", "1")]);
+    let service = echo_service("echo", "echo", &config, &probe);
+    let env = novactor::supervisor::RuntimeEnv::new(
+        Arc::new(config),
+        Arc::new(MemoryTransport::new()),
+        group.clone(),
+    );
+    let node = novactor::Node::start_with(env, vec![service])
+        .await
+        .unwrap();
+    let heartbeat = || async {
+        snapshot(&node)
+            .await
+            .actor("echo")
+            .unwrap()
+            .heartbeat
+            .clone()
+            .unwrap()
+    };
+    wait_until(Duration::from_secs(10), "two failed heartbeats", || async {
+        heartbeat().await.failures >= 2
+    })
+    .await;
+    assert!(heartbeat().await.in_outage);
+    assert_eq!(
+        state_of(&node, "echo").await,
+        ActorState::Running,
+        "a heartbeat failure is not an actor failure"
+    );
+    group.down.store(false, Ordering::SeqCst);
+    wait_until(
+        Duration::from_secs(10),
+        "a successful heartbeat",
+        || async { heartbeat().await.reports >= 1 },
+    )
+    .await;
+    assert!(!heartbeat().await.in_outage);
+}
