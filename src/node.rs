@@ -47,9 +47,13 @@ impl Node {
         config: Arc<Config>,
         services: Vec<Arc<ServiceDefinition>>,
     ) -> Result<Self, NodeError> {
-        let transport = crate::rpc::transport::from_url(
+        let (transport, warnings) = crate::rpc::transport::from_url(
             config.default.transport_url.as_ref().map(|u| u.expose()),
+            &config.oslo_messaging_rabbit,
         )?;
+        for warning in warnings {
+            tracing::warn!("transport_url: {warning}");
+        }
         let servicegroup: Arc<dyn ServiceGroup> = Arc::new(MemoryServiceGroup::default());
         Self::start_with(RuntimeEnv::new(config, transport, servicegroup), services).await
     }

@@ -16,6 +16,9 @@ pub enum ValueOrigin {
     Environment(String),
     /// A command-line override (`--host`, `--debug`, `--log-file`, or a test override).
     CommandLine,
+    /// A driver option in the query of `transport_url` (`rabbit://…/?rabbit_qos_prefetch_count=10`),
+    /// applied by `RabbitOptions::with_url_query` over `[oslo_messaging_rabbit]`.
+    TransportUrlQuery,
 }
 
 impl ValueOrigin {
@@ -26,6 +29,7 @@ impl ValueOrigin {
             ValueOrigin::File(path) => path.display().to_string(),
             ValueOrigin::Environment(var) => format!("environment variable {var}"),
             ValueOrigin::CommandLine => "command line".to_owned(),
+            ValueOrigin::TransportUrlQuery => "transport_url query".to_owned(),
         }
     }
 }
@@ -38,6 +42,7 @@ impl fmt::Display for ValueOrigin {
             ValueOrigin::File(path) => write!(f, "in {}", path.display()),
             ValueOrigin::Environment(var) => write!(f, "in environment variable {var}"),
             ValueOrigin::CommandLine => f.write_str("on the command line"),
+            ValueOrigin::TransportUrlQuery => f.write_str("in the transport_url query"),
         }
     }
 }
@@ -137,6 +142,23 @@ pub enum ConfigError {
         /// The other option's name.
         other_name: &'static str,
         /// The rule that is broken, and how to fix it.
+        reason: String,
+    },
+    /// A valid value that novactor does not implement (yet); refused at start so nobody
+    /// believes it takes effect.
+    #[error(
+        "option [{group}] {name} = {value} {origin} is not supported by novactor yet: {reason}"
+    )]
+    Unsupported {
+        /// Option group.
+        group: &'static str,
+        /// Option name.
+        name: &'static str,
+        /// The refused value.
+        value: String,
+        /// Where it came from.
+        origin: ValueOrigin,
+        /// What novactor does instead, and what to set.
         reason: String,
     },
     /// A bug in novactor: the registry and the typed view disagree about an option.

@@ -11,6 +11,7 @@
 //! value_interpolation.rs $option / ${group.option} / $$ substitution
 //! option_value.rs        raw string → typed value (oslo types.py); URL password masking
 //! option_groups.rs       typed view: DefaultOptions, ApiOptions, WorkersOptions, SupervisorOptions
+//! rabbit_options.rs      typed view of [oslo_messaging_rabbit]: RabbitOptions, transport_url query
 //! secret_url.rs          SecretUrl, a URL whose Debug/Display hide the password
 //! config_sample.rs       sample_config(), the generated conf/nova.conf
 //! config_error.rs        ConfigError, ValueOrigin
@@ -23,6 +24,7 @@ mod config_sources;
 mod option_groups;
 mod option_registry;
 mod option_value;
+mod rabbit_options;
 mod secret_url;
 mod value_interpolation;
 
@@ -40,6 +42,9 @@ pub use option_groups::{
 };
 pub use option_registry::{option_spec, registry, OptionDefault, OptionKind, OptionSpec};
 pub use option_value::mask_url;
+pub use rabbit_options::{
+    FailoverStrategy, LoginMethod, RabbitOptions, MAX_TRANSIENT_QUEUES_TTL_SECS,
+};
 pub use secret_url::SecretUrl;
 
 use config_sources::{normalize_group, RawValues};
@@ -57,6 +62,9 @@ pub struct Config {
     pub conductor: WorkersOptions,
     /// `[scheduler]`.
     pub scheduler: WorkersOptions,
+    /// `[oslo_messaging_rabbit]`, the RabbitMQ driver (before any `transport_url` query
+    /// override: see `RabbitOptions::with_url_query`).
+    pub oslo_messaging_rabbit: RabbitOptions,
     /// `[supervisor]`, novactor's own group.
     pub supervisor: SupervisorOptions,
     /// Every option's effective raw value (interpolated for known options) and origin.
@@ -117,6 +125,7 @@ impl Config {
             api: typed.api,
             conductor: typed.conductor,
             scheduler: typed.scheduler,
+            oslo_messaging_rabbit: typed.oslo_messaging_rabbit,
             supervisor: typed.supervisor,
             values,
         };
@@ -241,6 +250,7 @@ impl fmt::Debug for Config {
             .field("api", &self.api)
             .field("conductor", &self.conductor)
             .field("scheduler", &self.scheduler)
+            .field("oslo_messaging_rabbit", &self.oslo_messaging_rabbit)
             .field("supervisor", &self.supervisor)
             .field("raw_values", &self.values.len())
             .finish()

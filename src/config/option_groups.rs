@@ -10,6 +10,7 @@ use super::config_error::ConfigError;
 use super::config_sources::RawValues;
 use super::option_registry::{option_spec, OptionSpec};
 use super::option_value::{parse_value, TypedValue};
+use super::rabbit_options::{self, RabbitOptions};
 use super::secret_url::SecretUrl;
 
 /// `[DEFAULT]` options other than the API ones (those are in `ApiOptions`).
@@ -154,6 +155,7 @@ pub(crate) struct TypedGroups {
     pub(crate) api: ApiOptions,
     pub(crate) conductor: WorkersOptions,
     pub(crate) scheduler: WorkersOptions,
+    pub(crate) oslo_messaging_rabbit: RabbitOptions,
     pub(crate) supervisor: SupervisorOptions,
     pub(crate) warnings: Vec<String>,
 }
@@ -254,6 +256,7 @@ pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
         scheduler: WorkersOptions {
             workers: r.count_or_one("scheduler", "workers")?,
         },
+        oslo_messaging_rabbit: rabbit_options::from_values(values)?,
         supervisor,
         warnings,
     })

@@ -126,6 +126,17 @@ pub struct OptionSpec {
 /// `[supervisor] restart_types` accepted values (see `RestartType`).
 pub(crate) const RESTART_TYPE_CHOICES: &[&str] = &["permanent", "transient", "temporary"];
 
+/// The RabbitMQ driver's group (oslo.messaging's name).
+pub(crate) const RABBIT: &str = "oslo_messaging_rabbit";
+
+/// `[oslo_messaging_rabbit] kombu_failover_strategy` accepted values (see `FailoverStrategy`).
+pub(crate) const FAILOVER_STRATEGY_CHOICES: &[&str] = &["round-robin", "shuffle"];
+
+/// `[oslo_messaging_rabbit] rabbit_login_method`: oslo's choices; only PLAIN and AMQPLAIN
+/// pass the typed view (see `LoginMethod`).
+pub(crate) const LOGIN_METHOD_CHOICES: &[&str] =
+    &["PLAIN", "AMQPLAIN", "EXTERNAL", "RABBIT-CR-DEMO"];
+
 const fn int(min: Option<i64>, max: Option<i64>) -> OptionKind {
     OptionKind::Integer { min, max }
 }
@@ -364,6 +375,236 @@ static OPTIONS: &[OptionSpec] = &[
         "Number of scheduler actor instances. Unset means 1: concurrency inside one actor \
          comes from executor_thread_pool_size, not from processes.",
         "nova/conf/scheduler.py (Nova: unset means the CPU count, one process each)",
+    ),
+    // ---- [oslo_messaging_rabbit]: the RabbitMQ driver (typed view: `RabbitOptions`) ----
+    opt(
+        RABBIT,
+        "amqp_durable_queues",
+        OptionKind::Boolean,
+        Value("false"),
+        "Declare the control exchange and the topic and server queues durable. Every \
+         service on the broker must agree, or RabbitMQ refuses the redeclaration (406 \
+         PRECONDITION_FAILED inequivalent arg 'durable').",
+        "oslo_messaging/_drivers/amqp.py (registered in [oslo_messaging_rabbit])",
+    ),
+    opt(
+        RABBIT,
+        "amqp_auto_delete",
+        OptionKind::Boolean,
+        Value("false"),
+        "Declare the control exchange and the topic and server queues auto_delete. Every \
+         service on the broker must agree.",
+        "oslo_messaging/_drivers/amqp.py (registered in [oslo_messaging_rabbit])",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_quorum_queue",
+        OptionKind::Boolean,
+        Value("false"),
+        "Declare topic and server queues as quorum queues (durable, x-queue-type: quorum; \
+         the control exchange becomes durable too). Needs RabbitMQ 3.8+. Cannot be \
+         combined with rabbit_ha_queues.",
+        "oslo_messaging/_drivers/impl_rabbit.py",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_transient_quorum_queue",
+        OptionKind::Boolean,
+        Value("false"),
+        "Declare reply and fanout queues as durable quorum queues too (and the fanout \
+         exchanges durable).",
+        "oslo_messaging/_drivers/impl_rabbit.py",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_quorum_delivery_limit",
+        int(Some(0), None),
+        Value("0"),
+        "x-delivery-limit on quorum queues: redeliveries before a message is dropped or \
+         dead-lettered. 0 sets no limit. Used only with rabbit_quorum_queue.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: >= 0; oslo: no bound)",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_quorum_max_memory_length",
+        int(Some(0), None),
+        Value("0"),
+        "x-max-in-memory-length on quorum queues: messages kept in memory. 0 sets no \
+         limit. Used only with rabbit_quorum_queue.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: >= 0; oslo: no bound)",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_quorum_max_memory_bytes",
+        int(Some(0), None),
+        Value("0"),
+        "x-max-in-memory-bytes on quorum queues: bytes kept in memory. 0 sets no limit. \
+         Used only with rabbit_quorum_queue.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: >= 0; oslo: no bound)",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_ha_queues",
+        OptionKind::Boolean,
+        Value("false"),
+        "Declare every queue with x-ha-policy: all (classic mirrored queues; RabbitMQ 3.0+ \
+         ignores the argument and uses policies instead). Cannot be combined with \
+         rabbit_quorum_queue.",
+        "oslo_messaging/_drivers/impl_rabbit.py",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_transient_queues_ttl",
+        int(Some(0), None),
+        Value("1800"),
+        "Seconds an unused reply or fanout queue lives: declared with x-expires = TTL x \
+         1000 ms. 0 declares them without x-expires (then a broker policy must delete \
+         them). At most 2147483: x-expires is a signed 32-bit number of milliseconds.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor also rejects values whose x-expires \
+         overflows 32 bits, which oslo would send as a 64-bit integer)",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_qos_prefetch_count",
+        int(Some(0), Some(65535)),
+        Value("0"),
+        "Basic.Qos on every consuming channel; 0 sends none (unlimited).",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: 0..65535, the 16-bit \
+         prefetch_count of Basic.Qos; oslo: no bound)",
+    ),
+    opt(
+        RABBIT,
+        "heartbeat_timeout_threshold",
+        int(Some(0), Some(65535)),
+        Value("60"),
+        "AMQP heartbeat timeout in seconds proposed in Connection.TuneOk; the broker is \
+         considered down after this long without traffic. 0 disables heartbeats.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: 0..65535, the 16-bit heartbeat \
+         of Connection.Tune; oslo: no bound)",
+    ),
+    opt(
+        RABBIT,
+        "heartbeat_rate",
+        int(Some(1), None),
+        Value("3"),
+        "How many times per heartbeat_timeout_threshold oslo checks the heartbeat. \
+         Accepted for compatibility and ignored: novactor's AMQP client (lapin) schedules \
+         heartbeats itself from the negotiated timeout.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: >= 1, and ignored; oslo: no bound)",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_retry_interval",
+        int(Some(1), None),
+        Value("1"),
+        "Seconds to wait before the first reconnection attempt to RabbitMQ.",
+        "oslo_messaging/_drivers/impl_rabbit.py",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_retry_backoff",
+        int(Some(0), None),
+        Value("2"),
+        "Seconds added to the reconnection wait after each failed attempt, up to \
+         rabbit_interval_max.",
+        "oslo_messaging/_drivers/impl_rabbit.py",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_interval_max",
+        int(Some(1), None),
+        Value("30"),
+        "Longest wait in seconds between reconnection attempts to RabbitMQ.",
+        "oslo_messaging/_drivers/impl_rabbit.py",
+    ),
+    opt(
+        RABBIT,
+        "kombu_missing_consumer_retry_timeout",
+        int(Some(0), None),
+        Value("60"),
+        "Seconds a server keeps retrying a reply whose reply queue is missing (mandatory \
+         publish returned) before dropping it. Should not exceed rpc_response_timeout.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: >= 0; oslo: no bound)",
+    ),
+    opt(
+        RABBIT,
+        "kombu_failover_strategy",
+        OptionKind::Choices(FAILOVER_STRATEGY_CHOICES),
+        Value("round-robin"),
+        "How the next broker is chosen when the current one fails and transport_url \
+         lists several: round-robin tries them in order, shuffle in random order.",
+        "oslo_messaging/_drivers/impl_rabbit.py",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_login_method",
+        OptionKind::Choices(LOGIN_METHOD_CHOICES),
+        Value("AMQPLAIN"),
+        "SASL mechanism of the broker login. novactor's AMQP client (lapin) authenticates \
+         with PLAIN or AMQPLAIN (RabbitMQ accepts either, whatever oslo peers use); \
+         RABBIT-CR-DEMO and EXTERNAL are rejected at start.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: RABBIT-CR-DEMO and EXTERNAL are \
+         not supported)",
+    ),
+    opt(
+        RABBIT,
+        "ssl",
+        OptionKind::Boolean,
+        Value("false"),
+        "Connect to RabbitMQ over TLS (amqps).",
+        "oslo_messaging/_drivers/impl_rabbit.py",
+    ),
+    opt(
+        RABBIT,
+        "ssl_ca_file",
+        OptionKind::Path,
+        Unset,
+        "PEM file of the CA certificates that verify the broker (valid only with ssl). \
+         Unset uses the system's trust roots.",
+        "oslo_messaging/_drivers/impl_rabbit.py (oslo default '', same meaning)",
+    ),
+    opt(
+        RABBIT,
+        "ssl_cert_file",
+        OptionKind::Path,
+        Unset,
+        "PEM client certificate presented to the broker (valid only with ssl).",
+        "oslo_messaging/_drivers/impl_rabbit.py (oslo default '', same meaning)",
+    ),
+    opt(
+        RABBIT,
+        "ssl_key_file",
+        OptionKind::Path,
+        Unset,
+        "PEM private key of ssl_cert_file (valid only with ssl).",
+        "oslo_messaging/_drivers/impl_rabbit.py (oslo default '', same meaning)",
+    ),
+    opt(
+        RABBIT,
+        "ssl_version",
+        OptionKind::String,
+        Unset,
+        "oslo: the TLS protocol version. Accepted and ignored: novactor's TLS stack \
+         (rustls) negotiates TLS 1.2 or 1.3.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: ignored)",
+    ),
+    opt(
+        RABBIT,
+        "rabbit_stream_fanout",
+        OptionKind::Boolean,
+        Value("false"),
+        "oslo: replace the fanout queues with one stream queue per topic (x-queue-type: \
+         stream). Not supported by novactor yet: true is rejected at start.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: only false)",
+    ),
+    opt(
+        RABBIT,
+        "use_queue_manager",
+        OptionKind::Boolean,
+        Value("false"),
+        "oslo: stable reply and fanout queue names (reply_<hostname>:<processname>:<n>) \
+         instead of random ones. Not supported by novactor yet: true is rejected at start.",
+        "oslo_messaging/_drivers/impl_rabbit.py (novactor: only false)",
     ),
     // ---- [supervisor]: novactor's own group, replacing oslo.service's ProcessLauncher ----
     opt(

@@ -194,6 +194,17 @@ async fn consume(
     cancel: CancellationToken,
     tracker: TaskTracker,
 ) {
+    take_messages(&mut subscription, &shared, &cancel, &tracker).await;
+    // Part of the drain: the broker learns of the stop before the process goes.
+    subscription.close().await;
+}
+
+async fn take_messages(
+    subscription: &mut Subscription,
+    shared: &Arc<Shared>,
+    cancel: &CancellationToken,
+    tracker: &TaskTracker,
+) {
     let mut seen: VecDeque<String> = VecDeque::with_capacity(DUPLICATE_WINDOW);
     loop {
         let delivery = tokio::select! {
@@ -244,11 +255,11 @@ async fn consume(
             request_id = request.context.request_id().unwrap_or("-"),
             msg_id = request.reply.as_ref().map_or("-", |r| r.msg_id.as_str()),
         );
-        let shared = Arc::clone(&shared);
+        let for_handler = Arc::clone(shared);
         tracker.spawn(
             async move {
                 let _permit = permit;
-                handle_one(&shared, request).await;
+                handle_one(&for_handler, request).await;
             }
             .instrument(span),
         );

@@ -17,7 +17,8 @@ use futures::FutureExt;
 use tokio::sync::mpsc;
 
 use super::{
-    Delivery, OutgoingMessage, QueueSpec, Route, Settle, Subscription, Transport, TransportError,
+    Cancel, Delivery, OutgoingMessage, QueueSpec, Route, Settle, Subscription, Transport,
+    TransportError,
 };
 use crate::rpc::envelope::new_id;
 use crate::rpc::target::fanout_exchange;
@@ -219,6 +220,13 @@ struct ConsumerGuard {
     queue: String,
     tag: u64,
     delete_queue: bool,
+}
+
+impl Cancel for ConsumerGuard {
+    fn cancel(self: Box<Self>) -> BoxFuture<'static, ()> {
+        drop(self);
+        future::ready(()).boxed()
+    }
 }
 
 impl Drop for ConsumerGuard {

@@ -18,7 +18,10 @@
 //! - fail a [`Route::Reply`] publish to a queue that does not exist ([`TransportError::Unroutable`],
 //!   RabbitMQ's `mandatory` return).
 
+pub mod amqp;
 pub mod memory;
+
+pub use amqp::{LinkState, TransportStatus};
 
 use std::fmt;
 use std::time::Duration;
@@ -105,6 +108,9 @@ pub enum TransportError {
         /// Schemes this build knows.
         supported: &'static str,
     },
+    /// The URL's scheme is known but the rest is malformed.
+    #[error("{0}")]
+    InvalidUrl(String),
     /// A mandatory publish found no queue (reply queue gone).
     #[error("no queue {queue:?} to deliver to")]
     Unroutable {
@@ -124,6 +130,7 @@ impl TransportError {
     pub fn is_recoverable(&self) -> bool {
         match self {
             Self::UnsupportedScheme { .. } => false,
+            Self::InvalidUrl(_) => false,
             Self::Unroutable { .. } => true,
             Self::Closed => false,
             Self::Connection(_) => true,
@@ -179,13 +186,19 @@ impl Delivery {
     }
 }
 
-/// A live consumer on one queue. Dropping it cancels the consumer; deliveries it had not
-/// settled go back to the queue.
+/// Ends a consumer: cancel it at the broker (and delete the queue where oslo does).
+pub trait Cancel: Send {
+    /// Cancel; resolves when the broker has been told.
+    fn cancel(self: Box<Self>) -> BoxFuture<'static, ()>;
+}
+
+/// A live consumer on one queue. [`Subscription::close`] cancels it and waits; dropping it
+/// cancels in the background. Either way, deliveries it had not settled go back to the queue.
 pub struct Subscription {
     /// The declared queue's name.
     pub queue: String,
     deliveries: mpsc::UnboundedReceiver<Delivery>,
-    _cancel_on_drop: Box<dyn Send>,
+    canceller: Option<Box<dyn Cancel>>,
 }
 
 impl fmt::Debug for Subscription {
@@ -197,23 +210,52 @@ impl fmt::Debug for Subscription {
 }
 
 impl Subscription {
-    /// A subscription fed by `deliveries`; `cancel_on_drop` is dropped after the receiver
-    /// is closed and drained, and must cancel the consumer.
+    /// A subscription fed by `deliveries`, ended by `canceller`.
     pub fn new(
         queue: String,
         deliveries: mpsc::UnboundedReceiver<Delivery>,
-        cancel_on_drop: Box<dyn Send>,
+        canceller: Box<dyn Cancel>,
     ) -> Self {
         Self {
             queue,
             deliveries,
-            _cancel_on_drop: cancel_on_drop,
+            canceller: Some(canceller),
         }
     }
 
     /// The next delivery; `None` when the transport closed the consumer.
     pub async fn next(&mut self) -> Option<Delivery> {
         self.deliveries.recv().await
+    }
+
+    /// Give back what was delivered but not taken, then cancel the consumer and wait
+    /// until the broker was told (a clean stop: oslo deletes its fanout queue here).
+    pub async fn close(mut self) {
+        self.deliveries.close();
+        while let Ok(unsettled) = self.deliveries.try_recv() {
+            drop(unsettled);
+        }
+        if let Some(canceller) = self.canceller.take() {
+            canceller.cancel().await;
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.deliveries.close();
+        while let Ok(unsettled) = self.deliveries.try_recv() {
+            drop(unsettled);
+        }
+        if let Some(canceller) = self.canceller.take() {
+            let cancel = canceller.cancel();
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(cancel);
+                }
+                Err(_) => futures::executor::block_on(cancel),
+            }
+        }
     }
 }
 
@@ -222,6 +264,10 @@ impl Subscription {
 pub trait Transport: Send + Sync + 'static {
     /// URL scheme this transport serves (`memory`, `rabbit`).
     fn scheme(&self) -> &'static str;
+    /// Connection health, for readiness and reports.
+    fn status(&self) -> TransportStatus {
+        TransportStatus::always_connected(self.scheme())
+    }
     /// Publish and wait for the broker's confirm.
     async fn publish(&self, message: OutgoingMessage) -> Result<(), TransportError>;
     /// Declare `queue` with its bindings and start consuming it.
@@ -229,15 +275,37 @@ pub trait Transport: Send + Sync + 'static {
 }
 
 /// Build the transport a `transport_url` names; `None` is the in-process `memory://`.
-pub fn from_url(url: Option<&str>) -> Result<std::sync::Arc<dyn Transport>, TransportError> {
+/// `rabbit://`, `amqp://` and `amqps://` start a RabbitMQ connection in the background
+/// (so this must run inside a tokio runtime).
+/// Driver options in the URL query override `rabbit` as oslo does; the returned strings
+/// are warnings about query keys that are not options.
+pub fn from_url(
+    url: Option<&str>,
+    rabbit: &crate::config::RabbitOptions,
+) -> Result<(std::sync::Arc<dyn Transport>, Vec<String>), TransportError> {
     let url = url.unwrap_or("memory://");
     let scheme = url.split("://").next().unwrap_or_default();
     match scheme {
-        "memory" | "fake" => Ok(std::sync::Arc::new(memory::MemoryTransport::new())),
+        "memory" | "fake" => Ok((
+            std::sync::Arc::new(memory::MemoryTransport::new()),
+            Vec::new(),
+        )),
+        "rabbit" | "amqp" | "amqps" => {
+            let parsed = amqp::RabbitUrl::parse(url)
+                .map_err(|e| TransportError::InvalidUrl(e.to_string()))?;
+            let (options, warnings) = rabbit
+                .with_url_query(&parsed.query)
+                .map_err(|e| TransportError::InvalidUrl(e.to_string()))?;
+            let settings = amqp::AmqpSettings::from_options(&options);
+            Ok((
+                std::sync::Arc::new(amqp::AmqpTransport::new(parsed, settings)),
+                warnings,
+            ))
+        }
         other => Err(TransportError::UnsupportedScheme {
             scheme: other.to_owned(),
             url: crate::config::mask_url(url),
-            supported: "memory://",
+            supported: "memory://, rabbit://, amqp://, amqps://",
         }),
     }
 }

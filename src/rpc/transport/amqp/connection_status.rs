@@ -1,0 +1,87 @@
+//! The broker connection's state as the rest of the process sees it (readiness, report).
+
+use std::sync::{Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Where the connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkState {
+    /// First connection attempts.
+    Connecting,
+    /// Connected; consumers running.
+    Connected,
+    /// Lost; trying the URL's hosts with backoff.
+    Reconnecting,
+    /// Closed for good (transport dropped).
+    Closed,
+}
+
+/// A transport's health, for readiness and reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransportStatus {
+    /// `memory`, `rabbit`.
+    pub scheme: &'static str,
+    /// Current state.
+    pub state: LinkState,
+    /// Broker in use (`host:port`), when connected.
+    pub broker: Option<String>,
+    /// Successful reconnections since start.
+    pub reconnects: u64,
+    /// Connection losses since start.
+    pub losses: u64,
+    /// The last connection error.
+    pub last_error: Option<String>,
+    /// When the state last changed.
+    pub since: DateTime<Utc>,
+}
+
+impl TransportStatus {
+    /// A transport that is always connected (in-process).
+    pub fn always_connected(scheme: &'static str) -> Self {
+        Self {
+            scheme,
+            state: LinkState::Connected,
+            broker: None,
+            reconnects: 0,
+            losses: 0,
+            last_error: None,
+            since: Utc::now(),
+        }
+    }
+
+    /// True when messages can flow.
+    pub fn connected(&self) -> bool {
+        self.state == LinkState::Connected
+    }
+}
+
+/// Shared, lock-protected status with transition logging.
+#[derive(Debug)]
+pub(crate) struct StatusCell(Mutex<TransportStatus>);
+
+impl StatusCell {
+    pub(crate) fn new(scheme: &'static str) -> Self {
+        let mut status = TransportStatus::always_connected(scheme);
+        status.state = LinkState::Connecting;
+        Self(Mutex::new(status))
+    }
+
+    pub(crate) fn get(&self) -> TransportStatus {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn update(&self, change: impl FnOnce(&mut TransportStatus)) {
+        let mut status = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = status.state;
+        change(&mut status);
+        if status.state != before {
+            status.since = Utc::now();
+        }
+    }
+}
