@@ -48,3 +48,6 @@ ensure_rabbitmq() {
 }
 
 ensure_rabbitmq
+
+# The real oslo.messaging peer the interop tests run (tests/interop/oslo_peer.py).
+bash "$(dirname "$0")/python-venv.sh" >/dev/null

@@ -87,6 +87,13 @@ impl EchoManager {
         }
     }
 
+    fn ns_echo(&mut self, call: Call) -> Response {
+        match call.arg::<Value>("value") {
+            Ok(value) => Response::ok(json!({"ns": "test", "value": value})),
+            Err(failure) => Response::err(failure),
+        }
+    }
+
     fn sleep(&mut self, call: Call) -> Response {
         let ms = call.arg::<u64>("ms").unwrap_or(0);
         let host = self.host.clone();
@@ -169,15 +176,19 @@ pub const ECHO_VERSION: Version = Version::new(1, 3);
 
 impl ServiceManager for EchoManager {
     fn endpoints() -> Vec<Endpoint<Self>> {
-        vec![Endpoint::new(None, ECHO_VERSION)
-            .method("echo", Self::echo)
-            .method("sleep", Self::sleep)
-            .method("boom", Self::boom)
-            .method("boom_later", Self::boom_later)
-            .method("fail", Self::fail)
-            .method("record", Self::record)
-            .method("exit", Self::exit)
-            .method("_private", Self::echo)]
+        vec![
+            Endpoint::new(None, ECHO_VERSION)
+                .method("echo", Self::echo)
+                .method("sleep", Self::sleep)
+                .method("boom", Self::boom)
+                .method("boom_later", Self::boom_later)
+                .method("fail", Self::fail)
+                .method("record", Self::record)
+                .method("exit", Self::exit)
+                .method("_private", Self::echo),
+            // Mirrors the Python peer's second endpoint.
+            Endpoint::new(Some("test"), Version::new(2, 0)).method("ns_echo", Self::ns_echo),
+        ]
     }
 
     fn periodic_tasks() -> Vec<PeriodicTask<Self>> {
