@@ -15,6 +15,7 @@
 //! | [`servicegroup`] | service liveness records (in-process driver) |
 //! | [`node`] | one process: supervisor + transport; start, reload, report, shutdown |
 //! | [`report`] | the state report text (SIGUSR2) |
+//! | [`rpc_cli`] | `novactor rpc call|cast`: one RPC from the shell |
 //! | [`signals`] | SIGTERM/SIGINT drain, SIGHUP reload, SIGUSR2 report |
 //! | [`actors`] | Nova's api, conductor, scheduler and compute services |
 
@@ -23,6 +24,7 @@ pub mod logging;
 pub mod node;
 pub mod report;
 pub mod rpc;
+pub mod rpc_cli;
 pub mod service;
 pub mod servicegroup;
 pub mod signals;

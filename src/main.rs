@@ -40,6 +40,12 @@ struct Cli {
 enum Command {
     /// Host the chosen Nova services in this process until SIGTERM/SIGINT.
     Run(RunArgs),
+    /// Send one RPC, as an oslo.messaging client would: prints a call's JSON result.
+    /// Exit 0 ok, 1 remote failure, 2 MessagingTimeout, 64 usage error, 69 broker unreachable.
+    Rpc {
+        #[command(subcommand)]
+        kind: RpcKind,
+    },
     /// Inspect configuration.
     Config {
         #[command(subcommand)]
@@ -61,6 +67,53 @@ struct RunArgs {
     /// Log to this file instead of stderr ([DEFAULT] log_file).
     #[arg(long, value_name = "PATH")]
     log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum RpcKind {
+    /// Send and wait for the result.
+    #[command(disable_version_flag = true)]
+    Call(RpcArgs),
+    /// Send without waiting.
+    #[command(disable_version_flag = true)]
+    Cast(RpcArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RpcArgs {
+    /// Topic, e.g. compute.
+    #[arg(long)]
+    topic: String,
+    /// Server (host) within the topic.
+    #[arg(long)]
+    server: Option<String>,
+    /// Every server of the topic (casts only).
+    #[arg(long)]
+    fanout: bool,
+    /// Exchange (default: control_exchange).
+    #[arg(long)]
+    exchange: Option<String>,
+    /// Endpoint namespace, e.g. baseapi.
+    #[arg(long)]
+    namespace: Option<String>,
+    /// API version, e.g. 1.1.
+    #[arg(long)]
+    version: Option<String>,
+    /// Seconds to wait for the reply (default: rpc_response_timeout).
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// Request context as a JSON object (sent as _context_* keys).
+    #[arg(long, value_name = "JSON")]
+    context: Option<String>,
+    /// Method name.
+    #[arg(long)]
+    method: String,
+    /// Keyword arguments as a JSON object.
+    #[arg(long, value_name = "JSON")]
+    args: Option<String>,
+    /// Transport URL (default: transport_url).
+    #[arg(long)]
+    url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,7 +140,18 @@ fn main() -> ExitCode {
         ];
         args.extend(rest);
     }
-    let cli = Cli::parse_from(args);
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            // `rpc` follows sysexits: a usage error is 64; elsewhere clap's 2 stands.
+            let rpc = args.get(1).is_some_and(|a| a == "rpc");
+            if rpc && error.use_stderr() {
+                let _ = error.print();
+                return ExitCode::from(novactor::rpc_cli::EXIT_USAGE as u8);
+            }
+            error.exit();
+        }
+    };
     match execute(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -125,6 +189,54 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             print!("{}", loaded.config.show());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Rpc { kind } => {
+            let (call, rpc) = match kind {
+                RpcKind::Call(rpc) => (true, rpc),
+                RpcKind::Cast(rpc) => (false, rpc),
+            };
+            let usage = |message: String| {
+                eprintln!("novactor: error: {message}");
+                Ok(ExitCode::from(novactor::rpc_cli::EXIT_USAGE as u8))
+            };
+            let timeout = match rpc.timeout {
+                None => None,
+                Some(secs) if secs.is_finite() && secs > 0.0 => {
+                    Some(std::time::Duration::from_secs_f64(secs))
+                }
+                Some(secs) => {
+                    return usage(format!(
+                        "--timeout must be a positive number of seconds, got {secs}"
+                    ))
+                }
+            };
+            let loaded = match Config::load(&sources(&cli, Vec::new())) {
+                Ok(loaded) => loaded,
+                Err(error) => return usage(error.to_string()),
+            };
+            let request = novactor::rpc_cli::RpcRequest {
+                call,
+                topic: rpc.topic.clone(),
+                server: rpc.server.clone(),
+                fanout: rpc.fanout,
+                exchange: rpc.exchange.clone(),
+                namespace: rpc.namespace.clone(),
+                version: rpc.version.clone(),
+                timeout,
+                context: rpc.context.clone(),
+                method: rpc.method.clone(),
+                args: rpc.args.clone(),
+                url: rpc.url.clone(),
+            };
+            let outcome =
+                actix_rt::System::new().block_on(novactor::rpc_cli::send(request, &loaded.config));
+            if let Some(text) = &outcome.stdout {
+                println!("{text}");
+            }
+            if let Some(text) = &outcome.stderr {
+                eprintln!("{text}");
+            }
+            Ok(ExitCode::from(u8::try_from(outcome.code).unwrap_or(1)))
         }
         Command::Run(run) => {
             let mut overrides = Vec::new();
@@ -193,5 +305,15 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             });
             Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }
