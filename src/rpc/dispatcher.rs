@@ -20,6 +20,8 @@ pub struct EndpointInfo {
     pub version: Version,
     /// Public method names.
     pub methods: Vec<String>,
+    /// Methods acknowledged after handling (at-least-once) instead of before dispatch.
+    pub ack_after_handling: Vec<String>,
 }
 
 /// A resolved method: index of the endpoint and of the method within it.
@@ -79,6 +81,16 @@ impl Dispatcher {
         &self.endpoints
     }
 
+    /// True when `id`'s message is acknowledged after handling (at-least-once).
+    pub fn acks_after_handling(&self, id: MethodId) -> bool {
+        self.endpoints.get(id.endpoint).is_some_and(|endpoint| {
+            endpoint
+                .methods
+                .get(id.method)
+                .is_some_and(|name| endpoint.ack_after_handling.contains(name))
+        })
+    }
+
     /// Find the method `request` asks for.
     pub fn resolve(&self, request: &Request) -> Result<MethodId, DispatchError> {
         let method = request.method.as_str();
@@ -136,11 +148,13 @@ mod tests {
                 namespace: None,
                 version: Version::new(3, 0),
                 methods: vec!["object_action".into()],
+                ack_after_handling: vec!["object_action".into()],
             },
             EndpointInfo {
                 namespace: Some("baseapi".into()),
                 version: Version::new(1, 1),
                 methods: vec!["ping".into(), "_private".into()],
+                ack_after_handling: Vec::new(),
             },
         ])
     }

@@ -24,7 +24,7 @@ pub use client::{CallError, ClientShared, RpcClient};
 pub use context::RequestContext;
 pub use dispatcher::{DispatchError, Dispatcher, EndpointInfo, MethodId};
 pub use failure::RemoteFailure;
-pub use server::{RequestHandler, RpcServer, ServerTarget};
+pub use server::{HandlerError, RequestHandler, RpcServer, ServerTarget};
 pub use target::Target;
 pub use transport::{Transport, TransportError};
 pub use version::Version;

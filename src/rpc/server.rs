@@ -3,7 +3,8 @@
 //!
 //! Per message, in order: receive, wait for a concurrency permit (an idle queue holds
 //! none; a delivery still waiting when the server stops goes back unacked), decode (an unreadable body is rejected without requeue), **ack before
-//! dispatch** (oslo's at-most-once; Nova's handlers assume it), drop a repeated
+//! dispatch** (oslo's at-most-once; Nova's handlers assume it) — or, for a method or actor
+//! that chose at-least-once, ack after the handler finished and requeue if it crashed — drop a repeated
 //! `_unique_id` (16-entry window per queue, as oslo), resolve the method, run it, and for a
 //! call publish the reply — with call-monitor heartbeats while it runs if the caller sent
 //! `_timeout`. Stopping cancels the consumers first; unsettled deliveries go back to the
@@ -26,25 +27,61 @@ use super::dispatcher::{Dispatcher, MethodId};
 use super::envelope::{decode_envelope, encode_envelope, Reply, ReplyTo, Request};
 use super::failure::RemoteFailure;
 use super::transport::{
-    OutgoingMessage, QueueSpec, Route, Subscription, Transport, TransportError,
+    Delivery, OutgoingMessage, QueueSpec, Route, Subscription, Transport, TransportError,
 };
 
 /// oslo keeps the last 16 `_unique_id`s per listener.
 const DUPLICATE_WINDOW: usize = 16;
+/// At-least-once messages remembered as handled, per server.
+const COMPLETED_WINDOW: usize = 256;
 /// oslo retries a reply whose queue is missing every 0.25 s ...
 const REPLY_RETRY_INTERVAL: Duration = Duration::from_millis(250);
 /// ... for up to `kombu_missing_consumer_retry_timeout` (60 s).
 const REPLY_RETRY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How a handler did not produce a result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HandlerError {
+    /// The method ran and failed: the failure is the answer.
+    Failed(RemoteFailure),
+    /// The actor crashed (panicked, or died before finishing): the work did not happen.
+    Crashed(RemoteFailure),
+}
+
+impl std::fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Failed(failure) => write!(f, "{failure}"),
+            Self::Crashed(failure) => write!(f, "crashed: {failure}"),
+        }
+    }
+}
+
+impl HandlerError {
+    /// The failure to report to a caller.
+    pub fn failure(&self) -> &RemoteFailure {
+        match self {
+            Self::Failed(failure) | Self::Crashed(failure) => failure,
+        }
+    }
+
+    /// The failure to report to a caller, by value.
+    pub fn into_failure(self) -> RemoteFailure {
+        match self {
+            Self::Failed(failure) | Self::Crashed(failure) => failure,
+        }
+    }
+}
+
 /// Runs resolved methods. Implemented by the service actor adapter.
 pub trait RequestHandler: Send + Sync + 'static {
     /// Run `method` for `request`. The future must resolve even if whatever runs it dies
-    /// (with a failure), so that a caller never waits for a timeout on a crash.
+    /// (with [`HandlerError::Crashed`]), so that a caller never waits for a timeout on a crash.
     fn handle(
         &self,
         method: MethodId,
         request: Request,
-    ) -> BoxFuture<'static, Result<Value, RemoteFailure>>;
+    ) -> BoxFuture<'static, Result<Value, HandlerError>>;
 }
 
 /// Where a server listens.
@@ -92,12 +129,36 @@ impl std::fmt::Debug for RpcServer {
 }
 
 struct Shared {
+    /// `_unique_id`s of at-least-once messages already handled (duplicate suppression
+    /// that never hides a redelivery after a crash).
+    completed: std::sync::Mutex<VecDeque<String>>,
     transport: Arc<dyn Transport>,
     dispatcher: Dispatcher,
     handler: Arc<dyn RequestHandler>,
     limiter: Arc<Semaphore>,
     stats: Arc<ServerStats>,
     actor: String,
+}
+
+impl Shared {
+    fn completed_recently(&self, unique_id: &str) -> bool {
+        self.completed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .any(|id| id == unique_id)
+    }
+
+    fn remember_completed(&self, unique_id: String) {
+        let mut completed = self
+            .completed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if completed.len() == COMPLETED_WINDOW {
+            completed.pop_front();
+        }
+        completed.push_back(unique_id);
+    }
 }
 
 impl RpcServer {
@@ -130,6 +191,7 @@ impl RpcServer {
         }
         let stats = Arc::new(ServerStats::default());
         let shared = Arc::new(Shared {
+            completed: std::sync::Mutex::new(VecDeque::with_capacity(COMPLETED_WINDOW)),
             transport,
             dispatcher,
             handler,
@@ -235,20 +297,36 @@ async fn take_messages(
                 continue;
             }
         };
-        // NOTE: ack before dispatch, like oslo's rpc/server.py: at-most-once delivery.
-        if let Err(error) = delivery.ack().await {
-            tracing::warn!(%error, method = %request.method, "ack failed; discarding the message as oslo does");
-            continue;
-        }
-        if seen.contains(&request.unique_id) {
-            shared.stats.duplicates.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(unique_id = %request.unique_id, "ignoring duplicate message");
-            continue;
-        }
-        if seen.len() == DUPLICATE_WINDOW {
-            seen.pop_front();
-        }
-        seen.push_back(request.unique_id.clone());
+        let resolved = shared.dispatcher.resolve(&request);
+        let ack_after = matches!(&resolved, Ok(id) if shared.dispatcher.acks_after_handling(*id));
+        let held = if ack_after {
+            // NOTE: at-least-once, chosen by this method or actor: the message stays
+            // unacked until the handler finished, so a crash puts it back in the queue.
+            // oslo (and Nova) ack before dispatch; see the next branch.
+            if shared.completed_recently(&request.unique_id) {
+                shared.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(unique_id = %request.unique_id, "ignoring duplicate message (already handled)");
+                let _ = delivery.ack().await;
+                continue;
+            }
+            Some(delivery)
+        } else {
+            // NOTE: ack before dispatch, like oslo's rpc/server.py: at-most-once delivery.
+            if let Err(error) = delivery.ack().await {
+                tracing::warn!(%error, method = %request.method, "ack failed; discarding the message as oslo does");
+                continue;
+            }
+            if seen.contains(&request.unique_id) {
+                shared.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(unique_id = %request.unique_id, "ignoring duplicate message");
+                continue;
+            }
+            if seen.len() == DUPLICATE_WINDOW {
+                seen.pop_front();
+            }
+            seen.push_back(request.unique_id.clone());
+            None
+        };
         let span = tracing::info_span!("rpc",
             actor = %shared.actor,
             method = %request.method,
@@ -259,23 +337,29 @@ async fn take_messages(
         tracker.spawn(
             async move {
                 let _permit = permit;
-                handle_one(&for_handler, request).await;
+                handle_one(&for_handler, request, resolved, held).await;
             }
             .instrument(span),
         );
     }
 }
 
-async fn handle_one(shared: &Shared, request: Request) {
+async fn handle_one(
+    shared: &Shared,
+    request: Request,
+    resolved: Result<MethodId, super::dispatcher::DispatchError>,
+    held: Option<Delivery>,
+) {
     shared.stats.in_flight.fetch_add(1, Ordering::Relaxed);
     let reply_to = request.reply.clone();
     let method = request.method.clone();
+    let unique_id = request.unique_id.clone();
     let work = async {
-        match shared.dispatcher.resolve(&request) {
+        match resolved {
             Ok(id) => shared.handler.handle(id, request).await,
             Err(error) => {
                 tracing::debug!(target: "novactor::rpc::rejection", %error, "dispatch refused");
-                Err(error.to_failure())
+                Err(HandlerError::Failed(error.to_failure()))
             }
         }
     };
@@ -285,6 +369,24 @@ async fn handle_one(shared: &Shared, request: Request) {
     };
     shared.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
     shared.stats.handled.fetch_add(1, Ordering::Relaxed);
+    if let Some(delivery) = held {
+        if let Err(HandlerError::Crashed(failure)) = &outcome {
+            // The work did not happen: back to the queue for the next incarnation, and no
+            // reply — the redelivered attempt answers the caller.
+            tracing::warn!(%failure, "{method} crashed; its message goes back to the queue (at-least-once)");
+            if let Err(error) = delivery.reject(true).await {
+                tracing::warn!(%error, "requeue failed; the broker redelivers it when the channel closes");
+            }
+            return;
+        }
+        match delivery.ack().await {
+            Ok(_) => shared.remember_completed(unique_id),
+            Err(error) => {
+                tracing::warn!(%error, "ack after handling failed; the message may be delivered again")
+            }
+        }
+    }
+    let outcome = outcome.map_err(HandlerError::into_failure);
     if let Err(failure) = &outcome {
         shared.stats.failed.fetch_add(1, Ordering::Relaxed);
         if reply_to.is_none() {
@@ -306,11 +408,11 @@ async fn handle_one(shared: &Shared, request: Request) {
 
 /// Run `work`, sending `ending: false` heartbeats every `int(_timeout) / 2` seconds
 /// while it runs, only if the caller asked for them.
-async fn with_call_monitor(
+async fn with_call_monitor<T>(
     shared: &Shared,
     reply_to: &ReplyTo,
-    work: impl std::future::Future<Output = Result<Value, RemoteFailure>>,
-) -> Result<Value, RemoteFailure> {
+    work: impl std::future::Future<Output = T>,
+) -> T {
     let interval = reply_to
         .call_monitor_timeout
         .map(|t| t.trunc() / 2.0)

@@ -14,7 +14,7 @@ use futures::FutureExt;
 use serde_json::Value;
 
 use super::{Call, Endpoint, PeriodicTask, Response, ServiceManager};
-use crate::rpc::{MethodId, RemoteFailure};
+use crate::rpc::{HandlerError, MethodId, RemoteFailure};
 use crate::supervisor::ChildPanicked;
 
 /// A lifecycle hook the supervisor runs on the actor.
@@ -46,7 +46,7 @@ impl CellCall {
 }
 
 impl Message for CellCall {
-    type Result = Result<Value, RemoteFailure>;
+    type Result = Result<Value, HandlerError>;
 }
 
 /// Stop the cell now; queued messages fail with "actor restarting".
@@ -175,7 +175,7 @@ fn panicked_failure(actor: &str, during: &str, message: &str) -> RemoteFailure {
 }
 
 impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
-    type Result = ResponseFuture<Result<Value, RemoteFailure>>;
+    type Result = ResponseFuture<Result<Value, HandlerError>>;
 
     fn handle(&mut self, message: CellCall, ctx: &mut Self::Context) -> Self::Result {
         self.gauges.started();
@@ -185,7 +185,7 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
         match outcome {
             Ok(Response::Ready(result)) => {
                 gauges.finished();
-                Box::pin(future::ready(result))
+                Box::pin(future::ready(result.map_err(HandlerError::Failed)))
             }
             Ok(Response::Later(work)) => {
                 let panics = self.panics.clone();
@@ -193,11 +193,16 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
                 Box::pin(async move {
                     let result = AssertUnwindSafe(work).catch_unwind().await;
                     gauges.finished();
-                    result.unwrap_or_else(|payload| {
-                        let message = panic_message(payload.as_ref());
-                        panics.report(during.clone(), message.clone());
-                        Err(panicked_failure(&actor, &during, &message))
-                    })
+                    match result {
+                        Ok(outcome) => outcome.map_err(HandlerError::Failed),
+                        Err(payload) => {
+                            let message = panic_message(payload.as_ref());
+                            panics.report(during.clone(), message.clone());
+                            Err(HandlerError::Crashed(panicked_failure(
+                                &actor, &during, &message,
+                            )))
+                        }
+                    }
                 })
             }
             Err(payload) => {
@@ -206,9 +211,9 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
                 self.panics.report(during.clone(), message.clone());
                 // The state may be half-updated: take no further message.
                 ctx.stop();
-                Box::pin(future::ready(Err(panicked_failure(
+                Box::pin(future::ready(Err(HandlerError::Crashed(panicked_failure(
                     &self.name, &during, &message,
-                ))))
+                )))))
             }
         }
     }
@@ -225,7 +230,7 @@ impl<S: ServiceManager> Handler<StopCell> for ServiceCell<S> {
 /// The supervisor's type-erased view of a running cell.
 pub(crate) trait CellHandle: Send + Sync {
     /// Run `call` on the actor. Resolves with a failure if the actor is gone.
-    fn call(&self, call: CellCall) -> BoxFuture<'static, Result<Value, RemoteFailure>>;
+    fn call(&self, call: CellCall) -> BoxFuture<'static, Result<Value, HandlerError>>;
     /// Stop the actor.
     fn stop(&self);
     /// Its gauges.
@@ -251,7 +256,7 @@ impl<S: ServiceManager> CellAddr<S> {
 }
 
 impl<S: ServiceManager> CellHandle for CellAddr<S> {
-    fn call(&self, call: CellCall) -> BoxFuture<'static, Result<Value, RemoteFailure>> {
+    fn call(&self, call: CellCall) -> BoxFuture<'static, Result<Value, HandlerError>> {
         self.gauges.queued.fetch_add(1, Ordering::Relaxed);
         let request = self.addr.send(call);
         let gauges = Arc::clone(&self.gauges);
@@ -260,9 +265,9 @@ impl<S: ServiceManager> CellHandle for CellAddr<S> {
             request.await.unwrap_or_else(|_| {
                 // Never started: undo the mailbox count.
                 gauges.queued.fetch_sub(1, Ordering::Relaxed);
-                Err(RemoteFailure::runtime_error(format!(
+                Err(HandlerError::Crashed(RemoteFailure::runtime_error(format!(
                     "actor {name} stopped before handling the message (it is restarting or shutting down)"
-                )))
+                ))))
             })
         }
         .boxed()

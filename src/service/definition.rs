@@ -51,6 +51,12 @@ where
             namespace: endpoint.namespace.map(str::to_owned),
             version: endpoint.version,
             methods: endpoint.methods.iter().map(|m| m.name.to_owned()).collect(),
+            ack_after_handling: endpoint
+                .methods
+                .iter()
+                .filter(|m| m.at_least_once || spec.at_least_once)
+                .map(|m| m.name.to_owned())
+                .collect(),
         })
         .collect();
     let periodic_tasks = S::periodic_tasks()

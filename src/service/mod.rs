@@ -133,11 +133,16 @@ pub struct Method<S> {
     pub name: &'static str,
     /// The handler.
     pub run: MethodFn<S>,
+    /// Acknowledge after handling (at-least-once) rather than before dispatch.
+    pub at_least_once: bool,
 }
 
 impl<S> std::fmt::Debug for Method<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Method").field("name", &self.name).finish()
+        f.debug_struct("Method")
+            .field("name", &self.name)
+            .field("at_least_once", &self.at_least_once)
+            .finish()
     }
 }
 
@@ -171,9 +176,25 @@ impl<S> Endpoint<S> {
         }
     }
 
-    /// Add a method; returns `self` for chaining.
+    /// Add a method, delivered at most once as oslo does (acked before dispatch).
     pub fn method(mut self, name: &'static str, run: MethodFn<S>) -> Self {
-        self.methods.push(Method { name, run });
+        self.methods.push(Method {
+            name,
+            run,
+            at_least_once: false,
+        });
+        self
+    }
+
+    /// Add a method delivered at least once: its message is acknowledged only after the
+    /// handler finished, and goes back to the queue if the actor crashes meanwhile. The
+    /// handler must tolerate running twice (a crash after its effects, before the ack).
+    pub fn method_at_least_once(mut self, name: &'static str, run: MethodFn<S>) -> Self {
+        self.methods.push(Method {
+            name,
+            run,
+            at_least_once: true,
+        });
         self
     }
 }

@@ -37,6 +37,8 @@ pub struct ServiceSpec {
     pub restart: RestartType,
     /// Instances of this actor (Nova `workers`): each its own consumers on the same queues.
     pub instances: usize,
+    /// Every method of this actor is delivered at least once (acked after handling).
+    pub at_least_once: bool,
 }
 
 impl ServiceSpec {
@@ -54,6 +56,7 @@ impl ServiceSpec {
             periodic_interval_max: defaults.periodic_interval_max,
             restart: config.supervisor.restart_type(name),
             instances: 1,
+            at_least_once: false,
         }
     }
 }

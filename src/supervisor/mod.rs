@@ -43,7 +43,7 @@ use self::heartbeat::{Heartbeat, HeartbeatStatus, Reporter};
 use self::periodic_timer::{PeriodicStatus, PeriodicTimer, TimerPlan};
 use crate::config::Config;
 use crate::rpc::{
-    ClientShared, MethodId, RemoteFailure, RequestHandler, RpcServer, ServerTarget, Transport,
+    ClientShared, HandlerError, MethodId, RequestHandler, RpcServer, ServerTarget, Transport,
 };
 use crate::service::{
     Call, CellCall, CellHandle, ExitHandle, ExitReason, Hook, PanicSink, RestartType,
@@ -309,7 +309,7 @@ impl Supervisor {
                         cell.call(CellCall::Hook(hook))
                             .await
                             .map(drop)
-                            .map_err(|f| format!("{hook:?} failed: {}", f.message))
+                            .map_err(|e| format!("{hook:?} failed: {}", e.failure().message))
                     }
                 };
                 hook(Hook::InitHost).await?;
@@ -580,7 +580,7 @@ impl RequestHandler for CellRequests {
         &self,
         method: MethodId,
         request: crate::rpc::envelope::Request,
-    ) -> BoxFuture<'static, Result<Value, RemoteFailure>> {
+    ) -> BoxFuture<'static, Result<Value, HandlerError>> {
         self.cell.call(CellCall::Rpc {
             method,
             call: Call {

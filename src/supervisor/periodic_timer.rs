@@ -155,8 +155,8 @@ async fn run_timer(
                 s.last_duration_secs = Some(elapsed.as_secs_f64());
                 if let Err(failure) = &outcome {
                     s.failures += 1;
-                    s.last_error = Some(failure.message.clone());
-                    tracing::warn!(actor = %actor, task = %s.name, failure = %failure.message, "periodic task failed");
+                    s.last_error = Some(failure.failure().message.clone());
+                    tracing::warn!(actor = %actor, task = %s.name, failure = %failure.failure().message, "periodic task failed");
                 }
             });
         });

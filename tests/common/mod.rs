@@ -48,6 +48,8 @@ pub struct Probe {
     pub ticks: Mutex<Vec<String>>,
     /// Lifecycle hooks seen, `host:hook`.
     pub hooks: Mutex<Vec<String>>,
+    /// Attempts per value of the crash-once methods.
+    pub attempts: Mutex<std::collections::HashMap<String, usize>>,
 }
 
 impl Probe {
@@ -132,6 +134,26 @@ impl EchoManager {
         Response::done()
     }
 
+    /// Panics on the first attempt for a value, records it on later ones.
+    fn crash_once(&mut self, call: Call) -> Response {
+        let value = call.arg::<String>("value").unwrap_or_default();
+        let attempt = {
+            let mut attempts = self.probe.attempts.lock().unwrap();
+            let n = attempts.entry(value.clone()).or_insert(0);
+            *n += 1;
+            *n
+        };
+        if attempt == 1 {
+            panic!("first attempt at {value} crashes (test)");
+        }
+        self.probe
+            .records
+            .lock()
+            .unwrap()
+            .push(format!("{}:{value}", self.host));
+        Response::done()
+    }
+
     fn exit(&mut self, call: Call) -> Response {
         let reason = if call.arg::<bool>("normal").unwrap_or(true) {
             ExitReason::Normal
@@ -185,6 +207,8 @@ impl ServiceManager for EchoManager {
                 .method("fail", Self::fail)
                 .method("record", Self::record)
                 .method("exit", Self::exit)
+                .method("crash_once", Self::crash_once)
+                .method_at_least_once("crash_once_safe", Self::crash_once)
                 .method("_private", Self::echo),
             // Mirrors the Python peer's second endpoint.
             Endpoint::new(Some("test"), Version::new(2, 0)).method("ns_echo", Self::ns_echo),
