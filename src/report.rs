@@ -26,12 +26,24 @@ fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::
     writeln!(out, "==== novactor state report ====")?;
     writeln!(
         out,
-        "version {}  pid {}  taken {}  uptime {:.1}s  transport {}",
+        "version {}  pid {}  taken {}  uptime {:.1}s  ready {}",
         snapshot.version,
         snapshot.pid,
         snapshot.taken_at.to_rfc3339(),
         snapshot.uptime_secs,
-        snapshot.transport
+        snapshot.ready()
+    )?;
+    let link = &snapshot.transport;
+    writeln!(
+        out,
+        "transport {}: state={:?} broker={} since={} reconnects={} losses={} last_error={}",
+        link.scheme,
+        link.state,
+        link.broker.as_deref().unwrap_or("-"),
+        link.since.format("%H:%M:%S"),
+        link.reconnects,
+        link.losses,
+        link.last_error.as_deref().unwrap_or("-")
     )?;
     writeln!(out, "\n==== actors (supervisor -> actor instances) ====")?;
     for actor in &snapshot.actors {
@@ -58,6 +70,15 @@ fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::
         }
         if !actor.rpc_queues.is_empty() {
             writeln!(out, "    rpc queues: {}", actor.rpc_queues.join(", "))?;
+            let delivery = if actor.at_least_once_methods.is_empty() {
+                "at-most-once (ack before dispatch) for every method".to_owned()
+            } else {
+                format!(
+                    "at-least-once (ack after handling): {}; at-most-once: the rest",
+                    actor.at_least_once_methods.join(", ")
+                )
+            };
+            writeln!(out, "    delivery: {delivery}")?;
         }
         if let Some(hb) = &actor.heartbeat {
             writeln!(

@@ -90,6 +90,15 @@ fn sighup_rereads_the_file_and_applies_debug_and_sigusr2_writes_the_report() {
         report.contains("rpc queues: conductor, conductor.hup-host"),
         "{report}"
     );
+    assert!(
+        report.contains("delivery: at-most-once (ack before dispatch) for every method"),
+        "{report}"
+    );
+    assert!(
+        report.contains("transport memory: state=Connected"),
+        "{report}"
+    );
+    assert!(report.contains("ready true"), "{report}");
     assert_eq!(
         novactor.count("SIGUSR2: writing the state report"),
         0,

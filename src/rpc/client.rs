@@ -272,20 +272,32 @@ impl RpcClient {
             call_monitor_timeout: self.call_monitor_timeout.map(|d| d.as_secs_f64()),
         };
         let request = self.request(ctx, method, args, Some(reply_to))?;
-        self.shared
-            .transport
-            .publish(OutgoingMessage {
-                route: Route::Topic {
-                    exchange: self.exchange(),
-                    routing_key: self.target.routing_key(),
-                },
-                body: encode_envelope(&request.to_payload()),
-                // oslo: an unconsumed request expires when the caller gives up.
-                expiration: Some(self.timeout),
-            })
-            .await?;
-
+        // The deadline covers sending too: a call made while the broker is away must not
+        // outlive its timeout waiting for a connection.
         let deadline = Instant::now() + self.timeout;
+        let publish = self.shared.transport.publish(OutgoingMessage {
+            route: Route::Topic {
+                exchange: self.exchange(),
+                routing_key: self.target.routing_key(),
+            },
+            body: encode_envelope(&request.to_payload()),
+            // oslo: an unconsumed request expires when the caller gives up.
+            expiration: Some(self.timeout),
+        });
+        match tokio::time::timeout_at(deadline, publish).await {
+            Ok(sent) => sent?,
+            Err(_) => {
+                return Err(CallError::Timeout {
+                    msg_id,
+                    method: method.to_owned(),
+                    target: self.target.to_string(),
+                    reply_queue: waiter.queue.clone(),
+                    what: "broker connection to send the request",
+                    after: self.timeout,
+                })
+            }
+        }
+
         let mut monitor_deadline = self.call_monitor_timeout.map(|t| Instant::now() + t);
         let mut kept_result = Value::Null;
         loop {

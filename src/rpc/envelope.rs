@@ -428,4 +428,76 @@ mod tests {
         }
         assert!(Reply::from_payload(json!({"result": 1}).as_object().cloned().unwrap()).is_err());
     }
+
+    mod arbitrary_input {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Any JSON value, a few levels deep.
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(|n| json!(n)),
+                any::<f64>().prop_map(|f| json!(f)),
+                ".{0,12}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(3, 24, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    prop::collection::hash_map(
+                        prop_oneof![
+                            Just("method".to_owned()),
+                            Just("args".to_owned()),
+                            Just("version".to_owned()),
+                            Just("_msg_id".to_owned()),
+                            Just("_reply_q".to_owned()),
+                            Just("_timeout".to_owned()),
+                            Just("failure".to_owned()),
+                            Just("ending".to_owned()),
+                            "_context_[a-z]{1,5}",
+                            ".{0,8}",
+                        ],
+                        inner,
+                        0..6
+                    )
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn decode_everything(body: &[u8]) {
+            if let Ok(payload) = decode_envelope(body) {
+                let _ = Request::from_payload(payload.clone());
+                let _ = Reply::from_payload(payload);
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..2048)) {
+                decode_everything(&body);
+            }
+
+            #[test]
+            fn arbitrary_json_payloads_in_an_envelope_never_panic(payload in json_value(), version in prop_oneof![Just("2.0".to_owned()), ".{0,4}"]) {
+                let inner = payload.to_string();
+                let body = json!({"oslo.version": version, "oslo.message": inner}).to_string();
+                decode_everything(body.as_bytes());
+                decode_everything(payload.to_string().as_bytes());
+            }
+
+            #[test]
+            fn a_decoded_request_reencodes_to_an_equal_request(payload in json_value()) {
+                if let Value::Object(map) = payload {
+                    if let Ok(request) = Request::from_payload(map) {
+                        let again = Request::from_payload(decode_envelope(&encode_envelope(&request.to_payload())).unwrap()).unwrap();
+                        prop_assert_eq!(again, request);
+                    }
+                }
+            }
+        }
+    }
 }

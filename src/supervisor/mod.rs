@@ -550,6 +550,12 @@ impl Supervisor {
                         .and_then(|r| r.rpc.as_ref())
                         .map(|s| s.queues().to_vec())
                         .unwrap_or_default(),
+                    at_least_once_methods: child
+                        .factory
+                        .endpoints
+                        .iter()
+                        .flat_map(|e| e.ack_after_handling.iter().cloned())
+                        .collect(),
                     periodic_tasks: child.periodic.iter().map(|p| p.snapshot()).collect(),
                     heartbeat: spec.report_interval.map(|_| child.heartbeat.snapshot()),
                 }
@@ -560,7 +566,7 @@ impl Supervisor {
             pid: std::process::id(),
             taken_at: chrono::Utc::now(),
             uptime_secs: now.duration_since(self.started).as_secs_f64(),
-            transport: self.env.transport.scheme().to_owned(),
+            transport: self.env.transport.status(),
             actors,
         }
     }

@@ -47,8 +47,8 @@ pub struct Snapshot {
     pub taken_at: DateTime<Utc>,
     /// Seconds since the supervisor started.
     pub uptime_secs: f64,
-    /// Transport URL scheme in use.
-    pub transport: String,
+    /// The broker connection's health.
+    pub transport: crate::rpc::transport::TransportStatus,
     /// Every actor instance, in start order.
     pub actors: Vec<ActorSnapshot>,
 }
@@ -59,9 +59,14 @@ impl Snapshot {
         self.actors.iter().find(|a| a.name == name)
     }
 
-    /// True when every actor runs: the readiness rule.
+    /// True when every actor runs.
     pub fn all_running(&self) -> bool {
         self.actors.iter().all(|a| a.state == ActorState::Running)
+    }
+
+    /// The readiness rule: every actor runs and the broker connection is up.
+    pub fn ready(&self) -> bool {
+        self.all_running() && self.transport.connected()
     }
 }
 
@@ -98,6 +103,8 @@ pub struct ActorSnapshot {
     pub handled: u64,
     /// RPC queues consumed.
     pub rpc_queues: Vec<String>,
+    /// Methods delivered at least once (acked after handling); all others at most once.
+    pub at_least_once_methods: Vec<String>,
     /// Periodic tasks.
     pub periodic_tasks: Vec<PeriodicTaskSnapshot>,
     /// Service heartbeat, for actors that report state.
