@@ -213,3 +213,26 @@ fn a_transport_url_this_build_cannot_serve_is_exit_2_with_the_password_masked() 
     );
     assert!(!stderr.contains("hunter2"), "password leaked: {stderr}");
 }
+
+#[test]
+fn tls_client_certificates_are_refused_rather_than_silently_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nova.conf");
+    std::fs::write(&conf, "[DEFAULT]\ntransport_url = rabbit://u:p@127.0.0.1:1/\n[oslo_messaging_rabbit]\nssl = true\nssl_cert_file = /etc/nova/client.pem\n").unwrap();
+    let output = command(BIN.as_ref(), dir.path())
+        .args([
+            "--config-file",
+            conf.to_str().unwrap(),
+            "run",
+            "--actors",
+            "conductor",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("ssl_cert_file"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -296,6 +296,13 @@ pub fn from_url(
             let (options, warnings) = rabbit
                 .with_url_query(&parsed.query)
                 .map_err(|e| TransportError::InvalidUrl(e.to_string()))?;
+            if options.ssl_cert_file.is_some() || options.ssl_key_file.is_some() {
+                return Err(TransportError::InvalidUrl(
+                    "[oslo_messaging_rabbit] ssl_cert_file / ssl_key_file (TLS client certificates) are not \
+                     supported by novactor yet; use ssl_ca_file with user:password authentication"
+                        .to_owned(),
+                ));
+            }
             let settings = amqp::AmqpSettings::from_options(&options);
             Ok((
                 std::sync::Arc::new(amqp::AmqpTransport::new(parsed, settings)),
