@@ -40,6 +40,7 @@ use novactor::actors::NovaService;
 use novactor::config::Config;
 use novactor::rpc::envelope::{encode_envelope, Reply, ReplyTo, Request};
 use novactor::rpc::transport::amqp::{AmqpSettings, AmqpTransport, RabbitUrl};
+use novactor::rpc::transport::{OutgoingMessage, Route};
 use novactor::rpc::{RequestContext, Target, Transport};
 use novactor::service::define;
 use novactor::servicegroup::MemoryServiceGroup;
@@ -405,7 +406,19 @@ impl RawCaller {
     }
 }
 
-async fn bench_raw(url: &RabbitUrl) -> Figures {
+/// Where novactor's time goes: its transport alone on the raw pattern's queue.
+#[derive(Debug, Default)]
+struct Diagnostics {
+    /// `AmqpTransport::publish` of the fixed body, all at once (no envelope encoding, a
+    /// bare consumer on the other side).
+    transport_casts_per_s: f64,
+    /// One `AmqpTransport::publish` (publish + confirm), sequential, p50.
+    transport_publish_p50_us: f64,
+    /// One bare lapin publish + confirm, sequential, p50.
+    raw_publish_p50_us: f64,
+}
+
+async fn bench_raw(url: &RabbitUrl) -> (Figures, Diagnostics) {
     let exchange = unique("bench_raw");
     let cast_queue = unique("raw_casts");
     let call_queue = unique("raw_calls");
@@ -420,10 +433,8 @@ async fn bench_raw(url: &RabbitUrl) -> Figures {
         .exchange_declare(
             s(&exchange),
             lapin::ExchangeKind::Topic,
-            ExchangeDeclareOptions {
-                auto_delete: true,
-                ..Default::default()
-            },
+            // oslo's flags, so novactor's transport can publish to it in the diagnostics.
+            ExchangeDeclareOptions::default(),
             FieldTable::default(),
         )
         .await
@@ -551,22 +562,73 @@ async fn bench_raw(url: &RabbitUrl) -> Figures {
     }
     let concurrent = concurrent_started.elapsed();
 
+    // Diagnostics: novactor's transport on the same queue, with the same fixed body.
+    let transport = connected_transport(url).await;
+    let message = || OutgoingMessage {
+        route: Route::Topic {
+            exchange: exchange.clone(),
+            routing_key: cast_queue.clone(),
+        },
+        body: request_body.to_vec(),
+        expiration: None,
+    };
+    transport.publish(message()).await.expect("warm-up publish");
+    let transport_started = Instant::now();
+    for result in futures::future::join_all((0..CASTS).map(|_| transport.publish(message()))).await
+    {
+        result.expect("transport publish");
+    }
+    let transport_casts = transport_started.elapsed();
+    let mut transport_latencies = Vec::with_capacity(SEQUENTIAL_CALLS);
+    let mut raw_latencies = Vec::with_capacity(SEQUENTIAL_CALLS);
+    for _ in 0..SEQUENTIAL_CALLS {
+        let t = Instant::now();
+        transport
+            .publish(message())
+            .await
+            .expect("transport publish");
+        transport_latencies.push(t.elapsed());
+        let t = Instant::now();
+        publish_confirmed(
+            &publisher,
+            &exchange,
+            &cast_queue,
+            false,
+            &request_body,
+            json_properties(),
+        )
+        .await;
+        raw_latencies.push(t.elapsed());
+    }
+    transport_latencies.sort();
+    raw_latencies.sort();
+    let diagnostics = Diagnostics {
+        transport_casts_per_s: per_s(CASTS, transport_casts),
+        transport_publish_p50_us: percentile_us(&transport_latencies, 0.50),
+        raw_publish_p50_us: percentile_us(&raw_latencies, 0.50),
+    };
+    drop(transport);
+
     for queue in [&cast_queue, &call_queue] {
         let _ = setup
             .queue_delete(s(queue), QueueDeleteOptions::default())
             .await;
     }
+    let _ = setup
+        .exchange_delete(s(&exchange), ExchangeDeleteOptions::default())
+        .await;
     let _ = client.close(200, s("done")).await;
     let _ = server.close(200, s("done")).await;
 
-    Figures {
+    let figures = Figures {
         casts_confirmed_per_s: Some(per_s(CASTS, confirmed)),
         casts_handled_per_s: drained.map(|d| per_s(CASTS, d)),
         call_p50_us: Some(percentile_us(&latencies, 0.50)),
         call_p99_us: Some(percentile_us(&latencies, 0.99)),
         sequential_calls_per_s: Some(per_s(SEQUENTIAL_CALLS, sequential)),
         concurrent_calls_per_s: Some(per_s(CONCURRENT_CALLERS * CALLS_PER_CALLER, concurrent)),
-    }
+    };
+    (figures, diagnostics)
 }
 
 // ------------------------------------------------------------------------------ oslo
@@ -580,7 +642,15 @@ struct OsloNames {
 
 fn find_python(root: &Path) -> Result<PathBuf, String> {
     if let Ok(python) = std::env::var("NOVACTOR_BENCH_PYTHON") {
-        return Ok(PathBuf::from(python));
+        let python = PathBuf::from(python);
+        return if python.exists() {
+            Ok(python)
+        } else {
+            Err(format!(
+                "no Python interpreter at {} (NOVACTOR_BENCH_PYTHON); scripts/python-venv.sh makes one",
+                python.display()
+            ))
+        };
     }
     let output = Command::new("bash")
         .arg(root.join("scripts/python-venv.sh"))
@@ -798,14 +868,23 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(a? / b?)
 }
 
-fn report(nova: &Figures, raw: &Figures, oslo: &Figures, oslo_note: Option<&str>) {
+/// A table row: label, the figure it reads, decimals.
+type Row = (&'static str, fn(&Figures) -> Option<f64>, usize);
+
+fn report(
+    nova: &Figures,
+    raw: &Figures,
+    oslo: &Figures,
+    oslo_note: Option<&str>,
+    diagnostics: &Diagnostics,
+) {
     println!();
     println!("novactor amqp_compare (RabbitMQ, one run; {CASTS} casts, {SEQUENTIAL_CALLS} sequential calls, {CONCURRENT_CALLERS} callers × {CALLS_PER_CALLER})");
     println!(
         "{:<40} {:>14} {:>14} {:>16}",
         "figure", "novactor", "raw lapin", "oslo.messaging"
     );
-    let rows: [(&str, fn(&Figures) -> Option<f64>, usize); 6] = [
+    let rows: [Row; 6] = [
         (
             "casts/s (published + confirmed)",
             |f| f.casts_confirmed_per_s,
@@ -878,6 +957,16 @@ fn report(nova: &Figures, raw: &Figures, oslo: &Figures, oslo_note: Option<&str>
         "  (info) 8-caller calls/s vs raw lapin     {:.2}×",
         ratio(nova.concurrent_calls_per_s, raw.concurrent_calls_per_s).unwrap_or(f64::NAN)
     );
+    println!();
+    println!("diagnostics (novactor's AmqpTransport alone, fixed body, bare consumer):");
+    println!(
+        "  transport.publish × {CASTS} at once         {:>10.0} casts/s",
+        diagnostics.transport_casts_per_s
+    );
+    println!(
+        "  one publish + confirm, p50               {:>10.1} µs (raw lapin {:.1} µs)",
+        diagnostics.transport_publish_p50_us, diagnostics.raw_publish_p50_us
+    );
 }
 
 fn main() {
@@ -888,7 +977,7 @@ fn main() {
         println!("novactor: casts, sequential and concurrent calls …");
         let (nova, nova_names) = bench_novactor(&url).await;
         println!("raw lapin: casts, sequential and concurrent calls …");
-        let raw = bench_raw(&url).await;
+        let (raw, diagnostics) = bench_raw(&url).await;
         println!("oslo.messaging: casts, then calls (Python peer) …");
         let oslo_url = url_text.clone();
         let outcome = tokio::task::spawn_blocking(move || {
@@ -904,6 +993,6 @@ fn main() {
             Err(error) => (Figures::default(), Some(error)),
         };
         clean_up(&url, &nova_names, &oslo_names).await;
-        report(&nova, &raw, &oslo, note.as_deref());
+        report(&nova, &raw, &oslo, note.as_deref(), &diagnostics);
     });
 }
