@@ -388,14 +388,13 @@ impl ReplyWaiter {
                         None => break,
                     },
                 };
-                // oslo acks replies on receipt.
-                let body = match delivery.ack().await {
-                    Ok(body) => body,
-                    Err(error) => {
+                // oslo acks replies on receipt; the ack goes out while the reply is routed.
+                let body = delivery.body.clone();
+                tokio::spawn(async move {
+                    if let Err(error) = delivery.ack().await {
                         tracing::warn!(%error, "could not ack a reply");
-                        continue;
                     }
-                };
+                });
                 let reply = match decode_envelope(&body).and_then(Reply::from_payload) {
                     Ok(reply) => reply,
                     Err(error) => {
