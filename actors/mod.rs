@@ -15,6 +15,8 @@ pub mod api;
 pub mod baserpc;
 pub mod compute;
 pub mod conductor;
+pub mod exception;
+pub mod objects;
 pub mod scheduler;
 
 use std::sync::Arc;

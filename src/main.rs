@@ -284,17 +284,19 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 log: Some(log),
             };
             let code = actix_rt::System::new().block_on(async move {
-                let node = match Node::start(config, definitions).await {
-                    Ok(node) => node,
-                    Err(error) => {
-                        tracing::error!(%error, "cannot start");
-                        eprintln!("novactor: error: {error}");
-                        // A URL this build cannot serve is a configuration error.
-                        let permanent =
-                            matches!(&error, NodeError::Transport(e) if !e.is_recoverable());
-                        return if permanent { i32::from(EXIT_CONFIG) } else { 1 };
-                    }
-                };
+                // Signals are served from here on, also while actors are still starting.
+                let node =
+                    match Node::environment(config).map(|env| Node::spawn_with(env, definitions)) {
+                        Ok(node) => node,
+                        Err(error) => {
+                            tracing::error!(%error, "cannot start");
+                            eprintln!("novactor: error: {error}");
+                            // A URL this build cannot serve is a configuration error.
+                            let permanent =
+                                matches!(&error, NodeError::Transport(e) if !e.is_recoverable());
+                            return if permanent { i32::from(EXIT_CONFIG) } else { 1 };
+                        }
+                    };
                 match run_with_signals(node, reload).await {
                     Ok(code) => code,
                     Err(error) => {

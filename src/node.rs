@@ -47,6 +47,13 @@ impl Node {
         config: Arc<Config>,
         services: Vec<Arc<ServiceDefinition>>,
     ) -> Result<Self, NodeError> {
+        let env = Self::environment(config)?;
+        Self::start_with(env, services).await
+    }
+
+    /// The environment `config` describes: its transport and in-process service records.
+    /// Must run inside the actix system (a RabbitMQ transport connects in the background).
+    pub fn environment(config: Arc<Config>) -> Result<Arc<RuntimeEnv>, NodeError> {
         let (transport, warnings) = crate::rpc::transport::from_url(
             config.default.transport_url.as_ref().map(|u| u.expose()),
             &config.oslo_messaging_rabbit,
@@ -55,10 +62,11 @@ impl Node {
             tracing::warn!("transport_url: {warning}");
         }
         let servicegroup: Arc<dyn ServiceGroup> = Arc::new(MemoryServiceGroup::default());
-        Self::start_with(RuntimeEnv::new(config, transport, servicegroup), services).await
+        Ok(RuntimeEnv::new(config, transport, servicegroup))
     }
 
     /// Start `services` in a prepared environment (tests share a transport between nodes).
+    /// Returns once every actor is running or has failed its first start.
     pub async fn start_with(
         env: Arc<RuntimeEnv>,
         services: Vec<Arc<ServiceDefinition>>,
@@ -69,6 +77,15 @@ impl Node {
             .await
             .map_err(|_| NodeError::SupervisorGone)?;
         Ok(Self { supervisor, env })
+    }
+
+    /// Like [`Node::start_with`] but returns at once while the actors start in the
+    /// background, so a process answers signals even while an actor's start waits
+    /// (e.g. a compute waiting for its conductor).
+    pub fn spawn_with(env: Arc<RuntimeEnv>, services: Vec<Arc<ServiceDefinition>>) -> Self {
+        let supervisor = Supervisor::new(Arc::clone(&env), services).start();
+        supervisor.do_send(StartAll);
+        Self { supervisor, env }
     }
 
     /// What the node's actors share.

@@ -139,19 +139,26 @@ fn sighup_rereads_the_file_and_applies_debug_and_sigusr2_writes_the_report() {
 }
 
 #[test]
-fn invoked_as_nova_compute_it_hosts_only_compute() {
+fn invoked_as_nova_compute_it_hosts_only_compute_which_waits_for_a_conductor() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("nova-compute");
     std::os::unix::fs::symlink(BIN, &link).unwrap();
     let mut command = command(&link, dir.path());
     command.args(["--config-file", "/dev/null"]);
     let mut novactor = Running::spawn(command);
-    novactor.wait_for("actor ready", 1, Duration::from_secs(10));
+    novactor.wait_for("novactor starting", 1, Duration::from_secs(10));
     let log = novactor.lines().join("\n");
     assert!(log.contains("actors=[\"compute\"]"), "{log}");
+    // Alone, compute waits for a conductor (Nova's wait_until_ready) and starts nothing else.
     assert!(!log.contains("actor=conductor"), "{log}");
+    assert_eq!(novactor.count("actor ready"), 0, "{log}");
     novactor.signal("INT");
-    assert_eq!(novactor.wait_exit(Duration::from_secs(20)).code(), Some(0));
+    assert_eq!(
+        novactor.wait_exit(Duration::from_secs(20)).code(),
+        Some(0),
+        "{}",
+        novactor.lines().join("\n")
+    );
 }
 
 #[test]

@@ -3,17 +3,35 @@
 //! the Nova-flow issue.
 
 pub mod rpcapi;
+pub mod servicegroup;
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use crate::actors::baserpc::{self, BaseRpc};
+use crate::actors::conductor::rpcapi::{wait_until_ready, ConductorApi};
 use crate::actors::NovaService;
 use crate::config::Config;
-use crate::service::{define, Endpoint, ServiceDefinition, ServiceManager};
+use crate::rpc::RequestContext;
+use crate::service::{
+    definition as service_definition, Endpoint, Response, ServiceContext, ServiceDefinition,
+    ServiceManager,
+};
 
-/// Nova `ComputeManager`.
-#[derive(Debug, Default)]
-pub struct ComputeManager;
+use self::servicegroup::ConductorServiceGroup;
+
+/// Nova `ComputeManager`. Without database access: everything it reads or writes goes
+/// through the conductor.
+#[derive(Debug)]
+pub struct ComputeManager {
+    conductor: ConductorApi,
+    rpc_timeout: Duration,
+}
+
+fn conductor_api(ctx: &ServiceContext) -> ConductorApi {
+    ConductorApi::new(ctx.rpc_client(ConductorApi::target()))
+}
 
 impl BaseRpc for ComputeManager {
     fn service_name(&self) -> &'static str {
@@ -25,10 +43,25 @@ impl ServiceManager for ComputeManager {
     fn endpoints() -> Vec<Endpoint<Self>> {
         vec![baserpc::endpoint()]
     }
+
+    /// Nova's compute waits for the conductor before it serves (`wait_until_ready`).
+    fn init_host(&mut self) -> Response {
+        let conductor = self.conductor.clone();
+        let timeout = self.rpc_timeout;
+        Response::later(async move {
+            wait_until_ready(&conductor, &RequestContext::new(), timeout).await;
+            Ok(serde_json::Value::Null)
+        })
+    }
 }
 
 /// The compute service as the supervisor hosts it.
 pub fn definition(config: &Config) -> Arc<ServiceDefinition> {
     let spec = NovaService::Compute.spec(config);
-    define(spec, |_| ComputeManager)
+    let definition = service_definition(spec, |ctx| ComputeManager {
+        conductor: conductor_api(ctx),
+        rpc_timeout: ctx.config.default.rpc_response_timeout,
+    })
+    .reporting_through(|ctx| Arc::new(ConductorServiceGroup::new(conductor_api(ctx))));
+    Arc::new(definition)
 }

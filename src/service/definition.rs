@@ -8,6 +8,8 @@ use super::{ServiceContext, ServiceManager, ServiceSpec};
 use crate::rpc::EndpointInfo;
 
 type Spawner = dyn Fn(ServiceContext, PanicSink) -> Arc<dyn CellHandle> + Send + Sync;
+type ServiceGroupFactory =
+    dyn Fn(&ServiceContext) -> Arc<dyn crate::servicegroup::ServiceGroup> + Send + Sync;
 
 /// A service the supervisor can start again and again: its spec, its endpoints and
 /// periodic tasks as data, and how to build a fresh manager for each incarnation.
@@ -16,6 +18,9 @@ pub struct ServiceDefinition {
     pub(crate) endpoints: Vec<EndpointInfo>,
     pub(crate) periodic_tasks: Vec<PeriodicTaskInfo>,
     pub(crate) spawn: Box<Spawner>,
+    /// Where this service's heartbeats go when not to the process's servicegroup
+    /// (Nova: compute reports through the conductor).
+    pub(crate) servicegroup: Option<Box<ServiceGroupFactory>>,
 }
 
 impl std::fmt::Debug for ServiceDefinition {
@@ -28,6 +33,19 @@ impl std::fmt::Debug for ServiceDefinition {
 }
 
 impl ServiceDefinition {
+    /// This definition, reporting heartbeats through the servicegroup `factory` builds for
+    /// each incarnation instead of the process's.
+    pub fn reporting_through(
+        mut self,
+        factory: impl Fn(&ServiceContext) -> Arc<dyn crate::servicegroup::ServiceGroup>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.servicegroup = Some(Box::new(factory));
+        self
+    }
+
     /// Its spec.
     pub fn spec(&self) -> &ServiceSpec {
         &self.spec
@@ -41,6 +59,16 @@ impl ServiceDefinition {
 
 /// Define a service: `factory` builds a fresh manager for each incarnation.
 pub fn define<S, F>(spec: ServiceSpec, factory: F) -> Arc<ServiceDefinition>
+where
+    S: ServiceManager,
+    F: Fn(&ServiceContext) -> S + Send + Sync + 'static,
+{
+    Arc::new(definition(spec, factory))
+}
+
+/// [`define`] without the `Arc`, for adding options such as
+/// [`ServiceDefinition::reporting_through`] first.
+pub fn definition<S, F>(spec: ServiceSpec, factory: F) -> ServiceDefinition
 where
     S: ServiceManager,
     F: Fn(&ServiceContext) -> S + Send + Sync + 'static,
@@ -68,12 +96,13 @@ where
         let manager = factory(&context);
         Arc::new(CellAddr::start(ServiceCell::new(manager, name, panics)))
     };
-    Arc::new(ServiceDefinition {
+    ServiceDefinition {
         spec,
         endpoints,
         periodic_tasks,
         spawn: Box::new(spawn),
-    })
+        servicegroup: None,
+    }
 }
 
 /// `compute`, or `conductor#1` when an actor has several instances.

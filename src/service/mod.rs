@@ -28,7 +28,7 @@ pub use cell::CellGauges;
 pub(crate) use cell::{CellCall, CellHandle, Hook, PanicSink};
 pub use context::{ExitHandle, ExitReason, ServiceContext};
 pub(crate) use definition::instance_name;
-pub use definition::{define, ServiceDefinition};
+pub use definition::{define, definition, ServiceDefinition};
 pub use periodic_task::{PeriodicTask, Spacing};
 pub use spec::{RestartType, ServiceSpec};
 

@@ -167,6 +167,8 @@ pub struct GetSnapshot;
 /// One running incarnation.
 struct Incarnation {
     cell: Arc<dyn CellHandle>,
+    /// Where its heartbeats go.
+    servicegroup: Arc<dyn ServiceGroup>,
     rpc: Option<RpcServer>,
     timers: Vec<PeriodicTimer>,
     heartbeat: Option<Heartbeat>,
@@ -291,9 +293,14 @@ impl Supervisor {
             child: id,
             incarnation: child.incarnation,
         };
+        let servicegroup = match &child.factory.servicegroup {
+            Some(factory) => factory(&context),
+            None => Arc::clone(&env.servicegroup),
+        };
         let cell = (child.factory.spawn)(context, panics);
         child.running = Some(Incarnation {
             cell: Arc::clone(&cell),
+            servicegroup,
             rpc: None,
             timers: Vec::new(),
             heartbeat: None,
@@ -398,7 +405,7 @@ impl Supervisor {
                 interval,
             };
             running.heartbeat = Some(Heartbeat::start(
-                Arc::clone(&env.servicegroup),
+                Arc::clone(&running.servicegroup),
                 reporter,
                 Arc::clone(&child.heartbeat),
             ));

@@ -1,0 +1,152 @@
+//! Compute's heartbeat without database access (Nova: the servicegroup DB driver's
+//! `_report_state` on a compute, where `Service.save()` is an `object_action` to the
+//! conductor): the service row is read and written only through conductor RPC.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde_json::{json, Map};
+
+use crate::actors::conductor::rpcapi::{object_from, ConductorApi, IndirectionError};
+use crate::actors::exception::{self, class};
+use crate::actors::objects::{versions, NovaObject};
+use crate::rpc::RequestContext;
+use crate::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
+
+/// Heartbeats through the conductor's object indirection.
+#[derive(Debug)]
+pub struct ConductorServiceGroup {
+    conductor: ConductorApi,
+    /// The service object as last saved (its id and report_count).
+    service: Mutex<Option<NovaObject>>,
+}
+
+fn unavailable(error: IndirectionError) -> ServiceGroupError {
+    ServiceGroupError::Unavailable(format!("via nova-conductor: {error}"))
+}
+
+impl ConductorServiceGroup {
+    /// Heartbeats sent through `conductor`.
+    pub fn new(conductor: ConductorApi) -> Self {
+        Self {
+            conductor,
+            service: Mutex::new(None),
+        }
+    }
+
+    fn cached(&self) -> Option<NovaObject> {
+        self.service
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn remember(&self, object: NovaObject) {
+        *self
+            .service
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(object);
+    }
+
+    async fn get(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+        binary: &str,
+    ) -> Result<NovaObject, ServiceGroupError> {
+        let reply = self
+            .conductor
+            .object_class_action_versions(
+                ctx,
+                "Service",
+                "get_by_host_and_binary",
+                vec![json!(host), json!(binary)],
+                Map::new(),
+            )
+            .await;
+        match reply {
+            Ok(value) => {
+                object_from(&value).map_err(|e| ServiceGroupError::Unavailable(e.to_string()))
+            }
+            Err(error)
+                if error
+                    .remote()
+                    .is_some_and(|f| exception::is(f, class::SERVICE_NOT_FOUND)) =>
+            {
+                Err(ServiceGroupError::NotFound {
+                    host: host.to_owned(),
+                    binary: binary.to_owned(),
+                })
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+}
+
+#[async_trait]
+impl ServiceGroup for ConductorServiceGroup {
+    async fn join(&self, host: &str, binary: &str, topic: &str) -> Result<(), ServiceGroupError> {
+        let ctx = RequestContext::new();
+        let service = match self.get(&ctx, host, binary).await {
+            Ok(service) => service,
+            Err(ServiceGroupError::NotFound { .. }) => {
+                let mut service = NovaObject::new("Service", versions::SERVICE, Map::new());
+                service.set("host", json!(host));
+                service.set("binary", json!(binary));
+                service.set("topic", json!(topic));
+                self.conductor
+                    .object_action(&ctx, &mut service, "create", Vec::new(), Map::new())
+                    .await
+                    .map_err(unavailable)?;
+                service
+            }
+            Err(other) => return Err(other),
+        };
+        self.remember(service);
+        Ok(())
+    }
+
+    async fn report_state(&self, host: &str, binary: &str) -> Result<(), ServiceGroupError> {
+        let ctx = RequestContext::new();
+        let mut service = match self.cached() {
+            Some(service) => service,
+            None => self.get(&ctx, host, binary).await?,
+        };
+        let count = service.get("report_count").as_i64().unwrap_or(0);
+        service.set("report_count", json!(count + 1));
+        match self
+            .conductor
+            .object_action(&ctx, &mut service, "save", Vec::new(), Map::new())
+            .await
+        {
+            Ok(_) => {
+                self.remember(service);
+                Ok(())
+            }
+            Err(error) => {
+                // Re-read next time: the row may have changed (or been deleted) meanwhile.
+                *self
+                    .service
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                if error
+                    .remote()
+                    .is_some_and(|f| exception::is(f, class::SERVICE_NOT_FOUND))
+                {
+                    return Err(ServiceGroupError::NotFound {
+                        host: host.to_owned(),
+                        binary: binary.to_owned(),
+                    });
+                }
+                Err(unavailable(error))
+            }
+        }
+    }
+
+    async fn services(&self) -> Result<Vec<ServiceRecord>, ServiceGroupError> {
+        Err(ServiceGroupError::Unavailable(
+            "a compute has no database access; list services where the conductor or api runs"
+                .into(),
+        ))
+    }
+}
