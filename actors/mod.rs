@@ -15,6 +15,7 @@ pub mod api;
 pub mod baserpc;
 pub mod compute;
 pub mod conductor;
+pub mod db;
 pub mod exception;
 pub mod objects;
 pub mod scheduler;
@@ -79,10 +80,10 @@ impl NovaService {
         ServiceSpec::create(self.name(), binary, topic, config)
     }
 
-    /// This service's definition for the supervisor.
-    pub fn definition(self, config: &Config) -> Arc<ServiceDefinition> {
+    /// This service's definition for the supervisor; services with database access use `db`.
+    pub fn definition(self, config: &Config, db: &db::NovaDb) -> Arc<ServiceDefinition> {
         match self {
-            Self::Conductor => conductor::definition(config),
+            Self::Conductor => conductor::definition(config, db),
             Self::Scheduler => scheduler::definition(config),
             Self::Compute => compute::definition(config),
             Self::Api => api::definition(config),
@@ -91,11 +92,18 @@ impl NovaService {
 }
 
 /// Definitions of `selected`, in start order, each once.
-pub fn definitions(config: &Config, selected: &[NovaService]) -> Vec<Arc<ServiceDefinition>> {
+pub fn definitions(
+    config: &Config,
+    selected: &[NovaService],
+    db: &db::NovaDb,
+) -> Vec<Arc<ServiceDefinition>> {
     let mut services = selected.to_vec();
     services.sort();
     services.dedup();
-    services.into_iter().map(|s| s.definition(config)).collect()
+    services
+        .into_iter()
+        .map(|s| s.definition(config, db))
+        .collect()
 }
 
 #[cfg(test)]

@@ -166,7 +166,14 @@ async fn bench_novactor(url: &RabbitUrl) -> (Figures, NovactorNames) {
     let mut spec = NovaService::Conductor.spec(&config);
     spec.topic = Some(names.topic.clone());
     spec.instances = config.conductor.workers;
-    let conductor = define(spec, |_| ConductorManager);
+    let state = tempfile::tempdir().expect("temp dir");
+    let state_path = state.path().to_string_lossy().into_owned();
+    let db_config =
+        Config::with_overrides(&[("DEFAULT", "state_path", &state_path)]).expect("config");
+    let db = novactor::actors::db::open(&db_config)
+        .await
+        .expect("embedded database");
+    let conductor = define(spec, move |_| ConductorManager::new(db.clone()));
 
     let config = Arc::new(config);
     let server_env = RuntimeEnv::new(

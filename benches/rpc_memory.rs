@@ -36,10 +36,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn main() {
     // `cargo bench` passes --bench; nothing to parse.
     actix_rt::System::new().block_on(async {
-        let config = Config::with_overrides(&[("DEFAULT", "periodic_fuzzy_delay", "0")]).expect("config");
+        let state = tempfile::tempdir().expect("temp dir");
+        let state_path = state.path().to_string_lossy().into_owned();
+        let config = Config::with_overrides(&[("DEFAULT", "periodic_fuzzy_delay", "0"), ("DEFAULT", "state_path", &state_path)])
+            .expect("config");
+        let db = novactor::actors::db::open(&config).await.expect("embedded database");
         let rss_before = rss_mib();
         let started = Instant::now();
-        let services = definitions(&config, &NovaService::ALL);
+        let services = definitions(&config, &NovaService::ALL, &db);
         let node = Node::start(Arc::new(config), services).await.expect("node");
         let startup = started.elapsed();
         let api = BaseApi::new(&node.client(Target::topic("conductor")));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Make sure what the test suite talks to is there: a RabbitMQ broker on 127.0.0.1:5672
-# (started if installed but down, installed from Debian if missing and we are root).
-# Idempotent and quick when everything already runs. Set NOVACTOR_TEST_RABBIT_URL to use
-# another broker; then nothing is started here.
+# Make sure what the test suite talks to is there: a RabbitMQ broker on 127.0.0.1:5672,
+# PostgreSQL on 127.0.0.1:5432 and MariaDB on 127.0.0.1:3306 (each started if installed but
+# down, installed from Debian if missing and we are root). Idempotent and quick when
+# everything already runs. Set NOVACTOR_TEST_RABBIT_URL / NOVACTOR_TEST_POSTGRES_URL /
+# NOVACTOR_TEST_MYSQL_URL to use other servers; then that one is not managed here.
 set -euo pipefail
 
 log() { echo "services.sh: $*" >&2; }
@@ -47,7 +48,78 @@ ensure_rabbitmq() {
   fi
 }
 
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing $* from Debian"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    log "error: $* not installed and we cannot install it (not root or no apt-get)"
+    return 1
+  fi
+}
+
+ensure_postgres() {
+  if [ -n "${NOVACTOR_TEST_POSTGRES_URL:-}" ]; then
+    log "using NOVACTOR_TEST_POSTGRES_URL; not managing a local PostgreSQL"
+    return 0
+  fi
+  if port_open 127.0.0.1 5432; then
+    return 0
+  fi
+  if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
+    apt_install postgresql || return 1
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  local hba=/etc/postgresql/$version/main/pg_hba.conf
+  # The tests log in as postgres over TCP without a password (a fresh install wants one).
+  if [ -w "$hba" ] && ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    log "allowing passwordless local TCP logins in $hba (test machine)"
+    sed -i '/^[^#]/d' "$hba"
+    printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >>"$hba"
+  fi
+  log "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
+  if ! wait_for_port 127.0.0.1 5432 60; then
+    log "error: PostgreSQL did not open 127.0.0.1:5432 within 60 s (pg_ctlcluster --skip-systemctl-redirect $version main start)"
+    return 1
+  fi
+  psql -h 127.0.0.1 -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 ||
+    psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test" >/dev/null
+}
+
+ensure_mariadb() {
+  if [ -n "${NOVACTOR_TEST_MYSQL_URL:-}" ]; then
+    log "using NOVACTOR_TEST_MYSQL_URL; not managing a local MariaDB"
+    return 0
+  fi
+  if port_open 127.0.0.1 3306; then
+    return 0
+  fi
+  if [ ! -x /usr/sbin/mariadbd ]; then
+    apt_install mariadb-server || return 1
+  fi
+  log "starting MariaDB"
+  # mariadbd needs its socket directory, which a fresh boot may not have.
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >/dev/null 2>&1 || true
+  if ! wait_for_port 127.0.0.1 3306 60; then
+    log "error: MariaDB did not open 127.0.0.1:3306 within 60 s (start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd)"
+    return 1
+  fi
+  # Debian's root logs in by unix socket only; the tests use TCP with an empty password.
+  if ! mariadb -h 127.0.0.1 -u root -e "SELECT 1" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    log "letting root log in over TCP without a password (test machine)"
+    mariadb -u root -e "ALTER USER root@localhost IDENTIFIED VIA mysql_native_password USING PASSWORD(''); \
+      CREATE USER IF NOT EXISTS root@'127.0.0.1' IDENTIFIED VIA mysql_native_password USING PASSWORD(''); \
+      GRANT ALL ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;"
+  fi
+  mariadb -h 127.0.0.1 -u root -e "CREATE DATABASE IF NOT EXISTS test"
+}
+
 ensure_rabbitmq
+ensure_postgres
+ensure_mariadb
 
 # The real oslo.messaging peer the interop tests run (tests/interop/oslo_peer.py).
 bash "$(dirname "$0")/python-venv.sh" >/dev/null

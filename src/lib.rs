@@ -8,6 +8,7 @@
 //! | module | its one job |
 //! |---|---|
 //! | [`config`] | nova.conf options: registry, layering (defaults < files < env < CLI), validation |
+//! | [`db`] | database pool (SQLite, PostgreSQL, MySQL), portable SQL, migrations |
 //! | [`logging`] | the tracing subscriber: stderr or file, text or JSON, live `debug` switch |
 //! | [`rpc`] | oslo.messaging RPC: envelope, target, dispatcher, client, server, transports |
 //! | [`service`] | what a service actor is: manager trait, endpoints, hooks, periodic tasks |
@@ -20,6 +21,7 @@
 //! | [`actors`] | Nova's api, conductor, scheduler and compute services |
 
 pub mod config;
+pub mod db;
 pub mod logging;
 pub mod node;
 pub mod report;

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use novactor::actors::{self, NovaService};
 use novactor::config::{CliOverride, Config, ConfigSources};
 use novactor::node::NodeError;
-use novactor::signals::{run_with_signals, ReloadContext};
+use novactor::signals::{serve_signals, ReloadContext, Signals};
 use novactor::Node;
 
 /// Exit code for bad configuration or arguments (clap's usage errors use it too).
@@ -278,32 +278,51 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!(version = env!("CARGO_PKG_VERSION"), actors = ?names, host = %config.default.host,
                 transport = %novactor::config::mask_url(config.default.transport_url_or_memory()), files = ?loaded.files, "novactor starting");
             let config = Arc::new(config);
-            let definitions = actors::definitions(&config, &selected);
             let reload = ReloadContext {
                 sources,
                 log: Some(log),
             };
             let code = actix_rt::System::new().block_on(async move {
-                // Signals are served from here on, also while actors are still starting.
-                let node =
-                    match Node::environment(config).map(|env| Node::spawn_with(env, definitions)) {
-                        Ok(node) => node,
-                        Err(error) => {
-                            tracing::error!(%error, "cannot start");
-                            eprintln!("novactor: error: {error}");
-                            // A URL this build cannot serve is a configuration error.
-                            let permanent =
-                                matches!(&error, NodeError::Transport(e) if !e.is_recoverable());
-                            return if permanent { i32::from(EXIT_CONFIG) } else { 1 };
-                        }
-                    };
-                match run_with_signals(node, reload).await {
-                    Ok(code) => code,
+                // First: a signal during start-up is then held and served, not fatal.
+                let signals = match Signals::install() {
+                    Ok(signals) => signals,
                     Err(error) => {
                         tracing::error!(%error, "cannot install signal handlers");
-                        1
+                        return 1;
                     }
-                }
+                };
+                let db = match actors::db::open(&config).await {
+                    Ok(db) => db,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot use the database");
+                        eprintln!("novactor: error: {error}");
+                        return if error.is_unavailable() {
+                            1
+                        } else {
+                            i32::from(EXIT_CONFIG)
+                        };
+                    }
+                };
+                let definitions = actors::definitions(&config, &selected, &db);
+                let servicegroup = Arc::new(actors::db::DbServiceGroup::new(
+                    db,
+                    actors::db::SERVICE_VERSION,
+                ));
+                // Signals are served from here on, also while actors are still starting.
+                let node = match Node::environment_with(config, servicegroup)
+                    .map(|env| Node::spawn_with(env, definitions))
+                {
+                    Ok(node) => node,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot start");
+                        eprintln!("novactor: error: {error}");
+                        // A URL this build cannot serve is a configuration error.
+                        let permanent =
+                            matches!(&error, NodeError::Transport(e) if !e.is_recoverable());
+                        return if permanent { i32::from(EXIT_CONFIG) } else { 1 };
+                    }
+                };
+                serve_signals(node, reload, signals).await
             });
             Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
         }

@@ -54,6 +54,14 @@ impl Node {
     /// The environment `config` describes: its transport and in-process service records.
     /// Must run inside the actix system (a RabbitMQ transport connects in the background).
     pub fn environment(config: Arc<Config>) -> Result<Arc<RuntimeEnv>, NodeError> {
+        Self::environment_with(config, Arc::new(MemoryServiceGroup::default()))
+    }
+
+    /// The environment `config` describes, with service records kept by `servicegroup`.
+    pub fn environment_with(
+        config: Arc<Config>,
+        servicegroup: Arc<dyn ServiceGroup>,
+    ) -> Result<Arc<RuntimeEnv>, NodeError> {
         let (transport, warnings) = crate::rpc::transport::from_url(
             config.default.transport_url.as_ref().map(|u| u.expose()),
             &config.oslo_messaging_rabbit,
@@ -61,7 +69,6 @@ impl Node {
         for warning in warnings {
             tracing::warn!("transport_url: {warning}");
         }
-        let servicegroup: Arc<dyn ServiceGroup> = Arc::new(MemoryServiceGroup::default());
         Ok(RuntimeEnv::new(config, transport, servicegroup))
     }
 

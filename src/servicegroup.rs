@@ -3,7 +3,8 @@
 //! `service_down_time` and is not forced down.
 //!
 //! The driver is a seam: [`MemoryServiceGroup`] keeps records in-process (the embedded
-//! default); a database driver writes the `services` table.
+//! default); a database driver writes the `services` table (Nova's:
+//! `crate::actors::db::DbServiceGroup`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,6 +17,10 @@ use serde::Serialize;
 /// One service as the servicegroup knows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceRecord {
+    /// Database id; `None` for drivers without one.
+    pub id: Option<i64>,
+    /// Uuid; `None` for drivers without one.
+    pub uuid: Option<String>,
     /// Host name.
     pub host: String,
     /// Binary, e.g. `nova-compute`.
@@ -28,13 +33,47 @@ pub struct ServiceRecord {
     pub last_seen_up: Option<DateTime<Utc>>,
     /// Operator says down regardless of heartbeats.
     pub forced_down: bool,
+    /// Operator disabled the service.
+    pub disabled: bool,
+    /// Why.
+    pub disabled_reason: Option<String>,
+    /// Service version (Nova `SERVICE_VERSION`); 0 when unknown.
+    pub version: i64,
+    /// When the service first joined.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Last change of the record.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl ServiceRecord {
-    /// Nova's rule: not forced down and seen within `service_down_time`.
+    /// A record as a service joining for the first time has it.
+    pub fn joined(host: &str, binary: &str, topic: &str, now: DateTime<Utc>) -> Self {
+        ServiceRecord {
+            id: None,
+            uuid: None,
+            host: host.to_owned(),
+            binary: binary.to_owned(),
+            topic: topic.to_owned(),
+            report_count: 0,
+            last_seen_up: None,
+            forced_down: false,
+            disabled: false,
+            disabled_reason: None,
+            version: 0,
+            created_at: Some(now),
+            updated_at: None,
+        }
+    }
+
+    /// Nova's rule (`nova/servicegroup/drivers/db.py`): not forced down, and the last
+    /// heartbeat (or, before any, the creation time) within `service_down_time` of `now`.
     pub fn is_up(&self, service_down_time: Duration, now: DateTime<Utc>) -> bool {
         let window = chrono::Duration::from_std(service_down_time).unwrap_or(chrono::Duration::MAX);
-        !self.forced_down && self.last_seen_up.is_some_and(|seen| now - seen <= window)
+        !self.forced_down
+            && self
+                .last_seen_up
+                .or(self.created_at)
+                .is_some_and(|seen| (now - seen).abs() <= window)
     }
 }
 
@@ -52,6 +91,9 @@ pub enum ServiceGroupError {
     /// The backing store could not be reached.
     #[error("servicegroup backend unavailable: {0}")]
     Unavailable(String),
+    /// The backing store answered with an error waiting will not fix.
+    #[error("servicegroup backend failed: {0}")]
+    Backend(String),
 }
 
 /// The driver contract.
@@ -86,14 +128,7 @@ impl ServiceGroup for MemoryServiceGroup {
         self.with_records(|records| {
             records
                 .entry((host.to_owned(), binary.to_owned()))
-                .or_insert_with(|| ServiceRecord {
-                    host: host.to_owned(),
-                    binary: binary.to_owned(),
-                    topic: topic.to_owned(),
-                    report_count: 0,
-                    last_seen_up: None,
-                    forced_down: false,
-                });
+                .or_insert_with(|| ServiceRecord::joined(host, binary, topic, Utc::now()));
         });
         Ok(())
     }
@@ -102,8 +137,10 @@ impl ServiceGroup for MemoryServiceGroup {
         self.with_records(
             |records| match records.get_mut(&(host.to_owned(), binary.to_owned())) {
                 Some(record) => {
+                    let now = Utc::now();
                     record.report_count += 1;
-                    record.last_seen_up = Some(Utc::now());
+                    record.last_seen_up = Some(now);
+                    record.updated_at = Some(now);
                     Ok(())
                 }
                 None => Err(ServiceGroupError::NotFound {
@@ -139,5 +176,14 @@ mod tests {
             ..record
         };
         assert!(!forced.is_up(Duration::from_secs(60), now));
+    }
+
+    #[test]
+    fn a_service_that_never_reported_is_up_within_the_window_of_its_creation() {
+        let created = Utc::now();
+        let record = ServiceRecord::joined("h", "nova-compute", "compute", created);
+        let window = Duration::from_secs(60);
+        assert!(record.is_up(window, created + chrono::Duration::seconds(60)));
+        assert!(!record.is_up(window, created + chrono::Duration::seconds(61)));
     }
 }

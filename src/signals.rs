@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::config::{Config, ConfigSources};
 use crate::logging::LogControl;
@@ -19,12 +19,42 @@ pub struct ReloadContext {
     pub log: Option<LogControl>,
 }
 
+/// The process's signal handlers. Installing them early means a signal that arrives while
+/// the process is still starting (opening the database, waiting for a conductor) is held
+/// and served, instead of killing the process with the default action.
+#[derive(Debug)]
+pub struct Signals {
+    term: Signal,
+    interrupt: Signal,
+    hangup: Signal,
+    report: Signal,
+}
+
+impl Signals {
+    /// Install handlers for SIGTERM, SIGINT, SIGHUP and SIGUSR2.
+    pub fn install() -> std::io::Result<Self> {
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+            hangup: signal(SignalKind::hangup())?,
+            report: signal(SignalKind::user_defined2())?,
+        })
+    }
+}
+
 /// Serve signals until a graceful shutdown finished; returns the exit code.
 pub async fn run_with_signals(node: Node, reload: ReloadContext) -> std::io::Result<i32> {
-    let mut term = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut report = signal(SignalKind::user_defined2())?;
+    Ok(serve_signals(node, reload, Signals::install()?).await)
+}
+
+/// [`run_with_signals`] with handlers installed earlier.
+pub async fn serve_signals(node: Node, reload: ReloadContext, signals: Signals) -> i32 {
+    let Signals {
+        mut term,
+        mut interrupt,
+        mut hangup,
+        mut report,
+    } = signals;
     let mut current = node.env().config();
     let escalation = node.env().escalation.clone();
     let escalated = loop {
@@ -43,7 +73,7 @@ pub async fn run_with_signals(node: Node, reload: ReloadContext) -> std::io::Res
         _ = term.recv() => second_signal(),
         _ = interrupt.recv() => second_signal(),
     };
-    Ok(match outcome {
+    match outcome {
         Ok(report) if report.unfinished.is_empty() && !escalated => {
             tracing::info!("all actors stopped; exiting");
             0
@@ -58,7 +88,7 @@ pub async fn run_with_signals(node: Node, reload: ReloadContext) -> std::io::Res
             tracing::error!(%error, "shutdown failed");
             1
         }
-    })
+    }
 }
 
 /// SIGUSR2: the state report goes to stderr, as oslo.reports writes it.

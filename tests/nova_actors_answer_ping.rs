@@ -12,21 +12,32 @@ use novactor::rpc::{RequestContext, Target};
 use novactor::Node;
 use serde_json::json;
 
-async fn all_four() -> Node {
+/// All four services on the embedded defaults, with a SQLite database in a temp dir
+/// (kept alive by the returned guard).
+async fn all_four() -> (Node, tempfile::TempDir) {
+    let state = tempfile::tempdir().unwrap();
+    let state_path = state.path().to_str().unwrap().to_owned();
     let config = Config::with_overrides(&[
         ("DEFAULT", "host", "node7"),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
+        ("DEFAULT", "state_path", &state_path),
     ])
     .unwrap();
-    let services = definitions(&config, &NovaService::ALL);
-    Node::start(Arc::new(config), services)
+    let db = novactor::actors::db::open(&config)
         .await
-        .expect("starts")
+        .expect("embedded database");
+    let services = definitions(&config, &NovaService::ALL, &db);
+    (
+        Node::start(Arc::new(config), services)
+            .await
+            .expect("starts"),
+        state,
+    )
 }
 
 #[actix_rt::test]
 async fn ping_returns_the_managers_service_name_and_the_arg() {
-    let node = all_four().await;
+    let (node, _state) = all_four().await;
     let ctx = RequestContext::new();
     let conductor = ConductorApi::new(node.client(ConductorApi::target()));
     let scheduler = SchedulerApi::new(node.client(SchedulerApi::target()));
@@ -47,7 +58,7 @@ async fn ping_returns_the_managers_service_name_and_the_arg() {
 
 #[actix_rt::test]
 async fn get_backdoor_port_is_null_on_every_rpc_service() {
-    let node = all_four().await;
+    let (node, _state) = all_four().await;
     for topic in ["conductor", "scheduler", "compute"] {
         let api = BaseApi::new(&node.client(Target::topic(topic)));
         assert_eq!(
@@ -62,7 +73,7 @@ async fn get_backdoor_port_is_null_on_every_rpc_service() {
 
 #[actix_rt::test]
 async fn ping_without_arg_is_a_type_error_and_version_1_2_is_unsupported() {
-    let node = all_four().await;
+    let (node, _state) = all_four().await;
     let client = node
         .client(Target::topic("conductor"))
         .with_namespace("baseapi");
@@ -81,7 +92,7 @@ async fn ping_without_arg_is_a_type_error_and_version_1_2_is_unsupported() {
 
 #[actix_rt::test]
 async fn the_tree_has_four_running_actors_and_only_rpc_services_consume_queues() {
-    let node = all_four().await;
+    let (node, _state) = all_four().await;
     let snapshot = node.snapshot().await.unwrap();
     let names: Vec<&str> = snapshot.actors.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["conductor", "scheduler", "compute", "api"]);

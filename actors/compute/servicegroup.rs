@@ -65,6 +65,11 @@ impl ConductorServiceGroup {
             )
             .await;
         match reply {
+            // Nova's Service.get_by_host_and_binary returns None for a missing service.
+            Ok(serde_json::Value::Null) => Err(ServiceGroupError::NotFound {
+                host: host.to_owned(),
+                binary: binary.to_owned(),
+            }),
             Ok(value) => {
                 object_from(&value).map_err(|e| ServiceGroupError::Unavailable(e.to_string()))
             }

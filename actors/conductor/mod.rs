@@ -2,18 +2,88 @@
 //! Its manager endpoints (namespace None 3.0: `object_action`, …; `compute_task` 1.x) come with
 //! the database and Nova-flow issues.
 
+pub mod objects;
 pub mod rpcapi;
 
 use std::sync::Arc;
 
+use serde_json::{Map, Value};
+
 use crate::actors::baserpc::{self, BaseRpc};
+use crate::actors::db::NovaDb;
+use crate::actors::objects::NovaObject;
 use crate::actors::NovaService;
 use crate::config::Config;
-use crate::service::{define, Endpoint, ServiceDefinition, ServiceManager};
+use crate::rpc::{RemoteFailure, Version};
+use crate::service::{define, Call, Endpoint, Response, ServiceDefinition, ServiceManager};
 
-/// Nova `ConductorManager`.
-#[derive(Debug, Default)]
-pub struct ConductorManager;
+/// Nova `ConductorManager.target` (null namespace).
+pub const MANAGER_VERSION: Version = Version::new(3, 0);
+
+/// Nova `ConductorManager`: the database's front door for services without one.
+#[derive(Debug)]
+pub struct ConductorManager {
+    db: NovaDb,
+}
+
+fn list_arg(call: &Call, name: &str) -> Result<Vec<Value>, RemoteFailure> {
+    Ok(call.opt_arg::<Vec<Value>>(name)?.unwrap_or_default())
+}
+
+fn map_arg(call: &Call, name: &str) -> Result<Map<String, Value>, RemoteFailure> {
+    Ok(call
+        .opt_arg::<Map<String, Value>>(name)?
+        .unwrap_or_default())
+}
+
+impl ConductorManager {
+    /// A conductor serving `db`.
+    pub fn new(db: NovaDb) -> Self {
+        Self { db }
+    }
+
+    /// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)`.
+    fn object_class_action_versions(&mut self, call: Call) -> Response {
+        let parsed = (|| {
+            Ok::<_, RemoteFailure>((
+                call.arg::<String>("objname")?,
+                call.arg::<String>("objmethod")?,
+                list_arg(&call, "args")?,
+                map_arg(&call, "kwargs")?,
+            ))
+        })();
+        let (objname, objmethod, args, kwargs) = match parsed {
+            Ok(parsed) => parsed,
+            Err(failure) => return Response::err(failure),
+        };
+        let db = self.db.clone();
+        Response::later(async move {
+            objects::class_action(&db, &objname, &objmethod, &args, &kwargs).await
+        })
+    }
+
+    /// `object_action(objinst, objmethod, args, kwargs)` → `[updates, result]`.
+    fn object_action(&mut self, call: Call) -> Response {
+        let parsed = (|| {
+            let objinst = call.arg::<Value>("objinst")?;
+            let object = NovaObject::from_primitive(&objinst)
+                .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
+            Ok::<_, RemoteFailure>((
+                object,
+                call.arg::<String>("objmethod")?,
+                map_arg(&call, "kwargs")?,
+            ))
+        })();
+        let (object, objmethod, kwargs) = match parsed {
+            Ok(parsed) => parsed,
+            Err(failure) => return Response::err(failure),
+        };
+        let db = self.db.clone();
+        Response::later(
+            async move { objects::instance_action(&db, object, &objmethod, &kwargs).await },
+        )
+    }
+}
 
 impl BaseRpc for ConductorManager {
     fn service_name(&self) -> &'static str {
@@ -23,13 +93,22 @@ impl BaseRpc for ConductorManager {
 
 impl ServiceManager for ConductorManager {
     fn endpoints() -> Vec<Endpoint<Self>> {
-        vec![baserpc::endpoint()]
+        vec![
+            Endpoint::new(None, MANAGER_VERSION)
+                .method(
+                    "object_class_action_versions",
+                    Self::object_class_action_versions,
+                )
+                .method("object_action", Self::object_action),
+            baserpc::endpoint(),
+        ]
     }
 }
 
-/// The conductor service as the supervisor hosts it.
-pub fn definition(config: &Config) -> Arc<ServiceDefinition> {
+/// The conductor service as the supervisor hosts it, on `db`.
+pub fn definition(config: &Config, db: &NovaDb) -> Arc<ServiceDefinition> {
     let mut spec = NovaService::Conductor.spec(config);
     spec.instances = config.conductor.workers;
-    define(spec, |_| ConductorManager)
+    let db = db.clone();
+    define(spec, move |_| ConductorManager::new(db.clone()))
 }

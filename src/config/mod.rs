@@ -10,7 +10,8 @@
 //! config_sources.rs      ConfigSources: files, config dirs, env, CLI → raw values with origins
 //! value_interpolation.rs $option / ${group.option} / $$ substitution
 //! option_value.rs        raw string → typed value (oslo types.py); URL password masking
-//! option_groups.rs       typed view: DefaultOptions, ApiOptions, WorkersOptions, SupervisorOptions
+//! option_groups.rs       typed view: DefaultOptions, ApiOptions, WorkersOptions, DatabaseOptions,
+//!                        SupervisorOptions
 //! rabbit_options.rs      typed view of [oslo_messaging_rabbit]: RabbitOptions, transport_url query
 //! secret_url.rs          SecretUrl, a URL whose Debug/Display hide the password
 //! config_sample.rs       sample_config(), the generated conf/nova.conf
@@ -38,7 +39,7 @@ pub use config_error::{ConfigError, ValueOrigin};
 pub use config_sample::sample_config;
 pub use config_sources::{CliOverride, ConfigSources};
 pub use option_groups::{
-    ApiOptions, DefaultOptions, RestartType, SupervisorOptions, WorkersOptions,
+    ApiOptions, DatabaseOptions, DefaultOptions, RestartType, SupervisorOptions, WorkersOptions,
 };
 pub use option_registry::{option_spec, registry, OptionDefault, OptionKind, OptionSpec};
 pub use option_value::mask_url;
@@ -62,6 +63,8 @@ pub struct Config {
     pub conductor: WorkersOptions,
     /// `[scheduler]`.
     pub scheduler: WorkersOptions,
+    /// `[database]`, oslo.db's options: the database URL and pool.
+    pub database: DatabaseOptions,
     /// `[oslo_messaging_rabbit]`, the RabbitMQ driver (before any `transport_url` query
     /// override: see `RabbitOptions::with_url_query`).
     pub oslo_messaging_rabbit: RabbitOptions,
@@ -125,6 +128,7 @@ impl Config {
             api: typed.api,
             conductor: typed.conductor,
             scheduler: typed.scheduler,
+            database: typed.database,
             oslo_messaging_rabbit: typed.oslo_messaging_rabbit,
             supervisor: typed.supervisor,
             values,
@@ -250,6 +254,7 @@ impl fmt::Debug for Config {
             .field("api", &self.api)
             .field("conductor", &self.conductor)
             .field("scheduler", &self.scheduler)
+            .field("database", &self.database)
             .field("oslo_messaging_rabbit", &self.oslo_messaging_rabbit)
             .field("supervisor", &self.supervisor)
             .field("raw_values", &self.values.len())

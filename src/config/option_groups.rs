@@ -95,6 +95,23 @@ pub struct WorkersOptions {
     pub workers: usize,
 }
 
+/// `[database]` (oslo.db's names): where the database is and how the pool behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseOptions {
+    /// `connection`; `None` means the SQLite file `<state_path>/novactor.sqlite`. Its
+    /// `Debug` and `Display` mask the password.
+    pub connection: Option<SecretUrl>,
+    /// `max_pool_size`: most open connections per process.
+    pub max_pool_size: u32,
+    /// `max_retries`: further attempts of the first connection at start; `None` (configured
+    /// as -1) retries forever.
+    pub max_retries: Option<u32>,
+    /// `retry_interval`: wait between those attempts.
+    pub retry_interval: Duration,
+    /// `connection_recycle_time`: a pooled connection's longest life.
+    pub connection_recycle_time: Duration,
+}
+
 /// How the supervisor treats an actor's exit (Erlang/OTP's child restart types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestartType {
@@ -155,6 +172,7 @@ pub(crate) struct TypedGroups {
     pub(crate) api: ApiOptions,
     pub(crate) conductor: WorkersOptions,
     pub(crate) scheduler: WorkersOptions,
+    pub(crate) database: DatabaseOptions,
     pub(crate) oslo_messaging_rabbit: RabbitOptions,
     pub(crate) supervisor: SupervisorOptions,
     pub(crate) warnings: Vec<String>,
@@ -255,6 +273,14 @@ pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
         },
         scheduler: WorkersOptions {
             workers: r.count_or_one("scheduler", "workers")?,
+        },
+        database: DatabaseOptions {
+            connection: r.opt_string("database", "connection")?.map(SecretUrl::new),
+            max_pool_size: u32::try_from(r.int("database", "max_pool_size")?).unwrap_or(u32::MAX),
+            // The registry's minimum is -1, the only negative value: "forever".
+            max_retries: u32::try_from(r.int("database", "max_retries")?).ok(),
+            retry_interval: r.secs("database", "retry_interval")?,
+            connection_recycle_time: r.secs("database", "connection_recycle_time")?,
         },
         oslo_messaging_rabbit: rabbit_options::from_values(values)?,
         supervisor,

@@ -376,6 +376,51 @@ static OPTIONS: &[OptionSpec] = &[
          comes from executor_thread_pool_size, not from processes.",
         "nova/conf/scheduler.py (Nova: unset means the CPU count, one process each)",
     ),
+    // ---- [database]: oslo.db's options (typed view: `DatabaseOptions`) ----
+    secret(opt(
+        "database",
+        "connection",
+        OptionKind::Url,
+        Unset,
+        "Database URL: mysql+pymysql://nova:secret@db/nova, postgresql://nova:secret@db/nova \
+         or sqlite:////var/lib/nova/nova.sqlite (SQLAlchemy style: four slashes for an \
+         absolute path). A +driver part is ignored. Unset means the SQLite file \
+         $state_path/novactor.sqlite, created on first use.",
+        "oslo_db/options.py (oslo.db: unset is an error; novactor embeds SQLite)",
+    )),
+    opt(
+        "database",
+        "max_pool_size",
+        int(Some(1), None),
+        Value("5"),
+        "Most connections kept open to the database by one process.",
+        "oslo_db/options.py",
+    ),
+    opt(
+        "database",
+        "max_retries",
+        int(Some(-1), None),
+        Value("10"),
+        "How many more times the first connection is tried at start when the database \
+         cannot be reached; -1 retries forever. Once running, every query uses the pool.",
+        "oslo_db/options.py",
+    ),
+    opt(
+        "database",
+        "retry_interval",
+        int(Some(0), None),
+        Value("10"),
+        "Seconds between those connection attempts at start.",
+        "oslo_db/options.py",
+    ),
+    opt(
+        "database",
+        "connection_recycle_time",
+        int(Some(1), None),
+        Value("3600"),
+        "Seconds after which a pooled connection is closed and replaced.",
+        "oslo_db/options.py",
+    ),
     // ---- [oslo_messaging_rabbit]: the RabbitMQ driver (typed view: `RabbitOptions`) ----
     opt(
         RABBIT,

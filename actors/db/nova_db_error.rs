@@ -1,0 +1,220 @@
+//! `NovaDbError`: the ways Nova's repository functions fail. Display texts are Nova's
+//! exception messages (`nova/exception.py` `msg_fmt`), and [`NovaDbError::nova_class`]
+//! names the class, so a handler can reply the failure as Nova would.
+
+use crate::db::DbError;
+
+/// Python `repr` of an optional string, as Nova's messages print it (`'x'` or `None`).
+fn py(value: &Option<String>) -> String {
+    value
+        .as_ref()
+        .map_or_else(|| "None".to_owned(), |v| format!("'{v}'"))
+}
+
+/// Python `repr` of a list of optional strings.
+fn py_list(values: &[Option<String>]) -> String {
+    let items: Vec<String> = values.iter().map(py).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Why a Nova database call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NovaDbError {
+    /// `InstanceNotFound`.
+    #[error("Instance {uuid} could not be found.")]
+    InstanceNotFound {
+        /// The instance uuid asked for.
+        uuid: String,
+    },
+    /// `UnexpectedTaskStateError`: the conditional update found another task state.
+    #[error(
+        "Unexpected task state: expecting {{'task_state': {}}} but the actual state is \
+         {{'task_state': {}}}",
+        py_list(expected),
+        py(actual)
+    )]
+    UnexpectedTaskState {
+        /// The instance.
+        uuid: String,
+        /// Task states the caller expected (`None` = no task).
+        expected: Vec<Option<String>>,
+        /// The task state found.
+        actual: Option<String>,
+    },
+    /// `UnexpectedDeletingTaskStateError`: as above, and the instance is being deleted.
+    #[error(
+        "Unexpected task state: expecting {{'task_state': {}}} but the actual state is \
+         {{'task_state': 'deleting'}}",
+        py_list(expected)
+    )]
+    UnexpectedDeletingTaskState {
+        /// The instance.
+        uuid: String,
+        /// Task states the caller expected.
+        expected: Vec<Option<String>>,
+    },
+    /// `UnexpectedVMStateError`: the conditional update found another vm state.
+    #[error(
+        "Unexpected VM state: expecting {{'vm_state': {}}} but the actual state is \
+         {{'vm_state': {}}}",
+        py_list(expected),
+        py(actual)
+    )]
+    UnexpectedVmState {
+        /// The instance.
+        uuid: String,
+        /// VM states the caller expected.
+        expected: Vec<Option<String>>,
+        /// The vm state found.
+        actual: Option<String>,
+    },
+    /// `InstanceUpdateConflict`: the conditional update matched nothing, yet a re-read shows
+    /// the expected states (a concurrent writer came and went).
+    #[error("Conflict updating instance {uuid}. Expected: {{}}. Actual: {{}}")]
+    InstanceUpdateConflict {
+        /// The instance.
+        uuid: String,
+    },
+    /// novactor: an update named a column that is not one of
+    /// [`INSTANCE_UPDATABLE_COLUMNS`](super::INSTANCE_UPDATABLE_COLUMNS) (or equivalent).
+    #[error("{column:?} is not an updatable column of {table}")]
+    UnknownColumn {
+        /// The table.
+        table: &'static str,
+        /// The key given.
+        column: String,
+    },
+    /// novactor: a value of the wrong JSON type for its column.
+    #[error("invalid value for {table}.{column}: expected {expected}, got {got}")]
+    InvalidValue {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: String,
+        /// What the column takes.
+        expected: &'static str,
+        /// The JSON given.
+        got: String,
+    },
+    /// `ServiceNotFound`.
+    #[error("Service {id} could not be found.")]
+    ServiceNotFound {
+        /// The service id (or uuid).
+        id: String,
+    },
+    /// `HostBinaryNotFound` (Nova raises it for a missing (host, binary)).
+    #[error("Could not find binary {binary} on host {host}.")]
+    HostBinaryNotFound {
+        /// Host.
+        host: String,
+        /// Binary.
+        binary: String,
+    },
+    /// `ServiceBinaryExists`.
+    #[error("Service with host {host} binary {binary} exists.")]
+    ServiceBinaryExists {
+        /// Host.
+        host: String,
+        /// Binary.
+        binary: String,
+    },
+    /// `ComputeHostNotFound`.
+    #[error("Compute host {host} could not be found.")]
+    ComputeHostNotFound {
+        /// The host (or `host/nodename`).
+        host: String,
+    },
+    /// `ComputeHostNotFound` raised for a node id (Nova's `ComputeNodeNotFound` text is the
+    /// same).
+    #[error("Compute host {id} could not be found.")]
+    ComputeNodeNotFound {
+        /// The compute node id.
+        id: i64,
+    },
+    /// `FlavorNotFound`.
+    #[error("Flavor {flavor_id} could not be found.")]
+    FlavorNotFound {
+        /// The flavorid asked for.
+        flavor_id: String,
+    },
+    /// `FlavorNotFoundByName`.
+    #[error("Flavor with name {name} could not be found.")]
+    FlavorNotFoundByName {
+        /// The name asked for.
+        name: String,
+    },
+    /// `RequestSpecNotFound`.
+    #[error("RequestSpec not found for instance {uuid}")]
+    RequestSpecNotFound {
+        /// The instance uuid.
+        uuid: String,
+    },
+    /// `InstanceActionNotFound`.
+    #[error("Action for request_id {request_id} on instance {uuid} not found")]
+    InstanceActionNotFound {
+        /// The request id.
+        request_id: String,
+        /// The instance uuid.
+        uuid: String,
+    },
+    /// `InstanceActionEventNotFound`.
+    #[error("Event {event} not found for action id {action_id}")]
+    InstanceActionEventNotFound {
+        /// The event name.
+        event: String,
+        /// The action id.
+        action_id: i64,
+    },
+    /// A stored JSON column could not be read back.
+    #[error("{table}.{column} of {key} holds invalid JSON: {source}")]
+    CorruptJson {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// Which row.
+        key: String,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// The database itself failed (unreachable, outdated schema, …).
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl NovaDbError {
+    /// The `nova.exception` class to reply this failure as (`None` for novactor's own
+    /// errors, which go back as internal failures).
+    pub fn nova_class(&self) -> Option<&'static str> {
+        match self {
+            NovaDbError::InstanceNotFound { .. } => Some("InstanceNotFound"),
+            NovaDbError::UnexpectedTaskState { .. } => Some("UnexpectedTaskStateError"),
+            NovaDbError::UnexpectedDeletingTaskState { .. } => {
+                Some("UnexpectedDeletingTaskStateError")
+            }
+            NovaDbError::UnexpectedVmState { .. } => Some("UnexpectedVMStateError"),
+            NovaDbError::InstanceUpdateConflict { .. } => Some("InstanceUpdateConflict"),
+            NovaDbError::ServiceNotFound { .. } => Some("ServiceNotFound"),
+            NovaDbError::HostBinaryNotFound { .. } => Some("HostBinaryNotFound"),
+            NovaDbError::ServiceBinaryExists { .. } => Some("ServiceBinaryExists"),
+            NovaDbError::ComputeHostNotFound { .. } | NovaDbError::ComputeNodeNotFound { .. } => {
+                Some("ComputeHostNotFound")
+            }
+            NovaDbError::FlavorNotFound { .. } => Some("FlavorNotFound"),
+            NovaDbError::FlavorNotFoundByName { .. } => Some("FlavorNotFoundByName"),
+            NovaDbError::RequestSpecNotFound { .. } => Some("RequestSpecNotFound"),
+            NovaDbError::InstanceActionNotFound { .. } => Some("InstanceActionNotFound"),
+            NovaDbError::InstanceActionEventNotFound { .. } => Some("InstanceActionEventNotFound"),
+            NovaDbError::UnknownColumn { .. }
+            | NovaDbError::InvalidValue { .. }
+            | NovaDbError::CorruptJson { .. }
+            | NovaDbError::Db(_) => None,
+        }
+    }
+
+    /// The database could not be reached: retry later rather than fail the operation.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, NovaDbError::Db(e) if e.is_unavailable())
+    }
+}

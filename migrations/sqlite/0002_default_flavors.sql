@@ -1,0 +1,9 @@
+-- The m1.* flavors older Nova releases seeded and devstack still creates:
+-- flavorid = id, public, rxtx_factor 1.
+
+INSERT INTO flavors (id, flavorid, name, memory_mb, vcpus, root_gb, ephemeral_gb, "swap", rxtx_factor, is_public, disabled, created_at) VALUES
+    (1, '1', 'm1.tiny', 512, 1, 1, 0, 0, 1, TRUE, FALSE, CURRENT_TIMESTAMP),
+    (2, '2', 'm1.small', 2048, 1, 20, 0, 0, 1, TRUE, FALSE, CURRENT_TIMESTAMP),
+    (3, '3', 'm1.medium', 4096, 2, 40, 0, 0, 1, TRUE, FALSE, CURRENT_TIMESTAMP),
+    (4, '4', 'm1.large', 8192, 4, 80, 0, 0, 1, TRUE, FALSE, CURRENT_TIMESTAMP),
+    (5, '5', 'm1.xlarge', 16384, 8, 160, 0, 0, 1, TRUE, FALSE, CURRENT_TIMESTAMP);

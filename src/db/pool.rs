@@ -1,0 +1,442 @@
+//! `Database`: the pool, how it is reached from `[database] connection`, and the four query
+//! primitives (execute, fetch, insert) every repository is built from.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPoolOptions, MySqlRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Connection, FromRow, MySqlPool, PgPool, SqlitePool};
+
+use super::dialect::Dialect;
+use super::error::{sqlx_unavailable, DbError};
+use super::value::{arguments, SqlValue};
+use crate::config::{mask_url, DatabaseOptions};
+
+/// File name of the embedded SQLite database under `state_path`.
+const SQLITE_FILE: &str = "novactor.sqlite";
+
+/// How long a SQLite writer waits for another one before failing with "database is locked".
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A row type every backend can decode (derive `sqlx::FromRow` on a struct whose fields
+/// are `i64`, `bool`, `f64`, `String`, `chrono::DateTime<Utc>` or `Option`s of them).
+pub trait FromDbRow:
+    for<'r> FromRow<'r, SqliteRow>
+    + for<'r> FromRow<'r, PgRow>
+    + for<'r> FromRow<'r, MySqlRow>
+    + Send
+    + Unpin
+{
+}
+
+impl<T> FromDbRow for T where
+    T: for<'r> FromRow<'r, SqliteRow>
+        + for<'r> FromRow<'r, PgRow>
+        + for<'r> FromRow<'r, MySqlRow>
+        + Send
+        + Unpin
+{
+}
+
+/// The typed pool of one backend.
+#[derive(Clone)]
+pub(super) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+/// A pool of connections to one database. Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Database {
+    pub(super) pool: Pool,
+    /// For messages: the URL with its password masked.
+    masked_url: Arc<str>,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("dialect", &self.dialect())
+            .field("url", &self.masked_url)
+            .finish()
+    }
+}
+
+/// Where `[database] connection` points, oslo.db (SQLAlchemy) style.
+enum Target {
+    SqliteFile(PathBuf),
+    SqliteMemory,
+    Postgres(String),
+    MySql(String),
+}
+
+fn target(connection: Option<&str>, state_path: &Path) -> Result<Target, DbError> {
+    let Some(url) = connection else {
+        return Ok(Target::SqliteFile(state_path.join(SQLITE_FILE)));
+    };
+    let invalid = |reason: &str| DbError::InvalidUrl {
+        url: mask_url(url),
+        reason: reason.to_owned(),
+    };
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| invalid("no scheme"))?;
+    // oslo.db URLs name the Python driver (mysql+pymysql, postgresql+psycopg2): drop it.
+    let dialect = scheme.split('+').next().unwrap_or(scheme);
+    match dialect.to_ascii_lowercase().as_str() {
+        "sqlite" => {
+            let path = rest.split('?').next().unwrap_or(rest);
+            // SQLAlchemy: sqlite:// is in memory, sqlite:///rel relative, sqlite:////abs absolute.
+            match path.strip_prefix('/') {
+                None if path.is_empty() => Ok(Target::SqliteMemory),
+                None => Err(invalid(
+                    "a SQLite URL has no host: write sqlite:////absolute/path or sqlite:///relative/path",
+                )),
+                Some(":memory:") | Some("") => Ok(Target::SqliteMemory),
+                Some(file) => Ok(Target::SqliteFile(PathBuf::from(file))),
+            }
+        }
+        "postgresql" | "postgres" => Ok(Target::Postgres(format!("postgresql://{rest}"))),
+        "mysql" | "mariadb" => Ok(Target::MySql(format!("mysql://{rest}"))),
+        other => Err(invalid(&format!("unknown database type {other:?}"))),
+    }
+}
+
+impl Database {
+    /// Connects as `[database]` says: `connection` unset means the SQLite file
+    /// `<state_path>/novactor.sqlite` (file and directories created on first use).
+    ///
+    /// A server that cannot be reached (refused, unreachable, timed out) is tried again
+    /// `max_retries` more times (`None`: forever), `retry_interval` apart, as oslo.db does at
+    /// start; then the error is [`DbError::Unavailable`]. Any other refusal (credentials,
+    /// unknown database) fails at once with [`DbError::Refused`]. Once connected the pool
+    /// reconnects by itself; queries never retry.
+    pub async fn connect(
+        options: &DatabaseOptions,
+        state_path: &Path,
+    ) -> Result<Database, DbError> {
+        let url = options.connection.as_ref().map(|u| u.expose());
+        let target = target(url, state_path)?;
+        let masked_url: Arc<str> = match (&target, url) {
+            (_, Some(url)) => mask_url(url).into(),
+            (Target::SqliteFile(path), None) => format!("sqlite:///{}", path.display()).into(),
+            (_, None) => "sqlite://".into(),
+        };
+        let refused = |source: sqlx::Error| DbError::Refused {
+            url: masked_url.to_string(),
+            source,
+        };
+        let invalid = |e: sqlx::Error| DbError::InvalidUrl {
+            url: masked_url.to_string(),
+            reason: e.to_string(),
+        };
+        let pool = match target {
+            Target::SqliteFile(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+                        path: dir.to_owned(),
+                        source,
+                    })?;
+                }
+                let opts = SqliteConnectOptions::new()
+                    .filename(&path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // NORMAL is durable in WAL mode except for the last commits on power loss.
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(options.max_pool_size)
+                    .max_lifetime(options.connection_recycle_time)
+                    .connect_with(opts)
+                    .await
+                    .map_err(refused)?;
+                Pool::Sqlite(pool)
+            }
+            Target::SqliteMemory => {
+                // Every SQLite connection to :memory: is its own database: keep exactly one,
+                // forever.
+                let opts = SqliteConnectOptions::from_str("sqlite::memory:")
+                    .map_err(invalid)?
+                    .foreign_keys(true);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(opts)
+                    .await
+                    .map_err(refused)?;
+                Pool::Sqlite(pool)
+            }
+            Target::Postgres(url) => {
+                let opts = PgConnectOptions::from_str(&url).map_err(invalid)?;
+                let try_once = || async { PgConnection::connect_with(&opts).await?.close().await };
+                let attempts = first_connection(options, &masked_url, try_once).await?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(options.max_pool_size)
+                    .max_lifetime(options.connection_recycle_time)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| classify(e, &masked_url, attempts))?;
+                Pool::Postgres(pool)
+            }
+            Target::MySql(url) => {
+                let opts = MySqlConnectOptions::from_str(&url).map_err(invalid)?;
+                let try_once =
+                    || async { MySqlConnection::connect_with(&opts).await?.close().await };
+                let attempts = first_connection(options, &masked_url, try_once).await?;
+                let pool = MySqlPoolOptions::new()
+                    .max_connections(options.max_pool_size)
+                    .max_lifetime(options.connection_recycle_time)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| classify(e, &masked_url, attempts))?;
+                Pool::MySql(pool)
+            }
+        };
+        Ok(Database { pool, masked_url })
+    }
+
+    /// The dialect of the connected server.
+    pub fn dialect(&self) -> Dialect {
+        match self.pool {
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            Pool::Postgres(_) => Dialect::Postgres,
+            Pool::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// The URL connected to, password masked.
+    pub fn masked_url(&self) -> &str {
+        &self.masked_url
+    }
+
+    /// Closes every connection; later queries fail with `PoolClosed`.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+            Pool::MySql(p) => p.close().await,
+        }
+    }
+
+    /// Runs one statement (portable SQL, see [`Dialect::sql`]); returns the rows it
+    /// affected. MySQL counts matched rows here, not only changed ones (sqlx sets
+    /// `CLIENT_FOUND_ROWS`), so "0 rows" means "no row matched" on every backend.
+    pub async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
+        let sql = self.dialect().sql(sql);
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_with(&sql, arguments::<sqlx::Sqlite>(params)?)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Pool::Postgres(p) => sqlx::query_with(&sql, arguments::<sqlx::Postgres>(params)?)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Pool::MySql(p) => sqlx::query_with(&sql, arguments::<sqlx::MySql>(params)?)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// The first row of a query, if any.
+    pub async fn fetch_optional<T: FromDbRow>(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+    ) -> Result<Option<T>, DbError> {
+        let sql = self.dialect().sql(sql);
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as_with(&sql, arguments::<sqlx::Sqlite>(params)?)
+                    .fetch_optional(p)
+                    .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as_with(&sql, arguments::<sqlx::Postgres>(params)?)
+                    .fetch_optional(p)
+                    .await?
+            }
+            Pool::MySql(p) => {
+                sqlx::query_as_with(&sql, arguments::<sqlx::MySql>(params)?)
+                    .fetch_optional(p)
+                    .await?
+            }
+        })
+    }
+
+    /// Every row of a query.
+    pub async fn fetch_all<T: FromDbRow>(
+        &self,
+        sql: &str,
+        params: &[SqlValue],
+    ) -> Result<Vec<T>, DbError> {
+        let sql = self.dialect().sql(sql);
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query_as_with(&sql, arguments::<sqlx::Sqlite>(params)?)
+                    .fetch_all(p)
+                    .await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as_with(&sql, arguments::<sqlx::Postgres>(params)?)
+                    .fetch_all(p)
+                    .await?
+            }
+            Pool::MySql(p) => {
+                sqlx::query_as_with(&sql, arguments::<sqlx::MySql>(params)?)
+                    .fetch_all(p)
+                    .await?
+            }
+        })
+    }
+
+    /// `INSERT INTO table (columns…) VALUES (…)`; returns the new row's integer `id`.
+    /// Table and column names are `'static` so they come from code, never from input.
+    pub async fn insert(
+        &self,
+        table: &'static str,
+        values: &[(&'static str, SqlValue)],
+    ) -> Result<i64, DbError> {
+        let columns: Vec<String> = values.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+        let marks = vec!["?"; values.len()].join(", ");
+        let params: Vec<SqlValue> = values.iter().map(|(_, v)| v.clone()).collect();
+        let sql = format!(
+            "INSERT INTO \"{table}\" ({}) VALUES ({marks})",
+            columns.join(", ")
+        );
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_with(&sql, arguments::<sqlx::Sqlite>(&params)?)
+                .execute(p)
+                .await?
+                .last_insert_rowid(),
+            // PostgreSQL has no "last insert id" on the result: ask for it.
+            Pool::Postgres(p) => {
+                let sql = Dialect::Postgres.sql(&format!("{sql} RETURNING id"));
+                let (id,): (i64,) =
+                    sqlx::query_as_with(&sql, arguments::<sqlx::Postgres>(&params)?)
+                        .fetch_one(p)
+                        .await?;
+                id
+            }
+            Pool::MySql(p) => {
+                let sql = Dialect::MySql.sql(&sql);
+                let id = sqlx::query_with(&sql, arguments::<sqlx::MySql>(&params)?)
+                    .execute(p)
+                    .await?
+                    .last_insert_id();
+                i64::try_from(id).unwrap_or(i64::MAX)
+            }
+        })
+    }
+}
+
+/// Tries the first connection until it works, retrying only failures that waiting can fix.
+/// Returns the number of attempts made.
+async fn first_connection<F, Fut>(
+    options: &DatabaseOptions,
+    masked_url: &str,
+    try_once: F,
+) -> Result<u32, DbError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), sqlx::Error>>,
+{
+    let mut attempts: u32 = 0;
+    loop {
+        attempts = attempts.saturating_add(1);
+        match try_once().await {
+            Ok(()) => return Ok(attempts),
+            Err(e) => {
+                let retries_left = options.max_retries.map_or(true, |max| attempts <= max);
+                if !sqlx_unavailable(&e) || !retries_left {
+                    return Err(classify(e, masked_url, attempts));
+                }
+                tracing::warn!(
+                    url = masked_url,
+                    attempt = attempts,
+                    error = %e,
+                    "database unreachable; retrying in {}s",
+                    options.retry_interval.as_secs()
+                );
+                tokio::time::sleep(options.retry_interval).await;
+            }
+        }
+    }
+}
+
+fn classify(source: sqlx::Error, masked_url: &str, attempts: u32) -> DbError {
+    if sqlx_unavailable(&source) {
+        DbError::Unavailable {
+            url: masked_url.to_owned(),
+            attempts,
+            source,
+        }
+    } else {
+        DbError::Refused {
+            url: masked_url.to_owned(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(url: &str) -> Result<Target, DbError> {
+        target(Some(url), Path::new("/state"))
+    }
+
+    #[test]
+    fn unset_connection_is_the_sqlite_file_under_state_path() {
+        assert!(matches!(
+            target(None, Path::new("/state")),
+            Ok(Target::SqliteFile(p)) if p == Path::new("/state/novactor.sqlite")
+        ));
+    }
+
+    #[test]
+    fn sqlite_urls_follow_sqlalchemy() {
+        assert!(matches!(parse("sqlite:////var/lib/nova.db"),
+            Ok(Target::SqliteFile(p)) if p == Path::new("/var/lib/nova.db")));
+        assert!(matches!(parse("sqlite:///nova.db"),
+            Ok(Target::SqliteFile(p)) if p == Path::new("nova.db")));
+        assert!(matches!(parse("sqlite://"), Ok(Target::SqliteMemory)));
+        assert!(parse("sqlite://host/x").is_err());
+    }
+
+    #[test]
+    fn oslo_driver_suffixes_are_dropped() {
+        assert!(
+            matches!(parse("mysql+pymysql://nova:pw@db/nova?charset=utf8"),
+            Ok(Target::MySql(u)) if u == "mysql://nova:pw@db/nova?charset=utf8")
+        );
+        assert!(matches!(parse("postgresql+psycopg2://nova:pw@db/nova"),
+            Ok(Target::Postgres(u)) if u == "postgresql://nova:pw@db/nova"));
+        assert!(matches!(
+            parse("postgres://db/nova"),
+            Ok(Target::Postgres(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_with_the_password_masked() {
+        let Err(err) = parse("oracle://nova:hunter2@db/nova") else {
+            panic!("oracle accepted");
+        };
+        let text = err.to_string();
+        assert!(text.contains("nova:***@db"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+}
