@@ -17,6 +17,7 @@ pub mod compute;
 pub mod conductor;
 pub mod db;
 pub mod exception;
+pub mod manage;
 pub mod objects;
 pub mod scheduler;
 

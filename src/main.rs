@@ -46,6 +46,18 @@ enum Command {
         #[command(subcommand)]
         kind: RpcKind,
     },
+    /// Database schema (nova-manage db).
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// List services and change their state (openstack compute service list/set).
+    Service {
+        #[command(subcommand)]
+        action: ServiceCommand,
+    },
+    /// Check the deployment like `nova-status upgrade check`: exit 0 ok, 1 warning, 2 failure.
+    Status,
     /// Inspect configuration.
     Config {
         #[command(subcommand)]
@@ -67,6 +79,55 @@ struct RunArgs {
     /// Log to this file instead of stderr ([DEFAULT] log_file).
     #[arg(long, value_name = "PATH")]
     log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum DbAction {
+    /// Apply the schema migrations the database lacks (idempotent).
+    Sync,
+}
+
+#[derive(Debug, Subcommand)]
+enum ServiceCommand {
+    /// Id, Binary, Host, Zone, Status, State, Updated At of every service.
+    List {
+        /// Only this host.
+        #[arg(long)]
+        host: Option<String>,
+        /// Only this binary, e.g. nova-compute.
+        #[arg(long)]
+        binary: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: actors::manage::Format,
+    },
+    /// Stop scheduling to a service.
+    Disable {
+        /// Host.
+        host: String,
+        /// Binary, e.g. nova-compute.
+        binary: String,
+        /// Why (shown in the list).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Resume scheduling to a service.
+    Enable {
+        /// Host.
+        host: String,
+        /// Binary.
+        binary: String,
+    },
+    /// Mark a service down whatever its heartbeats say (--up clears it).
+    ForceDown {
+        /// Host.
+        host: String,
+        /// Binary.
+        binary: String,
+        /// Clear a forced down instead.
+        #[arg(long)]
+        up: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +250,67 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             print!("{}", loaded.config.show());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Db { .. } | Command::Service { .. } | Command::Status => {
+            let loaded = Config::load(&sources(&cli, Vec::new()))?;
+            for warning in &loaded.warnings {
+                eprintln!("novactor: warning: {warning}");
+            }
+            let config = loaded.config;
+            let outcome = actix_rt::System::new().block_on(async move {
+                use actors::manage::{self, ServiceAction};
+                match &cli.command {
+                    Command::Db {
+                        action: DbAction::Sync,
+                    } => manage::db_sync(&config).await,
+                    Command::Service { action } => match action {
+                        ServiceCommand::List {
+                            host,
+                            binary,
+                            format,
+                        } => {
+                            manage::service_list(
+                                &config,
+                                host.as_deref(),
+                                binary.as_deref(),
+                                *format,
+                            )
+                            .await
+                        }
+                        ServiceCommand::Disable {
+                            host,
+                            binary,
+                            reason,
+                        } => {
+                            manage::service_set(
+                                &config,
+                                host,
+                                binary,
+                                ServiceAction::Disable(reason.clone()),
+                            )
+                            .await
+                        }
+                        ServiceCommand::Enable { host, binary } => {
+                            manage::service_set(&config, host, binary, ServiceAction::Enable).await
+                        }
+                        ServiceCommand::ForceDown { host, binary, up } => {
+                            manage::service_set(
+                                &config,
+                                host,
+                                binary,
+                                ServiceAction::ForceDown(!*up),
+                            )
+                            .await
+                        }
+                    },
+                    _ => manage::status(&config).await,
+                }
+            });
+            print!("{}", outcome.stdout);
+            if !outcome.stderr.is_empty() {
+                eprintln!("novactor: error: {}", outcome.stderr);
+            }
+            Ok(ExitCode::from(u8::try_from(outcome.code).unwrap_or(1)))
         }
         Command::Rpc { kind } => {
             let (call, rpc) = match kind {
