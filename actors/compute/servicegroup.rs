@@ -99,6 +99,7 @@ impl ServiceGroup for ConductorServiceGroup {
                 service.set("host", json!(host));
                 service.set("binary", json!(binary));
                 service.set("topic", json!(topic));
+                service.set("version", json!(crate::actors::db::SERVICE_VERSION));
                 self.conductor
                     .object_action(&ctx, &mut service, "create", Vec::new(), Map::new())
                     .await

@@ -7,6 +7,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long a query waits for a pooled connection: a database outage becomes a clear
+/// error in seconds, not a call that hangs for sqlx's default half minute.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
@@ -153,6 +157,7 @@ impl Database {
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
                 let pool = SqlitePoolOptions::new()
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .max_connections(options.max_pool_size)
                     .max_lifetime(options.connection_recycle_time)
                     .connect_with(opts)
@@ -167,6 +172,7 @@ impl Database {
                     .map_err(invalid)?
                     .foreign_keys(true);
                 let pool = SqlitePoolOptions::new()
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .max_connections(1)
                     .min_connections(1)
                     .idle_timeout(None)
@@ -181,6 +187,7 @@ impl Database {
                 let try_once = || async { PgConnection::connect_with(&opts).await?.close().await };
                 let attempts = first_connection(options, &masked_url, try_once).await?;
                 let pool = PgPoolOptions::new()
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .max_connections(options.max_pool_size)
                     .max_lifetime(options.connection_recycle_time)
                     .connect_with(opts)
@@ -194,6 +201,7 @@ impl Database {
                     || async { MySqlConnection::connect_with(&opts).await?.close().await };
                 let attempts = first_connection(options, &masked_url, try_once).await?;
                 let pool = MySqlPoolOptions::new()
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .max_connections(options.max_pool_size)
                     .max_lifetime(options.connection_recycle_time)
                     .connect_with(opts)

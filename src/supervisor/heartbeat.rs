@@ -1,5 +1,6 @@
-//! The service heartbeat (Nova: servicegroup `join` + `_report_state` timer): first report
-//! after `INITIAL_REPORTING_DELAY`, then every `report_interval`. A failure is logged once
+//! The service heartbeat (Nova: servicegroup `join` + `_report_state` timer): the service
+//! row is created or updated at once, the first report follows after
+//! `INITIAL_REPORTING_DELAY`, then every `report_interval`. A failure is logged once
 //! per outage, counted, and never stops the timer.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -9,7 +10,7 @@ use chrono::Utc;
 use tokio::task::JoinHandle;
 
 use super::snapshot::HeartbeatSnapshot;
-use crate::servicegroup::ServiceGroup;
+use crate::servicegroup::{ServiceGroup, ServiceGroupError};
 
 /// Nova `servicegroup.api.INITIAL_REPORTING_DELAY`.
 pub(crate) const INITIAL_REPORTING_DELAY: Duration = Duration::from_secs(5);
@@ -57,10 +58,21 @@ impl Heartbeat {
             let mut ticks =
                 tokio::time::interval_at(tokio::time::Instant::now() + first, reporter.interval);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut joined = false;
+            // Nova creates or updates the service row as the service starts; the first
+            // report follows INITIAL_REPORTING_DELAY later. A failed join is retried with
+            // each report.
+            let join_limit = reporter.interval.max(Duration::from_secs(1));
+            let mut joined = matches!(
+                tokio::time::timeout(
+                    join_limit,
+                    group.join(&reporter.host, &reporter.binary, &reporter.topic)
+                )
+                .await,
+                Ok(Ok(()))
+            );
             loop {
                 ticks.tick().await;
-                let outcome = async {
+                let report = async {
                     if !joined {
                         group
                             .join(&reporter.host, &reporter.binary, &reporter.topic)
@@ -68,8 +80,15 @@ impl Heartbeat {
                         joined = true;
                     }
                     group.report_state(&reporter.host, &reporter.binary).await
-                }
-                .await;
+                };
+                // A report that outlasts the interval is a failure, not a stalled heartbeat.
+                let limit = reporter.interval.max(Duration::from_secs(1));
+                let outcome = match tokio::time::timeout(limit, report).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(ServiceGroupError::Unavailable(format!(
+                        "no answer within {limit:?}"
+                    ))),
+                };
                 status.update(|s| match outcome {
                     Ok(()) => {
                         if s.in_outage {
