@@ -81,6 +81,12 @@ impl NovaService {
         ServiceSpec::create(self.name(), binary, topic, config)
     }
 
+    /// True for the services that use the database directly (all but compute, which
+    /// goes through the conductor).
+    pub fn needs_database(self) -> bool {
+        !matches!(self, Self::Compute)
+    }
+
     /// This service's definition for the supervisor; services with database access use `db`.
     pub fn definition(self, config: &Config, db: &db::NovaDb) -> Arc<ServiceDefinition> {
         match self {
@@ -92,18 +98,28 @@ impl NovaService {
     }
 }
 
-/// Definitions of `selected`, in start order, each once.
+/// A service that needs the database was asked for without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} needs the database, and none was opened")]
+pub struct MissingDatabase(pub NovaService);
+
+/// Definitions of `selected`, in start order, each once. `db` may be `None` when no
+/// selected service needs it (a compute-only process opens no database at all).
 pub fn definitions(
     config: &Config,
     selected: &[NovaService],
-    db: &db::NovaDb,
-) -> Vec<Arc<ServiceDefinition>> {
+    db: Option<&db::NovaDb>,
+) -> Result<Vec<Arc<ServiceDefinition>>, MissingDatabase> {
     let mut services = selected.to_vec();
     services.sort();
     services.dedup();
     services
         .into_iter()
-        .map(|s| s.definition(config, db))
+        .map(|service| match (service, db) {
+            (NovaService::Compute, _) => Ok(compute::definition(config)),
+            (service, Some(db)) => Ok(service.definition(config, db)),
+            (service, None) => Err(MissingDatabase(service)),
+        })
         .collect()
 }
 

@@ -43,7 +43,7 @@ fn main() {
         let db = novactor::actors::db::open(&config).await.expect("embedded database");
         let rss_before = rss_mib();
         let started = Instant::now();
-        let services = definitions(&config, &NovaService::ALL, &db);
+        let services = definitions(&config, &NovaService::ALL, Some(&db)).unwrap();
         let node = Node::start(Arc::new(config), services).await.expect("node");
         let startup = started.elapsed();
         let api = BaseApi::new(&node.client(Target::topic("conductor")));

@@ -413,23 +413,37 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                         return 1;
                     }
                 };
-                let db = match actors::db::open(&config).await {
-                    Ok(db) => db,
+                // Only services with database access open one: a compute-only process has none.
+                let db = if selected.iter().any(|s| s.needs_database()) {
+                    match actors::db::open(&config).await {
+                        Ok(db) => Some(db),
+                        Err(error) => {
+                            tracing::error!(%error, "cannot use the database");
+                            eprintln!("novactor: error: {error}");
+                            return if error.is_unavailable() {
+                                1
+                            } else {
+                                i32::from(EXIT_CONFIG)
+                            };
+                        }
+                    }
+                } else {
+                    None
+                };
+                let definitions = match actors::definitions(&config, &selected, db.as_ref()) {
+                    Ok(definitions) => definitions,
                     Err(error) => {
-                        tracing::error!(%error, "cannot use the database");
-                        eprintln!("novactor: error: {error}");
-                        return if error.is_unavailable() {
-                            1
-                        } else {
-                            i32::from(EXIT_CONFIG)
-                        };
+                        tracing::error!(%error, "cannot define the services");
+                        return 1;
                     }
                 };
-                let definitions = actors::definitions(&config, &selected, &db);
-                let servicegroup = Arc::new(actors::db::DbServiceGroup::new(
-                    db,
-                    actors::db::SERVICE_VERSION,
-                ));
+                let servicegroup: Arc<dyn novactor::servicegroup::ServiceGroup> = match db {
+                    Some(db) => Arc::new(actors::db::DbServiceGroup::new(
+                        db,
+                        actors::db::SERVICE_VERSION,
+                    )),
+                    None => Arc::new(novactor::servicegroup::MemoryServiceGroup::default()),
+                };
                 // Signals are served from here on, also while actors are still starting.
                 let node = match Node::environment_with(config, servicegroup)
                     .map(|env| Node::spawn_with(env, definitions))

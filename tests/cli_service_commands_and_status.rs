@@ -228,3 +228,22 @@ fn status_passes_with_a_live_conductor() {
     running.signal("TERM");
     assert_eq!(running.wait_exit(Duration::from_secs(20)).code(), Some(0));
 }
+
+#[test]
+fn a_compute_only_process_opens_no_database() {
+    let home = tempfile::tempdir().unwrap();
+    let mut command = command(BIN.as_ref(), home.path());
+    command.args(["run", "--actors", "compute", "--host", "lonely"]);
+    let mut running = Running::spawn(command);
+    running.wait_for("novactor starting", 1, Duration::from_secs(10));
+    // Give start-up the time it would need to create a database file.
+    std::thread::sleep(Duration::from_millis(500));
+    running.signal("TERM");
+    assert_eq!(running.wait_exit(Duration::from_secs(20)).code(), Some(0));
+    let state = home.path().join(".local/state/novactor/novactor.sqlite");
+    assert!(
+        !state.exists(),
+        "a compute-only process created {}",
+        state.display()
+    );
+}

@@ -54,10 +54,12 @@ async fn world() -> World {
         Arc::clone(&transport),
         servicegroup,
     );
-    let conductor_node =
-        Node::start_with(env, definitions(&config, &[NovaService::Conductor], &db))
-            .await
-            .unwrap();
+    let conductor_node = Node::start_with(
+        env,
+        definitions(&config, &[NovaService::Conductor], Some(&db)).unwrap(),
+    )
+    .await
+    .unwrap();
     World {
         conductor_node,
         db,

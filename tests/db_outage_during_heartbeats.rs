@@ -108,8 +108,9 @@ async fn heartbeats_survive_a_database_outage_and_resume() {
         definitions(
             &config,
             &[NovaService::Conductor, NovaService::Scheduler],
-            &db,
-        ),
+            Some(&db),
+        )
+        .unwrap(),
     )
     .await
     .unwrap();

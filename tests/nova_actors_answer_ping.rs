@@ -26,7 +26,7 @@ async fn all_four() -> (Node, tempfile::TempDir) {
     let db = novactor::actors::db::open(&config)
         .await
         .expect("embedded database");
-    let services = definitions(&config, &NovaService::ALL, &db);
+    let services = definitions(&config, &NovaService::ALL, Some(&db)).unwrap();
     (
         Node::start(Arc::new(config), services)
             .await
