@@ -4,8 +4,10 @@
 //! writes them is a fixed entry of the conductor's registry, not reflection.
 
 mod envelope;
+mod typed;
 
 pub use envelope::{NovaObject, ObjectError, OBJECT_NAMESPACE};
+pub use typed::{Flavor, RequestSpec, Selection, TypedObject};
 
 /// Object versions this novactor speaks (nova-slice.md §1.3: Nova's current ones).
 pub mod versions {

@@ -1,0 +1,227 @@
+//! The slice's objects as typed structs, converted to and from their `nova_object`
+//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor`), `Selection` (1.1).
+//! Field names are Nova's; fields novactor does not use are not carried.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{NovaObject, ObjectError};
+
+/// A typed Nova object.
+pub trait TypedObject: Serialize + DeserializeOwned {
+    /// `nova_object.name`.
+    const NAME: &'static str;
+    /// `nova_object.version` novactor sends.
+    const VERSION: &'static str;
+
+    /// The primitive, with nested objects as primitives.
+    fn to_primitive(&self) -> Value {
+        let data = match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        NovaObject::new(Self::NAME, Self::VERSION, self.nest(data)).to_primitive()
+    }
+
+    /// Read a primitive of this class.
+    fn from_primitive(value: &Value) -> Result<Self, ObjectError> {
+        let object = NovaObject::from_primitive(value)?;
+        if object.name != Self::NAME {
+            return Err(ObjectError::Malformed(format!(
+                "expected a {} object, got {}",
+                Self::NAME,
+                object.name
+            )));
+        }
+        let data = Self::unnest(object.data)?;
+        serde_json::from_value(Value::Object(data))
+            .map_err(|e| ObjectError::Malformed(format!("{}: {e}", Self::NAME)))
+    }
+
+    /// Turn nested typed fields into primitives (default: none).
+    fn nest(&self, data: Map<String, Value>) -> Map<String, Value> {
+        data
+    }
+
+    /// Turn nested primitives back into plain data (default: none).
+    fn unnest(data: Map<String, Value>) -> Result<Map<String, Value>, ObjectError> {
+        Ok(data)
+    }
+}
+
+/// Nova `Flavor`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flavor {
+    /// Database id.
+    pub id: i64,
+    /// API id (`1` … `5` for the defaults).
+    pub flavorid: String,
+    /// Name, e.g. `m1.small`.
+    pub name: String,
+    /// RAM in MiB.
+    pub memory_mb: i64,
+    /// vCPUs.
+    pub vcpus: i64,
+    /// Root disk GiB.
+    pub root_gb: i64,
+    /// Ephemeral disk GiB.
+    pub ephemeral_gb: i64,
+    /// Swap MiB.
+    pub swap: i64,
+    /// Network factor.
+    #[serde(default = "one")]
+    pub rxtx_factor: f64,
+    /// Public flavor.
+    #[serde(default = "yes")]
+    pub is_public: bool,
+    /// Disabled flavor.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Extra specs.
+    #[serde(default)]
+    pub extra_specs: Map<String, Value>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Flavor {
+    /// Disk the flavor takes on a host, in GiB (root + ephemeral + swap rounded up).
+    pub fn disk_gb(&self) -> i64 {
+        self.root_gb + self.ephemeral_gb + (self.swap + 1023) / 1024
+    }
+}
+
+impl TypedObject for Flavor {
+    const NAME: &'static str = "Flavor";
+    const VERSION: &'static str = "1.2";
+}
+
+/// Nova `RequestSpec`: what the scheduler places.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestSpec {
+    /// The (first) instance's uuid.
+    pub instance_uuid: String,
+    /// Instances in this request (multi-create).
+    pub num_instances: i64,
+    /// The flavor asked for.
+    pub flavor: Flavor,
+    /// Image properties (Nova's `ImageMeta`, kept as a map).
+    #[serde(default)]
+    pub image: Map<String, Value>,
+    /// Requested availability zone.
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+    /// Hosts not to use (earlier attempts).
+    #[serde(default)]
+    pub ignore_hosts: Option<Vec<String>>,
+    /// Owner project.
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// Owner user.
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+impl TypedObject for RequestSpec {
+    const NAME: &'static str = "RequestSpec";
+    const VERSION: &'static str = "1.15";
+
+    fn nest(&self, mut data: Map<String, Value>) -> Map<String, Value> {
+        data.insert("flavor".into(), self.flavor.to_primitive());
+        data
+    }
+
+    fn unnest(mut data: Map<String, Value>) -> Result<Map<String, Value>, ObjectError> {
+        if let Some(flavor) = data.get("flavor").cloned() {
+            let flavor = NovaObject::from_primitive(&flavor)?;
+            data.insert("flavor".into(), Value::Object(flavor.data));
+        }
+        Ok(data)
+    }
+}
+
+/// Nova `Selection`: one host chosen for an instance (the first of a list; the rest are
+/// alternates for a reschedule).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Selection {
+    /// Compute host.
+    pub service_host: String,
+    /// Hypervisor node.
+    pub nodename: String,
+    /// The node's uuid.
+    pub compute_node_uuid: String,
+    /// Cell (novactor has one).
+    #[serde(default)]
+    pub cell_uuid: Option<String>,
+    /// Limits the compute re-checks in its claim (`memory_mb`, `disk_gb`, `vcpu`).
+    #[serde(default)]
+    pub limits: Option<Map<String, Value>>,
+    /// The host's availability zone.
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+}
+
+impl TypedObject for Selection {
+    const NAME: &'static str = "Selection";
+    const VERSION: &'static str = "1.1";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Flavor {
+        Flavor {
+            id: 2,
+            flavorid: "2".into(),
+            name: "m1.small".into(),
+            memory_mb: 2048,
+            vcpus: 1,
+            root_gb: 20,
+            ephemeral_gb: 0,
+            swap: 0,
+            rxtx_factor: 1.0,
+            is_public: true,
+            disabled: false,
+            extra_specs: Map::new(),
+        }
+    }
+
+    #[test]
+    fn a_request_spec_round_trips_with_its_nested_flavor() {
+        let spec = RequestSpec {
+            instance_uuid: "u1".into(),
+            num_instances: 2,
+            flavor: small(),
+            image: Map::new(),
+            availability_zone: None,
+            ignore_hosts: Some(vec!["a".into()]),
+            project_id: Some("p".into()),
+            user_id: None,
+        };
+        let primitive = spec.to_primitive();
+        assert_eq!(primitive["nova_object.name"], "RequestSpec");
+        assert_eq!(
+            primitive["nova_object.data"]["flavor"]["nova_object.name"],
+            "Flavor"
+        );
+        assert_eq!(RequestSpec::from_primitive(&primitive).unwrap(), spec);
+    }
+
+    #[test]
+    fn wrong_class_or_fields_are_errors() {
+        let flavor = small().to_primitive();
+        assert!(Selection::from_primitive(&flavor).is_err());
+        let mut broken = flavor.clone();
+        broken["nova_object.data"]["memory_mb"] = Value::String("lots".into());
+        assert!(Flavor::from_primitive(&broken).is_err());
+        assert_eq!(small().disk_gb(), 20);
+    }
+}
