@@ -215,3 +215,69 @@ pub async fn wait_until_ready(api: &ConductorApi, ctx: &RequestContext, default_
         }
     }
 }
+
+/// Nova `ComputeTaskAPI` (`nova/conductor/rpcapi.py`): the conductor's `compute_task`
+/// namespace, which runs the multi-service flows.
+///
+/// Version history kept by novactor: 1.17 `schedule_and_build_instances` (with `tags`),
+/// 1.19 `build_instances` (with `host_lists`).
+#[derive(Debug, Clone)]
+pub struct ComputeTaskApi {
+    client: RpcClient,
+}
+
+/// Nova `ComputeTaskManager.target`: namespace `compute_task`.
+pub const COMPUTE_TASK_NAMESPACE: &str = "compute_task";
+
+impl ComputeTaskApi {
+    /// Wrap a client made for [`ConductorApi::target`].
+    pub fn new(client: RpcClient) -> Self {
+        Self {
+            client: client.with_namespace(COMPUTE_TASK_NAMESPACE),
+        }
+    }
+
+    /// `schedule_and_build_instances` (1.17), a cast: place and build the instances of
+    /// `build_requests` (BuildRequest primitives, each wrapping its `instance`), one
+    /// `RequestSpec` per instance.
+    pub async fn schedule_and_build_instances(
+        &self,
+        ctx: &RequestContext,
+        build_requests: Vec<Value>,
+        request_specs: Vec<Value>,
+        image: Value,
+    ) -> Result<(), CallError> {
+        self.client
+            .with_version("1.17")
+            .cast(
+                ctx,
+                "schedule_and_build_instances",
+                json!({"build_requests": build_requests, "request_specs": request_specs, "image": image,
+                       "admin_password": null, "injected_files": [], "requested_networks": null,
+                       "block_device_mapping": [], "tags": null}),
+            )
+            .await
+    }
+
+    /// `build_instances` (1.19), a cast: the compute's reschedule after a failed spawn;
+    /// `host_lists` holds the remaining alternates per instance.
+    pub async fn build_instances(
+        &self,
+        ctx: &RequestContext,
+        instances: Vec<Value>,
+        request_spec: Value,
+        filter_properties: Value,
+        host_lists: Vec<Vec<Value>>,
+    ) -> Result<(), CallError> {
+        self.client
+            .with_version("1.19")
+            .cast(
+                ctx,
+                "build_instances",
+                json!({"instances": instances, "image": {}, "filter_properties": filter_properties,
+                       "admin_password": null, "injected_files": [], "requested_networks": null,
+                       "security_groups": [], "request_spec": request_spec, "host_lists": host_lists}),
+            )
+            .await
+    }
+}
