@@ -174,6 +174,35 @@ impl Config {
         self.values.get(&key).map(|e| e.value.as_str())
     }
 
+    /// The effective text of a known option: its set value, else its registry default
+    /// (`None` when unset without one). Values were validated against their type at load,
+    /// so the typed accessors below parse them without surprises.
+    pub fn value(&self, group: &str, name: &str) -> Option<String> {
+        if let Some(value) = self.raw(group, name) {
+            return Some(value.to_owned());
+        }
+        let group = config_sources::normalize_group(group);
+        match option_spec(&group, &name.trim().to_lowercase())?.default {
+            OptionDefault::Value(value) => Some(value.to_owned()),
+            _ => None,
+        }
+    }
+
+    /// A known integer option (see [`Config::value`]).
+    pub fn integer(&self, group: &str, name: &str) -> Option<i64> {
+        self.value(group, name)?.trim().parse().ok()
+    }
+
+    /// A known float option (see [`Config::value`]).
+    pub fn float(&self, group: &str, name: &str) -> Option<f64> {
+        self.value(group, name)?.trim().parse().ok()
+    }
+
+    /// A known boolean option (see [`Config::value`]).
+    pub fn boolean(&self, group: &str, name: &str) -> Option<bool> {
+        option_value::parse_bool(&self.value(group, name)?)
+    }
+
     /// Where the effective value of `[group] name` came from; `None` if unset.
     pub fn origin(&self, group: &str, name: &str) -> Option<&ValueOrigin> {
         let key = (normalize_group(group), name.trim().to_lowercase());

@@ -987,3 +987,28 @@ fn rabbit_url_query_overrides_the_group() {
         "transport_url query"
     );
 }
+
+#[test]
+fn generic_accessors_fall_back_to_registry_defaults_and_read_set_values() {
+    let config = Config::with_overrides(&[
+        ("scheduler", "max_attempts", "5"),
+        ("fake_driver", "spawn_delay", "0.25"),
+    ])
+    .unwrap();
+    assert_eq!(config.integer("scheduler", "max_attempts"), Some(5));
+    assert_eq!(
+        config.integer("DEFAULT", "reserved_host_memory_mb"),
+        Some(512)
+    );
+    assert_eq!(config.float("fake_driver", "spawn_delay"), Some(0.25));
+    assert_eq!(
+        config.float("DEFAULT", "initial_cpu_allocation_ratio"),
+        Some(4.0)
+    );
+    assert_eq!(config.float("DEFAULT", "cpu_allocation_ratio"), None);
+    assert_eq!(
+        config.boolean("filter_scheduler", "track_instance_changes"),
+        Some(true)
+    );
+    assert!(Config::with_overrides(&[("scheduler", "max_attempts", "0")]).is_err());
+}
