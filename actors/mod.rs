@@ -91,7 +91,7 @@ impl NovaService {
     pub fn definition(self, config: &Config, db: &db::NovaDb) -> Arc<ServiceDefinition> {
         match self {
             Self::Conductor => conductor::definition(config, db),
-            Self::Scheduler => scheduler::definition(config),
+            Self::Scheduler => scheduler::definition(config, db),
             Self::Compute => compute::definition(config),
             Self::Api => api::definition(config),
         }
@@ -116,11 +116,12 @@ pub fn definitions(
     services
         .into_iter()
         .map(|service| match (service, db) {
-            (NovaService::Compute, _) => Ok(compute::definition(config)),
-            (service, Some(db)) => Ok(service.definition(config, db)),
+            (NovaService::Compute, _) => Ok(compute::definitions(config)),
+            (service, Some(db)) => Ok(vec![service.definition(config, db)]),
             (service, None) => Err(MissingDatabase(service)),
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(|groups| groups.into_iter().flatten().collect())
 }
 
 #[cfg(test)]

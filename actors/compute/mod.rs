@@ -57,7 +57,27 @@ impl ServiceManager for ComputeManager {
 
 /// The compute service as the supervisor hosts it.
 pub fn definition(config: &Config) -> Arc<ServiceDefinition> {
-    let spec = NovaService::Compute.spec(config);
+    host_definition(config, NovaService::Compute.spec(config))
+}
+
+/// Every compute this process hosts: one, or `[compute] fake_hosts` of them named
+/// `compute-<n>` on hosts `<host>-<n>`, each with its own queues and heartbeat.
+pub fn definitions(config: &Config) -> Vec<Arc<ServiceDefinition>> {
+    let count = config.integer("compute", "fake_hosts").unwrap_or(1).max(1);
+    if count == 1 {
+        return vec![definition(config)];
+    }
+    (1..=count)
+        .map(|n| {
+            let mut spec = NovaService::Compute.spec(config);
+            spec.name = format!("compute-{n}");
+            spec.host = format!("{}-{n}", config.default.host);
+            host_definition(config, spec)
+        })
+        .collect()
+}
+
+fn host_definition(_config: &Config, spec: crate::service::ServiceSpec) -> Arc<ServiceDefinition> {
     let definition = service_definition(spec, |ctx| ComputeManager {
         conductor: conductor_api(ctx),
         rpc_timeout: ctx.config.default.rpc_response_timeout,

@@ -28,7 +28,7 @@ impl ServiceManager for SchedulerManager {
 }
 
 /// The scheduler service as the supervisor hosts it.
-pub fn definition(config: &Config) -> Arc<ServiceDefinition> {
+pub fn definition(config: &Config, _db: &crate::actors::db::NovaDb) -> Arc<ServiceDefinition> {
     let mut spec = NovaService::Scheduler.spec(config);
     spec.instances = config.scheduler.workers;
     define(spec, |_| SchedulerManager)
