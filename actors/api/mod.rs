@@ -3,6 +3,8 @@
 //! yet — the compute REST API (`osapi_compute`) arrives with the api issue — and its start
 //! checks the options that server will use, so a bad value fails now, not later.
 
+pub mod compute_api;
+
 use std::sync::Arc;
 
 use crate::actors::NovaService;

@@ -4,6 +4,7 @@
 
 pub mod objects;
 pub mod rpcapi;
+pub mod tasks;
 
 use std::sync::Arc;
 
@@ -24,6 +25,9 @@ pub const MANAGER_VERSION: Version = Version::new(3, 0);
 #[derive(Debug)]
 pub struct ConductorManager {
     db: NovaDb,
+    /// Clients for the multi-service flows; `None` when built with [`ConductorManager::new`]
+    /// (object indirection only).
+    tasks: Option<tasks::TaskDeps>,
 }
 
 fn list_arg(call: &Call, name: &str) -> Result<Vec<Value>, RemoteFailure> {
@@ -39,7 +43,72 @@ fn map_arg(call: &Call, name: &str) -> Result<Map<String, Value>, RemoteFailure>
 impl ConductorManager {
     /// A conductor serving `db`.
     pub fn new(db: NovaDb) -> Self {
-        Self { db }
+        Self { db, tasks: None }
+    }
+
+    /// A conductor serving `db` and running the `compute_task` flows with `deps`.
+    pub fn with_tasks(deps: tasks::TaskDeps) -> Self {
+        Self {
+            db: deps.db.clone(),
+            tasks: Some(deps),
+        }
+    }
+
+    fn task_deps(&self) -> Result<tasks::TaskDeps, RemoteFailure> {
+        self.tasks.clone().ok_or_else(|| {
+            RemoteFailure::runtime_error("this conductor runs no compute_task flows")
+        })
+    }
+
+    /// `compute_task.schedule_and_build_instances` (cast).
+    fn schedule_and_build_instances(&mut self, call: Call) -> Response {
+        let parsed = (|| {
+            Ok::<_, RemoteFailure>((
+                self.task_deps()?,
+                call.arg::<Vec<Value>>("build_requests")?,
+                call.arg::<Vec<Value>>("request_specs")?,
+            ))
+        })();
+        match parsed {
+            Ok((deps, build_requests, request_specs)) => {
+                Response::later(tasks::schedule_and_build_instances(
+                    deps,
+                    call.context,
+                    build_requests,
+                    request_specs,
+                ))
+            }
+            Err(failure) => Response::err(failure),
+        }
+    }
+
+    /// `compute_task.build_instances` (cast): a compute's reschedule.
+    fn build_instances(&mut self, call: Call) -> Response {
+        let parsed = (|| {
+            Ok::<_, RemoteFailure>((
+                self.task_deps()?,
+                call.arg::<Vec<Value>>("instances")?,
+                call.opt_arg::<Value>("request_spec")?
+                    .unwrap_or(Value::Null),
+                call.opt_arg::<Value>("filter_properties")?
+                    .unwrap_or_else(|| Value::Object(Map::new())),
+                call.opt_arg::<Vec<Vec<Value>>>("host_lists")?
+                    .unwrap_or_default(),
+            ))
+        })();
+        match parsed {
+            Ok((deps, instances, spec, filter_properties, host_lists)) => {
+                Response::later(tasks::build_instances(
+                    deps,
+                    call.context,
+                    instances,
+                    spec,
+                    filter_properties,
+                    host_lists,
+                ))
+            }
+            Err(failure) => Response::err(failure),
+        }
     }
 
     /// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)`.
@@ -100,6 +169,15 @@ impl ServiceManager for ConductorManager {
                     Self::object_class_action_versions,
                 )
                 .method("object_action", Self::object_action),
+            Endpoint::new(
+                Some(rpcapi::COMPUTE_TASK_NAMESPACE),
+                tasks::COMPUTE_TASK_VERSION,
+            )
+            .method(
+                "schedule_and_build_instances",
+                Self::schedule_and_build_instances,
+            )
+            .method("build_instances", Self::build_instances),
             baserpc::endpoint(),
         ]
     }
@@ -110,5 +188,23 @@ pub fn definition(config: &Config, db: &NovaDb) -> Arc<ServiceDefinition> {
     let mut spec = NovaService::Conductor.spec(config);
     spec.instances = config.conductor.workers;
     let db = db.clone();
-    define(spec, move |_| ConductorManager::new(db.clone()))
+    define(spec, move |ctx| {
+        ConductorManager::with_tasks(tasks::TaskDeps {
+            db: db.clone(),
+            scheduler: crate::actors::scheduler::rpcapi::SchedulerApi::new(
+                ctx.rpc_client(crate::actors::scheduler::rpcapi::SchedulerApi::target()),
+            ),
+            compute: crate::actors::compute::rpcapi::ComputeApi::new(
+                ctx.rpc_client(crate::actors::compute::rpcapi::ComputeApi::target()),
+            ),
+            long_timeout: std::time::Duration::from_secs(
+                ctx.config
+                    .integer("DEFAULT", "long_rpc_timeout")
+                    .unwrap_or(1800)
+                    .max(1)
+                    .unsigned_abs(),
+            ),
+            call_monitor_timeout: ctx.config.default.rpc_response_timeout,
+        })
+    })
 }

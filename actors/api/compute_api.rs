@@ -1,0 +1,389 @@
+//! The api side of the instance flows (Nova: `nova/compute/api.py`): create (insert the
+//! rows, cast `schedule_and_build_instances`), delete, stop, start and reboot with Nova's
+//! state checks and casts. The REST layer turns [`ApiError`]s into HTTP statuses.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{json, Map, Value};
+
+use crate::actors::compute::rpcapi::ComputeApi;
+use crate::actors::conductor::rpcapi::ComputeTaskApi;
+use crate::actors::conductor::tasks::instance_primitive;
+use crate::actors::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
+use crate::actors::objects::{Flavor, RequestSpec, TypedObject};
+use crate::rpc::RequestContext;
+
+/// Why an operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The flavor, instance, … does not exist (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The instance is in a state that does not allow this (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The request is malformed (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The database or the bus failed (503 / 500).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+fn db_error(error: NovaDbError) -> ApiError {
+    match error.nova_class() {
+        Some("InstanceNotFound" | "FlavorNotFound" | "FlavorNotFoundByName") => {
+            ApiError::NotFound(error.to_string())
+        }
+        Some(
+            "UnexpectedTaskStateError"
+            | "UnexpectedDeletingTaskStateError"
+            | "UnexpectedVMStateError",
+        ) => ApiError::Conflict(error.to_string()),
+        _ => ApiError::Unavailable(error.to_string()),
+    }
+}
+
+/// Nova's API `status` of an instance (`nova/api/openstack/common.py` `_STATE_MAP`).
+pub fn status(vm_state: Option<&str>, task_state: Option<&str>) -> &'static str {
+    match (vm_state.unwrap_or(""), task_state.unwrap_or("")) {
+        ("building", _) => "BUILD",
+        ("active", "rebooting" | "reboot_pending" | "reboot_started") => "REBOOT",
+        ("active", "rebooting_hard" | "reboot_pending_hard" | "reboot_started_hard") => {
+            "HARD_REBOOT"
+        }
+        ("active", _) => "ACTIVE",
+        ("stopped", "powering-on") => "SHUTOFF",
+        ("stopped", _) => "SHUTOFF",
+        ("error", _) => "ERROR",
+        ("deleted", _) => "DELETED",
+        ("paused", _) => "PAUSED",
+        ("suspended", _) => "SUSPENDED",
+        _ => "UNKNOWN",
+    }
+}
+
+/// The clients and settings the operations use.
+#[derive(Debug, Clone)]
+pub struct ComputeApiDeps {
+    /// The database (the api has direct access).
+    pub db: NovaDb,
+    /// The conductor's `compute_task` client.
+    pub compute_task: ComputeTaskApi,
+    /// The computes' client.
+    pub compute: ComputeApi,
+    /// `service_down_time` (local delete when the instance's compute is down).
+    pub service_down_time: Duration,
+}
+
+/// What to boot.
+#[derive(Debug, Clone)]
+pub struct BootRequest {
+    /// Display name; with several instances, `<name>-<n>`.
+    pub name: String,
+    /// Flavor id or name.
+    pub flavor: String,
+    /// Image id (the catalog is the api's; kept on the instance).
+    pub image_ref: String,
+    /// How many instances.
+    pub count: u32,
+    /// Owner.
+    pub user_id: String,
+    /// Owner project.
+    pub project_id: String,
+}
+
+/// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
+/// spec, and a `schedule_and_build_instances` cast. Returns the instance uuids.
+pub async fn create(
+    deps: &ComputeApiDeps,
+    ctx: &RequestContext,
+    request: &BootRequest,
+) -> Result<Vec<String>, ApiError> {
+    if request.count == 0 {
+        return Err(ApiError::BadRequest("min_count must be at least 1".into()));
+    }
+    let flavor_row = match deps.db.flavor_get_by_flavor_id(&request.flavor).await {
+        Ok(row) => row,
+        Err(_) => deps
+            .db
+            .flavor_get_by_name(&request.flavor)
+            .await
+            .map_err(db_error)?,
+    };
+    let flavor = Flavor {
+        id: flavor_row.id,
+        flavorid: flavor_row.flavorid.clone(),
+        name: flavor_row.name.clone(),
+        memory_mb: flavor_row.memory_mb,
+        vcpus: flavor_row.vcpus,
+        root_gb: flavor_row.root_gb.unwrap_or(0),
+        ephemeral_gb: flavor_row.ephemeral_gb,
+        swap: flavor_row.swap,
+        rxtx_factor: flavor_row.rxtx_factor,
+        is_public: flavor_row.is_public,
+        disabled: flavor_row.disabled,
+        extra_specs: Map::new(),
+    };
+    let reservation_id = format!("r-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let mut uuids = Vec::new();
+    let mut build_requests = Vec::new();
+    let mut specs = Vec::new();
+    for index in 0..request.count {
+        let name = if request.count == 1 {
+            request.name.clone()
+        } else {
+            format!("{}-{}", request.name, index + 1)
+        };
+        let values = json!({
+            "display_name": name, "hostname": name, "user_id": request.user_id, "project_id": request.project_id,
+            "image_ref": request.image_ref, "instance_type_id": flavor.id, "memory_mb": flavor.memory_mb,
+            "vcpus": flavor.vcpus, "root_gb": flavor.root_gb, "ephemeral_gb": flavor.ephemeral_gb, "swap": flavor.swap,
+            "flavor": serde_json::to_string(&flavor).unwrap_or_default(),
+            "vm_state": "building", "task_state": "scheduling", "power_state": 0, "progress": 0,
+            "reservation_id": reservation_id, "launch_index": index, "metadata": "{}",
+        });
+        let row = deps
+            .db
+            .instance_create(values.as_object().unwrap_or(&Map::new()))
+            .await
+            .map_err(db_error)?;
+        let spec = RequestSpec {
+            instance_uuid: row.uuid.clone(),
+            num_instances: i64::from(request.count),
+            flavor: flavor.clone(),
+            image: json!({"id": request.image_ref})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            availability_zone: None,
+            ignore_hosts: None,
+            project_id: Some(request.project_id.clone()),
+            user_id: Some(request.user_id.clone()),
+        };
+        build_requests.push(json!({
+            "nova_object.name": "BuildRequest", "nova_object.namespace": "nova", "nova_object.version": "1.3",
+            "nova_object.data": {"instance_uuid": row.uuid, "instance": instance_primitive(&row), "project_id": request.project_id},
+            "nova_object.changes": [],
+        }));
+        specs.push(spec.to_primitive());
+        uuids.push(row.uuid);
+    }
+    deps.compute_task
+        .schedule_and_build_instances(ctx, build_requests, specs, json!({"id": request.image_ref}))
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("could not reach the conductor: {e}")))?;
+    Ok(uuids)
+}
+
+async fn instance(deps: &ComputeApiDeps, uuid: &str) -> Result<InstanceRow, ApiError> {
+    deps.db.instance_get_by_uuid(uuid).await.map_err(db_error)
+}
+
+fn values(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+/// Nova `API.delete`: always allowed. No host yet ⇒ the api destroys the row itself; the
+/// host's compute down ⇒ local delete; else `task_state=deleting` and a
+/// `terminate_instance` cast. A delete already in progress is ignored.
+pub async fn delete(
+    deps: &ComputeApiDeps,
+    ctx: &RequestContext,
+    uuid: &str,
+) -> Result<(), ApiError> {
+    let row = instance(deps, uuid).await?;
+    if row.task_state.as_deref() == Some("deleting") {
+        return Ok(());
+    }
+    let Some(host) = row.host.clone() else {
+        // Still scheduling: the conductor re-reads the row before casting and drops it.
+        deps.db
+            .instance_update_and_get(uuid, &values(json!({"task_state": "deleting"})), None, None)
+            .await
+            .map_err(db_error)?;
+        deps.db.instance_destroy(uuid).await.map_err(db_error)?;
+        return Ok(());
+    };
+    let row = deps
+        .db
+        .instance_update_and_get(
+            uuid,
+            &values(json!({"task_state": "deleting", "progress": 0})),
+            None,
+            None,
+        )
+        .await
+        .map_err(db_error)?;
+    let compute_up = match deps
+        .db
+        .service_get_by_host_and_binary(&host, "nova-compute")
+        .await
+    {
+        Ok(Some(service)) => service_is_up(&service, deps.service_down_time, Utc::now()),
+        _ => false,
+    };
+    if !compute_up {
+        // Nova's local delete: the compute cannot do it, so the api finishes the job.
+        deps.db
+            .instance_update_and_get(
+                uuid,
+                &values(
+                    json!({"vm_state": "deleted", "task_state": null, "terminated_at": Utc::now()}),
+                ),
+                None,
+                None,
+            )
+            .await
+            .map_err(db_error)?;
+        deps.db.instance_destroy(uuid).await.map_err(db_error)?;
+        return Ok(());
+    }
+    deps.compute
+        .terminate_instance(ctx, &host, instance_primitive(&row))
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("could not reach {host}: {e}")))
+}
+
+fn cannot(action: &str, row: &InstanceRow) -> ApiError {
+    ApiError::Conflict(format!(
+        "Cannot '{action}' instance {} while it is in vm_state {}",
+        row.uuid,
+        row.vm_state.as_deref().unwrap_or("unknown")
+    ))
+}
+
+/// Move `row` into `task_state` expecting `expected`, or a 409 naming the action.
+async fn claim_task(
+    deps: &ComputeApiDeps,
+    row: &InstanceRow,
+    action: &str,
+    task_state: &str,
+    expected: &[Option<String>],
+) -> Result<InstanceRow, ApiError> {
+    deps.db
+        .instance_update_and_get(
+            &row.uuid,
+            &values(json!({"task_state": task_state, "progress": 0})),
+            Some(expected),
+            None,
+        )
+        .await
+        .map_err(|error| match error.nova_class() {
+            Some("UnexpectedTaskStateError" | "UnexpectedDeletingTaskStateError") => {
+                cannot(action, row)
+            }
+            _ => db_error(error),
+        })
+}
+
+fn host_of(row: &InstanceRow) -> Result<String, ApiError> {
+    row.host
+        .clone()
+        .ok_or_else(|| ApiError::Conflict(format!("Instance {} is not ready", row.uuid)))
+}
+
+/// Nova `API.stop`: active or error, no task, launched.
+pub async fn stop(deps: &ComputeApiDeps, ctx: &RequestContext, uuid: &str) -> Result<(), ApiError> {
+    let row = instance(deps, uuid).await?;
+    let host = host_of(&row)?;
+    let allowed = matches!(row.vm_state.as_deref(), Some("active" | "error"))
+        && row.task_state.is_none()
+        && row.launched_at.is_some();
+    if !allowed {
+        return Err(cannot("stop", &row));
+    }
+    let row = claim_task(deps, &row, "stop", "powering-off", &[None]).await?;
+    deps.compute
+        .stop_instance(ctx, &host, instance_primitive(&row))
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))
+}
+
+/// Nova `API.start`: stopped, no task.
+pub async fn start(
+    deps: &ComputeApiDeps,
+    ctx: &RequestContext,
+    uuid: &str,
+) -> Result<(), ApiError> {
+    let row = instance(deps, uuid).await?;
+    let host = host_of(&row)?;
+    if row.vm_state.as_deref() != Some("stopped") || row.task_state.is_some() {
+        return Err(cannot("start", &row));
+    }
+    let row = claim_task(deps, &row, "start", "powering-on", &[None]).await?;
+    deps.compute
+        .start_instance(ctx, &host, instance_primitive(&row))
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))
+}
+
+/// Nova `API.reboot`: SOFT needs active and no task; HARD allows more states.
+pub async fn reboot(
+    deps: &ComputeApiDeps,
+    ctx: &RequestContext,
+    uuid: &str,
+    hard: bool,
+) -> Result<(), ApiError> {
+    let row = instance(deps, uuid).await?;
+    let host = host_of(&row)?;
+    let row = if hard {
+        let vm_ok = matches!(
+            row.vm_state.as_deref(),
+            Some("active" | "stopped" | "paused" | "suspended" | "error")
+        );
+        if !vm_ok {
+            return Err(cannot("reboot", &row));
+        }
+        let allow: Vec<Option<String>> = [
+            None,
+            Some("rebooting"),
+            Some("reboot_pending"),
+            Some("reboot_started"),
+            Some("resuming"),
+            Some("rebooting_hard"),
+            Some("unpausing"),
+            Some("pausing"),
+            Some("suspending"),
+        ]
+        .into_iter()
+        .map(|s| s.map(str::to_owned))
+        .collect();
+        claim_task(deps, &row, "reboot", "rebooting_hard", &allow).await?
+    } else {
+        if row.vm_state.as_deref() != Some("active") || row.task_state.is_some() {
+            return Err(cannot("reboot", &row));
+        }
+        claim_task(deps, &row, "reboot", "rebooting", &[None]).await?
+    };
+    deps.compute
+        .reboot_instance(
+            ctx,
+            &host,
+            instance_primitive(&row),
+            if hard { "HARD" } else { "SOFT" },
+        )
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status;
+
+    #[test]
+    fn status_follows_novas_state_map() {
+        assert_eq!(status(Some("building"), Some("spawning")), "BUILD");
+        assert_eq!(status(Some("active"), None), "ACTIVE");
+        assert_eq!(status(Some("active"), Some("powering-off")), "ACTIVE");
+        assert_eq!(status(Some("active"), Some("rebooting")), "REBOOT");
+        assert_eq!(
+            status(Some("active"), Some("reboot_started_hard")),
+            "HARD_REBOOT"
+        );
+        assert_eq!(status(Some("stopped"), None), "SHUTOFF");
+        assert_eq!(status(Some("error"), None), "ERROR");
+        assert_eq!(status(Some("weird"), None), "UNKNOWN");
+    }
+}

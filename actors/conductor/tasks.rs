@@ -1,0 +1,287 @@
+//! The conductor's `compute_task` flows (Nova: `ComputeTaskManager`, namespace
+//! `compute_task`, 1.26): `schedule_and_build_instances` asks the scheduler for hosts and
+//! casts each build to its compute; `build_instances` is a compute's reschedule onto the
+//! next alternate. The instance rows exist already (novactor D-BUILDREQ option A: the api
+//! inserts them in `building`/`scheduling`); a row deleted or `deleting` meanwhile is
+//! dropped, which is how a delete that races scheduling wins.
+
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use crate::actors::compute::rpcapi::ComputeApi;
+use crate::actors::db::{InstanceRow, NovaDb};
+use crate::actors::objects::{versions, NovaObject, RequestSpec, Selection, TypedObject};
+use crate::actors::scheduler::rpcapi::SchedulerApi;
+use crate::rpc::{CallError, RemoteFailure, RequestContext};
+
+/// Nova `ComputeTaskManager.target.version`.
+pub const COMPUTE_TASK_VERSION: crate::rpc::Version = crate::rpc::Version::new(1, 26);
+
+/// What the flows use: the database and the other services' clients.
+#[derive(Debug, Clone)]
+pub struct TaskDeps {
+    /// The database (the conductor has direct access).
+    pub db: NovaDb,
+    /// Scheduler client.
+    pub scheduler: SchedulerApi,
+    /// Compute client.
+    pub compute: ComputeApi,
+    /// `long_rpc_timeout`, for `select_destinations`.
+    pub long_timeout: Duration,
+    /// `rpc_response_timeout`, its call-monitor timeout.
+    pub call_monitor_timeout: Duration,
+}
+
+/// An instance row as the `Instance` primitive sent to a compute.
+pub fn instance_primitive(row: &InstanceRow) -> Value {
+    let mut data = match serde_json::to_value(row) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    data.insert("deleted".into(), Value::Bool(row.deleted != 0));
+    NovaObject::new("Instance", versions::INSTANCE, data).to_primitive()
+}
+
+/// Set an instance to ERROR with a fault, as Nova's `_bury_in_cell0` / `_set_vm_state_and_notify` do.
+async fn fail_instance(db: &NovaDb, uuid: &str, message: &str) {
+    let values = json!({"vm_state": "error", "task_state": null})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    if let Err(error) = db.instance_update_and_get(uuid, &values, None, None).await {
+        tracing::warn!(%uuid, %error, "could not set the instance to error");
+        return;
+    }
+    if let Err(error) = db
+        .instance_fault_create(uuid, 500, message, None, None)
+        .await
+    {
+        tracing::warn!(%uuid, %error, "could not record the instance fault");
+    }
+}
+
+/// The row of `uuid` if it may still be built (exists, not being deleted).
+async fn buildable(db: &NovaDb, uuid: &str) -> Option<InstanceRow> {
+    match db.instance_get_by_uuid(uuid).await {
+        Ok(row)
+            if row.task_state.as_deref() != Some("deleting")
+                && row.vm_state.as_deref() != Some("deleted") =>
+        {
+            Some(row)
+        }
+        Ok(_) => {
+            tracing::info!(%uuid, "instance is being deleted; not building it");
+            None
+        }
+        Err(error) => {
+            tracing::info!(%uuid, %error, "instance gone before it was built");
+            None
+        }
+    }
+}
+
+/// Cast the build of `row` to the first selection, with the rest as alternates.
+async fn cast_build(
+    deps: &TaskDeps,
+    ctx: &RequestContext,
+    row: &InstanceRow,
+    spec: &Value,
+    filter_properties: Value,
+    mut hosts: Vec<Selection>,
+) {
+    if hosts.is_empty() {
+        fail_instance(
+            &deps.db,
+            &row.uuid,
+            "No valid host was found. There are not enough hosts available.",
+        )
+        .await;
+        return;
+    }
+    let chosen = hosts.remove(0);
+    let alternates: Vec<Value> = hosts.iter().map(TypedObject::to_primitive).collect();
+    let cast = deps
+        .compute
+        .build_and_run_instance(
+            ctx,
+            &chosen.service_host,
+            instance_primitive(row),
+            spec.clone(),
+            filter_properties,
+            &chosen.nodename,
+            chosen.limits.clone().map_or(Value::Null, Value::Object),
+            alternates,
+        )
+        .await;
+    if let Err(error) = cast {
+        fail_instance(
+            &deps.db,
+            &row.uuid,
+            &format!(
+                "Build of instance {} could not be sent to {}: {error}",
+                row.uuid, chosen.service_host
+            ),
+        )
+        .await;
+    }
+}
+
+/// `schedule_and_build_instances(build_requests, request_specs, image, …)`.
+pub async fn schedule_and_build_instances(
+    deps: TaskDeps,
+    ctx: RequestContext,
+    build_requests: Vec<Value>,
+    request_specs: Vec<Value>,
+) -> Result<Value, RemoteFailure> {
+    let uuids: Vec<String> = build_requests
+        .iter()
+        .map(|br| {
+            br.get("nova_object.data")
+                .and_then(|d| {
+                    d.get("instance_uuid").or_else(|| {
+                        d.get("instance")
+                            .and_then(|i| i.get("nova_object.data"))
+                            .and_then(|i| i.get("uuid"))
+                    })
+                })
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| RemoteFailure::value_error("a build request names no instance_uuid"))
+        })
+        .collect::<Result<_, _>>()?;
+    let first = request_specs
+        .first()
+        .ok_or_else(|| RemoteFailure::value_error("request_specs is empty"))?;
+    let spec = RequestSpec::from_primitive(first)
+        .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
+    let placed = deps
+        .scheduler
+        .select_destinations(
+            &ctx,
+            &spec,
+            &uuids,
+            deps.long_timeout,
+            deps.call_monitor_timeout,
+        )
+        .await;
+    let host_lists = match placed {
+        Ok(lists) if lists.len() == uuids.len() => lists,
+        Ok(lists) => {
+            let message = format!(
+                "No valid host was found. The scheduler returned {} host lists for {} instances.",
+                lists.len(),
+                uuids.len()
+            );
+            for uuid in &uuids {
+                fail_instance(&deps.db, uuid, &message).await;
+            }
+            return Ok(Value::Null);
+        }
+        Err(error) => {
+            // Nova buries the instances in cell0 as ERROR with the scheduler's message.
+            let message = match &error {
+                CallError::Remote(failure) if failure.class == "NoValidHost" => {
+                    failure.message.clone()
+                }
+                other => format!("No valid host was found. {other}"),
+            };
+            tracing::warn!(instances = uuids.len(), %message, "scheduling failed");
+            for uuid in &uuids {
+                fail_instance(&deps.db, uuid, &message).await;
+            }
+            return Ok(Value::Null);
+        }
+    };
+    for (index, (uuid, hosts)) in uuids.iter().zip(host_lists).enumerate() {
+        let Some(row) = buildable(&deps.db, uuid).await else {
+            continue;
+        };
+        let spec_primitive = request_specs
+            .get(index)
+            .cloned()
+            .unwrap_or_else(|| first.clone());
+        if deps
+            .db
+            .request_spec_get_by_instance_uuid(uuid)
+            .await
+            .is_ok()
+        {
+            let _ = deps.db.request_spec_save(uuid, &spec_primitive).await;
+        } else if let Err(error) = deps.db.request_spec_create(uuid, &spec_primitive).await {
+            tracing::warn!(%uuid, %error, "could not store the request spec");
+        }
+        let request_id = ctx.request_id().unwrap_or("-").to_owned();
+        if let Err(error) = deps
+            .db
+            .action_start(
+                uuid,
+                "create",
+                &request_id,
+                row.user_id.as_deref(),
+                row.project_id.as_deref(),
+            )
+            .await
+        {
+            tracing::debug!(%uuid, %error, "could not record the create action");
+        }
+        cast_build(&deps, &ctx, &row, &spec_primitive, json!({}), hosts).await;
+    }
+    Ok(Value::Null)
+}
+
+/// `build_instances(instances, …, request_spec, host_lists, filter_properties)`: a
+/// reschedule; each instance goes to the next alternate of its list, or to ERROR with
+/// `MaxRetriesExceeded` when none is left.
+pub async fn build_instances(
+    deps: TaskDeps,
+    ctx: RequestContext,
+    instances: Vec<Value>,
+    request_spec: Value,
+    filter_properties: Value,
+    host_lists: Vec<Vec<Value>>,
+) -> Result<Value, RemoteFailure> {
+    for (index, instance) in instances.iter().enumerate() {
+        let object = NovaObject::from_primitive(instance)
+            .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
+        let uuid = object
+            .get("uuid")
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| RemoteFailure::value_error("an instance has no uuid"))?;
+        let Some(row) = buildable(&deps.db, &uuid).await else {
+            continue;
+        };
+        let hosts: Vec<Selection> = host_lists
+            .get(index)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|s| Selection::from_primitive(s).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if hosts.is_empty() {
+            let attempts = filter_properties
+                .pointer("/retry/num_attempts")
+                .and_then(Value::as_i64)
+                .unwrap_or(1);
+            fail_instance(
+                &deps.db,
+                &uuid,
+                &format!("Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for instance {uuid}. ({attempts} attempts)"),
+            )
+            .await;
+            continue;
+        }
+        cast_build(
+            &deps,
+            &ctx,
+            &row,
+            &request_spec,
+            filter_properties.clone(),
+            hosts,
+        )
+        .await;
+    }
+    Ok(Value::Null)
+}
