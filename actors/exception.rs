@@ -19,6 +19,8 @@ pub mod class {
     pub const SERVICE_NOT_FOUND: &str = "ServiceNotFound";
     /// `ComputeHostNotFound`.
     pub const COMPUTE_HOST_NOT_FOUND: &str = "ComputeHostNotFound";
+    /// `NoValidHost`: the scheduler found no host for an instance.
+    pub const NO_VALID_HOST: &str = "NoValidHost";
     /// `ObjectActionError`: an (object, method) pair the conductor does not serve.
     pub const OBJECT_ACTION_ERROR: &str = "ObjectActionError";
 }

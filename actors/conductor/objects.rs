@@ -8,12 +8,14 @@
 //! | `Service` | `get_by_host_and_binary(host, binary)` (null if none, as Nova), `get_by_id(id)` | `create`, `save` |
 //! | `Instance` | `get_by_uuid(uuid)` | `save(expected_task_state=, expected_vm_state=)`, `destroy` |
 //! | `InstanceList` | `get_by_host(host)` | – |
-//! | `ComputeNode` | `get_by_host_and_nodename(host, nodename)` | – (writes come with the resource tracker) |
+//! | `ComputeNode` | `get_by_host_and_nodename(host, nodename)` | `create` (every set field), `save` (changed fields) |
+//! | `ComputeNodeList` | `get_all_by_host(host)` (`ComputeHostNotFound` if none) | – |
+//! | `InstanceFault` | – | `create` (`instance_uuid`, `code`, `message`, `details`, `host`) |
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::actors::db::{NovaDb, NovaDbError, ServiceChanges, ServiceKey};
+use crate::actors::db::{ComputeNodeValues, NovaDb, NovaDbError, ServiceChanges, ServiceKey};
 use crate::actors::exception::{self, class};
 use crate::actors::objects::{versions, NovaObject};
 use crate::rpc::RemoteFailure;
@@ -133,8 +135,90 @@ pub async fn class_action(
                 .map_err(fail)?;
             object_of("ComputeNode", versions::COMPUTE_NODE, &row)
         }
+        ("ComputeNodeList", "get_all_by_host") => {
+            let host = text_arg(args, kwargs, 0, "host")?;
+            let rows = db.compute_node_get_all_by_host(&host).await.map_err(fail)?;
+            let objects = rows
+                .iter()
+                .map(|row| object_of("ComputeNode", versions::COMPUTE_NODE, row))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut data = Map::new();
+            data.insert("objects".into(), Value::Array(objects));
+            Ok(NovaObject::new("ComputeNodeList", COMPUTE_NODE_LIST_VERSION, data).to_primitive())
+        }
         _ => Err(unsupported(objname, objmethod)),
     }
+}
+
+/// Nova's `ComputeNodeList` object version.
+const COMPUTE_NODE_LIST_VERSION: &str = "1.17";
+
+/// The fields of a `ComputeNode` object a compute writes, as `ComputeNodeValues`: all set
+/// ones (`only = None`, for `create`) or the named ones (`save`). Unknown or read-only
+/// fields (`id`, `uuid`, `host`, timestamps) are skipped; a value of the wrong type is a
+/// `ValueError`, null leaves the column alone.
+fn compute_node_values(
+    object: &NovaObject,
+    only: Option<&[String]>,
+) -> Result<ComputeNodeValues, RemoteFailure> {
+    let wanted = |name: &str| only.map_or(true, |fields| fields.iter().any(|f| f == name));
+    let present = |name: &str| wanted(name) && !object.get(name).is_null();
+    let int = |name: &str| -> Result<Option<i64>, RemoteFailure> {
+        if !present(name) {
+            return Ok(None);
+        }
+        let value = object.get(name);
+        value
+            .as_i64()
+            // Nova's IntegerField coerces floats (e.g. swap / 1024) by truncation.
+            .or_else(|| value.as_f64().map(|f| f as i64))
+            .map(Some)
+            .ok_or_else(|| bad_argument(&format!("ComputeNode.{name} is not an integer")))
+    };
+    let float = |name: &str| -> Result<Option<f64>, RemoteFailure> {
+        if !present(name) {
+            return Ok(None);
+        }
+        object
+            .get(name)
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| bad_argument(&format!("ComputeNode.{name} is not a number")))
+    };
+    let text = |name: &str| -> Result<Option<String>, RemoteFailure> {
+        if !present(name) {
+            return Ok(None);
+        }
+        match object.get(name) {
+            Value::String(text) => Ok(Some(text.clone())),
+            // Nova keeps these JSON columns as text; accept the structure too.
+            other @ (Value::Object(_) | Value::Array(_)) => Ok(Some(other.to_string())),
+            _ => Err(bad_argument(&format!("ComputeNode.{name} is not a string"))),
+        }
+    };
+    Ok(ComputeNodeValues {
+        service_id: int("service_id")?,
+        vcpus: int("vcpus")?,
+        memory_mb: int("memory_mb")?,
+        local_gb: int("local_gb")?,
+        vcpus_used: int("vcpus_used")?,
+        memory_mb_used: int("memory_mb_used")?,
+        local_gb_used: int("local_gb_used")?,
+        free_ram_mb: int("free_ram_mb")?,
+        free_disk_gb: int("free_disk_gb")?,
+        current_workload: int("current_workload")?,
+        running_vms: int("running_vms")?,
+        disk_available_least: int("disk_available_least")?,
+        hypervisor_type: text("hypervisor_type")?,
+        hypervisor_version: int("hypervisor_version")?,
+        cpu_info: text("cpu_info")?,
+        host_ip: text("host_ip")?,
+        supported_instances: text("supported_instances")?,
+        stats: text("stats")?,
+        cpu_allocation_ratio: float("cpu_allocation_ratio")?,
+        ram_allocation_ratio: float("ram_allocation_ratio")?,
+        disk_allocation_ratio: float("disk_allocation_ratio")?,
+    })
 }
 
 /// Fields whose value differs from the caller's copy: what oslo returns as `updates`.
@@ -259,6 +343,46 @@ pub async fn instance_action(
                 .map(str::to_owned)
                 .ok_or_else(|| bad_argument("Instance.uuid missing"))?;
             let row = db.instance_destroy(&uuid).await.map_err(fail)?;
+            fields_of(&row)?
+        }
+        ("ComputeNode", "create") => {
+            let field = |name: &str| object.get(name).as_str().map(str::to_owned);
+            let host = field("host").ok_or_else(|| bad_argument("ComputeNode.host missing"))?;
+            let nodename = field("hypervisor_hostname")
+                .ok_or_else(|| bad_argument("ComputeNode.hypervisor_hostname missing"))?;
+            let values = compute_node_values(&object, None)?;
+            let row = db
+                .compute_node_create(&host, &nodename, &values)
+                .await
+                .map_err(fail)?;
+            fields_of(&row)?
+        }
+        ("ComputeNode", "save") => {
+            let id = id()?;
+            let values = compute_node_values(&object, Some(&object.changes))?;
+            let row = if values == ComputeNodeValues::default() {
+                db.compute_node_get(id).await.map_err(fail)?
+            } else {
+                db.compute_node_update(id, &values).await.map_err(fail)?
+            };
+            fields_of(&row)?
+        }
+        ("InstanceFault", "create") => {
+            let field = |name: &str| object.get(name).as_str().map(str::to_owned);
+            let uuid = field("instance_uuid")
+                .ok_or_else(|| bad_argument("InstanceFault.instance_uuid missing"))?;
+            let code = object.get("code").as_i64().unwrap_or(500);
+            let message = field("message").unwrap_or_default();
+            let row = db
+                .instance_fault_create(
+                    &uuid,
+                    code,
+                    &message,
+                    field("details").as_deref(),
+                    field("host").as_deref(),
+                )
+                .await
+                .map_err(fail)?;
             fields_of(&row)?
         }
         (name, method) => return Err(unsupported(name, method)),

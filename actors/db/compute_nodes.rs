@@ -179,6 +179,21 @@ impl NovaDb {
         Ok(rows)
     }
 
+    /// Compute nodes created, updated or deleted at or after `since`, soft-deleted ones
+    /// included (so a deletion is seen as a change): the scheduler's incremental refresh.
+    pub async fn compute_node_get_all_changed_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<ComputeNodeRow>, NovaDbError> {
+        Ok(self
+            .db
+            .fetch_all(
+                "SELECT * FROM compute_nodes WHERE updated_at >= ? OR created_at >= ? OR deleted_at >= ?",
+                &[since.into(), since.into(), since.into()],
+            )
+            .await?)
+    }
+
     /// Every live compute node, by id (the scheduler's host list).
     pub async fn compute_node_get_all(&self) -> Result<Vec<ComputeNodeRow>, NovaDbError> {
         let sql = format!("SELECT {COLUMNS} FROM compute_nodes WHERE deleted = 0 ORDER BY id");

@@ -230,6 +230,22 @@ impl NovaDb {
         Ok(())
     }
 
+    /// Services of `binary` created, updated or deleted at or after `since`, soft-deleted
+    /// ones included: the scheduler's incremental refresh.
+    pub async fn service_get_all_changed_since(
+        &self,
+        binary: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<ServiceRow>, NovaDbError> {
+        Ok(self
+            .db
+            .fetch_all(
+                "SELECT * FROM services WHERE \"binary\" = ? AND (updated_at >= ? OR created_at >= ? OR deleted_at >= ?)",
+                &[binary.into(), since.into(), since.into(), since.into()],
+            )
+            .await?)
+    }
+
     /// Live services, optionally only those of `host` and/or `binary`, by id.
     pub async fn service_list(
         &self,

@@ -1,0 +1,239 @@
+//! Every database read and write of the compute, as the remotable object calls Nova's
+//! compute makes through the conductor (spec §2.5): `Instance.save/destroy`,
+//! `InstanceList.get_by_host`, `InstanceFault.create`, `ComputeNode.*`. Failures come
+//! back typed ([`ObjectCallError`]), so the flows can match on them as Nova's code matches
+//! on exception classes. The compute never touches `NovaDb`.
+
+use serde_json::{json, Map, Value};
+
+use crate::actors::conductor::rpcapi::{ConductorApi, IndirectionError};
+use crate::actors::exception::class;
+use crate::actors::objects::{NovaObject, ObjectError};
+use crate::rpc::{RemoteFailure, RequestContext};
+
+/// Nova's `InstanceFault` object version (the registry of `actors/objects` has no entry
+/// for it, as only the compute sends one).
+const INSTANCE_FAULT_VERSION: &str = "1.2";
+
+/// How an object call through the conductor failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ObjectCallError {
+    /// `InstanceNotFound`: the row is gone (deleted meanwhile).
+    #[error("{0}")]
+    InstanceNotFound(String),
+    /// `UnexpectedDeletingTaskStateError`: a delete won the race.
+    #[error("{0}")]
+    Deleting(String),
+    /// `UnexpectedTaskStateError`: someone else changed the task state.
+    #[error("{0}")]
+    UnexpectedTaskState(String),
+    /// `ComputeHostNotFound`: no compute node row for (host, node).
+    #[error("{0}")]
+    ComputeHostNotFound(String),
+    /// Any other failure the conductor replied (or no reply at all).
+    #[error("via nova-conductor: {0}")]
+    Conductor(IndirectionError),
+    /// The conductor answered with something that is not the expected object.
+    #[error("conductor answered {call} with a bad object: {problem}")]
+    BadObject {
+        /// `Object.method`.
+        call: &'static str,
+        /// What was wrong.
+        problem: String,
+    },
+}
+
+impl ObjectCallError {
+    /// The instance is gone or being deleted: Nova's "instance disappeared" cases, in
+    /// which a compute flow stops quietly.
+    pub fn instance_disappeared(&self) -> bool {
+        matches!(self, Self::InstanceNotFound(_) | Self::Deleting(_))
+    }
+}
+
+impl From<IndirectionError> for ObjectCallError {
+    fn from(error: IndirectionError) -> Self {
+        let Some(failure) = error.remote() else {
+            return Self::Conductor(error);
+        };
+        let message = failure.message.clone();
+        match failure.class.as_str() {
+            class::INSTANCE_NOT_FOUND => Self::InstanceNotFound(message),
+            class::UNEXPECTED_DELETING_TASK_STATE => Self::Deleting(message),
+            class::UNEXPECTED_TASK_STATE => Self::UnexpectedTaskState(message),
+            class::COMPUTE_HOST_NOT_FOUND => Self::ComputeHostNotFound(message),
+            _ => Self::Conductor(error),
+        }
+    }
+}
+
+impl ObjectCallError {
+    /// As the failure an RPC caller (or the periodic-task log) sees.
+    pub fn to_failure(&self) -> RemoteFailure {
+        match self {
+            Self::Conductor(IndirectionError::Remote(failure)) => failure.clone(),
+            Self::InstanceNotFound(m) => {
+                crate::actors::exception::failure(class::INSTANCE_NOT_FOUND, m.clone())
+            }
+            Self::Deleting(m) => {
+                crate::actors::exception::failure(class::UNEXPECTED_DELETING_TASK_STATE, m.clone())
+            }
+            Self::UnexpectedTaskState(m) => {
+                crate::actors::exception::failure(class::UNEXPECTED_TASK_STATE, m.clone())
+            }
+            Self::ComputeHostNotFound(m) => {
+                crate::actors::exception::failure(class::COMPUTE_HOST_NOT_FOUND, m.clone())
+            }
+            other => RemoteFailure::runtime_error(other.to_string()),
+        }
+    }
+}
+
+/// `expected_task_state` of an `Instance.save` (Nova passes a state, `None` or a tuple).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expected {
+    /// No condition (`instance.save()`).
+    Anything,
+    /// The task state must be one of these (`None` = no task).
+    TaskState(Vec<Option<&'static str>>),
+}
+
+impl Expected {
+    /// Exactly one task state.
+    pub fn task(state: Option<&'static str>) -> Self {
+        Self::TaskState(vec![state])
+    }
+}
+
+/// The compute's object calls, through one conductor proxy.
+#[derive(Debug, Clone)]
+pub struct ConductorObjects {
+    conductor: ConductorApi,
+}
+
+fn one_object(call: &'static str, value: &Value) -> Result<NovaObject, ObjectCallError> {
+    NovaObject::from_primitive(value).map_err(|e: ObjectError| ObjectCallError::BadObject {
+        call,
+        problem: e.to_string(),
+    })
+}
+
+impl ConductorObjects {
+    /// Calls sent through `conductor`.
+    pub fn new(conductor: ConductorApi) -> Self {
+        Self { conductor }
+    }
+
+    /// `Instance.save(expected_task_state=…)`: writes the instance's changed fields; on
+    /// success the object holds the row as saved and no pending change.
+    pub async fn instance_save(
+        &self,
+        ctx: &RequestContext,
+        instance: &mut NovaObject,
+        expected: &Expected,
+    ) -> Result<(), ObjectCallError> {
+        let mut kwargs = Map::new();
+        if let Expected::TaskState(states) = expected {
+            kwargs.insert("expected_task_state".into(), json!(states));
+        }
+        self.conductor
+            .object_action(ctx, instance, "save", Vec::new(), kwargs)
+            .await?;
+        Ok(())
+    }
+
+    /// `Instance.destroy()`: soft delete.
+    pub async fn instance_destroy(
+        &self,
+        ctx: &RequestContext,
+        instance: &mut NovaObject,
+    ) -> Result<(), ObjectCallError> {
+        self.conductor
+            .object_action(ctx, instance, "destroy", Vec::new(), Map::new())
+            .await?;
+        Ok(())
+    }
+
+    /// `InstanceList.get_by_host(host)`: the host's live instances.
+    pub async fn instances_on_host(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+    ) -> Result<Vec<NovaObject>, ObjectCallError> {
+        const CALL: &str = "InstanceList.get_by_host";
+        let reply = self
+            .conductor
+            .object_class_action_versions(
+                ctx,
+                "InstanceList",
+                "get_by_host",
+                vec![json!(host)],
+                Map::new(),
+            )
+            .await?;
+        let list = one_object(CALL, &reply)?;
+        let Some(objects) = list.get("objects").as_array() else {
+            return Err(ObjectCallError::BadObject {
+                call: CALL,
+                problem: "no objects list".into(),
+            });
+        };
+        objects.iter().map(|o| one_object(CALL, o)).collect()
+    }
+
+    /// `InstanceFault.create()` (Nova `compute_utils.add_instance_fault_from_exc`).
+    pub async fn fault_create(
+        &self,
+        ctx: &RequestContext,
+        instance_uuid: &str,
+        code: i64,
+        message: &str,
+        details: &str,
+        host: &str,
+    ) -> Result<(), ObjectCallError> {
+        let mut fault = NovaObject::new("InstanceFault", INSTANCE_FAULT_VERSION, Map::new());
+        fault.set("instance_uuid", json!(instance_uuid));
+        fault.set("code", json!(code));
+        fault.set("message", json!(message));
+        fault.set("details", json!(details));
+        fault.set("host", json!(host));
+        self.conductor
+            .object_action(ctx, &mut fault, "create", Vec::new(), Map::new())
+            .await?;
+        Ok(())
+    }
+
+    /// `ComputeNode.get_by_host_and_nodename(host, nodename)`;
+    /// [`ObjectCallError::ComputeHostNotFound`] when there is none.
+    pub async fn compute_node_get(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+        nodename: &str,
+    ) -> Result<NovaObject, ObjectCallError> {
+        let reply = self
+            .conductor
+            .object_class_action_versions(
+                ctx,
+                "ComputeNode",
+                "get_by_host_and_nodename",
+                vec![json!(host), json!(nodename)],
+                Map::new(),
+            )
+            .await?;
+        one_object("ComputeNode.get_by_host_and_nodename", &reply)
+    }
+
+    /// `ComputeNode.create()` / `ComputeNode.save()`: `method` is `create` or `save`.
+    pub async fn compute_node_write(
+        &self,
+        ctx: &RequestContext,
+        node: &mut NovaObject,
+        method: &'static str,
+    ) -> Result<(), ObjectCallError> {
+        self.conductor
+            .object_action(ctx, node, method, Vec::new(), Map::new())
+            .await?;
+        Ok(())
+    }
+}

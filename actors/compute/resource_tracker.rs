@@ -1,0 +1,366 @@
+//! The compute's resource tracker (Nova: `nova/compute/resource_tracker.py`): keeps the
+//! `compute_nodes` row of its node in step with the driver and the instances placed here,
+//! through the conductor only. `update_available_resource` audits (start and periodic);
+//! `instance_claim` re-checks the scheduler's limits and takes the usage of a new
+//! instance; `release` gives it back.
+//!
+//! Usage is always recomputed as reserved + the sum of the tracked instances, never
+//! adjusted by increments, so a lost or repeated message cannot make it drift. One async
+//! lock (Nova's `COMPUTE_RESOURCE_SEMAPHORE`) serializes audits, claims and releases; it is
+//! held across the conductor calls on purpose, so an audit never misses a claim in flight.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+use tokio::sync::Mutex;
+
+use super::conductor_objects::{ConductorObjects, Expected, ObjectCallError};
+use super::fake_driver::{guest_size, FakeDriver, GuestSize};
+use crate::actors::objects::{versions, NovaObject};
+use crate::config::Config;
+use crate::rpc::RequestContext;
+
+/// vm states whose instances no longer use resources (Nova `ALLOW_RESOURCE_REMOVAL`).
+const RESOURCES_RELEASED: [&str; 2] = ["deleted", "shelved_offloaded"];
+
+/// Why a claim failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClaimError {
+    /// Nova `ComputeResourcesUnavailable`: the host is full; the build may be rescheduled.
+    #[error("Insufficient compute resources: {0}.")]
+    ResourcesUnavailable(String),
+    /// Reading or writing the instance or the node failed.
+    #[error(transparent)]
+    Object(#[from] ObjectCallError),
+}
+
+/// What this host keeps for itself (`reserved_host_*`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Reserved {
+    memory_mb: i64,
+    disk_gb: i64,
+    vcpus: i64,
+}
+
+/// Allocation ratios: configured (`*_allocation_ratio`) or the initial ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ratio {
+    field: &'static str,
+    configured: Option<f64>,
+    initial: f64,
+}
+
+#[derive(Debug, Default)]
+struct TrackerState {
+    /// The node as last read or written; `None` until the first audit (or after a failed
+    /// write, so the next one re-reads it).
+    node: Option<NovaObject>,
+    /// Instances whose usage counts, by uuid.
+    tracked: HashMap<String, GuestSize>,
+}
+
+/// Nova `ResourceTracker` for the one node of a fake-driver host.
+#[derive(Debug)]
+pub struct ResourceTracker {
+    host: String,
+    nodename: String,
+    driver: FakeDriver,
+    objects: ConductorObjects,
+    reserved: Reserved,
+    ratios: [Ratio; 3],
+    state: Mutex<TrackerState>,
+}
+
+/// Set `field` only when its value differs, so `changes` says whether a save is needed
+/// (Nova saves the node only if something changed).
+fn set_changed(object: &mut NovaObject, field: &str, value: Value) {
+    if object.data.get(field) != Some(&value) {
+        object.set(field, value);
+    }
+}
+
+fn int(object: &NovaObject, field: &str) -> i64 {
+    object.get(field).as_i64().unwrap_or(0)
+}
+
+impl ResourceTracker {
+    /// The tracker of `host` (whose node is named after it), configured by `config`.
+    pub fn new(host: &str, driver: FakeDriver, objects: ConductorObjects, config: &Config) -> Self {
+        let int = |name: &str, default: i64| config.integer("DEFAULT", name).unwrap_or(default);
+        let ratio = |res: &'static str, initial: f64| Ratio {
+            field: match res {
+                "cpu" => "cpu_allocation_ratio",
+                "ram" => "ram_allocation_ratio",
+                _ => "disk_allocation_ratio",
+            },
+            // Nova: an unset or 0.0 ratio means "use the node's, or the initial one".
+            configured: config
+                .float("DEFAULT", &format!("{res}_allocation_ratio"))
+                .filter(|r| *r > 0.0),
+            initial: config
+                .float("DEFAULT", &format!("initial_{res}_allocation_ratio"))
+                .unwrap_or(initial),
+        };
+        Self {
+            host: host.to_owned(),
+            nodename: driver
+                .get_available_nodes()
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| host.to_owned()),
+            driver,
+            objects,
+            reserved: Reserved {
+                memory_mb: int("reserved_host_memory_mb", 512),
+                disk_gb: int("reserved_host_disk_mb", 0) / 1024,
+                vcpus: int("reserved_host_cpus", 0),
+            },
+            ratios: [ratio("cpu", 4.0), ratio("ram", 1.0), ratio("disk", 1.0)],
+            state: Mutex::new(TrackerState::default()),
+        }
+    }
+
+    /// The node this tracker owns (= the host).
+    pub fn nodename(&self) -> &str {
+        &self.nodename
+    }
+
+    /// Nova `update_available_resource`: refresh the node from the driver, get or create
+    /// its row, recount the usage of every live instance placed on it, save if changed.
+    pub async fn update_available_resource(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<(), ObjectCallError> {
+        let mut state = self.state.lock().await;
+        self.audit(ctx, &mut state).await
+    }
+
+    async fn audit(
+        &self,
+        ctx: &RequestContext,
+        state: &mut TrackerState,
+    ) -> Result<(), ObjectCallError> {
+        let instances = self.objects.instances_on_host(ctx, &self.host).await?;
+        let mut workload = 0;
+        state.tracked = instances
+            .iter()
+            .filter(|i| {
+                let node = i.get("node").as_str();
+                node.is_none() || node == Some(self.nodename.as_str())
+            })
+            .filter(|i| {
+                !i.get("vm_state")
+                    .as_str()
+                    .is_some_and(|s| RESOURCES_RELEASED.contains(&s))
+            })
+            .filter_map(|i| {
+                if i.get("vm_state").as_str() == Some("building") {
+                    workload += 1;
+                }
+                let uuid = i.get("uuid").as_str()?.to_owned();
+                Some((uuid, guest_size(&i.data)))
+            })
+            .collect();
+        let (mut node, is_new) = match state.node.take() {
+            Some(node) => (node, false),
+            None => match self
+                .objects
+                .compute_node_get(ctx, &self.host, &self.nodename)
+                .await
+            {
+                Ok(node) => (node, false),
+                Err(ObjectCallError::ComputeHostNotFound(_)) => {
+                    let mut node =
+                        NovaObject::new("ComputeNode", versions::COMPUTE_NODE, Map::new());
+                    node.set("host", json!(self.host));
+                    node.set("hypervisor_hostname", json!(self.nodename));
+                    (node, true)
+                }
+                Err(other) => return Err(other),
+            },
+        };
+        self.copy_resources(&mut node);
+        set_changed(&mut node, "current_workload", json!(workload));
+        self.apply_usage(&mut node, &state.tracked);
+        if is_new {
+            tracing::info!(host = %self.host, node = %self.nodename, "Compute node record created");
+            self.objects
+                .compute_node_write(ctx, &mut node, "create")
+                .await?;
+        } else if !node.changes.is_empty() {
+            self.objects
+                .compute_node_write(ctx, &mut node, "save")
+                .await?;
+        }
+        state.node = Some(node);
+        Ok(())
+    }
+
+    /// Nova `_copy_resources`: totals and hypervisor facts from the driver, ratios.
+    fn copy_resources(&self, node: &mut NovaObject) {
+        let r = self.driver.get_available_resource(&self.nodename);
+        set_changed(node, "vcpus", json!(r.vcpus));
+        set_changed(node, "memory_mb", json!(r.memory_mb));
+        set_changed(node, "local_gb", json!(r.local_gb));
+        set_changed(node, "hypervisor_type", json!(r.hypervisor_type));
+        set_changed(node, "hypervisor_version", json!(r.hypervisor_version));
+        set_changed(node, "cpu_info", json!(r.cpu_info));
+        set_changed(node, "disk_available_least", json!(r.disk_available_least));
+        for ratio in self.ratios {
+            let current = node.get(ratio.field).as_f64().filter(|r| *r > 0.0);
+            if let Some(value) = ratio.configured.or(current).or(Some(ratio.initial)) {
+                set_changed(node, ratio.field, json!(value));
+            }
+        }
+    }
+
+    /// Usage = reserved + tracked instances; free = total − used (may go negative, as Nova).
+    fn apply_usage(&self, node: &mut NovaObject, tracked: &HashMap<String, GuestSize>) {
+        let mut used = GuestSize {
+            vcpus: self.reserved.vcpus,
+            memory_mb: self.reserved.memory_mb,
+            disk_gb: self.reserved.disk_gb,
+        };
+        for size in tracked.values() {
+            used.vcpus += size.vcpus;
+            used.memory_mb += size.memory_mb;
+            used.disk_gb += size.disk_gb;
+        }
+        let free_ram = int(node, "memory_mb") - used.memory_mb;
+        let free_disk = int(node, "local_gb") - used.disk_gb;
+        set_changed(node, "vcpus_used", json!(used.vcpus));
+        set_changed(node, "memory_mb_used", json!(used.memory_mb));
+        set_changed(node, "local_gb_used", json!(used.disk_gb));
+        set_changed(node, "free_ram_mb", json!(free_ram));
+        set_changed(node, "free_disk_gb", json!(free_disk));
+        set_changed(node, "running_vms", json!(tracked.len()));
+    }
+
+    /// Nova `instance_claim`: re-check the limits (the scheduler's, or total × ratio for
+    /// any it did not send), place the instance here (`host`, `launched_on`, `node`,
+    /// `compute_id`; saved) and count its usage (node saved).
+    pub async fn instance_claim(
+        &self,
+        ctx: &RequestContext,
+        instance: &mut NovaObject,
+        limits: &Map<String, Value>,
+    ) -> Result<(), ClaimError> {
+        let mut state = self.state.lock().await;
+        if state.node.is_none() {
+            // Nova would hand out a no-op claim; novactor audits first so usage is right.
+            self.audit(ctx, &mut state).await?;
+        }
+        let uuid = instance.get("uuid").as_str().unwrap_or_default().to_owned();
+        let size = guest_size(&instance.data);
+        let node = state.node.as_ref().ok_or_else(|| {
+            ObjectCallError::ComputeHostNotFound(format!(
+                "Compute host {}/{} could not be found.",
+                self.host, self.nodename
+            ))
+        })?;
+        if !state.tracked.contains_key(&uuid) {
+            self.test_claim(node, limits, size)?;
+        }
+        let node_id = node.get("id").clone();
+        instance.set("host", json!(self.host));
+        instance.set("launched_on", json!(self.host));
+        instance.set("node", json!(self.nodename));
+        instance.set("compute_id", node_id);
+        self.objects
+            .instance_save(ctx, instance, &Expected::Anything)
+            .await?;
+        state.tracked.insert(uuid, size);
+        self.save_usage(ctx, &mut state).await;
+        Ok(())
+    }
+
+    /// Nova `Claim._test_memory/_test_disk/_test_vcpus`: requested ≤ limit − used.
+    fn test_claim(
+        &self,
+        node: &NovaObject,
+        limits: &Map<String, Value>,
+        size: GuestSize,
+    ) -> Result<(), ClaimError> {
+        let ratio = |field: &str| node.get(field).as_f64().unwrap_or(1.0);
+        let checks = [
+            (
+                "memory",
+                "memory_mb",
+                "memory_mb",
+                "memory_mb_used",
+                "ram_allocation_ratio",
+                "MB",
+                size.memory_mb,
+            ),
+            (
+                "disk",
+                "disk_gb",
+                "local_gb",
+                "local_gb_used",
+                "disk_allocation_ratio",
+                "GB",
+                size.disk_gb,
+            ),
+            (
+                "vcpu",
+                "vcpu",
+                "vcpus",
+                "vcpus_used",
+                "cpu_allocation_ratio",
+                "VCPU",
+                size.vcpus,
+            ),
+        ];
+        for (kind, limit_key, total, used, ratio_field, unit, requested) in checks {
+            let limit = limits
+                .get(limit_key)
+                .and_then(Value::as_f64)
+                .unwrap_or_else(|| int(node, total) as f64 * ratio(ratio_field));
+            let free = limit - int(node, used) as f64;
+            if requested as f64 > free {
+                return Err(ClaimError::ResourcesUnavailable(format!(
+                    "Free {kind} {free:.2} {unit} < requested {requested} {unit}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Give back the usage of `uuid` (Nova `abort_instance_claim` / the usage update of
+    /// `_complete_deletion`); nothing if it was not tracked.
+    pub async fn release(&self, ctx: &RequestContext, uuid: &str) {
+        let mut state = self.state.lock().await;
+        if state.tracked.remove(uuid).is_some() {
+            self.save_usage(ctx, &mut state).await;
+        }
+    }
+
+    /// Recount usage and save the node; a failed save is logged and left to the next
+    /// audit (the usage is recomputed from the instances then).
+    async fn save_usage(&self, ctx: &RequestContext, state: &mut TrackerState) {
+        let TrackerState { node, tracked } = state;
+        let Some(mut current) = node.take() else {
+            return;
+        };
+        self.apply_usage(&mut current, tracked);
+        if current.changes.is_empty() {
+            *node = Some(current);
+            return;
+        }
+        match self
+            .objects
+            .compute_node_write(ctx, &mut current, "save")
+            .await
+        {
+            Ok(()) => *node = Some(current),
+            Err(error) => {
+                tracing::warn!(host = %self.host, %error, "could not save compute node usage; the next audit will");
+            }
+        }
+    }
+
+    /// Uuids whose usage this node counts.
+    pub async fn tracked_instances(&self) -> Vec<String> {
+        self.state.lock().await.tracked.keys().cloned().collect()
+    }
+}

@@ -1,0 +1,173 @@
+//! The host filters the slice enables (Nova: `nova/scheduler/filters/`), applied in order to
+//! every request, plus `ignore_hosts` stripping (Nova: `HostManager._strip_ignore_hosts`).
+//!
+//! Without Placement (spec §7 D-PLACEMENT) the resource checks Placement would do come back
+//! as Nova's pre-Placement filters, with the formulas of the legacy `RamFilter`,
+//! `DiskFilter` and `CoreFilter`, computed on [`HostState`] (which includes what this
+//! scheduler consumed since the node last reported).
+
+use serde_json::Value;
+
+use super::host_manager::HostState;
+use crate::actors::objects::RequestSpec;
+
+/// One enabled filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    /// Nova `ComputeFilter`: the host's `nova-compute` service exists, is enabled, not forced
+    /// down and up by `service_is_up`.
+    Compute,
+    /// Legacy `RamFilter`: `memory_mb * ram_allocation_ratio - memory_mb_used ≥ flavor.memory_mb`.
+    Ram,
+    /// Legacy `DiskFilter`: `local_gb * disk_allocation_ratio - local_gb_used ≥ flavor.disk_gb()`.
+    Disk,
+    /// Legacy `CoreFilter`: `vcpus * cpu_allocation_ratio - vcpus_used ≥ flavor.vcpus`.
+    Core,
+}
+
+/// The filters run on every request, in Nova's order (cheap status check first).
+pub const ENABLED_FILTERS: [Filter; 4] = [Filter::Compute, Filter::Ram, Filter::Disk, Filter::Core];
+
+impl Filter {
+    /// Nova's class name, as logged.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Compute => "ComputeFilter",
+            Self::Ram => "RamFilter",
+            Self::Disk => "DiskFilter",
+            Self::Core => "CoreFilter",
+        }
+    }
+
+    /// True when `host` may take one instance of `spec`.
+    pub fn host_passes(self, host: &HostState, spec: &RequestSpec) -> bool {
+        let flavor = &spec.flavor;
+        match self {
+            Self::Compute => host
+                .service
+                .as_ref()
+                .is_some_and(|s| !s.disabled && !s.forced_down && s.up),
+            Self::Ram => host.usable_ram_mb() >= flavor.memory_mb as f64,
+            Self::Disk => host.usable_disk_gb() >= flavor.disk_gb() as f64,
+            Self::Core => host.usable_vcpus() >= flavor.vcpus as f64,
+        }
+    }
+}
+
+/// How many hosts each filter kept, for Nova's "Filtering removed all hosts" log line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterReport {
+    /// `(filter name, hosts in, hosts out)` per filter that ran.
+    pub steps: Vec<(&'static str, usize, usize)>,
+}
+
+impl std::fmt::Display for FilterReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let steps: Vec<String> = self
+            .steps
+            .iter()
+            .map(|(name, start, end)| format!("'{name}: (start: {start}, end: {end})'"))
+            .collect();
+        write!(f, "[{}]", steps.join(", "))
+    }
+}
+
+/// Nova `HostManager.get_filtered_hosts`: the hosts of `hosts` not in `spec.ignore_hosts`
+/// that pass every enabled filter, in input order. Stops early once none is left.
+pub fn filtered_hosts<'a>(
+    hosts: impl IntoIterator<Item = &'a HostState>,
+    spec: &RequestSpec,
+) -> (Vec<&'a HostState>, FilterReport) {
+    let ignored = spec.ignore_hosts.as_deref().unwrap_or_default();
+    let mut kept: Vec<&HostState> = hosts
+        .into_iter()
+        .filter(|h| !ignored.contains(&h.host))
+        .collect();
+    let mut report = FilterReport::default();
+    for filter in ENABLED_FILTERS {
+        if kept.is_empty() {
+            break;
+        }
+        let start = kept.len();
+        kept.retain(|h| filter.host_passes(h, spec));
+        report.steps.push((filter.name(), start, kept.len()));
+    }
+    (kept, report)
+}
+
+/// The limits a compute's claim re-checks (Nova `SchedulerLimits`: `memory_mb`, `disk_gb`,
+/// `vcpu`), as the filters computed them. Nova's fields are integers, so the products are
+/// truncated as `IntegerField` coerces them.
+pub fn limits(host: &HostState) -> serde_json::Map<String, Value> {
+    let mut limits = serde_json::Map::new();
+    limits.insert("memory_mb".into(), Value::from(host.ram_limit_mb() as i64));
+    limits.insert("disk_gb".into(), Value::from(host.disk_limit_gb() as i64));
+    limits.insert("vcpu".into(), Value::from(host.vcpu_limit() as i64));
+    limits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actors::scheduler::host_manager::tests::{host, spec};
+
+    #[test]
+    fn resource_filters_use_the_allocation_ratios_and_what_is_used() {
+        let mut h = host(1, "h1", 4096, 40, 2);
+        h.memory_mb_used = 2048;
+        let fits = spec(2048, 40, 2);
+        for filter in [Filter::Ram, Filter::Disk, Filter::Core] {
+            assert!(filter.host_passes(&h, &fits), "{}", filter.name());
+        }
+        assert!(!Filter::Ram.host_passes(&h, &spec(2049, 1, 1)));
+        h.ram_allocation_ratio = 1.5; // 6144 usable, 2048 used
+        assert!(Filter::Ram.host_passes(&h, &spec(4096, 1, 1)));
+        assert!(!Filter::Disk.host_passes(&h, &spec(1, 41, 1)));
+        h.cpu_allocation_ratio = 4.0;
+        assert!(Filter::Core.host_passes(&h, &spec(1, 1, 8)));
+        assert!(!Filter::Core.host_passes(&h, &spec(1, 1, 9)));
+        assert_eq!(
+            limits(&h),
+            serde_json::json!({"memory_mb": 6144, "disk_gb": 40, "vcpu": 8})
+                .as_object()
+                .cloned()
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn the_compute_filter_needs_an_enabled_live_service() {
+        let mut h = host(1, "h1", 4096, 40, 2);
+        let s = spec(1, 1, 1);
+        assert!(Filter::Compute.host_passes(&h, &s));
+        for break_it in [
+            |h: &mut HostState| h.service = None,
+            |h: &mut HostState| h.service.as_mut().unwrap().disabled = true,
+            |h: &mut HostState| h.service.as_mut().unwrap().forced_down = true,
+            |h: &mut HostState| h.service.as_mut().unwrap().up = false,
+        ] {
+            let mut broken = h.clone();
+            break_it(&mut broken);
+            assert!(!Filter::Compute.host_passes(&broken, &s));
+        }
+        h.host = "h2".into();
+        assert!(Filter::Compute.host_passes(&h, &s));
+    }
+
+    #[test]
+    fn ignore_hosts_are_stripped_and_the_report_names_each_filter() {
+        let hosts = [host(1, "a", 4096, 40, 2), host(2, "b", 1024, 40, 2)];
+        let mut s = spec(2048, 1, 1);
+        let (kept, report) = filtered_hosts(&hosts, &s);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            report.to_string(),
+            "['ComputeFilter: (start: 2, end: 2)', 'RamFilter: (start: 2, end: 1)', \
+             'DiskFilter: (start: 1, end: 1)', 'CoreFilter: (start: 1, end: 1)']"
+        );
+        s.ignore_hosts = Some(vec!["a".into()]);
+        let (kept, report) = filtered_hosts(&hosts, &s);
+        assert!(kept.is_empty());
+        assert_eq!(report.steps.len(), 2, "stops once no host is left");
+    }
+}

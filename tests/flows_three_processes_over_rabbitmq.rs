@@ -1,0 +1,181 @@
+//! The distributed deployment for real: three `novactor` processes on RabbitMQ and
+//! PostgreSQL — (api + conductor + scheduler), compute `node1`, compute `node2` — and 20
+//! boots (sent the way the api sends them) that spread over both computes.
+
+mod common;
+#[path = "common/process.rs"]
+mod process;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{rabbit_url, unique, Broker};
+use novactor::actors::api::compute_api::{self, BootRequest, ComputeApiDeps};
+use novactor::actors::compute::rpcapi::ComputeApi;
+use novactor::actors::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
+use novactor::actors::db::NovaDb;
+use novactor::config::{DatabaseOptions, SecretUrl};
+use novactor::rpc::{ClientShared, RequestContext};
+use process::{command, Running, BIN};
+
+fn options(url: &str) -> DatabaseOptions {
+    DatabaseOptions {
+        connection: Some(SecretUrl::new(url)),
+        max_pool_size: 5,
+        max_retries: Some(0),
+        retry_interval: Duration::ZERO,
+        connection_recycle_time: Duration::from_secs(3600),
+    }
+}
+
+fn start(dir: &Path, conf: &Path, actors: &str, host: &str) -> Running {
+    let mut command = command(BIN.as_ref(), dir);
+    command.args([
+        "--config-file",
+        conf.to_str().unwrap(),
+        "run",
+        "--actors",
+        actors,
+        "--host",
+        host,
+    ]);
+    let running = Running::spawn(command);
+    running.wait_for("connected to RabbitMQ", 1, Duration::from_secs(30));
+    running
+}
+
+#[actix_rt::test]
+async fn twenty_boots_spread_over_two_compute_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    // A database of the test's own, migrated once (`novactor db sync` would do the same).
+    let admin_url = std::env::var("NOVACTOR_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/test".into());
+    let admin = novactor::db::Database::connect(&options(&admin_url), Path::new("."))
+        .await
+        .unwrap_or_else(|e| {
+            panic!("PostgreSQL is needed ({e}); start it with bash scripts/services.sh")
+        });
+    let name = format!("novactor_three_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute(&format!("CREATE DATABASE {name}"), &[])
+        .await
+        .unwrap();
+    let db_url = format!(
+        "{}/{name}",
+        admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base)
+    );
+    let exchange = unique("three");
+    let conf = dir.path().join("nova.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[DEFAULT]\ntransport_url = {}\ncontrol_exchange = {exchange}\nreport_interval = 1\nservice_down_time = 5\nupdate_resources_interval = 2\nperiodic_fuzzy_delay = 0\n[database]\nconnection = {db_url}\n",
+            rabbit_url()
+        ),
+    )
+    .unwrap();
+    let sync = command(BIN.as_ref(), dir.path())
+        .args(["--config-file", conf.to_str().unwrap(), "db", "sync"])
+        .output()
+        .unwrap();
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+
+    let mut control = start(dir.path(), &conf, "api,conductor,scheduler", &unique("ctl"));
+    let mut node1 = start(dir.path(), &conf, "compute", "node1");
+    let mut node2 = start(dir.path(), &conf, "compute", "node2");
+
+    let db = NovaDb::new(
+        novactor::db::Database::connect(&options(&db_url), Path::new("."))
+            .await
+            .unwrap(),
+    );
+    let started = Instant::now();
+    loop {
+        let ready = db
+            .compute_node_get_by_host_and_nodename("node1", "node1")
+            .await
+            .is_ok()
+            && db
+                .compute_node_get_by_host_and_nodename("node2", "node2")
+                .await
+                .is_ok();
+        if ready {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "computes never registered their nodes"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The api's part of a boot, from this test process, over its own connection.
+    let transport = Broker::Rabbit.transport().await;
+    let shared = ClientShared::new(transport, exchange.clone());
+    let deps = ComputeApiDeps {
+        db: db.clone(),
+        compute_task: ComputeTaskApi::new(
+            shared.client(ConductorApi::target(), Duration::from_secs(30)),
+        ),
+        compute: ComputeApi::new(shared.client(ComputeApi::target(), Duration::from_secs(30))),
+        service_down_time: Duration::from_secs(5),
+    };
+    let request = BootRequest {
+        name: "spread".into(),
+        flavor: "m1.tiny".into(),
+        image_ref: "cirros".into(),
+        count: 20,
+        user_id: "u".into(),
+        project_id: "p".into(),
+    };
+    let uuids = compute_api::create(&deps, &RequestContext::new(), &request)
+        .await
+        .expect("boot accepted");
+    assert_eq!(uuids.len(), 20);
+    let started = Instant::now();
+    let hosts = loop {
+        let mut hosts = Vec::new();
+        for uuid in &uuids {
+            let row = db.instance_get_by_uuid(uuid).await.unwrap();
+            if row.vm_state.as_deref() == Some("active") {
+                hosts.push(row.host.unwrap_or_default());
+            }
+        }
+        if hosts.len() == uuids.len() {
+            break hosts;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "only {} of 20 active",
+            hosts.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let on1 = hosts.iter().filter(|h| *h == "node1").count();
+    let on2 = hosts.iter().filter(|h| *h == "node2").count();
+    assert_eq!(on1 + on2, 20, "{hosts:?}");
+    assert!(
+        on1 >= 5 && on2 >= 5,
+        "spread over both computes: node1 {on1}, node2 {on2}"
+    );
+
+    for running in [&mut node2, &mut node1, &mut control] {
+        running.signal("TERM");
+        assert_eq!(
+            running.wait_exit(Duration::from_secs(30)).code(),
+            Some(0),
+            "{}",
+            running.lines().join("\n")
+        );
+    }
+    db.database().close().await;
+    let _ = admin
+        .execute(&format!("DROP DATABASE {name} WITH (FORCE)"), &[])
+        .await;
+}
