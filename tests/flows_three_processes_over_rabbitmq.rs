@@ -1,6 +1,7 @@
 //! The distributed deployment for real: three `novactor` processes on RabbitMQ and
 //! PostgreSQL — (api + conductor + scheduler), compute `node1`, compute `node2` — and 20
-//! boots (sent the way the api sends them) that spread over both computes.
+//! boots (sent the way the api sends them) that spread over both computes; then compute
+//! `node2` is killed with SIGKILL, goes down, and new boots avoid it.
 
 mod common;
 #[path = "common/process.rs"]
@@ -45,7 +46,7 @@ fn start(dir: &Path, conf: &Path, actors: &str, host: &str) -> Running {
 }
 
 #[actix_rt::test]
-async fn twenty_boots_spread_over_two_compute_processes() {
+async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoided() {
     let dir = tempfile::tempdir().unwrap();
     // A database of the test's own, migrated once (`novactor db sync` would do the same).
     let admin_url = std::env::var("NOVACTOR_TEST_POSTGRES_URL")
@@ -165,7 +166,62 @@ async fn twenty_boots_spread_over_two_compute_processes() {
         "spread over both computes: node1 {on1}, node2 {on2}"
     );
 
-    for running in [&mut node2, &mut node1, &mut control] {
+    // A compute process killed outright: its service goes down and new boots avoid it.
+    node2.signal("KILL");
+    node2.wait_exit(Duration::from_secs(10));
+    let started = Instant::now();
+    loop {
+        let service = db
+            .service_get_by_host_and_binary("node2", "nova-compute")
+            .await
+            .unwrap()
+            .unwrap();
+        if !novactor::actors::db::service_is_up(
+            &service,
+            Duration::from_secs(5),
+            chrono::Utc::now(),
+        ) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "killed node2 never went down"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let after = BootRequest {
+        name: "after-kill".into(),
+        count: 5,
+        ..request
+    };
+    let uuids = compute_api::create(&deps, &RequestContext::new(), &after)
+        .await
+        .expect("boot accepted");
+    let started = Instant::now();
+    loop {
+        let mut active = 0;
+        for uuid in &uuids {
+            let row = db.instance_get_by_uuid(uuid).await.unwrap();
+            if row.vm_state.as_deref() == Some("active") {
+                assert_eq!(
+                    row.host.as_deref(),
+                    Some("node1"),
+                    "a boot went to the dead compute"
+                );
+                active += 1;
+            }
+        }
+        if active == uuids.len() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "only {active} of 5 active after the kill"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    for running in [&mut node1, &mut control] {
         running.signal("TERM");
         assert_eq!(
             running.wait_exit(Duration::from_secs(30)).code(),

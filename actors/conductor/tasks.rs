@@ -278,10 +278,48 @@ pub async fn build_instances(
             &ctx,
             &row,
             &request_spec,
-            filter_properties.clone(),
+            next_attempt(&filter_properties),
             hosts,
         )
         .await;
     }
     Ok(Value::Null)
+}
+
+/// `filter_properties` with `retry.num_attempts` counting the attempt about to be made
+/// (Nova's conductor `_populate_retry`); the compute reports the attempts so far.
+fn next_attempt(filter_properties: &Value) -> Value {
+    let mut properties = match filter_properties {
+        Value::Object(map) => map.clone(),
+        _ => Map::new(),
+    };
+    let mut retry = match properties.remove("retry") {
+        Some(Value::Object(retry)) => retry,
+        _ => Map::new(),
+    };
+    let attempts = retry
+        .get("num_attempts")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    retry.insert("num_attempts".into(), json!(attempts + 1));
+    retry.entry("hosts").or_insert_with(|| json!([]));
+    properties.insert("retry".into(), Value::Object(retry));
+    Value::Object(properties)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_attempt;
+    use serde_json::json;
+
+    #[test]
+    fn a_reschedule_counts_the_next_attempt_and_keeps_the_tried_hosts() {
+        let after =
+            next_attempt(&json!({"retry": {"num_attempts": 1, "hosts": [["a", "a"]]}, "x": 1}));
+        assert_eq!(
+            after,
+            json!({"x": 1, "retry": {"num_attempts": 2, "hosts": [["a", "a"]]}})
+        );
+        assert_eq!(next_attempt(&json!(null))["retry"]["num_attempts"], 2);
+    }
 }
