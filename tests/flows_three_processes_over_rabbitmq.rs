@@ -4,6 +4,8 @@
 //! `node2` is killed with SIGKILL, goes down, and new boots avoid it.
 
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres;
 #[path = "common/process.rs"]
 mod process;
 
@@ -14,20 +16,8 @@ use common::{rabbit_url, unique, Broker};
 use novactor::actors::api::compute_api::{self, BootRequest, ComputeApiDeps};
 use novactor::actors::compute::rpcapi::ComputeApi;
 use novactor::actors::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
-use novactor::actors::db::NovaDb;
-use novactor::config::{DatabaseOptions, SecretUrl};
 use novactor::rpc::{ClientShared, RequestContext};
 use process::{command, Running, BIN};
-
-fn options(url: &str) -> DatabaseOptions {
-    DatabaseOptions {
-        connection: Some(SecretUrl::new(url)),
-        max_pool_size: 5,
-        max_retries: Some(0),
-        retry_interval: Duration::ZERO,
-        connection_recycle_time: Duration::from_secs(3600),
-    }
-}
 
 fn start(dir: &Path, conf: &Path, actors: &str, host: &str) -> Running {
     let mut command = command(BIN.as_ref(), dir);
@@ -48,25 +38,9 @@ fn start(dir: &Path, conf: &Path, actors: &str, host: &str) -> Running {
 #[actix_rt::test]
 async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoided() {
     let dir = tempfile::tempdir().unwrap();
-    // A database of the test's own, migrated once (`novactor db sync` would do the same).
-    let admin_url = std::env::var("NOVACTOR_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/test".into());
-    let admin = novactor::db::Database::connect(&options(&admin_url), Path::new("."))
-        .await
-        .unwrap_or_else(|e| {
-            panic!("PostgreSQL is needed ({e}); start it with bash scripts/services.sh")
-        });
-    let name = format!("novactor_three_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute(&format!("CREATE DATABASE {name}"), &[])
-        .await
-        .unwrap();
-    let db_url = format!(
-        "{}/{name}",
-        admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(base, _)| base)
-    );
+    // A database of the test's own (created, migrated, dropped by the guard).
+    let fresh = postgres::fresh_postgres("novactor_three").await;
+    let db_url = fresh.url.clone();
     let exchange = unique("three");
     let conf = dir.path().join("nova.conf");
     std::fs::write(
@@ -91,11 +65,7 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
     let mut node1 = start(dir.path(), &conf, "compute", "node1");
     let mut node2 = start(dir.path(), &conf, "compute", "node2");
 
-    let db = NovaDb::new(
-        novactor::db::Database::connect(&options(&db_url), Path::new("."))
-            .await
-            .unwrap(),
-    );
+    let db = fresh.db.clone();
     let started = Instant::now();
     loop {
         let ready = db
@@ -230,8 +200,4 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
             running.lines().join("\n")
         );
     }
-    db.database().close().await;
-    let _ = admin
-        .execute(&format!("DROP DATABASE {name} WITH (FORCE)"), &[])
-        .await;
 }
