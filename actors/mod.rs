@@ -93,7 +93,7 @@ impl NovaService {
             Self::Conductor => conductor::definition(config, db),
             Self::Scheduler => scheduler::definition(config, db),
             Self::Compute => compute::definition(config),
-            Self::Api => api::definition(config),
+            Self::Api => api::definition(config, db),
         }
     }
 }

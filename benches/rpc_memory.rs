@@ -38,7 +38,7 @@ fn main() {
     actix_rt::System::new().block_on(async {
         let state = tempfile::tempdir().expect("temp dir");
         let state_path = state.path().to_string_lossy().into_owned();
-        let config = Config::with_overrides(&[("DEFAULT", "periodic_fuzzy_delay", "0"), ("DEFAULT", "state_path", &state_path)])
+        let config = Config::with_overrides(&[("DEFAULT", "periodic_fuzzy_delay", "0"), ("DEFAULT", "state_path", &state_path), ("DEFAULT", "osapi_compute_listen_port", "0")])
             .expect("config");
         let db = novactor::actors::db::open(&config).await.expect("embedded database");
         let rss_before = rss_mib();

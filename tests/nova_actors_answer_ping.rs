@@ -21,6 +21,8 @@ async fn all_four() -> (Node, tempfile::TempDir) {
         ("DEFAULT", "host", "node7"),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "state_path", &state_path),
+        // Tests run in parallel: each api actor takes a free port, not 8774.
+        ("DEFAULT", "osapi_compute_listen_port", "0"),
     ])
     .unwrap();
     let db = novactor::actors::db::open(&config)

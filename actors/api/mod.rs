@@ -1,20 +1,117 @@
 //! `nova-api` as an actor. As in Nova, it consumes no RPC topic and keeps no service row;
-//! it is supervised like every actor. In this state of novactor it hosts no HTTP server
-//! yet — the compute REST API (`osapi_compute`) arrives with the api issue — and its start
-//! checks the options that server will use, so a bad value fails now, not later.
+//! it is supervised like every actor. `init_host` starts the compute REST API
+//! (`osapi_compute`, an actix-web server) when `enabled_apis` lists it; `cleanup_host`
+//! stops it gracefully.
+//!
+//! ```text
+//! mod.rs            the actor: start/stop the server, bound_addr() for tests and tools
+//! server.rs         routes, request-id/version-header/logging middleware, the bridge to
+//!                   the actor's runtime for database and RPC work
+//! auth.rs           Ctx extractor: noauth2 token + D-AUTH, microversion, base URL
+//! microversion.rs   version parsing and negotiation (2.1 … 2.53)
+//! api_fault.rs      ApiFault: Nova's error bodies via ResponseError
+//! versions.rs       GET /, GET /v2.1[/]
+//! flavors.rs        /flavors
+//! servers.rs        /servers, /servers/{id}/action
+//! services.rs       /os-services, /os-hypervisors, /os-aggregates
+//! images.rs         D-IMAGE: the read-only Glance stand-in under /image
+//! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
+//! ```
 
+pub mod api_fault;
+pub mod auth;
 pub mod compute_api;
+pub mod flavors;
+pub mod images;
+pub mod microversion;
+pub mod server;
+pub mod servers;
+pub mod services;
+pub mod versions;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use actix_web::dev::ServerHandle;
+
+use crate::actors::compute::rpcapi::ComputeApi;
+use crate::actors::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
+use crate::actors::db::NovaDb;
 use crate::actors::NovaService;
 use crate::config::Config;
+use crate::rpc::RemoteFailure;
 use crate::service::{define, Endpoint, Response, ServiceDefinition, ServiceManager};
+use compute_api::ComputeApiDeps;
+
+/// Where each host's compute API listens, by `[DEFAULT] host` (several nodes may share a
+/// process in tests).
+static BOUND: Mutex<Option<HashMap<String, SocketAddr>>> = Mutex::new(None);
+
+/// The address the compute API of the api actor of `host` is bound to, once it serves.
+/// With `osapi_compute_listen_port = 0` this is how a caller learns the picked port (the
+/// actor also logs `api listening on http://ADDR`).
+pub fn bound_addr(host: &str) -> Option<SocketAddr> {
+    BOUND
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()?
+        .get(host)
+        .copied()
+}
+
+fn record(host: &str, addr: Option<SocketAddr>) {
+    let mut bound = BOUND.lock().unwrap_or_else(PoisonError::into_inner);
+    let map = bound.get_or_insert_with(HashMap::new);
+    match addr {
+        Some(addr) => map.insert(host.to_owned(), addr),
+        None => map.remove(host),
+    };
+}
 
 /// The api actor's state.
 #[derive(Debug)]
 pub struct ApiManager {
+    host: String,
     enabled_apis: Vec<String>,
+    listen: String,
+    port: u16,
+    workers: usize,
+    deps: ComputeApiDeps,
+    server: Option<ServerHandle>,
+}
+
+impl ApiManager {
+    fn start_server(&mut self) -> Result<(), RemoteFailure> {
+        let mut compute = false;
+        for api in &self.enabled_apis {
+            match api.as_str() {
+                "osapi_compute" => compute = true,
+                "metadata" => {
+                    tracing::warn!("enabled_apis: the metadata API is not implemented; ignoring it")
+                }
+                other => tracing::warn!(api = other, "enabled_apis: unknown API; ignoring it"),
+            }
+        }
+        if !compute {
+            return Err(RemoteFailure::value_error(format!(
+                "no API to serve: [DEFAULT] enabled_apis = {:?} does not list osapi_compute (the only API novactor implements)",
+                self.enabled_apis.join(",")
+            )));
+        }
+        if let Some(old) = self.server.take() {
+            // A restarted incarnation: the previous server must not hold the port.
+            drop(old.stop(false));
+        }
+        let running = server::start(&self.listen, self.port, self.workers, self.deps.clone())
+            .map_err(RemoteFailure::runtime_error)?;
+        for addr in &running.addrs {
+            tracing::info!(workers = self.workers, "api listening on http://{addr}");
+        }
+        record(&self.host, running.addrs.first().copied());
+        self.server = Some(running.handle);
+        Ok(())
+    }
 }
 
 impl ServiceManager for ApiManager {
@@ -22,15 +119,44 @@ impl ServiceManager for ApiManager {
         Vec::new()
     }
 
+    /// Starts the HTTP server; a bind failure or no API to serve fails the start.
     fn init_host(&mut self) -> Response {
-        tracing::info!(enabled_apis = ?self.enabled_apis, "api actor up (REST endpoints are not served yet)");
-        Response::done()
+        match self.start_server() {
+            Ok(()) => Response::done(),
+            Err(failure) => Response::err(failure),
+        }
+    }
+
+    /// Stops the server gracefully: no new connections, in-flight requests finish (up to
+    /// `server::shutdown_timeout()`).
+    fn cleanup_host(&mut self) -> Response {
+        record(&self.host, None);
+        match self.server.take() {
+            Some(handle) => Response::later(async move {
+                handle.stop(true).await;
+                tracing::info!("api stopped listening");
+                Ok(serde_json::Value::Null)
+            }),
+            None => Response::done(),
+        }
     }
 }
 
-/// The api service as the supervisor hosts it.
-pub fn definition(config: &Config) -> Arc<ServiceDefinition> {
-    define(NovaService::Api.spec(config), |ctx| ApiManager {
+/// The api service as the supervisor hosts it, on `db`.
+pub fn definition(config: &Config, db: &NovaDb) -> Arc<ServiceDefinition> {
+    let db = db.clone();
+    define(NovaService::Api.spec(config), move |ctx| ApiManager {
+        host: ctx.config.default.host.clone(),
         enabled_apis: ctx.config.api.enabled_apis.clone(),
+        listen: ctx.config.api.osapi_compute_listen.clone(),
+        port: ctx.config.api.osapi_compute_listen_port,
+        workers: ctx.config.api.osapi_compute_workers,
+        deps: ComputeApiDeps {
+            db: db.clone(),
+            compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),
+            compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
+            service_down_time: ctx.config.default.service_down_time,
+        },
+        server: None,
     })
 }

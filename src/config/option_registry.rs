@@ -329,7 +329,7 @@ static OPTIONS: &[OptionSpec] = &[
         "enabled_apis",
         OptionKind::List,
         Value("osapi_compute,metadata"),
-        "APIs the api actor starts. Read and validated now; the compute REST API that uses it is not served yet.",
+        "APIs the api actor starts: osapi_compute is the compute REST API; metadata is accepted and not served.",
         "nova/conf/service.py",
     ),
     opt(
@@ -337,7 +337,7 @@ static OPTIONS: &[OptionSpec] = &[
         "osapi_compute_listen",
         OptionKind::String,
         Value("127.0.0.1"),
-        "IP address the compute API listens on. Use 0.0.0.0 to listen on every interface. Read and validated now; the compute REST API that uses it is not served yet.",
+        "IP address the compute API listens on. Use 0.0.0.0 to listen on every interface.",
         "nova/conf/service.py (Nova: 0.0.0.0; novactor listens on loopback unless told \
          otherwise, since a laptop run has no auth in front of it)",
     ),
@@ -346,7 +346,7 @@ static OPTIONS: &[OptionSpec] = &[
         "osapi_compute_listen_port",
         int(Some(0), Some(65535)),
         Value("8774"),
-        "Port the compute API listens on; 0 picks a free port. Read and validated now; the compute REST API that uses it is not served yet.",
+        "Port the compute API listens on; 0 picks a free port.",
         "nova/conf/service.py (Nova: min 1; novactor accepts 0 for tests)",
     ),
     opt(
@@ -354,7 +354,7 @@ static OPTIONS: &[OptionSpec] = &[
         "osapi_compute_workers",
         int(Some(1), None),
         Unset,
-        "HTTP worker threads of the compute API. Unset means 1. Read and validated now; the compute REST API that uses it is not served yet.",
+        "HTTP worker threads of the compute API. Unset means 1.",
         "nova/conf/service.py (Nova: unset means the CPU count)",
     ),
     // ---- [conductor] / [scheduler] ----

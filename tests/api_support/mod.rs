@@ -1,0 +1,205 @@
+//! Shared by the `api_*` tests: a whole cloud (conductor, scheduler, compute, api) in one
+//! process over the memory transport and SQLite, with the compute API on 127.0.0.1:0, and
+//! a small HTTP client.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use novactor::actors::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
+use novactor::actors::{definitions, NovaService};
+use novactor::config::Config;
+use novactor::rpc::transport::memory::MemoryTransport;
+use novactor::supervisor::RuntimeEnv;
+use novactor::Node;
+use serde_json::Value;
+
+/// A running cloud and where its API listens.
+pub struct Cloud {
+    pub node: Node,
+    pub db: NovaDb,
+    pub host: String,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+/// One response, read fully.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+pub async fn cloud() -> Cloud {
+    cloud_with(&[]).await
+}
+
+pub async fn cloud_with(extra: &[(&str, &str, &str)]) -> Cloud {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_test_writer()
+        .try_init();
+    let host = format!("api{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let dir = tempfile::tempdir().unwrap();
+    let state_path = dir.path().to_str().unwrap().to_owned();
+    let mut options = vec![
+        ("DEFAULT", "host", host.as_str()),
+        ("DEFAULT", "state_path", state_path.as_str()),
+        ("DEFAULT", "control_exchange", host.as_str()),
+        ("DEFAULT", "periodic_fuzzy_delay", "0"),
+        ("DEFAULT", "report_interval", "1"),
+        ("DEFAULT", "service_down_time", "5"),
+        ("DEFAULT", "osapi_compute_listen", "127.0.0.1"),
+        ("DEFAULT", "osapi_compute_listen_port", "0"),
+        ("DEFAULT", "osapi_compute_workers", "1"),
+    ];
+    options.extend_from_slice(extra);
+    let config = Config::with_overrides(&options).expect("config");
+    let db = novactor::actors::db::open(&config).await.expect("SQLite");
+    let servicegroup = Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION));
+    let env = RuntimeEnv::new(
+        Arc::new(config.clone()),
+        Arc::new(MemoryTransport::new()),
+        servicegroup,
+    );
+    let services = definitions(&config, &NovaService::ALL, Some(&db)).unwrap();
+    let node = Node::start_with(env, services).await.expect("node starts");
+    let addr = wait_for(Duration::from_secs(20), "the api to bind", || {
+        novactor::actors::api::bound_addr(&host)
+    })
+    .await;
+    let cloud = Cloud {
+        node,
+        db,
+        base: format!("http://{addr}"),
+        host,
+        _dir: dir,
+    };
+    cloud.wait_for_compute().await;
+    cloud
+}
+
+pub async fn wait_for<T>(
+    deadline: Duration,
+    what: &str,
+    mut probe: impl FnMut() -> Option<T>,
+) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(started.elapsed() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+impl Cloud {
+    async fn wait_for_compute(&self) {
+        let started = Instant::now();
+        loop {
+            let node = self
+                .db
+                .compute_node_get_by_host_and_nodename(&self.host, &self.host)
+                .await;
+            let service = self
+                .db
+                .service_get_by_host_and_binary(&self.host, "nova-compute")
+                .await;
+            if node.is_ok() && matches!(service, Ok(Some(ref s)) if s.report_count > 0) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "compute never registered"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A request with `headers`, optional raw body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish();
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = client.request(method, format!("{}{path}", self.base));
+        for (k, v) in headers {
+            request = request.insert_header((*k, *v));
+        }
+        let mut response = match body {
+            Some(body) => {
+                request
+                    .insert_header(("Content-Type", "application/json"))
+                    .send_body(body.to_owned())
+                    .await
+            }
+            None => request.send().await,
+        }
+        .expect("request sent");
+        let bytes = response.body().limit(1 << 22).await.expect("body read");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body,
+        }
+    }
+
+    /// As the OSC sends: admin via `notused`, at 2.53.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<&str>) -> Reply {
+        self.send(
+            method,
+            path,
+            &[
+                ("X-Auth-Token", "notused"),
+                ("OpenStack-API-Version", "compute 2.53"),
+            ],
+            body,
+        )
+        .await
+    }
+
+    /// Polls `GET /servers/{id}` until `status`; returns the last body.
+    pub async fn wait_status(&self, id: &str, status: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let reply = self
+                .admin("GET", &format!("/v2.1/servers/{id}"), None)
+                .await;
+            assert_eq!(reply.status, 200, "{reply:?}");
+            if reply.body["server"]["status"] == status
+                && reply.body["server"]["OS-EXT-STS:task_state"].is_null()
+            {
+                return reply.body;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{id} never reached {status}: {:?}",
+                reply.body["server"]["status"]
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
