@@ -123,3 +123,6 @@ ensure_mariadb
 
 # The real oslo.messaging peer the interop tests run (tests/interop/oslo_peer.py).
 bash "$(dirname "$0")/python-venv.sh" >/dev/null
+
+# The real OpenStack client the API tests drive (tests/osc_*).
+bash "$(dirname "$0")/osc-venv.sh" >/dev/null
