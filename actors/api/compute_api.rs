@@ -77,6 +77,9 @@ pub struct ComputeApiDeps {
     pub service_down_time: Duration,
 }
 
+/// The most instances one create may ask for (novactor has no quotas yet).
+pub const MAX_INSTANCES_PER_REQUEST: u32 = 1000;
+
 /// What to boot.
 #[derive(Debug, Clone)]
 pub struct BootRequest {
@@ -103,6 +106,14 @@ pub async fn create(
 ) -> Result<Vec<String>, ApiError> {
     if request.count == 0 {
         return Err(ApiError::BadRequest("min_count must be at least 1".into()));
+    }
+    if request.count > MAX_INSTANCES_PER_REQUEST {
+        // Nova bounds this with quotas (10 instances per project by default); novactor
+        // has no quotas yet, so one request must not be able to ask for billions.
+        return Err(ApiError::BadRequest(format!(
+            "max_count {} is more than the {MAX_INSTANCES_PER_REQUEST} instances one request may create",
+            request.count
+        )));
     }
     let flavor_row = match deps.db.flavor_get_by_flavor_id(&request.flavor).await {
         Ok(row) => row,
