@@ -399,6 +399,14 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             let names: Vec<&str> = selected.iter().map(|s| s.name()).collect();
             tracing::info!(version = env!("CARGO_PKG_VERSION"), actors = ?names, host = %config.default.host,
                 transport = %novactor::config::mask_url(config.default.transport_url_or_memory()), files = ?loaded.files, "novactor starting");
+            // Nova's nova-api rule: with no API enabled there is nothing to serve; exit 1.
+            if selected.contains(&NovaService::Api)
+                && !config.api.enabled_apis.iter().any(|a| a == "osapi_compute")
+            {
+                tracing::error!(enabled_apis = ?config.api.enabled_apis, "no API to start: enabled_apis lacks osapi_compute");
+                eprintln!("novactor: error: no API to start: [DEFAULT] enabled_apis = {} lacks osapi_compute", config.api.enabled_apis.join(","));
+                return Ok(ExitCode::from(1));
+            }
             let config = Arc::new(config);
             let reload = ReloadContext {
                 sources,

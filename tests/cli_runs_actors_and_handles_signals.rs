@@ -230,3 +230,19 @@ fn use_json_and_log_file_write_json_lines_to_the_file() {
         "stderr stays quiet"
     );
 }
+
+#[test]
+fn with_no_api_enabled_the_api_process_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(BIN.as_ref(), dir.path())
+        .env("OS_DEFAULT__ENABLED_APIS", "metadata")
+        .args(["run", "--actors", "api"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("lacks osapi_compute"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
