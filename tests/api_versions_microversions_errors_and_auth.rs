@@ -147,3 +147,27 @@ async fn noauth_tokens_decide_who_is_admin_and_errors_have_novas_shape() {
     assert_eq!(method.body["badMethod"]["code"], 405);
     cloud.node.shutdown().await.unwrap();
 }
+
+#[actix_rt::test]
+async fn with_noauth_notused_is_admin_off_notused_is_an_ordinary_user() {
+    let cloud = cloud_with(&[("api", "noauth_notused_is_admin", "false")]).await;
+    let notused = cloud
+        .send(
+            "GET",
+            "/v2.1/os-services",
+            &[("X-Auth-Token", "notused")],
+            None,
+        )
+        .await;
+    assert_eq!(notused.status, 403, "{:?}", notused.body);
+    let admin = cloud
+        .send(
+            "GET",
+            "/v2.1/os-services",
+            &[("X-Auth-Token", "admin:admin")],
+            None,
+        )
+        .await;
+    assert_eq!(admin.status, 200);
+    cloud.node.shutdown().await.unwrap();
+}

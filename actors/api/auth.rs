@@ -1,8 +1,9 @@
 //! Who is asking, at which microversion: the [`Ctx`] extractor every compute handler takes.
 //! Auth is Nova's `noauth2` (`nova/api/openstack/auth.py` @ `d238306aa6^`): the token is
 //! `user:project`, admin ⇔ user `admin`. [novactor] deviation D-AUTH: the token `notused`
-//! (what keystoneauth's `none` plugin always sends) counts as `admin:admin`. Unlike noauth2,
-//! a request without a token gets 401 rather than a 204 carrying a made-up token.
+//! (what keystoneauth's `none` plugin always sends) counts as `admin:admin` while
+//! `[api] noauth_notused_is_admin` is on (the default). Unlike noauth2, a request without a
+//! token gets 401 rather than a 204 carrying a made-up token.
 
 use std::future::{ready, Ready};
 
@@ -13,8 +14,24 @@ use super::api_fault::ApiFault;
 use super::microversion::{self, ApiVersion};
 use crate::rpc::RequestContext;
 
-/// Tokens treated as `admin:admin` (D-AUTH).
-pub const ADMIN_TOKENS: &[&str] = &["notused"];
+/// The token keystoneauth's `none` plugin sends (D-AUTH).
+pub const NOAUTH_TOKEN: &str = "notused";
+
+/// How tokens map to callers; one per server, in the app data.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthPolicy {
+    /// `[api] noauth_notused_is_admin`: [`NOAUTH_TOKEN`] means `admin:admin`; when off it
+    /// is an ordinary token (user and project `notused`).
+    pub notused_is_admin: bool,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        Self {
+            notused_is_admin: true,
+        }
+    }
+}
 
 /// The request id of a request (`req-<uuid>`), put in the extensions by the middleware.
 #[derive(Debug, Clone)]
@@ -76,7 +93,8 @@ impl Ctx {
                     "Authentication required: send X-Auth-Token: <user>:<project>",
                 )
             })?;
-        let (user_id, project_id) = if ADMIN_TOKENS.contains(&token) {
+        let policy = req.app_data::<AuthPolicy>().copied().unwrap_or_default();
+        let (user_id, project_id) = if policy.notused_is_admin && token == NOAUTH_TOKEN {
             ("admin".to_owned(), "admin".to_owned())
         } else {
             let (user, _, project) = partition(token);

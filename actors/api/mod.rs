@@ -42,6 +42,7 @@ use crate::actors::NovaService;
 use crate::config::Config;
 use crate::rpc::RemoteFailure;
 use crate::service::{define, Endpoint, Response, ServiceDefinition, ServiceManager};
+use auth::AuthPolicy;
 use compute_api::ComputeApiDeps;
 
 /// Where each host's compute API listens, by `[DEFAULT] host` (several nodes may share a
@@ -77,6 +78,7 @@ pub struct ApiManager {
     listen: String,
     port: u16,
     workers: usize,
+    auth: AuthPolicy,
     deps: ComputeApiDeps,
     server: Option<ServerHandle>,
 }
@@ -103,8 +105,14 @@ impl ApiManager {
             // A restarted incarnation: the previous server must not hold the port.
             drop(old.stop(false));
         }
-        let running = server::start(&self.listen, self.port, self.workers, self.deps.clone())
-            .map_err(RemoteFailure::runtime_error)?;
+        let running = server::start(
+            &self.listen,
+            self.port,
+            self.workers,
+            self.deps.clone(),
+            self.auth,
+        )
+        .map_err(RemoteFailure::runtime_error)?;
         for addr in &running.addrs {
             tracing::info!(workers = self.workers, "api listening on http://{addr}");
         }
@@ -151,6 +159,9 @@ pub fn definition(config: &Config, db: &NovaDb) -> Arc<ServiceDefinition> {
         listen: ctx.config.api.osapi_compute_listen.clone(),
         port: ctx.config.api.osapi_compute_listen_port,
         workers: ctx.config.api.osapi_compute_workers,
+        auth: AuthPolicy {
+            notused_is_admin: ctx.config.api.noauth_notused_is_admin,
+        },
         deps: ComputeApiDeps {
             db: db.clone(),
             compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),

@@ -14,7 +14,7 @@ use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, Re
 use serde_json::Value;
 
 use super::api_fault::ApiFault;
-use super::auth::RequestId;
+use super::auth::{AuthPolicy, RequestId};
 use super::compute_api::ComputeApiDeps;
 use super::{flavors, images, microversion, servers, services, versions};
 
@@ -74,12 +74,13 @@ pub fn start(
     port: u16,
     workers: usize,
     deps: ComputeApiDeps,
+    auth: AuthPolicy,
 ) -> Result<RunningServer, String> {
     let state = ApiState {
         backend: Arc::new(Backend { deps }),
         actor: actix_rt::Arbiter::current(),
     };
-    let server = HttpServer::new(move || app(state.clone()))
+    let server = HttpServer::new(move || app(state.clone()).app_data(auth))
         .workers(workers)
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_TIMEOUT)

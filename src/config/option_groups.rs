@@ -86,6 +86,8 @@ pub struct ApiOptions {
     pub osapi_compute_listen_port: u16,
     /// `osapi_compute_workers` (unset ⇒ 1).
     pub osapi_compute_workers: usize,
+    /// `[api] noauth_notused_is_admin`: the token `notused` means `admin:admin`.
+    pub noauth_notused_is_admin: bool,
 }
 
 /// `[conductor]` / `[scheduler]`.
@@ -229,6 +231,7 @@ pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
         osapi_compute_listen_port: u16::try_from(port)
             .map_err(|_| r.mismatch("DEFAULT", "osapi_compute_listen_port", "a port"))?,
         osapi_compute_workers: r.count_or_one("DEFAULT", "osapi_compute_workers")?,
+        noauth_notused_is_admin: r.boolean("api", "noauth_notused_is_admin")?,
     };
 
     let backoff_initial = r.float_secs("supervisor", "restart_backoff_initial")?;

@@ -357,6 +357,16 @@ static OPTIONS: &[OptionSpec] = &[
         "HTTP worker threads of the compute API. Unset means 1.",
         "nova/conf/service.py (Nova: unset means the CPU count)",
     ),
+    opt(
+        "api",
+        "noauth_notused_is_admin",
+        OptionKind::Boolean,
+        Value("true"),
+        "Treat the token `notused` (what keystoneauth's `none` plugin and `openstack --os-auth-type none` \
+         send) as user and project `admin`. Turn off to make every caller name itself as \
+         `<user>:<project>`, as Nova's noauth2 does.",
+        "novactor (Nova's noauth2 has no such token; this is deviation D-AUTH)",
+    ),
     // ---- [conductor] / [scheduler] ----
     opt(
         "conductor",
