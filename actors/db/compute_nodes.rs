@@ -261,16 +261,7 @@ impl NovaDb {
 
     /// Nova `compute_node_delete`: soft delete.
     pub async fn compute_node_delete(&self, id: i64) -> Result<(), NovaDbError> {
-        let now = utc_now();
-        let n = self
-            .db
-            .execute(
-                "UPDATE compute_nodes SET deleted = id, deleted_at = ?, updated_at = ? \
-                 WHERE id = ? AND deleted = 0",
-                &[now.into(), now.into(), id.into()],
-            )
-            .await?;
-        if n == 0 {
+        if !self.soft_delete("compute_nodes", "id", id.into()).await? {
             return Err(NovaDbError::ComputeNodeNotFound { id });
         }
         Ok(())

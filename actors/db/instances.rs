@@ -351,16 +351,7 @@ impl NovaDb {
     /// row as it was. Later reads by uuid find nothing.
     pub async fn instance_destroy(&self, uuid: &str) -> Result<InstanceRow, NovaDbError> {
         let row = self.instance_get_by_uuid(uuid).await?;
-        let now = utc_now();
-        let n = self
-            .db
-            .execute(
-                "UPDATE instances SET deleted = id, deleted_at = ?, updated_at = ? \
-                 WHERE uuid = ? AND deleted = 0",
-                &[now.into(), now.into(), uuid.into()],
-            )
-            .await?;
-        if n == 0 {
+        if !self.soft_delete("instances", "uuid", uuid.into()).await? {
             // Deleted by someone else between the read and the update.
             return Err(NovaDbError::InstanceNotFound {
                 uuid: uuid.to_owned(),

@@ -101,6 +101,27 @@ impl NovaDb {
     pub async fn check_schema(&self) -> Result<(), NovaDbError> {
         Ok(self.db.check_schema(&MIGRATIONS).await?)
     }
+
+    /// Nova's soft delete: `deleted = id` (so the row's unique keys are free again) and
+    /// `deleted_at = now`, on the live row whose `key_column` is `key`. True when a row was
+    /// deleted. Table and column are `'static`: they come from code, never from input.
+    pub(crate) async fn soft_delete(
+        &self,
+        table: &'static str,
+        key_column: &'static str,
+        key: crate::db::SqlValue,
+    ) -> Result<bool, NovaDbError> {
+        let now = utc_now();
+        let sql = format!(
+            "UPDATE {table} SET deleted = id, deleted_at = ?, updated_at = ? \
+             WHERE {key_column} = ? AND deleted = 0"
+        );
+        let n = self
+            .db
+            .execute(&sql, &[now.into(), now.into(), key])
+            .await?;
+        Ok(n > 0)
+    }
 }
 
 /// Now, as the database stores it: UTC, truncated to microseconds so a value read back

@@ -327,16 +327,7 @@ impl NovaDb {
     /// Nova `service_destroy`: soft delete (`deleted = id`), so the (host, binary) can
     /// register again.
     pub async fn service_destroy(&self, id: i64) -> Result<(), NovaDbError> {
-        let now = utc_now();
-        let n = self
-            .db
-            .execute(
-                "UPDATE services SET deleted = id, deleted_at = ?, updated_at = ? \
-                 WHERE id = ? AND deleted = 0",
-                &[now.into(), now.into(), id.into()],
-            )
-            .await?;
-        if n == 0 {
+        if !self.soft_delete("services", "id", id.into()).await? {
             return Err(NovaDbError::ServiceNotFound { id: id.to_string() });
         }
         Ok(())
