@@ -112,6 +112,27 @@ fn target(connection: Option<&str>, state_path: &Path) -> Result<Target, DbError
     }
 }
 
+/// Runs `$body` once per backend with `$p` bound to that backend's pool and `$db` to its
+/// sqlx database type: a query written once, still statically typed for each backend.
+macro_rules! on_each_backend {
+    ($pool:expr, |$p:ident, $db:ident| $body:expr) => {
+        match $pool {
+            Pool::Sqlite($p) => {
+                type $db = sqlx::Sqlite;
+                $body
+            }
+            Pool::Postgres($p) => {
+                type $db = sqlx::Postgres;
+                $body
+            }
+            Pool::MySql($p) => {
+                type $db = sqlx::MySql;
+                $body
+            }
+        }
+    };
+}
+
 impl Database {
     /// Connects as `[database]` says: `connection` unset means the SQLite file
     /// `<state_path>/novactor.sqlite` (file and directories created on first use).
@@ -229,11 +250,7 @@ impl Database {
 
     /// Closes every connection; later queries fail with `PoolClosed`.
     pub async fn close(&self) {
-        match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
-            Pool::Postgres(p) => p.close().await,
-            Pool::MySql(p) => p.close().await,
-        }
+        on_each_backend!(&self.pool, |p, _Db| p.close().await)
     }
 
     /// Runs one statement (portable SQL, see [`Dialect::sql`]); returns the rows it
@@ -241,20 +258,12 @@ impl Database {
     /// `CLIENT_FOUND_ROWS`), so "0 rows" means "no row matched" on every backend.
     pub async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
         let sql = self.dialect().sql(sql);
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => sqlx::query_with(&sql, arguments::<sqlx::Sqlite>(params)?)
+        Ok(on_each_backend!(&self.pool, |p, Db| {
+            sqlx::query_with(&sql, arguments::<Db>(params)?)
                 .execute(p)
                 .await?
-                .rows_affected(),
-            Pool::Postgres(p) => sqlx::query_with(&sql, arguments::<sqlx::Postgres>(params)?)
-                .execute(p)
-                .await?
-                .rows_affected(),
-            Pool::MySql(p) => sqlx::query_with(&sql, arguments::<sqlx::MySql>(params)?)
-                .execute(p)
-                .await?
-                .rows_affected(),
-        })
+                .rows_affected()
+        }))
     }
 
     /// The first row of a query, if any.
@@ -264,23 +273,11 @@ impl Database {
         params: &[SqlValue],
     ) -> Result<Option<T>, DbError> {
         let sql = self.dialect().sql(sql);
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => {
-                sqlx::query_as_with(&sql, arguments::<sqlx::Sqlite>(params)?)
-                    .fetch_optional(p)
-                    .await?
-            }
-            Pool::Postgres(p) => {
-                sqlx::query_as_with(&sql, arguments::<sqlx::Postgres>(params)?)
-                    .fetch_optional(p)
-                    .await?
-            }
-            Pool::MySql(p) => {
-                sqlx::query_as_with(&sql, arguments::<sqlx::MySql>(params)?)
-                    .fetch_optional(p)
-                    .await?
-            }
-        })
+        Ok(on_each_backend!(&self.pool, |p, Db| {
+            sqlx::query_as_with(&sql, arguments::<Db>(params)?)
+                .fetch_optional(p)
+                .await?
+        }))
     }
 
     /// Every row of a query.
@@ -290,23 +287,11 @@ impl Database {
         params: &[SqlValue],
     ) -> Result<Vec<T>, DbError> {
         let sql = self.dialect().sql(sql);
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => {
-                sqlx::query_as_with(&sql, arguments::<sqlx::Sqlite>(params)?)
-                    .fetch_all(p)
-                    .await?
-            }
-            Pool::Postgres(p) => {
-                sqlx::query_as_with(&sql, arguments::<sqlx::Postgres>(params)?)
-                    .fetch_all(p)
-                    .await?
-            }
-            Pool::MySql(p) => {
-                sqlx::query_as_with(&sql, arguments::<sqlx::MySql>(params)?)
-                    .fetch_all(p)
-                    .await?
-            }
-        })
+        Ok(on_each_backend!(&self.pool, |p, Db| {
+            sqlx::query_as_with(&sql, arguments::<Db>(params)?)
+                .fetch_all(p)
+                .await?
+        }))
     }
 
     /// `INSERT INTO table (columns…) VALUES (…)`; returns the new row's integer `id`.
