@@ -18,11 +18,16 @@
 //! | [`report`] | the state report text (SIGUSR2) |
 //! | [`rpc_cli`] | `novactor rpc call|cast`: one RPC from the shell |
 //! | [`signals`] | SIGTERM/SIGINT drain, SIGHUP reload, SIGUSR2 report |
+//! | [`dashboard`] | HTTP for operators: live page, JSON API, operations, health, `/metrics` |
+//! | [`metrics`] | the Prometheus series of a process |
+//! | [`systemd`] | `sd_notify`: READY, RELOADING, STOPPING, WATCHDOG |
 //! | [`actors`] | Nova's api, conductor, scheduler and compute services |
 
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod logging;
+pub mod metrics;
 pub mod node;
 pub mod report;
 pub mod rpc;
@@ -31,6 +36,7 @@ pub mod service;
 pub mod servicegroup;
 pub mod signals;
 pub mod supervisor;
+pub mod systemd;
 
 #[path = "../actors/mod.rs"]
 pub mod actors;

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use novactor::actors::{self, NovaService};
 use novactor::config::{CliOverride, Config, ConfigSources};
+use novactor::dashboard::{DashboardParts, DatabaseCheck, ReadinessCheck};
 use novactor::node::NodeError;
 use novactor::signals::{serve_signals, ReloadContext, Signals};
 use novactor::Node;
@@ -445,13 +446,21 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                         return 1;
                     }
                 };
+                let mut readiness: Vec<Arc<dyn ReadinessCheck>> = Vec::new();
+                let mut records: Option<Arc<dyn novactor::servicegroup::ServiceGroup>> = None;
                 let servicegroup: Arc<dyn novactor::servicegroup::ServiceGroup> = match db {
-                    Some(db) => Arc::new(actors::db::DbServiceGroup::new(
-                        db,
-                        actors::db::SERVICE_VERSION,
-                    )),
+                    Some(db) => {
+                        readiness.push(Arc::new(DatabaseCheck::new(db.database().clone())));
+                        let group = Arc::new(actors::db::DbServiceGroup::new(
+                            db,
+                            actors::db::SERVICE_VERSION,
+                        ));
+                        records = Some(group.clone());
+                        group
+                    }
                     None => Arc::new(novactor::servicegroup::MemoryServiceGroup::default()),
                 };
+                let dashboard_options = config.dashboard.clone();
                 // Signals are served from here on, also while actors are still starting.
                 let node = match Node::environment_with(config, servicegroup)
                     .map(|env| Node::spawn_with(env, definitions))
@@ -466,7 +475,27 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                         return if permanent { i32::from(EXIT_CONFIG) } else { 1 };
                     }
                 };
-                serve_signals(node, reload, signals).await
+                let parts = DashboardParts {
+                    services: records,
+                    checks: readiness,
+                    description: format!("novactor {}", names.join(",")),
+                };
+                // A dashboard that cannot bind is a start failure, never a silent absence.
+                let dashboard = match novactor::dashboard::start(&dashboard_options, &node, parts) {
+                    Ok(dashboard) => dashboard,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot start the dashboard");
+                        eprintln!("novactor: error: {error}");
+                        let _ = node.shutdown().await;
+                        return 1;
+                    }
+                };
+                actix_rt::spawn(novactor::systemd::watch(node.clone()));
+                let code = serve_signals(node, reload, signals).await;
+                if let Some(dashboard) = dashboard {
+                    dashboard.stop().await;
+                }
+                code
             });
             Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
         }

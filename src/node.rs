@@ -11,7 +11,9 @@ use crate::rpc::{RpcClient, Target, TransportError};
 use crate::service::ServiceDefinition;
 use crate::servicegroup::{MemoryServiceGroup, ServiceGroup};
 use crate::supervisor::{
-    GetSnapshot, Reload, RuntimeEnv, Shutdown, ShutdownReport, Snapshot, StartAll, Supervisor,
+    ActorCommand, ActorSnapshot, ControlActor, ControlError, ControlTask, GetSnapshot,
+    PeriodicTaskSnapshot, Reload, RuntimeEnv, Shutdown, ShutdownReport, Snapshot, StartAll,
+    Supervisor, TaskCommand,
 };
 
 /// Why a node could not start or answer.
@@ -122,6 +124,54 @@ impl Node {
         Ok(crate::report::render(&snapshot, &self.env.config()))
     }
 
+    /// An operator's command to the actor instance `actor`; returns the instance as the
+    /// command left it (a restart or stop continues in the background).
+    pub async fn control_actor(
+        &self,
+        actor: &str,
+        command: ActorCommand,
+    ) -> Result<Result<ActorSnapshot, ControlError>, NodeError> {
+        self.supervisor
+            .send(ControlActor {
+                actor: actor.to_owned(),
+                command,
+            })
+            .await
+            .map_err(|_| NodeError::SupervisorGone)
+    }
+
+    /// An operator's command to periodic task `task` of `actor`.
+    pub async fn control_task(
+        &self,
+        actor: &str,
+        task: &str,
+        command: TaskCommand,
+    ) -> Result<Result<PeriodicTaskSnapshot, ControlError>, NodeError> {
+        self.supervisor
+            .send(ControlTask {
+                actor: actor.to_owned(),
+                task: task.to_owned(),
+                command,
+            })
+            .await
+            .map_err(|_| NodeError::SupervisorGone)
+    }
+
+    /// Ask the process to shut down gracefully, as SIGTERM does (whoever runs the node,
+    /// [`Node::run_until`] or the signal loop, carries it out).
+    pub fn request_drain(&self) {
+        if !self.env.drain.is_cancelled() {
+            tracing::info!("drain requested: graceful shutdown");
+        }
+        self.env.drain.cancel();
+    }
+
+    /// The Prometheus text exposition of the process.
+    pub async fn metrics(&self) -> Result<String, NodeError> {
+        let snapshot = self.snapshot().await?;
+        Ok(self.env.metrics.render(&snapshot))
+    }
+
     /// Apply a re-read configuration; returns the periodic re-spacings made.
     pub async fn reload(&self, config: Config) -> Result<Vec<String>, NodeError> {
         self.supervisor
@@ -145,6 +195,7 @@ impl Node {
     pub async fn run_until(&self, stop: impl std::future::Future<Output = ()>) -> i32 {
         let escalated = tokio::select! {
             _ = stop => false,
+            _ = self.env.drain.cancelled() => false,
             _ = self.env.escalation.cancelled() => true,
         };
         match self.shutdown().await {

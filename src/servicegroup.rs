@@ -105,6 +105,15 @@ pub trait ServiceGroup: Send + Sync + 'static {
     async fn report_state(&self, host: &str, binary: &str) -> Result<(), ServiceGroupError>;
     /// Every record.
     async fn services(&self) -> Result<Vec<ServiceRecord>, ServiceGroupError>;
+    /// Disable (with an optional reason) or enable scheduling to a service; returns the
+    /// changed record.
+    async fn set_disabled(
+        &self,
+        host: &str,
+        binary: &str,
+        disabled: bool,
+        reason: Option<&str>,
+    ) -> Result<ServiceRecord, ServiceGroupError>;
 }
 
 /// In-process records.
@@ -153,6 +162,29 @@ impl ServiceGroup for MemoryServiceGroup {
 
     async fn services(&self) -> Result<Vec<ServiceRecord>, ServiceGroupError> {
         Ok(self.with_records(|records| records.values().cloned().collect()))
+    }
+
+    async fn set_disabled(
+        &self,
+        host: &str,
+        binary: &str,
+        disabled: bool,
+        reason: Option<&str>,
+    ) -> Result<ServiceRecord, ServiceGroupError> {
+        self.with_records(
+            |records| match records.get_mut(&(host.to_owned(), binary.to_owned())) {
+                Some(record) => {
+                    record.disabled = disabled;
+                    record.disabled_reason = reason.filter(|_| disabled).map(str::to_owned);
+                    record.updated_at = Some(Utc::now());
+                    Ok(record.clone())
+                }
+                None => Err(ServiceGroupError::NotFound {
+                    host: host.to_owned(),
+                    binary: binary.to_owned(),
+                }),
+            },
+        )
     }
 }
 

@@ -57,15 +57,18 @@ pub async fn serve_signals(node: Node, reload: ReloadContext, signals: Signals) 
     } = signals;
     let mut current = node.env().config();
     let escalation = node.env().escalation.clone();
+    let drain = node.env().drain.clone();
     let escalated = loop {
         tokio::select! {
             _ = term.recv() => { tracing::info!("SIGTERM: graceful shutdown"); break false }
             _ = interrupt.recv() => { tracing::info!("SIGINT: graceful shutdown"); break false }
             _ = escalation.cancelled() => break true,
+            _ = drain.cancelled() => { tracing::info!("drain requested by an operator: graceful shutdown"); break false }
             _ = hangup.recv() => current = reload_config(&node, &reload, current).await,
             _ = report.recv() => write_report(&node).await,
         }
     };
+    crate::systemd::stopping();
     let shutdown = node.shutdown();
     tokio::pin!(shutdown);
     let outcome = tokio::select! {
@@ -109,6 +112,13 @@ fn second_signal() -> ! {
 /// SIGHUP: re-read, log the diff, apply. A configuration that no longer parses is
 /// reported and the running one kept.
 async fn reload_config(node: &Node, reload: &ReloadContext, current: Arc<Config>) -> Arc<Config> {
+    crate::systemd::reloading();
+    let applied = apply_reload(node, reload, current).await;
+    crate::systemd::reloaded();
+    applied
+}
+
+async fn apply_reload(node: &Node, reload: &ReloadContext, current: Arc<Config>) -> Arc<Config> {
     let loaded = match Config::load(&reload.sources) {
         Ok(loaded) => loaded,
         Err(error) => {

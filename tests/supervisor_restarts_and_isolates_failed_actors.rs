@@ -353,6 +353,18 @@ impl novactor::servicegroup::ServiceGroup for FlakyGroup {
     {
         self.inner.services().await
     }
+    async fn set_disabled(
+        &self,
+        host: &str,
+        binary: &str,
+        disabled: bool,
+        reason: Option<&str>,
+    ) -> Result<novactor::servicegroup::ServiceRecord, novactor::servicegroup::ServiceGroupError>
+    {
+        self.inner
+            .set_disabled(host, binary, disabled, reason)
+            .await
+    }
 }
 
 #[actix_rt::test]

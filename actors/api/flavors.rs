@@ -74,8 +74,8 @@ async fn filtered(
     let rows = rows
         .into_iter()
         .filter(|f| admin || !f.disabled)
-        .filter(|f| min_ram.map_or(true, |m| f.memory_mb >= m))
-        .filter(|f| min_disk.map_or(true, |m| f.root_gb.unwrap_or(0) >= m))
+        .filter(|f| min_ram.is_none_or(|m| f.memory_mb >= m))
+        .filter(|f| min_disk.is_none_or(|m| f.root_gb.unwrap_or(0) >= m))
         .collect();
     page(rows, &pairs, |f| f.flavorid.as_str())
 }

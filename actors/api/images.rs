@@ -58,8 +58,8 @@ pub async fn list(req: HttpRequest) -> Result<HttpResponse, ApiFault> {
         param(&pairs, "id").map(|v| v.strip_prefix("in:").unwrap_or(v).split(',').collect());
     let images: Vec<Value> = CATALOG
         .iter()
-        .filter(|i| name.map_or(true, |n| n == i.name))
-        .filter(|i| ids.as_ref().map_or(true, |ids| ids.contains(&i.id)))
+        .filter(|i| name.is_none_or(|n| n == i.name))
+        .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id)))
         .map(view)
         .collect();
     Ok(ok(

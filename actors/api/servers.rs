@@ -327,20 +327,19 @@ async fn selected(
         .into_iter()
         .filter(|r| all_tenants || r.project_id.as_deref() == Some(ctx.project_id.as_str()))
         .filter(|r| {
-            name.as_ref().map_or(true, |re| {
-                re.is_match(r.display_name.as_deref().unwrap_or(""))
-            })
+            name.as_ref()
+                .is_none_or(|re| re.is_match(r.display_name.as_deref().unwrap_or("")))
         })
         .filter(|r| {
-            status.as_deref().map_or(true, |s| {
+            status.as_deref().is_none_or(|s| {
                 compute_api::status(r.vm_state.as_deref(), r.task_state.as_deref()) == s
             })
         })
-        .filter(|r| host.map_or(true, |h| r.host.as_deref() == Some(h)))
-        .filter(|r| image.map_or(true, |i| r.image_ref.as_deref() == Some(i)))
-        .filter(|r| reservation.map_or(true, |i| r.reservation_id.as_deref() == Some(i)))
+        .filter(|r| host.is_none_or(|h| r.host.as_deref() == Some(h)))
+        .filter(|r| image.is_none_or(|i| r.image_ref.as_deref() == Some(i)))
+        .filter(|r| reservation.is_none_or(|i| r.reservation_id.as_deref() == Some(i)))
         .filter(|r| {
-            flavor.map_or(true, |f| {
+            flavor.is_none_or(|f| {
                 r.flavor_json()
                     .ok()
                     .and_then(|v| v.get("flavorid").and_then(Value::as_str).map(|id| id == f))

@@ -313,9 +313,9 @@ async fn listed(
     let all: Vec<Hypervisor> = all
         .into_iter()
         .filter(|(n, _, _)| {
-            pattern.as_deref().map_or(true, |p| {
-                n.hypervisor_hostname.as_deref().unwrap_or("").contains(p)
-            })
+            pattern
+                .as_deref()
+                .is_none_or(|p| n.hypervisor_hostname.as_deref().unwrap_or("").contains(p))
         })
         .collect();
     page(all, &pairs, |(n, _, _)| n.uuid.as_str())

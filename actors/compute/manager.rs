@@ -85,7 +85,7 @@ pub fn instance_from(value: &Value) -> Result<NovaObject, RemoteFailure> {
             instance.name
         )));
     }
-    if instance.get("uuid").as_str().map_or(true, str::is_empty) {
+    if instance.get("uuid").as_str().is_none_or(str::is_empty) {
         return Err(RemoteFailure::value_error("instance: no uuid"));
     }
     instance.changes.clear();

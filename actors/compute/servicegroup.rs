@@ -155,4 +155,38 @@ impl ServiceGroup for ConductorServiceGroup {
                 .into(),
         ))
     }
+
+    async fn set_disabled(
+        &self,
+        host: &str,
+        binary: &str,
+        disabled: bool,
+        reason: Option<&str>,
+    ) -> Result<ServiceRecord, ServiceGroupError> {
+        let ctx = RequestContext::new();
+        let mut service = self.get(&ctx, host, binary).await?;
+        service.set("disabled", json!(disabled));
+        service.set("disabled_reason", json!(reason.filter(|_| disabled)));
+        self.conductor
+            .object_action(&ctx, &mut service, "save", Vec::new(), Map::new())
+            .await
+            .map_err(unavailable)?;
+        let field = |name: &str| service.get(name).as_str().map(str::to_owned);
+        let mut record = ServiceRecord::joined(
+            host,
+            binary,
+            &field("topic").unwrap_or_default(),
+            chrono::Utc::now(),
+        );
+        record.id = service.get("id").as_i64();
+        record.uuid = field("uuid");
+        record.report_count = service.get("report_count").as_u64().unwrap_or(0);
+        record.forced_down = service.get("forced_down").as_bool().unwrap_or(false);
+        record.disabled = disabled;
+        record.disabled_reason = field("disabled_reason");
+        record.version = service.get("version").as_i64().unwrap_or(0);
+        // The object carries timestamps as strings; the caller wanted the change, not them.
+        record.created_at = None;
+        Ok(record)
+    }
 }

@@ -161,7 +161,7 @@ fn compute_node_values(
     object: &NovaObject,
     only: Option<&[String]>,
 ) -> Result<ComputeNodeValues, RemoteFailure> {
-    let wanted = |name: &str| only.map_or(true, |fields| fields.iter().any(|f| f == name));
+    let wanted = |name: &str| only.is_none_or(|fields| fields.iter().any(|f| f == name));
     let present = |name: &str| wanted(name) && !object.get(name).is_null();
     let int = |name: &str| -> Result<Option<i64>, RemoteFailure> {
         if !present(name) {

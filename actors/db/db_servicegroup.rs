@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use super::services::ServiceRow;
-use super::{NovaDb, NovaDbError};
+use super::{NovaDb, NovaDbError, ServiceChanges, ServiceKey};
 use crate::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
 
 /// The servicegroup over the `services` table.
@@ -78,5 +78,24 @@ impl ServiceGroup for DbServiceGroup {
             .await
             .map_err(group_error)?;
         Ok(rows.into_iter().map(ServiceRecord::from).collect())
+    }
+
+    async fn set_disabled(
+        &self,
+        host: &str,
+        binary: &str,
+        disabled: bool,
+        reason: Option<&str>,
+    ) -> Result<ServiceRecord, ServiceGroupError> {
+        let changes = ServiceChanges {
+            disabled: Some(disabled),
+            disabled_reason: Some(reason.filter(|_| disabled).map(str::to_owned)),
+            forced_down: None,
+        };
+        self.db
+            .service_set(ServiceKey::HostBinary { host, binary }, &changes)
+            .await
+            .map(ServiceRecord::from)
+            .map_err(group_error)
     }
 }

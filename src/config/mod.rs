@@ -39,7 +39,8 @@ pub use config_error::{ConfigError, ValueOrigin};
 pub use config_sample::sample_config;
 pub use config_sources::{CliOverride, ConfigSources};
 pub use option_groups::{
-    ApiOptions, DatabaseOptions, DefaultOptions, RestartType, SupervisorOptions, WorkersOptions,
+    ApiOptions, DashboardOptions, DatabaseOptions, DefaultOptions, RestartType, SecretString,
+    SupervisorOptions, WorkersOptions,
 };
 pub use option_registry::{option_spec, registry, OptionDefault, OptionKind, OptionSpec};
 pub use option_value::mask_url;
@@ -70,6 +71,8 @@ pub struct Config {
     pub oslo_messaging_rabbit: RabbitOptions,
     /// `[supervisor]`, novactor's own group.
     pub supervisor: SupervisorOptions,
+    /// `[dashboard]`, novactor's operator endpoint.
+    pub dashboard: DashboardOptions,
     /// Every option's effective raw value (interpolated for known options) and origin.
     values: RawValues,
 }
@@ -131,6 +134,7 @@ impl Config {
             database: typed.database,
             oslo_messaging_rabbit: typed.oslo_messaging_rabbit,
             supervisor: typed.supervisor,
+            dashboard: typed.dashboard,
             values,
         };
         Ok(LoadedConfig {

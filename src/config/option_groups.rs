@@ -167,6 +167,41 @@ impl SupervisorOptions {
     }
 }
 
+/// `[dashboard]`: the operator's HTTP endpoint (dashboard, health, metrics, report).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardOptions {
+    /// `listen`: address to bind.
+    pub listen: String,
+    /// `port`; `None` when configured as 0 (disabled).
+    pub port: Option<u16>,
+    /// `admin_token`: bearer token operations need; `None` refuses every operation.
+    pub admin_token: Option<SecretString>,
+    /// `refresh_interval`: period of the live updates.
+    pub refresh_interval: Duration,
+}
+
+/// A secret whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(String);
+
+impl SecretString {
+    /// Wrap `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
 /// All typed groups, plus warnings from cross-option rules.
 #[derive(Debug)]
 pub(crate) struct TypedGroups {
@@ -177,6 +212,7 @@ pub(crate) struct TypedGroups {
     pub(crate) database: DatabaseOptions,
     pub(crate) oslo_messaging_rabbit: RabbitOptions,
     pub(crate) supervisor: SupervisorOptions,
+    pub(crate) dashboard: DashboardOptions,
     pub(crate) warnings: Vec<String>,
 }
 
@@ -268,6 +304,20 @@ pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
         periodic_jitter: r.float("supervisor", "periodic_jitter")?,
     };
 
+    let dashboard_port = r.int("dashboard", "port")?;
+    let dashboard = DashboardOptions {
+        listen: r.string("dashboard", "listen")?,
+        port: u16::try_from(dashboard_port)
+            .map_err(|_| r.mismatch("dashboard", "port", "a port"))
+            .map(Some)?
+            .filter(|port| *port != 0),
+        admin_token: r
+            .opt_string("dashboard", "admin_token")?
+            .filter(|token| !token.is_empty())
+            .map(SecretString::new),
+        refresh_interval: r.float_secs("dashboard", "refresh_interval")?,
+    };
+
     Ok(TypedGroups {
         default,
         api,
@@ -287,6 +337,7 @@ pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
         },
         oslo_messaging_rabbit: rabbit_options::from_values(values)?,
         supervisor,
+        dashboard,
         warnings,
     })
 }

@@ -746,7 +746,46 @@ static OPTIONS: &[OptionSpec] = &[
         "Fraction of a periodic task's spacing added at random to each run, so nodes do \
          not fire together.",
         "novactor (oslo.service periodic_task.py adds up to 5 %)",
-    )),    opt(
+    )),
+    opt(
+        "dashboard",
+        "listen",
+        OptionKind::String,
+        Value("127.0.0.1"),
+        "Address the dashboard, /healthz, /readyz and /metrics listen on. A non-loopback \
+         address without admin_token logs a warning: reads are open to whoever reaches it.",
+        "novactor",
+    ),
+    opt(
+        "dashboard",
+        "port",
+        int(Some(0), Some(65535)),
+        Value("8780"),
+        "Port of the dashboard; 0 disables it. A port that cannot be bound stops the \
+         process at start.",
+        "novactor",
+    ),
+    secret(opt(
+        "dashboard",
+        "admin_token",
+        OptionKind::String,
+        Unset,
+        "Bearer token the dashboard's operations (restart, stop, start, periodic-task \
+         control, drain, service enable/disable) require. Unset: operations are refused.",
+        "novactor",
+    )),
+    opt(
+        "dashboard",
+        "refresh_interval",
+        OptionKind::Float {
+            min: Some(0.1),
+            min_exclusive: false,
+            max: Some(60.0),
+        },
+        Value("1"),
+        "Seconds between the live updates the dashboard pushes to open pages.",
+        "novactor",
+    ),    opt(
         "DEFAULT",
         "long_rpc_timeout",
         int(Some(1), None),

@@ -128,7 +128,7 @@ impl Database {
             }
         };
         let exists: Option<(i64,)> = self.fetch_optional(exists_sql, &[]).await?;
-        if exists.map_or(true, |(n,)| n == 0) {
+        if exists.is_none_or(|(n,)| n == 0) {
             return Ok(Vec::new());
         }
         let (dirty, applied) = match &self.pool {

@@ -248,6 +248,11 @@ impl Database {
         &self.masked_url
     }
 
+    /// `SELECT 1`: is the database reachable and answering?
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.execute("SELECT 1", &[]).await.map(drop)
+    }
+
     /// Closes every connection; later queries fail with `PoolClosed`.
     pub async fn close(&self) {
         on_each_backend!(&self.pool, |p, _Db| p.close().await)
@@ -351,7 +356,7 @@ where
         match try_once().await {
             Ok(()) => return Ok(attempts),
             Err(e) => {
-                let retries_left = options.max_retries.map_or(true, |max| attempts <= max);
+                let retries_left = options.max_retries.is_none_or(|max| attempts <= max);
                 if !sqlx_unavailable(&e) || !retries_left {
                     return Err(classify(e, masked_url, attempts));
                 }

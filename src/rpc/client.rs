@@ -17,6 +17,7 @@ use super::envelope::{decode_envelope, encode_envelope, new_id, Reply, ReplyTo, 
 use super::failure::RemoteFailure;
 use super::target::Target;
 use super::transport::{OutgoingMessage, QueueSpec, Route, Transport, TransportError};
+use crate::metrics::{ClientOutcome, RuntimeMetrics};
 
 /// How a call or cast failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -96,6 +97,7 @@ pub struct ClientShared {
     transport: Arc<dyn Transport>,
     control_exchange: String,
     replies: OnceCell<Arc<ReplyWaiter>>,
+    metrics: Option<Arc<RuntimeMetrics>>,
 }
 
 impl std::fmt::Debug for ClientShared {
@@ -112,10 +114,20 @@ impl ClientShared {
     /// Shared client state over `transport`; topic traffic goes to `control_exchange`
     /// unless a target names its own exchange.
     pub fn new(transport: Arc<dyn Transport>, control_exchange: impl Into<String>) -> Arc<Self> {
+        Self::instrumented(transport, control_exchange, None)
+    }
+
+    /// [`ClientShared::new`] counting every request, timeout and round trip in `metrics`.
+    pub fn instrumented(
+        transport: Arc<dyn Transport>,
+        control_exchange: impl Into<String>,
+        metrics: Option<Arc<RuntimeMetrics>>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             transport,
             control_exchange: control_exchange.into(),
             replies: OnceCell::new(),
+            metrics,
         })
     }
 
@@ -228,6 +240,42 @@ impl RpcClient {
         method: &str,
         args: Value,
     ) -> Result<(), CallError> {
+        let outcome = self.cast_uncounted(ctx, method, args).await;
+        let kind = if self.target.fanout { "fanout" } else { "cast" };
+        self.count(kind, None, &outcome);
+        outcome
+    }
+
+    /// Send and wait for the result (oslo `call`).
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        args: Value,
+    ) -> Result<Value, CallError> {
+        let started = Instant::now();
+        let outcome = self.call_uncounted(ctx, method, args).await;
+        self.count("call", Some(started.elapsed()), &outcome);
+        outcome
+    }
+
+    fn count<T>(&self, kind: &str, elapsed: Option<Duration>, outcome: &Result<T, CallError>) {
+        if let Some(metrics) = &self.shared.metrics {
+            let outcome = match outcome {
+                Ok(_) => ClientOutcome::Ok,
+                Err(error) if error.is_timeout() => ClientOutcome::Timeout,
+                Err(_) => ClientOutcome::Failed,
+            };
+            metrics.observe_client(&self.target.topic, kind, elapsed, outcome);
+        }
+    }
+
+    async fn cast_uncounted(
+        &self,
+        ctx: &RequestContext,
+        method: &str,
+        args: Value,
+    ) -> Result<(), CallError> {
         let request = self.request(ctx, method, args, None)?;
         let route = if self.target.fanout {
             Route::Fanout {
@@ -250,8 +298,7 @@ impl RpcClient {
         Ok(())
     }
 
-    /// Send and wait for the result (oslo `call`).
-    pub async fn call(
+    async fn call_uncounted(
         &self,
         ctx: &RequestContext,
         method: &str,

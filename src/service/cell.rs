@@ -4,9 +4,11 @@
 //! reported to the supervisor, which restarts the actor.
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use actix::{Actor, ActorContext, Addr, Context, Handler, Message, Recipient, ResponseFuture};
 use futures::future::{self, BoxFuture};
@@ -54,7 +56,7 @@ impl Message for CellCall {
 #[rtype(result = "()")]
 struct StopCell;
 
-/// Mailbox and handler counts of one incarnation.
+/// Mailbox and handler counts of one incarnation, and what its handlers are doing now.
 #[derive(Debug, Default)]
 pub struct CellGauges {
     /// Sent to the actor, not yet started (mailbox depth).
@@ -63,17 +65,44 @@ pub struct CellGauges {
     pub in_flight: AtomicI64,
     /// Finished, any outcome.
     pub handled: AtomicU64,
+    /// Running handlers by ticket (Nova's `_TrackingEndpointWrapper` ledger).
+    running: Mutex<BTreeMap<u64, InFlight>>,
+    next_ticket: AtomicU64,
+}
+
+/// One handler running now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InFlight {
+    /// RPC method, `periodic <task>` or `hook <name>`.
+    pub method: String,
+    /// The caller's `request_id`, when it sent one.
+    pub request_id: Option<String>,
+    /// When it started.
+    pub started: Instant,
 }
 
 impl CellGauges {
-    fn started(&self) {
+    fn started(&self, work: InFlight) -> u64 {
         self.queued.fetch_sub(1, Ordering::Relaxed);
         self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
+        self.ledger().insert(ticket, work);
+        ticket
     }
 
-    fn finished(&self) {
+    fn finished(&self, ticket: u64) {
+        self.ledger().remove(&ticket);
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
         self.handled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn ledger(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, InFlight>> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The handlers running now, oldest first.
+    pub fn running(&self) -> Vec<InFlight> {
+        self.ledger().values().cloned().collect()
     }
 }
 
@@ -114,6 +143,29 @@ impl<S: ServiceManager> ServiceCell<S> {
             name,
             gauges: Arc::default(),
             panics,
+        }
+    }
+
+    /// What `call` is, for the in-flight ledger.
+    fn in_flight(&self, call: &CellCall) -> InFlight {
+        let (method, request_id) = match call {
+            CellCall::Rpc { call, .. } => (
+                call.method.clone(),
+                call.context.request_id().map(str::to_owned),
+            ),
+            CellCall::Periodic(index) => (
+                format!(
+                    "periodic {}",
+                    self.tasks.get(*index).map_or("?", |task| task.name)
+                ),
+                None,
+            ),
+            CellCall::Hook(hook) => (format!("hook {hook:?}"), None),
+        };
+        InFlight {
+            method,
+            request_id,
+            started: Instant::now(),
         }
     }
 
@@ -178,13 +230,13 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
     type Result = ResponseFuture<Result<Value, HandlerError>>;
 
     fn handle(&mut self, message: CellCall, ctx: &mut Self::Context) -> Self::Result {
-        self.gauges.started();
+        let ticket = self.gauges.started(self.in_flight(&message));
         let during = message.describe();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.run(message)));
         let gauges = Arc::clone(&self.gauges);
         match outcome {
             Ok(Response::Ready(result)) => {
-                gauges.finished();
+                gauges.finished(ticket);
                 Box::pin(future::ready(result.map_err(HandlerError::Failed)))
             }
             Ok(Response::Later(work)) => {
@@ -192,7 +244,7 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
                 let actor = self.name.clone();
                 Box::pin(async move {
                     let result = AssertUnwindSafe(work).catch_unwind().await;
-                    gauges.finished();
+                    gauges.finished(ticket);
                     match result {
                         Ok(outcome) => outcome.map_err(HandlerError::Failed),
                         Err(payload) => {
@@ -206,7 +258,7 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
                 })
             }
             Err(payload) => {
-                gauges.finished();
+                gauges.finished(ticket);
                 let message = panic_message(payload.as_ref());
                 self.panics.report(during.clone(), message.clone());
                 // The state may be half-updated: take no further message.

@@ -24,8 +24,8 @@ mod definition;
 mod periodic_task;
 mod spec;
 
-pub use cell::CellGauges;
 pub(crate) use cell::{CellCall, CellHandle, Hook, PanicSink};
+pub use cell::{CellGauges, InFlight};
 pub use context::{ExitHandle, ExitReason, ServiceContext};
 pub(crate) use definition::instance_name;
 pub use definition::{define, definition, ServiceDefinition};

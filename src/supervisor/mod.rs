@@ -25,7 +25,10 @@ mod restart_policy;
 mod snapshot;
 
 pub use restart_policy::{backoff, RestartDecision, RestartHistory, RestartLimits};
-pub use snapshot::{ActorSnapshot, ActorState, HeartbeatSnapshot, PeriodicTaskSnapshot, Snapshot};
+pub use snapshot::{
+    ActorSnapshot, ActorState, HeartbeatSnapshot, InFlightSnapshot, PeriodicTaskSnapshot, Snapshot,
+    SupervisorSettings,
+};
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -40,8 +43,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use self::heartbeat::{Heartbeat, HeartbeatStatus, Reporter};
-use self::periodic_timer::{PeriodicStatus, PeriodicTimer, TimerPlan};
+use self::periodic_timer::{PeriodicStatus, PeriodicTimer, TaskControls, TimerPlan};
 use crate::config::Config;
+use crate::metrics::{HandlerOutcome, RuntimeMetrics};
 use crate::rpc::{
     ClientShared, HandlerError, MethodId, RequestHandler, RpcServer, ServerTarget, Transport,
 };
@@ -62,6 +66,11 @@ pub struct RuntimeEnv {
     pub servicegroup: Arc<dyn ServiceGroup>,
     /// Cancelled when an isolated actor escalates: the process must end with exit code 1.
     pub escalation: CancellationToken,
+    /// Cancelled when an operator asks the process to drain: it then shuts down as on
+    /// SIGTERM.
+    pub drain: CancellationToken,
+    /// The process's Prometheus series.
+    pub metrics: Arc<RuntimeMetrics>,
 }
 
 impl std::fmt::Debug for RuntimeEnv {
@@ -79,9 +88,11 @@ impl RuntimeEnv {
         transport: Arc<dyn Transport>,
         servicegroup: Arc<dyn ServiceGroup>,
     ) -> Arc<Self> {
-        let rpc = ClientShared::new(
+        let metrics = Arc::new(RuntimeMetrics::new());
+        let rpc = ClientShared::instrumented(
             Arc::clone(&transport),
             config.default.control_exchange.clone(),
+            Some(Arc::clone(&metrics)),
         );
         Arc::new(Self {
             config: RwLock::new(config),
@@ -89,6 +100,8 @@ impl RuntimeEnv {
             rpc,
             servicegroup,
             escalation: CancellationToken::new(),
+            drain: CancellationToken::new(),
+            metrics,
         })
     }
 
@@ -164,6 +177,79 @@ pub struct Reload(pub Arc<Config>);
 #[rtype(result = "Snapshot")]
 pub struct GetSnapshot;
 
+/// An operator's command to one actor instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorCommand {
+    /// Drain the running incarnation and start a new one (not counted against the
+    /// restart intensity).
+    Restart,
+    /// Drain the running incarnation and keep the instance stopped.
+    Stop,
+    /// Start a stopped or isolated instance with a fresh restart history.
+    Start,
+}
+
+/// Apply an [`ActorCommand`] to the instance `actor`.
+#[derive(Message, Debug)]
+#[rtype(result = "Result<ActorSnapshot, ControlError>")]
+pub struct ControlActor {
+    /// Instance name.
+    pub actor: String,
+    /// What to do.
+    pub command: ActorCommand,
+}
+
+/// An operator's command to one periodic task.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TaskCommand {
+    /// Stop the timer.
+    Pause,
+    /// Re-arm it.
+    Resume,
+    /// Run once now.
+    RunNow,
+    /// Use this spacing; `None` returns to the configured one.
+    Spacing(Option<Duration>),
+}
+
+/// Apply a [`TaskCommand`] to `task` of the instance `actor`.
+#[derive(Message, Debug)]
+#[rtype(result = "Result<PeriodicTaskSnapshot, ControlError>")]
+pub struct ControlTask {
+    /// Instance name.
+    pub actor: String,
+    /// Task name.
+    pub task: String,
+    /// What to do.
+    pub command: TaskCommand,
+}
+
+/// Why an operator's command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    /// No instance by that name.
+    #[error("no actor named '{name}'; actors: {known}")]
+    NoSuchActor {
+        /// The name asked for.
+        name: String,
+        /// Every instance name.
+        known: String,
+    },
+    /// The instance has no task by that name.
+    #[error("actor {actor} has no periodic task '{task}'; tasks: {known}")]
+    NoSuchTask {
+        /// Instance.
+        actor: String,
+        /// The name asked for.
+        task: String,
+        /// Its tasks.
+        known: String,
+    },
+    /// The command does not fit the instance's state.
+    #[error("{0}")]
+    Conflict(String),
+}
+
 /// One running incarnation.
 struct Incarnation {
     cell: Arc<dyn CellHandle>,
@@ -176,6 +262,10 @@ struct Incarnation {
 
 struct Child {
     name: String,
+    /// Stopped on an operator's word; stays stopped until started.
+    operator_stopped: bool,
+    /// The operator's controls of each periodic task (index as in `factory.periodic_tasks`).
+    task_controls: Vec<TaskControls>,
     instance: usize,
     factory: Arc<ServiceDefinition>,
     state: ActorState,
@@ -220,6 +310,8 @@ impl Supervisor {
             for instance in 0..spec.instances.max(1) {
                 children.push(Child {
                     name: crate::service::instance_name(&spec.name, instance, spec.instances),
+                    operator_stopped: false,
+                    task_controls: vec![TaskControls::default(); factory.periodic_tasks.len()],
                     instance,
                     factory: Arc::clone(&factory),
                     state: ActorState::Stopped,
@@ -274,6 +366,7 @@ impl Supervisor {
         let child = self.children.get_mut(id)?;
         child.incarnation += 1;
         child.state = ActorState::Starting;
+        child.operator_stopped = false;
         child.failed_while_starting = None;
         child.backoff = None;
         let spec = child.factory.spec().clone();
@@ -308,6 +401,7 @@ impl Supervisor {
         let endpoints = child.factory.endpoints.clone();
         let limiter = Arc::clone(&child.limiter);
         let name = child.name.clone();
+        let metrics = Arc::clone(&env.metrics);
         Some(
             async move {
                 let hook = |hook: Hook| {
@@ -327,10 +421,12 @@ impl Supervisor {
                             exchange: config.default.control_exchange.clone(),
                             topic: topic.clone(),
                             server: spec.host.clone(),
-                            actor: name,
+                            actor: name.clone(),
                         };
                         let handler = Arc::new(CellRequests {
                             cell: Arc::clone(&cell),
+                            actor: name,
+                            metrics,
                         });
                         let dispatcher = crate::rpc::Dispatcher::new(endpoints);
                         let server = RpcServer::start(
@@ -415,10 +511,13 @@ impl Supervisor {
             let initial_delay =
                 Duration::from_secs_f64(rand::rng().random_range(0.0..=fuzzy.max(0.0)));
             for (index, task) in child.factory.periodic_tasks.iter().enumerate() {
-                let spacing = task.spacing.resolve(&config).unwrap_or_else(|error| {
+                let configured = task.spacing.resolve(&config).unwrap_or_else(|error| {
                     tracing::error!(actor = %child.name, task = task.name, %error, "periodic task disabled");
                     None
                 });
+                let controls = child.task_controls[index];
+                child.periodic[index].set_controls(&controls, None);
+                let spacing = controls.effective(configured);
                 let plan = TimerPlan {
                     initial_delay,
                     run_immediately: task.run_immediately,
@@ -431,6 +530,7 @@ impl Supervisor {
                     index,
                     spacing,
                     plan,
+                    env.metrics.periodic_duration(&child.name, task.name),
                 ));
             }
         }
@@ -512,6 +612,8 @@ impl Supervisor {
 
     fn snapshot(&self) -> Snapshot {
         let now = Instant::now();
+        let config = self.env.config();
+        let metrics = &self.env.metrics;
         let actors = self
             .children
             .iter()
@@ -520,6 +622,19 @@ impl Supervisor {
                 let gauges = child.running.as_ref().map(|r| r.cell.gauges());
                 let load =
                     |f: fn(&crate::service::CellGauges) -> i64| gauges.as_deref().map_or(0, f);
+                let (messages_total, errors_total, handler_seconds_total) =
+                    metrics.handler_totals(&child.name);
+                let in_flight_handlers = gauges
+                    .as_deref()
+                    .map(|g| g.running())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|work| InFlightSnapshot {
+                        method: work.method,
+                        elapsed_secs: work.started.elapsed().as_secs_f64(),
+                        request_id: work.request_id,
+                    })
+                    .collect();
                 ActorSnapshot {
                     name: child.name.clone(),
                     actor: spec.name.clone(),
@@ -548,9 +663,15 @@ impl Supervisor {
                             .load(std::sync::atomic::Ordering::Relaxed)
                             .max(0)
                     }),
+                    in_flight_handlers,
                     handled: gauges
                         .as_deref()
                         .map_or(0, |g| g.handled.load(std::sync::atomic::Ordering::Relaxed)),
+                    messages_total,
+                    errors_total,
+                    handler_seconds_total,
+                    stopped_by_operator: child.state == ActorState::Stopped
+                        && child.operator_stopped,
                     rpc_queues: child
                         .running
                         .as_ref()
@@ -568,14 +689,24 @@ impl Supervisor {
                 }
             })
             .collect();
-        Snapshot {
+        let mut snapshot = Snapshot {
             version: env!("CARGO_PKG_VERSION"),
             pid: std::process::id(),
+            host: config.default.host.clone(),
             taken_at: chrono::Utc::now(),
             uptime_secs: now.duration_since(self.started).as_secs_f64(),
+            ready: false,
+            draining: self.shutting_down || self.env.drain.is_cancelled(),
+            supervisor: SupervisorSettings {
+                restart_intensity: config.supervisor.restart_intensity,
+                restart_period_secs: config.supervisor.restart_period.as_secs_f64(),
+                escalate: config.supervisor.escalate,
+            },
             transport: self.env.transport.status(),
             actors,
-        }
+        };
+        snapshot.ready = snapshot.ready();
+        snapshot
     }
 }
 
@@ -583,9 +714,11 @@ impl Actor for Supervisor {
     type Context = Context<Self>;
 }
 
-/// Feeds RPC requests to a cell.
+/// Feeds RPC requests to a cell and counts them.
 struct CellRequests {
     cell: Arc<dyn CellHandle>,
+    actor: String,
+    metrics: Arc<RuntimeMetrics>,
 }
 
 impl RequestHandler for CellRequests {
@@ -594,14 +727,28 @@ impl RequestHandler for CellRequests {
         method: MethodId,
         request: crate::rpc::envelope::Request,
     ) -> BoxFuture<'static, Result<Value, HandlerError>> {
-        self.cell.call(CellCall::Rpc {
+        let started = std::time::Instant::now();
+        let handled = self.cell.call(CellCall::Rpc {
             method,
             call: Call {
                 method: request.method,
                 context: request.context,
                 args: request.args,
             },
-        })
+        });
+        let metrics = Arc::clone(&self.metrics);
+        let actor = self.actor.clone();
+        async move {
+            let outcome = handled.await;
+            let kind = match &outcome {
+                Ok(_) => HandlerOutcome::Ok,
+                Err(HandlerError::Failed(_)) => HandlerOutcome::Failed,
+                Err(HandlerError::Crashed(_)) => HandlerOutcome::Crashed,
+            };
+            metrics.observe_handler(&actor, started.elapsed(), kind);
+            outcome
+        }
+        .boxed()
     }
 }
 
@@ -696,32 +843,10 @@ impl Handler<Shutdown> for Supervisor {
         let work = async move {
             let mut report = ShutdownReport::default();
             let mut stopped = Vec::new();
-            for (id, name, mut incarnation) in stopping {
-                incarnation.timers.clear();
-                incarnation.heartbeat = None;
-                if let Some(server) = &incarnation.rpc {
-                    tracing::info!(actor = %name, "draining: consumption stopped, waiting for in-flight handlers");
-                    if !server.drain(deadline).await {
-                        tracing::error!(actor = %name, "graceful_shutdown_timeout passed with handlers still running");
-                        report.unfinished.push(name.clone());
-                    }
+            for (id, name, incarnation) in stopping {
+                if !retire(name.clone(), incarnation, deadline).await {
+                    report.unfinished.push(name);
                 }
-                let cleanup = incarnation.cell.call(CellCall::Hook(Hook::CleanupHost));
-                let cleaned = match deadline {
-                    Some(deadline) => tokio::time::timeout_at(deadline, cleanup).await.ok(),
-                    None => Some(cleanup.await),
-                };
-                match cleaned {
-                    Some(Ok(_)) => {}
-                    Some(Err(failure)) => {
-                        tracing::warn!(actor = %name, %failure, "cleanup_host failed")
-                    }
-                    None => {
-                        tracing::warn!(actor = %name, "cleanup_host did not finish before the deadline")
-                    }
-                }
-                incarnation.cell.stop();
-                tracing::info!(actor = %name, "actor stopped");
                 stopped.push(id);
             }
             (report, stopped)
@@ -734,6 +859,223 @@ impl Handler<Shutdown> for Supervisor {
             }
             report
         }))
+    }
+}
+
+/// Stop an incarnation the graceful way: timers and heartbeat, then consumption (messages
+/// not yet taken stay in the broker), then in-flight handlers until `deadline`, then
+/// `cleanup_host`, then the cell. False when handlers were still running at the deadline.
+async fn retire(name: String, mut incarnation: Incarnation, deadline: Option<Instant>) -> bool {
+    incarnation.timers.clear();
+    incarnation.heartbeat = None;
+    let mut finished = true;
+    if let Some(server) = &incarnation.rpc {
+        tracing::info!(actor = %name, "draining: consumption stopped, waiting for in-flight handlers");
+        if !server.drain(deadline).await {
+            tracing::error!(actor = %name, "graceful_shutdown_timeout passed with handlers still running");
+            finished = false;
+        }
+    }
+    let cleanup = incarnation.cell.call(CellCall::Hook(Hook::CleanupHost));
+    let cleaned = match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, cleanup).await.ok(),
+        None => Some(cleanup.await),
+    };
+    match cleaned {
+        Some(Ok(_)) => {}
+        Some(Err(failure)) => tracing::warn!(actor = %name, %failure, "cleanup_host failed"),
+        None => tracing::warn!(actor = %name, "cleanup_host did not finish before the deadline"),
+    }
+    incarnation.cell.stop();
+    tracing::info!(actor = %name, "actor stopped");
+    finished
+}
+
+impl Supervisor {
+    fn find(&self, name: &str) -> Result<usize, ControlError> {
+        self.children
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(|| ControlError::NoSuchActor {
+                name: name.to_owned(),
+                known: self
+                    .children
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// Drain the running incarnation of `id` in the background, then restart or keep it
+    /// stopped.
+    fn retire_then(&mut self, id: usize, command: ActorCommand, ctx: &mut Context<Self>) {
+        let deadline = self
+            .env
+            .config()
+            .default
+            .graceful_shutdown_timeout
+            .map(|t| Instant::now() + t);
+        let Some(child) = self.children.get_mut(id) else {
+            return;
+        };
+        let Some(incarnation) = child.running.take() else {
+            return;
+        };
+        child.state = ActorState::Stopping;
+        let retired = child.incarnation;
+        let name = child.name.clone();
+        ctx.spawn(
+            retire(name, incarnation, deadline)
+                .into_actor(self)
+                .map(move |_, act, ctx| {
+                    let Some(child) = act.children.get_mut(id) else {
+                        return;
+                    };
+                    if act.shutting_down
+                        || child.incarnation != retired
+                        || child.state != ActorState::Stopping
+                    {
+                        return;
+                    }
+                    match command {
+                        ActorCommand::Restart => act.start_child(id, ctx),
+                        ActorCommand::Stop | ActorCommand::Start => {
+                            child.state = ActorState::Stopped;
+                            child.operator_stopped = true;
+                        }
+                    }
+                }),
+        );
+    }
+
+    fn control_actor(
+        &mut self,
+        id: usize,
+        command: ActorCommand,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), ControlError> {
+        if self.shutting_down {
+            return Err(ControlError::Conflict(
+                "the process is shutting down".to_owned(),
+            ));
+        }
+        let child = &mut self.children[id];
+        let (name, state) = (child.name.clone(), child.state);
+        let busy = || {
+            ControlError::Conflict(format!(
+                "actor {name} is {state}; try again when it has settled"
+            ))
+        };
+        match (command, state) {
+            (_, ActorState::Starting | ActorState::Stopping) => return Err(busy()),
+            (ActorCommand::Restart, ActorState::Running) => {
+                child.restarts += 1;
+                self.retire_then(id, ActorCommand::Restart, ctx);
+            }
+            (ActorCommand::Restart | ActorCommand::Start, _) => {
+                if command == ActorCommand::Start && state == ActorState::Running {
+                    return Err(ControlError::Conflict(format!(
+                        "actor {name} is already running"
+                    )));
+                }
+                if command == ActorCommand::Restart {
+                    child.restarts += 1;
+                }
+                // An operator's start is a fresh beginning: earlier failures are forgiven.
+                child.history = RestartHistory::default();
+                self.start_child(id, ctx);
+            }
+            (ActorCommand::Stop, ActorState::Running) => {
+                self.retire_then(id, ActorCommand::Stop, ctx)
+            }
+            (ActorCommand::Stop, ActorState::Restarting | ActorState::Isolated) => {
+                // No incarnation runs; a pending restart sees the state and does nothing.
+                child.state = ActorState::Stopped;
+                child.operator_stopped = true;
+                child.backoff = None;
+            }
+            (ActorCommand::Stop, ActorState::Stopped) => {
+                return Err(ControlError::Conflict(format!(
+                    "actor {name} is already stopped"
+                )))
+            }
+        }
+        tracing::info!(actor = %name, ?command, "operator command applied");
+        Ok(())
+    }
+
+    fn control_task(&mut self, msg: &ControlTask) -> Result<PeriodicTaskSnapshot, ControlError> {
+        if self.shutting_down {
+            return Err(ControlError::Conflict(
+                "the process is shutting down".to_owned(),
+            ));
+        }
+        let id = self.find(&msg.actor)?;
+        let config = self.env.config();
+        let child = &mut self.children[id];
+        let tasks = &child.factory.periodic_tasks;
+        let index = tasks
+            .iter()
+            .position(|t| t.name == msg.task)
+            .ok_or_else(|| ControlError::NoSuchTask {
+                actor: child.name.clone(),
+                task: msg.task.clone(),
+                known: tasks.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
+            })?;
+        let configured = tasks[index].spacing.resolve(&config).ok().flatten();
+        let timer = child.running.as_ref().and_then(|r| r.timers.get(index));
+        let controls = &mut child.task_controls[index];
+        match msg.command {
+            TaskCommand::Pause => controls.paused = true,
+            TaskCommand::Resume => controls.paused = false,
+            TaskCommand::Spacing(spacing) => controls.spacing = spacing,
+            TaskCommand::RunNow => match timer {
+                Some(timer) => timer.run_now(),
+                None if child.state == ActorState::Running => {
+                    return Err(ControlError::Conflict(format!(
+                        "periodic tasks of actor {} do not run here (periodic_enable = false)",
+                        child.name
+                    )))
+                }
+                None => {
+                    return Err(ControlError::Conflict(format!(
+                        "actor {} is {}; its tasks run only while it runs",
+                        child.name, child.state
+                    )))
+                }
+            },
+        }
+        let in_force = controls.effective(configured);
+        child.periodic[index].set_controls(controls, timer.map(|_| in_force));
+        if let Some(timer) = timer {
+            timer.respace(in_force);
+        }
+        tracing::info!(actor = %child.name, task = %msg.task, command = ?msg.command, "operator command applied to a periodic task");
+        Ok(child.periodic[index].snapshot())
+    }
+}
+
+impl Handler<ControlActor> for Supervisor {
+    type Result = Result<ActorSnapshot, ControlError>;
+
+    fn handle(&mut self, msg: ControlActor, ctx: &mut Context<Self>) -> Self::Result {
+        let id = self.find(&msg.actor)?;
+        self.control_actor(id, msg.command, ctx)?;
+        let snapshot = self.snapshot();
+        snapshot
+            .actors
+            .into_iter()
+            .nth(id)
+            .ok_or_else(|| ControlError::Conflict(format!("actor {} vanished", msg.actor)))
+    }
+}
+
+impl Handler<ControlTask> for Supervisor {
+    type Result = Result<PeriodicTaskSnapshot, ControlError>;
+
+    fn handle(&mut self, msg: ControlTask, _: &mut Context<Self>) -> Self::Result {
+        self.control_task(&msg)
     }
 }
 
@@ -752,7 +1094,9 @@ impl Handler<Reload> for Supervisor {
                     continue;
                 };
                 match task.spacing.resolve(&config) {
-                    Ok(spacing) => {
+                    Ok(configured) => {
+                        // An operator's pause or spacing outlives a reload.
+                        let spacing = child.task_controls[index].effective(configured);
                         let before = child.periodic[index].snapshot().spacing_secs;
                         let after = spacing.map(|d| d.as_secs_f64());
                         if before != after {

@@ -1,5 +1,6 @@
-//! The supervision tree as data: what the state report prints and what a dashboard will
-//! serve. Its own wire type, apart from the supervisor's internals.
+//! The supervision tree as data: what the state report prints and what the dashboard
+//! serves (`/api/v1/snapshot`; `docs/DASHBOARD.md` is the contract). Its own wire type,
+//! apart from the supervisor's internals: fields may be added, none renamed.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -43,10 +44,18 @@ pub struct Snapshot {
     pub version: &'static str,
     /// Process id.
     pub pid: u32,
+    /// `[DEFAULT] host`.
+    pub host: String,
     /// When the snapshot was taken.
     pub taken_at: DateTime<Utc>,
     /// Seconds since the supervisor started.
     pub uptime_secs: f64,
+    /// [`Snapshot::ready`], for readers of the JSON.
+    pub ready: bool,
+    /// A graceful shutdown was requested or is running.
+    pub draining: bool,
+    /// The restart policy in force.
+    pub supervisor: SupervisorSettings,
     /// The broker connection's health.
     pub transport: crate::rpc::transport::TransportStatus,
     /// Every actor instance, in start order.
@@ -64,10 +73,35 @@ impl Snapshot {
         self.actors.iter().all(|a| a.state == ActorState::Running)
     }
 
-    /// The readiness rule: every actor runs and the broker connection is up.
+    /// The readiness rule: every actor runs (or was stopped by an operator, on purpose),
+    /// the broker connection is up, and no drain is under way.
     pub fn ready(&self) -> bool {
-        self.all_running() && self.transport.connected()
+        self.actors.iter().all(ActorSnapshot::serving_as_intended)
+            && self.transport.connected()
+            && !self.draining
     }
+}
+
+/// The supervisor's restart policy, as configured.
+#[derive(Debug, Clone, Serialize)]
+pub struct SupervisorSettings {
+    /// `restart_intensity`.
+    pub restart_intensity: u32,
+    /// `restart_period` in seconds.
+    pub restart_period_secs: f64,
+    /// `escalate`.
+    pub escalate: bool,
+}
+
+/// One handler running now.
+#[derive(Debug, Clone, Serialize)]
+pub struct InFlightSnapshot {
+    /// RPC method, `periodic <task>` or `hook <name>`.
+    pub method: String,
+    /// Seconds since it started.
+    pub elapsed_secs: f64,
+    /// The caller's request id.
+    pub request_id: Option<String>,
 }
 
 /// One actor instance.
@@ -99,8 +133,18 @@ pub struct ActorSnapshot {
     pub mailbox_depth: i64,
     /// Handlers running.
     pub in_flight: i64,
+    /// What they are, oldest first.
+    pub in_flight_handlers: Vec<InFlightSnapshot>,
     /// Messages handled by the current incarnation.
     pub handled: u64,
+    /// RPC messages handled over the process's life (every incarnation).
+    pub messages_total: u64,
+    /// Of those, handlers that failed or panicked.
+    pub errors_total: u64,
+    /// Seconds spent handling them (mean latency = Δseconds / Δmessages).
+    pub handler_seconds_total: f64,
+    /// Stopped by an operator (not a failure); stays stopped until started.
+    pub stopped_by_operator: bool,
     /// RPC queues consumed.
     pub rpc_queues: Vec<String>,
     /// Methods delivered at least once (acked after handling); all others at most once.
@@ -111,13 +155,25 @@ pub struct ActorSnapshot {
     pub heartbeat: Option<HeartbeatSnapshot>,
 }
 
+impl ActorSnapshot {
+    /// Running, or stopped on an operator's word.
+    pub fn serving_as_intended(&self) -> bool {
+        self.state == ActorState::Running
+            || (self.state == ActorState::Stopped && self.stopped_by_operator)
+    }
+}
+
 /// One periodic task's timer.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PeriodicTaskSnapshot {
     /// Task name.
     pub name: String,
-    /// Interval; `None` when disabled.
+    /// Interval in force; `None` when disabled or paused.
     pub spacing_secs: Option<f64>,
+    /// Paused by an operator.
+    pub paused: bool,
+    /// The spacing was set by an operator, not by the configuration.
+    pub spacing_overridden: bool,
     /// Completed runs.
     pub runs: u64,
     /// Runs that returned an error or panicked.

@@ -32,6 +32,8 @@ pub struct TransportStatus {
     pub reconnects: u64,
     /// Connection losses since start.
     pub losses: u64,
+    /// Losses caused by missed AMQP heartbeats (the broker or the link went silent).
+    pub heartbeats_missed: u64,
     /// The last connection error.
     pub last_error: Option<String>,
     /// When the state last changed.
@@ -47,6 +49,7 @@ impl TransportStatus {
             broker: None,
             reconnects: 0,
             losses: 0,
+            heartbeats_missed: 0,
             last_error: None,
             since: Utc::now(),
         }

@@ -670,15 +670,18 @@ async fn own_connection(
         drop(strong);
 
         // Serve until something reports this generation lost.
-        let reason = loop {
+        let (reason, heartbeat_missed) = loop {
             tokio::select! {
                 event = events.next() => match event {
-                    Some(lapin::Event::Error(error)) => break error.to_string(),
+                    Some(lapin::Event::Error(error)) => {
+                        let missed = matches!(error.kind(), lapin::ErrorKind::MissingHeartbeatError);
+                        break (error.to_string(), missed);
+                    }
                     Some(_) => continue,
-                    None => break "connection event stream ended".to_owned(),
+                    None => break ("connection event stream ended".to_owned(), false),
                 },
                 report = lost.recv() => match report {
-                    Some((lost_generation, reason)) if lost_generation == generation => break reason,
+                    Some((lost_generation, reason)) if lost_generation == generation => break (reason, false),
                     Some(_) => continue,
                     None => return,
                 },
@@ -691,6 +694,7 @@ async fn own_connection(
         strong.status.update(|s| {
             s.state = LinkState::Reconnecting;
             s.losses += 1;
+            s.heartbeats_missed += u64::from(heartbeat_missed);
             s.broker = None;
             s.last_error = Some(reason.clone());
         });
