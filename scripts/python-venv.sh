@@ -12,7 +12,9 @@ OSLO_MESSAGING_VERSION="18.3.1"
 # behaviour cannot drift under us.
 KOMBU_VERSION="5.7.0"
 AMQP_VERSION="5.4.2"
-WANT="oslo.messaging=$OSLO_MESSAGING_VERSION kombu=$KOMBU_VERSION amqp=$AMQP_VERSION"
+# The reference text-format parser the /metrics test checks novactor's exposition with.
+PROMETHEUS_CLIENT_VERSION="0.21.1"
+WANT="oslo.messaging=$OSLO_MESSAGING_VERSION kombu=$KOMBU_VERSION amqp=$AMQP_VERSION prometheus_client=$PROMETHEUS_CLIENT_VERSION"
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -24,8 +26,8 @@ die() { echo "python-venv.sh: error: $*" >&2; exit 1; }
 # "oslo.messaging=X kombu=Y amqp=Z" as installed (importing oslo_messaging to
 # be sure it loads), or nothing.
 installed_versions() {
-    "$VPY" -c 'import importlib.metadata as m, oslo_messaging
-print(" ".join("%s=%s" % (d, m.version(d)) for d in ("oslo.messaging", "kombu", "amqp")))' 2>/dev/null || true
+    "$VPY" -c 'import importlib.metadata as m, oslo_messaging, prometheus_client
+print(" ".join("%s=%s" % (d, m.version(d)) for d in ("oslo.messaging", "kombu", "amqp", "prometheus_client")))' 2>/dev/null || true
 }
 
 # Fast path: the venv exists and has the pinned versions; no pip run.
@@ -65,8 +67,9 @@ fi
 
 echo "python-venv.sh: installing oslo.messaging==$OSLO_MESSAGING_VERSION into $VENV" >&2
 "$VPY" -m pip install --disable-pip-version-check --no-input --quiet \
-    "oslo.messaging==$OSLO_MESSAGING_VERSION" "kombu==$KOMBU_VERSION" "amqp==$AMQP_VERSION" >&2 \
-    || die "pip install oslo.messaging==$OSLO_MESSAGING_VERSION kombu==$KOMBU_VERSION amqp==$AMQP_VERSION failed (is PyPI reachable?)"
+    "oslo.messaging==$OSLO_MESSAGING_VERSION" "kombu==$KOMBU_VERSION" "amqp==$AMQP_VERSION" \
+    "prometheus_client==$PROMETHEUS_CLIENT_VERSION" >&2 \
+    || die "pip install $WANT failed (is PyPI reachable?)"
 
 got="$(installed_versions)"
 [[ "$got" == "$WANT" ]] \

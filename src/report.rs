@@ -26,23 +26,32 @@ fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::
     writeln!(out, "==== novactor state report ====")?;
     writeln!(
         out,
-        "version {}  pid {}  taken {}  uptime {:.1}s  ready {}",
+        "version {}  host {}  pid {}  taken {}  uptime {:.1}s  ready {}  draining {}",
         snapshot.version,
+        snapshot.host,
         snapshot.pid,
         snapshot.taken_at.to_rfc3339(),
         snapshot.uptime_secs,
-        snapshot.ready()
+        snapshot.ready(),
+        snapshot.draining
+    )?;
+    let policy = &snapshot.supervisor;
+    writeln!(
+        out,
+        "supervisor: restart_intensity={} restart_period={:.0}s escalate={}",
+        policy.restart_intensity, policy.restart_period_secs, policy.escalate
     )?;
     let link = &snapshot.transport;
     writeln!(
         out,
-        "transport {}: state={:?} broker={} since={} reconnects={} losses={} last_error={}",
+        "transport {}: state={:?} broker={} since={} reconnects={} losses={} heartbeats_missed={} last_error={}",
         link.scheme,
         link.state,
         link.broker.as_deref().unwrap_or("-"),
         link.since.format("%H:%M:%S"),
         link.reconnects,
         link.losses,
+        link.heartbeats_missed,
         link.last_error.as_deref().unwrap_or("-")
     )?;
     writeln!(out, "\n==== actors (supervisor -> actor instances) ====")?;
@@ -62,6 +71,21 @@ fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::
             actor.in_flight,
             actor.handled
         )?;
+        if actor.stopped_by_operator {
+            writeln!(out, "    stopped by an operator")?;
+        }
+        for work in &actor.in_flight_handlers {
+            writeln!(
+                out,
+                "    in flight: {} for {:.3}s{}",
+                work.method,
+                work.elapsed_secs,
+                work.request_id
+                    .as_deref()
+                    .map(|id| format!(" ({id})"))
+                    .unwrap_or_default()
+            )?;
+        }
         if let Some(error) = &actor.last_error {
             writeln!(out, "    last error: {error}")?;
         }
@@ -93,9 +117,11 @@ fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::
         for task in &actor.periodic_tasks {
             writeln!(
                 out,
-                "    periodic {}: spacing={} runs={} failures={} skipped={} running={} last={} ({}) next={}",
+                "    periodic {}: spacing={}{}{} runs={} failures={} skipped={} running={} last={} ({}) next={}",
                 task.name,
                 secs(task.spacing_secs),
+                if task.spacing_overridden { " (operator)" } else { "" },
+                if task.paused { " paused" } else { "" },
                 task.runs,
                 task.failures,
                 task.skipped,
