@@ -22,7 +22,7 @@ pub mod health;
 mod operations;
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -206,11 +206,6 @@ pub fn serve(
     }
     tracing::info!("dashboard listening on http://{addr}/");
     Ok(RunningDashboard { addr, handle })
-}
-
-/// True when `listen` names a loopback address (`127.0.0.1`, `::1`, `localhost`).
-pub fn is_loopback(listen: &str) -> bool {
-    listen == "localhost" || listen.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
