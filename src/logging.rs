@@ -43,9 +43,9 @@ fn level_filter(debug: bool) -> EnvFilter {
 }
 
 impl LogControl {
-    /// Switch between `debug` and `info`.
+    /// Switch between `debug` and `info`; a `RUST_LOG` filter, when set, stays in force.
     pub fn set_debug(&self, debug: bool) {
-        let filter = EnvFilter::new(if debug { "debug" } else { "info" });
+        let filter = level_filter(debug);
         if let Err(error) = self.filter.reload(filter) {
             tracing::warn!(%error, "could not change the log level");
         }

@@ -113,17 +113,22 @@ fn second_signal() -> ! {
 /// reported and the running one kept.
 async fn reload_config(node: &Node, reload: &ReloadContext, current: Arc<Config>) -> Arc<Config> {
     crate::systemd::reloading();
-    let applied = apply_reload(node, reload, current).await;
-    crate::systemd::reloaded();
-    applied
+    let (config, applied) = apply_reload(node, reload, current).await;
+    crate::systemd::reloaded(applied);
+    config
 }
 
-async fn apply_reload(node: &Node, reload: &ReloadContext, current: Arc<Config>) -> Arc<Config> {
+/// The configuration now in force, and whether the re-read one was applied.
+async fn apply_reload(
+    node: &Node,
+    reload: &ReloadContext,
+    current: Arc<Config>,
+) -> (Arc<Config>, bool) {
     let loaded = match Config::load(&reload.sources) {
         Ok(loaded) => loaded,
         Err(error) => {
             tracing::error!(%error, "SIGHUP: configuration not reloaded; keeping the running one");
-            return current;
+            return (current, false);
         }
     };
     for warning in &loaded.warnings {
@@ -144,14 +149,18 @@ async fn apply_reload(node: &Node, reload: &ReloadContext, current: Arc<Config>)
     if let Some(log) = &reload.log {
         log.set_debug(new.default.debug);
     }
-    match node.reload(new).await {
+    let applied = match node.reload(new).await {
         Ok(respaced) => {
             for change in respaced {
                 tracing::info!("SIGHUP: {change}");
             }
             tracing::info!(changed = mutable.len(), "SIGHUP: configuration reloaded");
+            true
         }
-        Err(error) => tracing::error!(%error, "SIGHUP: could not apply the configuration"),
-    }
-    node.env().config()
+        Err(error) => {
+            tracing::error!(%error, "SIGHUP: could not apply the configuration");
+            false
+        }
+    };
+    (node.env().config(), applied)
 }

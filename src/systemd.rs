@@ -1,6 +1,7 @@
 //! systemd's notify protocol (`Type=notify` units, `conf/systemd/`): `READY=1` once every
 //! actor runs, `RELOADING=1` … `READY=1` around a SIGHUP reload, `STOPPING=1` when the
-//! drain begins, and `WATCHDOG=1` at half of `WatchdogSec` while the supervisor answers —
+//! drain begins, and `WATCHDOG=1` every min(`WatchdogSec`/2, 1 s) while the supervisor
+//! answers —
 //! a stuck supervisor stops the pings and systemd restarts the process. Without
 //! `$NOTIFY_SOCKET` every call is a no-op.
 
@@ -30,13 +31,16 @@ pub fn ready(status: &str) {
     send(&[NotifyState::Ready, NotifyState::Status(status)]);
 }
 
-/// A reload finished: ready again if it was ready before.
-pub fn reloaded() {
+/// A reload finished (`applied`: the new configuration is in force; otherwise the old one
+/// still is): ready again if it was ready before, with a status saying which.
+pub fn reloaded(applied: bool) {
+    let status = if applied {
+        "configuration reloaded"
+    } else {
+        "configuration reload failed; running with the previous configuration (see the log)"
+    };
     if ANNOUNCED.load(Ordering::Relaxed) {
-        send(&[
-            NotifyState::Ready,
-            NotifyState::Status("configuration reloaded"),
-        ]);
+        send(&[NotifyState::Ready, NotifyState::Status(status)]);
     }
 }
 

@@ -634,3 +634,33 @@ async fn drain_shuts_the_node_down_gracefully() {
     assert!(snapshot.draining && !snapshot.ready());
     assert_eq!(snapshot.actors[0].state.to_string(), "stopped");
 }
+
+#[actix_rt::test]
+async fn a_shutdown_during_an_operator_restart_waits_for_its_drain() {
+    let (dash, _) = dash(&[], Some(TOKEN)).await;
+    let client = echo_client(&dash.node);
+    let slow = tokio::spawn(async move {
+        client
+            .call(&RequestContext::new(), "sleep", json!({"ms": 600}))
+            .await
+    });
+    wait_actor(&dash, "the sleep in flight", |a| a["in_flight"] == 1).await;
+    let answer = dash.post("/api/v1/actors/echo/restart", None).await;
+    assert_eq!(
+        answer.json()["actor"]["state"],
+        "stopping",
+        "{}",
+        answer.text
+    );
+    let report = dash.node.shutdown().await.unwrap();
+    assert!(report.unfinished.is_empty(), "{report:?}");
+    assert!(
+        slow.is_finished(),
+        "the shutdown returned only after the drained handler"
+    );
+    let slept = slow
+        .await
+        .unwrap()
+        .expect("the in-flight call was answered");
+    assert_eq!(slept["slept_ms"], 600);
+}

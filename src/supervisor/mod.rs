@@ -41,6 +41,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use self::heartbeat::{Heartbeat, HeartbeatStatus, Reporter};
 use self::periodic_timer::{PeriodicStatus, PeriodicTimer, TaskControls, TimerPlan};
@@ -289,6 +290,8 @@ pub struct Supervisor {
     children: Vec<Child>,
     started: Instant,
     shutting_down: bool,
+    /// Incarnations an operator's restart or stop is draining.
+    retiring: TaskTracker,
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -338,6 +341,7 @@ impl Supervisor {
             children,
             started: Instant::now(),
             shutting_down: false,
+            retiring: TaskTracker::new(),
         }
     }
 
@@ -840,9 +844,25 @@ impl Handler<Shutdown> for Supervisor {
                 None => child.state = ActorState::Stopped,
             }
         }
+        let retiring = self.retiring.clone();
+        retiring.close();
         let work = async move {
             let mut report = ShutdownReport::default();
             let mut stopped = Vec::new();
+            let retired = match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, retiring.wait())
+                    .await
+                    .is_ok(),
+                None => {
+                    retiring.wait().await;
+                    true
+                }
+            };
+            if !retired {
+                report
+                    .unfinished
+                    .push("an actor an operator was restarting or stopping".to_owned());
+            }
             for (id, name, incarnation) in stopping {
                 if !retire(name.clone(), incarnation, deadline).await {
                     report.unfinished.push(name);
@@ -923,30 +943,21 @@ impl Supervisor {
             return;
         };
         child.state = ActorState::Stopping;
-        let retired = child.incarnation;
+        let incarnation_number = child.incarnation;
         let name = child.name.clone();
-        ctx.spawn(
-            retire(name, incarnation, deadline)
-                .into_actor(self)
-                .map(move |_, act, ctx| {
-                    let Some(child) = act.children.get_mut(id) else {
-                        return;
-                    };
-                    if act.shutting_down
-                        || child.incarnation != retired
-                        || child.state != ActorState::Stopping
-                    {
-                        return;
-                    }
-                    match command {
-                        ActorCommand::Restart => act.start_child(id, ctx),
-                        ActorCommand::Stop | ActorCommand::Start => {
-                            child.state = ActorState::Stopped;
-                            child.operator_stopped = true;
-                        }
-                    }
-                }),
-        );
+        // Tracked, so a shutdown that starts meanwhile waits for this drain too.
+        let drained = self
+            .retiring
+            .track_future(retire(name, incarnation, deadline));
+        let me = ctx.address();
+        actix::spawn(async move {
+            drained.await;
+            me.do_send(Retired {
+                child: id,
+                incarnation: incarnation_number,
+                command,
+            });
+        });
     }
 
     fn control_actor(
@@ -1053,6 +1064,38 @@ impl Supervisor {
         }
         tracing::info!(actor = %child.name, task = %msg.task, command = ?msg.command, "operator command applied to a periodic task");
         Ok(child.periodic[index].snapshot())
+    }
+}
+
+/// An operator's restart or stop finished draining the old incarnation.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+struct Retired {
+    child: usize,
+    incarnation: u64,
+    command: ActorCommand,
+}
+
+impl Handler<Retired> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Retired, ctx: &mut Context<Self>) {
+        let Some(child) = self.children.get_mut(msg.child) else {
+            return;
+        };
+        if self.shutting_down
+            || child.incarnation != msg.incarnation
+            || child.state != ActorState::Stopping
+        {
+            return;
+        }
+        match msg.command {
+            ActorCommand::Restart => self.start_child(msg.child, ctx),
+            ActorCommand::Stop | ActorCommand::Start => {
+                child.state = ActorState::Stopped;
+                child.operator_stopped = true;
+            }
+        }
     }
 }
 
