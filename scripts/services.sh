@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure what the test suite talks to is there: a RabbitMQ broker on 127.0.0.1:5672,
 # PostgreSQL on 127.0.0.1:5432 and MariaDB on 127.0.0.1:3306 (each started if installed but
-# down, installed from Debian if missing and we are root). Idempotent and quick when
+# down, installed from Debian if missing and we are root), and chromedriver with a headless
+# chromium for the dashboard's browser test. Idempotent and quick when
 # everything already runs. Set NOVACTOR_TEST_RABBIT_URL / NOVACTOR_TEST_POSTGRES_URL /
 # NOVACTOR_TEST_MYSQL_URL to use other servers; then that one is not managed here.
 set -euo pipefail
@@ -117,9 +118,27 @@ ensure_mariadb() {
   mariadb -h 127.0.0.1 -u root -e "CREATE DATABASE IF NOT EXISTS test"
 }
 
+# The browser tests/dashboard_in_a_browser.rs drives: Debian's chromium and chromium-driver
+# (which puts chromedriver on PATH). Off CI a machine that cannot install them only loses
+# that test, which then says to run this script; under CI=true that is a failure here.
+ensure_chromedriver() {
+  if command -v chromedriver >/dev/null 2>&1; then
+    return 0
+  fi
+  if apt_install chromium chromium-driver && command -v chromedriver >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "${CI:-}" = true ]; then
+    log "error: chromedriver is missing and chromium + chromium-driver could not be installed (CI=true, failing)"
+    return 1
+  fi
+  log "warning: chromedriver is missing and could not be installed (apt-get install chromium chromium-driver); tests/dashboard_in_a_browser.rs will fail"
+}
+
 ensure_rabbitmq
 ensure_postgres
 ensure_mariadb
+ensure_chromedriver
 
 # The real oslo.messaging peer the interop tests run (tests/interop/oslo_peer.py).
 bash "$(dirname "$0")/python-venv.sh" >/dev/null

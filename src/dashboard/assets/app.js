@@ -208,7 +208,12 @@
 
   function describeResult(status, data) {
     const what = status === 202 ? "accepted" : "done";
-    if (data && data.actor) {
+    if (data && data.periodic_task) {
+      const t = data.periodic_task;
+      const spacing = t.paused ? "paused" : `every ${fmtSpacing(t.spacing_secs)}${t.spacing_overridden ? " (set here)" : ""}`;
+      return `${what} (${status}); ${t.name} on ${data.actor}: ${spacing}, ${t.runs} runs${t.running ? ", running now" : ""}`;
+    }
+    if (data && data.actor && typeof data.actor === "object") {
       const a = data.actor;
       return `${what} (${status}); ${a.name} is ${a.state}, incarnation ${a.incarnation}, restarts ${a.restarts}`;
     }
@@ -235,7 +240,9 @@
   async function taskOp(actor, task, op, body) {
     const label = op === "spacing" ? `set spacing of ${task} on ${actor}` : `${op} ${task} on ${actor}`;
     const data = await operate(`task:${actor}:${task}:${op}`, label, taskPath(actor, task, op), body);
-    if (data && data.actor) applyActor(data.actor);
+    // The answer is {"actor": "<instance>", "periodic_task": {...}}: show the task at once.
+    if (data && data.periodic_task) applyTask(actor, data.periodic_task);
+    else if (data && data.actor && typeof data.actor === "object") applyActor(data.actor);
     return data;
   }
 
@@ -391,7 +398,9 @@
   function renderDetail(row, a) {
     const parts = [];
     const queues = a.rpc_queues || [];
-    parts.push(["queues", queues.length ? queues.join(", ") : "none (consumes no topic)"]);
+    let noQueues = "none (consumes no topic)";
+    if (a.state !== "running") noQueues = `none while ${a.state}`;
+    parts.push(["queues", queues.length ? queues.join(", ") : noQueues]);
     const handlers = a.in_flight_handlers || [];
     if (handlers.length) {
       parts.push([
@@ -404,6 +413,7 @@
     if (a.at_least_once_methods && a.at_least_once_methods.length) {
       parts.push(["at-least-once", a.at_least_once_methods.join(", ")]);
     }
+    if (a.state === "stopped" && a.stopped_by_operator) parts.push(["stopped", "by an operator (start it again with start)"]);
     if (a.restart_type) parts.push(["restart type", a.restart_type]);
     if (a.errors_total) parts.push(["errors", String(a.errors_total)]);
     if (a.last_error) parts.push(["last error", a.last_error, true]);
@@ -468,10 +478,13 @@
     const a = row.actor;
     if (!a) return;
     const state = a.state;
+    // What the supervisor accepts (others answer 409): nothing while an instance is
+    // starting or stopping; start skips a pending restart's backoff too.
+    const settling = state === "starting" || state === "stopping";
     const disabled = {
-      restart: state === "stopped" || state === "stopping",
-      stop: state === "stopped" || state === "stopping",
-      start: !(state === "stopped" || state === "isolated"),
+      restart: settling,
+      stop: settling || state === "stopped",
+      start: !(state === "stopped" || state === "isolated" || state === "restarting"),
     };
     for (const [op, button] of Object.entries(row.buttons)) {
       const busy = model.pending.has(`actor:${a.name}:${op}`);
@@ -611,7 +624,7 @@
       type: "number",
       class: "spacing",
       id: inputId,
-      min: "0",
+      min: "0.001",
       step: "any",
       inputmode: "decimal",
       "aria-label": `new spacing in seconds for ${task} on ${actor}; empty returns to the configured spacing`,
@@ -622,8 +635,8 @@
       let spacing = null;
       if (raw !== "") {
         spacing = Number(raw);
-        if (!Number.isFinite(spacing) || spacing < 0) {
-          setStatus("error", `spacing for ${task} must be a number of seconds ≥ 0 (or empty for the configured spacing)`);
+        if (!Number.isFinite(spacing) || spacing <= 0) {
+          setStatus("error", `spacing for ${task} must be a number of seconds > 0 (or empty for the configured spacing; pause stops the task)`);
           return;
         }
       }
@@ -665,11 +678,14 @@
     row.data = t;
     row.actorState = actorState;
     setHidden(row.runningTag, !t.running);
-    setText(row.spacing, fmtSpacing(t.spacing_secs));
+    // spacing_secs is null while paused (and for a disabled task).
+    setText(row.spacing, t.spacing_secs == null && t.paused ? DASH : fmtSpacing(t.spacing_secs));
     setAttr(row.spacing, "class", t.spacing_overridden ? "num spacing overridden" : "num spacing");
     setAttr(row.spacing, "title", t.spacing_overridden ? "set by an operator (set an empty spacing to return to the configured one)" : null);
-    if (document.activeElement !== row.input) {
-      setAttr(row.input, "placeholder", t.spacing_secs == null ? "s" : String(+t.spacing_secs.toFixed(3)));
+    if (document.activeElement !== row.input && t.spacing_secs != null) {
+      setAttr(row.input, "placeholder", String(+t.spacing_secs.toFixed(3)));
+    } else if (!row.input.placeholder) {
+      setAttr(row.input, "placeholder", "s");
     }
     setText(row.paused, t.paused ? "paused" : "no");
     setAttr(row.paused, "data-tone", t.paused ? "warn" : "off");
@@ -693,11 +709,23 @@
     const want = {
       pause: t.paused || busy("pause"),
       resume: !t.paused || busy("resume"),
-      run: busy("run"),
+      // Tasks run only while their instance runs (the supervisor answers 409 otherwise).
+      run: busy("run") || (row.actorState != null && row.actorState !== "running"),
       spacing: busy("spacing"),
     };
     for (const [op, button] of Object.entries(row.buttons)) {
       if (button.disabled !== want[op]) button.disabled = want[op];
+    }
+  }
+
+  // A task snapshot from an operation's answer: show it at once.
+  function applyTask(actor, t) {
+    const row = taskRows.get(`${actor}\u0000${t.name}`);
+    if (row) updateTask(row, t, row.actorState);
+    const a = model.snapshot && (model.snapshot.actors || []).find((x) => x.name === actor);
+    if (a && a.periodic_tasks) {
+      const i = a.periodic_tasks.findIndex((x) => x.name === t.name);
+      if (i >= 0) a.periodic_tasks[i] = t;
     }
   }
 
@@ -1179,6 +1207,7 @@
   const lastUpdate = byId("last-update");
 
   function setLive(state, text) {
+    if (state === "live") setAttr(live, "title", null);
     setAttr(live, "data-state", state);
     setText(live, text);
     document.body.classList.toggle("stale", state !== "live" && !!model.snapshot);
@@ -1238,8 +1267,21 @@
         setStatus("error", `could not show a snapshot: ${err.message}`);
       }
     });
-    es.addEventListener("error", () => {
+    es.addEventListener("error", (event) => {
       if (source !== es) return;
+      if (typeof event.data === "string") {
+        // The server's own `error` event: the stream is fine, the supervisor did not answer.
+        let message = event.data;
+        try {
+          message = JSON.parse(event.data).error || message;
+        } catch {
+          // not JSON: show it as it came
+        }
+        model.lastEventAt = Date.now();
+        setLive("stale", "no snapshot: supervisor not answering");
+        setAttr(live, "title", message);
+        return;
+      }
       if (es.readyState === EventSource.CLOSED) {
         // The browser gave up (e.g. the server answered with an error): retry ourselves.
         setLive("disconnected", `disconnected, retrying in ${Math.round(retryDelay / 1000)} s`);
