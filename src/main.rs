@@ -422,6 +422,15 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                         return 1;
                     }
                 };
+                // Bound first: a taken port stops the process before it touches anything.
+                let dashboard_listener = match novactor::dashboard::bind(&config.dashboard) {
+                    Ok(listener) => listener,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot start the dashboard");
+                        eprintln!("novactor: error: {error}");
+                        return 1;
+                    }
+                };
                 // Only services with database access open one: a compute-only process has none.
                 let db = if selected.iter().any(|s| s.needs_database()) {
                     match actors::db::open(&config).await {
@@ -480,8 +489,12 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                     checks: readiness,
                     description: format!("novactor {}", names.join(",")),
                 };
-                // A dashboard that cannot bind is a start failure, never a silent absence.
-                let dashboard = match novactor::dashboard::start(&dashboard_options, &node, parts) {
+                let dashboard = match dashboard_listener
+                    .map(|listener| {
+                        novactor::dashboard::start(listener, &dashboard_options, &node, parts)
+                    })
+                    .transpose()
+                {
                     Ok(dashboard) => dashboard,
                     Err(error) => {
                         tracing::error!(%error, "cannot start the dashboard");

@@ -17,6 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use process::{command, Running, BIN};
 use serde_json::{json, Value};
 
@@ -390,16 +391,6 @@ async fn drive(browser: &Client, dashboard: &str, token: &str) {
     std::fs::write(artifacts().join("dashboard.png"), png).expect("write the screenshot");
 }
 
-/// fantoccini's HTTP client is built on rustls, which panics when it cannot pick a crypto
-/// provider by itself: test builds enable both of its providers (ring through lapin,
-/// aws-lc-rs through fantoccini's hyper-rustls). rustls is no direct dependency to call
-/// `install_default` on, but lapin's connector builder installs one process-wide default
-/// (the same one the broker connections use) even when it then finds no root certificates,
-/// which is all this needs: the WebDriver connection is plain HTTP on loopback.
-fn install_rustls_provider() {
-    let _ = lapin::tcp::RustlsConnectorConfig::default().connector_with_no_client_auth();
-}
-
 #[test]
 fn the_dashboard_restarts_compute_live_in_a_headless_chromium() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -412,7 +403,6 @@ fn the_dashboard_restarts_compute_live_in_a_headless_chromium() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    install_rustls_provider();
     runtime.block_on(async {
         let capabilities = json!({
             "browserName": "chrome",
@@ -423,8 +413,8 @@ fn the_dashboard_restarts_compute_live_in_a_headless_chromium() {
         let Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object")
         };
-        let browser = ClientBuilder::rustls()
-            .expect("TLS roots for the WebDriver client")
+        // chromedriver speaks plain HTTP on loopback: no TLS stack in the WebDriver client.
+        let browser = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&driver.url())
             .await

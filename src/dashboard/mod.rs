@@ -22,7 +22,7 @@ pub mod health;
 mod operations;
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -128,24 +128,36 @@ impl RunningDashboard {
     }
 }
 
-/// Start the dashboard `options` describe for `node`; `Ok(None)` when `port = 0`.
-/// Must run inside the actix system whose arbiter hosts the node.
-pub fn start(
-    options: &DashboardOptions,
-    node: &Node,
-    parts: DashboardParts,
-) -> Result<Option<RunningDashboard>, DashboardError> {
+/// Bind the address `options` name, before anything else starts, so a taken port stops
+/// the process before it touches the broker; `Ok(None)` when `port = 0`.
+pub fn bind(options: &DashboardOptions) -> Result<Option<TcpListener>, DashboardError> {
     let Some(port) = options.port else {
         tracing::info!("dashboard disabled ([dashboard] port = 0)");
         return Ok(None);
     };
-    serve(&options.listen, port, options, node, parts).map(Some)
+    bind_to(&options.listen, port).map(Some)
+}
+
+fn bind_to(listen: &str, port: u16) -> Result<TcpListener, DashboardError> {
+    let address = format!("{listen}:{port}");
+    TcpListener::bind((listen, port)).map_err(|source| DashboardError::Bind { address, source })
 }
 
 /// Start the dashboard on `listen:port` (port 0 picks a free one).
 pub fn serve(
     listen: &str,
     port: u16,
+    options: &DashboardOptions,
+    node: &Node,
+    parts: DashboardParts,
+) -> Result<RunningDashboard, DashboardError> {
+    start(bind_to(listen, port)?, options, node, parts)
+}
+
+/// Serve the dashboard of `node` on a bound `listener`. Must run inside the actix system
+/// whose arbiter hosts the node.
+pub fn start(
+    listener: TcpListener,
     options: &DashboardOptions,
     node: &Node,
     parts: DashboardParts,
@@ -162,11 +174,14 @@ pub fn serve(
         description: parts.description,
         main: actix_rt::Arbiter::current(),
     });
-    let address = format!("{listen}:{port}");
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| "?".to_owned(), |a| a.to_string());
     let bind_error = |source| DashboardError::Bind {
         address: address.clone(),
         source,
     };
+    let addr = listener.local_addr().map_err(bind_error)?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -183,13 +198,8 @@ pub fn serve(
     .disable_signals()
     // Event streams never end by themselves: a stop closes them after a second.
     .shutdown_timeout(1)
-    .bind((listen, port))
+    .listen(listener)
     .map_err(bind_error)?;
-    let addr = server
-        .addrs()
-        .first()
-        .copied()
-        .ok_or_else(|| bind_error(std::io::Error::other("no address bound")))?;
     let server: Server = server.run();
     let handle = server.handle();
     actix_rt::spawn(async move {

@@ -135,11 +135,12 @@ pub struct ActorSnapshot {
     pub in_flight: i64,
     /// What they are, oldest first.
     pub in_flight_handlers: Vec<InFlightSnapshot>,
-    /// Messages handled by the current incarnation.
+    /// Work the current incarnation finished: RPC messages, periodic runs and hooks.
     pub handled: u64,
     /// RPC messages handled over the process's life (every incarnation).
     pub messages_total: u64,
-    /// Of those, handlers that failed or panicked.
+    /// Of those, handlers that answered with a failure (a remote exception, expected ones
+    /// such as NotFound included) or panicked.
     pub errors_total: u64,
     /// Seconds spent handling them (mean latency = Δseconds / Δmessages).
     pub handler_seconds_total: f64,

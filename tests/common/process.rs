@@ -18,8 +18,8 @@ pub fn command(program: &Path, cwd: &Path) -> Command {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", cwd)
-        // Many processes run at once: none takes the dashboard's default port unless a
-        // test asks for a dashboard (a later env or config setting wins over this one).
+        // Many processes run at once: none takes the dashboard's default port. A test that
+        // wants a dashboard sets OS_DASHBOARD__PORT again (the environment outranks nova.conf).
         .env("OS_DASHBOARD__PORT", "0")
         .current_dir(cwd);
     command
