@@ -14,29 +14,6 @@ use novactor::rpc::transport::amqp::{AmqpSettings, AmqpTransport, RabbitUrl};
 use novactor::rpc::{ClientShared, RequestContext, Target, Transport};
 use serde_json::json;
 
-fn rabbitmqctl(action: &str) {
-    let status = std::process::Command::new("rabbitmqctl")
-        .arg(action)
-        .output()
-        .expect("rabbitmqctl runs");
-    assert!(
-        status.status.success(),
-        "rabbitmqctl {action}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
-
-/// Starts the broker again however the test ends, so later tests find it.
-struct BrokerBack;
-
-impl Drop for BrokerBack {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("rabbitmqctl")
-            .arg("start_app")
-            .output();
-    }
-}
-
 fn durable_transport(settings: &AmqpSettings) -> Arc<dyn Transport> {
     Arc::new(AmqpTransport::new(
         RabbitUrl::parse(&rabbit_url()).unwrap(),

@@ -13,29 +13,6 @@ use dashboard_support::{Answer, Dash};
 use novactor::rpc::RequestContext;
 use serde_json::{json, Value};
 
-fn rabbitmqctl(action: &str) {
-    let output = std::process::Command::new("rabbitmqctl")
-        .arg(action)
-        .output()
-        .expect("rabbitmqctl runs");
-    assert!(
-        output.status.success(),
-        "rabbitmqctl {action}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Starts the broker again however the test ends, so later tests find it.
-struct BrokerBack;
-
-impl Drop for BrokerBack {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("rabbitmqctl")
-            .arg("start_app")
-            .output();
-    }
-}
-
 async fn wait_ready(dash: &Dash, status: u16, verdict: &str, within: Duration) -> Answer {
     let end = tokio::time::Instant::now() + within;
     loop {

@@ -411,3 +411,27 @@ pub fn init_test_logging() {
         .with_test_writer()
         .try_init();
 }
+
+/// `rabbitmqctl <action>` on the local broker; panics with its stderr when it fails.
+pub fn rabbitmqctl(action: &str) {
+    let output = std::process::Command::new("rabbitmqctl")
+        .arg(action)
+        .output()
+        .expect("rabbitmqctl runs");
+    assert!(
+        output.status.success(),
+        "rabbitmqctl {action}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Starts the broker again however a test that stopped it ends, so later tests find it.
+pub struct BrokerBack;
+
+impl Drop for BrokerBack {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("rabbitmqctl")
+            .arg("start_app")
+            .output();
+    }
+}

@@ -729,6 +729,27 @@
     }
   }
 
+  /** The row kept under `key`, made by `make` the first time. */
+  function keyedRow(rows, key, make) {
+    let row = rows.get(key);
+    if (!row) {
+      row = make();
+      rows.set(key, row);
+    }
+    return row;
+  }
+
+  /** Put `tr` right after `previous` (first in `body` when null), moving it only when it
+   *  is not already there, so rows keep focus and selection; returns `tr`. */
+  function placeAfter(body, previous, tr) {
+    const expected = previous ? previous.nextElementSibling : body.firstElementChild;
+    if (expected !== tr) {
+      if (previous) previous.after(tr);
+      else body.prepend(tr);
+    }
+    return tr;
+  }
+
   function renderTasks(s) {
     const seen = new Set();
     let previous = null;
@@ -736,17 +757,8 @@
       for (const t of a.periodic_tasks || []) {
         const key = `${a.name}\u0000${t.name}`;
         seen.add(key);
-        let row = taskRows.get(key);
-        if (!row) {
-          row = makeTask(a.name, t.name);
-          taskRows.set(key, row);
-        }
-        const expected = previous ? previous.nextElementSibling : tasksBody.firstElementChild;
-        if (expected !== row.tr) {
-          if (previous) previous.after(row.tr);
-          else tasksBody.prepend(row.tr);
-        }
-        previous = row.tr;
+        const row = keyedRow(taskRows, key, () => makeTask(a.name, t.name));
+        previous = placeAfter(tasksBody, previous, row.tr);
         updateTask(row, t, a.state);
       }
     }
@@ -855,17 +867,8 @@
     for (const svc of services) {
       const key = `${svc.host}/${svc.binary}`;
       seen.add(key);
-      let row = serviceRows.get(key);
-      if (!row) {
-        row = makeService(svc.host, svc.binary);
-        serviceRows.set(key, row);
-      }
-      const expected = previous ? previous.nextElementSibling : servicesBody.firstElementChild;
-      if (expected !== row.tr) {
-        if (previous) previous.after(row.tr);
-        else servicesBody.prepend(row.tr);
-      }
-      previous = row.tr;
+      const row = keyedRow(serviceRows, key, () => makeService(svc.host, svc.binary));
+      previous = placeAfter(servicesBody, previous, row.tr);
       updateService(row, svc);
     }
     for (const [key, row] of serviceRows) {
