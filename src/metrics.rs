@@ -28,6 +28,9 @@ const LATENCY_BUCKETS: &[f64] = &[
     5.0, 10.0, 30.0, 60.0,
 ];
 
+/// Buckets for periodic-task runs, coarser: a simulated cloud has thousands of tasks.
+const PERIODIC_BUCKETS: &[f64] = &[0.001, 0.01, 0.1, 1.0, 10.0, 60.0];
+
 const ACTOR_STATES: [ActorState; 6] = [
     ActorState::Starting,
     ActorState::Running,
@@ -98,8 +101,14 @@ fn gauge_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> In
     register(registry, metric)
 }
 
-fn histogram_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> HistogramVec {
-    let opts = HistogramOpts::new(name, help).buckets(LATENCY_BUCKETS.to_vec());
+fn histogram_vec(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+    buckets: &[f64],
+) -> HistogramVec {
+    let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
     let metric = HistogramVec::new(opts, labels)
         .unwrap_or_else(|e| panic!("metric {name} is well-formed: {e}"));
     register(registry, metric)
@@ -171,6 +180,7 @@ impl RuntimeMetrics {
                 "novactor_actor_handler_duration_seconds",
                 "Time from a message reaching an actor's mailbox to its handler's end.",
                 &["actor"],
+                LATENCY_BUCKETS,
             ),
             mailbox_depth: gauge_vec(
                 r,
@@ -219,6 +229,7 @@ impl RuntimeMetrics {
                 "novactor_periodic_task_duration_seconds",
                 "Duration of periodic task runs.",
                 &["actor", "task"],
+                PERIODIC_BUCKETS,
             ),
             heartbeat_reports: counter_vec(
                 r,
@@ -255,6 +266,7 @@ impl RuntimeMetrics {
                 "novactor_rpc_client_call_duration_seconds",
                 "RPC call round trips, by target topic.",
                 &["topic"],
+                LATENCY_BUCKETS,
             ),
             broker_connected,
             broker_reconnects: plain_counter(
