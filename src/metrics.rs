@@ -67,6 +67,29 @@ pub struct RuntimeMetrics {
     broker_heartbeats_missed: IntCounter,
 }
 
+/// One actor instance's handler series, resolved once so the per-message path does no
+/// label lookup.
+#[derive(Debug, Clone)]
+pub struct HandlerMetrics {
+    handled: IntCounter,
+    seconds: Histogram,
+    failed: IntCounter,
+    crashed: IntCounter,
+}
+
+impl HandlerMetrics {
+    /// One handled RPC message.
+    pub fn observe(&self, elapsed: Duration, outcome: HandlerOutcome) {
+        self.handled.inc();
+        self.seconds.observe(elapsed.as_secs_f64());
+        match outcome {
+            HandlerOutcome::Ok => {}
+            HandlerOutcome::Failed => self.failed.inc(),
+            HandlerOutcome::Crashed => self.crashed.inc(),
+        }
+    }
+}
+
 /// How an RPC handler ended, for the error counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandlerOutcome {
@@ -285,18 +308,14 @@ impl RuntimeMetrics {
         }
     }
 
-    /// One handled RPC message of `actor`.
-    pub fn observe_handler(&self, actor: &str, elapsed: Duration, outcome: HandlerOutcome) {
-        self.handled.with_label_values(&[actor]).inc();
-        self.handler_seconds
-            .with_label_values(&[actor])
-            .observe(elapsed.as_secs_f64());
-        let kind = match outcome {
-            HandlerOutcome::Ok => return,
-            HandlerOutcome::Failed => "failed",
-            HandlerOutcome::Crashed => "crashed",
-        };
-        self.handler_errors.with_label_values(&[actor, kind]).inc();
+    /// The handler series of `actor`.
+    pub fn handler(&self, actor: &str) -> HandlerMetrics {
+        HandlerMetrics {
+            handled: self.handled.with_label_values(&[actor]),
+            seconds: self.handler_seconds.with_label_values(&[actor]),
+            failed: self.handler_errors.with_label_values(&[actor, "failed"]),
+            crashed: self.handler_errors.with_label_values(&[actor, "crashed"]),
+        }
     }
 
     /// Lifetime totals of `actor`: messages handled, handler errors, handler seconds.

@@ -46,7 +46,7 @@ use tokio_util::task::TaskTracker;
 use self::heartbeat::{Heartbeat, HeartbeatStatus, Reporter};
 use self::periodic_timer::{PeriodicStatus, PeriodicTimer, TaskControls, TimerPlan};
 use crate::config::Config;
-use crate::metrics::{HandlerOutcome, RuntimeMetrics};
+use crate::metrics::{HandlerMetrics, HandlerOutcome, RuntimeMetrics};
 use crate::rpc::{
     ClientShared, HandlerError, MethodId, RequestHandler, RpcServer, ServerTarget, Transport,
 };
@@ -429,8 +429,7 @@ impl Supervisor {
                         };
                         let handler = Arc::new(CellRequests {
                             cell: Arc::clone(&cell),
-                            actor: name,
-                            metrics,
+                            metrics: metrics.handler(&name),
                         });
                         let dispatcher = crate::rpc::Dispatcher::new(endpoints);
                         let server = RpcServer::start(
@@ -721,8 +720,7 @@ impl Actor for Supervisor {
 /// Feeds RPC requests to a cell and counts them.
 struct CellRequests {
     cell: Arc<dyn CellHandle>,
-    actor: String,
-    metrics: Arc<RuntimeMetrics>,
+    metrics: HandlerMetrics,
 }
 
 impl RequestHandler for CellRequests {
@@ -740,8 +738,7 @@ impl RequestHandler for CellRequests {
                 args: request.args,
             },
         });
-        let metrics = Arc::clone(&self.metrics);
-        let actor = self.actor.clone();
+        let metrics = self.metrics.clone();
         async move {
             let outcome = handled.await;
             let kind = match &outcome {
@@ -749,7 +746,7 @@ impl RequestHandler for CellRequests {
                 Err(HandlerError::Failed(_)) => HandlerOutcome::Failed,
                 Err(HandlerError::Crashed(_)) => HandlerOutcome::Crashed,
             };
-            metrics.observe_handler(&actor, started.elapsed(), kind);
+            metrics.observe(started.elapsed(), kind);
             outcome
         }
         .boxed()
