@@ -181,10 +181,22 @@ pub async fn create(
         specs.push(spec.to_primitive());
         uuids.push(row.uuid);
     }
-    deps.compute_task
+    if let Err(error) = deps
+        .compute_task
         .schedule_and_build_instances(ctx, build_requests, specs, json!({"id": request.image_ref}))
         .await
-        .map_err(|e| ApiError::Unavailable(format!("could not reach the conductor: {e}")))?;
+    {
+        // The caller is told the create failed, so no server may appear: the rows go.
+        // Should the cast still arrive, the conductor finds them deleted and drops it.
+        for uuid in &uuids {
+            if let Err(cleanup) = deps.db.instance_destroy(uuid).await {
+                tracing::error!(instance = %uuid, %cleanup, "could not remove the instance of a failed create");
+            }
+        }
+        return Err(ApiError::Unavailable(format!(
+            "could not reach the conductor ({error}); the servers were not created, try again"
+        )));
+    }
     Ok(uuids)
 }
 

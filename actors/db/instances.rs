@@ -265,6 +265,20 @@ impl NovaDb {
             })
     }
 
+    /// Nova `instance_get_by_uuid` with `read_deleted="yes"`: the instance, deleted or not.
+    pub async fn instance_get_by_uuid_read_deleted(
+        &self,
+        uuid: &str,
+    ) -> Result<InstanceRow, NovaDbError> {
+        let sql = format!("SELECT {COLUMNS} FROM instances WHERE uuid = ?");
+        self.db
+            .fetch_optional(&sql, &[uuid.into()])
+            .await?
+            .ok_or_else(|| NovaDbError::InstanceNotFound {
+                uuid: uuid.to_owned(),
+            })
+    }
+
     /// Nova `instance_get_all_by_host`: live instances on `host`, by id.
     pub async fn instance_get_all_by_host(
         &self,

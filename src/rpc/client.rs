@@ -287,14 +287,26 @@ impl RpcClient {
                 routing_key: self.target.routing_key(),
             }
         };
-        self.shared
-            .transport
-            .publish(OutgoingMessage {
-                route,
-                body: encode_envelope(&request.to_payload()),
-                expiration: None,
-            })
-            .await?;
+        let publish = self.shared.transport.publish(OutgoingMessage {
+            route,
+            body: encode_envelope(&request.to_payload()),
+            expiration: None,
+        });
+        // Bounded like a call: a cast made while the broker is away fails after the
+        // client's timeout instead of holding its caller (an API request) indefinitely.
+        match tokio::time::timeout(self.timeout, publish).await {
+            Ok(sent) => sent?,
+            Err(_) => {
+                return Err(CallError::Timeout {
+                    msg_id: request.unique_id.clone(),
+                    method: method.to_owned(),
+                    target: self.target.to_string(),
+                    reply_queue: "-".to_owned(),
+                    what: "broker connection to send the cast",
+                    after: self.timeout,
+                })
+            }
+        }
         Ok(())
     }
 

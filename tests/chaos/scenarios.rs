@@ -1,0 +1,150 @@
+//! One test per fault.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::deployment::{broker_outage, Deployment, Outcome, CONTROL};
+use crate::ONE_AT_A_TIME;
+
+/// What the load saw.
+#[derive(Debug, Default)]
+struct Load {
+    /// Every server the API accepted.
+    booted: Vec<String>,
+    /// Refusals: status and body (each must be a clear error, never a hang).
+    refused: Vec<(u16, Value)>,
+    deleted: usize,
+    /// The slowest API answer.
+    slowest: Duration,
+}
+
+/// Boot a server every `every`, delete every third one that became ACTIVE, for `period`.
+async fn drive(deployment: &Deployment, load: &mut Load, period: Duration, tag: &str) {
+    let every = Duration::from_millis(150);
+    let end = Instant::now() + period;
+    let mut n = 0usize;
+    while Instant::now() < end {
+        let started = Instant::now();
+        match deployment.boot(&format!("{tag}-{n}")).await {
+            Ok(uuid) => load.booted.push(uuid),
+            Err(refusal) => load.refused.push(refusal),
+        }
+        load.slowest = load.slowest.max(started.elapsed());
+        n += 1;
+        if n % 3 == 0 {
+            let candidates: Vec<String> = load.booted.iter().rev().take(6).cloned().collect();
+            for outcome in deployment.outcomes(&candidates).await {
+                if outcome.vm_state == "active" && outcome.task_state.is_none() && !outcome.deleted
+                {
+                    let started = Instant::now();
+                    let (status, body) = deployment
+                        .api("DELETE", &format!("/v2.1/servers/{}", outcome.uuid), None)
+                        .await;
+                    load.slowest = load.slowest.max(started.elapsed());
+                    if status == 204 {
+                        load.deleted += 1;
+                    } else {
+                        load.refused.push((status, body));
+                    }
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(every.saturating_sub(started.elapsed())).await;
+    }
+}
+
+/// Every refusal is an error a client can act on: a 4xx/5xx status with Nova's error body
+/// and a message — never a dropped connection (status 0) or an empty answer.
+fn assert_clear_refusals(refused: &[(u16, Value)]) {
+    for (status, body) in refused {
+        assert!(
+            *status >= 400,
+            "a request failed without an HTTP answer: {status} {body}"
+        );
+        let message = body
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|fault| fault["message"].as_str())
+            .unwrap_or_default();
+        assert!(
+            !message.is_empty(),
+            "an error without a message: {status} {body}"
+        );
+    }
+}
+
+fn count(outcomes: &[Outcome], what: impl Fn(&Outcome) -> bool) -> usize {
+    outcomes.iter().filter(|o| what(o)).count()
+}
+
+#[actix_rt::test]
+async fn a_broker_restart_mid_stream_leaves_no_server_stuck_in_build() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let build_timeout = 20;
+    let mut deployment = Deployment::start(
+        "broker",
+        &format!("instance_build_timeout = {build_timeout}\n[fake_driver]\nspawn_delay = 0.3\n"),
+        &[],
+    )
+    .await;
+    let mut load = Load::default();
+    drive(&deployment, &mut load, Duration::from_secs(4), "before").await;
+    let before = load.booted.len();
+    assert!(before >= 10, "the stream flows before the fault: {load:?}");
+
+    broker_outage(drive(
+        &deployment,
+        &mut load,
+        Duration::from_secs(4),
+        "during",
+    ))
+    .await;
+    for name in [CONTROL, "node1", "node2"] {
+        deployment.wait_ready(name, Duration::from_secs(60)).await;
+    }
+    // Heartbeats missed during the outage make the computes `down` until their next
+    // report (Nova's rule; a boot meanwhile is "No valid host"): wait for them.
+    for host in ["node1", "node2"] {
+        deployment
+            .wait_compute(host, true, Duration::from_secs(30))
+            .await;
+    }
+    let recovered_from = load.booted.len();
+    drive(&deployment, &mut load, Duration::from_secs(4), "after").await;
+    let after: Vec<String> = load.booted[recovered_from..].to_vec();
+    assert!(after.len() >= 10, "boots are accepted again: {load:?}");
+
+    // Nothing stays in BUILD: the build-timeout periodic (every 60 s) errors what a lost
+    // message left behind, so the bound is the timeout plus one period.
+    let outcomes = deployment
+        .wait_settled(&load.booted, Duration::from_secs(build_timeout + 60 + 30))
+        .await;
+    let after_outcomes = deployment.outcomes(&after).await;
+    assert_eq!(
+        count(&after_outcomes, |o| o.vm_state == "active" || o.deleted),
+        after.len(),
+        "every boot after the broker came back succeeded (consumers resumed): {after_outcomes:#?}"
+    );
+    assert_clear_refusals(&load.refused);
+    assert!(
+        load.slowest < Duration::from_secs(15),
+        "an API call hung for {:?}",
+        load.slowest
+    );
+    deployment.assert_all_running();
+    eprintln!(
+        "broker restart: {} accepted ({} before, {} after), {} refused during the outage, {} deleted; \
+         end: {} active, {} error, {} deleted; slowest API answer {:?}",
+        load.booted.len(),
+        before,
+        after.len(),
+        load.refused.len(),
+        load.deleted,
+        count(&outcomes, |o| o.vm_state == "active" && !o.deleted),
+        count(&outcomes, |o| o.vm_state == "error" && !o.deleted),
+        count(&outcomes, |o| o.deleted),
+        load.slowest
+    );
+}
