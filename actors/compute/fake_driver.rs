@@ -7,6 +7,14 @@
 //! The guests live in a [`FakeHypervisor`] that the compute's *definition* creates once, so
 //! they survive a restart of the compute actor, as real guests survive a restart of
 //! `nova-compute`; only the knobs are re-read per incarnation.
+//!
+//! They do not survive the *process* (a SIGKILL and a new `novactor run`): the new
+//! hypervisor starts empty, as Nova's in-memory `nova/virt/fake.py` does. The compute's
+//! `init_host` ([`super::manager::ComputeHost::init_host`]) deliberately does not invent
+//! guests for ACTIVE instances then: like Nova with this driver it sees `NoState`,
+//! settles only interrupted operations (a retried reboot or start is a hard reboot, which
+//! redefines the guest; a retried stop finds it off) and leaves idle instances ACTIVE,
+//! which `_sync_power_states` then records as NOSTATE and ignores, as Nova's does.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -39,12 +39,42 @@ mod state {
     pub(super) const REBOOTING_HARD: &str = "rebooting_hard";
     pub(super) const REBOOT_PENDING_HARD: &str = "reboot_pending_hard";
     pub(super) const REBOOT_STARTED_HARD: &str = "reboot_started_hard";
+    pub(super) const DELETING: &str = "deleting";
     pub(super) const BUILDING: &str = "building";
     pub(super) const ACTIVE: &str = "active";
     pub(super) const STOPPED: &str = "stopped";
+    pub(super) const PAUSED: &str = "paused";
+    pub(super) const SUSPENDED: &str = "suspended";
     pub(super) const RESCUED: &str = "rescued";
     pub(super) const ERROR: &str = "error";
     pub(super) const DELETED: &str = "deleted";
+    pub(super) const SOFT_DELETED: &str = "soft-delete";
+
+    /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
+    pub(super) const TASK_STATES: [&str; 14] = [
+        SCHEDULING,
+        NETWORKING,
+        BLOCK_DEVICE_MAPPING,
+        SPAWNING,
+        POWERING_OFF,
+        POWERING_ON,
+        REBOOTING,
+        REBOOT_PENDING,
+        REBOOT_STARTED,
+        REBOOTING_HARD,
+        REBOOT_PENDING_HARD,
+        REBOOT_STARTED_HARD,
+        DELETING,
+        // Not written by the compute, but a task state Nova's API sets.
+        "soft-deleting",
+    ];
+    /// Nova `task_states.soft_reboot_states`.
+    pub(super) const SOFT_REBOOT_STATES: [&str; 3] = [REBOOTING, REBOOT_PENDING, REBOOT_STARTED];
+    /// Nova `task_states.hard_reboot_states`.
+    pub(super) const HARD_REBOOT_STATES: [&str; 3] =
+        [REBOOTING_HARD, REBOOT_PENDING_HARD, REBOOT_STARTED_HARD];
+    /// Nova `vm_states.ALLOW_HARD_REBOOT` (`ALLOW_SOFT_REBOOT` is `[ACTIVE]`).
+    pub(super) const ALLOW_HARD_REBOOT: [&str; 5] = [ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR];
 }
 
 /// Nova's fault code for unexpected errors (`exception_to_dict`).
@@ -71,6 +101,130 @@ pub fn build_timed_out(created_at: Option<&str>, now: DateTime<Utc>, timeout: Du
         return false;
     };
     chrono::Duration::from_std(timeout).is_ok_and(|timeout| now - created > timeout)
+}
+
+/// What [`ComputeHost::init_host`] does with one instance of this host after a restart:
+/// Nova `ComputeManager._init_instance`'s decision, for the states novactor has. Pure, so
+/// each rule is unit-tested; the actions run through the manager's own flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitAction {
+    /// Nothing to settle: idle, stopped, in error, soft-deleted, or not this host's.
+    Leave,
+    /// The process died during a build (`vm_state` building or a build task state):
+    /// `vm_state=error`, task state cleared (Nova `_set_instance_obj_error_state(
+    /// clean_task_state=True)`, "Instance failed to spawn correctly, setting to ERROR
+    /// state").
+    FailBuild,
+    /// `task_state=deleting`: restart the deletion (Nova `_delete_instance`; here the
+    /// terminate flow, so the guest, the usage, the schedulers' view and the row are
+    /// handled as a delete is).
+    FinishDelete,
+    /// `vm_state=deleted` but the row is not soft-deleted yet (the process died between
+    /// the two writes of a delete): Nova `_complete_partial_deletion`.
+    CompletePartialDeletion,
+    /// Retry the reboot (Nova `_retry_reboot`); `hard` as Nova's `get_reboot_type` says:
+    /// hard when the guest is not running or the task was a hard one. A soft task state
+    /// is moved to `reboot_pending_hard` first when the retry is hard.
+    RetryReboot {
+        /// Reboot type `HARD` (else `SOFT`).
+        hard: bool,
+    },
+    /// `reboot_started[_hard]` with the guest running: the reboot happened, only its
+    /// last save is missing: `vm_state=active`, task state cleared.
+    FinishReboot,
+    /// `powering-off`: retry the stop.
+    RetryStop,
+    /// `powering-on`: retry the start.
+    RetryStart,
+    /// A reboot task state no retry applies to (say `reboot_pending` on a stopped
+    /// instance): novactor clears it so the instance is usable again (Nova leaves it).
+    ClearTask,
+}
+
+/// Nova `_init_instance`'s decision for an instance with `host`, `vm_state` and
+/// `task_state`, whose guest the driver reports in `power` (`NoState` when it has none),
+/// seen by the compute of `this_host`. In Nova's order, with two novactor deviations:
+///
+/// - `deleting` is looked at before the build states, so a delete accepted during a
+///   build that the restart interrupted still deletes (novactor's "a delete that races a
+///   build wins"; Nova would put it in ERROR and rely on the still-queued
+///   `terminate_instance` cast, which the in-process memory transport loses with the
+///   process);
+/// - `rebooting` / `rebooting_hard` (the API's state before the compute started the
+///   reboot) are retried too, as Nova retries `reboot_pending*`: the cast may have died
+///   with the process. With a broker that kept it, the late cast then finds no reboot
+///   task state and is refused as `UnexpectedTaskStateError`, as Nova's own retried
+///   start is when its cast arrives after `init_host`.
+pub fn init_instance_action(
+    this_host: &str,
+    host: Option<&str>,
+    vm_state: Option<&str>,
+    task_state: Option<&str>,
+    power: PowerState,
+) -> InitAction {
+    use state::*;
+    if host != Some(this_host) {
+        // Evacuated away, or a listing that raced a move: not ours to touch (Nova).
+        return InitAction::Leave;
+    }
+    // Nova: soft-deleted and error instances are not recovered, except a pending delete.
+    if vm_state == Some(SOFT_DELETED) || (vm_state == Some(ERROR) && task_state != Some(DELETING)) {
+        return InitAction::Leave;
+    }
+    if vm_state == Some(DELETED) {
+        return InitAction::CompletePartialDeletion;
+    }
+    if task_state == Some(DELETING) {
+        return InitAction::FinishDelete;
+    }
+    if vm_state == Some(BUILDING)
+        || matches!(
+            task_state,
+            Some(SCHEDULING | BLOCK_DEVICE_MAPPING | NETWORKING | SPAWNING)
+        )
+    {
+        return InitAction::FailBuild;
+    }
+    let Some(task) = task_state else {
+        return InitAction::Leave;
+    };
+    let soft_task = SOFT_REBOOT_STATES.contains(&task);
+    if soft_task || HARD_REBOOT_STATES.contains(&task) {
+        let running = power == PowerState::Running;
+        // Nova `compute_utils.get_reboot_type`.
+        let hard = !running || !soft_task;
+        let allows_soft = vm_state == Some(ACTIVE);
+        let allows_hard = vm_state.is_some_and(|vm| ALLOW_HARD_REBOOT.contains(&vm));
+        let retry = match task {
+            REBOOTING | REBOOT_PENDING => allows_soft,
+            REBOOTING_HARD | REBOOT_PENDING_HARD => allows_hard,
+            _ => !running, // reboot_started[_hard]
+        };
+        return if retry {
+            InitAction::RetryReboot { hard }
+        } else if running && matches!(task, REBOOT_STARTED | REBOOT_STARTED_HARD) {
+            InitAction::FinishReboot
+        } else {
+            InitAction::ClearTask
+        };
+    }
+    match task {
+        POWERING_OFF => InitAction::RetryStop,
+        POWERING_ON => InitAction::RetryStart,
+        _ => InitAction::Leave,
+    }
+}
+
+/// `expected_task_state` = the task state `instance` was read with, so a save made on
+/// what was read does not overwrite a change made meanwhile (say the API's `deleting`).
+fn expected_as_read(instance: &NovaObject) -> Expected {
+    match instance.get("task_state").as_str() {
+        None => Expected::task(None),
+        Some(task) => match state::TASK_STATES.iter().find(|known| **known == task) {
+            Some(known) => Expected::task(Some(known)),
+            None => Expected::Anything,
+        },
+    }
 }
 
 /// An `instance` argument: an `Instance` primitive with a uuid. Its pending changes are
@@ -487,20 +641,24 @@ impl ComputeHost {
         instance.set("power_state", json!(PowerState::NoState.code()));
         instance.set("terminated_at", json!(utc_text(Utc::now())));
         self.save(ctx, instance, &Expected::Anything).await?;
-        // Nova `_complete_deletion`.
-        self.tracker.release(ctx, &uuid).await;
+        self.complete_deletion(ctx, &uuid).await;
+        self.objects.instance_destroy(ctx, instance).await?;
+        tracing::info!(instance = %uuid, "Instance destroyed");
+        Ok(())
+    }
+
+    /// Nova `_complete_deletion`: give the usage back, tell the schedulers.
+    async fn complete_deletion(&self, ctx: &RequestContext, uuid: &str) {
+        self.tracker.release(ctx, uuid).await;
         if self.track_instance_changes {
             if let Err(error) = self
                 .scheduler
-                .delete_instance_info(ctx, &self.host, &uuid)
+                .delete_instance_info(ctx, &self.host, uuid)
                 .await
             {
                 tracing::warn!(instance = %uuid, %error, "delete_instance_info fanout failed");
             }
         }
-        self.objects.instance_destroy(ctx, instance).await?;
-        tracing::info!(instance = %uuid, "Instance destroyed");
-        Ok(())
     }
 
     // ---------------------------------------------------------------- power
@@ -688,6 +846,200 @@ impl ComputeHost {
             }
             other => Ok(other?),
         }
+    }
+
+    // ---------------------------------------------------------------- init_host
+
+    /// Nova `ComputeManager.init_host`'s pass over this host's instances (`_init_instance`
+    /// each): settle what a killed compute left mid-operation, before the actor serves
+    /// (the supervisor starts the RPC consumers after `init_host` and `pre_start_hook`).
+    /// The rules are [`init_instance_action`]'s.
+    ///
+    /// Each instance is handled on its own: a failure is logged with its uuid and the pass
+    /// goes on (Nova catches and logs per instance); an instance deleted meanwhile is
+    /// skipped. Only the listing failing fails the pass (and so the start: the supervisor
+    /// retries it), as Nova's `init_host` raises when `InstanceList.get_by_host` does.
+    ///
+    /// Guests the fake driver lost: its guests live in memory ([`super::fake_driver`]),
+    /// so after a process restart the hypervisor has none (after an actor restart within
+    /// the process they are still there). Nova's `nova/virt/fake.py` is in-memory too, and
+    /// Nova's `_init_instance` then sees `NOSTATE`: interrupted operations are settled as
+    /// above (a retried reboot or start is a hard one, which redefines the guest; a retried
+    /// stop finds it already off), and an idle ACTIVE instance is left as it is — Nova's
+    /// `resume_guests_state_on_host_boot` is off by default and the fake driver's
+    /// `resume_state_on_host_boot` does nothing. The `_sync_power_states` periodic then
+    /// records `power_state` NOSTATE and only logs ("Instance is not found on the
+    /// hypervisor"), as Nova's does ("Instance is unexpectedly not found. Ignore."); a hard
+    /// reboot, or a stop and a start, brings the guest back.
+    pub async fn init_host(&self, ctx: &RequestContext) -> Result<(), ObjectCallError> {
+        let instances = self.objects.instances_on_host(ctx, &self.host).await?;
+        let mut settled = 0usize;
+        let mut failed = 0usize;
+        for instance in instances {
+            let uuid = uuid_of(&instance);
+            match self.init_instance(ctx, instance).await {
+                Ok(true) => settled += 1,
+                Ok(false) => {}
+                Err(failure) => {
+                    failed += 1;
+                    tracing::error!(instance = %uuid, %failure, "init_host: could not settle the instance; going on with the others");
+                }
+            }
+        }
+        tracing::info!(host = %self.host, settled, failed, "init_host: instances of this host checked");
+        Ok(())
+    }
+
+    /// Nova `_init_instance` for one instance; `Ok(true)` when it acted.
+    async fn init_instance(
+        &self,
+        ctx: &RequestContext,
+        mut instance: NovaObject,
+    ) -> Result<bool, RemoteFailure> {
+        let uuid = uuid_of(&instance);
+        let vm_state = text_of(&instance, "vm_state");
+        let task_state = text_of(&instance, "task_state");
+        let power = self.driver.power_state(&uuid);
+        let action = init_instance_action(
+            &self.host,
+            text_of(&instance, "host").as_deref(),
+            vm_state.as_deref(),
+            task_state.as_deref(),
+            power,
+        );
+        let vm = vm_state.as_deref().unwrap_or("None");
+        let task = task_state.as_deref().unwrap_or("None");
+        let outcome = match action {
+            InitAction::Leave => {
+                if vm_state.as_deref() == Some(state::ACTIVE)
+                    && task_state.is_none()
+                    && power == PowerState::NoState
+                {
+                    tracing::info!(instance = %uuid, "Instance's guest is not on the hypervisor (the fake driver lost it with the previous process); leaving it ACTIVE, a hard reboot re-creates it");
+                }
+                return Ok(false);
+            }
+            InitAction::FailBuild => {
+                tracing::warn!(instance = %uuid, vm_state = vm, task_state = task, "Instance failed to spawn correctly, setting to ERROR state");
+                self.settle(ctx, &mut instance, Some(state::ERROR)).await
+            }
+            InitAction::FinishDelete => {
+                tracing::info!(instance = %uuid, "Service started deleting the instance during the previous run, but did not finish. Restarting the deletion now.");
+                self.terminate_instance(ctx, instance).await
+            }
+            InitAction::CompletePartialDeletion => {
+                tracing::info!(instance = %uuid, "Instance is deleted but its row is not: completing the deletion");
+                self.complete_partial_deletion(ctx, instance).await
+            }
+            InitAction::RetryReboot { hard } => {
+                tracing::info!(instance = %uuid, task_state = task, power_state = power.code(), hard, "Instance in transitional state at start-up, triggering reboot");
+                self.retry_reboot(ctx, instance, hard).await
+            }
+            InitAction::FinishReboot => {
+                tracing::warn!(instance = %uuid, task_state = task, power_state = power.code(), "Instance in transitional state at start-up and its guest is running, clearing task state");
+                self.settle(ctx, &mut instance, Some(state::ACTIVE)).await
+            }
+            InitAction::ClearTask => {
+                tracing::warn!(instance = %uuid, vm_state = vm, task_state = task, "Instance in a reboot task state no retry applies to at start-up, clearing task state");
+                self.settle(ctx, &mut instance, None).await
+            }
+            InitAction::RetryStop => {
+                tracing::info!(instance = %uuid, "Instance in transitional state powering-off at start-up, retrying stop request");
+                self.stop_instance(ctx, instance).await
+            }
+            InitAction::RetryStart => {
+                tracing::info!(instance = %uuid, "Instance in transitional state powering-on at start-up, retrying start request");
+                self.start_instance(ctx, instance).await
+            }
+        };
+        match outcome {
+            Err(failure)
+                if failure.class == crate::actors::exception::class::INSTANCE_NOT_FOUND =>
+            {
+                tracing::info!(instance = %uuid, "Instance disappeared during init_host");
+                Ok(true)
+            }
+            other => other.map(|()| true),
+        }
+    }
+
+    /// Clear the task state (and set `vm_state`, if given) under the instance's lock,
+    /// expecting the task state as read. A change made meanwhile (the API's delete) or a
+    /// vanished instance wins: logged, not a failure.
+    async fn settle(
+        &self,
+        ctx: &RequestContext,
+        instance: &mut NovaObject,
+        vm_state: Option<&'static str>,
+    ) -> Result<(), RemoteFailure> {
+        let uuid = uuid_of(instance);
+        let _lock = self.locks.lock(&uuid).await;
+        let expected = expected_as_read(instance);
+        if let Some(vm_state) = vm_state {
+            instance.set("vm_state", json!(vm_state));
+        }
+        instance.set("task_state", Value::Null);
+        match self.save(ctx, instance, &expected).await {
+            Ok(()) => Ok(()),
+            Err(
+                error @ (ObjectCallError::UnexpectedTaskState(_)
+                | ObjectCallError::Deleting(_)
+                | ObjectCallError::InstanceNotFound(_)),
+            ) => {
+                tracing::info!(instance = %uuid, %error, "Instance changed meanwhile; leaving it to what changed it");
+                Ok(())
+            }
+            Err(error) => Err(error.to_failure()),
+        }
+    }
+
+    /// Nova `_complete_partial_deletion`: soft-delete the row, then `_complete_deletion`.
+    async fn complete_partial_deletion(
+        &self,
+        ctx: &RequestContext,
+        mut instance: NovaObject,
+    ) -> Result<(), RemoteFailure> {
+        let uuid = uuid_of(&instance);
+        let _lock = self.locks.lock(&uuid).await;
+        match self.objects.instance_destroy(ctx, &mut instance).await {
+            Ok(()) | Err(ObjectCallError::InstanceNotFound(_)) => {}
+            Err(error) => return Err(error.to_failure()),
+        }
+        self.complete_deletion(ctx, &uuid).await;
+        tracing::info!(instance = %uuid, "Instance destroyed");
+        Ok(())
+    }
+
+    /// `_init_instance`'s reboot retry: a soft task state becomes `reboot_pending_hard`
+    /// when the retry is hard (Nova's "we've just become a hard reboot"), then the reboot
+    /// flow runs.
+    async fn retry_reboot(
+        &self,
+        ctx: &RequestContext,
+        mut instance: NovaObject,
+        hard: bool,
+    ) -> Result<(), RemoteFailure> {
+        let soft_task = instance
+            .get("task_state")
+            .as_str()
+            .is_some_and(|task| state::SOFT_REBOOT_STATES.contains(&task));
+        if hard && soft_task {
+            let uuid = uuid_of(&instance);
+            let expected = expected_as_read(&instance);
+            instance.set("task_state", json!(state::REBOOT_PENDING_HARD));
+            let _lock = self.locks.lock(&uuid).await;
+            if let Err(error) = self.save(ctx, &mut instance, &expected).await {
+                if matches!(error, ObjectCallError::UnexpectedTaskState(_))
+                    || error.instance_disappeared()
+                {
+                    tracing::info!(instance = %uuid, %error, "Instance changed meanwhile; not retrying its reboot");
+                    return Ok(());
+                }
+                return Err(error.to_failure());
+            }
+        }
+        self.reboot_instance(ctx, instance, if hard { "HARD" } else { "SOFT" })
+            .await
     }
 
     // ---------------------------------------------------------------- periodic tasks
@@ -897,6 +1249,175 @@ mod tests {
         let fresh = retry_filter_properties(Map::new(), "b", "b", "boom");
         assert_eq!(fresh["retry"]["num_attempts"], 1);
         assert_eq!(fresh["retry"]["hosts"], json!([["b", "b"]]));
+    }
+
+    /// `init_instance_action` for an instance of host `h1`, seen by the compute of `h1`.
+    fn decide(vm: Option<&str>, task: Option<&str>, power: PowerState) -> InitAction {
+        init_instance_action("h1", Some("h1"), vm, task, power)
+    }
+
+    const NO_GUEST: PowerState = PowerState::NoState;
+    const RUNNING: PowerState = PowerState::Running;
+
+    #[test]
+    fn init_builds_interrupted_go_to_error() {
+        for task in [
+            None,
+            Some("scheduling"),
+            Some("networking"),
+            Some("block_device_mapping"),
+            Some("spawning"),
+        ] {
+            for power in [NO_GUEST, RUNNING] {
+                assert_eq!(
+                    decide(Some("building"), task, power),
+                    InitAction::FailBuild,
+                    "{task:?}"
+                );
+            }
+        }
+        // A build task state under another vm_state is a failed build too (Nova).
+        assert_eq!(
+            decide(Some("active"), Some("spawning"), RUNNING),
+            InitAction::FailBuild
+        );
+    }
+
+    #[test]
+    fn init_deletes_interrupted_are_finished() {
+        for vm in ["active", "stopped", "error", "building"] {
+            assert_eq!(
+                decide(Some(vm), Some("deleting"), NO_GUEST),
+                InitAction::FinishDelete,
+                "{vm}: the delete wins, also over a build"
+            );
+        }
+        for task in [None, Some("deleting")] {
+            assert_eq!(
+                decide(Some("deleted"), task, NO_GUEST),
+                InitAction::CompletePartialDeletion
+            );
+        }
+    }
+
+    #[test]
+    fn init_reboots_interrupted_are_retried_hard_without_a_running_guest() {
+        for task in [
+            "rebooting",
+            "reboot_pending",
+            "reboot_started",
+            "rebooting_hard",
+            "reboot_pending_hard",
+            "reboot_started_hard",
+        ] {
+            assert_eq!(
+                decide(Some("active"), Some(task), NO_GUEST),
+                InitAction::RetryReboot { hard: true },
+                "{task}"
+            );
+        }
+        // A hard reboot of a stopped instance is allowed, so it is retried.
+        assert_eq!(
+            decide(Some("stopped"), Some("reboot_pending_hard"), NO_GUEST),
+            InitAction::RetryReboot { hard: true }
+        );
+    }
+
+    #[test]
+    fn init_reboots_not_started_keep_their_type_with_a_running_guest() {
+        for (task, hard) in [
+            ("rebooting", false),
+            ("reboot_pending", false),
+            ("rebooting_hard", true),
+            ("reboot_pending_hard", true),
+        ] {
+            assert_eq!(
+                decide(Some("active"), Some(task), RUNNING),
+                InitAction::RetryReboot { hard },
+                "{task}"
+            );
+        }
+    }
+
+    #[test]
+    fn init_reboots_started_with_a_running_guest_are_finished() {
+        for task in ["reboot_started", "reboot_started_hard"] {
+            assert_eq!(
+                decide(Some("active"), Some(task), RUNNING),
+                InitAction::FinishReboot,
+                "{task}"
+            );
+        }
+    }
+
+    #[test]
+    fn init_reboot_states_no_retry_applies_to_are_cleared() {
+        // A soft reboot is only for ACTIVE instances.
+        assert_eq!(
+            decide(Some("stopped"), Some("reboot_pending"), RUNNING),
+            InitAction::ClearTask
+        );
+        assert_eq!(
+            decide(Some("stopped"), Some("rebooting"), NO_GUEST),
+            InitAction::ClearTask
+        );
+    }
+
+    #[test]
+    fn init_power_operations_interrupted_are_retried() {
+        for power in [NO_GUEST, RUNNING, PowerState::Shutdown] {
+            assert_eq!(
+                decide(Some("active"), Some("powering-off"), power),
+                InitAction::RetryStop
+            );
+            assert_eq!(
+                decide(Some("stopped"), Some("powering-on"), power),
+                InitAction::RetryStart
+            );
+        }
+    }
+
+    #[test]
+    fn init_leaves_idle_error_soft_deleted_and_foreign_instances() {
+        for (vm, task, power) in [
+            ("active", None, RUNNING),
+            // The guest the fake driver lost with the process: left ACTIVE (see init_host).
+            ("active", None, NO_GUEST),
+            ("stopped", None, PowerState::Shutdown),
+            // Nova does not recover error instances, whatever their task state.
+            ("error", None, NO_GUEST),
+            ("error", Some("spawning"), NO_GUEST),
+            ("error", Some("powering-off"), RUNNING),
+            ("error", Some("reboot_pending_hard"), NO_GUEST),
+            ("soft-delete", Some("deleting"), NO_GUEST),
+            ("active", Some("some-future-task"), RUNNING),
+        ] {
+            assert_eq!(
+                decide(Some(vm), task, power),
+                InitAction::Leave,
+                "{vm}/{task:?}"
+            );
+        }
+        for host in [Some("h2"), None] {
+            assert_eq!(
+                init_instance_action("h1", host, Some("building"), Some("spawning"), NO_GUEST),
+                InitAction::Leave,
+                "{host:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn saves_expect_the_task_state_as_read() {
+        let mut instance = NovaObject::new("Instance", "2.8", Map::new());
+        assert_eq!(expected_as_read(&instance), Expected::task(None));
+        instance.set("task_state", json!("spawning"));
+        assert_eq!(
+            expected_as_read(&instance),
+            Expected::task(Some("spawning"))
+        );
+        instance.set("task_state", json!("unheard-of"));
+        assert_eq!(expected_as_read(&instance), Expected::Anything);
     }
 
     #[test]

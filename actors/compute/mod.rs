@@ -3,8 +3,10 @@
 //!
 //! ```text
 //! mod.rs                ComputeManager: endpoints (null namespace 6.5 + baseapi), periodic
-//!                       tasks, hooks (wait for the conductor, first resource audit)
-//! manager.rs            ComputeHost: the flows (build, terminate, stop/start, reboot, syncs)
+//!                       tasks, hooks (wait for the conductor and settle interrupted
+//!                       instances, first resource audit)
+//! manager.rs            ComputeHost: the flows (build, terminate, stop/start, reboot, syncs,
+//!                       init_host's settling of what a killed compute left mid-operation)
 //! resource_tracker.rs   the compute_nodes row and usage, claims
 //! fake_driver.rs        the in-memory hypervisor (nova/virt/fake.py) with fault injection
 //! conductor_objects.rs  every DB read/write, as object calls through the conductor
@@ -276,12 +278,19 @@ impl ServiceManager for ComputeManager {
         ]
     }
 
-    /// Nova's compute waits for the conductor before it serves (`wait_until_ready`).
+    /// Nova's compute waits for the conductor before it serves (`wait_until_ready`), then
+    /// settles the instances a killed predecessor left mid-operation
+    /// ([`ComputeHost::init_host`]: builds to ERROR, deletes finished, reboots, stops and
+    /// starts retried) — all before the RPC consumers start. Only failing to list the
+    /// host's instances fails the start.
     fn init_host(&mut self) -> Response {
         let conductor = self.conductor.clone();
         let timeout = self.rpc_timeout;
+        let compute = Arc::clone(&self.compute);
         Response::later(async move {
-            wait_until_ready(&conductor, &RequestContext::new(), timeout).await;
+            let ctx = RequestContext::new();
+            wait_until_ready(&conductor, &ctx, timeout).await;
+            compute.init_host(&ctx).await.map_err(|e| e.to_failure())?;
             Ok(Value::Null)
         })
     }
