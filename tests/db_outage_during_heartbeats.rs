@@ -2,6 +2,9 @@
 //! counted and reported once per outage, the services keep running, and the heartbeats
 //! resume by themselves. Alone in its binary: it stops the shared database server.
 
+#[path = "common/postgres.rs"]
+mod postgres;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,46 +16,7 @@ use novactor::db::Database;
 use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::supervisor::{ActorState, RuntimeEnv};
 use novactor::Node;
-
-fn pg_ctl(action: &str) {
-    let version = std::fs::read_dir("/etc/postgresql")
-        .ok()
-        .and_then(|mut dir| dir.next())
-        .and_then(|entry| entry.ok())
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .expect("a PostgreSQL cluster under /etc/postgresql");
-    let output = std::process::Command::new("pg_ctlcluster")
-        .args(["--skip-systemctl-redirect", &version, "main", action])
-        .output()
-        .expect("pg_ctlcluster runs");
-    assert!(
-        output.status.success(),
-        "pg_ctlcluster {action}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Starts PostgreSQL again however the test ends.
-struct PostgresBack;
-
-impl Drop for PostgresBack {
-    fn drop(&mut self) {
-        let version = std::fs::read_dir("/etc/postgresql")
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok());
-        if let Some(version) = version {
-            let _ = std::process::Command::new("pg_ctlcluster")
-                .args([
-                    "--skip-systemctl-redirect",
-                    &version.file_name().to_string_lossy(),
-                    "main",
-                    "start",
-                ])
-                .output();
-        }
-    }
-}
+use postgres::{pg_ctl, PostgresBack};
 
 fn options(url: &str) -> DatabaseOptions {
     DatabaseOptions {

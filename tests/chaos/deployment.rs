@@ -326,3 +326,16 @@ pub async fn broker_outage<F: std::future::Future>(during: F) -> F::Output {
         .expect("start_app");
     output
 }
+
+/// Stop PostgreSQL for a while; started again however the scenario ends.
+pub async fn database_outage<F: std::future::Future>(during: F) -> F::Output {
+    let _back = crate::postgres::PostgresBack;
+    tokio::task::spawn_blocking(|| crate::postgres::pg_ctl("stop"))
+        .await
+        .expect("pg stop");
+    let output = during.await;
+    tokio::task::spawn_blocking(|| crate::postgres::pg_ctl("start"))
+        .await
+        .expect("pg start");
+    output
+}

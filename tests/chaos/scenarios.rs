@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::deployment::{broker_outage, Deployment, Outcome, CONTROL};
+use crate::deployment::{broker_outage, database_outage, Deployment, Outcome, CONTROL};
 use crate::ONE_AT_A_TIME;
 
 /// What the load saw.
@@ -146,5 +146,127 @@ async fn a_broker_restart_mid_stream_leaves_no_server_stuck_in_build() {
         count(&outcomes, |o| o.vm_state == "error" && !o.deleted),
         count(&outcomes, |o| o.deleted),
         load.slowest
+    );
+}
+
+/// `(status, body, seconds)` of one API request.
+async fn timed(
+    deployment: &Deployment,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value, f64) {
+    let started = Instant::now();
+    let (status, reply) = deployment.api(method, path, body).await;
+    (status, reply, started.elapsed().as_secs_f64())
+}
+
+#[actix_rt::test]
+async fn a_database_outage_gives_clear_errors_and_everything_recovers_by_itself() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut deployment = Deployment::start("database", "", &[]).await;
+    let mut load = Load::default();
+    drive(&deployment, &mut load, Duration::from_secs(2), "before").await;
+    deployment
+        .wait_settled(&load.booted, Duration::from_secs(30))
+        .await;
+    let reports_before = deployment
+        .db
+        .service_get_by_host_and_binary("node1", "nova-compute")
+        .await
+        .unwrap()
+        .unwrap()
+        .report_count;
+
+    let during = database_outage(async {
+        let list = timed(&deployment, "GET", "/v2.1/servers", None).await;
+        let boot = deployment.boot("during").await;
+        let ready = deployment.dashboard(CONTROL, "/readyz").await;
+        // The heartbeats fail meanwhile (through the conductor for the computes).
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        (list, boot, ready)
+    })
+    .await;
+    let ((status, body, secs), boot, (ready_status, ready)) = during;
+    assert_eq!(
+        status, 503,
+        "GET /servers while the database is down: {body}"
+    );
+    let message = body["computeFault"]["message"]
+        .as_str()
+        .or_else(|| {
+            body.as_object()
+                .and_then(|o| o.values().next())
+                .and_then(|f| f["message"].as_str())
+        })
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!message.is_empty(), "503 without a message: {body}");
+    assert!(
+        secs < 12.0,
+        "GET /servers took {secs:.1}s: a hang, not an error"
+    );
+    let (boot_status, boot_body) =
+        boot.expect_err("a boot cannot be accepted without the database");
+    assert_eq!(boot_status, 503, "{boot_body}");
+    assert_eq!(ready_status, 503, "{ready}");
+    assert_eq!(
+        ready["checks"]["database:reachable"][0]["status"], "fail",
+        "{ready}"
+    );
+
+    // Back by themselves: API, readiness, heartbeats, boots.
+    let started = Instant::now();
+    loop {
+        let (status, _, _) = timed(&deployment, "GET", "/v2.1/servers", None).await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the API did not recover: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    deployment
+        .wait_ready(CONTROL, Duration::from_secs(60))
+        .await;
+    let started = Instant::now();
+    loop {
+        let reports = deployment
+            .db
+            .service_get_by_host_and_binary("node1", "nova-compute")
+            .await
+            .unwrap()
+            .unwrap()
+            .report_count;
+        if reports > reports_before + 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "node1's heartbeats did not resume"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    for host in ["node1", "node2"] {
+        deployment
+            .wait_compute(host, true, Duration::from_secs(30))
+            .await;
+    }
+    let mut after = Load::default();
+    drive(&deployment, &mut after, Duration::from_secs(2), "after").await;
+    let outcomes = deployment
+        .wait_settled(&after.booted, Duration::from_secs(30))
+        .await;
+    assert!(
+        outcomes.iter().all(|o| o.vm_state == "active" || o.deleted),
+        "boots after the outage: {outcomes:#?}"
+    );
+    assert_clear_refusals(&after.refused);
+    deployment.assert_all_running();
+    eprintln!(
+        "database outage: GET /servers answered 503 in {secs:.2}s ({message}); recovered; {} boots after, all active",
+        after.booted.len()
     );
 }

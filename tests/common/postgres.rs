@@ -88,3 +88,46 @@ impl Drop for FreshPostgres {
         .join();
     }
 }
+
+/// `pg_ctlcluster <version> main <action>` on the local cluster; panics with its stderr.
+pub fn pg_ctl(action: &str) {
+    let output = std::process::Command::new("pg_ctlcluster")
+        .args([
+            "--skip-systemctl-redirect",
+            &cluster_version(),
+            "main",
+            action,
+        ])
+        .output()
+        .expect("pg_ctlcluster runs");
+    assert!(
+        output.status.success(),
+        "pg_ctlcluster {action}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn cluster_version() -> String {
+    std::fs::read_dir("/etc/postgresql")
+        .ok()
+        .and_then(|mut dir| dir.next())
+        .and_then(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .expect("a PostgreSQL cluster under /etc/postgresql")
+}
+
+/// Starts PostgreSQL again however a test that stopped it ends.
+pub struct PostgresBack;
+
+impl Drop for PostgresBack {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("pg_ctlcluster")
+            .args([
+                "--skip-systemctl-redirect",
+                &cluster_version(),
+                "main",
+                "start",
+            ])
+            .output();
+    }
+}
