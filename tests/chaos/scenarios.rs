@@ -270,3 +270,136 @@ async fn a_database_outage_gives_clear_errors_and_everything_recovers_by_itself(
         after.booted.len()
     );
 }
+
+/// Messages waiting in the queue `name` (all vhost queues of that name).
+fn queue_depth(name: &str) -> u64 {
+    let output = std::process::Command::new("rabbitmqctl")
+        .args([
+            "list_queues",
+            "name",
+            "messages",
+            "--quiet",
+            "--no-table-headers",
+        ])
+        .output()
+        .expect("rabbitmqctl runs");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            (fields.next()? == name).then(|| fields.next()?.parse::<u64>().ok())?
+        })
+        .sum()
+}
+
+#[actix_rt::test]
+async fn sigterm_under_load_finishes_in_flight_builds_and_leaves_the_rest_queued() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut deployment = Deployment::start(
+        "sigterm",
+        "graceful_shutdown_timeout = 20\n",
+        &[
+            ("node1", "OS_FAKE_DRIVER__SPAWN_DELAY", "2"),
+            ("node2", "OS_FAKE_DRIVER__SPAWN_DELAY", "2"),
+        ],
+    )
+    .await;
+    // Everything goes to node1: node2 is disabled through the control dashboard.
+    let port = deployment.process(CONTROL).dashboard;
+    let (status, body) = deployment
+        .http(
+            "POST",
+            &format!("http://127.0.0.1:{port}/api/v1/services/node2/nova-compute/disable"),
+            Some(serde_json::json!({"reason": "chaos: sigterm scenario"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let mut in_flight = Vec::new();
+    for n in 0..6 {
+        in_flight.push(
+            deployment
+                .boot(&format!("inflight-{n}"))
+                .await
+                .expect("boot accepted"),
+        );
+    }
+    let started = Instant::now();
+    loop {
+        let outcomes = deployment.outcomes(&in_flight).await;
+        let spawning = count(&outcomes, |o| o.task_state.as_deref() == Some("spawning"));
+        if spawning >= 3 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "builds never reached spawning: {outcomes:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let spawning: Vec<String> = deployment
+        .outcomes(&in_flight)
+        .await
+        .into_iter()
+        .filter(|o| o.task_state.as_deref() == Some("spawning"))
+        .map(|o| o.uuid)
+        .collect();
+
+    let node1 = deployment.processes.get_mut("node1").expect("node1");
+    node1.running.signal("TERM");
+    let stopping = Instant::now();
+    let status = node1.running.wait_exit(Duration::from_secs(30));
+    let drained_in = stopping.elapsed();
+    assert_eq!(status.code(), Some(0), "node1 drained cleanly");
+    assert!(
+        drained_in < Duration::from_secs(20),
+        "drain took {drained_in:?}"
+    );
+    let log = node1.running.lines().join("\n");
+    assert!(log.contains("SIGTERM: graceful shutdown"), "{log}");
+    let outcomes = deployment.outcomes(&spawning).await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.vm_state == "active" && o.task_state.is_none()),
+        "builds in flight at SIGTERM finished before the exit: {outcomes:#?}"
+    );
+
+    // Sent while node1 is away (it still counts as up for service_down_time): they wait
+    // in its queue for the next incarnation.
+    let mut queued = Vec::new();
+    for n in 0..4 {
+        queued.push(
+            deployment
+                .boot(&format!("queued-{n}"))
+                .await
+                .expect("boot accepted"),
+        );
+    }
+    let started = Instant::now();
+    while queue_depth("compute.node1") < 4 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the casts to node1 did not reach its queue: {} messages",
+            queue_depth("compute.node1")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    deployment.restart("node1").await;
+    let mut all = in_flight.clone();
+    all.extend(queued.iter().cloned());
+    let outcomes = deployment.wait_settled(&all, Duration::from_secs(60)).await;
+    for outcome in &outcomes {
+        assert_eq!(
+            (outcome.vm_state.as_str(), outcome.host.as_deref()),
+            ("active", Some("node1")),
+            "nothing lost: {outcome:?}"
+        );
+    }
+    deployment.assert_all_running();
+    eprintln!(
+        "sigterm under load: drained {} in-flight builds in {drained_in:?}, exit 0; {} boots queued meanwhile all built by the next incarnation",
+        spawning.len(),
+        queued.len()
+    );
+}
