@@ -93,10 +93,12 @@ pub enum DriverError {
     },
 }
 
-/// `[fake_driver] fail_spawn_pattern` is not a regular expression.
+/// `[fake_driver] fail_spawn_pattern` or `panic_spawn_pattern` is not a regular expression.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("[fake_driver] fail_spawn_pattern = {pattern:?} is not a regular expression ({reason}); fix it or leave it unset")]
+#[error("[fake_driver] {option} = {pattern:?} is not a regular expression ({reason}); fix it or leave it unset")]
 pub struct BadFailPattern {
+    /// The option.
+    pub option: &'static str,
     /// The option's value.
     pub pattern: String,
     /// What the regex parser said.
@@ -116,6 +118,9 @@ pub struct FakeDriverSettings {
     pub spawn_delay: Duration,
     /// Spawns of instances whose display name matches fail.
     pub fail_spawn: Option<regex::Regex>,
+    /// Spawns of instances whose display name matches panic (a crash of the compute
+    /// actor, for the supervisor to handle).
+    pub panic_spawn: Option<regex::Regex>,
 }
 
 impl Default for FakeDriverSettings {
@@ -127,6 +132,7 @@ impl Default for FakeDriverSettings {
             local_gb: 600_000,
             spawn_delay: Duration::ZERO,
             fail_spawn: None,
+            panic_spawn: None,
         }
     }
 }
@@ -152,16 +158,30 @@ impl FakeDriverSettings {
                 .unwrap_or(defaults.local_gb),
             spawn_delay: delay,
             fail_spawn: None,
+            panic_spawn: None,
         }
     }
 }
 
 /// `[fake_driver] fail_spawn_pattern`, compiled; `None` when unset or empty.
 pub fn fail_spawn_pattern(config: &Config) -> Result<Option<regex::Regex>, BadFailPattern> {
-    match config.value("fake_driver", "fail_spawn_pattern") {
+    spawn_pattern(config, "fail_spawn_pattern")
+}
+
+/// `[fake_driver] panic_spawn_pattern`, compiled; `None` when unset or empty.
+pub fn panic_spawn_pattern(config: &Config) -> Result<Option<regex::Regex>, BadFailPattern> {
+    spawn_pattern(config, "panic_spawn_pattern")
+}
+
+fn spawn_pattern(
+    config: &Config,
+    option: &'static str,
+) -> Result<Option<regex::Regex>, BadFailPattern> {
+    match config.value("fake_driver", option) {
         Some(pattern) if !pattern.trim().is_empty() => regex::Regex::new(&pattern)
             .map(Some)
             .map_err(|e| BadFailPattern {
+                option,
                 pattern: pattern.clone(),
                 reason: e.to_string(),
             }),
@@ -282,6 +302,14 @@ impl FakeDriver {
     pub async fn spawn(&self, uuid: &str, name: &str, size: GuestSize) -> Result<(), DriverError> {
         if !self.settings.spawn_delay.is_zero() {
             tokio::time::sleep(self.settings.spawn_delay).await;
+        }
+        if let Some(pattern) = &self.settings.panic_spawn {
+            // Fault injection: the compute actor crashes mid-build, as a bug would.
+            assert!(
+                !pattern.is_match(name),
+                "fake driver: injected panic spawning {name:?} (matches panic_spawn_pattern {:?})",
+                pattern.as_str()
+            );
         }
         if let Some(pattern) = &self.settings.fail_spawn {
             if pattern.is_match(name) {

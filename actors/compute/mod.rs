@@ -350,6 +350,10 @@ fn manager_for(ctx: &ServiceContext, hypervisor: Arc<FakeHypervisor>) -> Compute
         tracing::error!(%error, "spawn fault injection disabled");
         None
     });
+    settings.panic_spawn = fake_driver::panic_spawn_pattern(config).unwrap_or_else(|error| {
+        tracing::error!(%error, "spawn panic injection disabled");
+        None
+    });
     let driver = FakeDriver::new(&host, settings, hypervisor);
     let conductor = conductor_api(ctx);
     let objects = ConductorObjects::new(conductor.clone());

@@ -985,6 +985,15 @@ static OPTIONS: &[OptionSpec] = &[
         "Regular expression: a spawn of an instance whose display name matches fails (to exercise reschedules and errors).",
         "novactor",
     ),
+    opt(
+        "fake_driver",
+        "panic_spawn_pattern",
+        OptionKind::String,
+        Unset,
+        "Regular expression: a spawn of an instance whose display name matches panics, \
+         crashing the compute actor (to exercise the supervisor: restarts, isolation).",
+        "novactor",
+    ),
 ];
 
 /// Every option novactor reads, grouped by section in the order the sample file shows them.

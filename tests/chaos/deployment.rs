@@ -339,3 +339,50 @@ pub async fn database_outage<F: std::future::Future>(during: F) -> F::Output {
         .expect("pg start");
     output
 }
+
+impl Deployment {
+    /// POST a dashboard operation of process `name` (with the admin token).
+    pub async fn operate(&self, name: &str, path: &str, body: Option<Value>) -> Value {
+        let port = self.process(name).dashboard;
+        let (status, reply) = self
+            .http("POST", &format!("http://127.0.0.1:{port}{path}"), body)
+            .await;
+        assert!(
+            status == 200 || status == 202,
+            "{name} {path}: {status} {reply}"
+        );
+        reply
+    }
+
+    /// One actor instance of process `name`, from its dashboard.
+    pub async fn actor(&self, name: &str, actor: &str) -> Value {
+        let (status, body) = self
+            .dashboard(name, &format!("/api/v1/actors/{actor}"))
+            .await;
+        assert_eq!(status, 200, "{name} {actor}: {body}");
+        body["actor"].clone()
+    }
+
+    /// Wait until `check` holds for the actor; returns it.
+    pub async fn wait_actor(
+        &self,
+        name: &str,
+        actor: &str,
+        what: &str,
+        within: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let started = Instant::now();
+        loop {
+            let snapshot = self.actor(name, actor).await;
+            if check(&snapshot) {
+                return snapshot;
+            }
+            assert!(
+                started.elapsed() < within,
+                "{name} {actor}: not {what} within {within:?}: {snapshot}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

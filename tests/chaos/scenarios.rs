@@ -403,3 +403,233 @@ async fn sigterm_under_load_finishes_in_flight_builds_and_leaves_the_rest_queued
         queued.len()
     );
 }
+
+#[actix_rt::test]
+async fn a_compute_killed_mid_build_goes_down_is_avoided_and_settles_its_instances_on_restart() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut deployment = Deployment::start(
+        "sigkill",
+        "",
+        &[("node2", "OS_FAKE_DRIVER__SPAWN_DELAY", "5")],
+    )
+    .await;
+    let disable = |host: &str| format!("/api/v1/services/{host}/nova-compute/disable");
+    let enable = |host: &str| format!("/api/v1/services/{host}/nova-compute/enable");
+    deployment.operate(CONTROL, &disable("node1"), None).await;
+
+    let mut first = Vec::new();
+    for n in 0..3 {
+        first.push(
+            deployment
+                .boot(&format!("killed-{n}"))
+                .await
+                .expect("boot accepted"),
+        );
+    }
+    let started = Instant::now();
+    let spawning: Vec<String> = loop {
+        let outcomes = deployment.outcomes(&first).await;
+        let spawning: Vec<String> = outcomes
+            .iter()
+            .filter(|o| o.task_state.as_deref() == Some("spawning"))
+            .map(|o| o.uuid.clone())
+            .collect();
+        if !spawning.is_empty() {
+            break spawning;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no build reached spawning: {outcomes:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let node2 = deployment.processes.get_mut("node2").expect("node2");
+    node2.running.signal("KILL");
+    node2.running.wait_exit(Duration::from_secs(10));
+    deployment
+        .wait_compute("node2", false, Duration::from_secs(20))
+        .await;
+
+    // While node2 is down, new boots go elsewhere.
+    deployment.operate(CONTROL, &enable("node1"), None).await;
+    let mut meanwhile = Vec::new();
+    for n in 0..4 {
+        meanwhile.push(
+            deployment
+                .boot(&format!("meanwhile-{n}"))
+                .await
+                .expect("boot accepted"),
+        );
+    }
+    for outcome in deployment
+        .wait_settled(&meanwhile, Duration::from_secs(30))
+        .await
+    {
+        assert_eq!(
+            (outcome.vm_state.as_str(), outcome.host.as_deref()),
+            ("active", Some("node1")),
+            "a boot went to the dead compute: {outcome:?}"
+        );
+    }
+
+    // Back: up again, and init_host settles what the kill interrupted (Nova's
+    // _init_instance: a build left in BUILD goes to ERROR, its task state cleared).
+    deployment.restart("node2").await;
+    deployment
+        .wait_compute("node2", true, Duration::from_secs(20))
+        .await;
+    let outcomes = deployment
+        .wait_settled(&first, Duration::from_secs(30))
+        .await;
+    for outcome in outcomes.iter().filter(|o| spawning.contains(&o.uuid)) {
+        assert_eq!(
+            (outcome.vm_state.as_str(), outcome.task_state.as_deref()),
+            ("error", None),
+            "{outcome:?}"
+        );
+    }
+    let log = deployment.process("node2").running.lines().join("\n");
+    assert!(log.contains("setting to ERROR state"), "{log}");
+    deployment.assert_all_running();
+    eprintln!(
+        "compute SIGKILL: {} builds interrupted and set to ERROR on restart; {} boots meanwhile all on node1",
+        spawning.len(),
+        meanwhile.len()
+    );
+}
+
+#[actix_rt::test]
+async fn a_panicking_compute_actor_restarts_alone_then_is_isolated_while_the_rest_serves() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    // node2's process hosts two compute actors (hosts node2-1, node2-2); spawns of
+    // servers named crash-* panic.
+    let deployment = Deployment::start(
+        "panic",
+        "",
+        &[
+            ("node2", "OS_COMPUTE__FAKE_HOSTS", "2"),
+            ("node2", "OS_FAKE_DRIVER__PANIC_SPAWN_PATTERN", "^crash-"),
+            ("node2", "OS_SUPERVISOR__RESTART_INTENSITY", "2"),
+            ("node2", "OS_SUPERVISOR__RESTART_BACKOFF_INITIAL", "0.1"),
+        ],
+    )
+    .await;
+    for host in ["node2-1", "node2-2"] {
+        deployment
+            .wait_compute(host, true, Duration::from_secs(30))
+            .await;
+    }
+    let service = |op: &str, host: &str| format!("/api/v1/services/{host}/nova-compute/{op}");
+    // Crash boots can only go to node2-1.
+    deployment
+        .operate(CONTROL, &service("disable", "node1"), None)
+        .await;
+    deployment
+        .operate(CONTROL, &service("disable", "node2-2"), None)
+        .await;
+
+    let mut crashed = Vec::new();
+    for n in 0..3u64 {
+        crashed.push(
+            deployment
+                .boot(&format!("crash-{n}"))
+                .await
+                .expect("boot accepted"),
+        );
+        let what = if n < 2 { "restarted" } else { "isolated" };
+        deployment
+            .wait_actor("node2", "compute-1", what, Duration::from_secs(30), |a| {
+                if n < 2 {
+                    a["restarts"] == n + 1 && a["state"] == "running"
+                } else {
+                    a["state"] == "isolated"
+                }
+            })
+            .await;
+    }
+    let isolated = deployment.actor("node2", "compute-1").await;
+    let error = isolated["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("injected panic"), "{isolated}");
+    let (status, ready) = deployment.dashboard("node2", "/readyz").await;
+    assert_eq!(status, 503, "{ready}");
+    let checks = ready["checks"]["actors"].as_array().expect("actor checks");
+    let check = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c["componentId"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(check("compute-1")["status"], "fail", "{ready}");
+    assert!(
+        check("compute-1")["output"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("isolated"),
+        "{ready}"
+    );
+    assert_eq!(check("compute-2")["status"], "pass", "{ready}");
+    let sibling = deployment.actor("node2", "compute-2").await;
+    assert_eq!(
+        (sibling["state"].clone(), sibling["restarts"].clone()),
+        (serde_json::json!("running"), serde_json::json!(0))
+    );
+    let (_, control) = deployment.dashboard(CONTROL, "/api/v1/actors").await;
+    for actor in control["actors"].as_array().expect("control actors") {
+        assert_eq!(
+            actor["restarts"], 0,
+            "only the panicking actor restarts: {actor}"
+        );
+    }
+
+    // The rest keeps serving: boots land on node1 and node2-2, never on the isolated one.
+    deployment
+        .operate(CONTROL, &service("enable", "node1"), None)
+        .await;
+    deployment
+        .operate(CONTROL, &service("enable", "node2-2"), None)
+        .await;
+    deployment
+        .wait_compute("node2-1", false, Duration::from_secs(20))
+        .await;
+    let mut fine = Vec::new();
+    for n in 0..6 {
+        fine.push(
+            deployment
+                .boot(&format!("fine-{n}"))
+                .await
+                .expect("boot accepted"),
+        );
+    }
+    for outcome in deployment
+        .wait_settled(&fine, Duration::from_secs(30))
+        .await
+    {
+        assert_eq!(outcome.vm_state, "active", "{outcome:?}");
+        assert_ne!(outcome.host.as_deref(), Some("node2-1"), "{outcome:?}");
+    }
+
+    // An operator starts it again; init_host settles the crashed builds to ERROR.
+    deployment
+        .operate("node2", "/api/v1/actors/compute-1/start", None)
+        .await;
+    deployment
+        .wait_actor(
+            "node2",
+            "compute-1",
+            "running",
+            Duration::from_secs(30),
+            |a| a["state"] == "running",
+        )
+        .await;
+    for outcome in deployment
+        .wait_settled(&crashed, Duration::from_secs(30))
+        .await
+    {
+        assert_eq!(outcome.vm_state, "error", "{outcome:?}");
+    }
+    deployment
+        .wait_ready("node2", Duration::from_secs(30))
+        .await;
+    eprintln!("actor panics: compute-1 restarted twice, isolated on the third panic, started by an operator; its sibling and the control process never restarted");
+}
