@@ -8,8 +8,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServerHandle, Service as _, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, Resource};
 use serde_json::Value;
 
@@ -176,7 +178,7 @@ fn app(
             let (method, path) = (req.method().clone(), req.path().to_owned());
             let response = srv.call(req);
             async move {
-                let mut res = response.await?;
+                let mut res = nova_fault_body(response.await?);
                 set(&mut res, "x-openstack-request-id", &request_id);
                 set(&mut res, "x-compute-request-id", &request_id);
                 if let Some(version) = version {
@@ -200,6 +202,33 @@ fn app(
                 Ok(res)
             }
         })
+}
+
+/// An error response actix-web made itself (an extractor's: a body over the 1 MiB limit,
+/// a path that does not decode) gets Nova's fault body like every handler error; a
+/// handler's [`ApiFault`] and successes pass unchanged. Found by tests/fuzz_api_bodies.rs:
+/// a 1.2 MiB body got a bare 413.
+fn nova_fault_body<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse<BoxBody> {
+    let foreign = res
+        .response()
+        .error()
+        .filter(|error| error.as_error::<ApiFault>().is_none())
+        .map(|error| (error.as_response_error().status_code(), error.to_string()));
+    match foreign {
+        Some((status, detail)) if status.is_client_error() || status.is_server_error() => {
+            let fault = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiFault::new(
+                    status,
+                    "Request is too large: the compute API reads bodies of at most 1 MiB.",
+                ),
+                _ if status.is_server_error() => ApiFault::internal(detail),
+                _ => ApiFault::new(status, detail),
+            };
+            let (req, _) = res.into_parts();
+            ServiceResponse::new(req, HttpResponse::from_error(fault))
+        }
+        _ => res.map_into_boxed_body(),
+    }
 }
 
 /// The one log line of a request: internal failures at error, caller mistakes at debug on

@@ -459,7 +459,11 @@ pub fn guest_size(fields: &serde_json::Map<String, Value>) -> GuestSize {
         vcpus: field("vcpus"),
         memory_mb: field("memory_mb"),
         // Nova's resource tracker: root + ephemeral + swap / 1024 (an int field, truncated).
-        disk_gb: field("root_gb") + field("ephemeral_gb") + field("swap") / 1024,
+        // Saturating: the fields come from the database and the wire, any i64 (found by
+        // tests/fuzz_nova_objects.rs: root_gb = 2^63 − 1 panicked the compute's claim).
+        disk_gb: field("root_gb")
+            .saturating_add(field("ephemeral_gb"))
+            .saturating_add(field("swap") / 1024),
     }
 }
 

@@ -221,13 +221,14 @@ impl ResourceTracker {
             memory_mb: self.reserved.memory_mb,
             disk_gb: self.reserved.disk_gb,
         };
+        // Saturating: sizes and totals are whatever i64 the rows hold.
         for size in tracked.values() {
-            used.vcpus += size.vcpus;
-            used.memory_mb += size.memory_mb;
-            used.disk_gb += size.disk_gb;
+            used.vcpus = used.vcpus.saturating_add(size.vcpus);
+            used.memory_mb = used.memory_mb.saturating_add(size.memory_mb);
+            used.disk_gb = used.disk_gb.saturating_add(size.disk_gb);
         }
-        let free_ram = int(node, "memory_mb") - used.memory_mb;
-        let free_disk = int(node, "local_gb") - used.disk_gb;
+        let free_ram = int(node, "memory_mb").saturating_sub(used.memory_mb);
+        let free_disk = int(node, "local_gb").saturating_sub(used.disk_gb);
         set_changed(node, "vcpus_used", json!(used.vcpus));
         set_changed(node, "memory_mb_used", json!(used.memory_mb));
         set_changed(node, "local_gb_used", json!(used.disk_gb));

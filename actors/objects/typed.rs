@@ -93,8 +93,12 @@ fn yes() -> bool {
 
 impl Flavor {
     /// Disk the flavor takes on a host, in GiB (root + ephemeral + swap rounded up).
+    /// Saturating: the fields come from the wire, and no i64 may overflow (found by
+    /// tests/fuzz_nova_objects.rs: `swap` = 2^63 − 1 panicked the scheduler).
     pub fn disk_gb(&self) -> i64 {
-        self.root_gb + self.ephemeral_gb + (self.swap + 1023) / 1024
+        self.root_gb
+            .saturating_add(self.ephemeral_gb)
+            .saturating_add(self.swap.saturating_add(1023) / 1024)
     }
 }
 

@@ -171,7 +171,7 @@ impl HostState {
 
     /// `memory_mb - memory_mb_used` (what the RAM weigher weighs).
     pub fn free_ram_mb(&self) -> i64 {
-        self.memory_mb - self.memory_mb_used
+        self.memory_mb.saturating_sub(self.memory_mb_used)
     }
 
     /// `memory_mb * ram_allocation_ratio` (the `memory_mb` limit).
@@ -205,10 +205,11 @@ impl HostState {
     }
 
     /// Nova `HostState.consume_from_request`: count one instance of `flavor` as placed here.
+    /// Saturating: flavor and row values come from the wire and may be any i64.
     fn consume(&mut self, flavor: &Flavor, now: DateTime<Utc>) {
-        self.memory_mb_used += flavor.memory_mb;
-        self.local_gb_used += flavor.disk_gb();
-        self.vcpus_used += flavor.vcpus;
+        self.memory_mb_used = self.memory_mb_used.saturating_add(flavor.memory_mb);
+        self.local_gb_used = self.local_gb_used.saturating_add(flavor.disk_gb());
+        self.vcpus_used = self.vcpus_used.saturating_add(flavor.vcpus);
         self.updated = Some(now);
     }
 

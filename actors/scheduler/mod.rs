@@ -48,6 +48,7 @@ use serde_json::Value;
 
 use self::host_manager::{HostManager, SchedulerOptions, SelectRequest};
 use self::instance_info::{Applied, HostInstances, InstanceInfo};
+use crate::actors::api::compute_api::MAX_INSTANCES_PER_REQUEST;
 use crate::actors::baserpc::{self, BaseRpc};
 use crate::actors::db::{NovaDb, NovaDbError};
 use crate::actors::exception;
@@ -173,14 +174,25 @@ impl SchedulerManager {
                     "select_destinations(): spec_obj is not a RequestSpec: {e}"
                 ))
             })?;
+            let request = SelectRequest {
+                spec,
+                instance_uuids: call
+                    .opt_arg::<Vec<String>>("instance_uuids")?
+                    .unwrap_or_default(),
+                return_alternates: call.opt_arg::<bool>("return_alternates")?.unwrap_or(false),
+            };
+            // The placement loop (synchronous, under the state lock) runs once per
+            // instance: a count from the wire beyond what the API ever asks for is refused,
+            // not looped over (found by tests/fuzz_nova_objects.rs: `num_instances` near
+            // 2^63 panicked allocating, and a flavor that always fits would spin forever).
+            let wanted = request.num_instances();
+            if wanted > MAX_INSTANCES_PER_REQUEST as usize {
+                return Err(RemoteFailure::value_error(format!(
+                    "select_destinations(): {wanted} instances in one request; at most {MAX_INSTANCES_PER_REQUEST}"
+                )));
+            }
             Ok::<_, RemoteFailure>((
-                SelectRequest {
-                    spec,
-                    instance_uuids: call
-                        .opt_arg::<Vec<String>>("instance_uuids")?
-                        .unwrap_or_default(),
-                    return_alternates: call.opt_arg::<bool>("return_alternates")?.unwrap_or(false),
-                },
+                request,
                 call.opt_arg::<bool>("return_objects")?.unwrap_or(false),
             ))
         })();

@@ -286,16 +286,18 @@ fn note_unknown(group: &str, name: &str, var: Option<&str>, unknown: &mut Vec<St
             Some(var) => format!("[{group}] {name} ({var})"),
             None => format!("[{group}] {name}"),
         };
-        if !unknown.contains(&item) {
-            unknown.push(item);
-        }
+        unknown.push(item);
     }
 }
 
-fn warn_unknown(origin: &ValueOrigin, unknown: Vec<String>, warnings: &mut Vec<String>) {
+fn warn_unknown(origin: &ValueOrigin, mut unknown: Vec<String>, warnings: &mut Vec<String>) {
     if unknown.is_empty() {
         return;
     }
+    // Each once, in order of appearance; a set, not `Vec::contains`, so a file with tens of
+    // thousands of unknown options stays linear (found by tests/fuzz_config.rs).
+    let mut seen = std::collections::HashSet::new();
+    unknown.retain(|item| seen.insert(item.clone()));
     let count = unknown.len();
     let noun = if count == 1 { "option" } else { "options" };
     let place = match origin {

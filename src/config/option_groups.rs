@@ -224,7 +224,9 @@ pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
     let mut warnings = Vec::new();
     // Nova: nova/servicegroup/api.py API.__init__.
     let service_down_time = if service_down_time_configured <= report_interval {
-        let adjusted = Duration::from_secs(report_interval.as_secs() * 5 / 2);
+        // Saturating: report_interval has no upper bound (found by tests/fuzz_config.rs:
+        // report_interval = 2^63 − 1 overflowed the multiplication).
+        let adjusted = Duration::from_secs(report_interval.as_secs().saturating_mul(5) / 2);
         warnings.push(format!(
             "Report interval must be less than service down time. Current config: \
              <service_down_time: {}, report_interval: {}>. Setting service_down_time to: {}",

@@ -13,6 +13,18 @@ use super::config_error::ConfigError;
 use super::config_sources::{normalize_group, RawEntry, RawValues};
 use super::option_registry::{option_spec, OptionSpec};
 
+/// How deep references may nest (`a = $b`, `b = $c`, …). oslo's substitution is recursive
+/// too and ends in Python's recursion limit; here a chain that deep is an error long before
+/// the stack runs out (found by tests/fuzz_config.rs: a 20 000-option chain overflowed it).
+const MAX_DEPTH: usize = 64;
+
+/// The longest value substitution may produce: `a = $b$b`, `b = $c$c`, … doubles per level.
+const MAX_VALUE_LEN: usize = 1 << 20;
+
+/// The most references one value may resolve, counting nested ones: with `$b$b` chains of
+/// empty values the work doubles per level while the value stays short.
+const MAX_REFERENCES: usize = 10_000;
+
 /// Every known option's value with references substituted; unknown options untouched.
 pub(crate) fn interpolate_all(values: &RawValues) -> Result<RawValues, ConfigError> {
     let mut out = RawValues::new();
@@ -24,6 +36,7 @@ pub(crate) fn interpolate_all(values: &RawValues) -> Result<RawValues, ConfigErr
                 &entry.value,
                 &mut vec![key.clone()],
                 (spec, entry),
+                &mut 0,
             )?
         } else {
             entry.value.clone()
@@ -35,13 +48,15 @@ pub(crate) fn interpolate_all(values: &RawValues) -> Result<RawValues, ConfigErr
 }
 
 /// Substitutes references in `text`, the value of `key`; `stack` holds the options being
-/// substituted (to detect cycles); `owner` is the top-level option, for errors.
+/// substituted (to detect cycles); `owner` is the top-level option, for errors;
+/// `resolved` counts the references resolved so far for it.
 fn substitute(
     values: &RawValues,
     key: &(String, String),
     text: &str,
     stack: &mut Vec<(String, String)>,
     owner: (&'static OptionSpec, &RawEntry),
+    resolved: &mut usize,
 ) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -99,12 +114,30 @@ fn substitute(
                 chain.join(" -> ")
             )));
         }
+        if stack.len() >= MAX_DEPTH {
+            return Err(fail(format!(
+                "references nest more than {MAX_DEPTH} deep (through [{}] {})",
+                key.0, key.1
+            )));
+        }
+        *resolved += 1;
+        if *resolved > MAX_REFERENCES {
+            return Err(fail(format!(
+                "more than {MAX_REFERENCES} references to resolve (through [{}] {})",
+                key.0, key.1
+            )));
+        }
         match values.get(&target) {
             Some(entry) => {
                 stack.push(target.clone());
-                let resolved = substitute(values, &target, &entry.value, stack, owner)?;
+                let text = substitute(values, &target, &entry.value, stack, owner, resolved)?;
                 stack.pop();
-                out.push_str(&resolved);
+                out.push_str(&text);
+                if out.len() > MAX_VALUE_LEN {
+                    return Err(fail(format!(
+                        "the substituted value grows past {MAX_VALUE_LEN} bytes"
+                    )));
+                }
             }
             None if option_spec(&target.0, &target.1).is_some() => {}
             None => {

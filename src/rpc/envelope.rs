@@ -473,8 +473,17 @@ mod tests {
             }
         }
 
+        /// 2000 cases in CI; `NOVACTOR_FUZZ_CASES` for a longer campaign, as the corpus-based
+        /// envelope target (`tests/fuzz_oslo_envelope.rs`) reads it.
+        fn cases() -> u32 {
+            std::env::var("NOVACTOR_FUZZ_CASES")
+                .ok()
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(2000)
+        }
+
         proptest! {
-            #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+            #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
             #[test]
             fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..2048)) {
