@@ -595,9 +595,10 @@ impl ComputeHost {
     async fn fail_build(&self, ctx: &RequestContext, instance: &mut NovaObject, reason: &str) {
         let uuid = uuid_of(instance);
         tracing::warn!(instance = %uuid, %reason, "Build of instance aborted");
-        self.set_error_state(ctx, instance, true).await;
+        // Fault first, then the state (Nova's order): whoever sees ERROR also sees why.
         let message = format!("Build of instance {uuid} aborted: {reason}");
         self.add_fault(ctx, &uuid, &message, reason).await;
+        self.set_error_state(ctx, instance, true).await;
     }
 
     // ---------------------------------------------------------------- delete
