@@ -69,11 +69,16 @@ pub fn stopping() {
 
 /// Watch `node` for the life of the process: `READY=1` when every actor first runs,
 /// `STATUS=` on readiness changes, and `WATCHDOG=1` while the supervisor answers.
+/// Not under systemd (no `$NOTIFY_SOCKET`): returns at once, costing nothing.
 pub async fn watch(node: Node) {
+    if std::env::var_os("NOTIFY_SOCKET").is_none() {
+        return;
+    }
     let watchdog = sd_notify::watchdog_enabled();
-    let period = watchdog
+    // Quick polls until READY; then only as often as the watchdog (or STATUS) needs.
+    let settled = watchdog
         .map(|limit| (limit / 2).min(Duration::from_secs(1)))
-        .unwrap_or(Duration::from_millis(250));
+        .unwrap_or(Duration::from_secs(1));
     let mut announced_ready = false;
     let mut last_status = String::new();
     loop {
@@ -109,6 +114,11 @@ pub async fn watch(node: Node) {
                 );
             }
         }
+        let period = if announced_ready {
+            settled
+        } else {
+            settled.min(Duration::from_millis(250))
+        };
         tokio::time::sleep(period).await;
     }
 }
