@@ -9,6 +9,8 @@
 //! in-memory fake driver does) and a supervisor restart of the actor (the guests survive,
 //! as real guests survive a `nova-compute` restart).
 
+mod conductor_support;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,7 +20,6 @@ use novactor::actors::conductor::rpcapi::ConductorApi;
 use novactor::actors::db::{InstanceRow, NovaDb, NovaDbError};
 use novactor::actors::{definitions, NovaService};
 use novactor::config::Config;
-use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::{ActorCommand, ActorState, RuntimeEnv};
@@ -136,25 +137,11 @@ async fn world() -> World {
     );
     let ctl_state = tempfile::tempdir().unwrap();
     let ctl_config = config(&ctl_state, "ctl");
-    let db = novactor::actors::db::open(&ctl_config)
-        .await
-        .expect("embedded database");
-    let transport: Arc<dyn Transport> = Arc::new(MemoryTransport::new());
-    let servicegroup = Arc::new(novactor::actors::db::DbServiceGroup::new(
-        db.clone(),
-        novactor::actors::db::SERVICE_VERSION,
-    ));
-    let env = RuntimeEnv::new(
-        Arc::new(ctl_config.clone()),
-        Arc::clone(&transport),
-        servicegroup,
-    );
-    let conductor_node = Node::start_with(
-        env,
-        definitions(&ctl_config, &[NovaService::Conductor], Some(&db)).unwrap(),
-    )
-    .await
-    .unwrap();
+    let conductor_support::Conductor {
+        node: conductor_node,
+        db,
+        transport,
+    } = conductor_support::start_conductor(&ctl_config).await;
     World {
         transport,
         conductor_node,

@@ -4,6 +4,8 @@
 //! sets the API's task state, casts through `ComputeApi`) and watches the database and the
 //! compute's `novactor::compute::instance` events (one per `Instance.save`).
 
+mod conductor_support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,8 +15,7 @@ use novactor::actors::db::{ComputeNodeRow, InstanceRow, NovaDb, NovaDbError};
 use novactor::actors::objects::{Selection, TypedObject};
 use novactor::actors::{definitions, NovaService};
 use novactor::config::Config;
-use novactor::rpc::transport::memory::MemoryTransport;
-use novactor::rpc::{CallError, RequestContext, Transport};
+use novactor::rpc::{CallError, RequestContext};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
@@ -129,25 +130,11 @@ async fn world(extra: &[(&str, &str, &str)]) -> World {
     );
     let ctl_state = tempfile::tempdir().unwrap();
     let ctl_config = config(&ctl_state, "ctl", &[]);
-    let db = novactor::actors::db::open(&ctl_config)
-        .await
-        .expect("embedded database");
-    let transport: Arc<dyn Transport> = Arc::new(MemoryTransport::new());
-    let servicegroup = Arc::new(novactor::actors::db::DbServiceGroup::new(
-        db.clone(),
-        novactor::actors::db::SERVICE_VERSION,
-    ));
-    let env = RuntimeEnv::new(
-        Arc::new(ctl_config.clone()),
-        Arc::clone(&transport),
-        servicegroup,
-    );
-    let conductor_node = Node::start_with(
-        env,
-        definitions(&ctl_config, &[NovaService::Conductor], Some(&db)).unwrap(),
-    )
-    .await
-    .unwrap();
+    let conductor_support::Conductor {
+        node: conductor_node,
+        db,
+        transport,
+    } = conductor_support::start_conductor(&ctl_config).await;
     let cmp_state = tempfile::tempdir().unwrap();
     let compute_config = config(&cmp_state, "cmp1", extra);
     let env = RuntimeEnv::new(

@@ -3,15 +3,16 @@
 //! `nova.exception` failures round-trip; races on `expected_task_state` are decided by the
 //! database. Memory transport and SQLite (the DB suites cover PostgreSQL and MySQL).
 
+mod conductor_support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use novactor::actors::conductor::rpcapi::ConductorApi;
 use novactor::actors::db::NovaDb;
 use novactor::actors::objects::{versions, NovaObject};
-use novactor::actors::{definitions, NovaService};
+use novactor::actors::NovaService;
 use novactor::config::Config;
-use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::RuntimeEnv;
@@ -41,25 +42,11 @@ fn config(state: &tempfile::TempDir, host: &str) -> Config {
 async fn world() -> World {
     let state = tempfile::tempdir().unwrap();
     let config = config(&state, "ctl");
-    let db = novactor::actors::db::open(&config)
-        .await
-        .expect("embedded database");
-    let transport: Arc<dyn Transport> = Arc::new(MemoryTransport::new());
-    let servicegroup = Arc::new(novactor::actors::db::DbServiceGroup::new(
-        db.clone(),
-        novactor::actors::db::SERVICE_VERSION,
-    ));
-    let env = RuntimeEnv::new(
-        Arc::new(config.clone()),
-        Arc::clone(&transport),
-        servicegroup,
-    );
-    let conductor_node = Node::start_with(
-        env,
-        definitions(&config, &[NovaService::Conductor], Some(&db)).unwrap(),
-    )
-    .await
-    .unwrap();
+    let conductor_support::Conductor {
+        node: conductor_node,
+        db,
+        transport,
+    } = conductor_support::start_conductor(&config).await;
     World {
         conductor_node,
         db,

@@ -245,6 +245,19 @@ impl Deployment {
         }
     }
 
+    /// Boot `count` servers named `<prefix>-<n>`, each of which the API must accept.
+    pub async fn boot_accepted(&self, prefix: &str, count: usize) -> Vec<String> {
+        let mut uuids = Vec::with_capacity(count);
+        for n in 0..count {
+            let name = format!("{prefix}-{n}");
+            match self.boot(&name).await {
+                Ok(uuid) => uuids.push(uuid),
+                Err((status, body)) => panic!("boot {name} refused: {status} {body}"),
+            }
+        }
+        uuids
+    }
+
     /// What each instance is now, from the database.
     pub async fn outcomes(&self, uuids: &[String]) -> Vec<Outcome> {
         let mut outcomes = Vec::with_capacity(uuids.len());

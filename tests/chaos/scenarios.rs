@@ -315,15 +315,7 @@ async fn sigterm_under_load_finishes_in_flight_builds_and_leaves_the_rest_queued
         .await;
     assert_eq!(status, 200, "{body}");
 
-    let mut in_flight = Vec::new();
-    for n in 0..6 {
-        in_flight.push(
-            deployment
-                .boot(&format!("inflight-{n}"))
-                .await
-                .expect("boot accepted"),
-        );
-    }
+    let in_flight = deployment.boot_accepted("inflight", 6).await;
     let started = Instant::now();
     loop {
         let outcomes = deployment.outcomes(&in_flight).await;
@@ -367,15 +359,7 @@ async fn sigterm_under_load_finishes_in_flight_builds_and_leaves_the_rest_queued
 
     // Sent while node1 is away (it still counts as up for service_down_time): they wait
     // in its queue for the next incarnation.
-    let mut queued = Vec::new();
-    for n in 0..4 {
-        queued.push(
-            deployment
-                .boot(&format!("queued-{n}"))
-                .await
-                .expect("boot accepted"),
-        );
-    }
+    let queued = deployment.boot_accepted("queued", 4).await;
     let started = Instant::now();
     while queue_depth("compute.node1") < 4 {
         assert!(
@@ -417,15 +401,7 @@ async fn a_compute_killed_mid_build_goes_down_is_avoided_and_settles_its_instanc
     let enable = |host: &str| format!("/api/v1/services/{host}/nova-compute/enable");
     deployment.operate(CONTROL, &disable("node1"), None).await;
 
-    let mut first = Vec::new();
-    for n in 0..3 {
-        first.push(
-            deployment
-                .boot(&format!("killed-{n}"))
-                .await
-                .expect("boot accepted"),
-        );
-    }
+    let first = deployment.boot_accepted("killed", 3).await;
     let started = Instant::now();
     let spawning: Vec<String> = loop {
         let outcomes = deployment.outcomes(&first).await;
@@ -452,15 +428,7 @@ async fn a_compute_killed_mid_build_goes_down_is_avoided_and_settles_its_instanc
 
     // While node2 is down, new boots go elsewhere.
     deployment.operate(CONTROL, &enable("node1"), None).await;
-    let mut meanwhile = Vec::new();
-    for n in 0..4 {
-        meanwhile.push(
-            deployment
-                .boot(&format!("meanwhile-{n}"))
-                .await
-                .expect("boot accepted"),
-        );
-    }
+    let meanwhile = deployment.boot_accepted("meanwhile", 4).await;
     for outcome in deployment
         .wait_settled(&meanwhile, Duration::from_secs(30))
         .await
@@ -592,15 +560,7 @@ async fn a_panicking_compute_actor_restarts_alone_then_is_isolated_while_the_res
     deployment
         .wait_compute("node2-1", false, Duration::from_secs(20))
         .await;
-    let mut fine = Vec::new();
-    for n in 0..6 {
-        fine.push(
-            deployment
-                .boot(&format!("fine-{n}"))
-                .await
-                .expect("boot accepted"),
-        );
-    }
+    let fine = deployment.boot_accepted("fine", 6).await;
     for outcome in deployment
         .wait_settled(&fine, Duration::from_secs(30))
         .await
