@@ -44,20 +44,21 @@ pub fn instance_primitive(row: &InstanceRow) -> Value {
 }
 
 /// Set an instance to ERROR with a fault, as Nova's `_bury_in_cell0` / `_set_vm_state_and_notify` do.
+/// The fault is written first, so whoever sees ERROR (an API client polling the server)
+/// also sees why — the order of Nova's compute path and of novactor's own.
 async fn fail_instance(db: &NovaDb, uuid: &str, message: &str) {
+    if let Err(error) = db
+        .instance_fault_create(uuid, 500, message, None, None)
+        .await
+    {
+        tracing::warn!(%uuid, %error, "could not record the instance fault");
+    }
     let values = json!({"vm_state": "error", "task_state": null})
         .as_object()
         .cloned()
         .unwrap_or_default();
     if let Err(error) = db.instance_update_and_get(uuid, &values, None, None).await {
         tracing::warn!(%uuid, %error, "could not set the instance to error");
-        return;
-    }
-    if let Err(error) = db
-        .instance_fault_create(uuid, 500, message, None, None)
-        .await
-    {
-        tracing::warn!(%uuid, %error, "could not record the instance fault");
     }
 }
 
