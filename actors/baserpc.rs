@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
-use crate::rpc::{CallError, RequestContext, RpcClient, Version};
-use crate::service::{Call, Endpoint, Response, ServiceManager};
+use novactor::rpc::{CallError, RequestContext, RpcClient, Version};
+use novactor::service::{Call, Endpoint, Response, ServiceManager};
 
 /// Nova `baserpc._NAMESPACE`.
 pub const NAMESPACE: &str = "baseapi";

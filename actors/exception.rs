@@ -2,7 +2,7 @@
 //! crosses the wire as (module, class, message); callers match on the class name, as
 //! Nova's code does on exception types.
 
-use crate::rpc::RemoteFailure;
+use novactor::rpc::RemoteFailure;
 
 /// Python module of Nova's exceptions.
 pub const MODULE: &str = "nova.exception";

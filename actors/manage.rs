@@ -6,11 +6,11 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::actors::db::{
+use crate::db::{
     service_is_up, NovaDb, NovaDbError, ServiceChanges, ServiceKey, ServiceRow,
 };
-use crate::config::Config;
-use crate::db::Database;
+use novactor::config::Config;
+use novactor::db::Database;
 
 /// What a command printed and how it ended.
 #[derive(Debug)]
@@ -38,6 +38,15 @@ impl Outcome {
             stdout: String::new(),
             stderr: message,
         }
+    }
+
+    /// Prints stdout and stderr (`novactor: error: …`) and returns the exit code.
+    pub fn finish(&self) -> std::process::ExitCode {
+        print!("{}", self.stdout);
+        if !self.stderr.is_empty() {
+            eprintln!("novactor: error: {}", self.stderr);
+        }
+        std::process::ExitCode::from(u8::try_from(self.code).unwrap_or(1))
     }
 }
 
@@ -371,7 +380,7 @@ pub async fn status(config: &Config) -> Outcome {
 
 async fn broker_check(config: &Config) -> (&'static str, Verdict, String) {
     let url = config.default.transport_url_or_memory();
-    let transport = match crate::rpc::transport::from_url(Some(url), &config.oslo_messaging_rabbit)
+    let transport = match novactor::rpc::transport::from_url(Some(url), &config.oslo_messaging_rabbit)
     {
         Ok((transport, _)) => transport,
         Err(error) => return ("Message broker", Verdict::Failure, error.to_string()),
@@ -386,7 +395,7 @@ async fn broker_check(config: &Config) -> (&'static str, Verdict, String) {
             return (
                 "Message broker",
                 Verdict::Failure,
-                format!("{}: {detail}", crate::config::mask_url(url)),
+                format!("{}: {detail}", novactor::config::mask_url(url)),
             );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -394,7 +403,7 @@ async fn broker_check(config: &Config) -> (&'static str, Verdict, String) {
     let detail = if transport.scheme() == "memory" {
         "in-process transport (memory://): only this process's actors can be reached".to_owned()
     } else {
-        format!("connected to {}", crate::config::mask_url(url))
+        format!("connected to {}", novactor::config::mask_url(url))
     };
     ("Message broker", Verdict::Success, detail)
 }

@@ -2,8 +2,8 @@
 //! wire-compatible with oslo.messaging.
 //!
 //! # Layout
-//! The runtime (`src/`) knows oslo and Rust, not Nova; Nova lives in [`actors`], which
-//! uses the runtime and is never used by it.
+//! This crate is the runtime: it knows oslo and Rust, not Nova. Nova lives in the
+//! `novactor-nova` crate (`actors/`), which uses the runtime and is never used by it.
 //!
 //! | module | its one job |
 //! |---|---|
@@ -21,7 +21,6 @@
 //! | [`dashboard`] | HTTP for operators: live page, JSON API, operations, health, `/metrics` |
 //! | [`metrics`] | the Prometheus series of a process |
 //! | [`systemd`] | `sd_notify`: READY, RELOADING, STOPPING, WATCHDOG |
-//! | [`actors`] | Nova's api, conductor, scheduler and compute services |
 
 pub mod config;
 pub mod dashboard;
@@ -37,9 +36,6 @@ pub mod servicegroup;
 pub mod signals;
 pub mod supervisor;
 pub mod systemd;
-
-#[path = "../actors/mod.rs"]
-pub mod actors;
 
 pub use node::Node;
 

@@ -4,7 +4,7 @@
 //!
 //! The driver is a seam: [`MemoryServiceGroup`] keeps records in-process (the embedded
 //! default); a database driver writes the `services` table (Nova's:
-//! `crate::actors::db::DbServiceGroup`).
+//! the Nova crate's database-backed group).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};

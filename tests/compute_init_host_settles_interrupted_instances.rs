@@ -15,10 +15,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use novactor::actors::compute::rpcapi::ComputeApi;
-use novactor::actors::conductor::rpcapi::ConductorApi;
-use novactor::actors::db::{InstanceRow, NovaDb, NovaDbError};
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::compute::rpcapi::ComputeApi;
+use novactor_nova::conductor::rpcapi::ConductorApi;
+use novactor_nova::db::{InstanceRow, NovaDb, NovaDbError};
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;

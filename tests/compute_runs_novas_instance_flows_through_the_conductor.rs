@@ -9,11 +9,11 @@ mod conductor_support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use novactor::actors::compute::rpcapi::ComputeApi;
-use novactor::actors::conductor::rpcapi::ConductorApi;
-use novactor::actors::db::{ComputeNodeRow, InstanceRow, NovaDb, NovaDbError};
-use novactor::actors::objects::{Selection, TypedObject};
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::compute::rpcapi::ComputeApi;
+use novactor_nova::conductor::rpcapi::ConductorApi;
+use novactor_nova::db::{ComputeNodeRow, InstanceRow, NovaDb, NovaDbError};
+use novactor_nova::objects::{Selection, TypedObject};
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::{CallError, RequestContext};
 use novactor::servicegroup::MemoryServiceGroup;

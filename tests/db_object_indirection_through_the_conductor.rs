@@ -8,10 +8,10 @@ mod conductor_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use novactor::actors::conductor::rpcapi::ConductorApi;
-use novactor::actors::db::NovaDb;
-use novactor::actors::objects::{versions, NovaObject};
-use novactor::actors::NovaService;
+use novactor_nova::conductor::rpcapi::ConductorApi;
+use novactor_nova::db::NovaDb;
+use novactor_nova::objects::{versions, NovaObject};
+use novactor_nova::NovaService;
 use novactor::config::Config;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use novactor::actors::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
+use novactor_nova::{definitions, NovaService};
 use novactor::config::{Config, DatabaseOptions, SecretUrl};
 use novactor::db::Database;
 use novactor::rpc::transport::memory::MemoryTransport;

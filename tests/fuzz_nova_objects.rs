@@ -22,15 +22,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fuzz_support::*;
-use novactor::actors::compute::manager::instance_from;
-use novactor::actors::compute::rpcapi::ComputeApi;
-use novactor::actors::conductor::rpcapi::{object_from, ConductorApi};
-use novactor::actors::db::{
+use novactor_nova::compute::manager::instance_from;
+use novactor_nova::compute::rpcapi::ComputeApi;
+use novactor_nova::conductor::rpcapi::{object_from, ConductorApi};
+use novactor_nova::db::{
     ComputeNodeValues, DbServiceGroup, NovaDb, INSTANCE_UPDATABLE_COLUMNS, SERVICE_VERSION,
 };
-use novactor::actors::objects::{Flavor, NovaObject, RequestSpec, Selection, TypedObject};
-use novactor::actors::scheduler::rpcapi::SchedulerApi;
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::objects::{Flavor, NovaObject, RequestSpec, Selection, TypedObject};
+use novactor_nova::scheduler::rpcapi::SchedulerApi;
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::rpc::{CallError, RequestContext, RpcClient};
@@ -236,7 +236,7 @@ fn world(seeds: &[Seed]) -> World {
     .expect("config");
     let system = actix_rt::System::new();
     let db = system
-        .block_on(novactor::actors::db::open(&config))
+        .block_on(novactor_nova::db::open(&config))
         .expect("SQLite");
     let node = system.block_on(async {
         seed_database(&db, seeds).await;

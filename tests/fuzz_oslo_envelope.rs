@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fuzz_support::*;
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::envelope::{decode_envelope, encode_envelope, Reply, Request};
 use novactor::rpc::Dispatcher;
@@ -87,7 +87,7 @@ fn dispatchers() -> Vec<Dispatcher> {
     let config = Config::with_overrides(&[("DEFAULT", "state_path", &state_path)]).expect("config");
     let system = actix_rt::System::new();
     let db = system
-        .block_on(novactor::actors::db::open(&config))
+        .block_on(novactor_nova::db::open(&config))
         .expect("SQLite");
     let services: Vec<Arc<ServiceDefinition>> =
         definitions(&config, &NovaService::ALL, Some(&db)).expect("definitions");

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use novactor::actors::compute::rpcapi::ComputeApi;
-use novactor::actors::conductor::rpcapi::ConductorApi;
-use novactor::actors::scheduler::rpcapi::SchedulerApi;
-use novactor::actors::{baserpc::BaseApi, definitions, NovaService};
+use novactor_nova::compute::rpcapi::ComputeApi;
+use novactor_nova::conductor::rpcapi::ConductorApi;
+use novactor_nova::scheduler::rpcapi::SchedulerApi;
+use novactor_nova::{baserpc::BaseApi, definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::{RequestContext, Target};
 use novactor::Node;
@@ -25,7 +25,7 @@ async fn all_four() -> (Node, tempfile::TempDir) {
         ("DEFAULT", "osapi_compute_listen_port", "0"),
     ])
     .unwrap();
-    let db = novactor::actors::db::open(&config)
+    let db = novactor_nova::db::open(&config)
         .await
         .expect("embedded database");
     let services = definitions(&config, &NovaService::ALL, Some(&db)).unwrap();

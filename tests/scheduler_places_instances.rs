@@ -10,10 +10,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use novactor::actors::db::{self, ComputeNodeRow, NovaDb, ServiceChanges, ServiceKey};
-use novactor::actors::objects::{Flavor, RequestSpec, Selection, TypedObject};
-use novactor::actors::scheduler::rpcapi::SchedulerApi;
-use novactor::actors::scheduler::{definition_with_state, SchedulerState, NO_VALID_HOST};
+use novactor_nova::db::{self, ComputeNodeRow, NovaDb, ServiceChanges, ServiceKey};
+use novactor_nova::objects::{Flavor, RequestSpec, Selection, TypedObject};
+use novactor_nova::scheduler::rpcapi::SchedulerApi;
+use novactor_nova::scheduler::{definition_with_state, SchedulerState, NO_VALID_HOST};
 use novactor::config::Config;
 use novactor::rpc::{CallError, RequestContext, RpcClient};
 use novactor::Node;

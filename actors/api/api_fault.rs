@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use super::compute_api::ApiError;
-use crate::actors::db::NovaDbError;
+use crate::db::NovaDbError;
 
 /// An error response of the compute API.
 #[derive(Debug, Clone, PartialEq, Eq)]

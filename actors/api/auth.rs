@@ -12,7 +12,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use super::api_fault::ApiFault;
 use super::microversion::{self, ApiVersion};
-use crate::rpc::RequestContext;
+use novactor::rpc::RequestContext;
 
 /// The token keystoneauth's `none` plugin sends (D-AUTH).
 pub const NOAUTH_TOKEN: &str = "notused";

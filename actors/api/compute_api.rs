@@ -7,12 +7,12 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
-use crate::actors::compute::rpcapi::ComputeApi;
-use crate::actors::conductor::rpcapi::ComputeTaskApi;
-use crate::actors::conductor::tasks::instance_primitive;
-use crate::actors::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
-use crate::actors::objects::{Flavor, RequestSpec, TypedObject};
-use crate::rpc::RequestContext;
+use crate::compute::rpcapi::ComputeApi;
+use crate::conductor::rpcapi::ComputeTaskApi;
+use crate::conductor::tasks::instance_primitive;
+use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
+use crate::objects::{Flavor, RequestSpec, TypedObject};
+use novactor::rpc::RequestContext;
 
 /// Why an operation was refused.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::api_fault::ApiFault;
 use super::auth::Ctx;
 use super::server::{ok, page, param, query, ApiState};
-use crate::actors::db::FlavorRow;
+use crate::db::FlavorRow;
 
 fn links(ctx: &Ctx, id: &str) -> Value {
     json!([

@@ -35,13 +35,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::dev::ServerHandle;
 
-use crate::actors::compute::rpcapi::ComputeApi;
-use crate::actors::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
-use crate::actors::db::NovaDb;
-use crate::actors::NovaService;
-use crate::config::Config;
-use crate::rpc::RemoteFailure;
-use crate::service::{define, Endpoint, Response, ServiceDefinition, ServiceManager};
+use crate::compute::rpcapi::ComputeApi;
+use crate::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
+use crate::db::NovaDb;
+use crate::NovaService;
+use novactor::config::Config;
+use novactor::rpc::RemoteFailure;
+use novactor::service::{define, Endpoint, Response, ServiceDefinition, ServiceManager};
 use auth::AuthPolicy;
 use compute_api::ComputeApiDeps;
 

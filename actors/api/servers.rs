@@ -16,7 +16,7 @@ use super::auth::Ctx;
 use super::compute_api::{self, BootRequest};
 use super::images;
 use super::server::{json_body, ok, page, param, query, ApiState};
-use crate::actors::db::{service_is_up, InstanceFaultRow, InstanceRow, ServiceRow};
+use crate::db::{service_is_up, InstanceFaultRow, InstanceRow, ServiceRow};
 
 /// Everything the detail view needs about one instance besides the row.
 #[derive(Debug, Clone, Default)]

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::api_fault::ApiFault;
 use super::auth::Ctx;
 use super::server::{json_body, ok, page, param, query, ApiState};
-use crate::actors::db::{service_is_up, ComputeNodeRow, ServiceChanges, ServiceKey, ServiceRow};
+use crate::db::{service_is_up, ComputeNodeRow, ServiceChanges, ServiceKey, ServiceRow};
 
 fn is_uuid(text: &str) -> bool {
     uuid::Uuid::parse_str(text).is_ok()

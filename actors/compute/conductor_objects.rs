@@ -6,10 +6,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::actors::conductor::rpcapi::{ConductorApi, IndirectionError};
-use crate::actors::exception::class;
-use crate::actors::objects::{NovaObject, ObjectError};
-use crate::rpc::{RemoteFailure, RequestContext};
+use crate::conductor::rpcapi::{ConductorApi, IndirectionError};
+use crate::exception::class;
+use crate::objects::{NovaObject, ObjectError};
+use novactor::rpc::{RemoteFailure, RequestContext};
 
 /// Nova's `InstanceFault` object version (the registry of `actors/objects` has no entry
 /// for it, as only the compute sends one).
@@ -73,16 +73,16 @@ impl ObjectCallError {
         match self {
             Self::Conductor(IndirectionError::Remote(failure)) => failure.clone(),
             Self::InstanceNotFound(m) => {
-                crate::actors::exception::failure(class::INSTANCE_NOT_FOUND, m.clone())
+                crate::exception::failure(class::INSTANCE_NOT_FOUND, m.clone())
             }
             Self::Deleting(m) => {
-                crate::actors::exception::failure(class::UNEXPECTED_DELETING_TASK_STATE, m.clone())
+                crate::exception::failure(class::UNEXPECTED_DELETING_TASK_STATE, m.clone())
             }
             Self::UnexpectedTaskState(m) => {
-                crate::actors::exception::failure(class::UNEXPECTED_TASK_STATE, m.clone())
+                crate::exception::failure(class::UNEXPECTED_TASK_STATE, m.clone())
             }
             Self::ComputeHostNotFound(m) => {
-                crate::actors::exception::failure(class::COMPUTE_HOST_NOT_FOUND, m.clone())
+                crate::exception::failure(class::COMPUTE_HOST_NOT_FOUND, m.clone())
             }
             other => RemoteFailure::runtime_error(other.to_string()),
         }

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::config::Config;
+use novactor::config::Config;
 
 /// Nova `nova/compute/power_state.py`: what the hypervisor says a guest is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

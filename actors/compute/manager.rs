@@ -17,10 +17,10 @@ use super::conductor_objects::{ConductorObjects, Expected, ObjectCallError};
 use super::fake_driver::{guest_size, FakeDriver, PowerState};
 use super::instance_locks::InstanceLocks;
 use super::resource_tracker::{ClaimError, ResourceTracker};
-use crate::actors::conductor::rpcapi::ComputeTaskApi;
-use crate::actors::objects::NovaObject;
-use crate::actors::scheduler::rpcapi::SchedulerApi;
-use crate::rpc::{RemoteFailure, RequestContext, Version};
+use crate::conductor::rpcapi::ComputeTaskApi;
+use crate::objects::NovaObject;
+use crate::scheduler::rpcapi::SchedulerApi;
+use novactor::rpc::{RemoteFailure, RequestContext, Version};
 
 /// Nova `ComputeManager.target` (null namespace): 6.5.
 pub const MANAGER_VERSION: Version = Version::new(6, 5);
@@ -955,7 +955,7 @@ impl ComputeHost {
         };
         match outcome {
             Err(failure)
-                if failure.class == crate::actors::exception::class::INSTANCE_NOT_FOUND =>
+                if failure.class == crate::exception::class::INSTANCE_NOT_FOUND =>
             {
                 tracing::info!(instance = %uuid, "Instance disappeared during init_host");
                 Ok(true)

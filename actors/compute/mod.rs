@@ -32,14 +32,14 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::actors::baserpc::{self, BaseRpc};
-use crate::actors::conductor::rpcapi::{wait_until_ready, ComputeTaskApi, ConductorApi};
-use crate::actors::objects::NovaObject;
-use crate::actors::scheduler::rpcapi::SchedulerApi;
-use crate::actors::NovaService;
-use crate::config::Config;
-use crate::rpc::{RemoteFailure, RequestContext};
-use crate::service::{
+use crate::baserpc::{self, BaseRpc};
+use crate::conductor::rpcapi::{wait_until_ready, ComputeTaskApi, ConductorApi};
+use crate::objects::NovaObject;
+use crate::scheduler::rpcapi::SchedulerApi;
+use crate::NovaService;
+use novactor::config::Config;
+use novactor::rpc::{RemoteFailure, RequestContext};
+use novactor::service::{
     definition as service_definition, Call, Endpoint, PeriodicTask, Response, ServiceContext,
     ServiceDefinition, ServiceManager, Spacing,
 };
@@ -333,7 +333,7 @@ pub fn definitions(config: &Config) -> Vec<Arc<ServiceDefinition>> {
         .collect()
 }
 
-fn host_definition(spec: crate::service::ServiceSpec) -> Arc<ServiceDefinition> {
+fn host_definition(spec: novactor::service::ServiceSpec) -> Arc<ServiceDefinition> {
     // The guests outlive an incarnation of the actor, as VMs outlive a nova-compute restart.
     let hypervisor = Arc::new(FakeHypervisor::default());
     let definition = service_definition(spec, move |ctx| manager_for(ctx, Arc::clone(&hypervisor)))

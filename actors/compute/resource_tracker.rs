@@ -16,9 +16,9 @@ use tokio::sync::Mutex;
 
 use super::conductor_objects::{ConductorObjects, Expected, ObjectCallError};
 use super::fake_driver::{guest_size, FakeDriver, GuestSize};
-use crate::actors::objects::{versions, NovaObject};
-use crate::config::Config;
-use crate::rpc::RequestContext;
+use crate::objects::{versions, NovaObject};
+use novactor::config::Config;
+use novactor::rpc::RequestContext;
 
 /// vm states whose instances no longer use resources (Nova `ALLOW_RESOURCE_REMOVAL`).
 const RESOURCES_RELEASED: [&str; 2] = ["deleted", "shelved_offloaded"];

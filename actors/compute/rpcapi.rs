@@ -6,8 +6,8 @@
 
 use serde_json::{json, Value};
 
-use crate::actors::baserpc::BaseApi;
-use crate::rpc::{CallError, RequestContext, RpcClient, Target};
+use crate::baserpc::BaseApi;
+use novactor::rpc::{CallError, RequestContext, RpcClient, Target};
 
 /// Nova `ComputeAPI` on topic `compute`.
 #[derive(Debug, Clone)]

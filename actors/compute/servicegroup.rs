@@ -7,11 +7,11 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use serde_json::{json, Map};
 
-use crate::actors::conductor::rpcapi::{object_from, ConductorApi, IndirectionError};
-use crate::actors::exception::{self, class};
-use crate::actors::objects::{versions, NovaObject};
-use crate::rpc::RequestContext;
-use crate::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
+use crate::conductor::rpcapi::{object_from, ConductorApi, IndirectionError};
+use crate::exception::{self, class};
+use crate::objects::{versions, NovaObject};
+use novactor::rpc::RequestContext;
+use novactor::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
 
 /// Heartbeats through the conductor's object indirection.
 #[derive(Debug)]
@@ -99,7 +99,7 @@ impl ServiceGroup for ConductorServiceGroup {
                 service.set("host", json!(host));
                 service.set("binary", json!(binary));
                 service.set("topic", json!(topic));
-                service.set("version", json!(crate::actors::db::SERVICE_VERSION));
+                service.set("version", json!(crate::db::SERVICE_VERSION));
                 self.conductor
                     .object_action(&ctx, &mut service, "create", Vec::new(), Map::new())
                     .await

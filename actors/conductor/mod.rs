@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::actors::baserpc::{self, BaseRpc};
-use crate::actors::db::NovaDb;
-use crate::actors::objects::NovaObject;
-use crate::actors::NovaService;
-use crate::config::Config;
-use crate::rpc::{RemoteFailure, Version};
-use crate::service::{define, Call, Endpoint, Response, ServiceDefinition, ServiceManager};
+use crate::baserpc::{self, BaseRpc};
+use crate::db::NovaDb;
+use crate::objects::NovaObject;
+use crate::NovaService;
+use novactor::config::Config;
+use novactor::rpc::{RemoteFailure, Version};
+use novactor::service::{define, Call, Endpoint, Response, ServiceDefinition, ServiceManager};
 
 /// Nova `ConductorManager.target` (null namespace).
 pub const MANAGER_VERSION: Version = Version::new(3, 0);
@@ -191,11 +191,11 @@ pub fn definition(config: &Config, db: &NovaDb) -> Arc<ServiceDefinition> {
     define(spec, move |ctx| {
         ConductorManager::with_tasks(tasks::TaskDeps {
             db: db.clone(),
-            scheduler: crate::actors::scheduler::rpcapi::SchedulerApi::new(
-                ctx.rpc_client(crate::actors::scheduler::rpcapi::SchedulerApi::target()),
+            scheduler: crate::scheduler::rpcapi::SchedulerApi::new(
+                ctx.rpc_client(crate::scheduler::rpcapi::SchedulerApi::target()),
             ),
-            compute: crate::actors::compute::rpcapi::ComputeApi::new(
-                ctx.rpc_client(crate::actors::compute::rpcapi::ComputeApi::target()),
+            compute: crate::compute::rpcapi::ComputeApi::new(
+                ctx.rpc_client(crate::compute::rpcapi::ComputeApi::target()),
             ),
             long_timeout: std::time::Duration::from_secs(
                 ctx.config

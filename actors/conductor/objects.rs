@@ -15,10 +15,10 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::actors::db::{ComputeNodeValues, NovaDb, NovaDbError, ServiceChanges, ServiceKey};
-use crate::actors::exception::{self, class};
-use crate::actors::objects::{versions, NovaObject};
-use crate::rpc::RemoteFailure;
+use crate::db::{ComputeNodeValues, NovaDb, NovaDbError, ServiceChanges, ServiceKey};
+use crate::exception::{self, class};
+use crate::objects::{versions, NovaObject};
+use novactor::rpc::RemoteFailure;
 
 /// A database error as the failure a Nova caller expects.
 pub fn failure_of(error: &NovaDbError) -> RemoteFailure {

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::actors::baserpc::BaseApi;
-use crate::actors::objects::{NovaObject, ObjectError};
-use crate::rpc::{CallError, RemoteFailure, RequestContext, RpcClient, Target};
+use crate::baserpc::BaseApi;
+use crate::objects::{NovaObject, ObjectError};
+use novactor::rpc::{CallError, RemoteFailure, RequestContext, RpcClient, Target};
 
 /// Nova `ConductorAPI` target version for the object methods.
 pub const OBJECT_API_VERSION: &str = "3.0";
@@ -164,7 +164,7 @@ impl ConductorApi {
 
 /// The object versions this caller knows (oslo's manifest sent with class actions).
 fn manifest() -> Value {
-    use crate::actors::objects::versions;
+    use crate::objects::versions;
     json!({
         "Instance": versions::INSTANCE,
         "InstanceList": versions::INSTANCE_LIST,

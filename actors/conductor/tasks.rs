@@ -9,14 +9,14 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::actors::compute::rpcapi::ComputeApi;
-use crate::actors::db::{InstanceRow, NovaDb};
-use crate::actors::objects::{versions, NovaObject, RequestSpec, Selection, TypedObject};
-use crate::actors::scheduler::rpcapi::SchedulerApi;
-use crate::rpc::{CallError, RemoteFailure, RequestContext};
+use crate::compute::rpcapi::ComputeApi;
+use crate::db::{InstanceRow, NovaDb};
+use crate::objects::{versions, NovaObject, RequestSpec, Selection, TypedObject};
+use crate::scheduler::rpcapi::SchedulerApi;
+use novactor::rpc::{CallError, RemoteFailure, RequestContext};
 
 /// Nova `ComputeTaskManager.target.version`.
-pub const COMPUTE_TASK_VERSION: crate::rpc::Version = crate::rpc::Version::new(1, 26);
+pub const COMPUTE_TASK_VERSION: novactor::rpc::Version = novactor::rpc::Version::new(1, 26);
 
 /// What the flows use: the database and the other services' clients.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{utc_now, NovaDb, NovaDbError};
-use crate::db::SqlValue;
+use novactor::db::SqlValue;
 
 const COLUMNS: &str = "id, uuid, service_id, host, hypervisor_hostname, vcpus, memory_mb, \
      local_gb, vcpus_used, memory_mb_used, local_gb_used, free_ram_mb, free_disk_gb, \

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::services::ServiceRow;
 use super::{NovaDb, NovaDbError, ServiceChanges, ServiceKey};
-use crate::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
+use novactor::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
 
 /// The servicegroup over the `services` table.
 #[derive(Debug, Clone)]

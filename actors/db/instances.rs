@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{utc_now, NovaDb, NovaDbError};
-use crate::db::SqlValue;
+use novactor::db::SqlValue;
 
 const TABLE: &str = "instances";
 

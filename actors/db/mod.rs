@@ -1,6 +1,6 @@
 //! Nova's database: the slice's schema (`migrations/<dialect>/`, embedded here) and typed
 //! repository functions over it, in the spirit of `nova/db/main/api.py`. The pool, the SQL
-//! dialects and migration mechanics are the runtime's ([`crate::db`]); table and column
+//! dialects and migration mechanics are the runtime's ([`novactor::db`]); table and column
 //! names live only here.
 //!
 //! ```text
@@ -41,14 +41,14 @@ pub use services::{service_is_up, ServiceChanges, ServiceKey, ServiceRow};
 
 use sqlx::migrate::Migrator;
 
-use crate::db::{Database, Migrations};
+use novactor::db::{Database, Migrations};
 
 // `sqlx::migrate!` is only exported with sqlx's `macros` feature, which also builds the
 // compile-time query machinery; the proc macro itself comes with `derive` + `migrate`.
 // build.rs makes cargo rebuild when a migration is added or changed.
-static SQLITE: Migrator = sqlx::sqlx_macros::migrate!("migrations/sqlite");
-static POSTGRES: Migrator = sqlx::sqlx_macros::migrate!("migrations/postgres");
-static MYSQL: Migrator = sqlx::sqlx_macros::migrate!("migrations/mysql");
+static SQLITE: Migrator = sqlx::sqlx_macros::migrate!("db/migrations/sqlite");
+static POSTGRES: Migrator = sqlx::sqlx_macros::migrate!("db/migrations/postgres");
+static MYSQL: Migrator = sqlx::sqlx_macros::migrate!("db/migrations/mysql");
 
 /// The Nova slice schema, one migrator per dialect.
 pub static MIGRATIONS: Migrations = Migrations {
@@ -70,7 +70,7 @@ pub const SERVICE_VERSION: i64 = 73;
 /// Open the database `config` names for a service process. The embedded default (SQLite
 /// under `state_path`) is created and migrated on first use, so a fresh machine needs no
 /// step; a server database must already be at this binary's schema (`novactor db sync`).
-pub async fn open(config: &crate::config::Config) -> Result<NovaDb, NovaDbError> {
+pub async fn open(config: &novactor::config::Config) -> Result<NovaDb, NovaDbError> {
     let db = NovaDb::new(Database::connect(&config.database, &config.default.state_path).await?);
     if config.database.connection.is_none() {
         db.sync().await?;
@@ -109,7 +109,7 @@ impl NovaDb {
         &self,
         table: &'static str,
         key_column: &'static str,
-        key: crate::db::SqlValue,
+        key: novactor::db::SqlValue,
     ) -> Result<bool, NovaDbError> {
         let now = utc_now();
         let sql = format!(

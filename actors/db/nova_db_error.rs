@@ -2,7 +2,7 @@
 //! exception messages (`nova/exception.py` `msg_fmt`), and [`NovaDbError::nova_class`]
 //! names the class, so a handler can reply the failure as Nova would.
 
-use crate::db::DbError;
+use novactor::db::DbError;
 
 /// Python `repr` of an optional string, as Nova's messages print it (`'x'` or `None`).
 fn py(value: &Option<String>) -> String {

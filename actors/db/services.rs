@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{utc_now, NovaDb, NovaDbError};
-use crate::db::{DbError, SqlValue};
+use novactor::db::{DbError, SqlValue};
 
 const COLUMNS: &str = "id, uuid, host, \"binary\", topic, report_count, disabled, \
      disabled_reason, last_seen_up, forced_down, version, created_at, updated_at, deleted_at, deleted";

@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::host_manager::HostState;
-use crate::actors::objects::RequestSpec;
+use crate::objects::RequestSpec;
 
 /// One enabled filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub fn limits(host: &HostState) -> serde_json::Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actors::scheduler::host_manager::tests::{host, spec};
+    use crate::scheduler::host_manager::tests::{host, spec};
 
     #[test]
     fn resource_filters_use_the_allocation_ratios_and_what_is_used() {

@@ -35,9 +35,9 @@ use rand::Rng;
 use super::filters::{self, FilterReport};
 use super::host_rows::{HostRows, ReadPlan};
 use super::weights;
-use crate::actors::db::{service_is_up, ComputeNodeRow, ServiceRow};
-use crate::actors::objects::{Flavor, RequestSpec, Selection};
-use crate::config::Config;
+use crate::db::{service_is_up, ComputeNodeRow, ServiceRow};
+use crate::objects::{Flavor, RequestSpec, Selection};
+use novactor::config::Config;
 
 /// The options the scheduler reads, taken from the configuration once per incarnation.
 #[derive(Debug, Clone, PartialEq)]

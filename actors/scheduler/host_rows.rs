@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::actors::db::{ComputeNodeRow, NovaDb, NovaDbError, ServiceRow};
+use crate::db::{ComputeNodeRow, NovaDb, NovaDbError, ServiceRow};
 
 /// The binary whose service rows make hosts schedulable.
 pub const COMPUTE_BINARY: &str = "nova-compute";

@@ -48,22 +48,22 @@ use serde_json::Value;
 
 use self::host_manager::{HostManager, SchedulerOptions, SelectRequest};
 use self::instance_info::{Applied, HostInstances, InstanceInfo};
-use crate::actors::api::compute_api::MAX_INSTANCES_PER_REQUEST;
-use crate::actors::baserpc::{self, BaseRpc};
-use crate::actors::db::{NovaDb, NovaDbError};
-use crate::actors::exception;
-use crate::actors::objects::{NovaObject, RequestSpec, Selection, TypedObject};
-use crate::actors::NovaService;
-use crate::config::Config;
-use crate::rpc::{RemoteFailure, Version};
-use crate::service::{define, Call, Endpoint, Response, ServiceDefinition, ServiceManager};
+use crate::api::compute_api::MAX_INSTANCES_PER_REQUEST;
+use crate::baserpc::{self, BaseRpc};
+use crate::db::{NovaDb, NovaDbError};
+use crate::exception;
+use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
+use crate::NovaService;
+use novactor::config::Config;
+use novactor::rpc::{RemoteFailure, Version};
+use novactor::service::{define, Call, Endpoint, Response, ServiceDefinition, ServiceManager};
 
 /// Nova `SchedulerManager.target` (null namespace).
 pub const MANAGER_VERSION: Version = Version::new(4, 5);
 
 /// `nova.exception.NoValidHost`: the failure class `select_destinations` answers when no
 /// host fits (message `"No valid host was found. <reason>"`).
-pub use crate::actors::exception::class::NO_VALID_HOST;
+pub use crate::exception::class::NO_VALID_HOST;
 
 #[derive(Debug, Default)]
 struct SchedulerInner {

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::actors::baserpc::BaseApi;
-use crate::actors::objects::{RequestSpec, Selection, TypedObject};
-use crate::rpc::{CallError, RemoteFailure, RequestContext, RpcClient, Target};
+use crate::baserpc::BaseApi;
+use crate::objects::{RequestSpec, Selection, TypedObject};
+use novactor::rpc::{CallError, RemoteFailure, RequestContext, RpcClient, Target};
 
 /// Nova `SchedulerAPI` on topic `scheduler`.
 #[derive(Debug, Clone)]
@@ -88,7 +88,7 @@ impl SchedulerApi {
     ) -> Result<(), CallError> {
         let instance_info = json!({
             "nova_object.name": "InstanceList", "nova_object.namespace": "nova",
-            "nova_object.version": crate::actors::objects::versions::INSTANCE_LIST,
+            "nova_object.version": crate::objects::versions::INSTANCE_LIST,
             "nova_object.data": {"objects": instances}, "nova_object.changes": ["objects"],
         });
         self.client

@@ -69,7 +69,7 @@ pub fn weighed_hosts(hosts: Vec<&HostState>) -> Vec<&HostState> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actors::scheduler::host_manager::tests::host;
+    use crate::scheduler::host_manager::tests::host;
 
     #[test]
     fn most_free_ram_comes_first_and_ties_keep_their_order() {

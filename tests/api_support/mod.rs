@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use novactor::actors::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::supervisor::RuntimeEnv;
@@ -65,7 +65,7 @@ pub async fn cloud_with(extra: &[(&str, &str, &str)]) -> Cloud {
     ];
     options.extend_from_slice(extra);
     let config = Config::with_overrides(&options).expect("config");
-    let db = novactor::actors::db::open(&config).await.expect("SQLite");
+    let db = novactor_nova::db::open(&config).await.expect("SQLite");
     let servicegroup = Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION));
     let env = RuntimeEnv::new(
         Arc::new(config.clone()),
@@ -75,7 +75,7 @@ pub async fn cloud_with(extra: &[(&str, &str, &str)]) -> Cloud {
     let services = definitions(&config, &NovaService::ALL, Some(&db)).unwrap();
     let node = Node::start_with(env, services).await.expect("node starts");
     let addr = wait_for(Duration::from_secs(20), "the api to bind", || {
-        novactor::actors::api::bound_addr(&host)
+        novactor_nova::api::bound_addr(&host)
     })
     .await;
     let cloud = Cloud {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use novactor::actors::db::NovaDb;
+use novactor_nova::db::NovaDb;
 use serde_json::{json, Value};
 
 use crate::common::{rabbit_url, rabbitmqctl, unique};
@@ -307,7 +307,7 @@ impl Deployment {
             .service_get_by_host_and_binary(host, "nova-compute")
             .await
             .ok()??;
-        Some(novactor::actors::db::service_is_up(
+        Some(novactor_nova::db::service_is_up(
             &service,
             Duration::from_secs(5),
             chrono::Utc::now(),

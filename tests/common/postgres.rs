@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use novactor::actors::db::NovaDb;
+use novactor_nova::db::NovaDb;
 use novactor::config::{DatabaseOptions, SecretUrl};
 use novactor::db::Database;
 

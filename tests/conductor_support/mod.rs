@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use novactor::actors::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::rpc::Transport;
@@ -22,7 +22,7 @@ pub struct Conductor {
 /// Open `config`'s database, start a conductor with its heartbeats in the `services`
 /// table, on a fresh memory transport.
 pub async fn start_conductor(config: &Config) -> Conductor {
-    let db = novactor::actors::db::open(config)
+    let db = novactor_nova::db::open(config)
         .await
         .expect("embedded database");
     let transport: Arc<dyn Transport> = Arc::new(MemoryTransport::new());

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
-use novactor::actors::db::{
+use novactor_nova::db::{
     service_is_up, ComputeNodeValues, DbServiceGroup, NovaDb, NovaDbError, ServiceChanges,
     ServiceKey,
 };
@@ -175,7 +175,7 @@ async fn the_schema_check_asks_for_db_sync_until_it_ran_and_sync_is_idempotent()
         ));
         assert_eq!(
             db.database()
-                .pending_migrations(&novactor::actors::db::MIGRATIONS)
+                .pending_migrations(&novactor_nova::db::MIGRATIONS)
                 .await
                 .unwrap(),
             vec![1, 2]
@@ -185,7 +185,7 @@ async fn the_schema_check_asks_for_db_sync_until_it_ran_and_sync_is_idempotent()
         db.check_schema().await.expect("schema current after sync");
         assert!(db
             .database()
-            .pending_migrations(&novactor::actors::db::MIGRATIONS)
+            .pending_migrations(&novactor_nova::db::MIGRATIONS)
             .await
             .unwrap()
             .is_empty());

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use novactor::actors::api::compute_api::{self, BootRequest, ComputeApiDeps};
-use novactor::actors::compute::rpcapi::ComputeApi;
-use novactor::actors::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
-use novactor::actors::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
+use novactor_nova::compute::rpcapi::ComputeApi;
+use novactor_nova::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
+use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::supervisor::RuntimeEnv;
@@ -208,7 +208,7 @@ async fn with_every_host_disabled_the_instance_errors_with_no_valid_host() {
     let cloud = cloud(&[("fd", &[])]).await;
     cloud
         .db
-        .service_set(novactor::actors::db::ServiceKey::HostBinary { host: "fd", binary: "nova-compute" }, &novactor::actors::db::ServiceChanges { disabled: Some(true), ..Default::default() })
+        .service_set(novactor_nova::db::ServiceKey::HostBinary { host: "fd", binary: "nova-compute" }, &novactor_nova::db::ServiceChanges { disabled: Some(true), ..Default::default() })
         .await
         .unwrap();
     let uuid = cloud.boot("nowhere", 1).await.remove(0);
@@ -238,7 +238,7 @@ async fn a_stopped_compute_goes_down_and_new_boots_avoid_it() {
     let started = Instant::now();
     loop {
         let service = cloud.db.service_get_by_host_and_binary("gone", "nova-compute").await.unwrap().unwrap();
-        if !novactor::actors::db::service_is_up(&service, Duration::from_secs(3), chrono::Utc::now()) {
+        if !novactor_nova::db::service_is_up(&service, Duration::from_secs(3), chrono::Utc::now()) {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(20), "the stopped compute never went down");

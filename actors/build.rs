@@ -2,5 +2,5 @@
 //! (`sqlx::migrate!` in actors/db), and cargo does not watch those directories by itself.
 
 fn main() {
-    println!("cargo:rerun-if-changed=migrations");
+    println!("cargo:rerun-if-changed=db/migrations");
 }

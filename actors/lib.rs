@@ -12,7 +12,9 @@
 //! scheduler 4.x, compute 6.x) arrive with the database and Nova-flow issues.
 
 pub mod api;
+pub mod app;
 pub mod baserpc;
+pub mod cli;
 pub mod compute;
 pub mod conductor;
 pub mod db;
@@ -23,8 +25,8 @@ pub mod scheduler;
 
 use std::sync::Arc;
 
-use crate::config::Config;
-use crate::service::{ServiceDefinition, ServiceSpec};
+use novactor::config::Config;
+use novactor::service::{ServiceDefinition, ServiceSpec};
 
 /// The four services, in start order (dependencies first; stop is the reverse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]

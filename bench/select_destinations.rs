@@ -11,10 +11,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use novactor::actors::db::{self, ComputeNodeValues, NovaDb};
-use novactor::actors::objects::{Flavor, RequestSpec};
-use novactor::actors::scheduler::rpcapi::SchedulerApi;
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::db::{self, ComputeNodeValues, NovaDb};
+use novactor_nova::objects::{Flavor, RequestSpec};
+use novactor_nova::scheduler::rpcapi::SchedulerApi;
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::RequestContext;
 use novactor::Node;

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use novactor::actors::baserpc::BaseApi;
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::baserpc::BaseApi;
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::rpc::{RequestContext, Target};
 use novactor::Node;
@@ -40,7 +40,7 @@ fn main() {
         let state_path = state.path().to_string_lossy().into_owned();
         let config = Config::with_overrides(&[("DEFAULT", "periodic_fuzzy_delay", "0"), ("DEFAULT", "state_path", &state_path), ("DEFAULT", "osapi_compute_listen_port", "0")])
             .expect("config");
-        let db = novactor::actors::db::open(&config).await.expect("embedded database");
+        let db = novactor_nova::db::open(&config).await.expect("embedded database");
         let rss_before = rss_mib();
         let started = Instant::now();
         let services = definitions(&config, &NovaService::ALL, Some(&db)).unwrap();

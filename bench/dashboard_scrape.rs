@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use novactor::actors::{definitions, NovaService};
+use novactor_nova::{definitions, NovaService};
 use novactor::config::Config;
 use novactor::dashboard::{self, DashboardParts};
 use novactor::Node;
@@ -51,16 +51,16 @@ fn main() {
             ("compute", "fake_hosts", &hosts_text),
         ])
         .expect("config");
-        let db = novactor::actors::db::open(&config).await.expect("embedded database");
+        let db = novactor_nova::db::open(&config).await.expect("embedded database");
         let rss_before = rss_mib();
         let services = definitions(&config, &NovaService::ALL, Some(&db)).expect("definitions");
         let started = Instant::now();
         let node = Node::start(Arc::new(config.clone()), services).await.expect("node");
         let startup = started.elapsed();
         let parts = DashboardParts {
-            services: Some(Arc::new(novactor::actors::db::DbServiceGroup::new(
+            services: Some(Arc::new(novactor_nova::db::DbServiceGroup::new(
                 db.clone(),
-                novactor::actors::db::SERVICE_VERSION,
+                novactor_nova::db::SERVICE_VERSION,
             ))),
             checks: vec![Arc::new(dashboard::DatabaseCheck::new(db.database().clone()))],
             description: "bench".into(),

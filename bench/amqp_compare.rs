@@ -34,9 +34,9 @@ use lapin::options::{
 };
 use lapin::types::{FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
-use novactor::actors::baserpc::BaseApi;
-use novactor::actors::conductor::ConductorManager;
-use novactor::actors::NovaService;
+use novactor_nova::baserpc::BaseApi;
+use novactor_nova::conductor::ConductorManager;
+use novactor_nova::NovaService;
 use novactor::config::Config;
 use novactor::rpc::envelope::{encode_envelope, Reply, ReplyTo, Request};
 use novactor::rpc::transport::amqp::{AmqpSettings, AmqpTransport, RabbitUrl};
@@ -170,7 +170,7 @@ async fn bench_novactor(url: &RabbitUrl) -> (Figures, NovactorNames) {
     let state_path = state.path().to_string_lossy().into_owned();
     let db_config =
         Config::with_overrides(&[("DEFAULT", "state_path", &state_path)]).expect("config");
-    let db = novactor::actors::db::open(&db_config)
+    let db = novactor_nova::db::open(&db_config)
         .await
         .expect("embedded database");
     let conductor = define(spec, move |_| ConductorManager::new(db.clone()));

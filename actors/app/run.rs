@@ -1,0 +1,176 @@
+//! `novactor run`: the process that hosts the chosen Nova services. In order: configuration,
+//! logging, signal handlers, the dashboard's port, the database (only for services that use
+//! it), the service definitions, the supervisor, the dashboard, then signals until the end.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+use novactor::config::{CliOverride, Config};
+use novactor::dashboard::{DashboardParts, DatabaseCheck, ReadinessCheck};
+use novactor::node::NodeError;
+use novactor::servicegroup::{MemoryServiceGroup, ServiceGroup};
+use novactor::signals::{serve_signals, ReloadContext, Signals};
+use novactor::Node;
+
+use super::{sources, EXIT_CONFIG};
+use crate::cli::{Cli, RunArgs};
+use crate::NovaService;
+
+/// `Err` is a configuration problem (exit 2); everything after start-up is an exit code.
+pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
+    let mut overrides = Vec::new();
+    if let Some(host) = &run.host {
+        overrides.push(CliOverride::new("DEFAULT", "host", host));
+    }
+    if run.debug {
+        overrides.push(CliOverride::new("DEFAULT", "debug", "true"));
+    }
+    if let Some(path) = &run.log_file {
+        overrides.push(CliOverride::new(
+            "DEFAULT",
+            "log_file",
+            path.display().to_string(),
+        ));
+    }
+    let sources = sources(cli, overrides);
+    let loaded = Config::load(&sources)?;
+    let selected = if run.actors.is_empty() {
+        NovaService::ALL.to_vec()
+    } else {
+        run.actors.clone()
+    };
+    let binary = match selected.as_slice() {
+        [one] => one.binary(),
+        _ => "novactor",
+    };
+    let config = loaded.config;
+    let log = novactor::logging::init(
+        config.default.debug,
+        config.default.log_path(binary).as_deref(),
+        config.default.use_json,
+    )
+    .context("setting up logging")?;
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let names: Vec<&str> = selected.iter().map(|s| s.name()).collect();
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), actors = ?names, host = %config.default.host,
+        transport = %novactor::config::mask_url(config.default.transport_url_or_memory()), files = ?loaded.files, "novactor starting");
+    // Nova's nova-api rule: with no API enabled there is nothing to serve; exit 1.
+    if selected.contains(&NovaService::Api)
+        && !config.api.enabled_apis.iter().any(|a| a == "osapi_compute")
+    {
+        tracing::error!(enabled_apis = ?config.api.enabled_apis, "no API to start: enabled_apis lacks osapi_compute");
+        eprintln!(
+            "novactor: error: no API to start: [DEFAULT] enabled_apis = {} lacks osapi_compute",
+            config.api.enabled_apis.join(",")
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let config = Arc::new(config);
+    let reload = ReloadContext {
+        sources,
+        log: Some(log),
+    };
+    let code = actix_rt::System::new().block_on(serve(config, selected, reload));
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+/// Starts everything and serves signals until the process should end; returns its exit code.
+async fn serve(config: Arc<Config>, selected: Vec<NovaService>, reload: ReloadContext) -> i32 {
+    // First: a signal during start-up is then held and served, not fatal.
+    let signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(error) => {
+            tracing::error!(%error, "cannot install signal handlers");
+            return 1;
+        }
+    };
+    // Bound first: a taken port stops the process before it touches anything.
+    let dashboard_listener = match novactor::dashboard::bind(&config.dashboard) {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the dashboard");
+            eprintln!("novactor: error: {error}");
+            return 1;
+        }
+    };
+    // Only services with database access open one: a compute-only process has none.
+    let db = if selected.iter().any(|s| s.needs_database()) {
+        match crate::db::open(&config).await {
+            Ok(db) => Some(db),
+            Err(error) => {
+                tracing::error!(%error, "cannot use the database");
+                eprintln!("novactor: error: {error}");
+                return if error.is_unavailable() {
+                    1
+                } else {
+                    i32::from(EXIT_CONFIG)
+                };
+            }
+        }
+    } else {
+        None
+    };
+    let definitions = match crate::definitions(&config, &selected, db.as_ref()) {
+        Ok(definitions) => definitions,
+        Err(error) => {
+            tracing::error!(%error, "cannot define the services");
+            return 1;
+        }
+    };
+    let mut readiness: Vec<Arc<dyn ReadinessCheck>> = Vec::new();
+    let mut records: Option<Arc<dyn ServiceGroup>> = None;
+    let servicegroup: Arc<dyn ServiceGroup> = match db {
+        Some(db) => {
+            readiness.push(Arc::new(DatabaseCheck::new(db.database().clone())));
+            let group = Arc::new(crate::db::DbServiceGroup::new(
+                db,
+                crate::db::SERVICE_VERSION,
+            ));
+            records = Some(group.clone());
+            group
+        }
+        None => Arc::new(MemoryServiceGroup::default()),
+    };
+    let dashboard_options = config.dashboard.clone();
+    let names: Vec<&str> = selected.iter().map(|s| s.name()).collect();
+    // Signals are served from here on, also while actors are still starting.
+    let node = match Node::environment_with(config, servicegroup)
+        .map(|env| Node::spawn_with(env, definitions))
+    {
+        Ok(node) => node,
+        Err(error) => {
+            tracing::error!(%error, "cannot start");
+            eprintln!("novactor: error: {error}");
+            // A URL this build cannot serve is a configuration error.
+            let permanent = matches!(&error, NodeError::Transport(e) if !e.is_recoverable());
+            return if permanent { i32::from(EXIT_CONFIG) } else { 1 };
+        }
+    };
+    let parts = DashboardParts {
+        services: records,
+        checks: readiness,
+        description: format!("novactor {}", names.join(",")),
+    };
+    let dashboard = match dashboard_listener
+        .map(|listener| novactor::dashboard::start(listener, &dashboard_options, &node, parts))
+        .transpose()
+    {
+        Ok(dashboard) => dashboard,
+        Err(error) => {
+            tracing::error!(%error, "cannot start the dashboard");
+            eprintln!("novactor: error: {error}");
+            let _ = node.shutdown().await;
+            return 1;
+        }
+    };
+    actix_rt::spawn(novactor::systemd::watch(node.clone()));
+    let code = serve_signals(node, reload, signals).await;
+    if let Some(dashboard) = dashboard {
+        dashboard.stop().await;
+    }
+    code
+}
