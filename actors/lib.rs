@@ -17,6 +17,7 @@ pub mod baserpc;
 pub mod cli;
 pub mod compute;
 pub mod conductor;
+pub mod conf;
 pub mod db;
 pub mod exception;
 pub mod manage;
@@ -25,8 +26,9 @@ pub mod scheduler;
 
 use std::sync::Arc;
 
-use novactor::config::Config;
 use novactor::service::{ServiceDefinition, ServiceSpec};
+
+use crate::conf::NovaConfig;
 
 /// The four services, in start order (dependencies first; stop is the reverse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
@@ -72,15 +74,20 @@ impl NovaService {
         Self::ALL.into_iter().find(|s| s.binary() == base)
     }
 
-    /// Nova `Service.create` defaults for this service: topic = binary minus `nova-`
-    /// (none for the api, which consumes no topic).
-    pub fn spec(self, config: &Config) -> ServiceSpec {
+    /// Nova `Service.create` defaults for this service: topic = binary minus `nova-` (none
+    /// for the api, which consumes no topic and reports no state), `report_interval`,
+    /// `periodic_enable`, `periodic_fuzzy_delay`.
+    pub fn spec(self, config: &NovaConfig) -> ServiceSpec {
         let binary = self.binary();
         let topic = match self {
             Self::Api => None,
             _ => binary.strip_prefix("nova-"),
         };
-        ServiceSpec::create(self.name(), binary, topic, config)
+        let mut spec = ServiceSpec::new(self.name(), binary, topic, config.runtime());
+        spec.report_interval = topic.map(|_| config.service.report_interval);
+        spec.periodic_enable = config.service.periodic_enable;
+        spec.periodic_fuzzy_delay = config.service.periodic_fuzzy_delay;
+        spec
     }
 
     /// True for the services that use the database directly (all but compute, which
@@ -90,7 +97,7 @@ impl NovaService {
     }
 
     /// This service's definition for the supervisor; services with database access use `db`.
-    pub fn definition(self, config: &Config, db: &db::NovaDb) -> Arc<ServiceDefinition> {
+    pub fn definition(self, config: &NovaConfig, db: &db::NovaDb) -> Arc<ServiceDefinition> {
         match self {
             Self::Conductor => conductor::definition(config, db),
             Self::Scheduler => scheduler::definition(config, db),
@@ -108,7 +115,7 @@ pub struct MissingDatabase(pub NovaService);
 /// Definitions of `selected`, in start order, each once. `db` may be `None` when no
 /// selected service needs it (a compute-only process opens no database at all).
 pub fn definitions(
-    config: &Config,
+    config: &NovaConfig,
     selected: &[NovaService],
     db: Option<&db::NovaDb>,
 ) -> Result<Vec<Arc<ServiceDefinition>>, MissingDatabase> {
@@ -145,12 +152,12 @@ mod tests {
 
     #[test]
     fn specs_follow_service_create_defaults() {
-        let config = Config::with_overrides(&[("DEFAULT", "host", "node7")]).unwrap();
+        let config = NovaConfig::with_overrides(&[("DEFAULT", "host", "node7")]).unwrap();
         let spec = NovaService::Compute.spec(&config);
         assert_eq!(spec.binary, "nova-compute");
         assert_eq!(spec.topic.as_deref(), Some("compute"));
         assert_eq!(spec.host, "node7");
-        assert_eq!(spec.report_interval, Some(config.default.report_interval));
+        assert_eq!(spec.report_interval, Some(config.service.report_interval));
         let api = NovaService::Api.spec(&config);
         assert_eq!(api.topic, None);
         assert_eq!(api.report_interval, None);

@@ -6,10 +6,8 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::db::{
-    service_is_up, NovaDb, NovaDbError, ServiceChanges, ServiceKey, ServiceRow,
-};
-use novactor::config::Config;
+use crate::conf::NovaConfig;
+use crate::db::{service_is_up, NovaDb, NovaDbError, ServiceChanges, ServiceKey, ServiceRow};
 use novactor::db::Database;
 
 /// What a command printed and how it ended.
@@ -53,14 +51,14 @@ impl Outcome {
 /// Exit code when the database cannot be used (unreachable, outdated schema).
 pub const EXIT_DATABASE: i32 = 1;
 
-async fn connect(config: &Config) -> Result<NovaDb, NovaDbError> {
+async fn connect(config: &NovaConfig) -> Result<NovaDb, NovaDbError> {
     Ok(NovaDb::new(
-        Database::connect(&config.database, &config.default.state_path).await?,
+        Database::connect(&config.runtime().database, &config.service.state_path).await?,
     ))
 }
 
 /// `novactor db sync`: apply the schema migrations the database lacks (idempotent).
-pub async fn db_sync(config: &Config) -> Outcome {
+pub async fn db_sync(config: &NovaConfig) -> Outcome {
     let db = match connect(config).await {
         Ok(db) => db,
         Err(error) => return Outcome::error(EXIT_DATABASE, error.to_string()),
@@ -75,7 +73,7 @@ pub async fn db_sync(config: &Config) -> Outcome {
 }
 
 /// An opened, schema-checked database for the service commands.
-async fn ready_db(config: &Config) -> Result<NovaDb, Outcome> {
+async fn ready_db(config: &NovaConfig) -> Result<NovaDb, Outcome> {
     let db = connect(config)
         .await
         .map_err(|e| Outcome::error(EXIT_DATABASE, e.to_string()))?;
@@ -162,7 +160,7 @@ pub enum Format {
 
 /// `novactor service list`.
 pub async fn service_list(
-    config: &Config,
+    config: &NovaConfig,
     host: Option<&str>,
     binary: Option<&str>,
     format: Format,
@@ -175,7 +173,7 @@ pub async fn service_list(
         Ok(rows) => rows,
         Err(error) => return Outcome::error(EXIT_DATABASE, error.to_string()),
     };
-    let down_time = config.default.service_down_time;
+    let down_time = config.service.service_down_time;
     match format {
         Format::Table => {
             let body: Vec<Vec<String>> = rows
@@ -222,7 +220,7 @@ pub enum ServiceAction {
 
 /// `novactor service disable|enable|force-down HOST BINARY`.
 pub async fn service_set(
-    config: &Config,
+    config: &NovaConfig,
     host: &str,
     binary: &str,
     action: ServiceAction,
@@ -282,7 +280,7 @@ enum Verdict {
 
 /// `novactor status` (nova-status upgrade check style): DB reachable and migrated, broker
 /// reachable, at least one conductor up. Exit 0 all good, 1 a warning, 2 a failure.
-pub async fn status(config: &Config) -> Outcome {
+pub async fn status(config: &NovaConfig) -> Outcome {
     let mut results: Vec<(&str, Verdict, String)> = Vec::new();
     let db = match connect(config).await {
         Ok(db) => match db.check_schema().await {
@@ -322,7 +320,7 @@ pub async fn status(config: &Config) -> Outcome {
             Ok(rows) => {
                 let up = rows
                     .iter()
-                    .filter(|r| service_is_up(r, config.default.service_down_time, Utc::now()))
+                    .filter(|r| service_is_up(r, config.service.service_down_time, Utc::now()))
                     .count();
                 if up == rows.len() {
                     (
@@ -333,7 +331,7 @@ pub async fn status(config: &Config) -> Outcome {
                 } else if up > 0 {
                     let down: Vec<&str> = rows
                         .iter()
-                        .filter(|r| !service_is_up(r, config.default.service_down_time, Utc::now()))
+                        .filter(|r| !service_is_up(r, config.service.service_down_time, Utc::now()))
                         .map(|r| r.host.as_str())
                         .collect();
                     (
@@ -378,13 +376,14 @@ pub async fn status(config: &Config) -> Outcome {
     }
 }
 
-async fn broker_check(config: &Config) -> (&'static str, Verdict, String) {
-    let url = config.default.transport_url_or_memory();
-    let transport = match novactor::rpc::transport::from_url(Some(url), &config.oslo_messaging_rabbit)
-    {
-        Ok((transport, _)) => transport,
-        Err(error) => return ("Message broker", Verdict::Failure, error.to_string()),
-    };
+async fn broker_check(config: &NovaConfig) -> (&'static str, Verdict, String) {
+    let runtime = config.runtime();
+    let url = runtime.default.transport_url_or_memory();
+    let transport =
+        match novactor::rpc::transport::from_url(Some(url), &runtime.oslo_messaging_rabbit) {
+            Ok((transport, _)) => transport,
+            Err(error) => return ("Message broker", Verdict::Failure, error.to_string()),
+        };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while !transport.status().connected() {
         if tokio::time::Instant::now() >= deadline {

@@ -18,6 +18,7 @@
 //!
 //! Run: `bash bench/amqp_compare.sh` (= services + venv + `cargo bench --bench amqp_compare`).
 
+use novactor_nova::conf::NovaConfig;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -34,10 +35,6 @@ use lapin::options::{
 };
 use lapin::types::{FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
-use novactor_nova::baserpc::BaseApi;
-use novactor_nova::conductor::ConductorManager;
-use novactor_nova::NovaService;
-use novactor::config::Config;
 use novactor::rpc::envelope::{encode_envelope, Reply, ReplyTo, Request};
 use novactor::rpc::transport::amqp::{AmqpSettings, AmqpTransport, RabbitUrl};
 use novactor::rpc::transport::{OutgoingMessage, Route};
@@ -46,6 +43,9 @@ use novactor::service::define;
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
+use novactor_nova::baserpc::BaseApi;
+use novactor_nova::conductor::ConductorManager;
+use novactor_nova::NovaService;
 use serde_json::{json, Map, Value};
 
 const CASTS: usize = 20_000;
@@ -154,7 +154,7 @@ async fn bench_novactor(url: &RabbitUrl) -> (Figures, NovactorNames) {
         topic: unique("conductor"),
         host: unique("bench-host"),
     };
-    let config = Config::with_overrides(&[
+    let config = NovaConfig::with_overrides(&[
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "host", &names.host),
         ("DEFAULT", "control_exchange", &names.exchange),
@@ -169,13 +169,13 @@ async fn bench_novactor(url: &RabbitUrl) -> (Figures, NovactorNames) {
     let state = tempfile::tempdir().expect("temp dir");
     let state_path = state.path().to_string_lossy().into_owned();
     let db_config =
-        Config::with_overrides(&[("DEFAULT", "state_path", &state_path)]).expect("config");
+        NovaConfig::with_overrides(&[("DEFAULT", "state_path", &state_path)]).expect("config");
     let db = novactor_nova::db::open(&db_config)
         .await
         .expect("embedded database");
     let conductor = define(spec, move |_| ConductorManager::new(db.clone()));
 
-    let config = Arc::new(config);
+    let config = Arc::clone(config.runtime());
     let server_env = RuntimeEnv::new(
         Arc::clone(&config),
         connected_transport(url).await,

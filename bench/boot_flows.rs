@@ -25,10 +25,15 @@
 //!
 //! Run: `cargo bench --bench boot_flows` (or `bash bench/boot_flows.sh`).
 
+use novactor_nova::conf::NovaConfig;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use novactor::rpc::transport::memory::MemoryTransport;
+use novactor::rpc::{RequestContext, Transport};
+use novactor::supervisor::RuntimeEnv;
+use novactor::Node;
 use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
 use novactor_nova::compute::rpcapi::ComputeApi;
 use novactor_nova::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
@@ -36,11 +41,6 @@ use novactor_nova::db::{self, DbServiceGroup, NovaDb, SERVICE_VERSION};
 use novactor_nova::objects::{Flavor, RequestSpec};
 use novactor_nova::scheduler::rpcapi::SchedulerApi;
 use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
-use novactor::rpc::transport::memory::MemoryTransport;
-use novactor::rpc::{RequestContext, Transport};
-use novactor::supervisor::RuntimeEnv;
-use novactor::Node;
 use serde_json::Map;
 
 const BOOTS: u32 = 1_000;
@@ -80,7 +80,7 @@ fn hex8() -> String {
 /// Options every measurement shares: no periodic fuzz (the computes' first power-state
 /// sync runs at start, as Nova's does with fuzz 0), Nova's default intervals otherwise
 /// (heartbeat 10 s, resource audit 60 s), an RPC timeout a loaded bus can meet.
-fn bench_config(host: &str, extra: &[(&str, &str, &str)]) -> Config {
+fn bench_config(host: &str, extra: &[(&str, &str, &str)]) -> NovaConfig {
     let mut all = vec![
         ("DEFAULT", "host", host),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
@@ -88,14 +88,14 @@ fn bench_config(host: &str, extra: &[(&str, &str, &str)]) -> Config {
         ("fake_driver", "spawn_delay", "0"),
     ];
     all.extend_from_slice(extra);
-    Config::with_overrides(&all).expect("bench config")
+    NovaConfig::with_overrides(&all).expect("bench config")
 }
 
 /// One node on `transport` hosting conductor + scheduler (with `db`, service records in
 /// `db`) and `[compute] fake_hosts` computes (no database: through the conductor).
-async fn cloud_node(config: &Config, transport: Arc<dyn Transport>, db: &NovaDb) -> Node {
+async fn cloud_node(config: &NovaConfig, transport: Arc<dyn Transport>, db: &NovaDb) -> Node {
     let servicegroup = Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION));
-    let env = RuntimeEnv::new(Arc::new(config.clone()), transport, servicegroup);
+    let env = RuntimeEnv::new(Arc::clone(config.runtime()), transport, servicegroup);
     let services = definitions(
         config,
         &[
@@ -223,12 +223,12 @@ async fn boot_all(deps: &ComputeApiDeps) -> BootRun {
     run
 }
 
-fn api_deps(node: &Node, db: &NovaDb, config: &Config) -> ComputeApiDeps {
+fn api_deps(node: &Node, db: &NovaDb, config: &NovaConfig) -> ComputeApiDeps {
     ComputeApiDeps {
         db: db.clone(),
         compute_task: ComputeTaskApi::new(node.client(ConductorApi::target())),
         compute: ComputeApi::new(node.client(ComputeApi::target())),
-        service_down_time: config.default.service_down_time,
+        service_down_time: config.service.service_down_time,
     }
 }
 
@@ -261,7 +261,7 @@ async fn rabbit() -> Result<BootRun, String> {
         .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/test".into());
     let rabbit_url = std::env::var("NOVACTOR_TEST_RABBIT_URL")
         .unwrap_or_else(|_| "rabbit://guest:guest@127.0.0.1:5672/".to_owned());
-    let admin_config = Config::with_overrides(&[
+    let admin_config = NovaConfig::with_overrides(&[
         ("database", "connection", &admin_url),
         ("database", "max_retries", "0"),
     ])

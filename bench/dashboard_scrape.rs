@@ -4,14 +4,14 @@
 //! with their sizes, and the RSS. Run: `cargo bench --bench dashboard_scrape`
 //! (or `bash bench/dashboard_scrape.sh`); `FAKE_HOSTS=500` to change the size.
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
 use novactor::dashboard::{self, DashboardParts};
 use novactor::Node;
+use novactor_nova::{definitions, NovaService};
 
 const ROUNDS: usize = 50;
 
@@ -44,7 +44,7 @@ fn main() {
         let state = tempfile::tempdir().expect("temp dir");
         let state_path = state.path().to_string_lossy().into_owned();
         let hosts_text = hosts.to_string();
-        let config = Config::with_overrides(&[
+        let config = NovaConfig::with_overrides(&[
             ("DEFAULT", "periodic_fuzzy_delay", "0"),
             ("DEFAULT", "state_path", &state_path),
             ("DEFAULT", "osapi_compute_listen_port", "0"),
@@ -55,7 +55,7 @@ fn main() {
         let rss_before = rss_mib();
         let services = definitions(&config, &NovaService::ALL, Some(&db)).expect("definitions");
         let started = Instant::now();
-        let node = Node::start(Arc::new(config.clone()), services).await.expect("node");
+        let node = Node::start(Arc::clone(config.runtime()), services).await.expect("node");
         let startup = started.elapsed();
         let parts = DashboardParts {
             services: Some(Arc::new(novactor_nova::db::DbServiceGroup::new(
@@ -64,6 +64,7 @@ fn main() {
             ))),
             checks: vec![Arc::new(dashboard::DatabaseCheck::new(db.database().clone()))],
             description: "bench".into(),
+            service_down_time: config.service.service_down_time,
         };
         let running =
             dashboard::serve("127.0.0.1", 0, &config.dashboard, &node, parts).expect("binds");

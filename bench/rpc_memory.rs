@@ -4,14 +4,14 @@
 //!
 //! Run: `cargo bench --bench rpc_memory` (or `bash bench/rpc_memory.sh`).
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use novactor_nova::baserpc::BaseApi;
-use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
 use novactor::rpc::{RequestContext, Target};
 use novactor::Node;
+use novactor_nova::baserpc::BaseApi;
+use novactor_nova::{definitions, NovaService};
 use serde_json::json;
 
 const SEQUENTIAL_CALLS: usize = 20_000;
@@ -38,13 +38,13 @@ fn main() {
     actix_rt::System::new().block_on(async {
         let state = tempfile::tempdir().expect("temp dir");
         let state_path = state.path().to_string_lossy().into_owned();
-        let config = Config::with_overrides(&[("DEFAULT", "periodic_fuzzy_delay", "0"), ("DEFAULT", "state_path", &state_path), ("DEFAULT", "osapi_compute_listen_port", "0")])
+        let config = NovaConfig::with_overrides(&[("DEFAULT", "periodic_fuzzy_delay", "0"), ("DEFAULT", "state_path", &state_path), ("DEFAULT", "osapi_compute_listen_port", "0")])
             .expect("config");
         let db = novactor_nova::db::open(&config).await.expect("embedded database");
         let rss_before = rss_mib();
         let started = Instant::now();
         let services = definitions(&config, &NovaService::ALL, Some(&db)).unwrap();
-        let node = Node::start(Arc::new(config), services).await.expect("node");
+        let node = Node::start(Arc::clone(config.runtime()), services).await.expect("node");
         let startup = started.elapsed();
         let api = BaseApi::new(&node.client(Target::topic("conductor")));
         let ctx = RequestContext::new();

@@ -8,16 +8,16 @@
 //!
 //! Run: `cargo bench --bench select_destinations` (or `bash bench/select_destinations.sh`).
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use novactor::rpc::RequestContext;
+use novactor::Node;
 use novactor_nova::db::{self, ComputeNodeValues, NovaDb};
 use novactor_nova::objects::{Flavor, RequestSpec};
 use novactor_nova::scheduler::rpcapi::SchedulerApi;
 use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
-use novactor::rpc::RequestContext;
-use novactor::Node;
 use serde_json::Map;
 
 const HOSTS: usize = 1_000;
@@ -100,7 +100,7 @@ fn main() {
     actix_rt::System::new().block_on(async {
         let state = tempfile::tempdir().expect("temp dir");
         let state_path = state.path().to_string_lossy().into_owned();
-        let config = Config::with_overrides(&[
+        let config = NovaConfig::with_overrides(&[
             ("DEFAULT", "periodic_fuzzy_delay", "0"),
             ("DEFAULT", "state_path", &state_path),
         ])
@@ -124,7 +124,7 @@ fn main() {
         tokio::time::sleep(Duration::from_millis(1_500)).await;
 
         let services = definitions(&config, &[NovaService::Scheduler], Some(&db)).unwrap();
-        let node = Node::start(Arc::new(config), services).await.expect("node");
+        let node = Node::start(Arc::clone(config.runtime()), services).await.expect("node");
         let api = SchedulerApi::new(node.client(SchedulerApi::target()));
         let ctx = RequestContext::new();
         let place = || async {

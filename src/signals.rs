@@ -6,18 +6,35 @@ use std::sync::Arc;
 
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
-use crate::config::{Config, ConfigSources};
+use crate::config::{Config, ConfigError, ConfigSources};
 use crate::logging::LogControl;
 use crate::node::Node;
 
 /// What SIGHUP needs to re-read and re-apply the configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ReloadContext {
     /// The sources the configuration was first read from.
     pub sources: ConfigSources,
     /// The log level switch.
     pub log: Option<LogControl>,
+    /// The application's own checks of a re-read configuration (its cross-option rules and
+    /// notes), as at start: `Err` keeps the running configuration; `Ok` lists warnings.
+    pub check: Option<ConfigCheck>,
 }
+
+impl std::fmt::Debug for ReloadContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReloadContext")
+            .field("sources", &self.sources)
+            .field("log", &self.log)
+            .field("check", &self.check.is_some())
+            .finish()
+    }
+}
+
+/// An application's checks of a freshly loaded configuration (see [`ReloadContext::check`]).
+pub type ConfigCheck =
+    std::sync::Arc<dyn Fn(&mut Config) -> Result<Vec<String>, ConfigError> + Send + Sync>;
 
 /// The process's signal handlers. Installing them early means a signal that arrives while
 /// the process is still starting (opening the database, waiting for a conductor) is held
@@ -124,7 +141,14 @@ async fn apply_reload(
     reload: &ReloadContext,
     current: Arc<Config>,
 ) -> (Arc<Config>, bool) {
-    let loaded = match Config::load(&reload.sources) {
+    let loaded = Config::load(&reload.sources, current.registry()).and_then(|mut loaded| {
+        if let Some(check) = &reload.check {
+            let warnings = check(&mut loaded.config)?;
+            loaded.warnings.extend(warnings);
+        }
+        Ok(loaded)
+    });
+    let loaded = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
             tracing::error!(%error, "SIGHUP: configuration not reloaded; keeping the running one");

@@ -11,19 +11,19 @@
 
 mod conductor_support;
 
+use novactor_nova::conf::NovaConfig;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::ConductorApi;
-use novactor_nova::db::{InstanceRow, NovaDb, NovaDbError};
-use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::{ActorCommand, ActorState, RuntimeEnv};
 use novactor::Node;
+use novactor_nova::compute::rpcapi::ComputeApi;
+use novactor_nova::conductor::rpcapi::ConductorApi;
+use novactor_nova::db::{InstanceRow, NovaDb, NovaDbError};
+use novactor_nova::{definitions, NovaService};
 use serde_json::{json, Map, Value};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
@@ -102,9 +102,9 @@ struct World {
     _states: (tempfile::TempDir, tempfile::TempDir),
 }
 
-fn config(state: &tempfile::TempDir, host: &str) -> Config {
+fn config(state: &tempfile::TempDir, host: &str) -> NovaConfig {
     let state_path = state.path().to_str().unwrap().to_owned();
-    Config::with_overrides(&[
+    NovaConfig::with_overrides(&[
         ("DEFAULT", "host", host),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "report_interval", "1"),
@@ -159,7 +159,7 @@ impl World {
     async fn start_compute(&mut self) {
         let compute_config = config(&self._states.1, "cmp1");
         let env = RuntimeEnv::new(
-            Arc::new(compute_config.clone()),
+            Arc::clone(compute_config.runtime()),
             Arc::clone(&self.transport),
             Arc::new(MemoryServiceGroup::default()),
         );

@@ -6,19 +6,19 @@
 
 mod conductor_support;
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use novactor::rpc::{CallError, RequestContext};
+use novactor::servicegroup::MemoryServiceGroup;
+use novactor::supervisor::RuntimeEnv;
+use novactor::Node;
 use novactor_nova::compute::rpcapi::ComputeApi;
 use novactor_nova::conductor::rpcapi::ConductorApi;
 use novactor_nova::db::{ComputeNodeRow, InstanceRow, NovaDb, NovaDbError};
 use novactor_nova::objects::{Selection, TypedObject};
 use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
-use novactor::rpc::{CallError, RequestContext};
-use novactor::servicegroup::MemoryServiceGroup;
-use novactor::supervisor::RuntimeEnv;
-use novactor::Node;
 use serde_json::{json, Map, Value};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::Layer;
@@ -107,7 +107,7 @@ struct World {
     _states: (tempfile::TempDir, tempfile::TempDir),
 }
 
-fn config(state: &tempfile::TempDir, host: &str, extra: &[(&str, &str, &str)]) -> Config {
+fn config(state: &tempfile::TempDir, host: &str, extra: &[(&str, &str, &str)]) -> NovaConfig {
     let state_path = state.path().to_str().unwrap().to_owned();
     let mut overrides = vec![
         ("DEFAULT", "host", host),
@@ -117,7 +117,7 @@ fn config(state: &tempfile::TempDir, host: &str, extra: &[(&str, &str, &str)]) -
         ("DEFAULT", "state_path", state_path.as_str()),
     ];
     overrides.extend_from_slice(extra);
-    Config::with_overrides(&overrides).unwrap()
+    NovaConfig::with_overrides(&overrides).unwrap()
 }
 
 /// A conductor node with SQLite and a compute node (host `cmp1` unless `extra` says
@@ -138,7 +138,7 @@ async fn world(extra: &[(&str, &str, &str)]) -> World {
     let cmp_state = tempfile::tempdir().unwrap();
     let compute_config = config(&cmp_state, "cmp1", extra);
     let env = RuntimeEnv::new(
-        Arc::new(compute_config.clone()),
+        Arc::clone(compute_config.runtime()),
         Arc::clone(&transport),
         Arc::new(MemoryServiceGroup::default()),
     );

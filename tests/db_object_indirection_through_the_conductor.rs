@@ -5,18 +5,18 @@
 
 mod conductor_support;
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::Duration;
 
-use novactor_nova::conductor::rpcapi::ConductorApi;
-use novactor_nova::db::NovaDb;
-use novactor_nova::objects::{versions, NovaObject};
-use novactor_nova::NovaService;
-use novactor::config::Config;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
+use novactor_nova::conductor::rpcapi::ConductorApi;
+use novactor_nova::db::NovaDb;
+use novactor_nova::objects::{versions, NovaObject};
+use novactor_nova::NovaService;
 use serde_json::{json, Map, Value};
 
 struct World {
@@ -26,9 +26,9 @@ struct World {
     _state: tempfile::TempDir,
 }
 
-fn config(state: &tempfile::TempDir, host: &str) -> Config {
+fn config(state: &tempfile::TempDir, host: &str) -> NovaConfig {
     let state_path = state.path().to_str().unwrap().to_owned();
-    Config::with_overrides(&[
+    NovaConfig::with_overrides(&[
         ("DEFAULT", "host", host),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "report_interval", "1"),
@@ -67,7 +67,7 @@ async fn a_compute_with_no_database_heartbeats_through_the_conductor() {
     let other_state = tempfile::tempdir().unwrap();
     let compute_config = config(&other_state, "cmp1");
     let env = RuntimeEnv::new(
-        Arc::new(compute_config.clone()),
+        Arc::clone(compute_config.runtime()),
         Arc::clone(&world.transport),
         Arc::new(MemoryServiceGroup::default()),
     );

@@ -5,17 +5,18 @@
 #[path = "common/postgres.rs"]
 mod postgres;
 
+use novactor_nova::conf::NovaConfig;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
-use novactor_nova::{definitions, NovaService};
-use novactor::config::{Config, DatabaseOptions, SecretUrl};
+use novactor::config::{DatabaseOptions, SecretUrl};
 use novactor::db::Database;
 use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::supervisor::{ActorState, RuntimeEnv};
 use novactor::Node;
+use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
+use novactor_nova::{definitions, NovaService};
 use postgres::{pg_ctl, PostgresBack};
 
 fn options(url: &str) -> DatabaseOptions {
@@ -55,7 +56,7 @@ async fn heartbeats_survive_a_database_outage_and_resume() {
     );
     db.sync().await.unwrap();
 
-    let config = Config::with_overrides(&[
+    let config = NovaConfig::with_overrides(&[
         ("DEFAULT", "host", "outage1"),
         ("DEFAULT", "report_interval", "1"),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
@@ -63,7 +64,7 @@ async fn heartbeats_survive_a_database_outage_and_resume() {
     .unwrap();
     let servicegroup = Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION));
     let env = RuntimeEnv::new(
-        Arc::new(config.clone()),
+        Arc::clone(config.runtime()),
         Arc::new(MemoryTransport::new()),
         servicegroup,
     );

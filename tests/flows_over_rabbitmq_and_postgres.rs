@@ -13,7 +13,7 @@ mod postgres;
 /// Drops the test database when the test ends.
 type Guard = postgres::FreshPostgres;
 
-async fn database(_config: &novactor::config::Config) -> (novactor_nova::db::NovaDb, Guard) {
+async fn database(_config: &novactor_nova::conf::NovaConfig) -> (novactor_nova::db::NovaDb, Guard) {
     let fresh = postgres::fresh_postgres("novactor_flows").await;
     (fresh.db.clone(), fresh)
 }

@@ -13,10 +13,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{rabbit_url, unique, Broker};
+use novactor::rpc::{ClientShared, RequestContext};
 use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
 use novactor_nova::compute::rpcapi::ComputeApi;
 use novactor_nova::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
-use novactor::rpc::{ClientShared, RequestContext};
 use process::{command, Running, BIN};
 
 fn start(dir: &Path, conf: &Path, actors: &str, host: &str) -> Running {
@@ -146,11 +146,7 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
             .await
             .unwrap()
             .unwrap();
-        if !novactor_nova::db::service_is_up(
-            &service,
-            Duration::from_secs(5),
-            chrono::Utc::now(),
-        ) {
+        if !novactor_nova::db::service_is_up(&service, Duration::from_secs(5), chrono::Utc::now()) {
             break;
         }
         assert!(

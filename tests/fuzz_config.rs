@@ -21,8 +21,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use fuzz_support::*;
-use novactor::config::{registry, CliOverride, Config, ConfigError, ConfigSources};
+use novactor::config::{CliOverride, ConfigError, ConfigSources};
 use novactor::rpc::transport::amqp::RabbitUrl;
+use novactor_nova::conf::{registry, NovaConfig};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
@@ -241,7 +242,7 @@ fn load(
         env,
         cli,
     };
-    let loaded = match Config::load(&sources) {
+    let loaded = match NovaConfig::load(&sources) {
         Ok(loaded) => loaded,
         Err(error) => {
             if error.to_string().is_empty() {
@@ -253,8 +254,8 @@ fn load(
     let config = loaded.config;
     // What `novactor config show`, SIGHUP and the transport do with a loaded config.
     let _ = config.show();
-    let _ = config.mutable_changes(&Config::default_for_tests());
-    let _ = config.immutable_changes(&Config::default_for_tests());
+    let _ = config.mutable_changes(&NovaConfig::default_for_tests());
+    let _ = config.immutable_changes(&NovaConfig::default_for_tests());
     if let Some(url) = config.default.transport_url.as_ref() {
         if let Ok(parsed) = RabbitUrl::parse(url.expose()) {
             let _ = config.oslo_messaging_rabbit.with_url_query(&parsed.query);

@@ -18,10 +18,15 @@
 #[path = "fuzz_support/mod.rs"]
 mod fuzz_support;
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fuzz_support::*;
+use novactor::rpc::transport::memory::MemoryTransport;
+use novactor::rpc::{CallError, RequestContext, RpcClient};
+use novactor::supervisor::RuntimeEnv;
+use novactor::Node;
 use novactor_nova::compute::manager::instance_from;
 use novactor_nova::compute::rpcapi::ComputeApi;
 use novactor_nova::conductor::rpcapi::{object_from, ConductorApi};
@@ -31,11 +36,6 @@ use novactor_nova::db::{
 use novactor_nova::objects::{Flavor, NovaObject, RequestSpec, Selection, TypedObject};
 use novactor_nova::scheduler::rpcapi::SchedulerApi;
 use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
-use novactor::rpc::transport::memory::MemoryTransport;
-use novactor::rpc::{CallError, RequestContext, RpcClient};
-use novactor::supervisor::RuntimeEnv;
-use novactor::Node;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{json, Map, Value};
@@ -227,7 +227,7 @@ struct World {
 fn world(seeds: &[Seed]) -> World {
     let state = tempfile::tempdir().expect("a temporary directory");
     let state_path = state.path().to_str().expect("UTF-8 path").to_owned();
-    let config = Config::with_overrides(&[
+    let config = NovaConfig::with_overrides(&[
         ("DEFAULT", "host", "fuzz"),
         ("DEFAULT", "state_path", &state_path),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
@@ -241,7 +241,7 @@ fn world(seeds: &[Seed]) -> World {
     let node = system.block_on(async {
         seed_database(&db, seeds).await;
         let env = RuntimeEnv::new(
-            Arc::new(config.clone()),
+            Arc::clone(config.runtime()),
             Arc::new(MemoryTransport::new()),
             Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION)),
         );

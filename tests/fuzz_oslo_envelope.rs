@@ -15,15 +15,15 @@
 #[path = "fuzz_support/mod.rs"]
 mod fuzz_support;
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::Duration;
 
 use fuzz_support::*;
-use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
 use novactor::rpc::envelope::{decode_envelope, encode_envelope, Reply, Request};
 use novactor::rpc::Dispatcher;
 use novactor::service::ServiceDefinition;
+use novactor_nova::{definitions, NovaService};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -84,7 +84,8 @@ const STRINGS: &[&str] = &[
 fn dispatchers() -> Vec<Dispatcher> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let state_path = dir.path().to_str().expect("UTF-8 path").to_owned();
-    let config = Config::with_overrides(&[("DEFAULT", "state_path", &state_path)]).expect("config");
+    let config =
+        NovaConfig::with_overrides(&[("DEFAULT", "state_path", &state_path)]).expect("config");
     let system = actix_rt::System::new();
     let db = system
         .block_on(novactor_nova::db::open(&config))

@@ -1,15 +1,15 @@
 //! Every RPC-serving Nova actor serves BaseRPCAPI (`baseapi` 1.1): `ping` and
 //! `get_backdoor_port`; the api actor consumes no topic.
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 
+use novactor::rpc::{RequestContext, Target};
+use novactor::Node;
 use novactor_nova::compute::rpcapi::ComputeApi;
 use novactor_nova::conductor::rpcapi::ConductorApi;
 use novactor_nova::scheduler::rpcapi::SchedulerApi;
 use novactor_nova::{baserpc::BaseApi, definitions, NovaService};
-use novactor::config::Config;
-use novactor::rpc::{RequestContext, Target};
-use novactor::Node;
 use serde_json::json;
 
 /// All four services on the embedded defaults, with a SQLite database in a temp dir
@@ -17,7 +17,7 @@ use serde_json::json;
 async fn all_four() -> (Node, tempfile::TempDir) {
     let state = tempfile::tempdir().unwrap();
     let state_path = state.path().to_str().unwrap().to_owned();
-    let config = Config::with_overrides(&[
+    let config = NovaConfig::with_overrides(&[
         ("DEFAULT", "host", "node7"),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "state_path", &state_path),
@@ -30,7 +30,7 @@ async fn all_four() -> (Node, tempfile::TempDir) {
         .expect("embedded database");
     let services = definitions(&config, &NovaService::ALL, Some(&db)).unwrap();
     (
-        Node::start(Arc::new(config), services)
+        Node::start(Arc::clone(config.runtime()), services)
             .await
             .expect("starts"),
         state,

@@ -7,16 +7,16 @@
 
 mod common;
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::Duration;
 
+use novactor::rpc::{CallError, RequestContext, RpcClient};
+use novactor::Node;
 use novactor_nova::db::{self, ComputeNodeRow, NovaDb, ServiceChanges, ServiceKey};
 use novactor_nova::objects::{Flavor, RequestSpec, Selection, TypedObject};
 use novactor_nova::scheduler::rpcapi::SchedulerApi;
 use novactor_nova::scheduler::{definition_with_state, SchedulerState, NO_VALID_HOST};
-use novactor::config::Config;
-use novactor::rpc::{CallError, RequestContext, RpcClient};
-use novactor::Node;
 use serde_json::{json, Map, Value};
 
 /// Configured `service_down_time`; with `report_interval = 1` Nova keeps it as is.
@@ -35,7 +35,7 @@ async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let state_path = dir.path().to_str().unwrap().to_owned();
     let down = SERVICE_DOWN_TIME_S.to_string();
-    let config = Config::with_overrides(&[
+    let config = NovaConfig::with_overrides(&[
         ("DEFAULT", "host", "ctl"),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "report_interval", "1"),
@@ -47,7 +47,7 @@ async fn world() -> World {
     let db = db::open(&config).await.expect("embedded database");
     let state = SchedulerState::new();
     let node = Node::start(
-        Arc::new(config.clone()),
+        Arc::clone(config.runtime()),
         vec![definition_with_state(&config, &db, state.clone())],
     )
     .await

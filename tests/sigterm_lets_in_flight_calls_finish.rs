@@ -33,6 +33,7 @@ async fn sigterm_drains_an_in_flight_call_and_exits_0() {
     let reload = ReloadContext {
         sources: ConfigSources::default(),
         log: None,
+        check: None,
     };
     let runner = actix_rt::spawn(run_with_signals(node.clone(), reload));
     // Let the runner install its handlers (it does so at its first poll).

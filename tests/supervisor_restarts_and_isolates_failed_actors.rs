@@ -244,8 +244,7 @@ async fn start_phases_run_in_novas_order_and_stop_runs_cleanup() {
 async fn instances_share_the_topic_and_restart_independently() {
     let probe = Arc::new(Probe::default());
     let config = config(&overrides(&[]));
-    let mut spec =
-        novactor::service::ServiceSpec::create("pool", "test-pool", Some("pool"), &config);
+    let mut spec = common::service_spec("pool", "pool", &config);
     spec.instances = 2;
     let node = node_on(
         Arc::new(MemoryTransport::new()),
@@ -305,7 +304,8 @@ async fn rpc_services_heartbeat_every_report_interval_and_count_as_up() {
     );
     assert!(record.report_count >= 2);
     assert!(record.is_up(
-        node.env().config().default.service_down_time,
+        // Nothing in this test changes the default service_down_time (60 s).
+        Duration::from_secs(60),
         chrono::Utc::now()
     ));
     let heartbeat = snapshot(&node)

@@ -37,13 +37,13 @@ use actix_web::dev::ServerHandle;
 
 use crate::compute::rpcapi::ComputeApi;
 use crate::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
+use crate::conf::NovaConfig;
 use crate::db::NovaDb;
 use crate::NovaService;
-use novactor::config::Config;
-use novactor::rpc::RemoteFailure;
-use novactor::service::{define, Endpoint, Response, ServiceDefinition, ServiceManager};
 use auth::AuthPolicy;
 use compute_api::ComputeApiDeps;
+use novactor::rpc::RemoteFailure;
+use novactor::service::{define, Endpoint, Response, ServiceDefinition, ServiceManager};
 
 /// Where each host's compute API listens, by `[DEFAULT] host` (several nodes may share a
 /// process in tests).
@@ -151,22 +151,24 @@ impl ServiceManager for ApiManager {
 }
 
 /// The api service as the supervisor hosts it, on `db`.
-pub fn definition(config: &Config, db: &NovaDb) -> Arc<ServiceDefinition> {
+pub fn definition(config: &NovaConfig, db: &NovaDb) -> Arc<ServiceDefinition> {
     let db = db.clone();
+    let api = config.api.clone();
+    let service_down_time = config.service.service_down_time;
     define(NovaService::Api.spec(config), move |ctx| ApiManager {
-        host: ctx.config.default.host.clone(),
-        enabled_apis: ctx.config.api.enabled_apis.clone(),
-        listen: ctx.config.api.osapi_compute_listen.clone(),
-        port: ctx.config.api.osapi_compute_listen_port,
-        workers: ctx.config.api.osapi_compute_workers,
+        host: ctx.spec.host.clone(),
+        enabled_apis: api.enabled_apis.clone(),
+        listen: api.osapi_compute_listen.clone(),
+        port: api.osapi_compute_listen_port,
+        workers: api.osapi_compute_workers,
         auth: AuthPolicy {
-            notused_is_admin: ctx.config.api.noauth_notused_is_admin,
+            notused_is_admin: api.noauth_notused_is_admin,
         },
         deps: ComputeApiDeps {
             db: db.clone(),
             compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),
             compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
-            service_down_time: ctx.config.default.service_down_time,
+            service_down_time,
         },
         server: None,
     })

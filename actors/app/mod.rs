@@ -11,9 +11,10 @@ mod run;
 
 use std::process::ExitCode;
 
-use novactor::config::{CliOverride, Config, ConfigSources};
+use novactor::config::{CliOverride, ConfigSources};
 
 use crate::cli::{Cli, Command, ConfigAction, DbAction, RpcArgs, RpcKind, ServiceCommand};
+use crate::conf::{self, NovaConfig};
 use crate::manage::{self, ServiceAction};
 
 /// Exit code for bad configuration or arguments (clap's usage errors use it too).
@@ -36,14 +37,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config {
             action: ConfigAction::Sample,
         } => {
-            print!("{}", novactor::config::sample_config());
+            print!("{}", conf::sample());
             Ok(ExitCode::SUCCESS)
         }
         Command::Config {
             action: ConfigAction::Show,
         } => {
             let config = load_for_command(&cli)?;
-            print!("{}", config.show());
+            print!("{}", config.runtime().show());
             Ok(ExitCode::SUCCESS)
         }
         Command::Db { action } => {
@@ -76,21 +77,21 @@ fn sources(cli: &Cli, overrides: Vec<CliOverride>) -> ConfigSources {
         config_files: cli.config_files.clone(),
         config_dirs: cli.config_dirs.clone(),
         cli: overrides,
-        ..ConfigSources::default()
+        ..conf::sources()
     }
     .with_process_env()
 }
 
 /// Loads the configuration for a one-shot command; its warnings go to stderr.
-fn load_for_command(cli: &Cli) -> anyhow::Result<Config> {
-    let loaded = Config::load(&sources(cli, Vec::new()))?;
+fn load_for_command(cli: &Cli) -> anyhow::Result<NovaConfig> {
+    let loaded = NovaConfig::load(&sources(cli, Vec::new()))?;
     for warning in &loaded.warnings {
         eprintln!("novactor: warning: {warning}");
     }
     Ok(loaded.config)
 }
 
-async fn service_command(config: &Config, action: &ServiceCommand) -> manage::Outcome {
+async fn service_command(config: &NovaConfig, action: &ServiceCommand) -> manage::Outcome {
     match action {
         ServiceCommand::List {
             host,
@@ -135,7 +136,7 @@ fn rpc_command(cli: &Cli, kind: &RpcKind) -> ExitCode {
             ))
         }
     };
-    let loaded = match Config::load(&sources(cli, Vec::new())) {
+    let loaded = match NovaConfig::load(&sources(cli, Vec::new())) {
         Ok(loaded) => loaded,
         Err(error) => return usage(error.to_string()),
     };
@@ -154,7 +155,7 @@ fn rpc_command(cli: &Cli, kind: &RpcKind) -> ExitCode {
         url: rpc.url.clone(),
     };
     let outcome =
-        actix_rt::System::new().block_on(novactor::rpc_cli::send(request, &loaded.config));
+        actix_rt::System::new().block_on(novactor::rpc_cli::send(request, loaded.config.runtime()));
     if let Some(text) = &outcome.stdout {
         println!("{text}");
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use novactor::config::{CliOverride, Config};
+use novactor::config::CliOverride;
 use novactor::dashboard::{DashboardParts, DatabaseCheck, ReadinessCheck};
 use novactor::node::NodeError;
 use novactor::servicegroup::{MemoryServiceGroup, ServiceGroup};
@@ -16,6 +16,7 @@ use novactor::Node;
 
 use super::{sources, EXIT_CONFIG};
 use crate::cli::{Cli, RunArgs};
+use crate::conf::NovaConfig;
 use crate::NovaService;
 
 /// `Err` is a configuration problem (exit 2); everything after start-up is an exit code.
@@ -35,7 +36,7 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let sources = sources(cli, overrides);
-    let loaded = Config::load(&sources)?;
+    let loaded = NovaConfig::load(&sources)?;
     let selected = if run.actors.is_empty() {
         NovaService::ALL.to_vec()
     } else {
@@ -46,18 +47,19 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
         _ => "novactor",
     };
     let config = loaded.config;
+    let runtime = config.runtime();
     let log = novactor::logging::init(
-        config.default.debug,
-        config.default.log_path(binary).as_deref(),
-        config.default.use_json,
+        runtime.default.debug,
+        runtime.default.log_path(binary).as_deref(),
+        runtime.default.use_json,
     )
     .context("setting up logging")?;
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
     let names: Vec<&str> = selected.iter().map(|s| s.name()).collect();
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), actors = ?names, host = %config.default.host,
-        transport = %novactor::config::mask_url(config.default.transport_url_or_memory()), files = ?loaded.files, "novactor starting");
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), actors = ?names, host = %config.host(),
+        transport = %novactor::config::mask_url(runtime.default.transport_url_or_memory()), files = ?loaded.files, "novactor starting");
     // Nova's nova-api rule: with no API enabled there is nothing to serve; exit 1.
     if selected.contains(&NovaService::Api)
         && !config.api.enabled_apis.iter().any(|a| a == "osapi_compute")
@@ -69,17 +71,17 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    let config = Arc::new(config);
     let reload = ReloadContext {
         sources,
         log: Some(log),
+        check: Some(Arc::new(NovaConfig::check)),
     };
     let code = actix_rt::System::new().block_on(serve(config, selected, reload));
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
 /// Starts everything and serves signals until the process should end; returns its exit code.
-async fn serve(config: Arc<Config>, selected: Vec<NovaService>, reload: ReloadContext) -> i32 {
+async fn serve(config: NovaConfig, selected: Vec<NovaService>, reload: ReloadContext) -> i32 {
     // First: a signal during start-up is then held and served, not fatal.
     let signals = match Signals::install() {
         Ok(signals) => signals,
@@ -89,7 +91,7 @@ async fn serve(config: Arc<Config>, selected: Vec<NovaService>, reload: ReloadCo
         }
     };
     // Bound first: a taken port stops the process before it touches anything.
-    let dashboard_listener = match novactor::dashboard::bind(&config.dashboard) {
+    let dashboard_listener = match novactor::dashboard::bind(&config.runtime().dashboard) {
         Ok(listener) => listener,
         Err(error) => {
             tracing::error!(%error, "cannot start the dashboard");
@@ -135,10 +137,10 @@ async fn serve(config: Arc<Config>, selected: Vec<NovaService>, reload: ReloadCo
         }
         None => Arc::new(MemoryServiceGroup::default()),
     };
-    let dashboard_options = config.dashboard.clone();
+    let dashboard_options = config.runtime().dashboard.clone();
     let names: Vec<&str> = selected.iter().map(|s| s.name()).collect();
     // Signals are served from here on, also while actors are still starting.
-    let node = match Node::environment_with(config, servicegroup)
+    let node = match Node::environment_with(Arc::clone(config.runtime()), servicegroup)
         .map(|env| Node::spawn_with(env, definitions))
     {
         Ok(node) => node,
@@ -154,6 +156,7 @@ async fn serve(config: Arc<Config>, selected: Vec<NovaService>, reload: ReloadCo
         services: records,
         checks: readiness,
         description: format!("novactor {}", names.join(",")),
+        service_down_time: config.service.service_down_time,
     };
     let dashboard = match dashboard_listener
         .map(|listener| novactor::dashboard::start(listener, &dashboard_options, &node, parts))

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use novactor::config::Config;
+use crate::conf::FakeDriverConf;
 
 /// Nova `nova/compute/power_state.py`: what the hypervisor says a guest is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,70 +123,35 @@ pub struct FakeDriverSettings {
     pub panic_spawn: Option<regex::Regex>,
 }
 
-impl Default for FakeDriverSettings {
-    /// `nova/virt/fake.py`'s values, no delay, no failures.
-    fn default() -> Self {
-        Self {
-            vcpus: 1000,
-            memory_mb: 800_000,
-            local_gb: 600_000,
-            spawn_delay: Duration::ZERO,
-            fail_spawn: None,
-            panic_spawn: None,
-        }
-    }
-}
-
 impl FakeDriverSettings {
-    /// The sizes and delay `config` sets (unset ones keep Nova's fake values); the fail
-    /// pattern is read apart, by [`fail_spawn_pattern`], as it is the one that can be wrong.
-    pub fn from_config(config: &Config) -> Self {
-        let defaults = Self::default();
-        let delay = config
-            .float("fake_driver", "spawn_delay")
-            .filter(|secs| secs.is_finite() && *secs > 0.0)
-            .map_or(Duration::ZERO, Duration::from_secs_f64);
+    /// The sizes and delay `[fake_driver]` sets; the fault patterns are compiled apart, by
+    /// [`spawn_pattern`], as they are the settings that can be wrong.
+    pub fn from_conf(conf: &FakeDriverConf) -> Self {
         Self {
-            vcpus: config
-                .integer("fake_driver", "vcpus")
-                .unwrap_or(defaults.vcpus),
-            memory_mb: config
-                .integer("fake_driver", "memory_mb")
-                .unwrap_or(defaults.memory_mb),
-            local_gb: config
-                .integer("fake_driver", "local_gb")
-                .unwrap_or(defaults.local_gb),
-            spawn_delay: delay,
+            vcpus: conf.vcpus,
+            memory_mb: conf.memory_mb,
+            local_gb: conf.local_gb,
+            spawn_delay: conf.spawn_delay,
             fail_spawn: None,
             panic_spawn: None,
         }
     }
 }
 
-/// `[fake_driver] fail_spawn_pattern`, compiled; `None` when unset or empty.
-pub fn fail_spawn_pattern(config: &Config) -> Result<Option<regex::Regex>, BadFailPattern> {
-    spawn_pattern(config, "fail_spawn_pattern")
-}
-
-/// `[fake_driver] panic_spawn_pattern`, compiled; `None` when unset or empty.
-pub fn panic_spawn_pattern(config: &Config) -> Result<Option<regex::Regex>, BadFailPattern> {
-    spawn_pattern(config, "panic_spawn_pattern")
-}
-
-fn spawn_pattern(
-    config: &Config,
+/// `[fake_driver] <option>` compiled; `None` when unset.
+pub fn spawn_pattern(
     option: &'static str,
+    pattern: Option<&str>,
 ) -> Result<Option<regex::Regex>, BadFailPattern> {
-    match config.value("fake_driver", option) {
-        Some(pattern) if !pattern.trim().is_empty() => regex::Regex::new(&pattern)
-            .map(Some)
-            .map_err(|e| BadFailPattern {
+    pattern
+        .map(|pattern| {
+            regex::Regex::new(pattern).map_err(|e| BadFailPattern {
                 option,
-                pattern: pattern.clone(),
+                pattern: pattern.to_owned(),
                 reason: e.to_string(),
-            }),
-        _ => Ok(None),
-    }
+            })
+        })
+        .transpose()
 }
 
 /// Resources a guest takes on the host.
@@ -471,13 +436,17 @@ pub fn guest_size(fields: &serde_json::Map<String, Value>) -> GuestSize {
 mod tests {
     use super::*;
 
+    fn defaults() -> FakeDriverSettings {
+        FakeDriverSettings::from_conf(&crate::conf::NovaConfig::default_for_tests().fake_driver)
+    }
+
     fn driver(settings: FakeDriverSettings) -> FakeDriver {
         FakeDriver::new("h1", settings, Arc::default())
     }
 
     #[tokio::test]
     async fn guests_follow_power_operations() {
-        let d = driver(FakeDriverSettings::default());
+        let d = driver(defaults());
         assert_eq!(d.power_state("u1"), PowerState::NoState);
         d.spawn("u1", "vm", GuestSize::default()).await.unwrap();
         assert_eq!(d.get_info("u1"), Ok(PowerState::Running));
@@ -501,7 +470,7 @@ mod tests {
     async fn spawn_fails_for_names_matching_the_pattern() {
         let d = driver(FakeDriverSettings {
             fail_spawn: Some(regex::Regex::new("^fail-").unwrap()),
-            ..FakeDriverSettings::default()
+            ..defaults()
         });
         assert!(matches!(
             d.spawn("u1", "fail-me", GuestSize::default()).await,
@@ -515,7 +484,7 @@ mod tests {
 
     #[test]
     fn resources_are_novas_fake_values() {
-        let r = driver(FakeDriverSettings::default()).get_available_resource("h1");
+        let r = driver(defaults()).get_available_resource("h1");
         assert_eq!((r.vcpus, r.memory_mb, r.local_gb), (1000, 800_000, 600_000));
         assert_eq!(
             (r.hypervisor_type.as_str(), r.hypervisor_version),

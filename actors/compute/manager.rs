@@ -954,9 +954,7 @@ impl ComputeHost {
             }
         };
         match outcome {
-            Err(failure)
-                if failure.class == crate::exception::class::INSTANCE_NOT_FOUND =>
-            {
+            Err(failure) if failure.class == crate::exception::class::INSTANCE_NOT_FOUND => {
                 tracing::info!(instance = %uuid, "Instance disappeared during init_host");
                 Ok(true)
             }

@@ -34,10 +34,10 @@ use serde_json::{Map, Value};
 
 use crate::baserpc::{self, BaseRpc};
 use crate::conductor::rpcapi::{wait_until_ready, ComputeTaskApi, ConductorApi};
+use crate::conf::NovaConfig;
 use crate::objects::NovaObject;
 use crate::scheduler::rpcapi::SchedulerApi;
 use crate::NovaService;
-use novactor::config::Config;
 use novactor::rpc::{RemoteFailure, RequestContext};
 use novactor::service::{
     definition as service_definition, Call, Endpoint, PeriodicTask, Response, ServiceContext,
@@ -311,15 +311,15 @@ impl ServiceManager for ComputeManager {
 }
 
 /// The compute service as the supervisor hosts it.
-pub fn definition(config: &Config) -> Arc<ServiceDefinition> {
-    host_definition(NovaService::Compute.spec(config))
+pub fn definition(config: &NovaConfig) -> Arc<ServiceDefinition> {
+    host_definition(NovaService::Compute.spec(config), config)
 }
 
 /// Every compute this process hosts: one, or `[compute] fake_hosts` of them named
 /// `compute-<n>` on hosts `<host>-<n>`, each with its own queues, heartbeat, node and
 /// hypervisor.
-pub fn definitions(config: &Config) -> Vec<Arc<ServiceDefinition>> {
-    let count = config.integer("compute", "fake_hosts").unwrap_or(1).max(1);
+pub fn definitions(config: &NovaConfig) -> Vec<Arc<ServiceDefinition>> {
+    let count = config.compute.fake_hosts.max(1);
     if count == 1 {
         return vec![definition(config)];
     }
@@ -327,41 +327,51 @@ pub fn definitions(config: &Config) -> Vec<Arc<ServiceDefinition>> {
         .map(|n| {
             let mut spec = NovaService::Compute.spec(config);
             spec.name = format!("compute-{n}");
-            spec.host = format!("{}-{n}", config.default.host);
-            host_definition(spec)
+            spec.host = format!("{}-{n}", config.host());
+            host_definition(spec, config)
         })
         .collect()
 }
 
-fn host_definition(spec: novactor::service::ServiceSpec) -> Arc<ServiceDefinition> {
+fn host_definition(
+    spec: novactor::service::ServiceSpec,
+    config: &NovaConfig,
+) -> Arc<ServiceDefinition> {
     // The guests outlive an incarnation of the actor, as VMs outlive a nova-compute restart.
     let hypervisor = Arc::new(FakeHypervisor::default());
-    let definition = service_definition(spec, move |ctx| manager_for(ctx, Arc::clone(&hypervisor)))
-        .reporting_through(|ctx| Arc::new(ConductorServiceGroup::new(conductor_api(ctx))));
+    let config = config.clone();
+    let definition = service_definition(spec, move |ctx| {
+        manager_for(ctx, &config, Arc::clone(&hypervisor))
+    })
+    .reporting_through(|ctx| Arc::new(ConductorServiceGroup::new(conductor_api(ctx))));
     Arc::new(definition)
 }
 
-fn manager_for(ctx: &ServiceContext, hypervisor: Arc<FakeHypervisor>) -> ComputeManager {
-    let config = &ctx.config;
+fn manager_for(
+    ctx: &ServiceContext,
+    config: &NovaConfig,
+    hypervisor: Arc<FakeHypervisor>,
+) -> ComputeManager {
     let host = ctx.spec.host.clone();
-    let mut settings = FakeDriverSettings::from_config(config);
-    settings.fail_spawn = fake_driver::fail_spawn_pattern(config).unwrap_or_else(|error| {
-        // A bad test knob must not keep the compute down: run without the injection.
-        tracing::error!(%error, "spawn fault injection disabled");
-        None
-    });
-    settings.panic_spawn = fake_driver::panic_spawn_pattern(config).unwrap_or_else(|error| {
-        tracing::error!(%error, "spawn panic injection disabled");
-        None
-    });
+    let conf = &config.fake_driver;
+    let mut settings = FakeDriverSettings::from_conf(conf);
+    // A bad test knob must not keep the compute down: run without that injection.
+    settings.fail_spawn =
+        fake_driver::spawn_pattern("fail_spawn_pattern", conf.fail_spawn_pattern.as_deref())
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "spawn fault injection disabled");
+                None
+            });
+    settings.panic_spawn =
+        fake_driver::spawn_pattern("panic_spawn_pattern", conf.panic_spawn_pattern.as_deref())
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "spawn panic injection disabled");
+                None
+            });
     let driver = FakeDriver::new(&host, settings, hypervisor);
     let conductor = conductor_api(ctx);
     let objects = ConductorObjects::new(conductor.clone());
-    let tracker = ResourceTracker::new(&host, driver.clone(), objects.clone(), config);
-    let build_timeout = config
-        .integer("DEFAULT", "instance_build_timeout")
-        .unwrap_or(0)
-        .max(0);
+    let tracker = ResourceTracker::new(&host, driver.clone(), objects.clone(), &config.compute);
     let compute = ComputeHost::new(ComputeHostParts {
         host,
         driver,
@@ -369,14 +379,12 @@ fn manager_for(ctx: &ServiceContext, hypervisor: Arc<FakeHypervisor>) -> Compute
         objects,
         compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),
         scheduler: SchedulerApi::new(ctx.rpc_client(SchedulerApi::target())),
-        track_instance_changes: config
-            .boolean("filter_scheduler", "track_instance_changes")
-            .unwrap_or(true),
-        instance_build_timeout: Duration::from_secs(build_timeout.unsigned_abs()),
+        track_instance_changes: config.scheduler.track_instance_changes,
+        instance_build_timeout: config.compute.instance_build_timeout,
     });
     ComputeManager {
         conductor,
-        rpc_timeout: config.default.rpc_response_timeout,
+        rpc_timeout: ctx.config.default.rpc_response_timeout,
         compute: Arc::new(compute),
     }
 }

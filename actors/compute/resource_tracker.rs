@@ -16,8 +16,8 @@ use tokio::sync::Mutex;
 
 use super::conductor_objects::{ConductorObjects, Expected, ObjectCallError};
 use super::fake_driver::{guest_size, FakeDriver, GuestSize};
+use crate::conf::{AllocationRatio, ComputeConf};
 use crate::objects::{versions, NovaObject};
-use novactor::config::Config;
 use novactor::rpc::RequestContext;
 
 /// vm states whose instances no longer use resources (Nova `ALLOW_RESOURCE_REMOVAL`).
@@ -84,22 +84,17 @@ fn int(object: &NovaObject, field: &str) -> i64 {
 }
 
 impl ResourceTracker {
-    /// The tracker of `host` (whose node is named after it), configured by `config`.
-    pub fn new(host: &str, driver: FakeDriver, objects: ConductorObjects, config: &Config) -> Self {
-        let int = |name: &str, default: i64| config.integer("DEFAULT", name).unwrap_or(default);
-        let ratio = |res: &'static str, initial: f64| Ratio {
-            field: match res {
-                "cpu" => "cpu_allocation_ratio",
-                "ram" => "ram_allocation_ratio",
-                _ => "disk_allocation_ratio",
-            },
-            // Nova: an unset or 0.0 ratio means "use the node's, or the initial one".
-            configured: config
-                .float("DEFAULT", &format!("{res}_allocation_ratio"))
-                .filter(|r| *r > 0.0),
-            initial: config
-                .float("DEFAULT", &format!("initial_{res}_allocation_ratio"))
-                .unwrap_or(initial),
+    /// The tracker of `host` (whose node is named after it), configured by `conf`.
+    pub fn new(
+        host: &str,
+        driver: FakeDriver,
+        objects: ConductorObjects,
+        conf: &ComputeConf,
+    ) -> Self {
+        let ratio = |field: &'static str, ratio: AllocationRatio| Ratio {
+            field,
+            configured: ratio.configured,
+            initial: ratio.initial,
         };
         Self {
             host: host.to_owned(),
@@ -111,11 +106,15 @@ impl ResourceTracker {
             driver,
             objects,
             reserved: Reserved {
-                memory_mb: int("reserved_host_memory_mb", 512),
-                disk_gb: int("reserved_host_disk_mb", 0) / 1024,
-                vcpus: int("reserved_host_cpus", 0),
+                memory_mb: conf.reserved_host_memory_mb,
+                disk_gb: conf.reserved_host_disk_mb / 1024,
+                vcpus: conf.reserved_host_cpus,
             },
-            ratios: [ratio("cpu", 4.0), ratio("ram", 1.0), ratio("disk", 1.0)],
+            ratios: [
+                ratio("cpu_allocation_ratio", conf.cpu_allocation_ratio),
+                ratio("ram_allocation_ratio", conf.ram_allocation_ratio),
+                ratio("disk_allocation_ratio", conf.disk_allocation_ratio),
+            ],
             state: Mutex::new(TrackerState::default()),
         }
     }

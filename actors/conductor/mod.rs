@@ -11,10 +11,10 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::baserpc::{self, BaseRpc};
+use crate::conf::NovaConfig;
 use crate::db::NovaDb;
 use crate::objects::NovaObject;
 use crate::NovaService;
-use novactor::config::Config;
 use novactor::rpc::{RemoteFailure, Version};
 use novactor::service::{define, Call, Endpoint, Response, ServiceDefinition, ServiceManager};
 
@@ -184,10 +184,11 @@ impl ServiceManager for ConductorManager {
 }
 
 /// The conductor service as the supervisor hosts it, on `db`.
-pub fn definition(config: &Config, db: &NovaDb) -> Arc<ServiceDefinition> {
+pub fn definition(config: &NovaConfig, db: &NovaDb) -> Arc<ServiceDefinition> {
     let mut spec = NovaService::Conductor.spec(config);
     spec.instances = config.conductor.workers;
     let db = db.clone();
+    let long_timeout = config.service.long_rpc_timeout;
     define(spec, move |ctx| {
         ConductorManager::with_tasks(tasks::TaskDeps {
             db: db.clone(),
@@ -197,13 +198,7 @@ pub fn definition(config: &Config, db: &NovaDb) -> Arc<ServiceDefinition> {
             compute: crate::compute::rpcapi::ComputeApi::new(
                 ctx.rpc_client(crate::compute::rpcapi::ComputeApi::target()),
             ),
-            long_timeout: std::time::Duration::from_secs(
-                ctx.config
-                    .integer("DEFAULT", "long_rpc_timeout")
-                    .unwrap_or(1800)
-                    .max(1)
-                    .unsigned_abs(),
-            ),
+            long_timeout,
             call_monitor_timeout: ctx.config.default.rpc_response_timeout,
         })
     })

@@ -41,6 +41,7 @@ pub use services::{service_is_up, ServiceChanges, ServiceKey, ServiceRow};
 
 use sqlx::migrate::Migrator;
 
+use crate::conf::NovaConfig;
 use novactor::db::{Database, Migrations};
 
 // `sqlx::migrate!` is only exported with sqlx's `macros` feature, which also builds the
@@ -70,9 +71,10 @@ pub const SERVICE_VERSION: i64 = 73;
 /// Open the database `config` names for a service process. The embedded default (SQLite
 /// under `state_path`) is created and migrated on first use, so a fresh machine needs no
 /// step; a server database must already be at this binary's schema (`novactor db sync`).
-pub async fn open(config: &novactor::config::Config) -> Result<NovaDb, NovaDbError> {
-    let db = NovaDb::new(Database::connect(&config.database, &config.default.state_path).await?);
-    if config.database.connection.is_none() {
+pub async fn open(config: &NovaConfig) -> Result<NovaDb, NovaDbError> {
+    let database = &config.runtime().database;
+    let db = NovaDb::new(Database::connect(database, &config.service.state_path).await?);
+    if database.connection.is_none() {
         db.sync().await?;
     } else {
         db.check_schema().await?;

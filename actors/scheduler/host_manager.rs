@@ -35,9 +35,9 @@ use rand::Rng;
 use super::filters::{self, FilterReport};
 use super::host_rows::{HostRows, ReadPlan};
 use super::weights;
+use crate::conf::NovaConfig;
 use crate::db::{service_is_up, ComputeNodeRow, ServiceRow};
 use crate::objects::{Flavor, RequestSpec, Selection};
-use novactor::config::Config;
 
 /// The options the scheduler reads, taken from the configuration once per incarnation.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,29 +61,18 @@ pub struct SchedulerOptions {
 }
 
 impl SchedulerOptions {
-    /// Read from `config`, with Nova's defaults for anything unreadable.
-    pub fn from_config(config: &Config) -> Self {
-        let count = |group: &str, name: &str, default: usize| {
-            config
-                .integer(group, name)
-                .and_then(|v| usize::try_from(v).ok())
-                .filter(|v| *v >= 1)
-                .unwrap_or(default)
-        };
-        let ratio = |name: &str, default: f64| config.float("DEFAULT", name).unwrap_or(default);
+    /// The scheduler's view of `config`.
+    pub fn from_config(config: &NovaConfig) -> Self {
+        let compute = &config.compute;
         Self {
-            max_attempts: count("scheduler", "max_attempts", 3),
-            host_subset_size: count("filter_scheduler", "host_subset_size", 1),
-            track_instance_changes: config
-                .boolean("filter_scheduler", "track_instance_changes")
-                .unwrap_or(true),
-            service_down_time: config.default.service_down_time,
-            initial_cpu_allocation_ratio: ratio("initial_cpu_allocation_ratio", 4.0),
-            initial_ram_allocation_ratio: ratio("initial_ram_allocation_ratio", 1.0),
-            initial_disk_allocation_ratio: ratio("initial_disk_allocation_ratio", 1.0),
-            default_availability_zone: config
-                .value("DEFAULT", "default_availability_zone")
-                .unwrap_or_else(|| "nova".to_owned()),
+            max_attempts: config.scheduler.max_attempts,
+            host_subset_size: config.scheduler.host_subset_size,
+            track_instance_changes: config.scheduler.track_instance_changes,
+            service_down_time: config.service.service_down_time,
+            initial_cpu_allocation_ratio: compute.cpu_allocation_ratio.initial,
+            initial_ram_allocation_ratio: compute.ram_allocation_ratio.initial,
+            initial_disk_allocation_ratio: compute.disk_allocation_ratio.initial,
+            default_availability_zone: compute.default_availability_zone.clone(),
         }
     }
 }
@@ -524,7 +513,7 @@ pub(crate) mod tests {
     }
 
     fn options() -> SchedulerOptions {
-        SchedulerOptions::from_config(&Config::with_overrides(&[]).unwrap())
+        SchedulerOptions::from_config(&NovaConfig::default_for_tests())
     }
 
     fn manager(hosts: Vec<HostState>) -> HostManager {

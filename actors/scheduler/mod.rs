@@ -50,11 +50,11 @@ use self::host_manager::{HostManager, SchedulerOptions, SelectRequest};
 use self::instance_info::{Applied, HostInstances, InstanceInfo};
 use crate::api::compute_api::MAX_INSTANCES_PER_REQUEST;
 use crate::baserpc::{self, BaseRpc};
+use crate::conf::NovaConfig;
 use crate::db::{NovaDb, NovaDbError};
 use crate::exception;
 use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
 use crate::NovaService;
-use novactor::config::Config;
 use novactor::rpc::{RemoteFailure, Version};
 use novactor::service::{define, Call, Endpoint, Response, ServiceDefinition, ServiceManager};
 
@@ -361,25 +361,21 @@ impl ServiceManager for SchedulerManager {
 }
 
 /// The scheduler service as the supervisor hosts it, on `db`, with fresh state.
-pub fn definition(config: &Config, db: &NovaDb) -> Arc<ServiceDefinition> {
+pub fn definition(config: &NovaConfig, db: &NovaDb) -> Arc<ServiceDefinition> {
     definition_with_state(config, db, SchedulerState::new())
 }
 
 /// [`definition`] deciding with `state`, which the caller may keep to observe it (tests).
 pub fn definition_with_state(
-    config: &Config,
+    config: &NovaConfig,
     db: &NovaDb,
     state: SchedulerState,
 ) -> Arc<ServiceDefinition> {
     let mut spec = NovaService::Scheduler.spec(config);
     spec.instances = config.scheduler.workers;
     let db = db.clone();
-    define(spec, move |context| {
-        // Options per incarnation, so a restart after a reload sees the new values.
-        SchedulerManager::new(
-            db.clone(),
-            state.clone(),
-            SchedulerOptions::from_config(&context.config),
-        )
+    let options = SchedulerOptions::from_config(config);
+    define(spec, move |_| {
+        SchedulerManager::new(db.clone(), state.clone(), options.clone())
     })
 }

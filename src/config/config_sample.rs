@@ -1,37 +1,18 @@
-//! `sample_config()`: the commented nova.conf sample of every option novactor reads, generated
-//! from the registry (help, type, default, mutable/secret, Nova source). `conf/nova.conf` is its
-//! output; a unit test keeps the two identical.
+//! `sample_config()`: the commented sample file of every registered option, generated from the
+//! registry (help, type, default, mutable/secret, source) under the application's header. The
+//! application keeps its generated sample in the repository and a test keeps the two equal.
 
-use super::option_registry::{registry, OptionDefault, OptionSpec};
-
-const HEADER: &str = "\
-# nova.conf sample for novactor: every option novactor reads, with its default.
-#
-# Generated from src/config/option_registry.rs; do not edit by hand.
-# Regenerate with: cargo run -- config sample > conf/nova.conf
-#
-# Use it:
-#     novactor run --config-file conf/nova.conf
-# Every option below is commented out, so this runs the whole control plane on
-# the defaults: all four actors in one process over the in-process memory://
-# transport. You should see one 'actor ready' log line per actor (conductor,
-# scheduler, compute, api), and `novactor config show` report every option with
-# `(default)` as its
-# source. Uncomment a line and change its value to override that default; later
-# files, OS_<GROUP>__<OPTION> environment variables and command-line flags
-# override this file, in that order.
-#
-# Options novactor does not read (a full Nova nova.conf has hundreds) are
-# ignored with one warning per file, so an existing nova.conf works as is.
-";
+use super::option_registry::OptionRegistry;
+use super::option_spec::{OptionDefault, OptionSpec};
 
 const WIDTH: usize = 79;
 
-/// The sample nova.conf text (see `conf/nova.conf`).
-pub fn sample_config() -> String {
-    let mut out = String::from(HEADER);
+/// The sample configuration text: `header` (comment lines the application writes), then every
+/// option of `registry`, commented out with its help, type, default and source.
+pub fn sample_config(registry: &OptionRegistry, header: &str) -> String {
+    let mut out = String::from(header);
     let mut current_group = "";
-    for spec in registry() {
+    for spec in registry.iter() {
         if spec.group != current_group {
             current_group = spec.group;
             out.push_str(&format!("\n[{current_group}]\n"));

@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::config_error::{ConfigError, ValueOrigin};
-use super::option_registry::{known_groups, option_spec, registry, OptionDefault};
+use super::option_registry::OptionRegistry;
+use super::option_spec::OptionDefault;
 
 /// One command-line override, e.g. `--host node7` ⇒ `CliOverride::new("DEFAULT", "host", "node7")`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,38 +51,36 @@ impl CliOverride {
 
 /// Everything `Config::load` reads. The process environment is passed in, not read, so tests
 /// never touch the real one; `with_process_env` fills it for `main`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfigSources {
     /// `--config-file`, repeatable; later files win.
     pub config_files: Vec<PathBuf>,
     /// `--config-dir`, repeatable; every `*.conf` inside, sorted by name, read after the files.
     pub config_dirs: Vec<PathBuf>,
     /// Used only when no file and no dir is given: the first of these that exists is read.
-    /// Defaults to `./nova.conf`, `/etc/nova/nova.conf` (Nova's `config.parse_args`).
+    /// Empty by default; [`ConfigSources::for_project`] fills it as oslo.config's `project`
+    /// argument does.
     pub default_search: Vec<PathBuf>,
     /// Environment variables (name, value); only `OS_<GROUP>__<OPTION>` ones are options,
-    /// `XDG_STATE_HOME`/`HOME` pick the default `state_path`.
+    /// `XDG_STATE_HOME`/`HOME` pick the default state directory.
     pub env: Vec<(String, String)>,
     /// Command-line overrides, highest priority.
     pub cli: Vec<CliOverride>,
 }
 
-impl Default for ConfigSources {
-    fn default() -> Self {
+impl ConfigSources {
+    /// No files given yet, and the default search of `project`: `./<project>.conf`, then
+    /// `/etc/<project>/<project>.conf` (the first that exists is read).
+    pub fn for_project(project: &str) -> Self {
         ConfigSources {
-            config_files: Vec::new(),
-            config_dirs: Vec::new(),
             default_search: vec![
-                PathBuf::from("./nova.conf"),
-                PathBuf::from("/etc/nova/nova.conf"),
+                PathBuf::from(format!("./{project}.conf")),
+                PathBuf::from(format!("/etc/{project}/{project}.conf")),
             ],
-            env: Vec::new(),
-            cli: Vec::new(),
+            ..ConfigSources::default()
         }
     }
-}
 
-impl ConfigSources {
     /// The process environment as (name, value) pairs; variables that are not valid UTF-8
     /// are skipped (`std::env::vars` would panic on them).
     pub fn process_env() -> Vec<(String, String)> {
@@ -136,11 +135,14 @@ pub(crate) fn normalize_group(group: &str) -> String {
 
 /// Reads every layer of `sources`. Fails on a missing/unreadable/unparsable file; unknown
 /// options only produce warnings (one line per source).
-pub(crate) fn collect(sources: &ConfigSources) -> Result<CollectedSources, ConfigError> {
+pub(crate) fn collect(
+    sources: &ConfigSources,
+    registry: &OptionRegistry,
+) -> Result<CollectedSources, ConfigError> {
     let mut values = RawValues::new();
     let mut warnings = Vec::new();
 
-    for spec in registry() {
+    for spec in registry.iter() {
         if let Some(value) = default_value(spec.default, sources) {
             let key = (spec.group.to_owned(), spec.name.to_owned());
             let origin = ValueOrigin::Default;
@@ -154,7 +156,7 @@ pub(crate) fn collect(sources: &ConfigSources) -> Result<CollectedSources, Confi
         let entries = read_ini_file(path)?;
         let mut unknown = Vec::new();
         for (group, name, value) in entries {
-            note_unknown(&group, &name, None, &mut unknown);
+            note_unknown(registry, &group, &name, None, &mut unknown);
             let origin = origin.clone();
             values.insert((group, name), RawEntry { value, origin });
         }
@@ -165,10 +167,10 @@ pub(crate) fn collect(sources: &ConfigSources) -> Result<CollectedSources, Confi
     env.sort();
     let mut unknown = Vec::new();
     for (var, value) in env {
-        let Some((group, name)) = parse_env_name(var) else {
+        let Some((group, name)) = parse_env_name(registry, var) else {
             continue;
         };
-        note_unknown(&group, &name, Some(var), &mut unknown);
+        note_unknown(registry, &group, &name, Some(var), &mut unknown);
         let origin = ValueOrigin::Environment(var.clone());
         values.insert(
             (group, name),
@@ -187,7 +189,7 @@ pub(crate) fn collect(sources: &ConfigSources) -> Result<CollectedSources, Confi
     let mut unknown = Vec::new();
     for cli in &sources.cli {
         let (group, name) = (normalize_group(&cli.group), cli.name.trim().to_lowercase());
-        note_unknown(&group, &name, None, &mut unknown);
+        note_unknown(registry, &group, &name, None, &mut unknown);
         let entry = RawEntry {
             value: cli.value.clone(),
             origin: ValueOrigin::CommandLine,
@@ -268,20 +270,27 @@ fn files_to_read(sources: &ConfigSources) -> Result<Vec<PathBuf>, ConfigError> {
 
 /// `OS_<GROUP>__<OPTION>` ⇒ (group, option): group matched case-insensitively against known
 /// groups (else lowercased), option lowercased. Other variables ⇒ `None`.
-fn parse_env_name(var: &str) -> Option<(String, String)> {
+fn parse_env_name(registry: &OptionRegistry, var: &str) -> Option<(String, String)> {
     let (group, name) = var.strip_prefix("OS_")?.split_once("__")?;
     if group.is_empty() || name.is_empty() {
         return None;
     }
-    let group = known_groups()
+    let group = registry
+        .groups()
         .into_iter()
         .find(|g| g.eq_ignore_ascii_case(group))
         .map_or_else(|| group.to_lowercase(), str::to_owned);
     Some((group, name.to_lowercase()))
 }
 
-fn note_unknown(group: &str, name: &str, var: Option<&str>, unknown: &mut Vec<String>) {
-    if option_spec(group, name).is_none() {
+fn note_unknown(
+    registry: &OptionRegistry,
+    group: &str,
+    name: &str,
+    var: Option<&str>,
+    unknown: &mut Vec<String>,
+) {
+    if registry.spec(group, name).is_none() {
         let item = match var {
             Some(var) => format!("[{group}] {name} ({var})"),
             None => format!("[{group}] {name}"),

@@ -1,20 +1,28 @@
-//! nova.conf: the options novactor reads, where their values come from, and the typed view the
-//! rest of the crate uses. oslo.config semantics, as Nova's `config.parse_args` applies them:
-//! defaults < config files < `OS_<GROUP>__<OPTION>` environment < command line; unknown options
-//! are warnings (a real nova.conf has hundreds novactor ignores), invalid values are errors
-//! naming the source, option, value and expected type.
+//! The configuration engine (oslo.config's semantics): the options a process reads, where
+//! their values come from, and the typed view of the runtime's own groups. Values layer as
+//! defaults < config files < `OS_<GROUP>__<OPTION>` environment < command line; unknown
+//! options are warnings (a real service's file has hundreds a process ignores), invalid values
+//! are errors naming the source, option, value and expected type.
+//!
+//! The runtime registers its own options (oslo.messaging, oslo.log, oslo.db, oslo.service,
+//! `[supervisor]`, `[dashboard]`); an application adds its option tables and default overrides
+//! to an [`OptionRegistry`] and loads with it, then builds its own typed structs through
+//! [`Config::reader`].
 //!
 //! Layout, one concept per file:
 //! ```text
-//! option_registry.rs     OptionSpec table: every option, its type, default, help, Nova source
+//! option_spec.rs         OptionSpec, OptionKind, OptionDefault: what an option is
+//! runtime_options.rs     the runtime's option table (data)
+//! option_registry.rs     OptionRegistry: tables + default overrides, lookups
 //! config_sources.rs      ConfigSources: files, config dirs, env, CLI → raw values with origins
 //! value_interpolation.rs $option / ${group.option} / $$ substitution
 //! option_value.rs        raw string → typed value (oslo types.py); URL password masking
-//! option_groups.rs       typed view: DefaultOptions, ApiOptions, WorkersOptions, DatabaseOptions,
-//!                        SupervisorOptions
+//! option_reader.rs       OptionReader: typed reads of any registered option
+//! option_groups.rs       the runtime's typed groups: DefaultOptions, DatabaseOptions,
+//!                        SupervisorOptions, DashboardOptions
 //! rabbit_options.rs      typed view of [oslo_messaging_rabbit]: RabbitOptions, transport_url query
 //! secret_url.rs          SecretUrl, a URL whose Debug/Display hide the password
-//! config_sample.rs       sample_config(), the generated conf/nova.conf
+//! config_sample.rs       sample_config(): the commented sample file
 //! config_error.rs        ConfigError, ValueOrigin
 //! ```
 //! Logging is left to the caller: `Config::load` returns warnings, `main` logs them once.
@@ -23,9 +31,12 @@ mod config_error;
 mod config_sample;
 mod config_sources;
 mod option_groups;
+mod option_reader;
 mod option_registry;
+mod option_spec;
 mod option_value;
 mod rabbit_options;
+mod runtime_options;
 mod secret_url;
 mod value_interpolation;
 
@@ -34,36 +45,34 @@ mod tests;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use config_error::{ConfigError, ValueOrigin};
 pub use config_sample::sample_config;
 pub use config_sources::{CliOverride, ConfigSources};
 pub use option_groups::{
-    ApiOptions, DashboardOptions, DatabaseOptions, DefaultOptions, RestartType, SecretString,
-    SupervisorOptions, WorkersOptions,
+    DashboardOptions, DatabaseOptions, DefaultOptions, RestartType, SecretString, SupervisorOptions,
 };
-pub use option_registry::{option_spec, registry, OptionDefault, OptionKind, OptionSpec};
+pub use option_reader::OptionReader;
+pub use option_registry::OptionRegistry;
+pub use option_spec::{OptionDefault, OptionKind, OptionSpec};
 pub use option_value::mask_url;
 pub use rabbit_options::{
     FailoverStrategy, LoginMethod, RabbitOptions, MAX_TRANSIENT_QUEUES_TTL_SECS,
 };
+pub use runtime_options::RUNTIME_OPTIONS;
 pub use secret_url::SecretUrl;
 
 use config_sources::{normalize_group, RawValues};
 use option_value::masked;
 
-/// The effective configuration: typed groups plus every raw value (known or not) with its
-/// origin. `Debug` shows the typed groups only, with secrets masked.
+/// The effective configuration: the runtime's typed groups plus every raw value (known or
+/// not) with its origin, and the registry it was loaded with. `Debug` shows the typed groups
+/// only, with secrets masked.
 #[derive(Clone)]
 pub struct Config {
-    /// `[DEFAULT]` (service identity, RPC, heartbeats, periodic tasks, logging, paths).
+    /// The runtime's `[DEFAULT]` options (messaging, shutdown, logging).
     pub default: DefaultOptions,
-    /// The compute API options (in nova.conf's `[DEFAULT]`, as in Nova).
-    pub api: ApiOptions,
-    /// `[conductor]`.
-    pub conductor: WorkersOptions,
-    /// `[scheduler]`.
-    pub scheduler: WorkersOptions,
     /// `[database]`, oslo.db's options: the database URL and pool.
     pub database: DatabaseOptions,
     /// `[oslo_messaging_rabbit]`, the RabbitMQ driver (before any `transport_url` query
@@ -75,6 +84,22 @@ pub struct Config {
     pub dashboard: DashboardOptions,
     /// Every option's effective raw value (interpolated for known options) and origin.
     values: RawValues,
+    /// The options this configuration was loaded with.
+    registry: Arc<OptionRegistry>,
+    /// Notes `show` adds after an option's value (`OptionNote`).
+    notes: Vec<OptionNote>,
+}
+
+/// A remark shown after an option's value by [`Config::show`], e.g. the effective value an
+/// application derived from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionNote {
+    /// Option group.
+    pub group: &'static str,
+    /// Option name.
+    pub name: &'static str,
+    /// The remark, e.g. `effective 25 after the adjustment to report_interval`.
+    pub note: String,
 }
 
 /// What `Config::load` produced, and what it read.
@@ -83,7 +108,7 @@ pub struct LoadedConfig {
     /// The configuration.
     pub config: Config,
     /// Things the operator should see but that do not stop the process: unknown options
-    /// (one line per source) and Nova's `service_down_time` adjustment. Log each at WARN.
+    /// (one line per source). Log each at WARN.
     pub warnings: Vec<String>,
     /// The files actually read, in order (re-read them on SIGHUP).
     pub files: Vec<PathBuf>,
@@ -118,49 +143,58 @@ impl fmt::Display for OptionChange {
 }
 
 impl Config {
-    /// Reads every source, validates every option novactor knows, and builds the typed view.
-    pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, ConfigError> {
-        let collected = config_sources::collect(sources)?;
-        let values = value_interpolation::interpolate_all(&collected.values)?;
-        option_groups::validate_all(&values)?;
-        let typed = option_groups::build(&values)?;
-        let mut warnings = collected.warnings;
-        warnings.extend(typed.warnings);
+    /// Reads every source, validates every option `registry` knows, and builds the runtime's
+    /// typed view.
+    pub fn load(
+        sources: &ConfigSources,
+        registry: &Arc<OptionRegistry>,
+    ) -> Result<LoadedConfig, ConfigError> {
+        let collected = config_sources::collect(sources, registry)?;
+        let values = value_interpolation::interpolate_all(&collected.values, registry)?;
+        option_groups::validate_all(&values, registry)?;
+        let typed = option_groups::build(&values, registry)?;
         let config = Config {
             default: typed.default,
-            api: typed.api,
-            conductor: typed.conductor,
-            scheduler: typed.scheduler,
             database: typed.database,
             oslo_messaging_rabbit: typed.oslo_messaging_rabbit,
             supervisor: typed.supervisor,
             dashboard: typed.dashboard,
             values,
+            registry: registry.clone(),
+            notes: Vec::new(),
         };
         Ok(LoadedConfig {
             config,
-            warnings,
+            warnings: collected.warnings,
             files: collected.files,
         })
     }
 
-    /// Defaults plus `overrides` (`(group, name, value)`, applied as command-line overrides),
-    /// without reading any file or the process environment; validated like `load`. For tests
-    /// and embedding: `Config::with_overrides(&[("DEFAULT", "host", "node1")])?`. Unknown
-    /// options (e.g. `("test", "spacing", "5")`) are kept for `raw` without a warning.
+    /// Defaults of the runtime's options plus `overrides` (`(group, name, value)`, applied as
+    /// command-line overrides), without reading any file or the process environment;
+    /// validated like `load`. For tests and embedding:
+    /// `Config::with_overrides(&[("DEFAULT", "debug", "true")])?`. Unknown options (e.g.
+    /// `("test", "spacing", "5")`) are kept for `raw` without a warning.
     pub fn with_overrides(overrides: &[(&str, &str, &str)]) -> Result<Config, ConfigError> {
+        Self::with_overrides_in(&Arc::new(OptionRegistry::runtime()), overrides)
+    }
+
+    /// Like [`Config::with_overrides`], with the options of `registry`.
+    pub fn with_overrides_in(
+        registry: &Arc<OptionRegistry>,
+        overrides: &[(&str, &str, &str)],
+    ) -> Result<Config, ConfigError> {
         let sources = ConfigSources {
-            default_search: Vec::new(),
             cli: overrides
                 .iter()
                 .map(|(group, name, value)| CliOverride::new(*group, *name, *value))
                 .collect(),
             ..ConfigSources::default()
         };
-        Config::load(&sources).map(|loaded| loaded.config)
+        Config::load(&sources, registry).map(|loaded| loaded.config)
     }
 
-    /// The defaults only (no file, no environment; `state_path` is `./novactor-state`).
+    /// The runtime's defaults only (no file, no environment).
     ///
     /// # Panics
     /// Only if a registry default is invalid, which the unit tests rule out.
@@ -169,6 +203,21 @@ impl Config {
             Ok(config) => config,
             Err(e) => panic!("novactor's built-in defaults are invalid: {e}"),
         }
+    }
+
+    /// The options this configuration was loaded with (SIGHUP re-reads with the same).
+    pub fn registry(&self) -> &Arc<OptionRegistry> {
+        &self.registry
+    }
+
+    /// Typed reads of any registered option, for an application's own option structs.
+    pub fn reader(&self) -> OptionReader<'_> {
+        OptionReader::new(&self.values, &self.registry)
+    }
+
+    /// Adds a remark `show` prints after `[group] name`'s value.
+    pub fn annotate(&mut self, note: OptionNote) {
+        self.notes.push(note);
     }
 
     /// The effective raw string of any option, known or not (`[DEFAULT]` in any case; option
@@ -186,7 +235,11 @@ impl Config {
             return Some(value.to_owned());
         }
         let group = config_sources::normalize_group(group);
-        match option_spec(&group, &name.trim().to_lowercase())?.default {
+        match self
+            .registry
+            .spec(&group, &name.trim().to_lowercase())?
+            .default
+        {
             OptionDefault::Value(value) => Some(value.to_owned()),
             _ => None,
         }
@@ -218,7 +271,7 @@ impl Config {
     pub fn show(&self) -> String {
         let mut out = String::new();
         let mut current_group = "";
-        for spec in registry() {
+        for spec in self.registry.iter() {
             if spec.group != current_group {
                 if !out.is_empty() {
                     out.push('\n');
@@ -230,17 +283,12 @@ impl Config {
                 Some(entry) => (masked(spec, &entry.value), entry.origin.label()),
                 None => ("<None>".to_owned(), ValueOrigin::Default.label()),
             };
-            let note = if spec.group == "DEFAULT"
-                && spec.name == "service_down_time"
-                && self.default.service_down_time != self.default.service_down_time_configured
-            {
-                format!(
-                    "; effective {} after Nova's adjustment to report_interval",
-                    self.default.service_down_time.as_secs()
-                )
-            } else {
-                String::new()
-            };
+            let note: String = self
+                .notes
+                .iter()
+                .filter(|n| n.group == spec.group && n.name == spec.name)
+                .map(|n| format!("; {}", n.note))
+                .collect();
             out.push_str(&format!("{} = {value}  ({source}{note})\n", spec.name));
         }
         out
@@ -257,7 +305,7 @@ impl Config {
     }
 
     fn changes(&self, new: &Config, mutable: bool) -> Vec<OptionChange> {
-        registry()
+        self.registry
             .iter()
             .filter(|spec| spec.mutable == mutable)
             .filter_map(|spec| {
@@ -284,9 +332,6 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("default", &self.default)
-            .field("api", &self.api)
-            .field("conductor", &self.conductor)
-            .field("scheduler", &self.scheduler)
             .field("database", &self.database)
             .field("oslo_messaging_rabbit", &self.oslo_messaging_rabbit)
             .field("supervisor", &self.supervisor)

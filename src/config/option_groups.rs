@@ -1,5 +1,5 @@
-//! The typed view: one plain struct per option group, built from the merged raw values by
-//! parsing every known option with its registry type, then applying Nova's cross-option
+//! The runtime's typed view: one plain struct per option group it reads, built through an
+//! [`OptionReader`] (each option parsed with its registered type), plus the cross-option
 //! rules. Intervals and timeouts are `Duration`s; counts are `usize`/`u32`.
 
 use std::collections::BTreeMap;
@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use super::config_error::ConfigError;
 use super::config_sources::RawValues;
-use super::option_registry::{option_spec, OptionSpec};
-use super::option_value::{parse_value, TypedValue};
+use super::option_reader::OptionReader;
+use super::option_registry::OptionRegistry;
+use super::option_value::parse_value;
 use super::rabbit_options::{self, RabbitOptions};
 use super::secret_url::SecretUrl;
 
-/// `[DEFAULT]` options other than the API ones (those are in `ApiOptions`).
+/// The runtime's `[DEFAULT]` options: node name, messaging, shutdown and logging.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DefaultOptions {
     /// `host`: this node's name (default: the machine's host name).
@@ -21,25 +22,12 @@ pub struct DefaultOptions {
     /// `transport_url`; `None` means the in-process `memory://` transport. Its `Debug` and
     /// `Display` mask the password.
     pub transport_url: Option<SecretUrl>,
-    /// `control_exchange` (Nova: `nova`).
+    /// `control_exchange` (the application sets its default).
     pub control_exchange: String,
     /// `rpc_response_timeout`: how long an RPC call waits for its reply.
     pub rpc_response_timeout: Duration,
     /// `executor_thread_pool_size`: concurrent handlers per actor.
     pub executor_thread_pool_size: usize,
-    /// `report_interval`: heartbeat period.
-    pub report_interval: Duration,
-    /// Effective `service_down_time`: the configured value, or 2.5 × `report_interval`
-    /// (truncated to whole seconds, as Nova does) when the configured one is not greater.
-    pub service_down_time: Duration,
-    /// `service_down_time` as configured, before Nova's adjustment.
-    pub service_down_time_configured: Duration,
-    /// `periodic_enable`.
-    pub periodic_enable: bool,
-    /// `periodic_fuzzy_delay`: upper bound of the random delay before the first periodic run.
-    pub periodic_fuzzy_delay: Duration,
-    /// `periodic_interval_max`.
-    pub periodic_interval_max: Duration,
     /// `graceful_shutdown_timeout`; `None` (configured as 0) waits forever.
     pub graceful_shutdown_timeout: Option<Duration>,
     /// `debug` (mutable).
@@ -50,8 +38,6 @@ pub struct DefaultOptions {
     pub log_dir: Option<PathBuf>,
     /// `use_json`.
     pub use_json: bool,
-    /// `state_path`.
-    pub state_path: PathBuf,
 }
 
 impl DefaultOptions {
@@ -75,33 +61,11 @@ impl DefaultOptions {
     }
 }
 
-/// The compute API's options. In nova.conf they live in `[DEFAULT]`, as in Nova.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiOptions {
-    /// `enabled_apis`.
-    pub enabled_apis: Vec<String>,
-    /// `osapi_compute_listen`.
-    pub osapi_compute_listen: String,
-    /// `osapi_compute_listen_port`; 0 picks a free port.
-    pub osapi_compute_listen_port: u16,
-    /// `osapi_compute_workers` (unset ⇒ 1).
-    pub osapi_compute_workers: usize,
-    /// `[api] noauth_notused_is_admin`: the token `notused` means `admin:admin`.
-    pub noauth_notused_is_admin: bool,
-}
-
-/// `[conductor]` / `[scheduler]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkersOptions {
-    /// `workers`: number of actor instances (unset ⇒ 1).
-    pub workers: usize,
-}
-
 /// `[database]` (oslo.db's names): where the database is and how the pool behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseOptions {
-    /// `connection`; `None` means the SQLite file `<state_path>/novactor.sqlite`. Its
-    /// `Debug` and `Display` mask the password.
+    /// `connection`; `None` means the application's embedded SQLite file. Its `Debug` and
+    /// `Display` mask the password.
     pub connection: Option<SecretUrl>,
     /// `max_pool_size`: most open connections per process.
     pub max_pool_size: u32,
@@ -202,44 +166,23 @@ impl std::fmt::Debug for SecretString {
     }
 }
 
-/// All typed groups, plus warnings from cross-option rules.
+/// The runtime's typed groups.
 #[derive(Debug)]
 pub(crate) struct TypedGroups {
     pub(crate) default: DefaultOptions,
-    pub(crate) api: ApiOptions,
-    pub(crate) conductor: WorkersOptions,
-    pub(crate) scheduler: WorkersOptions,
     pub(crate) database: DatabaseOptions,
     pub(crate) oslo_messaging_rabbit: RabbitOptions,
     pub(crate) supervisor: SupervisorOptions,
     pub(crate) dashboard: DashboardOptions,
-    pub(crate) warnings: Vec<String>,
 }
 
-/// Parses and checks every known option in `values` (already interpolated).
-pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
-    let r = Reader { values };
-    let report_interval = r.secs("DEFAULT", "report_interval")?;
-    let service_down_time_configured = r.secs("DEFAULT", "service_down_time")?;
-    let mut warnings = Vec::new();
-    // Nova: nova/servicegroup/api.py API.__init__.
-    let service_down_time = if service_down_time_configured <= report_interval {
-        // Saturating: report_interval has no upper bound (found by tests/fuzz_config.rs:
-        // report_interval = 2^63 − 1 overflowed the multiplication).
-        let adjusted = Duration::from_secs(report_interval.as_secs().saturating_mul(5) / 2);
-        warnings.push(format!(
-            "Report interval must be less than service down time. Current config: \
-             <service_down_time: {}, report_interval: {}>. Setting service_down_time to: {}",
-            service_down_time_configured.as_secs(),
-            report_interval.as_secs(),
-            adjusted.as_secs()
-        ));
-        adjusted
-    } else {
-        service_down_time_configured
-    };
+/// Parses and checks every runtime option in `values` (already interpolated).
+pub(crate) fn build(
+    values: &RawValues,
+    registry: &OptionRegistry,
+) -> Result<TypedGroups, ConfigError> {
+    let r = OptionReader::new(values, registry);
     let graceful = r.secs("DEFAULT", "graceful_shutdown_timeout")?;
-
     let default = DefaultOptions {
         host: r.string("DEFAULT", "host")?,
         transport_url: r
@@ -248,28 +191,11 @@ pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
         control_exchange: r.string("DEFAULT", "control_exchange")?,
         rpc_response_timeout: r.secs("DEFAULT", "rpc_response_timeout")?,
         executor_thread_pool_size: r.count("DEFAULT", "executor_thread_pool_size")?,
-        report_interval,
-        service_down_time,
-        service_down_time_configured,
-        periodic_enable: r.boolean("DEFAULT", "periodic_enable")?,
-        periodic_fuzzy_delay: r.secs("DEFAULT", "periodic_fuzzy_delay")?,
-        periodic_interval_max: r.secs("DEFAULT", "periodic_interval_max")?,
         graceful_shutdown_timeout: (!graceful.is_zero()).then_some(graceful),
         debug: r.boolean("DEFAULT", "debug")?,
         log_file: r.opt_string("DEFAULT", "log_file")?.map(PathBuf::from),
         log_dir: r.opt_string("DEFAULT", "log_dir")?.map(PathBuf::from),
         use_json: r.boolean("DEFAULT", "use_json")?,
-        state_path: PathBuf::from(r.string("DEFAULT", "state_path")?),
-    };
-
-    let port = r.int("DEFAULT", "osapi_compute_listen_port")?;
-    let api = ApiOptions {
-        enabled_apis: r.list("DEFAULT", "enabled_apis")?,
-        osapi_compute_listen: r.string("DEFAULT", "osapi_compute_listen")?,
-        osapi_compute_listen_port: u16::try_from(port)
-            .map_err(|_| r.mismatch("DEFAULT", "osapi_compute_listen_port", "a port"))?,
-        osapi_compute_workers: r.count_or_one("DEFAULT", "osapi_compute_workers")?,
-        noauth_notused_is_admin: r.boolean("api", "noauth_notused_is_admin")?,
     };
 
     let backoff_initial = r.float_secs("supervisor", "restart_backoff_initial")?;
@@ -322,13 +248,6 @@ pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
 
     Ok(TypedGroups {
         default,
-        api,
-        conductor: WorkersOptions {
-            workers: r.count_or_one("conductor", "workers")?,
-        },
-        scheduler: WorkersOptions {
-            workers: r.count_or_one("scheduler", "workers")?,
-        },
         database: DatabaseOptions {
             connection: r.opt_string("database", "connection")?.map(SecretUrl::new),
             max_pool_size: u32::try_from(r.int("database", "max_pool_size")?).unwrap_or(u32::MAX),
@@ -340,144 +259,17 @@ pub(crate) fn build(values: &RawValues) -> Result<TypedGroups, ConfigError> {
         oslo_messaging_rabbit: rabbit_options::from_values(values)?,
         supervisor,
         dashboard,
-        warnings,
     })
-}
-
-/// Typed access to the raw values; each getter parses with the registry's type.
-struct Reader<'a> {
-    values: &'a RawValues,
-}
-
-impl Reader<'_> {
-    fn spec(
-        &self,
-        group: &'static str,
-        name: &'static str,
-    ) -> Result<&'static OptionSpec, ConfigError> {
-        option_spec(group, name).ok_or_else(|| self.mismatch(group, name, "an option"))
-    }
-
-    fn origin(&self, group: &'static str, name: &'static str) -> super::config_error::ValueOrigin {
-        self.values
-            .get(&(group.to_owned(), name.to_owned()))
-            .map_or(super::config_error::ValueOrigin::Default, |e| {
-                e.origin.clone()
-            })
-    }
-
-    fn typed(&self, group: &'static str, name: &'static str) -> Result<TypedValue, ConfigError> {
-        let spec = self.spec(group, name)?;
-        let entry = self.values.get(&(group.to_owned(), name.to_owned()));
-        let origin = self.origin(group, name);
-        parse_value(spec, entry.map(|e| e.value.as_str()), &origin)
-    }
-
-    fn mismatch(
-        &self,
-        group: &'static str,
-        name: &'static str,
-        expected: &'static str,
-    ) -> ConfigError {
-        ConfigError::RegistryMismatch {
-            group,
-            name,
-            expected,
-        }
-    }
-
-    fn opt_string(
-        &self,
-        group: &'static str,
-        name: &'static str,
-    ) -> Result<Option<String>, ConfigError> {
-        match self.typed(group, name)? {
-            TypedValue::Str(s) => Ok(Some(s)),
-            TypedValue::Unset => Ok(None),
-            _ => Err(self.mismatch(group, name, "a string")),
-        }
-    }
-
-    fn string(&self, group: &'static str, name: &'static str) -> Result<String, ConfigError> {
-        self.opt_string(group, name)?
-            .ok_or_else(|| self.mismatch(group, name, "a string with a default"))
-    }
-
-    fn opt_int(&self, group: &'static str, name: &'static str) -> Result<Option<i64>, ConfigError> {
-        match self.typed(group, name)? {
-            TypedValue::Int(n) => Ok(Some(n)),
-            TypedValue::Unset => Ok(None),
-            _ => Err(self.mismatch(group, name, "an integer")),
-        }
-    }
-
-    fn int(&self, group: &'static str, name: &'static str) -> Result<i64, ConfigError> {
-        self.opt_int(group, name)?
-            .ok_or_else(|| self.mismatch(group, name, "an integer with a default"))
-    }
-
-    /// Whole seconds (the registry's minimum keeps it >= 0).
-    fn secs(&self, group: &'static str, name: &'static str) -> Result<Duration, ConfigError> {
-        Ok(Duration::from_secs(
-            u64::try_from(self.int(group, name)?).unwrap_or(0),
-        ))
-    }
-
-    fn count(&self, group: &'static str, name: &'static str) -> Result<usize, ConfigError> {
-        Ok(usize::try_from(self.int(group, name)?).unwrap_or(usize::MAX))
-    }
-
-    fn count_or_one(&self, group: &'static str, name: &'static str) -> Result<usize, ConfigError> {
-        Ok(self
-            .opt_int(group, name)?
-            .map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX)))
-    }
-
-    fn float(&self, group: &'static str, name: &'static str) -> Result<f64, ConfigError> {
-        match self.typed(group, name)? {
-            TypedValue::Float(x) => Ok(x),
-            _ => Err(self.mismatch(group, name, "a float with a default")),
-        }
-    }
-
-    fn float_secs(&self, group: &'static str, name: &'static str) -> Result<Duration, ConfigError> {
-        let secs = self.float(group, name)?;
-        Duration::try_from_secs_f64(secs).map_err(|_| self.mismatch(group, name, "seconds"))
-    }
-
-    fn boolean(&self, group: &'static str, name: &'static str) -> Result<bool, ConfigError> {
-        match self.typed(group, name)? {
-            TypedValue::Bool(b) => Ok(b),
-            _ => Err(self.mismatch(group, name, "a boolean with a default")),
-        }
-    }
-
-    fn list(&self, group: &'static str, name: &'static str) -> Result<Vec<String>, ConfigError> {
-        match self.typed(group, name)? {
-            TypedValue::List(items) => Ok(items),
-            TypedValue::Unset => Ok(Vec::new()),
-            _ => Err(self.mismatch(group, name, "a list")),
-        }
-    }
-
-    fn dict(
-        &self,
-        group: &'static str,
-        name: &'static str,
-    ) -> Result<BTreeMap<String, String>, ConfigError> {
-        match self.typed(group, name)? {
-            TypedValue::Dict(map) => Ok(map),
-            TypedValue::Unset => Ok(BTreeMap::new()),
-            _ => Err(self.mismatch(group, name, "a dict")),
-        }
-    }
 }
 
 /// Parses every known option present in `values` (including ones the typed view does not
 /// read yet), so an invalid value is always an error.
-pub(crate) fn validate_all(values: &RawValues) -> Result<(), ConfigError> {
+pub(crate) fn validate_all(
+    values: &RawValues,
+    registry: &OptionRegistry,
+) -> Result<(), ConfigError> {
     for ((group, name), entry) in values {
-        if let Some(spec) = option_spec(group, name) {
+        if let Some(spec) = registry.spec(group, name) {
             parse_value(spec, Some(&entry.value), &entry.origin)?;
         }
     }

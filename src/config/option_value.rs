@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::config_error::{ConfigError, ValueOrigin};
-use super::option_registry::{OptionDefault, OptionKind, OptionSpec};
+use super::option_spec::{OptionDefault, OptionKind, OptionSpec};
 
 /// A parsed option value; which variant follows from the option's `OptionKind`.
 #[derive(Debug, Clone, PartialEq)]

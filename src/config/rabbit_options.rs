@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use super::config_error::{ConfigError, ValueOrigin};
 use super::config_sources::RawValues;
-use super::option_registry::{option_spec, registry, OptionSpec, RABBIT};
+use super::option_spec::OptionSpec;
 use super::option_value::{parse_value, TypedValue};
+use super::runtime_options::{runtime_spec, RABBIT, RUNTIME_OPTIONS};
 
 /// Largest `rabbit_transient_queues_ttl` whose `x-expires` (TTL × 1000 ms) fits the signed
 /// 32-bit AMQP field RabbitMQ and oslo peers use (`I`, `AMQPValue::LongInt`).
@@ -137,7 +138,7 @@ impl RabbitOptions {
         let mut options = self.clone();
         let mut warnings = Vec::new();
         for (key, values) in parse_query(query) {
-            let Some(spec) = option_spec(RABBIT, &key) else {
+            let Some(spec) = runtime_spec(RABBIT, &key) else {
                 warnings.push(format!(
                     "ignoring transport_url query parameter {key:?}: not an \
                      [{RABBIT}] option novactor reads"
@@ -356,7 +357,7 @@ pub(crate) fn from_values(values: &RawValues) -> Result<RabbitOptions, ConfigErr
             .map_or(ValueOrigin::Default, |e| e.origin.clone())
     };
     let mut options = RabbitOptions::blank();
-    for spec in registry().iter().filter(|spec| spec.group == RABBIT) {
+    for spec in RUNTIME_OPTIONS.iter().filter(|spec| spec.group == RABBIT) {
         let entry = values.get(&(RABBIT.to_owned(), spec.name.to_owned()));
         let origin = origin_of(spec.name);
         let typed = parse_value(spec, entry.map(|e| e.value.as_str()), &origin)?;

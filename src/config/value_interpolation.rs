@@ -11,7 +11,8 @@
 
 use super::config_error::ConfigError;
 use super::config_sources::{normalize_group, RawEntry, RawValues};
-use super::option_registry::{option_spec, OptionSpec};
+use super::option_registry::OptionRegistry;
+use super::option_spec::OptionSpec;
 
 /// How deep references may nest (`a = $b`, `b = $c`, …). oslo's substitution is recursive
 /// too and ends in Python's recursion limit; here a chain that deep is an error long before
@@ -26,12 +27,16 @@ const MAX_VALUE_LEN: usize = 1 << 20;
 const MAX_REFERENCES: usize = 10_000;
 
 /// Every known option's value with references substituted; unknown options untouched.
-pub(crate) fn interpolate_all(values: &RawValues) -> Result<RawValues, ConfigError> {
+pub(crate) fn interpolate_all(
+    values: &RawValues,
+    registry: &OptionRegistry,
+) -> Result<RawValues, ConfigError> {
     let mut out = RawValues::new();
     for (key, entry) in values {
-        let value = if let Some(spec) = option_spec(&key.0, &key.1) {
+        let value = if let Some(spec) = registry.spec(&key.0, &key.1) {
             substitute(
                 values,
+                registry,
                 key,
                 &entry.value,
                 &mut vec![key.clone()],
@@ -52,10 +57,11 @@ pub(crate) fn interpolate_all(values: &RawValues) -> Result<RawValues, ConfigErr
 /// `resolved` counts the references resolved so far for it.
 fn substitute(
     values: &RawValues,
+    registry: &OptionRegistry,
     key: &(String, String),
     text: &str,
     stack: &mut Vec<(String, String)>,
-    owner: (&'static OptionSpec, &RawEntry),
+    owner: (&OptionSpec, &RawEntry),
     resolved: &mut usize,
 ) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(text.len());
@@ -130,7 +136,15 @@ fn substitute(
         match values.get(&target) {
             Some(entry) => {
                 stack.push(target.clone());
-                let text = substitute(values, &target, &entry.value, stack, owner, resolved)?;
+                let text = substitute(
+                    values,
+                    registry,
+                    &target,
+                    &entry.value,
+                    stack,
+                    owner,
+                    resolved,
+                )?;
                 stack.pop();
                 out.push_str(&text);
                 if out.len() > MAX_VALUE_LEN {
@@ -139,7 +153,7 @@ fn substitute(
                     )));
                 }
             }
-            None if option_spec(&target.0, &target.1).is_some() => {}
+            None if registry.spec(&target.0, &target.1).is_some() => {}
             None => {
                 return Err(fail(format!(
                     "no option [{}] {} is set (referenced from [{}] {})",

@@ -59,6 +59,8 @@ pub struct DashboardParts {
     pub checks: Vec<Arc<dyn ReadinessCheck>>,
     /// What the process is, e.g. `novactor conductor,scheduler`.
     pub description: String,
+    /// How long after its last heartbeat a service record counts as down.
+    pub service_down_time: Duration,
 }
 
 impl std::fmt::Debug for DashboardParts {
@@ -169,7 +171,7 @@ pub fn start(
         checks: parts.checks,
         admin_token: options.admin_token.clone(),
         refresh: options.refresh_interval,
-        service_down_time: config.default.service_down_time,
+        service_down_time: parts.service_down_time,
         host: config.default.host.clone(),
         description: parts.description,
         main: actix_rt::Arbiter::current(),

@@ -1,4 +1,4 @@
-//! A service's identity and start options (Nova: `Service.create`).
+//! A service's identity and start options (oslo.service / OpenStack `Service.create`).
 
 use std::time::Duration;
 
@@ -13,8 +13,9 @@ use crate::config::Config;
 /// | `Temporary` | stays stopped | stays stopped | stays stopped |
 pub use crate::config::RestartType;
 
-/// Nova `Service.create(host, binary, topic, manager, report_interval, periodic_enable,
-/// periodic_fuzzy_delay, periodic_interval_max)`, plus the supervisor's choices.
+/// A service's identity and start options, as oslo.service and OpenStack's `Service.create`
+/// take them, plus the supervisor's choices. [`ServiceSpec::new`] fills the runtime's part;
+/// an application sets the heartbeat and periodic-task fields from its own options.
 #[derive(Debug, Clone)]
 pub struct ServiceSpec {
     /// Actor name in the supervision tree and in `--actors`.
@@ -23,7 +24,7 @@ pub struct ServiceSpec {
     pub binary: String,
     /// RPC topic; `None` for a service that consumes no topic.
     pub topic: Option<String>,
-    /// Host the service runs as (`CONF.host`).
+    /// Host the service runs as (`[DEFAULT] host` unless the application says otherwise).
     pub host: String,
     /// Heartbeat period; `None` for a service that does not report state.
     pub report_interval: Option<Duration>,
@@ -31,29 +32,26 @@ pub struct ServiceSpec {
     pub periodic_enable: bool,
     /// First periodic run is delayed by a random amount up to this.
     pub periodic_fuzzy_delay: Duration,
-    /// Kept for compatibility; see `conf/nova.conf`.
-    pub periodic_interval_max: Duration,
     /// Restart policy.
     pub restart: RestartType,
-    /// Instances of this actor (Nova `workers`): each its own consumers on the same queues.
+    /// Instances of this actor (`workers`): each its own consumers on the same queues.
     pub instances: usize,
     /// Every method of this actor is delivered at least once (acked after handling).
     pub at_least_once: bool,
 }
 
 impl ServiceSpec {
-    /// Nova's defaults from `config` for `binary` on `topic`.
-    pub fn create(name: &str, binary: &str, topic: Option<&str>, config: &Config) -> Self {
-        let defaults = &config.default;
+    /// `binary` on `topic` as `[DEFAULT] host`, with `[supervisor] restart_types`' choice for
+    /// `name`; no heartbeat, periodic tasks on with no first-run delay, one instance.
+    pub fn new(name: &str, binary: &str, topic: Option<&str>, config: &Config) -> Self {
         Self {
             name: name.to_owned(),
             binary: binary.to_owned(),
             topic: topic.map(str::to_owned),
-            host: defaults.host.clone(),
-            report_interval: topic.map(|_| defaults.report_interval),
-            periodic_enable: defaults.periodic_enable,
-            periodic_fuzzy_delay: defaults.periodic_fuzzy_delay,
-            periodic_interval_max: defaults.periodic_interval_max,
+            host: config.default.host.clone(),
+            report_interval: None,
+            periodic_enable: true,
+            periodic_fuzzy_delay: Duration::ZERO,
             restart: config.supervisor.restart_type(name),
             instances: 1,
             at_least_once: false,

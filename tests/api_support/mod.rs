@@ -3,15 +3,15 @@
 //! a small HTTP client.
 #![allow(dead_code, unreachable_pub)]
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
-use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
 use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
+use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
+use novactor_nova::{definitions, NovaService};
 use serde_json::Value;
 
 /// A running cloud and where its API listens.
@@ -64,11 +64,11 @@ pub async fn cloud_with(extra: &[(&str, &str, &str)]) -> Cloud {
         ("DEFAULT", "osapi_compute_workers", "1"),
     ];
     options.extend_from_slice(extra);
-    let config = Config::with_overrides(&options).expect("config");
+    let config = NovaConfig::with_overrides(&options).expect("config");
     let db = novactor_nova::db::open(&config).await.expect("SQLite");
     let servicegroup = Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION));
     let env = RuntimeEnv::new(
-        Arc::new(config.clone()),
+        Arc::clone(config.runtime()),
         Arc::new(MemoryTransport::new()),
         servicegroup,
     );

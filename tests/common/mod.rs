@@ -260,6 +260,20 @@ pub fn config(overrides: &[(&str, &str, &str)]) -> Config {
     Config::with_overrides(&all).expect("valid test config")
 }
 
+/// The spec of test service `name` (binary `test-<name>`) on `topic`, following OpenStack's
+/// service model as a test sets it in `config`: a heartbeat every `[DEFAULT] report_interval`
+/// (10 s unless set), periodic tasks unless `[DEFAULT] periodic_enable = false`, no first-run
+/// delay. (Those options belong to the application; the runtime takes them in the spec.)
+pub fn service_spec(name: &str, topic: &str, config: &Config) -> ServiceSpec {
+    let mut spec = ServiceSpec::new(name, &format!("test-{name}"), Some(topic), config);
+    let report_interval = config
+        .raw("DEFAULT", "report_interval")
+        .map_or(10, |secs| secs.parse().expect("a test's report_interval"));
+    spec.report_interval = Some(Duration::from_secs(report_interval));
+    spec.periodic_enable = config.raw("DEFAULT", "periodic_enable") != Some("false");
+    spec
+}
+
 /// The echo service as `name` on topic `topic`, host from `config`.
 pub fn echo_service(
     name: &str,
@@ -267,8 +281,7 @@ pub fn echo_service(
     config: &Config,
     probe: &Arc<Probe>,
 ) -> Arc<ServiceDefinition> {
-    let spec = ServiceSpec::create(name, &format!("test-{name}"), Some(topic), config);
-    echo_with_spec(spec, probe)
+    echo_with_spec(service_spec(name, topic, config), probe)
 }
 
 pub fn echo_with_spec(spec: ServiceSpec, probe: &Arc<Probe>) -> Arc<ServiceDefinition> {

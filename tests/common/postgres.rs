@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use novactor_nova::db::NovaDb;
 use novactor::config::{DatabaseOptions, SecretUrl};
 use novactor::db::Database;
+use novactor_nova::db::NovaDb;
 
 /// Pool options for a test connection to `url` (no retries: a missing server fails fast).
 pub fn db_options(url: &str) -> DatabaseOptions {

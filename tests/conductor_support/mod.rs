@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
-use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
 use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::rpc::Transport;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
+use novactor_nova::conf::NovaConfig;
+use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
+use novactor_nova::{definitions, NovaService};
 
 /// The running conductor, its database and the shared transport.
 pub struct Conductor {
@@ -21,14 +21,14 @@ pub struct Conductor {
 
 /// Open `config`'s database, start a conductor with its heartbeats in the `services`
 /// table, on a fresh memory transport.
-pub async fn start_conductor(config: &Config) -> Conductor {
+pub async fn start_conductor(config: &NovaConfig) -> Conductor {
     let db = novactor_nova::db::open(config)
         .await
         .expect("embedded database");
     let transport: Arc<dyn Transport> = Arc::new(MemoryTransport::new());
     let servicegroup = Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION));
     let env = RuntimeEnv::new(
-        Arc::new(config.clone()),
+        Arc::clone(config.runtime()),
         Arc::clone(&transport),
         servicegroup,
     );

@@ -42,6 +42,8 @@ impl Dash {
             services: Some(Arc::clone(&node.env().servicegroup)),
             checks,
             description: "novactor test".to_owned(),
+            // Nova's default service_down_time.
+            service_down_time: Duration::from_secs(60),
         };
         let running =
             dashboard::serve("127.0.0.1", 0, &options, node, parts).expect("dashboard binds");

@@ -3,6 +3,7 @@
 // deployment after it defines `const BROKER: Broker` and `async fn database(&Config) ->
 // (NovaDb, Guard)`.
 
+use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,6 @@ use novactor_nova::compute::rpcapi::ComputeApi;
 use novactor_nova::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
 use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
 use novactor_nova::{definitions, NovaService};
-use novactor::config::Config;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
@@ -30,7 +30,7 @@ struct Cloud {
     _guard: Guard,
 }
 
-fn flow_config(exchange: &str, host: &str, extra: &[(&str, &str, &str)]) -> Config {
+fn flow_config(exchange: &str, host: &str, extra: &[(&str, &str, &str)]) -> NovaConfig {
     let mut all = vec![
         ("DEFAULT", "host", host),
         ("DEFAULT", "control_exchange", exchange),
@@ -41,7 +41,7 @@ fn flow_config(exchange: &str, host: &str, extra: &[(&str, &str, &str)]) -> Conf
         ("DEFAULT", "rpc_response_timeout", "20"),
     ];
     all.extend_from_slice(extra);
-    Config::with_overrides(&all).expect("flow config")
+    NovaConfig::with_overrides(&all).expect("flow config")
 }
 
 /// A compute host's name and its extra options.
@@ -61,7 +61,7 @@ async fn cloud(computes: &[ComputeHost<'_>]) -> Cloud {
     let (db, guard) = database(&control_config).await;
     let transport = BROKER.transport().await;
     let servicegroup = Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION));
-    let env = RuntimeEnv::new(Arc::new(control_config.clone()), Arc::clone(&transport), servicegroup);
+    let env = RuntimeEnv::new(Arc::clone(control_config.runtime()), Arc::clone(&transport), servicegroup);
     let services = definitions(&control_config, &[NovaService::Conductor, NovaService::Scheduler], Some(&db)).unwrap();
     let control = Node::start_with(env, services).await.expect("control node");
     let mut nodes = Vec::new();
@@ -72,7 +72,7 @@ async fn cloud(computes: &[ComputeHost<'_>]) -> Cloud {
         db: db.clone(),
         compute_task: ComputeTaskApi::new(control.client(ConductorApi::target())),
         compute: ComputeApi::new(control.client(ComputeApi::target())),
-        service_down_time: control_config.default.service_down_time,
+        service_down_time: control_config.service.service_down_time,
     };
     let cloud = Cloud { _turn: turn, control, computes: nodes, db, deps, transport, exchange, _guard: guard };
     for (host, _) in computes {
@@ -84,7 +84,7 @@ async fn cloud(computes: &[ComputeHost<'_>]) -> Cloud {
 /// A compute node with no database of its own (its heartbeats and writes go through the conductor).
 async fn compute_node(exchange: &str, transport: &Arc<dyn Transport>, db: &NovaDb, host: &str, extra: &[(&str, &str, &str)]) -> Node {
     let config = flow_config(exchange, host, extra);
-    let env = RuntimeEnv::new(Arc::new(config.clone()), Arc::clone(transport), Arc::new(novactor::servicegroup::MemoryServiceGroup::default()));
+    let env = RuntimeEnv::new(Arc::clone(config.runtime()), Arc::clone(transport), Arc::new(novactor::servicegroup::MemoryServiceGroup::default()));
     // `db` is only handed over for the signature; compute never uses it.
     Node::start_with(env, definitions(&config, &[NovaService::Compute], Some(db)).unwrap()).await.expect("compute node")
 }

@@ -1,0 +1,224 @@
+//! The typed view of Nova's options: one plain struct per concern, built once from a loaded
+//! configuration through the runtime's [`OptionReader`], so each default is written only in
+//! `conf/options.rs`. Intervals and timeouts are `Duration`s; counts are `usize`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use novactor::config::{ConfigError, OptionReader};
+
+/// `[DEFAULT]` options of Nova's service model (`nova/conf/service.py`, `paths.py`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceConf {
+    /// `report_interval`: heartbeat period.
+    pub report_interval: Duration,
+    /// Effective `service_down_time`: the configured value, or 2.5 × `report_interval`
+    /// (truncated to whole seconds, as Nova does) when the configured one is not greater.
+    pub service_down_time: Duration,
+    /// `service_down_time` as configured, before Nova's adjustment.
+    pub service_down_time_configured: Duration,
+    /// `periodic_enable`.
+    pub periodic_enable: bool,
+    /// `periodic_fuzzy_delay`: upper bound of the random delay before the first periodic run.
+    pub periodic_fuzzy_delay: Duration,
+    /// `periodic_interval_max` (accepted; novactor runs one timer per task).
+    pub periodic_interval_max: Duration,
+    /// `state_path`: where the embedded database lives.
+    pub state_path: PathBuf,
+    /// `long_rpc_timeout` (`nova/conf/rpc.py`): calls such as `select_destinations`.
+    pub long_rpc_timeout: Duration,
+}
+
+/// The compute API's options (`nova/conf/service.py`, in `[DEFAULT]`; `[api]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiConf {
+    /// `enabled_apis`.
+    pub enabled_apis: Vec<String>,
+    /// `osapi_compute_listen`.
+    pub osapi_compute_listen: String,
+    /// `osapi_compute_listen_port`; 0 picks a free port.
+    pub osapi_compute_listen_port: u16,
+    /// `osapi_compute_workers` (unset ⇒ 1).
+    pub osapi_compute_workers: usize,
+    /// `[api] noauth_notused_is_admin`: the token `notused` means `admin:admin`.
+    pub noauth_notused_is_admin: bool,
+}
+
+/// `[conductor]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConductorConf {
+    /// `workers`: number of actor instances (unset ⇒ 1).
+    pub workers: usize,
+}
+
+/// `[scheduler]` and `[filter_scheduler]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchedulerConf {
+    /// `[scheduler] workers`: number of actor instances (unset ⇒ 1).
+    pub workers: usize,
+    /// `[scheduler] max_attempts`: hosts per instance (1 chosen + alternates).
+    pub max_attempts: usize,
+    /// `[filter_scheduler] host_subset_size`: pick randomly among this many best hosts.
+    pub host_subset_size: usize,
+    /// `[filter_scheduler] track_instance_changes`: computes send their instance view.
+    pub track_instance_changes: bool,
+}
+
+/// A resource's allocation ratios (`nova/conf/compute.py`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AllocationRatio {
+    /// `<res>_allocation_ratio`; `None` when unset or 0.0 (Nova: use the node's, or the
+    /// initial one).
+    pub configured: Option<f64>,
+    /// `initial_<res>_allocation_ratio`.
+    pub initial: f64,
+}
+
+/// What a compute node reports and keeps (`nova/conf/compute.py`, `availability_zone.py`),
+/// and how many it simulates (`[compute] fake_hosts`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComputeConf {
+    /// `[compute] fake_hosts`: compute actors this process hosts.
+    pub fake_hosts: usize,
+    /// `instance_build_timeout`; zero disables the check.
+    pub instance_build_timeout: Duration,
+    /// `reserved_host_memory_mb`.
+    pub reserved_host_memory_mb: i64,
+    /// `reserved_host_disk_mb`.
+    pub reserved_host_disk_mb: i64,
+    /// `reserved_host_cpus`.
+    pub reserved_host_cpus: i64,
+    /// CPU ratios.
+    pub cpu_allocation_ratio: AllocationRatio,
+    /// RAM ratios.
+    pub ram_allocation_ratio: AllocationRatio,
+    /// Disk ratios.
+    pub disk_allocation_ratio: AllocationRatio,
+    /// `default_availability_zone`.
+    pub default_availability_zone: String,
+    /// `internal_service_availability_zone`.
+    pub internal_service_availability_zone: String,
+}
+
+/// `[fake_driver]`: the fake hypervisor's sizes and fault injection (novactor's group).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeDriverConf {
+    /// `vcpus`.
+    pub vcpus: i64,
+    /// `memory_mb`.
+    pub memory_mb: i64,
+    /// `local_gb`.
+    pub local_gb: i64,
+    /// `spawn_delay`.
+    pub spawn_delay: Duration,
+    /// `fail_spawn_pattern` (a regular expression; compiled where it is used).
+    pub fail_spawn_pattern: Option<String>,
+    /// `panic_spawn_pattern` (likewise).
+    pub panic_spawn_pattern: Option<String>,
+}
+
+/// Every group, plus the warnings of Nova's cross-option rules.
+#[derive(Debug)]
+pub(super) struct NovaGroups {
+    pub(super) service: ServiceConf,
+    pub(super) api: ApiConf,
+    pub(super) conductor: ConductorConf,
+    pub(super) scheduler: SchedulerConf,
+    pub(super) compute: ComputeConf,
+    pub(super) fake_driver: FakeDriverConf,
+    pub(super) warnings: Vec<String>,
+}
+
+/// Reads every Nova group through `r`.
+pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
+    let report_interval = r.secs("DEFAULT", "report_interval")?;
+    let service_down_time_configured = r.secs("DEFAULT", "service_down_time")?;
+    let mut warnings = Vec::new();
+    // Nova: nova/servicegroup/api.py API.__init__.
+    let service_down_time = if service_down_time_configured <= report_interval {
+        // Saturating: report_interval has no upper bound (found by tests/fuzz_config.rs:
+        // report_interval = 2^63 − 1 overflowed the multiplication).
+        let adjusted = Duration::from_secs(report_interval.as_secs().saturating_mul(5) / 2);
+        warnings.push(format!(
+            "Report interval must be less than service down time. Current config: \
+             <service_down_time: {}, report_interval: {}>. Setting service_down_time to: {}",
+            service_down_time_configured.as_secs(),
+            report_interval.as_secs(),
+            adjusted.as_secs()
+        ));
+        adjusted
+    } else {
+        service_down_time_configured
+    };
+    let service = ServiceConf {
+        report_interval,
+        service_down_time,
+        service_down_time_configured,
+        periodic_enable: r.boolean("DEFAULT", "periodic_enable")?,
+        periodic_fuzzy_delay: r.secs("DEFAULT", "periodic_fuzzy_delay")?,
+        periodic_interval_max: r.secs("DEFAULT", "periodic_interval_max")?,
+        state_path: PathBuf::from(r.string("DEFAULT", "state_path")?),
+        long_rpc_timeout: r.secs("DEFAULT", "long_rpc_timeout")?,
+    };
+
+    let port = r.int("DEFAULT", "osapi_compute_listen_port")?;
+    let api = ApiConf {
+        enabled_apis: r.list("DEFAULT", "enabled_apis")?,
+        osapi_compute_listen: r.string("DEFAULT", "osapi_compute_listen")?,
+        osapi_compute_listen_port: u16::try_from(port)
+            .map_err(|_| r.mismatch("DEFAULT", "osapi_compute_listen_port", "a port"))?,
+        osapi_compute_workers: r.count_or_one("DEFAULT", "osapi_compute_workers")?,
+        noauth_notused_is_admin: r.boolean("api", "noauth_notused_is_admin")?,
+    };
+
+    let ratio = |res: &'static str, initial: &'static str| -> Result<_, ConfigError> {
+        Ok(AllocationRatio {
+            configured: r.opt_float("DEFAULT", res)?.filter(|ratio| *ratio > 0.0),
+            initial: r.float("DEFAULT", initial)?,
+        })
+    };
+    let compute = ComputeConf {
+        fake_hosts: r.count("compute", "fake_hosts")?,
+        instance_build_timeout: r.secs("DEFAULT", "instance_build_timeout")?,
+        reserved_host_memory_mb: r.int("DEFAULT", "reserved_host_memory_mb")?,
+        reserved_host_disk_mb: r.int("DEFAULT", "reserved_host_disk_mb")?,
+        reserved_host_cpus: r.int("DEFAULT", "reserved_host_cpus")?,
+        cpu_allocation_ratio: ratio("cpu_allocation_ratio", "initial_cpu_allocation_ratio")?,
+        ram_allocation_ratio: ratio("ram_allocation_ratio", "initial_ram_allocation_ratio")?,
+        disk_allocation_ratio: ratio("disk_allocation_ratio", "initial_disk_allocation_ratio")?,
+        default_availability_zone: r.string("DEFAULT", "default_availability_zone")?,
+        internal_service_availability_zone: r
+            .string("DEFAULT", "internal_service_availability_zone")?,
+    };
+
+    let spawn_delay = r.float_secs("fake_driver", "spawn_delay")?;
+    let pattern = |name: &'static str| -> Result<_, ConfigError> {
+        Ok(r.opt_string("fake_driver", name)?
+            .filter(|pattern| !pattern.trim().is_empty()))
+    };
+    let fake_driver = FakeDriverConf {
+        vcpus: r.int("fake_driver", "vcpus")?,
+        memory_mb: r.int("fake_driver", "memory_mb")?,
+        local_gb: r.int("fake_driver", "local_gb")?,
+        spawn_delay,
+        fail_spawn_pattern: pattern("fail_spawn_pattern")?,
+        panic_spawn_pattern: pattern("panic_spawn_pattern")?,
+    };
+
+    Ok(NovaGroups {
+        service,
+        api,
+        conductor: ConductorConf {
+            workers: r.count_or_one("conductor", "workers")?,
+        },
+        scheduler: SchedulerConf {
+            workers: r.count_or_one("scheduler", "workers")?,
+            max_attempts: r.count("scheduler", "max_attempts")?,
+            host_subset_size: r.count("filter_scheduler", "host_subset_size")?,
+            track_instance_changes: r.boolean("filter_scheduler", "track_instance_changes")?,
+        },
+        compute,
+        fake_driver,
+        warnings,
+    })
+}

@@ -1,0 +1,350 @@
+//! Nova's options (`nova/conf/*.py`) that novactor reads: a data table, the one place their
+//! defaults live. Each entry cites where Nova defines the option and says so where novactor
+//! differs. `NOVA_DEFAULTS` changes runtime defaults as Nova does with oslo's `set_defaults`.
+//! The typed view is `conf/groups.rs`.
+
+use novactor::config::{OptionDefault, OptionKind, OptionSpec};
+
+use OptionDefault::{Unset, Value};
+
+/// Runtime options whose default Nova changes (oslo's `set_defaults`).
+pub static NOVA_DEFAULTS: &[(&str, &str, OptionDefault)] = &[
+    // nova/rpc.py: messaging.set_transport_defaults(control_exchange='nova').
+    ("DEFAULT", "control_exchange", Value("nova")),
+    // novactor's default for Nova's services (oslo.service's is 60): a build in flight may
+    // take minutes, and a drain should let it finish.
+    ("DEFAULT", "graceful_shutdown_timeout", Value("180")),
+];
+
+/// Nova's options, grouped by section in the order the sample file shows them.
+pub static NOVA_OPTIONS: &[OptionSpec] = &[
+    // ---- [DEFAULT]: service heartbeats and periodic tasks ----
+    OptionSpec::new(
+        "DEFAULT",
+        "report_interval",
+        OptionKind::integer(Some(1), None),
+        Value("10"),
+        "Seconds between nodes reporting state to the datastore (service heartbeat).",
+        "nova/conf/service.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "service_down_time",
+        OptionKind::integer(Some(1), None),
+        Value("60"),
+        "Maximum seconds since the last heartbeat for a service to count as up. If it is \
+         not greater than report_interval, 2.5 x report_interval is used instead and a \
+         warning is logged (as Nova does).",
+        "nova/conf/service.py; adjustment from nova/servicegroup/api.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "periodic_enable",
+        OptionKind::Boolean,
+        Value("true"),
+        "Enable periodic tasks.",
+        "nova/conf/service.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "periodic_fuzzy_delay",
+        OptionKind::integer(Some(0), None),
+        Value("60"),
+        "Range of seconds to randomly delay the first run of periodic tasks to reduce \
+         stampeding (0 disables the delay).",
+        "nova/conf/service.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "periodic_interval_max",
+        OptionKind::integer(Some(1), None),
+        Value("60"),
+        "In Nova, the longest sleep of the one loop that checks every periodic task. \
+         Accepted so existing nova.conf files load, but it has no effect: novactor runs one \
+         timer per task and applies a changed spacing at once, so there is no loop to cap.",
+        "nova/service.py Service.create (oslo.service dynamic timer)",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "state_path",
+        OptionKind::Path,
+        OptionDefault::StatePath,
+        "Top-level directory for novactor's state (the embedded database will live here). Other options \
+         may refer to it as $state_path. Default: $XDG_STATE_HOME/novactor, else \
+         $HOME/.local/state/novactor, else ./novactor-state.",
+        "nova/conf/paths.py (Nova: $pybasedir, the Python package directory, which has no \
+         meaning for a binary; novactor uses the XDG state directory)",
+    ),
+    // ---- [DEFAULT]: API service (typed view: `ApiConf`) ----
+    OptionSpec::new(
+        "DEFAULT",
+        "enabled_apis",
+        OptionKind::List,
+        Value("osapi_compute,metadata"),
+        "APIs the api actor starts: osapi_compute is the compute REST API; metadata is accepted and not served.",
+        "nova/conf/service.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "osapi_compute_listen",
+        OptionKind::String,
+        Value("127.0.0.1"),
+        "IP address the compute API listens on. Use 0.0.0.0 to listen on every interface.",
+        "nova/conf/service.py (Nova: 0.0.0.0; novactor listens on loopback unless told \
+         otherwise, since a laptop run has no auth in front of it)",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "osapi_compute_listen_port",
+        OptionKind::integer(Some(0), Some(65535)),
+        Value("8774"),
+        "Port the compute API listens on; 0 picks a free port.",
+        "nova/conf/service.py (Nova: min 1; novactor accepts 0 for tests)",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "osapi_compute_workers",
+        OptionKind::integer(Some(1), None),
+        Unset,
+        "HTTP worker threads of the compute API. Unset means 1.",
+        "nova/conf/service.py (Nova: unset means the CPU count)",
+    ),
+    OptionSpec::new(
+        "api",
+        "noauth_notused_is_admin",
+        OptionKind::Boolean,
+        Value("true"),
+        "Treat the token `notused` (what keystoneauth's `none` plugin and `openstack --os-auth-type none` \
+         send) as user and project `admin`. Turn off to make every caller name itself as \
+         `<user>:<project>`, as Nova's noauth2 does.",
+        "novactor (Nova's noauth2 has no such token; this is deviation D-AUTH)",
+    ),
+    // ---- [conductor] / [scheduler] ----
+    OptionSpec::new(
+        "conductor",
+        "workers",
+        OptionKind::integer(Some(1), None),
+        Unset,
+        "Number of conductor actor instances. Unset means 1: concurrency inside one actor \
+         comes from executor_thread_pool_size, not from processes.",
+        "nova/conf/conductor.py (Nova: unset means the CPU count, one process each)",
+    ),
+    OptionSpec::new(
+        "scheduler",
+        "workers",
+        OptionKind::integer(Some(1), None),
+        Unset,
+        "Number of scheduler actor instances. Unset means 1: concurrency inside one actor \
+         comes from executor_thread_pool_size, not from processes.",
+        "nova/conf/scheduler.py (Nova: unset means the CPU count, one process each)",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "long_rpc_timeout",
+        OptionKind::integer(Some(1), None),
+        Value("1800"),
+        "Timeout of long RPC calls such as select_destinations (their call-monitor timeout is rpc_response_timeout).",
+        "nova/conf/rpc.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "update_resources_interval",
+        OptionKind::integer(None, None),
+        Value("0"),
+        "Seconds between resource audits of a compute host (update_available_resource); 0 means 60 s, negative disables.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "sync_power_state_interval",
+        OptionKind::integer(None, None),
+        Value("600"),
+        "Seconds between power-state syncs of a compute host's instances with its driver; negative disables.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "scheduler_instance_sync_interval",
+        OptionKind::integer(None, None),
+        Value("120"),
+        "Seconds between a compute's sync_instance_info fanouts to the schedulers; negative disables.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "instance_build_timeout",
+        OptionKind::integer(Some(0), None),
+        Value("0"),
+        "Seconds an instance may stay building before the compute sets it to error; 0 disables.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "reserved_host_memory_mb",
+        OptionKind::integer(Some(0), None),
+        Value("512"),
+        "RAM (MiB) kept for the host and never given to instances.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "reserved_host_disk_mb",
+        OptionKind::integer(Some(0), None),
+        Value("0"),
+        "Disk (MiB) kept for the host.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "reserved_host_cpus",
+        OptionKind::integer(Some(0), None),
+        Value("0"),
+        "vCPUs kept for the host.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "cpu_allocation_ratio",
+        OptionKind::Float { min: Some(0.0), min_exclusive: false, max: None },
+        Unset,
+        "vCPU overcommit ratio of this compute; unset means initial_cpu_allocation_ratio.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "ram_allocation_ratio",
+        OptionKind::Float { min: Some(0.0), min_exclusive: false, max: None },
+        Unset,
+        "RAM overcommit ratio of this compute; unset means initial_ram_allocation_ratio.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "disk_allocation_ratio",
+        OptionKind::Float { min: Some(0.0), min_exclusive: false, max: None },
+        Unset,
+        "Disk overcommit ratio of this compute; unset means initial_disk_allocation_ratio.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "initial_cpu_allocation_ratio",
+        OptionKind::Float { min: Some(0.0), min_exclusive: false, max: None },
+        Value("4.0"),
+        "vCPU ratio a new compute node starts with.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "initial_ram_allocation_ratio",
+        OptionKind::Float { min: Some(0.0), min_exclusive: false, max: None },
+        Value("1.0"),
+        "RAM ratio a new compute node starts with.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "initial_disk_allocation_ratio",
+        OptionKind::Float { min: Some(0.0), min_exclusive: false, max: None },
+        Value("1.0"),
+        "Disk ratio a new compute node starts with.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "default_availability_zone",
+        OptionKind::String,
+        Value("nova"),
+        "Availability zone of compute hosts.",
+        "nova/conf/availability_zone.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "internal_service_availability_zone",
+        OptionKind::String,
+        Value("internal"),
+        "Availability zone shown for services other than compute.",
+        "nova/conf/availability_zone.py",
+    ),
+    OptionSpec::new(
+        "scheduler",
+        "max_attempts",
+        OptionKind::integer(Some(1), None),
+        Value("3"),
+        "Hosts tried per instance: the chosen one plus alternates for reschedules.",
+        "nova/conf/scheduler.py",
+    ),
+    OptionSpec::new(
+        "filter_scheduler",
+        "host_subset_size",
+        OptionKind::integer(Some(1), None),
+        Value("1"),
+        "The chosen host is picked at random among this many best-weighed hosts.",
+        "nova/conf/scheduler.py",
+    ),
+    OptionSpec::new(
+        "filter_scheduler",
+        "track_instance_changes",
+        OptionKind::Boolean,
+        Value("true"),
+        "Computes tell the schedulers about their instances (instance-info fanouts).",
+        "nova/conf/scheduler.py",
+    ),
+    OptionSpec::new(
+        "compute",
+        "fake_hosts",
+        OptionKind::integer(Some(1), None),
+        Value("1"),
+        "Compute actors this process hosts, each its own host (<host>-1 … <host>-N when more than one) with its own queues and heartbeat: a simulated cloud on one box.",
+        "novactor",
+    ),
+    OptionSpec::new(
+        "fake_driver",
+        "vcpus",
+        OptionKind::integer(Some(0), None),
+        Value("1000"),
+        "vCPUs each fake hypervisor reports.",
+        "nova/virt/fake.py FakeDriver",
+    ),
+    OptionSpec::new(
+        "fake_driver",
+        "memory_mb",
+        OptionKind::integer(Some(0), None),
+        Value("800000"),
+        "RAM (MiB) each fake hypervisor reports.",
+        "nova/virt/fake.py FakeDriver",
+    ),
+    OptionSpec::new(
+        "fake_driver",
+        "local_gb",
+        OptionKind::integer(Some(0), None),
+        Value("600000"),
+        "Disk (GiB) each fake hypervisor reports.",
+        "nova/virt/fake.py FakeDriver",
+    ),
+    OptionSpec::new(
+        "fake_driver",
+        "spawn_delay",
+        OptionKind::Float { min: Some(0.0), min_exclusive: false, max: None },
+        Value("0"),
+        "Seconds each fake spawn takes.",
+        "novactor",
+    ),
+    OptionSpec::new(
+        "fake_driver",
+        "fail_spawn_pattern",
+        OptionKind::String,
+        Unset,
+        "Regular expression: a spawn of an instance whose display name matches fails (to exercise reschedules and errors).",
+        "novactor",
+    ),
+    OptionSpec::new(
+        "fake_driver",
+        "panic_spawn_pattern",
+        OptionKind::String,
+        Unset,
+        "Regular expression: a spawn of an instance whose display name matches panics, \
+         crashing the compute actor (to exercise the supervisor: restarts, isolation).",
+        "novactor",
+    ),
+];
