@@ -13,7 +13,8 @@
 //! option_groups.rs       typed view: DefaultOptions, ApiOptions, WorkersOptions, DatabaseOptions,
 //!                        SupervisorOptions
 //! rabbit_options.rs      typed view of [oslo_messaging_rabbit]: RabbitOptions, transport_url query
-//! secret_url.rs          SecretUrl, a URL whose Debug/Display hide the password
+//! secret_url.rs          ServerUrl (transport_url / [database] connection parser), URL masking,
+//!                        SecretUrl, a URL whose Debug/Display hide the password
 //! config_sample.rs       sample_config(), the generated conf/nova.conf
 //! config_error.rs        ConfigError, ValueOrigin
 //! ```
@@ -47,7 +48,7 @@ pub use option_value::mask_url;
 pub use rabbit_options::{
     FailoverStrategy, LoginMethod, RabbitOptions, MAX_TRANSIENT_QUEUES_TTL_SECS,
 };
-pub use secret_url::SecretUrl;
+pub use secret_url::{SecretUrl, ServerHost, ServerUrl, ServerUrlError};
 
 use config_sources::{normalize_group, RawValues};
 use option_value::masked;

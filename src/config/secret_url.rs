@@ -1,10 +1,450 @@
-//! `SecretUrl`: a URL holding a password (`transport_url`) whose `Debug` and `Display` mask
-//! the password, so logging a config can never leak it. `expose()` gives the real text to the
-//! one place that connects.
+//! URLs that carry credentials, `[DEFAULT] transport_url` (oslo.messaging) and `[database]
+//! connection` (oslo.db, SQLAlchemy style), read, masked and wrapped in one place:
+//! - [`ServerUrl::parse`] reads `scheme://[user[:password]@]host[:port][,…]/path?query#fragment`.
+//!   The text is split as Python's `urlsplit` splits it (the host list ends at the first `/`,
+//!   `?` or `#`); the host list is split on `,` as oslo.messaging's `TransportURL.parse` splits
+//!   it (empty entries skipped); each host goes to the `url` crate, which checks user info, host
+//!   (IPv6 in brackets; a bare address with several `:` is IPv6 without a port, as oslo.utils
+//!   `parse_host_port` reads it) and port. User names and passwords are %-decoded. The AMQP
+//!   transport (`RabbitUrl`) and the database pool (`db::pool`) both build on it.
+//! - [`mask`] (public as `config::mask_url`) replaces every password with `***`: each host's,
+//!   and query parameters oslo.utils treats as secret. A URL that does not parse, or whose
+//!   reading depends on where an unencoded `@` `,` `/` `?` `#` falls, is masked from the first
+//!   `:` after `://` to the last `@`, so a password is never shown.
+//! - [`SecretUrl`] holds such a URL; its `Debug` and `Display` mask it.
+//!
+//! Why here: the transport and the pool both take these URLs from `config` already (as
+//! `SecretUrl`), `config` depends on neither, and masking (for `config show`, the state report,
+//! errors and logs) must read a URL exactly as connecting does.
 
 use std::fmt;
+use std::ops::Range;
 
-use super::option_value::mask_url;
+use percent_encoding::percent_decode_str;
+
+/// What a secret is replaced with.
+const MASK: &str = "***";
+
+/// Query parameters shown masked: a key is secret when its lowercased, decoded name contains one
+/// of these (oslo.utils `strutils._SANITIZE_KEYS`, as `mask_dict_password` applies them; so
+/// `db_password` is secret, `passwd` and `pwd` are not, as in oslo).
+const SECRET_QUERY_KEYS: &[&str] = &[
+    "adminpass",
+    "admin_pass",
+    "password",
+    "admin_password",
+    "auth_token",
+    "new_pass",
+    "auth_password",
+    "secret_uuid",
+    "secret",
+    "sys_pswd",
+    "token",
+    "configdrive",
+    "chappassword",
+    "encrypted_key",
+    "private_key",
+    "fernetkey",
+    "sslkey",
+    "passphrase",
+    "cephclusterfsid",
+    "octaviaheartbeatkey",
+    "rabbitcookie",
+    "cephmanilaclientkey",
+    "pacemakerremoteauthkey",
+    "designaterndckey",
+    "cephadminkey",
+    "heatauthencryptionkey",
+    "cephclientkey",
+    "keystonecredential",
+    "barbicansimplecryptokek",
+    "cephrgwkey",
+    "swifthashsuffix",
+    "migrationsshkey",
+    "cephmdskey",
+    "cephmonkey",
+    "chapsecret",
+];
+
+/// One host of a URL (oslo.messaging: `TransportHost`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerHost {
+    /// User name, %-decoded; `None` without `user@`.
+    pub username: Option<String>,
+    /// Password, %-decoded; `None` without `user:password@` (`user:@host` is `Some("")`).
+    pub password: Option<String>,
+    /// Host name or address as written; an IPv6 address without its brackets.
+    pub host: String,
+    /// Port; `None` when the URL names none.
+    pub port: Option<u16>,
+}
+
+impl fmt::Debug for ServerHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(user) = &self.username {
+            f.write_str(user)?;
+            if self.password.is_some() {
+                write!(f, ":{MASK}")?;
+            }
+            f.write_str("@")?;
+        }
+        if self.host.contains(':') {
+            write!(f, "[{}]", self.host)?;
+        } else {
+            f.write_str(&self.host)?;
+        }
+        match self.port {
+            Some(port) => write!(f, ":{port}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A parsed credential-carrying URL (see the module doc). `Debug` masks passwords.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerUrl {
+    scheme: String,
+    hosts: Vec<ServerHost>,
+    path: String,
+    query: String,
+    after_scheme: String,
+}
+
+/// Why a URL cannot be read. Messages never repeat the URL's text: any part of it may be a
+/// password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerUrlError {
+    /// No `scheme://` in front.
+    #[error(
+        "no scheme: write scheme://user:password@host:port/path, \
+         e.g. rabbit://nova:secret@rabbit1:5672/ or mysql+pymysql://nova:secret@db/nova"
+    )]
+    NoScheme,
+    /// A host entry has user info or a port but no host name.
+    #[error("host {position} of the URL names no host name (write user:password@host:port)")]
+    EmptyHost {
+        /// 1-based place in the comma-separated host list.
+        position: usize,
+    },
+    /// A port is not a number from 0 to 65535.
+    #[error(
+        "the port of host {position} of the URL is not a number from 0 to 65535 \
+         (a password with : / ? # , or @ must be %-encoded, e.g. / as %2F)"
+    )]
+    BadPort {
+        /// 1-based place in the comma-separated host list.
+        position: usize,
+    },
+    /// A host is not a host name, IPv4 address or bracketed IPv6 address.
+    #[error("host {position} of the URL is not a host name or address: {reason}")]
+    BadHost {
+        /// 1-based place in the comma-separated host list.
+        position: usize,
+        /// What the `url` crate found wrong.
+        reason: url::ParseError,
+    },
+    /// A %-encoded part does not decode to UTF-8.
+    #[error("the {part} of the URL is not UTF-8 once %-decoded")]
+    NotUtf8 {
+        /// Which part, e.g. `password of host 2`.
+        part: String,
+    },
+}
+
+impl ServerUrl {
+    /// Reads `text` (see the module doc).
+    pub fn parse(text: &str) -> Result<Self, ServerUrlError> {
+        let layout = Layout::of(text)?;
+        let hosts = layout
+            .entries
+            .iter()
+            .map(|entry| entry.parse(text))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ServerUrl {
+            scheme: layout.scheme.to_ascii_lowercase(),
+            hosts,
+            path: text[layout.path].to_owned(),
+            query: layout.query.map(|q| text[q].to_owned()).unwrap_or_default(),
+            after_scheme: text[layout.netloc.start..].to_owned(),
+        })
+    }
+
+    /// The scheme, lowercased (`rabbit`, `mysql+pymysql`).
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// The hosts in URL order; empty for `sqlite:///path` or `rabbit:///`.
+    pub fn hosts(&self) -> &[ServerHost] {
+        &self.hosts
+    }
+
+    /// The path as written (`/vhost`, `//abs/file.db`), `""` when there is none.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The path without its leading `/`, %-decoded (oslo.messaging's virtual host).
+    pub fn path_decoded(&self) -> Result<String, ServerUrlError> {
+        let path = self.path.strip_prefix('/').unwrap_or(&self.path);
+        decode(path, || "path".to_owned())
+    }
+
+    /// The query as written, without `?` (driver options: `ssl=1&heartbeat_rate=3`).
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// The URL with `scheme` instead of its own, the rest verbatim (password included): for a
+    /// driver that reads the URL itself, e.g. sqlx's `postgresql://`.
+    pub fn with_scheme(&self, scheme: &str) -> String {
+        format!("{scheme}://{}", self.after_scheme)
+    }
+}
+
+impl fmt::Debug for ServerUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerUrl")
+            .field("scheme", &self.scheme)
+            .field("hosts", &self.hosts)
+            .field("path", &self.path)
+            .field("query", &mask_query(&self.query))
+            .finish()
+    }
+}
+
+/// Where the parts of a URL's text are (byte ranges into it), before any host is checked.
+struct Layout<'a> {
+    scheme: &'a str,
+    /// The comma-separated host list.
+    netloc: Range<usize>,
+    path: Range<usize>,
+    /// Without the `?`.
+    query: Option<Range<usize>>,
+    /// Non-empty entries of the host list.
+    entries: Vec<HostEntry>,
+}
+
+/// One entry of the host list, `[user[:password]@]host[:port]`.
+struct HostEntry {
+    /// 1-based place in the list as written (empty entries count).
+    position: usize,
+    range: Range<usize>,
+    /// The last `@` of the entry: user info is before it.
+    at: Option<usize>,
+    /// The first `:` before `at`: the password is between it and `at`.
+    colon: Option<usize>,
+}
+
+impl<'a> Layout<'a> {
+    fn of(text: &'a str) -> Result<Self, ServerUrlError> {
+        let (scheme, _) = text.split_once("://").ok_or(ServerUrlError::NoScheme)?;
+        let mut chars = scheme.chars();
+        let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if !valid {
+            return Err(ServerUrlError::NoScheme);
+        }
+        let start = scheme.len() + 3;
+        let end_of = |from: usize, stops: &[char]| {
+            text[from..].find(stops).map_or(text.len(), |i| from + i)
+        };
+        let netloc = start..end_of(start, &['/', '?', '#']);
+        let path = netloc.end..end_of(netloc.end, &['?', '#']);
+        let query = text[path.end..]
+            .starts_with('?')
+            .then(|| path.end + 1..end_of(path.end, &['#']));
+        let mut entries = Vec::new();
+        let mut from = netloc.start;
+        for (index, entry) in text[netloc.clone()].split(',').enumerate() {
+            let range = from..from + entry.len();
+            from = range.end + 1;
+            if entry.is_empty() {
+                continue;
+            }
+            let at = entry.rfind('@').map(|i| range.start + i);
+            let colon = at.and_then(|at| text[range.start..at].find(':').map(|i| range.start + i));
+            entries.push(HostEntry {
+                position: index + 1,
+                range,
+                at,
+                colon,
+            });
+        }
+        Ok(Layout {
+            scheme,
+            netloc,
+            path,
+            query,
+            entries,
+        })
+    }
+
+    /// Whether the reading cannot depend on an unencoded delimiter inside a password: no `@`
+    /// after the host list, and every host written the same way (all with `user:password@`, all
+    /// with `user@`, or none with user info; oslo.messaging warns about mixed lists).
+    fn is_unambiguous(&self, text: &str) -> bool {
+        let shape = |e: &HostEntry| (e.at.is_some(), e.colon.is_some());
+        !text[self.netloc.end..].contains('@')
+            && self
+                .entries
+                .windows(2)
+                .all(|pair| shape(&pair[0]) == shape(&pair[1]))
+    }
+}
+
+impl HostEntry {
+    fn parse(&self, text: &str) -> Result<ServerHost, ServerUrlError> {
+        let position = self.position;
+        let entry = &text[self.range.clone()];
+        let (userinfo, hostport) = match self.at {
+            Some(at) => (
+                Some(&text[self.range.start..at]),
+                &text[at + 1..self.range.end],
+            ),
+            None => (None, entry),
+        };
+        // oslo.utils parse_host_port: an unbracketed host with more than one `:` is an IPv6
+        // address without a port.
+        let bare_ipv6 = !hostport.starts_with('[') && hostport.matches(':').count() > 1;
+        let authority = match (userinfo, bare_ipv6) {
+            (Some(info), true) => format!("{info}@[{hostport}]"),
+            (Some(info), false) => format!("{info}@{hostport}"),
+            (None, true) => format!("[{hostport}]"),
+            (None, false) => hostport.to_owned(),
+        };
+        // A scheme the `url` crate treats as no special one, whatever this URL's is, so every
+        // scheme is read the same way (no default ports, no host lowercasing).
+        let url = url::Url::parse(&format!("oslo://{authority}")).map_err(|e| match e {
+            url::ParseError::EmptyHost => ServerUrlError::EmptyHost { position },
+            url::ParseError::InvalidPort => ServerUrlError::BadPort { position },
+            reason => ServerUrlError::BadHost { position, reason },
+        })?;
+        let host = match url.host() {
+            Some(url::Host::Ipv6(address)) => address.to_string(),
+            Some(url::Host::Ipv4(address)) => address.to_string(),
+            Some(url::Host::Domain(domain)) if !domain.is_empty() => hostport
+                .split_once(':')
+                .map_or(hostport, |(host, _)| host)
+                .to_owned(),
+            _ => return Err(ServerUrlError::EmptyHost { position }),
+        };
+        let username = match userinfo {
+            Some(_) => Some(decode(url.username(), || {
+                format!("user name of host {position}")
+            })?),
+            None => None,
+        };
+        let password = match self.colon {
+            Some(_) => Some(decode(url.password().unwrap_or_default(), || {
+                format!("password of host {position}")
+            })?),
+            None => None,
+        };
+        Ok(ServerHost {
+            username,
+            password,
+            host,
+            port: url.port(),
+        })
+    }
+}
+
+/// %-decodes `text` (a `%` not followed by two hex digits stays, as Python's `unquote` keeps it).
+fn decode(text: &str, part: impl FnOnce() -> String) -> Result<String, ServerUrlError> {
+    percent_decode_str(text)
+        .decode_utf8()
+        .map(|decoded| decoded.into_owned())
+        .map_err(|_| ServerUrlError::NotUtf8 { part: part() })
+}
+
+/// Whether a query key names a secret (see [`SECRET_QUERY_KEYS`]).
+fn is_secret_key(key: &str) -> bool {
+    let key = percent_decode_str(&key.replace('+', " "))
+        .decode_utf8_lossy()
+        .to_lowercase();
+    SECRET_QUERY_KEYS.iter().any(|secret| key.contains(secret))
+}
+
+/// A query (without `?`) with the value of every secret parameter replaced.
+fn mask_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if is_secret_key(key) => format!("{key}={MASK}"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `rest` (the URL from somewhere after its host list) with the query's secrets masked.
+fn mask_query_in(rest: &str) -> String {
+    let Some(start) = rest.find('?') else {
+        return rest.to_owned();
+    };
+    let end = rest[start..].find('#').map_or(rest.len(), |i| start + i);
+    format!(
+        "{}{}{}",
+        &rest[..=start],
+        mask_query(&rest[start + 1..end]),
+        &rest[end..]
+    )
+}
+
+/// `text` with every password replaced by `***` (see the module doc). Never fails: what cannot
+/// be read exactly is masked generously.
+pub(crate) fn mask(text: &str) -> String {
+    let exact = Layout::of(text).ok().filter(|layout| {
+        layout.is_unambiguous(text) && layout.entries.iter().all(|e| e.parse(text).is_ok())
+    });
+    let Some(layout) = exact else {
+        return mask_generously(text);
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for entry in &layout.entries {
+        if let (Some(colon), Some(at)) = (entry.colon, entry.at) {
+            out.push_str(&text[copied..=colon]);
+            out.push_str(MASK);
+            copied = at;
+        }
+    }
+    out.push_str(&mask_query_in(&text[copied..]));
+    out
+}
+
+/// Masking for text that is not a URL [`mask`] can read exactly: everything between the first
+/// `:` after `://` (or the start) and the last `@` is masked, keeping the first user name; with
+/// no `@`, a "port" that is not a number is masked (`rabbit://nova:secret`).
+fn mask_generously(text: &str) -> String {
+    let start = text.find("://").map_or(0, |i| i + 3);
+    let (head, tail) = text.split_at(start);
+    if let Some(at) = tail.rfind('@') {
+        let userinfo = &tail[..at];
+        let shown = match userinfo.find(':') {
+            Some(colon) => format!("{}:{MASK}", &userinfo[..colon]),
+            None => userinfo.to_owned(),
+        };
+        return format!("{head}{shown}{}", mask_query_in(&tail[at..]));
+    }
+    let end = tail.find(['/', '?', '#']).unwrap_or(tail.len());
+    let hosts: Vec<String> = tail[..end]
+        .split(',')
+        .map(|entry| match entry.rsplit_once(':') {
+            Some((host, port))
+                if !port.is_empty()
+                    && !entry.ends_with(']')
+                    && !port.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                format!("{host}:{MASK}")
+            }
+            _ => entry.to_owned(),
+        })
+        .collect();
+    format!("{head}{}{}", hosts.join(","), mask_query_in(&tail[end..]))
+}
 
 /// A URL with credentials; prints as `rabbit://nova:***@host:5672/`.
 #[derive(Clone, PartialEq, Eq)]
@@ -24,12 +464,12 @@ impl SecretUrl {
 
 impl fmt::Display for SecretUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&mask_url(&self.0))
+        f.write_str(&mask(&self.0))
     }
 }
 
 impl fmt::Debug for SecretUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretUrl({:?})", mask_url(&self.0))
+        write!(f, "SecretUrl({:?})", mask(&self.0))
     }
 }

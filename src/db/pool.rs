@@ -21,7 +21,7 @@ use sqlx::{Connection, FromRow, MySqlPool, PgPool, SqlitePool};
 use super::dialect::Dialect;
 use super::error::{sqlx_unavailable, DbError};
 use super::value::{arguments, SqlValue};
-use crate::config::{mask_url, DatabaseOptions};
+use crate::config::{mask_url, DatabaseOptions, ServerUrl};
 
 /// File name of the embedded SQLite database under `state_path`.
 const SQLITE_FILE: &str = "novactor.sqlite";
@@ -82,33 +82,48 @@ enum Target {
     MySql(String),
 }
 
+/// Reads `[database] connection` with the shared URL reader (`config::ServerUrl`).
 fn target(connection: Option<&str>, state_path: &Path) -> Result<Target, DbError> {
     let Some(url) = connection else {
         return Ok(Target::SqliteFile(state_path.join(SQLITE_FILE)));
     };
-    let invalid = |reason: &str| DbError::InvalidUrl {
+    let invalid = |reason: String| DbError::InvalidUrl {
         url: mask_url(url),
-        reason: reason.to_owned(),
+        reason,
     };
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| invalid("no scheme"))?;
+    let parsed = ServerUrl::parse(url).map_err(|e| invalid(e.to_string()))?;
     // oslo.db URLs name the Python driver (mysql+pymysql, postgresql+psycopg2): drop it.
-    let dialect = scheme.split('+').next().unwrap_or(scheme);
-    match dialect.to_ascii_lowercase().as_str() {
+    let dialect = parsed.scheme().split('+').next().unwrap_or_default();
+    let one_host = || match parsed.hosts().len() {
+        0 | 1 => Ok(()),
+        n => Err(invalid(format!(
+            "it names {n} hosts; a database URL names one (host:port)"
+        ))),
+    };
+    match dialect {
         "sqlite" => {
-            let path = rest.split('?').next().unwrap_or(rest);
+            if !parsed.hosts().is_empty() {
+                return Err(invalid(
+                    "a SQLite URL has no host: write sqlite:////absolute/path or \
+                     sqlite:///relative/path"
+                        .to_owned(),
+                ));
+            }
             // SQLAlchemy: sqlite:// is in memory, sqlite:///rel relative, sqlite:////abs absolute.
-            match path.strip_prefix('/') {
-                None if path.is_empty() => Ok(Target::SqliteMemory),
-                None => Err(invalid(
-                    "a SQLite URL has no host: write sqlite:////absolute/path or sqlite:///relative/path",
-                )),
-                Some(":memory:") | Some("") => Ok(Target::SqliteMemory),
+            match parsed.path().strip_prefix('/') {
+                None | Some("") | Some(":memory:") => Ok(Target::SqliteMemory),
                 Some(file) => Ok(Target::SqliteFile(PathBuf::from(file))),
             }
         }
-        "postgresql" | "postgres" => Ok(Target::Postgres(format!("postgresql://{rest}"))),
-        "mysql" | "mariadb" => Ok(Target::MySql(format!("mysql://{rest}"))),
-        other => Err(invalid(&format!("unknown database type {other:?}"))),
+        "postgresql" | "postgres" => {
+            one_host()?;
+            Ok(Target::Postgres(parsed.with_scheme("postgresql")))
+        }
+        "mysql" | "mariadb" => {
+            one_host()?;
+            Ok(Target::MySql(parsed.with_scheme("mysql")))
+        }
+        other => Err(invalid(format!("unknown database type {other:?}"))),
     }
 }
 
