@@ -473,3 +473,233 @@ impl fmt::Debug for SecretUrl {
         write!(f, "SecretUrl({:?})", mask(&self.0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    use proptest::prelude::*;
+
+    fn check(cases: &[(&str, &str)]) {
+        for (url, shown) in cases {
+            assert_eq!(mask(url), *shown, "mask({url:?})");
+        }
+    }
+
+    #[test]
+    fn every_hosts_password_is_masked() {
+        check(&[
+            ("rabbit://nova:secret@h1:5672/", "rabbit://nova:***@h1:5672/"),
+            (
+                "rabbit://nova:s1@h1:5672,other:s2@h2:5672/vhost?ssl=1",
+                "rabbit://nova:***@h1:5672,other:***@h2:5672/vhost?ssl=1",
+            ),
+            (
+                "rabbit://a:x@h1:5672,b:y@h2,c:z@[::1]:5674/nova%2Fprod?q=1#f",
+                "rabbit://a:***@h1:5672,b:***@h2,c:***@[::1]:5674/nova%2Fprod?q=1#f",
+            ),
+            // %-encoded delimiters are part of the password.
+            ("rabbit://u:p%2Fa%3Fb%23c%2Cd@h/", "rabbit://u:***@h/"),
+            ("rabbit://u:p%40a%3Ab@h/", "rabbit://u:***@h/"),
+            // Unencoded `:` and `@` are read as oslo reads them: first `:`, last `@`.
+            ("rabbit://u:p:q@h/", "rabbit://u:***@h/"),
+            ("rabbit://u:p@ss@h1/", "rabbit://u:***@h1/"),
+            // SQLAlchemy URLs; an empty password is masked too.
+            (
+                "mysql+pymysql://nova:pw@db/nova?charset=utf8",
+                "mysql+pymysql://nova:***@db/nova?charset=utf8",
+            ),
+            ("postgresql://nova:@db/nova", "postgresql://nova:***@db/nova"),
+            // Nothing to hide.
+            ("rabbit://nova@h1:5672/", "rabbit://nova@h1:5672/"),
+            ("rabbit://h1,h2:5673/", "rabbit://h1,h2:5673/"),
+            ("sqlite:////var/lib/nova.db", "sqlite:////var/lib/nova.db"),
+            ("sqlite://", "sqlite://"),
+            ("memory://", "memory://"),
+            ("", ""),
+        ]);
+    }
+
+    #[test]
+    fn secret_query_parameters_are_masked_as_oslo_utils_masks_them() {
+        check(&[
+            (
+                "postgresql://db/nova?user=nova&password=pw&sslmode=require",
+                "postgresql://db/nova?user=nova&password=***&sslmode=require",
+            ),
+            // Any case, any key containing a secret word, %-encoded keys, a fragment after.
+            (
+                "mysql://u:p@db/nova?PassWord=a&db_password=b&auth_token=c&pass%77ord=d&x=1#f",
+                "mysql://u:***@db/nova?PassWord=***&db_password=***&auth_token=***&pass%77ord=***&x=1#f",
+            ),
+            ("rabbit://h/?client_secret=s", "rabbit://h/?client_secret=***"),
+            // oslo.utils' list has neither `passwd` nor `pwd`.
+            ("mysql://db/nova?passwd=a&pwd=b", "mysql://db/nova?passwd=a&pwd=b"),
+        ]);
+    }
+
+    #[test]
+    fn malformed_or_ambiguous_urls_are_masked_generously() {
+        check(&[
+            // Unencoded `/`, `?`, `#`, `,` in a password: oslo would read another URL; whatever
+            // lies between the first `:` and the last `@` is hidden.
+            ("rabbit://u:p/a@h/", "rabbit://u:***@h/"),
+            ("rabbit://u:1?x@h/v", "rabbit://u:***@h/v"),
+            ("rabbit://u:1#x@h/", "rabbit://u:***@h/"),
+            ("rabbit://u:1,2@h/", "rabbit://u:***@h/"),
+            ("rabbit://u:a,b:c@h/", "rabbit://u:***@h/"),
+            ("rabbit://u:a@x,y@h/", "rabbit://u:***@h/"),
+            ("rabbit://u:1,x@h1,u:1,x@h2/", "rabbit://u:***@h2/"),
+            // Hosts that do not parse.
+            ("rabbit://u:pw@:5672/", "rabbit://u:***@:5672/"),
+            ("rabbit://u:pw@h:99999/", "rabbit://u:***@h:99999/"),
+            ("rabbit://u:pw@[::1/", "rabbit://u:***@[::1/"),
+            // No scheme, or a forgotten `@host` (the "port" is hidden).
+            ("nova:pw@h1", "nova:***@h1"),
+            ("rabbit:/nova:pw@h1", "rabbit:***@h1"),
+            ("rabbit://nova:secret", "rabbit://nova:***"),
+            ("rabbit://nova:secret/vhost?password=x", "rabbit://nova:***/vhost?password=***"),
+            ("rabbit://h:5672,[::1]:5673/", "rabbit://h:5672,[::1]:5673/"),
+            // An `@` in the query: over-masked rather than risked.
+            (
+                "rabbit://u:pw@h/v?password=s@t",
+                "rabbit://u:***@t",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn parse_reads_hosts_path_and_query_as_oslo_does() {
+        let url = ServerUrl::parse(
+            "Rabbit://a:x%2Fy@h1:5672,,b@H2,[::1]:5674,fe80::1/nova%2Fprod?x=1&y=2#frag",
+        )
+        .expect("valid");
+        assert_eq!(url.scheme(), "rabbit");
+        let host = |username: Option<&str>, password: Option<&str>, host: &str, port| ServerHost {
+            username: username.map(str::to_owned),
+            password: password.map(str::to_owned),
+            host: host.to_owned(),
+            port,
+        };
+        assert_eq!(
+            url.hosts(),
+            [
+                host(Some("a"), Some("x/y"), "h1", Some(5672)),
+                host(Some("b"), None, "H2", None),
+                host(None, None, "::1", Some(5674)),
+                host(None, None, "fe80::1", None),
+            ]
+        );
+        assert_eq!(url.path(), "/nova%2Fprod");
+        assert_eq!(url.path_decoded(), Ok("nova/prod".to_owned()));
+        assert_eq!(url.query(), "x=1&y=2");
+        assert_eq!(
+            url.with_scheme("amqp"),
+            "amqp://a:x%2Fy@h1:5672,,b@H2,[::1]:5674,fe80::1/nova%2Fprod?x=1&y=2#frag"
+        );
+
+        let sqlite = ServerUrl::parse("sqlite:////var/lib/nova.db").expect("valid");
+        assert!(sqlite.hosts().is_empty());
+        assert_eq!(sqlite.path(), "//var/lib/nova.db");
+        let pg = ServerUrl::parse("postgresql+psycopg2://nova:pw@db:5433/nova").expect("valid");
+        assert_eq!(pg.hosts()[0].port, Some(5433));
+        assert_eq!(pg.path_decoded(), Ok("nova".to_owned()));
+    }
+
+    #[test]
+    fn parse_errors_name_the_host_and_never_repeat_the_url() {
+        for (url, expected) in [
+            ("no scheme", ServerUrlError::NoScheme),
+            ("1abc://h", ServerUrlError::NoScheme),
+            ("rabbit://u:pw@:5672/", ServerUrlError::EmptyHost { position: 1 }),
+            ("rabbit://h,u:pw@/", ServerUrlError::EmptyHost { position: 2 }),
+            ("rabbit://h1,,h2:pw/", ServerUrlError::BadPort { position: 3 }),
+            ("rabbit://h:65536/", ServerUrlError::BadPort { position: 1 }),
+            (
+                "rabbit://u:pw@[::1/",
+                ServerUrlError::BadHost {
+                    position: 1,
+                    reason: url::ParseError::InvalidIpv6Address,
+                },
+            ),
+            (
+                "rabbit://u:p%ffw@h/",
+                ServerUrlError::NotUtf8 {
+                    part: "password of host 1".to_owned(),
+                },
+            ),
+        ] {
+            assert_eq!(ServerUrl::parse(url), Err(expected.clone()), "{url}");
+            assert!(!expected.to_string().contains("pw"), "{expected}");
+        }
+        let bad_path = ServerUrl::parse("rabbit://h/%ff").expect("the path is read lazily");
+        assert!(bad_path.path_decoded().is_err());
+    }
+
+    #[test]
+    fn debug_and_display_never_show_a_password() {
+        let text = "rabbit://nova:hunter2@h1,nova:hunter2@[::1]:5673/v?password=hunter2";
+        let secret = SecretUrl::new(text);
+        assert_eq!(
+            secret.to_string(),
+            "rabbit://nova:***@h1,nova:***@[::1]:5673/v?password=***"
+        );
+        let url = ServerUrl::parse(text).expect("valid");
+        for shown in [format!("{secret:?}"), format!("{url:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        assert_eq!(
+            format!("{:?}", url.hosts()),
+            "[nova:***@h1, nova:***@[::1]:5673]"
+        );
+    }
+
+    /// A password that cannot appear elsewhere in the generated URLs (they use lowercase).
+    fn password(chars: &'static str) -> impl Strategy<Value = String> {
+        proptest::string::string_regex(chars)
+            .expect("a valid regex")
+            .prop_map(|tail| format!("PW{tail}"))
+    }
+
+    proptest! {
+        /// Any password, %-encoded as it should be, reads back exactly and is never shown,
+        /// whatever the number of hosts and with or without `?password=`.
+        #[test]
+        fn encoded_passwords_read_back_and_never_show(
+            user in "[a-z]{1,6}",
+            secret in password("\\PC{0,12}"),
+            hosts in 1..4usize,
+            in_query in any::<bool>(),
+        ) {
+            let encoded = utf8_percent_encode(&secret, NON_ALPHANUMERIC).to_string();
+            let netloc: Vec<String> =
+                (0..hosts).map(|i| format!("{user}:{encoded}@h{i}:567{i}")).collect();
+            let query = if in_query { format!("?password={encoded}") } else { String::new() };
+            let url = format!("rabbit://{}/vhost{query}", netloc.join(","));
+            let parsed = ServerUrl::parse(&url).expect("a well-formed URL");
+            prop_assert_eq!(parsed.hosts().len(), hosts);
+            for host in parsed.hosts() {
+                prop_assert_eq!(host.password.as_deref(), Some(secret.as_str()));
+            }
+            let masked = mask(&url);
+            prop_assert!(!masked.contains(&encoded) && !masked.contains(&secret), "{}", masked);
+        }
+
+        /// A password written without %-encoding (any printable ASCII but `@`) is never shown,
+        /// even where oslo would read the URL another way.
+        #[test]
+        fn unencoded_passwords_never_show(
+            user in "[a-z]{1,6}",
+            secret in password("[ -?A-~]{0,12}"),
+            hosts in 1..4usize,
+            in_query in any::<bool>(),
+        ) {
+            let netloc: Vec<String> =
+                (0..hosts).map(|i| format!("{user}:{secret}@h{i}:567{i}")).collect();
+            let query = if in_query { format!("?password={secret}") } else { String::new() };
+            let url = format!("rabbit://{}/vhost{query}", netloc.join(","));
+            let masked = mask(&url);
+            prop_assert!(!masked.contains(&secret), "{} -> {}", url, masked);
+        }
+    }
+}

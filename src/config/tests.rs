@@ -466,6 +466,34 @@ fn url_passwords_are_masked_for_every_host() {
 }
 
 #[test]
+fn show_changes_and_errors_mask_every_password_shape() {
+    let transport = "rabbit://nova:p%2Fa%3Fb%23c%2Cd@h1:5672,nova:p%2Fa%3Fb%23c%2Cd@[::1]:5673/\
+                     nova?password=qs-secret&heartbeat_rate=3";
+    let database = "mysql+pymysql://nova:raw/secret@db/nova?charset=utf8";
+    let loaded = load_ok(&format!(
+        "[DEFAULT]\ntransport_url = {transport}\n[database]\nconnection = {database}\n"
+    ));
+    let config = &loaded.config;
+    let shown = config.show();
+    assert!(
+        shown.contains(
+            "transport_url = rabbit://nova:***@h1:5672,nova:***@[::1]:5673/nova?password=***&\
+             heartbeat_rate=3  ("
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("connection = mysql+pymysql://nova:***@db/nova?charset=utf8  ("));
+    let changes = Config::default_for_tests().immutable_changes(config);
+    let debug = format!("{config:?} {changes:?}");
+    for secret in ["p%2Fa", "p/a", "qs-secret", "raw/secret", "secret@"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    let (_, err) = load_err("[DEFAULT]\ntransport_url = nova:hunter2@h1\n");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
 fn show_lists_every_known_option_with_its_source() {
     let config = Config::with_overrides(&[("DEFAULT", "host", "node1")]).expect("load");
     let shown = config.show();

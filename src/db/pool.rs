@@ -444,6 +444,58 @@ mod tests {
     }
 
     #[test]
+    fn urls_are_read_by_the_shared_reader() {
+        // Percent-encoded delimiters stay in the URL handed to sqlx, which decodes them.
+        assert!(matches!(parse("mysql+pymysql://nova:p%2Fw%40x@[::1]:3307/nova"),
+            Ok(Target::MySql(u)) if u == "mysql://nova:p%2Fw%40x@[::1]:3307/nova"));
+        assert!(matches!(parse("SQLITE:///:memory:"), Ok(Target::SqliteMemory)));
+        assert!(matches!(parse("sqlite:///nova.db?timeout=5"),
+            Ok(Target::SqliteFile(p)) if p == Path::new("nova.db")));
+    }
+
+    #[test]
+    fn bad_urls_are_refused_naming_the_fix_with_every_password_masked() {
+        for (url, reason) in [
+            ("mysql://nova:hunter2@db1,nova:hunter2@db2/nova", "names 2 hosts"),
+            ("postgresql://nova:hunter2@db:99999/nova", "port of host 1"),
+            ("postgresql://nova:hunter2/x@db/nova", "port of host 1"),
+            ("mysql://nova:hunter2@/nova", "names no host name"),
+            ("sqlite://nova:hunter2@db/x", "a SQLite URL has no host"),
+            ("nova:hunter2@db/nova", "no scheme"),
+            ("oracle://db/nova?password=hunter2", "unknown database type"),
+        ] {
+            let Err(err) = parse(url) else {
+                panic!("{url} accepted");
+            };
+            let text = err.to_string();
+            assert!(text.contains(reason), "{url}: {text}");
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_reported_with_the_password_masked() {
+        let options = DatabaseOptions {
+            connection: Some(crate::config::SecretUrl::new(
+                "postgresql://nova:hunter2@127.0.0.1:1/nova?password=hunter2",
+            )),
+            max_pool_size: 1,
+            max_retries: Some(0),
+            retry_interval: Duration::ZERO,
+            connection_recycle_time: Duration::from_secs(60),
+        };
+        let err = Database::connect(&options, Path::new("/state"))
+            .await
+            .expect_err("nothing listens on port 1");
+        let text = err.to_string();
+        assert!(
+            text.contains("postgresql://nova:***@127.0.0.1:1/nova?password=***"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
     fn unknown_schemes_are_refused_with_the_password_masked() {
         let Err(err) = parse("oracle://nova:hunter2@db/nova") else {
             panic!("oracle accepted");
