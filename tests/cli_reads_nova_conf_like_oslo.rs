@@ -261,7 +261,10 @@ fn a_nova_conf_with_multi_line_values_and_repeated_sections_loads_as_oslo_reads_
         line_of(&text, "host =").contains("= compute-7"),
         "later [DEFAULT] block wins:\n{text}"
     );
-    assert!(line_of(&text, "report_interval =").contains("= 15"), "{text}");
+    assert!(
+        line_of(&text, "report_interval =").contains("= 15"),
+        "{text}"
+    );
     assert!(
         stderr.contains("[pci] alias") && stderr.contains("[filter_scheduler] enabled_filters"),
         "options novactor does not read are warnings: {stderr}"
@@ -288,7 +291,14 @@ fn an_indented_line_with_nothing_to_continue_is_exit_2_naming_file_and_line() {
 fn config_show_never_prints_a_password_whatever_the_url_shape() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("nova.conf");
-    let secrets = ["pw-one", "pw/two", "pw%2Fthree", "pw-four", "pw-five", "pw,six"];
+    let secrets = [
+        "pw-one",
+        "pw/two",
+        "pw%2Fthree",
+        "pw-four",
+        "pw-five",
+        "pw,six",
+    ];
     std::fs::write(
         &conf,
         "[DEFAULT]\n\

@@ -389,9 +389,10 @@ fn scan_like_oslo(lines: &[&str]) -> Result<Vec<OsloAssignment>, (usize, &'stati
             }
             section = Some(name);
         } else if !line.starts_with(['#', ';']) {
-            let split = line
-                .find(['=', ':'])
-                .ok_or((number, "expected `name = value`, a [section] header or a # comment"))?;
+            let split = line.find(['=', ':']).ok_or((
+                number,
+                "expected `name = value`, a [section] header or a # comment",
+            ))?;
             let key = line[..split].trim();
             if key.is_empty() {
                 return Err((number, "the option name before `=` or `:` is empty"));
@@ -418,10 +419,9 @@ fn scan_like_oslo(lines: &[&str]) -> Result<Vec<OsloAssignment>, (usize, &'stati
 fn strip_quotes(first_line: &str) -> &str {
     let mut chars = first_line.chars();
     match (chars.next(), first_line.chars().next_back()) {
-        (Some(open @ ('"' | '\'')), Some(close)) if open == close => chars
-            .as_str()
-            .strip_suffix(close)
-            .unwrap_or_default(),
+        (Some(open @ ('"' | '\'')), Some(close)) if open == close => {
+            chars.as_str().strip_suffix(close).unwrap_or_default()
+        }
         _ => first_line,
     }
 }
@@ -444,7 +444,8 @@ fn read_ini_file(path: &Path) -> Result<Vec<(String, String, String)>, ConfigErr
     // whitespace-only lines, which it would glue onto the next key.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let assignments = scan_like_oslo(&lines).map_err(|(line, reason)| parse_error(Some(line), reason))?;
+    let assignments =
+        scan_like_oslo(&lines).map_err(|(line, reason)| parse_error(Some(line), reason))?;
 
     // rust-ini reads `\` as an escape (`\n`, `\x41`, `\` + newline); oslo keeps it: doubled
     // here, every backslash comes back as itself.

@@ -247,9 +247,8 @@ impl<'a> Layout<'a> {
             return Err(ServerUrlError::NoScheme);
         }
         let start = scheme.len() + 3;
-        let end_of = |from: usize, stops: &[char]| {
-            text[from..].find(stops).map_or(text.len(), |i| from + i)
-        };
+        let end_of =
+            |from: usize, stops: &[char]| text[from..].find(stops).map_or(text.len(), |i| from + i);
         let netloc = start..end_of(start, &['/', '?', '#']);
         let path = netloc.end..end_of(netloc.end, &['?', '#']);
         let query = text[path.end..]
@@ -489,7 +488,10 @@ mod tests {
     #[test]
     fn every_hosts_password_is_masked() {
         check(&[
-            ("rabbit://nova:secret@h1:5672/", "rabbit://nova:***@h1:5672/"),
+            (
+                "rabbit://nova:secret@h1:5672/",
+                "rabbit://nova:***@h1:5672/",
+            ),
             (
                 "rabbit://nova:s1@h1:5672,other:s2@h2:5672/vhost?ssl=1",
                 "rabbit://nova:***@h1:5672,other:***@h2:5672/vhost?ssl=1",
@@ -509,7 +511,10 @@ mod tests {
                 "mysql+pymysql://nova:pw@db/nova?charset=utf8",
                 "mysql+pymysql://nova:***@db/nova?charset=utf8",
             ),
-            ("postgresql://nova:@db/nova", "postgresql://nova:***@db/nova"),
+            (
+                "postgresql://nova:@db/nova",
+                "postgresql://nova:***@db/nova",
+            ),
             // Nothing to hide.
             ("rabbit://nova@h1:5672/", "rabbit://nova@h1:5672/"),
             ("rabbit://h1,h2:5673/", "rabbit://h1,h2:5673/"),
@@ -558,13 +563,13 @@ mod tests {
             ("nova:pw@h1", "nova:***@h1"),
             ("rabbit:/nova:pw@h1", "rabbit:***@h1"),
             ("rabbit://nova:secret", "rabbit://nova:***"),
-            ("rabbit://nova:secret/vhost?password=x", "rabbit://nova:***/vhost?password=***"),
+            (
+                "rabbit://nova:secret/vhost?password=x",
+                "rabbit://nova:***/vhost?password=***",
+            ),
             ("rabbit://h:5672,[::1]:5673/", "rabbit://h:5672,[::1]:5673/"),
             // An `@` in the query: over-masked rather than risked.
-            (
-                "rabbit://u:pw@h/v?password=s@t",
-                "rabbit://u:***@t",
-            ),
+            ("rabbit://u:pw@h/v?password=s@t", "rabbit://u:***@t"),
         ]);
     }
 
@@ -611,9 +616,18 @@ mod tests {
         for (url, expected) in [
             ("no scheme", ServerUrlError::NoScheme),
             ("1abc://h", ServerUrlError::NoScheme),
-            ("rabbit://u:pw@:5672/", ServerUrlError::EmptyHost { position: 1 }),
-            ("rabbit://h,u:pw@/", ServerUrlError::EmptyHost { position: 2 }),
-            ("rabbit://h1,,h2:pw/", ServerUrlError::BadPort { position: 3 }),
+            (
+                "rabbit://u:pw@:5672/",
+                ServerUrlError::EmptyHost { position: 1 },
+            ),
+            (
+                "rabbit://h,u:pw@/",
+                ServerUrlError::EmptyHost { position: 2 },
+            ),
+            (
+                "rabbit://h1,,h2:pw/",
+                ServerUrlError::BadPort { position: 3 },
+            ),
             ("rabbit://h:65536/", ServerUrlError::BadPort { position: 1 }),
             (
                 "rabbit://u:pw@[::1/",

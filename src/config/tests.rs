@@ -674,7 +674,10 @@ fn multi_line_pci_json_and_filters_load_from_the_corpus() {
             "PciPassthroughFilter",
         ]
     );
-    assert_eq!(config.default.host, "compute-7", "later [DEFAULT] block wins");
+    assert_eq!(
+        config.default.host, "compute-7",
+        "later [DEFAULT] block wins"
+    );
     assert_eq!(config.default.report_interval, Duration::from_secs(15));
     assert_eq!(config.api.enabled_apis, vec!["osapi_compute", "metadata"]);
     assert_eq!(config.raw("DEFAULT", "my_ip"), Some("10.0.0.7"));

@@ -446,9 +446,14 @@ mod tests {
     #[test]
     fn urls_are_read_by_the_shared_reader() {
         // Percent-encoded delimiters stay in the URL handed to sqlx, which decodes them.
-        assert!(matches!(parse("mysql+pymysql://nova:p%2Fw%40x@[::1]:3307/nova"),
-            Ok(Target::MySql(u)) if u == "mysql://nova:p%2Fw%40x@[::1]:3307/nova"));
-        assert!(matches!(parse("SQLITE:///:memory:"), Ok(Target::SqliteMemory)));
+        assert!(
+            matches!(parse("mysql+pymysql://nova:p%2Fw%40x@[::1]:3307/nova"),
+            Ok(Target::MySql(u)) if u == "mysql://nova:p%2Fw%40x@[::1]:3307/nova")
+        );
+        assert!(matches!(
+            parse("SQLITE:///:memory:"),
+            Ok(Target::SqliteMemory)
+        ));
         assert!(matches!(parse("sqlite:///nova.db?timeout=5"),
             Ok(Target::SqliteFile(p)) if p == Path::new("nova.db")));
     }
@@ -456,7 +461,10 @@ mod tests {
     #[test]
     fn bad_urls_are_refused_naming_the_fix_with_every_password_masked() {
         for (url, reason) in [
-            ("mysql://nova:hunter2@db1,nova:hunter2@db2/nova", "names 2 hosts"),
+            (
+                "mysql://nova:hunter2@db1,nova:hunter2@db2/nova",
+                "names 2 hosts",
+            ),
             ("postgresql://nova:hunter2@db:99999/nova", "port of host 1"),
             ("postgresql://nova:hunter2/x@db/nova", "port of host 1"),
             ("mysql://nova:hunter2@/nova", "names no host name"),

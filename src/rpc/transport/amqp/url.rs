@@ -74,7 +74,11 @@ impl RabbitUrl {
             ));
         }
         let vhost = parsed.path_decoded().map_err(|e| error(e.to_string()))?;
-        let vhost = if vhost.is_empty() { "/".to_owned() } else { vhost };
+        let vhost = if vhost.is_empty() {
+            "/".to_owned()
+        } else {
+            vhost
+        };
         let default_port = if tls { 5671 } else { 5672 };
         let hosts = parsed
             .hosts()
@@ -82,9 +86,7 @@ impl RabbitUrl {
             .map(|host| {
                 let (username, password) = match (&host.username, &host.password) {
                     (None, _) => ("guest".to_owned(), "guest".to_owned()),
-                    (Some(user), password) => {
-                        (user.clone(), password.clone().unwrap_or_default())
-                    }
+                    (Some(user), password) => (user.clone(), password.clone().unwrap_or_default()),
                 };
                 BrokerHost {
                     username,
@@ -187,7 +189,14 @@ mod tests {
         let hosts: Vec<(&str, &str, &str, u16)> = url
             .hosts
             .iter()
-            .map(|h| (h.username.as_str(), h.password.as_str(), h.host.as_str(), h.port))
+            .map(|h| {
+                (
+                    h.username.as_str(),
+                    h.password.as_str(),
+                    h.host.as_str(),
+                    h.port,
+                )
+            })
             .collect();
         assert_eq!(
             hosts,
