@@ -477,19 +477,11 @@ fn read_ini_file(path: &Path) -> Result<Vec<(String, String, String)>, ConfigErr
         if key != assignment.key {
             return Err(disagree());
         }
-        let (first, rest) = match value.split_once('\n') {
-            Some((first, rest)) => (first, Some(rest)),
-            None => (value, None),
+        let value = match value.split_once('\n') {
+            _ if assignment.leading_newline => format!("\n{value}"),
+            Some((first, rest)) => format!("{}\n{rest}", strip_quotes(first)),
+            None => strip_quotes(value).to_owned(),
         };
-        let mut value = if assignment.leading_newline {
-            format!("\n{value}")
-        } else {
-            strip_quotes(first).to_owned()
-        };
-        if let (false, Some(rest)) = (assignment.leading_newline, rest) {
-            value.push('\n');
-            value.push_str(rest);
-        }
         entries.push((oslo_group(&assignment.section), assignment.key, value));
     }
     if read.next().is_some() {
