@@ -779,7 +779,7 @@ fn oslo_bench(
 /// Casts against one oslo server, then calls against another, so the calls do not queue
 /// behind casts the first server is still working through.
 fn bench_oslo(url: &str, names: &mut OsloNames) -> Result<Figures, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let python = find_python(root)?;
     let peer = root.join("tests/interop/oslo_peer.py");
     names.exchange = unique("bench_oslo");

@@ -911,7 +911,7 @@ fn main() {
     let workers: usize = env_or("SOAK_SERVERS", 8);
     let rate: f64 = env_or("SOAK_RATE", 8.0);
     let spawn_delay: f64 = env_or("SOAK_SPAWN_DELAY", 0.5);
-    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/soak");
+    let out_dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("target/soak");
     std::fs::create_dir_all(&out_dir).expect("target/soak");
 
     actix_rt::System::new().block_on(async move {

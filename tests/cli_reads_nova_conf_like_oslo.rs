@@ -177,7 +177,7 @@ fn the_sample_config_documents_every_option_and_matches_conf_nova_conf() {
     assert!(output.status.success());
     let sample = String::from_utf8(output.stdout).unwrap();
     let shipped =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/conf/nova.conf")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../conf/nova.conf")).unwrap();
     assert_eq!(
         sample, shipped,
         "regenerate with: cargo run -- config sample > conf/nova.conf"
@@ -235,4 +235,97 @@ fn tls_client_certificates_are_refused_rather_than_silently_ignored() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn a_nova_conf_with_multi_line_values_and_repeated_sections_loads_as_oslo_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nova.conf");
+    std::fs::copy(
+        concat!(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/.."),
+            "/tests/corpus/config/multi_line_values.conf"
+        ),
+        &conf,
+    )
+    .unwrap();
+    let output = show(dir.path(), &["--config-file", conf.to_str().unwrap()], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("enabled_apis = osapi_compute,\n    metadata  ("),
+        "continuation lines kept, indented:\n{text}"
+    );
+    assert!(
+        line_of(&text, "host =").contains("= compute-7"),
+        "later [DEFAULT] block wins:\n{text}"
+    );
+    assert!(
+        line_of(&text, "report_interval =").contains("= 15"),
+        "{text}"
+    );
+    assert!(
+        stderr.contains("[pci] alias") && stderr.contains("[filter_scheduler] enabled_filters"),
+        "options novactor does not read are warnings: {stderr}"
+    );
+    assert!(!text.contains("s3cret") && !stderr.contains("s3cret"));
+}
+
+#[test]
+fn an_indented_line_with_nothing_to_continue_is_exit_2_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nova.conf");
+    std::fs::write(&conf, "[DEFAULT]\nhost = a\n\n  report_interval = 5\n").unwrap();
+    let output = show(dir.path(), &["--config-file", conf.to_str().unwrap()], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{} at line 4", conf.display()))
+            && stderr.contains("unexpected continuation line"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_show_never_prints_a_password_whatever_the_url_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nova.conf");
+    let secrets = [
+        "pw-one",
+        "pw/two",
+        "pw%2Fthree",
+        "pw-four",
+        "pw-five",
+        "pw,six",
+    ];
+    std::fs::write(
+        &conf,
+        "[DEFAULT]\n\
+         transport_url = rabbit://nova:pw-one@h1:5672,nova:pw%2Fthree%3F%23%2C%40@h2,\
+         nova:pw-one@[::1]:5674/nova?password=pw-four\n\
+         [database]\n\
+         connection = mysql+pymysql://nova:pw/two,pw,six@db/nova?auth_token=pw-five\n",
+    )
+    .unwrap();
+    let output = show(dir.path(), &["--config-file", conf.to_str().unwrap()], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        line_of(&text, "transport_url =").contains(
+            "rabbit://nova:***@h1:5672,nova:***@h2,nova:***@[::1]:5674/nova?password=***"
+        ),
+        "{text}"
+    );
+    assert!(
+        line_of(&text, "connection =").contains("mysql+pymysql://nova:***@db/nova?auth_token=***"),
+        "{text}"
+    );
+    for secret in secrets {
+        assert!(
+            !text.contains(secret) && !stderr.contains(secret),
+            "{secret} leaked:\n{text}\n{stderr}"
+        );
+    }
 }

@@ -80,7 +80,7 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
 
 /// `target/test-artifacts`, created: the screenshot and chromedriver's log.
 fn artifacts() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("target/test-artifacts");
     std::fs::create_dir_all(&dir).expect("create target/test-artifacts");
     dir
 }

@@ -14,7 +14,10 @@ use process::*;
 
 fn openstack_bin() -> PathBuf {
     let output = Command::new("bash")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/osc-venv.sh"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scripts/osc-venv.sh"
+        ))
         .output()
         .expect("bash runs scripts/osc-venv.sh");
     assert!(

@@ -4,17 +4,27 @@
 //! command-line overrides. This file reads every layer into one map of raw strings that
 //! remembers each value's origin; typing and validation are left to `option_groups.rs`.
 //!
-//! INI files are parsed with the `config` crate, one file at a time, with three oslo-compatible
-//! corrections (`config` 0.15 with rust-ini 0.21 differs from oslo.config's parser):
-//! - a section that appears twice keeps only its last block in `config`; oslo merges them. We
-//!   hand `config` one section block at a time, so every block counts.
-//! - rust-ini treats `\` as an escape (`\n`, `\x41`, `\W` → `W`); oslo keeps it literal. We
-//!   double every backslash before parsing, so values arrive verbatim.
-//! - rust-ini silently glues a line without `=`/`:` (and an indented comment) onto the next
-//!   key. We reject the former with its line number, as oslo does, and drop the latter.
+//! INI files are read as oslo.config's `iniparser.py` reads them, with the `rust-ini` crate:
+//! - lines are right-stripped; a blank line ends a value; `#`/`;` start a comment only in
+//!   column 0;
+//! - `key = value` and `key: value` (the first `=` or `:` splits), value stripped; a value that
+//!   starts and ends with the same quote loses the pair (first line only);
+//! - a line indented with spaces or tabs continues the previous value: the value is its lines
+//!   joined with `\n`, each stripped (so `key =` followed by indented lines starts with `\n`,
+//!   and an indented `# text` line is part of the value, not a comment);
+//! - an indented line after a header, a comment or a blank line is an error ("Unexpected
+//!   continuation line"), as is a line without `=`/`:`, an empty key, a header not ending in `]`,
+//!   `[]`, and an option before any header; every error names the file and the line;
+//! - a section may appear any number of times: its blocks merge, the last value of a key wins;
+//! - `\` is an ordinary character;
+//! - section names are oslo's normalized ones: `[DEFAULT]` exactly is DEFAULT, any other name is
+//!   lowercased (so `[default]` is a group of its own, and `[Libvirt]` is `[libvirt]`); option
+//!   names keep their case (`Debug` is not `debug`).
 //!
-//! `config` keeps section and key case as written; we treat `[DEFAULT]`/`[default]` as one
-//! section, keep other section names verbatim, and lowercase option names.
+//! `rust-ini` (multi-line values on, quotes off) reads the values; a first pass over the lines
+//! (`scan_like_oslo`) applies the rules `rust-ini` has no option for: it raises oslo's errors
+//! (`rust-ini` would glue such lines onto the next key), keeps section names unstripped, and
+//! records which values start with an empty line (`rust-ini` drops the leading `\n`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -313,98 +323,182 @@ fn warn_unknown(origin: &ValueOrigin, mut unknown: Vec<String>, warnings: &mut V
         ValueOrigin::Environment(_) => "in the environment".to_owned(),
         other => other.to_string(),
     };
+    let hint = if unknown.iter().any(|item| item.starts_with("[default] ")) {
+        " ([default] is not [DEFAULT]: oslo.config reads only the upper-case name)"
+    } else {
+        ""
+    };
     warnings.push(format!(
-        "ignoring {count} {noun} novactor does not read {place}: {}",
+        "ignoring {count} {noun} novactor does not read {place}: {}{hint}",
         unknown.join(", ")
     ));
 }
 
-/// Reads one INI file into (group, name, value) triples in file order (see the module doc
-/// for the corrections applied around the `config` crate).
+/// oslo's section name as option lookups see it (`cfg.py` `_normalize_group_name`):
+/// `DEFAULT` exactly, else lowercased.
+fn oslo_group(section: &str) -> String {
+    if section == "DEFAULT" {
+        section.to_owned()
+    } else {
+        section.to_lowercase()
+    }
+}
+
+/// One `key = value` line as oslo's `iniparser.py` sees it.
+#[derive(Debug)]
+struct OsloAssignment {
+    /// 1-based line of the key.
+    line: usize,
+    /// The section as written between the brackets (not stripped, not normalized).
+    section: String,
+    /// The key, stripped.
+    key: String,
+    /// The key line's value is empty and indented lines follow: oslo's value starts with `\n`.
+    leading_newline: bool,
+}
+
+/// One pass over the (right-stripped) lines with oslo's `BaseParser.parse` rules: its errors as
+/// `(line, reason)`, else every assignment in file order.
+fn scan_like_oslo(lines: &[&str]) -> Result<Vec<OsloAssignment>, (usize, &'static str)> {
+    let mut assignments: Vec<OsloAssignment> = Vec::new();
+    let mut section: Option<&str> = None;
+    // Whether the last non-blank line was a key or its continuation (oslo's `key` is set).
+    let mut open_key = false;
+    // Whether that key's own line had an empty value and no continuation was seen yet.
+    let mut empty_first = false;
+    for (index, line) in lines.iter().enumerate() {
+        let number = index + 1;
+        if line.is_empty() {
+            open_key = false;
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            if !open_key {
+                return Err((
+                    number,
+                    "unexpected continuation line: an indented line continues the value of \
+                     the option above it; remove the indentation",
+                ));
+            }
+            if empty_first {
+                if let Some(last) = assignments.last_mut() {
+                    last.leading_newline = true;
+                }
+                empty_first = false;
+            }
+            continue;
+        }
+        open_key = false;
+        if let Some(inner) = line.strip_prefix('[') {
+            let name = inner
+                .strip_suffix(']')
+                .ok_or((number, "section header must end with ']'"))?;
+            if name.is_empty() {
+                return Err((number, "empty section name: write [DEFAULT] or [group]"));
+            }
+            section = Some(name);
+        } else if !line.starts_with(['#', ';']) {
+            let split = line.find(['=', ':']).ok_or((
+                number,
+                "expected `name = value`, a [section] header or a # comment",
+            ))?;
+            let key = line[..split].trim();
+            if key.is_empty() {
+                return Err((number, "the option name before `=` or `:` is empty"));
+            }
+            let section = section.ok_or((
+                number,
+                "option outside any section: add a [DEFAULT] header above it",
+            ))?;
+            assignments.push(OsloAssignment {
+                line: number,
+                section: section.to_owned(),
+                key: key.to_owned(),
+                leading_newline: false,
+            });
+            open_key = true;
+            empty_first = line[split + 1..].trim().is_empty();
+        }
+    }
+    Ok(assignments)
+}
+
+/// oslo strips one pair of quotes around a value's first line: `"a"` → `a`, `'` → `` (a lone
+/// quote is its own pair).
+fn strip_quotes(first_line: &str) -> &str {
+    let mut chars = first_line.chars();
+    match (chars.next(), first_line.chars().next_back()) {
+        (Some(open @ ('"' | '\'')), Some(close)) if open == close => {
+            chars.as_str().strip_suffix(close).unwrap_or_default()
+        }
+        _ => first_line,
+    }
+}
+
+/// Reads one INI file into (group, name, value) triples in file order, as oslo reads it (see
+/// the module doc).
 fn read_ini_file(path: &Path) -> Result<Vec<(String, String, String)>, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
-    let parse_error = |line: usize, reason: &str| ConfigError::Parse {
+    let parse_error = |line: Option<usize>, reason: &str| ConfigError::Parse {
         path: path.to_owned(),
-        line: Some(line),
+        line,
         reason: reason.to_owned(),
     };
 
-    // Split into section blocks (first line number, text), checking each line on the way.
-    let mut blocks: Vec<(usize, String)> = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let number = index + 1;
-        let trimmed = line.trim();
-        if trimmed.starts_with('[') {
-            if !trimmed.ends_with(']') {
-                return Err(parse_error(number, "section header must end with ']'"));
-            }
-            blocks.push((number, String::new()));
-        } else if !(trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';')) {
-            if !trimmed.contains(['=', ':']) {
-                return Err(parse_error(
-                    number,
-                    "expected `name = value`, a [section] header or a # comment",
-                ));
-            }
-            if blocks.is_empty() {
-                return Err(parse_error(
-                    number,
-                    "option outside any section: add a [DEFAULT] header above it",
-                ));
-            }
-        }
-        if let Some((_, block)) = blocks.last_mut() {
-            block.push_str(&line.replace('\\', "\\\\"));
-            block.push('\n');
-        }
-    }
+    // Python reads the file with universal newlines (`\r\n` and a lone `\r` end a line too) and
+    // oslo right-strips every line before looking at it; doing both here also spares rust-ini
+    // whitespace-only lines, which it would glue onto the next key.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let assignments =
+        scan_like_oslo(&lines).map_err(|(line, reason)| parse_error(Some(line), reason))?;
 
-    let mut entries = Vec::new();
-    for (first_line, block) in blocks {
-        let table =
-            config::Source::collect(&config::File::from_str(&block, config::FileFormat::Ini))
-                .map_err(|e| {
-                    let (line, reason) = split_ini_error(&e.to_string());
-                    ConfigError::Parse {
-                        path: path.to_owned(),
-                        line: line.map(|l| l + first_line - 1),
-                        reason,
-                    }
-                })?;
-        for (section, value) in table {
-            let group = normalize_group(&section);
-            let Ok(options) = value.into_table() else {
-                continue; // unreachable: every block starts with its header
-            };
-            let mut options: Vec<_> = options.into_iter().collect();
-            options.sort_by(|a, b| a.0.cmp(&b.0));
-            for (key, value) in options {
-                // An indented comment line ends up in front of the next key: keep the key.
-                let name = key
-                    .rsplit('\n')
-                    .next()
-                    .unwrap_or(&key)
-                    .trim()
-                    .to_lowercase();
-                let value = value.into_string().unwrap_or_default();
-                entries.push((group.clone(), name, value));
-            }
+    // rust-ini reads `\` as an escape (`\n`, `\x41`, `\` + newline); oslo keeps it: doubled
+    // here, every backslash comes back as itself.
+    let mut ini_text = String::with_capacity(text.len() + 1);
+    for line in &lines {
+        ini_text.push_str(&line.replace('\\', "\\\\"));
+        ini_text.push('\n');
+    }
+    let options = ini::ParseOption {
+        enabled_quote: false,
+        enabled_escape: true,
+        enabled_indented_mutiline_value: true,
+        enabled_preserve_key_leading_whitespace: false,
+    };
+    let ini = ini::Ini::load_from_str_opt(&ini_text, options)
+        .map_err(|e| parse_error(Some(e.line), &e.msg))?;
+
+    let mut read = ini.iter().flat_map(|(_, properties)| properties.iter());
+    let mut entries = Vec::with_capacity(assignments.len());
+    for assignment in assignments {
+        let disagree = || {
+            parse_error(
+                Some(assignment.line),
+                "novactor's INI reader and its oslo rules disagree about this line (a \
+                 novactor bug: please report it with the file)",
+            )
+        };
+        let (key, value) = read.next().ok_or_else(disagree)?;
+        if key != assignment.key {
+            return Err(disagree());
         }
+        let value = match value.split_once('\n') {
+            _ if assignment.leading_newline => format!("\n{value}"),
+            Some((first, rest)) => format!("{}\n{rest}", strip_quotes(first)),
+            None => strip_quotes(value).to_owned(),
+        };
+        entries.push((oslo_group(&assignment.section), assignment.key, value));
+    }
+    if read.next().is_some() {
+        return Err(parse_error(
+            None,
+            "novactor's INI reader found an option its oslo rules did not (a novactor bug: \
+             please report it with the file)",
+        ));
     }
     Ok(entries)
-}
-
-/// rust-ini errors read `"<line>:<col> <message>"`; split off the line when present.
-fn split_ini_error(text: &str) -> (Option<usize>, String) {
-    let parsed = text.split_once(' ').and_then(|(position, rest)| {
-        let (line, _col) = position.split_once(':')?;
-        Some((line.parse().ok()?, rest.to_owned()))
-    });
-    match parsed {
-        Some((line, rest)) => (Some(line), rest),
-        None => (None, text.to_owned()),
-    }
 }

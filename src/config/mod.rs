@@ -21,7 +21,8 @@
 //! option_groups.rs       the runtime's typed groups: DefaultOptions, DatabaseOptions,
 //!                        SupervisorOptions, DashboardOptions
 //! rabbit_options.rs      typed view of [oslo_messaging_rabbit]: RabbitOptions, transport_url query
-//! secret_url.rs          SecretUrl, a URL whose Debug/Display hide the password
+//! secret_url.rs          ServerUrl (transport_url / [database] connection parser), URL masking,
+//!                        SecretUrl, a URL whose Debug/Display hide the password
 //! config_sample.rs       sample_config(): the commented sample file
 //! config_error.rs        ConfigError, ValueOrigin
 //! ```
@@ -56,12 +57,12 @@ pub use option_groups::{
 pub use option_reader::OptionReader;
 pub use option_registry::OptionRegistry;
 pub use option_spec::{OptionDefault, OptionKind, OptionSpec};
-pub use option_value::mask_url;
+pub use option_value::{mask_url, parse_list};
 pub use rabbit_options::{
     FailoverStrategy, LoginMethod, RabbitOptions, MAX_TRANSIENT_QUEUES_TTL_SECS,
 };
 pub use runtime_options::RUNTIME_OPTIONS;
-pub use secret_url::SecretUrl;
+pub use secret_url::{SecretUrl, ServerHost, ServerUrl, ServerUrlError};
 
 use config_sources::{normalize_group, RawValues};
 use option_value::masked;

@@ -47,7 +47,8 @@ impl OptionRegistry {
         // Keep each group's options together (a later table's `[DEFAULT]` options join the
         // runtime's), groups in order of first appearance, options in table order.
         let groups = self.groups();
-        self.specs.sort_by_key(|spec| groups.iter().position(|g| *g == spec.group));
+        self.specs
+            .sort_by_key(|spec| groups.iter().position(|g| *g == spec.group));
         self.index.clear();
         for (position, spec) in self.specs.iter().enumerate() {
             self.index

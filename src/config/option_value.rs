@@ -34,28 +34,44 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-/// Comma-separated items, each trimmed; empty items dropped, so `""` is an empty list.
-pub(crate) fn parse_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// oslo `types.List` of strings: the value stripped, trailing commas dropped, split on `,`,
+/// each item stripped (so a value spread over indented lines, `a,\n b`, is `[a, b]`). An empty
+/// value is an empty list; an empty item between two commas stays, as in oslo.
+pub fn parse_list(text: &str) -> Vec<String> {
+    let text = text.trim().trim_end_matches(',');
+    if text.is_empty() {
+        return Vec::new();
+    }
+    text.split(',').map(|item| item.trim().to_owned()).collect()
 }
 
-/// `k1:v1,k2:v2` (oslo `types.Dict`); `Err(entry)` names the first entry without a `:`, with
-/// an empty key, or repeating a key.
+/// oslo `types.Dict` of strings: `k1:v1,k2:v2`, stripped like [`parse_list`]. As in oslo, a
+/// piece without `:` is joined to the next one with its comma (`a,b:1` is the key `a,b`).
+/// `Err(entry)` names the first entry that still has no `:` at the end, has an empty key, or
+/// repeats a key.
 pub(crate) fn parse_dict(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut map = BTreeMap::new();
-    for entry in parse_list(text) {
-        let Some((key, value)) = entry.split_once(':') else {
-            return Err(entry);
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(map);
+    }
+    let mut pieces = text.split(',');
+    while let Some(piece) = pieces.next() {
+        let mut entry = piece.to_owned();
+        let (key, value) = loop {
+            if let Some((key, value)) = entry.split_once(':') {
+                break (key.trim().to_owned(), value.trim().to_owned());
+            }
+            let Some(next) = pieces.next() else {
+                return Err(entry.trim().to_owned());
+            };
+            entry.push(',');
+            entry.push_str(next);
         };
-        let key = key.trim();
-        if key.is_empty() || map.contains_key(key) {
-            return Err(entry);
+        if key.is_empty() || map.contains_key(&key) {
+            return Err(entry.trim().to_owned());
         }
-        map.insert(key.to_owned(), value.trim().to_owned());
+        map.insert(key, value);
     }
     Ok(map)
 }
@@ -70,35 +86,24 @@ fn has_url_scheme(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
-/// Replaces the password of every `user:password@host` in a URL's (comma-separated, as oslo's
-/// `TransportURL` allows) host list with `***`: `rabbit://nova:***@h1:5672,nova:***@h2:5672/`.
+/// `url` with every password replaced by `***`: `user:password@` of each host (in the
+/// comma-separated list oslo's `TransportURL` allows), and query parameters oslo.utils treats as
+/// secret (`?password=`, `?auth_token=`, …). When the URL is malformed or ambiguous (an
+/// unencoded `@`, `,`, `/`, `?` or `#` in a password), everything from the first user's `:` to
+/// the last `@` is masked instead. See `secret_url.rs`.
 pub fn mask_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_owned();
-    };
-    let (scheme, rest) = url.split_at(scheme_end + 3);
-    let netloc_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (netloc, tail) = rest.split_at(netloc_end);
-    let hosts: Vec<String> = netloc
-        .split(',')
-        .map(|host| match host.rsplit_once('@') {
-            Some((userinfo, hostport)) => match userinfo.split_once(':') {
-                Some((user, _password)) => format!("{user}:***@{hostport}"),
-                None => host.to_owned(),
-            },
-            None => host.to_owned(),
-        })
-        .collect();
-    format!("{scheme}{}{tail}", hosts.join(","))
+    super::secret_url::mask(url)
 }
 
-/// The value as it may be shown: URL passwords masked, other secrets replaced by `***`.
+/// The value as it may be shown: URL passwords masked, other secrets replaced by `***`; a
+/// multi-line value keeps its lines, the later ones indented as in nova.conf.
 pub(crate) fn masked(spec: &OptionSpec, value: &str) -> String {
-    match (spec.secret, spec.kind) {
+    let shown = match (spec.secret, spec.kind) {
         (false, _) => value.to_owned(),
         (true, OptionKind::Url) if has_url_scheme(value) || value.is_empty() => mask_url(value),
         (true, _) => "***".to_owned(),
-    }
+    };
+    shown.replace('\n', "\n    ")
 }
 
 /// Parses `raw` (already interpolated) as `spec`'s type; `None` means no layer set it.

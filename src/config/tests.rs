@@ -221,17 +221,31 @@ fn url_passwords_are_masked_for_every_host() {
 }
 
 #[test]
-fn ini_quirks_of_the_config_crate_are_corrected() {
-    // Repeated section, lowercase [default], key case, literal backslash, indented comment.
-    let loaded = load_ok(
-        "[DEFAULT]\nDebug = True\n[libvirt]\nvirt_type = kvm\n[default]\n  # indented\n\
-         log_file = C:\\nova\\x41.log\n[DEFAULT]\nhost = n1\n",
+fn show_changes_and_errors_mask_every_password_shape() {
+    let transport = "rabbit://nova:p%2Fa%3Fb%23c%2Cd@h1:5672,nova:p%2Fa%3Fb%23c%2Cd@[::1]:5673/\
+                     nova?password=qs-secret&heartbeat_rate=3";
+    let database = "mysql+pymysql://nova:raw/secret@db/nova?charset=utf8";
+    let loaded = load_ok(&format!(
+        "[DEFAULT]\ntransport_url = {transport}\n[database]\nconnection = {database}\n"
+    ));
+    let config = &loaded.config;
+    let shown = config.show();
+    assert!(
+        shown.contains(
+            "transport_url = rabbit://nova:***@h1:5672,nova:***@[::1]:5673/nova?password=***&\
+             heartbeat_rate=3  ("
+        ),
+        "{shown}"
     );
-    let d = &loaded.config.default;
-    assert!(d.debug, "first [DEFAULT] block must survive");
-    assert_eq!(d.host, "n1");
-    assert_eq!(d.log_file, Some(PathBuf::from("C:\\nova\\x41.log")));
-    assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+    assert!(shown.contains("connection = mysql+pymysql://nova:***@db/nova?charset=utf8  ("));
+    let changes = Config::default_for_tests().immutable_changes(config);
+    let debug = format!("{config:?} {changes:?}");
+    for secret in ["p%2Fa", "p/a", "qs-secret", "raw/secret", "secret@"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    let (_, err) = load_err("[DEFAULT]\ntransport_url = nova:hunter2@h1\n");
+    assert!(!err.contains("hunter2"), "{err}");
 }
 
 #[test]
@@ -252,12 +266,35 @@ fn malformed_files_are_errors_with_line_numbers() {
     );
     let (_, err) = load_err("[DEFAULT]\n\n[x\n");
     assert!(err.contains("at line 3: section header"), "{err}");
-    let (_, err) = load_err("# c\n[DEFAULT]\nhost = a\n[x]\ny = \"unterminated\n");
-    assert!(err.contains("at line "), "{err}");
-    // Text after a value is part of it, as in oslo (no inline comments); indented keys work.
-    let loaded = load_ok("[DEFAULT]\ncontrol_exchange = a ; b\n[y]\n  z = 1 # c\n  ; c\n\n");
+    let (_, err) = load_err("[DEFAULT]\n[]\n");
+    assert!(err.contains("at line 2: empty section name"), "{err}");
+    let (_, err) = load_err("[DEFAULT]\n= a\n");
+    assert!(err.contains("at line 2: the option name"), "{err}");
+    // An indented line continues a value: after a header, a comment or a blank line there is
+    // none (oslo: "Unexpected continuation line").
+    for (text, line) in [
+        ("[y]\n  z = 1\n", 2),
+        ("[y]\n  # indented comment\n", 2),
+        ("[y]\nz = 1\n# c\n  more\n", 4),
+        ("[y]\nz = 1\n\n  more\n", 4),
+        ("[y]\nz = 1\n   \n\tmore\n", 4),
+    ] {
+        let (_, err) = load_err(text);
+        assert!(
+            err.contains(&format!("at line {line}: unexpected continuation line")),
+            "{text:?}: {err}"
+        );
+    }
+    // Text after a value is part of it, as in oslo (no inline comments); an unbalanced quote
+    // stays.
+    let loaded = load_ok("[DEFAULT]\ncontrol_exchange = a ; b\n[y]\nz = 1 # c\nq = \"open\n");
     assert_eq!(loaded.config.default.control_exchange, "a ; b");
     assert_eq!(loaded.config.raw("y", "z"), Some("1 # c"));
+    assert_eq!(loaded.config.raw("y", "q"), Some("\"open"));
+    // Windows line ends, and a file that does not end with one.
+    let loaded = load_ok("[DEFAULT]\r\nhost = a\r\n[y]\r\nw = a\r\n  b\r\nz = 1");
+    assert_eq!(loaded.config.raw("y", "w"), Some("a\nb"));
+    assert_eq!(loaded.config.raw("y", "z"), Some("1"));
 }
 
 const RABBIT_GROUP: &str = "oslo_messaging_rabbit";

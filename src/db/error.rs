@@ -1,5 +1,6 @@
 //! `DbError`: every way the database runtime fails, each naming what to fix. URLs in messages
-//! are always masked (`crate::config::mask_url`).
+//! are always masked (`crate::config::mask_url`: each host's password, secret query parameters
+//! such as `?password=`, and all of a URL that cannot be read); reasons never repeat URL text.
 
 use std::path::PathBuf;
 

@@ -21,7 +21,7 @@ use sqlx::{Connection, FromRow, MySqlPool, PgPool, SqlitePool};
 use super::dialect::Dialect;
 use super::error::{sqlx_unavailable, DbError};
 use super::value::{arguments, SqlValue};
-use crate::config::{mask_url, DatabaseOptions};
+use crate::config::{mask_url, DatabaseOptions, ServerUrl};
 
 /// File name of the embedded SQLite database under `state_path`.
 const SQLITE_FILE: &str = "novactor.sqlite";
@@ -82,33 +82,48 @@ enum Target {
     MySql(String),
 }
 
+/// Reads `[database] connection` with the shared URL reader (`config::ServerUrl`).
 fn target(connection: Option<&str>, state_path: &Path) -> Result<Target, DbError> {
     let Some(url) = connection else {
         return Ok(Target::SqliteFile(state_path.join(SQLITE_FILE)));
     };
-    let invalid = |reason: &str| DbError::InvalidUrl {
+    let invalid = |reason: String| DbError::InvalidUrl {
         url: mask_url(url),
-        reason: reason.to_owned(),
+        reason,
     };
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| invalid("no scheme"))?;
+    let parsed = ServerUrl::parse(url).map_err(|e| invalid(e.to_string()))?;
     // oslo.db URLs name the Python driver (mysql+pymysql, postgresql+psycopg2): drop it.
-    let dialect = scheme.split('+').next().unwrap_or(scheme);
-    match dialect.to_ascii_lowercase().as_str() {
+    let dialect = parsed.scheme().split('+').next().unwrap_or_default();
+    let one_host = || match parsed.hosts().len() {
+        0 | 1 => Ok(()),
+        n => Err(invalid(format!(
+            "it names {n} hosts; a database URL names one (host:port)"
+        ))),
+    };
+    match dialect {
         "sqlite" => {
-            let path = rest.split('?').next().unwrap_or(rest);
+            if !parsed.hosts().is_empty() {
+                return Err(invalid(
+                    "a SQLite URL has no host: write sqlite:////absolute/path or \
+                     sqlite:///relative/path"
+                        .to_owned(),
+                ));
+            }
             // SQLAlchemy: sqlite:// is in memory, sqlite:///rel relative, sqlite:////abs absolute.
-            match path.strip_prefix('/') {
-                None if path.is_empty() => Ok(Target::SqliteMemory),
-                None => Err(invalid(
-                    "a SQLite URL has no host: write sqlite:////absolute/path or sqlite:///relative/path",
-                )),
-                Some(":memory:") | Some("") => Ok(Target::SqliteMemory),
+            match parsed.path().strip_prefix('/') {
+                None | Some("") | Some(":memory:") => Ok(Target::SqliteMemory),
                 Some(file) => Ok(Target::SqliteFile(PathBuf::from(file))),
             }
         }
-        "postgresql" | "postgres" => Ok(Target::Postgres(format!("postgresql://{rest}"))),
-        "mysql" | "mariadb" => Ok(Target::MySql(format!("mysql://{rest}"))),
-        other => Err(invalid(&format!("unknown database type {other:?}"))),
+        "postgresql" | "postgres" => {
+            one_host()?;
+            Ok(Target::Postgres(parsed.with_scheme("postgresql")))
+        }
+        "mysql" | "mariadb" => {
+            one_host()?;
+            Ok(Target::MySql(parsed.with_scheme("mysql")))
+        }
+        other => Err(invalid(format!("unknown database type {other:?}"))),
     }
 }
 
@@ -426,6 +441,66 @@ mod tests {
             parse("postgres://db/nova"),
             Ok(Target::Postgres(_))
         ));
+    }
+
+    #[test]
+    fn urls_are_read_by_the_shared_reader() {
+        // Percent-encoded delimiters stay in the URL handed to sqlx, which decodes them.
+        assert!(
+            matches!(parse("mysql+pymysql://nova:p%2Fw%40x@[::1]:3307/nova"),
+            Ok(Target::MySql(u)) if u == "mysql://nova:p%2Fw%40x@[::1]:3307/nova")
+        );
+        assert!(matches!(
+            parse("SQLITE:///:memory:"),
+            Ok(Target::SqliteMemory)
+        ));
+        assert!(matches!(parse("sqlite:///nova.db?timeout=5"),
+            Ok(Target::SqliteFile(p)) if p == Path::new("nova.db")));
+    }
+
+    #[test]
+    fn bad_urls_are_refused_naming_the_fix_with_every_password_masked() {
+        for (url, reason) in [
+            (
+                "mysql://nova:hunter2@db1,nova:hunter2@db2/nova",
+                "names 2 hosts",
+            ),
+            ("postgresql://nova:hunter2@db:99999/nova", "port of host 1"),
+            ("postgresql://nova:hunter2/x@db/nova", "port of host 1"),
+            ("mysql://nova:hunter2@/nova", "names no host name"),
+            ("sqlite://nova:hunter2@db/x", "a SQLite URL has no host"),
+            ("nova:hunter2@db/nova", "no scheme"),
+            ("oracle://db/nova?password=hunter2", "unknown database type"),
+        ] {
+            let Err(err) = parse(url) else {
+                panic!("{url} accepted");
+            };
+            let text = err.to_string();
+            assert!(text.contains(reason), "{url}: {text}");
+            assert!(!text.contains("hunter2"), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_reported_with_the_password_masked() {
+        let options = DatabaseOptions {
+            connection: Some(crate::config::SecretUrl::new(
+                "postgresql://nova:hunter2@127.0.0.1:1/nova?password=hunter2",
+            )),
+            max_pool_size: 1,
+            max_retries: Some(0),
+            retry_interval: Duration::ZERO,
+            connection_recycle_time: Duration::from_secs(60),
+        };
+        let err = Database::connect(&options, Path::new("/state"))
+            .await
+            .expect_err("nothing listens on port 1");
+        let text = err.to_string();
+        assert!(
+            text.contains("postgresql://nova:***@127.0.0.1:1/nova?password=***"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
     }
 
     #[test]

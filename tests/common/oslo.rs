@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 /// The venv's python, created by scripts/python-venv.sh once per test binary. A missing
 /// PyPI or Python is a test failure with the script's message, never a skip.

@@ -45,7 +45,7 @@ pub struct Seed {
 
 /// `tests/corpus/<target>`.
 pub fn corpus_dir(target: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("tests/corpus")
         .join(target)
 }
@@ -244,7 +244,7 @@ pub fn fuzz<S>(
     let persistence: &'static str = Box::leak(
         format!(
             "{}/proptest-regressions/tests/{regressions}.txt",
-            env!("CARGO_MANIFEST_DIR")
+            concat!(env!("CARGO_MANIFEST_DIR"), "/..")
         )
         .into_boxed_str(),
     );

@@ -1,8 +1,11 @@
 //! oslo transport URLs for RabbitMQ: `rabbit://user:pass@host:port[,user:pass@host:port…]/vhost?query`
 //! (oslo: `transport.py` TransportURL). `amqp://` and `amqps://` are accepted too; `amqps`
-//! (or `[oslo_messaging_rabbit] ssl = true`) means TLS.
+//! (or `[oslo_messaging_rabbit] ssl = true`) means TLS. The URL is read by the shared
+//! `config::ServerUrl`; this file only gives it RabbitMQ's defaults.
 
 use std::fmt;
+
+use crate::config::ServerUrl;
 
 /// One broker of a (possibly clustered) URL.
 #[derive(Clone, PartialEq, Eq)]
@@ -46,39 +49,17 @@ pub struct UrlError {
     pub reason: String,
 }
 
-/// %-decode one URL part; errors name the part, never its text (it may be a password).
-fn percent_decode(text: &str, part: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text
-                .get(i + 1..i + 3)
-                .ok_or_else(|| format!("truncated %-escape in the {part}"))?;
-            let byte =
-                u8::from_str_radix(hex, 16).map_err(|_| format!("bad %-escape in the {part}"))?;
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| format!("the {part} is not UTF-8 once %-decoded"))
-}
-
 impl RabbitUrl {
-    /// Parse `url`.
+    /// Parse `url` with the shared URL reader (`config::ServerUrl`, oslo's `TransportURL.parse`
+    /// rules). A host without `user:password@` logs in as guest/guest; `user@host` has an empty
+    /// password.
     pub fn parse(url: &str) -> Result<Self, UrlError> {
         let error = |reason: String| UrlError {
             url: crate::config::mask_url(url),
             reason,
         };
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| error("expected rabbit://user:password@host:5672/vhost".into()))?;
-        let tls = match scheme {
+        let parsed = ServerUrl::parse(url).map_err(|e| error(e.to_string()))?;
+        let tls = match parsed.scheme() {
             "rabbit" | "amqp" => false,
             "amqps" => true,
             other => {
@@ -87,66 +68,39 @@ impl RabbitUrl {
                 )))
             }
         };
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (netloc, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let vhost = if path.is_empty() {
+        if parsed.hosts().is_empty() {
+            return Err(error(
+                "it names no broker: write rabbit://user:password@host:5672/".to_owned(),
+            ));
+        }
+        let vhost = parsed.path_decoded().map_err(|e| error(e.to_string()))?;
+        let vhost = if vhost.is_empty() {
             "/".to_owned()
         } else {
-            percent_decode(path, "virtual host").map_err(error)?
+            vhost
         };
         let default_port = if tls { 5671 } else { 5672 };
-        let mut hosts = Vec::new();
-        for (index, entry) in netloc.split(',').enumerate() {
-            let (userinfo, hostport) = match entry.rsplit_once('@') {
-                Some((userinfo, hostport)) => (Some(userinfo), hostport),
-                None => (None, entry),
-            };
-            let (username, password) = match userinfo {
-                Some(info) => {
-                    let (user, pass) = info.split_once(':').unwrap_or((info, ""));
-                    (
-                        percent_decode(user, "user name").map_err(error)?,
-                        percent_decode(pass, "password").map_err(error)?,
-                    )
+        let hosts = parsed
+            .hosts()
+            .iter()
+            .map(|host| {
+                let (username, password) = match (&host.username, &host.password) {
+                    (None, _) => ("guest".to_owned(), "guest".to_owned()),
+                    (Some(user), password) => (user.clone(), password.clone().unwrap_or_default()),
+                };
+                BrokerHost {
+                    username,
+                    password,
+                    host: host.host.clone(),
+                    port: host.port.unwrap_or(default_port),
                 }
-                None => ("guest".to_owned(), "guest".to_owned()),
-            };
-            let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
-                // IPv6 literal: [::1]:5672
-                let (host, after) = bracketed
-                    .split_once(']')
-                    .ok_or_else(|| error(format!("unclosed [ in host {hostport:?}")))?;
-                (host.to_owned(), after.strip_prefix(':'))
-            } else {
-                match hostport.rsplit_once(':') {
-                    Some((host, port)) => (host.to_owned(), Some(port)),
-                    None => (hostport.to_owned(), None),
-                }
-            };
-            if host.is_empty() {
-                return Err(error(format!(
-                    "host {} of the URL names no host name",
-                    index + 1
-                )));
-            }
-            let port = match port {
-                None | Some("") => default_port,
-                Some(text) => text.parse::<u16>().map_err(|_| {
-                    error(format!("port {text:?} is not a number between 0 and 65535"))
-                })?,
-            };
-            hosts.push(BrokerHost {
-                username,
-                password,
-                host,
-                port,
-            });
-        }
+            })
+            .collect();
         Ok(Self {
             hosts,
             vhost,
             tls,
-            query: query.to_owned(),
+            query: parsed.query().to_owned(),
         })
     }
 }
@@ -209,12 +163,52 @@ mod tests {
             "rabbit://u:pw@:5672/",
             "rabbit://u:pw@h:99999/",
             "rabbit://u:pw@h:12x/",
-            "rabbit://u:pw@h/%zz",
-            "rabbit://u:p%zw@h/",
+            "rabbit://u:pw@[::1/",
+            "rabbit://u:pw@h/%ff",
+            "rabbit://u:p%ffw@h/",
+            "rabbit:///",
+            "rabbit://u:pw/x@h/",
+            "rabbit://u:pw,x@h/",
             "no-scheme",
+            "u:pw@h",
         ] {
             let error = RabbitUrl::parse(bad).unwrap_err();
             assert!(!error.to_string().contains("pw"), "{error}");
         }
+    }
+
+    #[test]
+    fn oslo_leniencies_are_kept() {
+        // Python's unquote keeps a `%` that starts no escape; a bare IPv6 address with several
+        // `:` has no port (oslo.utils parse_host_port); empty host entries are skipped; the
+        // fragment is not part of the query; a user without a password has an empty one.
+        let url = RabbitUrl::parse("rabbit://u:p%zw@h1,,::1,v@h3/%zz?heartbeat_rate=2#frag")
+            .expect("oslo reads it");
+        assert_eq!(url.hosts[0].password, "p%zw");
+        assert_eq!(url.vhost, "%zz");
+        let hosts: Vec<(&str, &str, &str, u16)> = url
+            .hosts
+            .iter()
+            .map(|h| {
+                (
+                    h.username.as_str(),
+                    h.password.as_str(),
+                    h.host.as_str(),
+                    h.port,
+                )
+            })
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                ("u", "p%zw", "h1", 5672),
+                ("guest", "guest", "::1", 5672),
+                ("v", "", "h3", 5672)
+            ]
+        );
+        assert_eq!(url.query, "heartbeat_rate=2");
+        // Percent-encoded delimiters in a password decode to themselves.
+        let url = RabbitUrl::parse("RABBIT://u:p%2Fa%3Fb%23c%2Cd%40e%3Af@h/").expect("valid");
+        assert_eq!(url.hosts[0].password, "p/a?b#c,d@e:f");
     }
 }
