@@ -4,9 +4,12 @@
 //!
 //! Run: `cargo bench --bench api_boot` (or `bash bench/api_boot.sh`).
 
-#[path = "../tests/api_support/mod.rs"]
+#[path = "../tests/api/cloud.rs"]
 #[allow(missing_docs)]
-mod api_support;
+mod cloud;
+#[path = "../tests/common/mod.rs"]
+#[allow(missing_docs)]
+mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +17,7 @@ use std::time::{Duration, Instant};
 const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 
 async fn run(
-    cloud: &Arc<api_support::Cloud>,
+    cloud: &Arc<cloud::Cloud>,
     clients: usize,
     per_client: usize,
 ) -> (Duration, Vec<Duration>) {
@@ -49,7 +52,7 @@ async fn run(
 
 fn main() {
     actix_rt::System::new().block_on(async {
-        let cloud = Arc::new(api_support::cloud_with(&[("DEFAULT", "osapi_compute_workers", "2")]).await);
+        let cloud = Arc::new(cloud::cloud_with(&[("DEFAULT", "osapi_compute_workers", "2")]).await);
         println!("novactor api_boot: POST /v2.1/servers → ACTIVE over HTTP (memory://, SQLite, 1 fake compute)");
         for (clients, per_client) in [(1, 50), (8, 25), (32, 10)] {
             let (elapsed, latencies) = run(&cloud, clients, per_client).await;

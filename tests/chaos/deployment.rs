@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use novactor_nova::db::NovaDb;
 use serde_json::{json, Value};
 
-use crate::common::{rabbit_url, rabbitmqctl, unique};
-use crate::postgres::{fresh_postgres, FreshPostgres};
-use crate::process::{command, Running, BIN};
+use crate::common::process::{command, free_port, Running};
+use crate::common::{http, rabbit_url, unique, Backend};
+use crate::nova::{fresh_nova_db, FreshNovaDb, BIN};
 
 /// The dashboards' admin token.
 pub const TOKEN: &str = "chaos-admin-token";
@@ -42,14 +42,7 @@ pub struct Deployment {
     pub db: NovaDb,
     pub api: String,
     pub processes: BTreeMap<&'static str, Process>,
-    _fresh: FreshPostgres,
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    _fresh: FreshNovaDb,
 }
 
 /// What an instance became.
@@ -75,7 +68,7 @@ impl Deployment {
     /// environment settings to the named processes (`control`, `node1`, `node2`).
     pub async fn start(name: &str, extra: &str, per_process: &[(&str, &str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let fresh = fresh_postgres(&format!("novactor_chaos_{name}")).await;
+        let fresh = fresh_nova_db(Backend::Postgres, &format!("novactor_chaos_{name}")).await;
         let exchange = unique(&format!("chaos-{name}"));
         let api_port = free_port();
         let conf = dir.path().join("nova.conf");
@@ -181,27 +174,18 @@ impl Deployment {
 
     /// GET an URL; `(status, body as JSON or string)`. Never hangs past 15 s.
     pub async fn http(&self, method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
-        let client = awc::Client::builder()
+        let mut request = http::request(method, url)
             .timeout(Duration::from_secs(15))
-            .finish();
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let request = client
-            .request(method, url)
-            .insert_header(("X-Auth-Token", "notused"))
-            .insert_header(("OpenStack-API-Version", "compute 2.53"))
-            .insert_header(("Authorization", format!("Bearer {TOKEN}")));
-        let sent = match body {
-            Some(body) => request.send_json(&body).await,
-            None => request.send().await,
-        };
-        let mut response = match sent {
-            Ok(response) => response,
-            Err(error) => return (0, json!(format!("request failed: {error}"))),
-        };
-        let bytes = response.body().limit(1 << 24).await.unwrap_or_default();
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (response.status().as_u16(), body)
+            .header("X-Auth-Token", "notused")
+            .header("OpenStack-API-Version", "compute 2.53")
+            .header("Authorization", format!("Bearer {TOKEN}"));
+        if let Some(body) = body {
+            request = request.json_body(body.to_string());
+        }
+        match request.send().await {
+            Ok(reply) => (reply.status, reply.json_or_text()),
+            Err(error) => (0, json!(format!("request failed: {error}"))),
+        }
     }
 
     /// The compute API: `(status, body)`.
@@ -325,32 +309,6 @@ impl Deployment {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-}
-
-/// Stop RabbitMQ for a while; started again however the scenario ends.
-pub async fn broker_outage<F: std::future::Future>(during: F) -> F::Output {
-    let _back = crate::common::BrokerBack;
-    tokio::task::spawn_blocking(|| rabbitmqctl("stop_app"))
-        .await
-        .expect("stop_app");
-    let output = during.await;
-    tokio::task::spawn_blocking(|| rabbitmqctl("start_app"))
-        .await
-        .expect("start_app");
-    output
-}
-
-/// Stop PostgreSQL for a while; started again however the scenario ends.
-pub async fn database_outage<F: std::future::Future>(during: F) -> F::Output {
-    let _back = crate::postgres::PostgresBack;
-    tokio::task::spawn_blocking(|| crate::postgres::pg_ctl("stop"))
-        .await
-        .expect("pg stop");
-    let output = during.await;
-    tokio::task::spawn_blocking(|| crate::postgres::pg_ctl("start"))
-        .await
-        .expect("pg start");
-    output
 }
 
 impl Deployment {

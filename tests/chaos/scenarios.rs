@@ -4,7 +4,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::deployment::{broker_outage, database_outage, Deployment, Outcome, CONTROL};
+use crate::deployment::{Deployment, Outcome, CONTROL};
+use crate::outages::{broker_outage, database_outage};
 use crate::ONE_AT_A_TIME;
 
 /// What the load saw.

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::wait::wait_until_blocking;
+
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 /// The venv's python, created by scripts/python-venv.sh once per test binary. A missing
@@ -106,15 +108,14 @@ impl OsloServer {
     }
 
     pub fn wait_for(&self, deadline: Duration, what: &str, condition: impl Fn(&[Value]) -> bool) {
-        let started = Instant::now();
-        while !condition(&self.events()) {
-            assert!(
-                started.elapsed() < deadline,
-                "timed out waiting for {what}; events: {:?}",
-                self.events()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until_blocking(deadline, what, || {
+            let events = self.events();
+            if condition(&events) {
+                Ok(())
+            } else {
+                Err(format!("events: {events:?}"))
+            }
+        });
     }
 }
 

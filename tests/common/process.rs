@@ -1,5 +1,6 @@
-//! Running the built `novactor` binary: a child whose stderr lines are collected, signals,
-//! and waits with deadlines.
+//! Running a program from a test: a child whose stderr lines are collected, signals, waits
+//! with deadlines, and free loopback ports to give it. (Which program: the `novactor`
+//! binary is `common/nova.rs`'s `BIN`.)
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead, BufReader};
@@ -8,7 +9,20 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_novactor");
+use super::wait::wait_until_blocking;
+
+/// A port on `ip` nothing listens on right now (bound and released).
+pub fn free_port_on(ip: &str) -> u16 {
+    std::net::TcpListener::bind((ip, 0))
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .unwrap_or_else(|e| panic!("bind a free port on {ip}: {e}"))
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    free_port_on("127.0.0.1")
+}
 
 /// A command for `program` with a clean environment: no `OS_*` options leak in, and the
 /// working directory holds no `nova.conf`.
@@ -64,14 +78,13 @@ impl Running {
     /// Wait until `count(needle) >= n`; panics with the log after `deadline`.
     pub fn wait_for(&self, needle: &str, n: usize, deadline: Duration) -> Duration {
         let started = Instant::now();
-        while self.count(needle) < n {
-            assert!(
-                started.elapsed() < deadline,
-                "no {n}× {needle:?} within {deadline:?}; log:\n{}",
-                self.lines().join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        wait_until_blocking(deadline, &format!("{n}× {needle:?}"), || {
+            if self.count(needle) >= n {
+                Ok(())
+            } else {
+                Err(format!("log:\n{}", self.lines().join("\n")))
+            }
+        });
         started.elapsed()
     }
 

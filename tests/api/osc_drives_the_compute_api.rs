@@ -1,0 +1,295 @@
+//! The real python-openstackclient (latest from PyPI, `scripts/osc-venv.sh`) against
+//! `novactor run`, with `OS_AUTH_TYPE=none` as nova-slice.md §6.2 describes: server
+//! create (image by name, `--wait`), list, show, stop, start, reboot, reboot --hard,
+//! delete; flavor list; compute service list/set; hypervisor list/show.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::process::*;
+use crate::common::{wait_until_blocking, Backend};
+use crate::nova::{fresh_nova_db, BIN};
+
+fn openstack_bin() -> PathBuf {
+    let output = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scripts/osc-venv.sh"
+        ))
+        .output()
+        .expect("bash runs scripts/osc-venv.sh");
+    assert!(
+        output.status.success(),
+        "scripts/osc-venv.sh failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    PathBuf::from(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .expect("a path")
+            .trim(),
+    )
+}
+
+struct Client {
+    bin: PathBuf,
+    port: u16,
+    home: PathBuf,
+}
+
+impl Client {
+    /// Run `openstack <args>`; returns stdout, panicking with stderr on failure.
+    fn run(&self, args: &[&str]) -> String {
+        let output = Command::new("timeout")
+            .arg("120")
+            .arg(&self.bin)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("OS_AUTH_TYPE", "none")
+            .env(
+                "OS_ENDPOINT",
+                format!("http://127.0.0.1:{}/v2.1", self.port),
+            )
+            .env("OS_IDENTITY_API_VERSION", "3")
+            .env(
+                "OS_IMAGE_ENDPOINT_OVERRIDE",
+                format!("http://127.0.0.1:{}/image/v2", self.port),
+            )
+            .output()
+            .expect("openstack runs");
+        assert!(
+            output.status.success(),
+            "openstack {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn status(&self, name: &str) -> String {
+        self.run(&["server", "show", name, "-c", "status", "-f", "value"])
+            .trim()
+            .to_owned()
+    }
+
+    fn wait_status(&self, name: &str, want: &str) {
+        wait_until_blocking(
+            Duration::from_secs(60),
+            &format!("{name} to be {want}"),
+            || {
+                let status = self.status(name);
+                if status == want {
+                    Ok(())
+                } else {
+                    Err(format!("{name} stayed {status}"))
+                }
+            },
+        );
+    }
+}
+
+/// The command sequence of the issue, with assertions on what the client prints.
+fn exercise(client: &Client) {
+    let flavors = client.run(&["flavor", "list", "-f", "value", "-c", "Name"]);
+    assert_eq!(
+        flavors.lines().collect::<Vec<_>>(),
+        ["m1.tiny", "m1.small", "m1.medium", "m1.large", "m1.xlarge"]
+    );
+    let services = client.run(&[
+        "compute", "service", "list", "-f", "value", "-c", "Binary", "-c", "State",
+    ]);
+    for binary in ["nova-conductor", "nova-scheduler", "nova-compute"] {
+        assert!(services.contains(&format!("{binary} up")), "{services}");
+    }
+
+    let created = client.run(&[
+        "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "none", "--wait",
+        "vm1", "-f", "value", "-c", "status",
+    ]);
+    assert_eq!(created.trim(), "ACTIVE");
+    let listed = client.run(&[
+        "server", "list", "-f", "value", "-c", "Name", "-c", "Status", "-c", "Image", "-c",
+        "Flavor",
+    ]);
+    assert_eq!(listed.trim(), "vm1 ACTIVE cirros m1.tiny");
+    let host = client.run(&[
+        "server",
+        "show",
+        "vm1",
+        "-f",
+        "value",
+        "-c",
+        "OS-EXT-SRV-ATTR:host",
+    ]);
+    assert_eq!(host.trim(), "compute1");
+
+    client.run(&["server", "stop", "vm1"]);
+    client.wait_status("vm1", "SHUTOFF");
+    client.run(&["server", "start", "vm1"]);
+    client.wait_status("vm1", "ACTIVE");
+    client.run(&["server", "reboot", "vm1"]);
+    client.wait_status("vm1", "ACTIVE");
+    client.run(&["server", "reboot", "--hard", "vm1"]);
+    client.wait_status("vm1", "ACTIVE");
+
+    client.run(&[
+        "compute",
+        "service",
+        "set",
+        "--disable",
+        "--disable-reason",
+        "maint",
+        "compute1",
+        "nova-compute",
+    ]);
+    let disabled = client.run(&[
+        "compute",
+        "service",
+        "list",
+        "--service",
+        "nova-compute",
+        "-f",
+        "value",
+        "-c",
+        "Status",
+    ]);
+    assert_eq!(disabled.trim(), "disabled");
+    client.run(&[
+        "compute",
+        "service",
+        "set",
+        "--enable",
+        "compute1",
+        "nova-compute",
+    ]);
+    let enabled = client.run(&[
+        "compute",
+        "service",
+        "list",
+        "--service",
+        "nova-compute",
+        "-f",
+        "value",
+        "-c",
+        "Status",
+    ]);
+    assert_eq!(enabled.trim(), "enabled");
+
+    let hypervisors = client.run(&[
+        "hypervisor",
+        "list",
+        "-f",
+        "value",
+        "-c",
+        "Hypervisor Hostname",
+        "-c",
+        "Hypervisor Type",
+        "-c",
+        "State",
+    ]);
+    assert_eq!(hypervisors.trim(), "compute1 fake up");
+    let shown = client.run(&[
+        "hypervisor",
+        "show",
+        "compute1",
+        "-f",
+        "value",
+        "-c",
+        "hypervisor_type",
+    ]);
+    assert_eq!(shown.trim(), "fake");
+
+    client.run(&["server", "delete", "--wait", "vm1"]);
+    assert_eq!(client.run(&["server", "list", "-f", "value"]).trim(), "");
+}
+
+#[test]
+fn the_openstack_client_runs_the_server_lifecycle_and_admin_commands() {
+    let bin = openstack_bin();
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut command = command(BIN.as_ref(), home.path());
+    command
+        .env("OS_DEFAULT__OSAPI_COMPUTE_LISTEN_PORT", port.to_string())
+        .env("OS_DEFAULT__REPORT_INTERVAL", "1")
+        .args(["run", "--host", "compute1"]);
+    let mut novactor = Running::spawn(command);
+    novactor.wait_for("api listening on", 1, Duration::from_secs(30));
+    novactor.wait_for("actor ready", 4, Duration::from_secs(30));
+    let client = Client {
+        bin,
+        port,
+        home: home.path().to_path_buf(),
+    };
+
+    exercise(&client);
+
+    novactor.signal("TERM");
+    assert_eq!(novactor.wait_exit(Duration::from_secs(30)).code(), Some(0));
+}
+
+#[actix_rt::test]
+async fn the_same_over_rabbitmq_with_compute_in_a_separate_process() {
+    let bin = openstack_bin();
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let fresh = fresh_nova_db(Backend::Postgres, "novactor_osc").await;
+    let rabbit = std::env::var("NOVACTOR_TEST_RABBIT_URL")
+        .unwrap_or_else(|_| "rabbit://guest:guest@127.0.0.1:5672/".into());
+    let exchange = format!("osc_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let conf = home.path().join("nova.conf");
+    std::fs::write(
+        &conf,
+        format!("[DEFAULT]\ntransport_url = {rabbit}\ncontrol_exchange = {exchange}\nreport_interval = 1\nosapi_compute_listen_port = {port}\n[database]\nconnection = {}\n", fresh.url),
+    )
+    .unwrap();
+    let start = |actors: &str, host: &str| {
+        let mut command = command(BIN.as_ref(), home.path());
+        command.args([
+            "--config-file",
+            conf.to_str().unwrap(),
+            "run",
+            "--actors",
+            actors,
+            "--host",
+            host,
+        ]);
+        Running::spawn(command)
+    };
+    let mut control = start("api,conductor,scheduler", "ctl1");
+    control.wait_for("api listening on", 1, Duration::from_secs(30));
+    let mut compute = start("compute", "compute1");
+    compute.wait_for("actor ready", 1, Duration::from_secs(60));
+    let client = Client {
+        bin,
+        port,
+        home: home.path().to_path_buf(),
+    };
+    // The compute registers its hypervisor with its first resource audit.
+    let started = Instant::now();
+    while !client
+        .run(&["hypervisor", "list", "-f", "value"])
+        .contains("compute1")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "compute1 never registered"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    exercise(&client);
+    for running in [&mut compute, &mut control] {
+        running.signal("TERM");
+        assert_eq!(
+            running.wait_exit(Duration::from_secs(30)).code(),
+            Some(0),
+            "{}",
+            running.lines().join("\n")
+        );
+    }
+    drop(fresh);
+}

@@ -1,0 +1,170 @@
+//! The compute API's discovery documents, microversion negotiation, error bodies and
+//! noauth, over HTTP against an in-process cloud.
+
+use crate::cloud::*;
+use serde_json::json;
+
+#[actix_rt::test]
+async fn discovery_documents_need_no_token_and_advertise_2_1_to_2_53() {
+    let cloud = cloud().await;
+    let root = cloud.send("GET", "/", &[], None).await;
+    assert_eq!(root.status, 200);
+    let v = &root.body["versions"][0];
+    assert_eq!(
+        (
+            v["id"].clone(),
+            v["status"].clone(),
+            v["version"].clone(),
+            v["min_version"].clone()
+        ),
+        (json!("v2.1"), json!("CURRENT"), json!("2.53"), json!("2.1"))
+    );
+    assert_eq!(v["links"][0]["href"], format!("{}/v2.1/", cloud.base));
+    for path in ["/v2.1", "/v2.1/"] {
+        let doc = cloud.send("GET", path, &[], None).await;
+        assert_eq!(doc.status, 200, "{path}");
+        assert_eq!(doc.body["version"]["version"], "2.53");
+        assert_eq!(doc.body["version"]["updated"], "2013-07-23T11:33:21Z");
+        assert_eq!(doc.body["version"]["links"][1]["rel"], "describedby");
+        assert_eq!(
+            doc.body["version"]["media-types"][0]["type"],
+            "application/vnd.openstack.compute+json;version=2.1"
+        );
+        assert!(doc
+            .header("x-openstack-request-id")
+            .unwrap()
+            .starts_with("req-"));
+    }
+    cloud.node.shutdown().await.unwrap();
+}
+
+#[actix_rt::test]
+async fn microversions_are_negotiated_echoed_and_refused_out_of_range() {
+    let cloud = cloud().await;
+    let token = ("X-Auth-Token", "admin:admin");
+    let absent = cloud.send("GET", "/v2.1/flavors", &[token], None).await;
+    assert_eq!(absent.status, 200);
+    assert_eq!(
+        absent.header("openstack-api-version").as_deref(),
+        Some("compute 2.1")
+    );
+    assert_eq!(
+        absent.header("x-openstack-nova-api-version").as_deref(),
+        Some("2.1")
+    );
+    assert_eq!(
+        absent.header("vary").as_deref(),
+        Some("OpenStack-API-Version, X-OpenStack-Nova-API-Version")
+    );
+    let rid = absent.header("x-openstack-request-id").unwrap();
+    assert!(rid.starts_with("req-"));
+    assert_eq!(absent.header("x-compute-request-id"), Some(rid));
+
+    let latest = cloud
+        .send(
+            "GET",
+            "/v2.1/flavors",
+            &[token, ("OpenStack-API-Version", "compute latest")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        latest.header("openstack-api-version").as_deref(),
+        Some("compute 2.53")
+    );
+    let legacy = cloud
+        .send(
+            "GET",
+            "/v2.1/flavors",
+            &[token, ("X-OpenStack-Nova-API-Version", "2.20")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        legacy.header("x-openstack-nova-api-version").as_deref(),
+        Some("2.20")
+    );
+
+    let high = cloud
+        .send(
+            "GET",
+            "/v2.1/flavors",
+            &[token, ("OpenStack-API-Version", "compute 2.60")],
+            None,
+        )
+        .await;
+    assert_eq!(high.status, 406);
+    assert_eq!(
+        high.body,
+        json!({"computeFault": {"code": 406, "message": "Version 2.60 is not supported by the API. Minimum is 2.1 and maximum is 2.53."}})
+    );
+    let bad = cloud
+        .send(
+            "GET",
+            "/v2.1/flavors",
+            &[token, ("OpenStack-API-Version", "compute two")],
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["badRequest"]["code"], 400);
+    cloud.node.shutdown().await.unwrap();
+}
+
+#[actix_rt::test]
+async fn noauth_tokens_decide_who_is_admin_and_errors_have_novas_shape() {
+    let cloud = cloud().await;
+    let missing = cloud.send("GET", "/v2.1/servers", &[], None).await;
+    assert_eq!(missing.status, 401);
+    assert_eq!(missing.body["unauthorized"]["code"], 401);
+    let user = cloud
+        .send(
+            "GET",
+            "/v2.1/os-services",
+            &[("X-Auth-Token", "alice:p1")],
+            None,
+        )
+        .await;
+    assert_eq!(user.status, 403);
+    assert_eq!(
+        user.body["forbidden"]["message"],
+        "Policy doesn't allow os_compute_api:os-services:list to be performed."
+    );
+    for token in ["admin:admin", "notused", "admin"] {
+        let admin = cloud
+            .send("GET", "/v2.1/os-services", &[("X-Auth-Token", token)], None)
+            .await;
+        assert_eq!(admin.status, 200, "{token}");
+    }
+    let unknown = cloud.admin("GET", "/v2.1/nothing-here", None).await;
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.body["itemNotFound"]["message"].is_string());
+    let method = cloud.admin("PATCH", "/v2.1/flavors", None).await;
+    assert_eq!(method.status, 405);
+    assert_eq!(method.body["badMethod"]["code"], 405);
+    cloud.node.shutdown().await.unwrap();
+}
+
+#[actix_rt::test]
+async fn with_noauth_notused_is_admin_off_notused_is_an_ordinary_user() {
+    let cloud = cloud_with(&[("api", "noauth_notused_is_admin", "false")]).await;
+    let notused = cloud
+        .send(
+            "GET",
+            "/v2.1/os-services",
+            &[("X-Auth-Token", "notused")],
+            None,
+        )
+        .await;
+    assert_eq!(notused.status, 403, "{:?}", notused.body);
+    let admin = cloud
+        .send(
+            "GET",
+            "/v2.1/os-services",
+            &[("X-Auth-Token", "admin:admin")],
+            None,
+        )
+        .await;
+    assert_eq!(admin.status, 200);
+    cloud.node.shutdown().await.unwrap();
+}

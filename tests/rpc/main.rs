@@ -1,0 +1,19 @@
+//! The runtime's RPC (src/rpc), a target of the runtime package: it needs nothing of Nova.
+//! The transport suites are written once and run over `memory://` (module `memory`) and
+//! over the RabbitMQ of `NOVACTOR_TEST_RABBIT_URL` (module `rabbit`, default the local
+//! broker; absent, those tests fail loudly) — e.g.
+//! `routes_calls_casts_and_fanouts::rabbit::a_fanout_cast_reaches_every_server_once`.
+//! Then what only RabbitMQ can show (messages published around novactor), and oslo
+//! interop with the real Python oslo.messaging in both directions (the venv of
+//! `scripts/python-venv.sh`). Every test has a topic of its own; none stops the broker
+//! (that is tests/chaos).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_broker_input_is_rejected;
+mod delivery_modes;
+mod dispatch_refuses_what_oslo_refuses;
+mod oslo_interop_novactor_client_calls_python;
+mod oslo_interop_python_client_calls_novactor;
+mod routes_calls_casts_and_fanouts;
