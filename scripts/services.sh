@@ -38,7 +38,7 @@ log() { echo "services.sh: $*" >&2; }
 report() { while IFS= read -r line; do log "$line"; done; }
 indent() { sed 's/^/  /'; }
 
-# The hosts and ports the tests use by default (tests/common/*.rs, tests/scenarios/db.rs).
+# The hosts and ports the tests use by default (tests/common/*.rs: broker.rs, fresh_database.rs).
 PG_HOST=127.0.0.1 PG_PORT=5432
 MY_HOST=127.0.0.1 MY_PORT=3306
 RABBIT_HOST=127.0.0.1 RABBIT_PORT=5672
@@ -438,7 +438,7 @@ EOF
 # ---------------------------------------------------------------------------------------
 # chromedriver
 
-# The browser tests/dashboard_in_a_browser.rs drives: Debian's chromium and chromium-driver
+# The browser tests/dashboard/in_a_browser.rs drives: Debian's chromium and chromium-driver
 # (which puts chromedriver on PATH). Off CI a machine that cannot install them only loses
 # that test, which then says to run this script; under CI=true that is a failure here.
 ensure_chromedriver() {
@@ -452,7 +452,7 @@ ensure_chromedriver() {
     log "error: chromedriver is missing and chromium + chromium-driver could not be installed (CI=true, failing)"
     return 1
   fi
-  log "warning: chromedriver is missing and could not be installed (apt-get install chromium chromium-driver); tests/dashboard_in_a_browser.rs will fail"
+  log "warning: chromedriver is missing and could not be installed (apt-get install chromium chromium-driver); tests/dashboard/in_a_browser.rs will fail"
 }
 
 main() {
@@ -483,7 +483,7 @@ main() {
   # The real oslo.messaging peer the interop tests run (tests/interop/oslo_peer.py).
   bash "$(dirname "${BASH_SOURCE[0]}")/python-venv.sh" >/dev/null
 
-  # The real OpenStack client the API tests drive (tests/osc_*).
+  # The real OpenStack client the API tests drive (tests/api/osc_drives_the_compute_api.rs).
   bash "$(dirname "${BASH_SOURCE[0]}")/osc-venv.sh" >/dev/null
 }
 

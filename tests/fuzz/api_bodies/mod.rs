@@ -8,7 +8,7 @@
 //!
 //! Corpus `tests/corpus/api_bodies/`: one file per body as Nova's API reference and
 //! python-openstackclient send them, named `<endpoint>__<what>.json`; `HOST` stands for the
-//! cloud's compute host. The cloud is the one of the `api_*` tests (all four services in
+//! cloud's compute host. The cloud is the one of the api tests (all four services in
 //! one process over the memory transport and SQLite). The older
 //! `tests/api/random_bodies_never_get_a_500.rs` sends generated bodies to the same
 //! endpoints; this target starts from real bodies and covers every endpoint.

@@ -1,7 +1,8 @@
 //! Shared by the fuzz targets (issue 8, "Bad input"): each target's corpus in
 //! `tests/corpus/<target>/`, byte- and JSON-level mutations of its seeds, and a proptest
 //! runner bounded in cases and in wall-clock time, whose failures persist in
-//! `proptest-regressions/tests/<test file>.txt`.
+//! `proptest-regressions/tests/fuzz_<target>.txt` (named after the targets' old test
+//! binaries, kept so the saved seeds still replay).
 //!
 //! A target first replays every corpus file verbatim ([`replay`]), then runs generated
 //! cases ([`fuzz`]): a [`Mutation`] picks a corpus file and applies random JSON edits
