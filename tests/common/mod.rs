@@ -38,3 +38,13 @@ pub use fresh_database::{db_options, Backend, FreshDatabase};
 pub use logging::init_test_logging;
 pub(crate) use scenarios::scenarios;
 pub use wait::{wait_until, wait_until_blocking};
+
+/// The repository's root (scripts/, tests/interop/): the workspace directory above the
+/// running test's package, which is the root package itself or actors/.
+pub fn repository_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .expect("the workspace root (with Cargo.lock) above CARGO_MANIFEST_DIR")
+        .to_path_buf()
+}

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::repository_root;
 use super::wait::wait_until_blocking;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 /// The venv's python, created by scripts/python-venv.sh once per test binary. A missing
 /// PyPI or Python is a test failure with the script's message, never a skip.
@@ -20,7 +20,7 @@ pub fn python() -> PathBuf {
     PYTHON
         .get_or_init(|| {
             let output = Command::new("bash")
-                .arg(format!("{ROOT}/scripts/python-venv.sh"))
+                .arg(repository_root().join("scripts/python-venv.sh"))
                 .output()
                 .expect("bash runs scripts/python-venv.sh");
             assert!(
@@ -41,7 +41,10 @@ pub fn python() -> PathBuf {
 }
 
 fn peer() -> String {
-    format!("{ROOT}/tests/interop/oslo_peer.py")
+    repository_root()
+        .join("tests/interop/oslo_peer.py")
+        .display()
+        .to_string()
 }
 
 /// A running oslo RPC server (`oslo_peer.py server`) whose stdout events are collected.
