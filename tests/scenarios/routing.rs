@@ -164,7 +164,7 @@ async fn unreadable_messages_are_rejected_and_the_server_keeps_serving() {
         scenario
             .transport
             .publish(OutgoingMessage {
-                route: Route::Topic { exchange: "nova".into(), routing_key: scenario.topic.clone() },
+                route: Route::Topic { exchange: node.env().config().default.control_exchange.clone(), routing_key: scenario.topic.clone() },
                 body: body.to_vec(),
                 expiration: None,
             })
