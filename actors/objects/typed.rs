@@ -1,12 +1,14 @@
 //! The slice's objects as typed structs, converted to and from their `nova_object`
-//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor`), `Selection` (1.1).
+//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor`), `Selection` (1.1),
+//! `BuildRequest` (1.3, carrying an `Instance` primitive).
 //! Field names are Nova's; fields novactor does not use are not carried.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{NovaObject, ObjectError};
+use super::envelope::{NovaObject, ObjectError};
+use crate::db::FlavorRow;
 
 /// A typed Nova object.
 pub trait TypedObject: Serialize + DeserializeOwned {
@@ -92,6 +94,24 @@ fn yes() -> bool {
 }
 
 impl Flavor {
+    /// The flavor of a `flavors` row, without extra specs.
+    pub fn from_row(row: &FlavorRow) -> Self {
+        Self {
+            id: row.id,
+            flavorid: row.flavorid.clone(),
+            name: row.name.clone(),
+            memory_mb: row.memory_mb,
+            vcpus: row.vcpus,
+            root_gb: row.root_gb.unwrap_or(0),
+            ephemeral_gb: row.ephemeral_gb,
+            swap: row.swap,
+            rxtx_factor: row.rxtx_factor,
+            is_public: row.is_public,
+            disabled: row.disabled,
+            extra_specs: Map::new(),
+        }
+    }
+
     /// Disk the flavor takes on a host, in GiB (root + ephemeral + swap rounded up).
     /// Saturating: the fields come from the wire, and no i64 may overflow (found by
     /// tests/fuzz_nova_objects.rs: `swap` = 2^63 − 1 panicked the scheduler).
@@ -175,6 +195,22 @@ pub struct Selection {
 impl TypedObject for Selection {
     const NAME: &'static str = "Selection";
     const VERSION: &'static str = "1.1";
+}
+
+/// Nova `BuildRequest`: an instance the api asks the conductor to schedule and build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildRequest {
+    /// The instance's uuid.
+    pub instance_uuid: String,
+    /// The instance, as its `Instance` primitive.
+    pub instance: Value,
+    /// Owner project.
+    pub project_id: String,
+}
+
+impl TypedObject for BuildRequest {
+    const NAME: &'static str = "BuildRequest";
+    const VERSION: &'static str = "1.3";
 }
 
 #[cfg(test)]
