@@ -30,3 +30,19 @@ pub fn flavor_fields(snapshot: Value) -> Value {
     }
     flavor
 }
+
+#[cfg(test)]
+mod tests {
+    use super::flavor_fields;
+    use serde_json::json;
+
+    #[test]
+    fn flavor_fields_read_every_snapshot_shape() {
+        let plain = json!({"flavorid": "1", "memory_mb": 512});
+        let primitive = json!({"nova_object.name": "Flavor", "nova_object.data": plain.clone()});
+        assert_eq!(flavor_fields(plain.clone()), plain);
+        assert_eq!(flavor_fields(primitive.clone()), plain);
+        assert_eq!(flavor_fields(json!({"cur": primitive, "old": null})), plain);
+        assert_eq!(flavor_fields(json!(null)), json!(null));
+    }
+}

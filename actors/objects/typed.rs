@@ -256,6 +256,24 @@ mod tests {
     }
 
     #[test]
+    fn a_build_request_is_the_envelope_the_api_always_sent() {
+        let request = BuildRequest {
+            instance_uuid: "u1".into(),
+            instance: serde_json::json!({"nova_object.name": "Instance"}),
+            project_id: "p".into(),
+        };
+        // Byte for byte, key order included, what compute_api built by hand before.
+        let before = serde_json::json!({
+            "nova_object.name": "BuildRequest", "nova_object.namespace": "nova", "nova_object.version": "1.3",
+            "nova_object.data": {"instance_uuid": "u1", "instance": {"nova_object.name": "Instance"}, "project_id": "p"},
+            "nova_object.changes": [],
+        });
+        let primitive = request.to_primitive();
+        assert_eq!(primitive.to_string(), before.to_string());
+        assert_eq!(BuildRequest::from_primitive(&primitive).unwrap(), request);
+    }
+
+    #[test]
     fn wrong_class_or_fields_are_errors() {
         let flavor = small().to_primitive();
         assert!(Selection::from_primitive(&flavor).is_err());
