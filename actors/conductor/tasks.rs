@@ -11,7 +11,8 @@ use serde_json::{json, Map, Value};
 
 use crate::compute::rpcapi::ComputeApi;
 use crate::db::{InstanceRow, NovaDb};
-use crate::objects::{versions, NovaObject, RequestSpec, Selection, TypedObject};
+use crate::objects::instance::instance_primitive;
+use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
 use crate::scheduler::rpcapi::SchedulerApi;
 use novactor::rpc::{CallError, RemoteFailure, RequestContext};
 
@@ -31,16 +32,6 @@ pub struct TaskDeps {
     pub long_timeout: Duration,
     /// `rpc_response_timeout`, its call-monitor timeout.
     pub call_monitor_timeout: Duration,
-}
-
-/// An instance row as the `Instance` primitive sent to a compute.
-pub fn instance_primitive(row: &InstanceRow) -> Value {
-    let mut data = match serde_json::to_value(row) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    data.insert("deleted".into(), Value::Bool(row.deleted != 0));
-    NovaObject::new("Instance", versions::INSTANCE, data).to_primitive()
 }
 
 /// Set an instance to ERROR with a fault, as Nova's `_bury_in_cell0` / `_set_vm_state_and_notify` do.

@@ -48,11 +48,11 @@ use serde_json::Value;
 
 use self::host_manager::{HostManager, SchedulerOptions, SelectRequest};
 use self::instance_info::{Applied, HostInstances, InstanceInfo};
-use crate::api::compute_api::MAX_INSTANCES_PER_REQUEST;
 use crate::baserpc::{self, BaseRpc};
 use crate::conf::NovaConfig;
 use crate::db::{NovaDb, NovaDbError};
 use crate::exception;
+use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
 use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
 use crate::NovaService;
 use novactor::rpc::{RemoteFailure, Version};
