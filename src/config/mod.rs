@@ -22,6 +22,7 @@
 //!                        SupervisorOptions, DashboardOptions
 //! rabbit_options.rs      typed view of [oslo_messaging_rabbit]: RabbitOptions, transport_url query
 //! server_url.rs          ServerUrl: the one transport_url / [database] connection reader
+//! secret_query.rs        which query parameters are secret (oslo.utils' rule)
 //! url_masking.rs         every password shape masked (mask_url)
 //! secret_url.rs          SecretUrl, a URL whose Debug/Display hide the password
 //! config_sample.rs       sample_config(): the commented sample file
@@ -39,6 +40,7 @@ mod option_spec;
 mod option_value;
 mod rabbit_options;
 mod runtime_options;
+mod secret_query;
 mod secret_url;
 mod server_url;
 mod url_masking;

@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use percent_encoding::percent_decode_str;
 
-use super::url_masking::{mask_query, MASK};
+use super::secret_query::{mask_query, MASK};
 
 /// One host of a URL (oslo.messaging: `TransportHost`).
 #[derive(Clone, PartialEq, Eq)]

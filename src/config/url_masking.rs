@@ -4,73 +4,8 @@
 //! falls, is masked from the first `:` after `://` to the last `@`, so a password is never
 //! shown (in `config show`, the state report, errors and logs).
 
-use percent_encoding::percent_decode_str;
-
+use super::secret_query::{mask_query, MASK};
 use super::server_url::Layout;
-
-/// What a secret is replaced with.
-pub(super) const MASK: &str = "***";
-
-/// Query parameters shown masked: a key is secret when its lowercased, decoded name contains one
-/// of these (oslo.utils `strutils._SANITIZE_KEYS`, as `mask_dict_password` applies them; so
-/// `db_password` is secret, `passwd` and `pwd` are not, as in oslo).
-const SECRET_QUERY_KEYS: &[&str] = &[
-    "adminpass",
-    "admin_pass",
-    "password",
-    "admin_password",
-    "auth_token",
-    "new_pass",
-    "auth_password",
-    "secret_uuid",
-    "secret",
-    "sys_pswd",
-    "token",
-    "configdrive",
-    "chappassword",
-    "encrypted_key",
-    "private_key",
-    "fernetkey",
-    "sslkey",
-    "passphrase",
-    "cephclusterfsid",
-    "octaviaheartbeatkey",
-    "rabbitcookie",
-    "cephmanilaclientkey",
-    "pacemakerremoteauthkey",
-    "designaterndckey",
-    "cephadminkey",
-    "heatauthencryptionkey",
-    "cephclientkey",
-    "keystonecredential",
-    "barbicansimplecryptokek",
-    "cephrgwkey",
-    "swifthashsuffix",
-    "migrationsshkey",
-    "cephmdskey",
-    "cephmonkey",
-    "chapsecret",
-];
-
-/// Whether a query key names a secret (see [`SECRET_QUERY_KEYS`]).
-fn is_secret_key(key: &str) -> bool {
-    let key = percent_decode_str(&key.replace('+', " "))
-        .decode_utf8_lossy()
-        .to_lowercase();
-    SECRET_QUERY_KEYS.iter().any(|secret| key.contains(secret))
-}
-
-/// A query (without `?`) with the value of every secret parameter replaced.
-pub(super) fn mask_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if is_secret_key(key) => format!("{key}={MASK}"),
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
 
 /// `rest` (the URL from somewhere after its host list) with the query's secrets masked.
 fn mask_query_in(rest: &str) -> String {
