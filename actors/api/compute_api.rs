@@ -7,11 +7,11 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
-use crate::compute::rpcapi::ComputeApi;
-use crate::conductor::rpcapi::ComputeTaskApi;
 use crate::conductor::tasks::instance_primitive;
 use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
 use crate::objects::{Flavor, RequestSpec, TypedObject};
+use crate::rpcapi::ComputeApi;
+use crate::rpcapi::ComputeTaskApi;
 use novactor::rpc::RequestContext;
 
 /// Why an operation was refused.

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{NovaObject, ObjectError};
+use super::envelope::{NovaObject, ObjectError};
 
 /// A typed Nova object.
 pub trait TypedObject: Serialize + DeserializeOwned {
