@@ -286,6 +286,49 @@ mod tests {
         );
     }
 
+    /// The wire text of `args`, and of `expected` as Nova's proxy (and novactor's before the
+    /// argument structs) wrote it: the same keys in the same order.
+    fn same_wire(args: &impl RpcArgs, expected: Value) {
+        assert_eq!(
+            serde_json::to_string(&args.to_kwargs().unwrap()).unwrap(),
+            serde_json::to_string(&expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_instance_methods_are_sent_as_novas_proxy_sends_them() {
+        let instance = json!({"nova_object.name": "Instance"});
+        same_wire(
+            &TerminateInstance {
+                instance: instance.clone(),
+                bdms: Some(json!([])),
+            },
+            json!({"instance": instance, "bdms": []}),
+        );
+        same_wire(
+            &StopInstance {
+                instance: instance.clone(),
+                clean_shutdown: Some(json!(true)),
+            },
+            json!({"instance": instance, "clean_shutdown": true}),
+        );
+        same_wire(
+            &StartInstance {
+                instance: instance.clone(),
+            },
+            json!({"instance": instance}),
+        );
+        same_wire(
+            &RebootInstance {
+                instance: instance.clone(),
+                block_device_info: None,
+                reboot_type: "HARD".into(),
+            },
+            json!({"instance": instance, "block_device_info": null, "reboot_type": "HARD"}),
+        );
+        same_wire(&GetHostUptime {}, json!({}));
+    }
+
     #[test]
     fn malformed_instances_are_value_errors() {
         for bad in [

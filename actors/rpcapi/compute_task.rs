@@ -131,3 +131,52 @@ impl ComputeTaskApi {
         rpc_args::cast(&self.client.with_version("1.19"), ctx, &args).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(args: &impl RpcArgs) -> String {
+        serde_json::to_string(&args.to_kwargs().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_flow_methods_are_sent_as_novas_proxy_sends_them() {
+        let schedule = ScheduleAndBuildInstances {
+            build_requests: vec![json!(1)],
+            request_specs: vec![json!(2)],
+            image: Some(json!({"id": "i"})),
+            admin_password: None,
+            injected_files: Some(json!([])),
+            requested_networks: None,
+            block_device_mapping: Some(json!([])),
+            tags: None,
+        };
+        assert_eq!(
+            wire(&schedule),
+            serde_json::to_string(&json!({"build_requests": [1], "request_specs": [2],
+                "image": {"id": "i"}, "admin_password": null, "injected_files": [],
+                "requested_networks": null, "block_device_mapping": [], "tags": null}))
+            .unwrap()
+        );
+        let reschedule = BuildInstances {
+            instances: vec![json!(1)],
+            image: Some(json!({})),
+            filter_properties: Some(json!({"retry": {}})),
+            admin_password: None,
+            injected_files: Some(json!([])),
+            requested_networks: None,
+            security_groups: Some(json!([])),
+            request_spec: Some(Value::Null),
+            host_lists: Some(vec![vec![json!(3)]]),
+        };
+        assert_eq!(
+            wire(&reschedule),
+            serde_json::to_string(&json!({"instances": [1], "image": {},
+                "filter_properties": {"retry": {}}, "admin_password": null, "injected_files": [],
+                "requested_networks": null, "security_groups": [], "request_spec": null,
+                "host_lists": [[3]]}))
+            .unwrap()
+        );
+    }
+}

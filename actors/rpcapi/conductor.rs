@@ -259,3 +259,37 @@ pub async fn wait_until_ready(api: &ConductorApi, ctx: &RequestContext, default_
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_object_methods_are_sent_as_novas_proxy_sends_them() {
+        let class_action = ObjectClassActionVersions {
+            objname: "InstanceList".into(),
+            objmethod: "get_by_host".into(),
+            object_versions: Some(manifest()),
+            args: Some(vec![json!("h1")]),
+            kwargs: Some(Map::new()),
+        };
+        assert_eq!(
+            serde_json::to_string(&class_action.to_kwargs().unwrap()).unwrap(),
+            serde_json::to_string(
+                &json!({"objname": "InstanceList", "objmethod": "get_by_host",
+                "object_versions": manifest(), "args": ["h1"], "kwargs": {}})
+            )
+            .unwrap()
+        );
+        let action = ObjectAction {
+            objinst: json!({"o": 1}),
+            objmethod: "save".into(),
+            args: Some(Value::from(Vec::<Value>::new())),
+            kwargs: Some(Map::new()),
+        };
+        assert_eq!(
+            serde_json::to_string(&action.to_kwargs().unwrap()).unwrap(),
+            r#"{"objinst":{"o":1},"objmethod":"save","args":[],"kwargs":{}}"#
+        );
+    }
+}

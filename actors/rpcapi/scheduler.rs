@@ -200,3 +200,44 @@ fn bad_reply(problem: &str) -> CallError {
         SelectDestinations::METHOD
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(args: &impl RpcArgs) -> String {
+        serde_json::to_string(&args.to_kwargs().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_scheduler_methods_are_sent_as_novas_proxy_sends_them() {
+        let select = SelectDestinations {
+            spec_obj: json!({"s": 1}),
+            instance_uuids: Some(vec!["u1".into()]),
+            return_objects: Some(true),
+            return_alternates: Some(true),
+        };
+        assert_eq!(
+            wire(&select),
+            r#"{"spec_obj":{"s":1},"instance_uuids":["u1"],"return_objects":true,"return_alternates":true}"#
+        );
+        let update = UpdateInstanceInfo {
+            host_name: "h".into(),
+            instance_info: json!({"l": 1}),
+        };
+        assert_eq!(
+            wire(&update),
+            r#"{"host_name":"h","instance_info":{"l":1}}"#
+        );
+        let delete = DeleteInstanceInfo {
+            host_name: "h".into(),
+            instance_uuid: "u".into(),
+        };
+        assert_eq!(wire(&delete), r#"{"host_name":"h","instance_uuid":"u"}"#);
+        let sync = SyncInstanceInfo {
+            host_name: "h".into(),
+            instance_uuids: vec!["u".into()],
+        };
+        assert_eq!(wire(&sync), r#"{"host_name":"h","instance_uuids":["u"]}"#);
+    }
+}
