@@ -11,7 +11,9 @@
 //! value for argument 'x': …`). Arguments are checked one at a time in field order and the
 //! first failure is the reply. Optional arguments are `Option` fields (absent or null ⇒
 //! `None`, as `Call::opt_arg`); arguments Nova sends that no handler reads are [`Unread`],
-//! which takes any value. Arguments a struct does not name are ignored, as before.
+//! which takes any value. Arguments a struct does not name are ignored, as before. What a
+//! handler makes of a decoded value (an `Instance` primitive into a `NovaObject`, say) it
+//! checks after decoding, as a Python method body runs after its arguments are bound.
 
 use std::fmt::Display;
 
