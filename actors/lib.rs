@@ -3,17 +3,18 @@
 //!
 //! | Nova binary | topic | RPC endpoints (namespace → version) | folder |
 //! |---|---|---|---|
-//! | `nova-conductor` | `conductor` | `baseapi` → 1.1 | `conductor/` |
-//! | `nova-scheduler` | `scheduler` | `baseapi` → 1.1 | `scheduler/` |
-//! | `nova-compute` | `compute` | `baseapi` → 1.1 | `compute/` |
+//! | `nova-conductor` | `conductor` | null → 3.0, `compute_task` → 1.26, `baseapi` → 1.1 | `conductor/` |
+//! | `nova-scheduler` | `scheduler` | null → 4.5, `baseapi` → 1.1 | `scheduler/` |
+//! | `nova-compute` | `compute` | null → 6.5, `baseapi` → 1.1 | `compute/` |
 //! | `nova-api` | none (as in Nova) | none | `api/` |
 //!
-//! Each RPC-serving service's manager endpoints (conductor 3.0 and `compute_task` 1.x,
-//! scheduler 4.x, compute 6.x) arrive with the database and Nova-flow issues.
+//! The services talk through `rpcapi/` (per API: target, version history, one argument
+//! struct per method, the proxy) and share `objects/`, `db/` and `exception.rs`; they never
+//! import each other, so the order is: `exception`, `conf` → `objects`, `db` → `rpcapi` →
+//! `conductor`, `scheduler`, `compute` → `api` → `app`.
 
 pub mod api;
 pub mod app;
-pub mod baserpc;
 pub mod cli;
 pub mod compute;
 pub mod conductor;
@@ -22,6 +23,7 @@ pub mod db;
 pub mod exception;
 pub mod manage;
 pub mod objects;
+pub mod rpcapi;
 pub mod scheduler;
 
 use std::sync::Arc;

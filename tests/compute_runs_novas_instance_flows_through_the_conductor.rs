@@ -14,10 +14,10 @@ use novactor::rpc::{CallError, RequestContext};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::ConductorApi;
 use novactor_nova::db::{ComputeNodeRow, InstanceRow, NovaDb, NovaDbError};
 use novactor_nova::objects::{Selection, TypedObject};
+use novactor_nova::rpcapi::ComputeApi;
+use novactor_nova::rpcapi::ConductorApi;
 use novactor_nova::{definitions, NovaService};
 use serde_json::{json, Map, Value};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -269,9 +269,9 @@ impl World {
                 "cmp1",
                 instance,
                 Value::Null,
-                json!({}),
+                Map::new(),
                 "cmp1",
-                json!({}),
+                Some(Map::new()),
                 host_list,
             )
             .await

@@ -13,9 +13,9 @@ use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
-use novactor_nova::conductor::rpcapi::ConductorApi;
 use novactor_nova::db::NovaDb;
 use novactor_nova::objects::{versions, NovaObject};
+use novactor_nova::rpcapi::ConductorApi;
 use novactor_nova::NovaService;
 use serde_json::{json, Map, Value};
 

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use common::{rabbit_url, unique, Broker};
 use novactor::rpc::{ClientShared, RequestContext};
 use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
+use novactor_nova::rpcapi::ComputeApi;
+use novactor_nova::rpcapi::{ComputeTaskApi, ConductorApi};
 use process::{command, Running, BIN};
 
 fn start(dir: &Path, conf: &Path, actors: &str, host: &str) -> Running {

@@ -7,12 +7,11 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
-use crate::compute::rpcapi::ComputeApi;
-use crate::conductor::rpcapi::ComputeTaskApi;
 use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
 use crate::objects::instance::instance_primitive;
 use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
 use crate::objects::{BuildRequest, Flavor, RequestSpec, TypedObject};
+use crate::rpcapi::{ComputeApi, ComputeTaskApi};
 use novactor::rpc::RequestContext;
 
 /// Why an operation was refused.

@@ -52,10 +52,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::dev::ServerHandle;
 
-use crate::compute::rpcapi::ComputeApi;
-use crate::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
 use crate::conf::NovaConfig;
 use crate::db::NovaDb;
+use crate::rpcapi::ComputeApi;
+use crate::rpcapi::{ComputeTaskApi, ConductorApi};
 use crate::NovaService;
 use auth::AuthPolicy;
 use compute_api::ComputeApiDeps;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
+use novactor_nova::rpcapi::ComputeApi;
+use novactor_nova::rpcapi::{ComputeTaskApi, ConductorApi};
 use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
 use novactor_nova::{definitions, NovaService};
 use novactor::rpc::{RequestContext, Transport};
