@@ -231,8 +231,13 @@ def dependencies(modules):
                 segs = [s for s in target if s != "*"]
                 if segs and segs[0] in ("crate", "super", "self") or (segs and segs[0] in module.children):
                     used.append(segs)
-        for m in PATH_USE.finditer(re.sub(r"\buse\s+[^;]+;", "", code)):
+        body = re.sub(r"\buse\s+[^;]+;", "", code)
+        for m in PATH_USE.finditer(body):
             used.append(m.group(0).split("::"))
+        # Paths through a child module without `self::` (`compute::definitions(..)`).
+        for child in module.children:
+            for m in re.finditer(r"(?<![\w:])" + child + r"(?:::[A-Za-z_][A-Za-z0-9_]*)+", body):
+                used.append(m.group(0).split("::"))
         for segs in used:
             target = resolve(modules, path, segs)
             if target is not None and target != path:

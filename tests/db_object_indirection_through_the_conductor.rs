@@ -73,7 +73,11 @@ async fn a_compute_with_no_database_heartbeats_through_the_conductor() {
     );
     let compute_node = Node::start_with(
         env,
-        vec![NovaService::Compute.definition(&compute_config, &world.db)],
+        vec![novactor_nova::deployment::definition(
+            NovaService::Compute,
+            &compute_config,
+            &world.db,
+        )],
     )
     .await
     .unwrap();

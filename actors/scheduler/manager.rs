@@ -11,9 +11,9 @@ use super::host_rows;
 use super::instance_info::Applied;
 use super::scheduler_options::SchedulerOptions;
 use super::scheduler_state::SchedulerState;
-use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
 use crate::db::NovaDb;
 use crate::exception::NovaException;
+use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
 use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
 use crate::rpcapi::baseapi::{self, BaseRpc};
 use crate::rpcapi::scheduler::{
