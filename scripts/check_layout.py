@@ -128,7 +128,7 @@ def load_crate(crate_dir, root_file):
                 if target[-1] == "*":
                     mod.glob_reexports.append(target[:-1])
                 else:
-                    alias = target.alias if hasattr(target, "alias") else target[-1]
+                    alias = target.alias or target[-1]
                     mod.reexports[alias] = target
         return mod
 
