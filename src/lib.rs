@@ -13,6 +13,7 @@
 //! | [`rpc`] | oslo.messaging RPC: envelope, target, dispatcher, client, server, transports |
 //! | [`service`] | what a service actor is: manager trait, endpoints, hooks, periodic tasks |
 //! | [`supervisor`] | start order, restarts, intensity, timers, heartbeats, drain |
+//! | [`snapshot`] | the supervision tree as data: what report, dashboard and metrics read |
 //! | [`servicegroup`] | service liveness records (in-process driver) |
 //! | [`node`] | one process: supervisor + transport; start, reload, report, shutdown |
 //! | [`report`] | the state report text (SIGUSR2) |
@@ -34,6 +35,7 @@ pub mod rpc_cli;
 pub mod service;
 pub mod servicegroup;
 pub mod signals;
+pub mod snapshot;
 pub mod supervisor;
 pub mod systemd;
 

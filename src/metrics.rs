@@ -20,7 +20,8 @@ use prometheus::{
 };
 
 use crate::rpc::transport::LinkState;
-use crate::supervisor::{ActorState, Snapshot};
+use crate::rpc::{ClientObserver, ClientOutcome, RequestKind};
+use crate::snapshot::{ActorState, Snapshot};
 
 /// Buckets for handler and call latencies: 100 µs … 60 s.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -99,17 +100,6 @@ pub enum HandlerOutcome {
     Failed,
     /// Panicked or died with its actor.
     Crashed,
-}
-
-/// What an RPC client send became.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientOutcome {
-    /// Answered (calls) or handed to the broker (casts).
-    Ok,
-    /// The reply (or the broker) did not come within the timeout.
-    Timeout,
-    /// A remote failure or a transport error.
-    Failed,
 }
 
 fn counter_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -342,11 +332,13 @@ impl RuntimeMetrics {
     pub fn observe_client(
         &self,
         topic: &str,
-        kind: &str,
+        kind: RequestKind,
         elapsed: Option<Duration>,
         outcome: ClientOutcome,
     ) {
-        self.client_calls.with_label_values(&[topic, kind]).inc();
+        self.client_calls
+            .with_label_values(&[topic, kind.as_str()])
+            .inc();
         match outcome {
             ClientOutcome::Ok => {
                 if let Some(elapsed) = elapsed {
@@ -420,6 +412,18 @@ impl RuntimeMetrics {
             tracing::error!(%error, "encoding metrics failed");
         }
         String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl ClientObserver for RuntimeMetrics {
+    fn observe(
+        &self,
+        topic: &str,
+        kind: RequestKind,
+        elapsed: Option<Duration>,
+        outcome: ClientOutcome,
+    ) {
+        self.observe_client(topic, kind, elapsed, outcome);
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::config::Config;
-use crate::supervisor::Snapshot;
+use crate::snapshot::Snapshot;
 
 fn secs(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |s| format!("{s:.1}s"))

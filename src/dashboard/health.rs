@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::DashboardState;
 use crate::db::Database;
-use crate::supervisor::{ActorState, Snapshot};
+use crate::snapshot::{ActorState, Snapshot};
 
 /// The media type of health responses.
 pub const HEALTH_JSON: &str = "application/health+json";

@@ -12,12 +12,12 @@ use tokio::sync::{mpsc, OnceCell};
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
+use super::client_observer::{ClientObserver, ClientOutcome, RequestKind};
 use super::context::RequestContext;
 use super::envelope::{decode_envelope, encode_envelope, new_id, Reply, ReplyTo, Request};
 use super::failure::RemoteFailure;
 use super::target::Target;
 use super::transport::{OutgoingMessage, QueueSpec, Route, Transport, TransportError};
-use crate::metrics::{ClientOutcome, RuntimeMetrics};
 
 /// How a call or cast failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -97,7 +97,7 @@ pub struct ClientShared {
     transport: Arc<dyn Transport>,
     control_exchange: String,
     replies: OnceCell<Arc<ReplyWaiter>>,
-    metrics: Option<Arc<RuntimeMetrics>>,
+    observer: Option<Arc<dyn ClientObserver>>,
 }
 
 impl std::fmt::Debug for ClientShared {
@@ -117,17 +117,17 @@ impl ClientShared {
         Self::instrumented(transport, control_exchange, None)
     }
 
-    /// [`ClientShared::new`] counting every request, timeout and round trip in `metrics`.
+    /// [`ClientShared::new`] telling `observer` of every request, timeout and round trip.
     pub fn instrumented(
         transport: Arc<dyn Transport>,
         control_exchange: impl Into<String>,
-        metrics: Option<Arc<RuntimeMetrics>>,
+        observer: Option<Arc<dyn ClientObserver>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             transport,
             control_exchange: control_exchange.into(),
             replies: OnceCell::new(),
-            metrics,
+            observer,
         })
     }
 
@@ -241,7 +241,11 @@ impl RpcClient {
         args: Value,
     ) -> Result<(), CallError> {
         let outcome = self.cast_uncounted(ctx, method, args).await;
-        let kind = if self.target.fanout { "fanout" } else { "cast" };
+        let kind = if self.target.fanout {
+            RequestKind::Fanout
+        } else {
+            RequestKind::Cast
+        };
         self.count(kind, None, &outcome);
         outcome
     }
@@ -255,18 +259,23 @@ impl RpcClient {
     ) -> Result<Value, CallError> {
         let started = Instant::now();
         let outcome = self.call_uncounted(ctx, method, args).await;
-        self.count("call", Some(started.elapsed()), &outcome);
+        self.count(RequestKind::Call, Some(started.elapsed()), &outcome);
         outcome
     }
 
-    fn count<T>(&self, kind: &str, elapsed: Option<Duration>, outcome: &Result<T, CallError>) {
-        if let Some(metrics) = &self.shared.metrics {
+    fn count<T>(
+        &self,
+        kind: RequestKind,
+        elapsed: Option<Duration>,
+        outcome: &Result<T, CallError>,
+    ) {
+        if let Some(observer) = &self.shared.observer {
             let outcome = match outcome {
                 Ok(_) => ClientOutcome::Ok,
                 Err(error) if error.is_timeout() => ClientOutcome::Timeout,
                 Err(_) => ClientOutcome::Failed,
             };
-            metrics.observe_client(&self.target.topic, kind, elapsed, outcome);
+            observer.observe(&self.target.topic, kind, elapsed, outcome);
         }
     }
 

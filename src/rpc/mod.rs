@@ -9,8 +9,10 @@
 //! | namespace + version + method → endpoint | `dispatcher.rs`, `version.rs` |
 //! | consume, ack, dispatch, reply | `server.rs` |
 //! | call / cast / fanout, reply correlation | `client.rs` |
+//! | what a client reports of each request, for metrics | `client_observer.rs` |
 
 pub mod client;
+pub mod client_observer;
 pub mod context;
 pub mod dispatcher;
 pub mod envelope;
@@ -21,6 +23,7 @@ pub mod transport;
 pub mod version;
 
 pub use client::{CallError, ClientShared, RpcClient};
+pub use client_observer::{ClientObserver, ClientOutcome, RequestKind};
 pub use context::RequestContext;
 pub use dispatcher::{DispatchError, Dispatcher, EndpointInfo, MethodId};
 pub use failure::RemoteFailure;

@@ -15,9 +15,13 @@ use futures::future::{self, BoxFuture};
 use futures::FutureExt;
 use serde_json::Value;
 
-use super::{Call, Endpoint, PeriodicTask, Response, ServiceManager};
+use super::call::Call;
+use super::child_event::ChildPanicked;
+use super::endpoint::Endpoint;
+use super::manager::ServiceManager;
+use super::periodic_task::PeriodicTask;
+use super::response::Response;
 use crate::rpc::{HandlerError, MethodId, RemoteFailure};
-use crate::supervisor::ChildPanicked;
 
 /// A lifecycle hook the supervisor runs on the actor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

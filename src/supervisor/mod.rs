@@ -22,13 +22,12 @@
 mod heartbeat;
 mod periodic_timer;
 mod restart_policy;
-mod snapshot;
 
-pub use restart_policy::{backoff, RestartDecision, RestartHistory, RestartLimits};
-pub use snapshot::{
+pub use crate::snapshot::{
     ActorSnapshot, ActorState, HeartbeatSnapshot, InFlightSnapshot, PeriodicTaskSnapshot, Snapshot,
     SupervisorSettings,
 };
+pub use restart_policy::{backoff, RestartDecision, RestartHistory, RestartLimits};
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -51,8 +50,8 @@ use crate::rpc::{
     ClientShared, HandlerError, MethodId, RequestHandler, RpcServer, ServerTarget, Transport,
 };
 use crate::service::{
-    Call, CellCall, CellHandle, ExitHandle, ExitReason, Hook, PanicSink, RestartType,
-    ServiceContext, ServiceDefinition,
+    Call, CellCall, CellHandle, ChildExited, ChildPanicked, ExitHandle, ExitReason, Hook,
+    PanicSink, RestartType, ServiceContext, ServiceDefinition,
 };
 use crate::servicegroup::ServiceGroup;
 
@@ -93,7 +92,7 @@ impl RuntimeEnv {
         let rpc = ClientShared::instrumented(
             Arc::clone(&transport),
             config.default.control_exchange.clone(),
-            Some(Arc::clone(&metrics)),
+            Some(Arc::clone(&metrics) as Arc<dyn crate::rpc::ClientObserver>),
         );
         Arc::new(Self {
             config: RwLock::new(config),
@@ -122,25 +121,6 @@ impl RuntimeEnv {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = config;
     }
-}
-
-/// A panic caught in a child's cell.
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-pub struct ChildPanicked {
-    pub(crate) child: usize,
-    pub(crate) incarnation: u64,
-    pub(crate) during: String,
-    pub(crate) message: String,
-}
-
-/// A child ended its own incarnation ([`ExitHandle::exit`]).
-#[derive(Message, Debug)]
-#[rtype(result = "()")]
-pub struct ChildExited {
-    pub(crate) child: usize,
-    pub(crate) incarnation: u64,
-    pub(crate) reason: ExitReason,
 }
 
 /// Start every child in order; resolves when each is running or has failed its start.
