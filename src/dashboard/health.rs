@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::DashboardState;
+use super::dashboard_state::DashboardState;
 use crate::db::Database;
 use crate::snapshot::{ActorState, Snapshot};
 
