@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::api_error::ApiError;
-use super::health::ReadinessCheck;
+use super::readiness_check::ReadinessCheck;
 use crate::config::SecretString;
 use crate::node::Node;
 use crate::servicegroup::ServiceGroup;

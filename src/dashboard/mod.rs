@@ -9,7 +9,8 @@
 //! dashboard_state.rs  what the handlers share; DashboardParts, what the process hands in
 //! api.rs        reads: snapshot, actors, periodic tasks, services, report, SSE events
 //! operations.rs writes, behind the admin token
-//! health.rs     /healthz, /readyz (application/health+json), ReadinessCheck
+//! health.rs     /healthz, /readyz (application/health+json)
+//! readiness_check.rs  HealthStatus, CheckResult, ReadinessCheck, DatabaseCheck
 //! api_error.rs  the JSON error body and status mapping
 //! assets/       the page: index.html, app.js, app.css (compiled in; no network)
 //! ```
@@ -23,9 +24,10 @@ pub mod api_error;
 mod dashboard_state;
 pub mod health;
 mod operations;
+mod readiness_check;
 mod server;
 
 pub use api_error::ApiError;
 pub use dashboard_state::DashboardParts;
-pub use health::{CheckResult, DatabaseCheck, HealthStatus, ReadinessCheck};
+pub use readiness_check::{CheckResult, DatabaseCheck, HealthStatus, ReadinessCheck};
 pub use server::{bind, serve, start, DashboardError, RunningDashboard};
