@@ -145,9 +145,12 @@ pub struct ActorSnapshot {
     pub handled: u64,
     /// RPC messages handled over the process's life (every incarnation).
     pub messages_total: u64,
-    /// Of those, handlers that answered with a failure (a remote exception, expected ones
-    /// such as NotFound included) or panicked.
+    /// Of those, handlers that answered with a failure their endpoint does not declare
+    /// expected, or panicked.
     pub errors_total: u64,
+    /// Of those, handlers that answered with a failure their endpoint declares expected
+    /// (oslo `ExpectedException`, Nova's `@messaging.expected_exceptions`): not errors.
+    pub expected_failures_total: u64,
     /// Seconds spent handling them (mean latency = Δseconds / Δmessages).
     pub handler_seconds_total: f64,
     /// Stopped by an operator (not a failure); stays stopped until started.

@@ -7,9 +7,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::conductor::rpcapi::{ConductorApi, IndirectionError};
-use crate::exception::class;
+use crate::exception::{class, expected};
 use crate::objects::{NovaObject, ObjectError};
-use novactor::rpc::{RemoteFailure, RequestContext};
+use novactor::rpc::{FailureClass, RemoteFailure, RequestContext};
 
 /// Nova's `InstanceFault` object version (the registry of `actors/objects` has no entry
 /// for it, as only the compute sends one).
@@ -118,10 +118,21 @@ fn one_object(call: &'static str, value: &Value) -> Result<NovaObject, ObjectCal
     })
 }
 
+/// The conductor failures the compute's flows handle ([`ObjectCallError`]'s typed
+/// variants), as Nova's compute catches them: expected, not errors.
+const HANDLED_FAILURES: &[FailureClass] = &[
+    expected(class::INSTANCE_NOT_FOUND),
+    expected(class::UNEXPECTED_DELETING_TASK_STATE),
+    expected(class::UNEXPECTED_TASK_STATE),
+    expected(class::COMPUTE_HOST_NOT_FOUND),
+];
+
 impl ConductorObjects {
     /// Calls sent through `conductor`.
     pub fn new(conductor: ConductorApi) -> Self {
-        Self { conductor }
+        Self {
+            conductor: conductor.expecting(HANDLED_FAILURES),
+        }
     }
 
     /// `Instance.save(expected_task_state=…)`: writes the instance's changed fields; on

@@ -38,7 +38,7 @@ use crate::conf::NovaConfig;
 use crate::objects::NovaObject;
 use crate::scheduler::rpcapi::SchedulerApi;
 use crate::NovaService;
-use novactor::rpc::{RemoteFailure, RequestContext};
+use novactor::rpc::{FailureClass, RemoteFailure, RequestContext};
 use novactor::service::{
     definition as service_definition, Call, Endpoint, PeriodicTask, Response, ServiceContext,
     ServiceDefinition, ServiceManager, Spacing,
@@ -225,6 +225,12 @@ fn instance_from_call(call: &Call) -> Result<NovaObject, RemoteFailure> {
     instance_from(&call.arg::<Value>("instance")?)
 }
 
+/// Nova `ComputeManager.start_instance` and `reboot_instance`:
+/// `@messaging.expected_exceptions(exception.VTPMSecretForbidden)`.
+const VTPM_SECRET_FORBIDDEN: &[FailureClass] = &[crate::exception::expected(
+    crate::exception::class::VTPM_SECRET_FORBIDDEN,
+)];
+
 impl ServiceManager for ComputeManager {
     fn endpoints() -> Vec<Endpoint<Self>> {
         vec![
@@ -233,7 +239,9 @@ impl ServiceManager for ComputeManager {
                 .method("terminate_instance", Self::terminate_instance)
                 .method("stop_instance", Self::stop_instance)
                 .method("start_instance", Self::start_instance)
+                .expected_exceptions(VTPM_SECRET_FORBIDDEN)
                 .method("reboot_instance", Self::reboot_instance)
+                .expected_exceptions(VTPM_SECRET_FORBIDDEN)
                 .method("get_host_uptime", Self::get_host_uptime),
             baserpc::endpoint(),
         ]

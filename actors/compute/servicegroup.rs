@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use serde_json::{json, Map};
 
 use crate::conductor::rpcapi::{object_from, ConductorApi, IndirectionError};
-use crate::exception::{self, class};
+use crate::exception::{self, class, expected};
 use crate::objects::{versions, NovaObject};
-use novactor::rpc::RequestContext;
+use novactor::rpc::{FailureClass, RequestContext};
 use novactor::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
 
 /// Heartbeats through the conductor's object indirection.
@@ -25,11 +25,16 @@ fn unavailable(error: IndirectionError) -> ServiceGroupError {
     ServiceGroupError::Unavailable(format!("via nova-conductor: {error}"))
 }
 
+/// `ServiceNotFound`: the service row is missing (first registration) or was deleted. This
+/// caller turns it into [`ServiceGroupError::NotFound`] (on which `join` creates the row),
+/// so it is expected at the RPC level.
+const HANDLED_FAILURES: &[FailureClass] = &[expected(class::SERVICE_NOT_FOUND)];
+
 impl ConductorServiceGroup {
     /// Heartbeats sent through `conductor`.
     pub fn new(conductor: ConductorApi) -> Self {
         Self {
-            conductor,
+            conductor: conductor.expecting(HANDLED_FAILURES),
             service: Mutex::new(None),
         }
     }

@@ -40,6 +40,13 @@ fn map_arg(call: &Call, name: &str) -> Result<Map<String, Value>, RemoteFailure>
         .unwrap_or_default())
 }
 
+/// Nova `ConductorManager._object_dispatch`: whatever an object method raises goes back as
+/// `messaging.ExpectedException` — the caller's concern, "without spamming the conductor
+/// logs".
+fn expected_by_object_dispatch(failure: RemoteFailure) -> RemoteFailure {
+    failure.mark_expected()
+}
+
 impl ConductorManager {
     /// A conductor serving `db`.
     pub fn new(db: NovaDb) -> Self {
@@ -127,7 +134,9 @@ impl ConductorManager {
         };
         let db = self.db.clone();
         Response::later(async move {
-            objects::class_action(&db, &objname, &objmethod, &args, &kwargs).await
+            objects::class_action(&db, &objname, &objmethod, &args, &kwargs)
+                .await
+                .map_err(expected_by_object_dispatch)
         })
     }
 
@@ -148,9 +157,11 @@ impl ConductorManager {
             Err(failure) => return Response::err(failure),
         };
         let db = self.db.clone();
-        Response::later(
-            async move { objects::instance_action(&db, object, &objmethod, &kwargs).await },
-        )
+        Response::later(async move {
+            objects::instance_action(&db, object, &objmethod, &kwargs)
+                .await
+                .map_err(expected_by_object_dispatch)
+        })
     }
 }
 

@@ -55,7 +55,7 @@ use crate::db::{NovaDb, NovaDbError};
 use crate::exception;
 use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
 use crate::NovaService;
-use novactor::rpc::{RemoteFailure, Version};
+use novactor::rpc::{FailureClass, RemoteFailure, Version};
 use novactor::service::{define, Call, Endpoint, Response, ServiceDefinition, ServiceManager};
 
 /// Nova `SchedulerManager.target` (null namespace).
@@ -64,6 +64,10 @@ pub const MANAGER_VERSION: Version = Version::new(4, 5);
 /// `nova.exception.NoValidHost`: the failure class `select_destinations` answers when no
 /// host fits (message `"No valid host was found. <reason>"`).
 pub use crate::exception::class::NO_VALID_HOST;
+
+/// Nova `SchedulerManager.select_destinations`:
+/// `@messaging.expected_exceptions(exception.NoValidHost)`.
+pub const SELECT_DESTINATIONS_EXPECTED: &[FailureClass] = &[exception::expected(NO_VALID_HOST)];
 
 #[derive(Debug, Default)]
 struct SchedulerInner {
@@ -352,6 +356,7 @@ impl ServiceManager for SchedulerManager {
         vec![
             Endpoint::new(None, MANAGER_VERSION)
                 .method("select_destinations", Self::select_destinations)
+                .expected_exceptions(SELECT_DESTINATIONS_EXPECTED)
                 .method("update_instance_info", Self::update_instance_info)
                 .method("delete_instance_info", Self::delete_instance_info)
                 .method("sync_instance_info", Self::sync_instance_info),

@@ -56,6 +56,8 @@ impl SchedulerApi {
             .with_version("4.5")
             .with_timeout(long_timeout)
             .with_call_monitor_timeout(call_monitor_timeout)
+            // The conductor handles NoValidHost (the instance goes to ERROR), as Nova does.
+            .with_expected_failures(super::SELECT_DESTINATIONS_EXPECTED)
             .call(
                 ctx,
                 "select_destinations",

@@ -16,6 +16,7 @@ use super::client_observer::{ClientObserver, ClientOutcome, RequestKind};
 use super::context::RequestContext;
 use super::envelope::{decode_envelope, encode_envelope, new_id, Reply, ReplyTo, Request};
 use super::failure::RemoteFailure;
+use super::failure_class::FailureClass;
 use super::target::Target;
 use super::transport::{OutgoingMessage, QueueSpec, Route, Transport, TransportError};
 
@@ -81,6 +82,8 @@ pub struct RpcClient {
     target: Target,
     timeout: Duration,
     call_monitor_timeout: Option<Duration>,
+    /// Remote failures the caller handles: counted as expected, not as errors.
+    expected_failures: &'static [FailureClass],
 }
 
 impl std::fmt::Debug for RpcClient {
@@ -138,6 +141,7 @@ impl ClientShared {
             target,
             timeout,
             call_monitor_timeout: None,
+            expected_failures: &[],
         }
     }
 
@@ -200,6 +204,15 @@ impl RpcClient {
     pub fn with_call_monitor_timeout(&self, timeout: Duration) -> Self {
         let mut copy = self.clone();
         copy.call_monitor_timeout = Some(timeout);
+        copy
+    }
+
+    /// Copy counting remote failures of `classes` as expected rather than as errors: the
+    /// caller handles them (Nova's code catches them, as `ServiceNotFound` on a service's
+    /// first registration). They are still returned as [`CallError::Remote`].
+    pub fn with_expected_failures(&self, classes: &'static [FailureClass]) -> Self {
+        let mut copy = self.clone();
+        copy.expected_failures = classes;
         copy
     }
 
@@ -273,6 +286,11 @@ impl RpcClient {
             let outcome = match outcome {
                 Ok(_) => ClientOutcome::Ok,
                 Err(error) if error.is_timeout() => ClientOutcome::Timeout,
+                Err(CallError::Remote(failure))
+                    if FailureClass::any_matches(self.expected_failures, failure) =>
+                {
+                    ClientOutcome::ExpectedFailure
+                }
                 Err(_) => ClientOutcome::Failed,
             };
             observer.observe(&self.target.topic, kind, elapsed, outcome);

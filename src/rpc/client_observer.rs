@@ -34,7 +34,12 @@ pub enum ClientOutcome {
     Ok,
     /// The reply (or the broker) did not come within the timeout.
     Timeout,
-    /// A remote failure or a transport error.
+    /// A remote failure of a class the caller declared expected
+    /// ([`RpcClient::with_expected_failures`]): not an error.
+    ///
+    /// [`RpcClient::with_expected_failures`]: super::RpcClient::with_expected_failures
+    ExpectedFailure,
+    /// A remote failure not declared expected, or a transport error.
     Failed,
 }
 

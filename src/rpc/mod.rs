@@ -5,6 +5,7 @@
 //! |---|---|
 //! | the contract every transport meets; `memory://` | `transport/mod.rs`, `transport/memory.rs` |
 //! | bytes ⇄ envelope ⇄ request / reply payload | `envelope.rs`, `failure.rs`, `context.rs` |
+//! | which failures are expected (counted apart from errors) | `failure_class.rs` |
 //! | where a message goes | `target.rs` |
 //! | namespace + version + method → endpoint | `dispatcher.rs`, `version.rs` |
 //! | consume, ack, dispatch, reply | `server.rs` |
@@ -17,6 +18,7 @@ pub mod context;
 pub mod dispatcher;
 pub mod envelope;
 pub mod failure;
+pub mod failure_class;
 pub mod server;
 pub mod target;
 pub mod transport;
@@ -27,6 +29,7 @@ pub use client_observer::{ClientObserver, ClientOutcome, RequestKind};
 pub use context::RequestContext;
 pub use dispatcher::{DispatchError, Dispatcher, EndpointInfo, MethodId};
 pub use failure::RemoteFailure;
+pub use failure_class::FailureClass;
 pub use server::{HandlerError, RequestHandler, RpcServer, ServerTarget};
 pub use target::Target;
 pub use transport::{Transport, TransportError};

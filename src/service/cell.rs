@@ -180,9 +180,9 @@ impl<S: ServiceManager> ServiceCell<S> {
                     .endpoints
                     .get(method.endpoint)
                     .and_then(|e| e.methods.get(method.method))
-                    .map(|m| m.run);
+                    .map(|m| (m.run, m.expected_exceptions));
                 match handler {
-                    Some(run) => run(&mut self.manager, call),
+                    Some((run, expected)) => run(&mut self.manager, call).expecting(expected),
                     None => Response::err(RemoteFailure::no_such_method(&call.method)),
                 }
             }
@@ -241,7 +241,7 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
         match outcome {
             Ok(Response::Ready(result)) => {
                 gauges.finished(ticket);
-                Box::pin(future::ready(result.map_err(HandlerError::Failed)))
+                Box::pin(future::ready(result.map_err(HandlerError::answered)))
             }
             Ok(Response::Later(work)) => {
                 let panics = self.panics.clone();
@@ -250,7 +250,7 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
                     let result = AssertUnwindSafe(work).catch_unwind().await;
                     gauges.finished(ticket);
                     match result {
-                        Ok(outcome) => outcome.map_err(HandlerError::Failed),
+                        Ok(outcome) => outcome.map_err(HandlerError::answered),
                         Err(payload) => {
                             let message = panic_message(payload.as_ref());
                             panics.report(during.clone(), message.clone());

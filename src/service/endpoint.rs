@@ -3,7 +3,7 @@
 
 use super::call::Call;
 use super::response::Response;
-use crate::rpc::Version;
+use crate::rpc::{FailureClass, Version};
 
 /// A handler: runs on the actor with exclusive access to its state.
 pub type MethodFn<S> = fn(&mut S, Call) -> Response;
@@ -16,6 +16,10 @@ pub struct Method<S> {
     pub run: MethodFn<S>,
     /// Acknowledge after handling (at-least-once) rather than before dispatch.
     pub at_least_once: bool,
+    /// Failures the handler may answer with as part of its contract (oslo
+    /// `@messaging.expected_exceptions`): replied as any failure, logged at debug and counted
+    /// apart from errors.
+    pub expected_exceptions: &'static [FailureClass],
 }
 
 impl<S> std::fmt::Debug for Method<S> {
@@ -23,6 +27,7 @@ impl<S> std::fmt::Debug for Method<S> {
         f.debug_struct("Method")
             .field("name", &self.name)
             .field("at_least_once", &self.at_least_once)
+            .field("expected_exceptions", &self.expected_exceptions)
             .finish()
     }
 }
@@ -63,6 +68,7 @@ impl<S> Endpoint<S> {
             name,
             run,
             at_least_once: false,
+            expected_exceptions: &[],
         });
         self
     }
@@ -75,7 +81,22 @@ impl<S> Endpoint<S> {
             name,
             run,
             at_least_once: true,
+            expected_exceptions: &[],
         });
+        self
+    }
+
+    /// Declare the failures the method added last may answer with as part of its contract,
+    /// as oslo's `@messaging.expected_exceptions(...)` decorates one method. Call it right
+    /// after [`Endpoint::method`]; on an endpoint without methods it declares nothing.
+    pub fn expected_exceptions(mut self, classes: &'static [FailureClass]) -> Self {
+        debug_assert!(
+            !self.methods.is_empty(),
+            "expected_exceptions declared before any method"
+        );
+        if let Some(method) = self.methods.last_mut() {
+            method.expected_exceptions = classes;
+        }
         self
     }
 }

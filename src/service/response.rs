@@ -2,9 +2,10 @@
 //! future that finishes later without borrowing the manager.
 
 use futures::future::LocalBoxFuture;
+use futures::FutureExt;
 use serde_json::Value;
 
-use crate::rpc::RemoteFailure;
+use crate::rpc::{FailureClass, RemoteFailure};
 
 /// What a handler, hook or periodic task returns.
 pub enum Response {
@@ -51,5 +52,35 @@ impl Response {
 impl From<Result<Value, RemoteFailure>> for Response {
     fn from(outcome: Result<Value, RemoteFailure>) -> Self {
         Self::Ready(outcome)
+    }
+}
+
+/// `outcome` with a failure of one of `classes` marked expected.
+fn mark(
+    outcome: Result<Value, RemoteFailure>,
+    classes: &[FailureClass],
+) -> Result<Value, RemoteFailure> {
+    outcome.map_err(|failure| {
+        if FailureClass::any_matches(classes, &failure) {
+            failure.mark_expected()
+        } else {
+            failure
+        }
+    })
+}
+
+impl Response {
+    /// This response with a failure of one of `classes` marked expected, now or when the
+    /// work finishes (a method's `expected_exceptions`).
+    pub(crate) fn expecting(self, classes: &'static [FailureClass]) -> Self {
+        if classes.is_empty() {
+            return self;
+        }
+        match self {
+            Self::Ready(outcome) => Self::Ready(mark(outcome, classes)),
+            Self::Later(work) => {
+                Self::Later(work.map(|outcome| mark(outcome, classes)).boxed_local())
+            }
+        }
     }
 }

@@ -46,6 +46,7 @@ impl RequestHandler for CellRequests {
             let outcome = handled.await;
             let kind = match &outcome {
                 Ok(_) => HandlerOutcome::Ok,
+                Err(HandlerError::Expected(_)) => HandlerOutcome::Expected,
                 Err(HandlerError::Failed(_)) => HandlerOutcome::Failed,
                 Err(HandlerError::Crashed(_)) => HandlerOutcome::Crashed,
             };

@@ -23,8 +23,7 @@ impl Supervisor {
                 let spec = child.factory.spec();
                 let gauges = child.running.as_ref().map(|r| r.cell.gauges());
                 let load = |f: fn(&CellGauges) -> i64| gauges.as_deref().map_or(0, f);
-                let (messages_total, errors_total, handler_seconds_total) =
-                    metrics.handler_totals(&child.name);
+                let totals = metrics.handler_totals(&child.name);
                 let in_flight_handlers = gauges
                     .as_deref()
                     .map(|g| g.running())
@@ -62,9 +61,10 @@ impl Supervisor {
                     handled: gauges
                         .as_deref()
                         .map_or(0, |g| g.handled.load(Ordering::Relaxed)),
-                    messages_total,
-                    errors_total,
-                    handler_seconds_total,
+                    messages_total: totals.messages,
+                    errors_total: totals.errors,
+                    expected_failures_total: totals.expected_failures,
+                    handler_seconds_total: totals.seconds,
                     stopped_by_operator: child.state == ActorState::Stopped
                         && child.operator_stopped,
                     rpc_queues: child
