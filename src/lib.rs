@@ -22,6 +22,20 @@
 //! | [`dashboard`] | HTTP for operators: live page, JSON API, operations, health, `/metrics` |
 //! | [`metrics`] | the Prometheus series of a process |
 //! | [`systemd`] | `sd_notify`: READY, RELOADING, STOPPING, WATCHDOG |
+//!
+//! Dependencies point one way, each layer using only those before it
+//! (`scripts/check_layout.py` keeps it so):
+//!
+//! ```text
+//! config, logging, servicegroup
+//!   ← db
+//!   ← rpc                  (knows no metrics: its client reports to an rpc::ClientObserver)
+//!   ← snapshot             (the wire type every reader of the tree shares)
+//!   ← metrics              (implements ClientObserver; mirrors the snapshot)
+//!   ← service              (managers and their cells; tells its supervisor by child events)
+//!   ← supervisor           (records handler outcomes and periodic durations into metrics)
+//!   ← report ← node ← systemd ← signals; node ← dashboard; rpc ← rpc_cli
+//! ```
 
 pub mod config;
 pub mod dashboard;

@@ -3,7 +3,7 @@
 //!
 //! | step | file |
 //! |---|---|
-//! | the contract every transport meets; `memory://` | `transport/mod.rs`, `transport/memory.rs` |
+//! | the contract every transport meets; `memory://`, `rabbit://` | `transport/contract.rs`, `transport/memory.rs`, `transport/amqp/` |
 //! | bytes ⇄ envelope ⇄ request / reply payload | `envelope.rs`, `failure.rs`, `context.rs` |
 //! | which failures are expected (counted apart from errors) | `failure_class.rs` |
 //! | where a message goes | `target.rs` |
