@@ -411,26 +411,26 @@ async fn handle_one(
     }
     // oslo `rpc/server.py`: an expected failure is logged at debug, anything else as an
     // error — except what the dispatcher refused (logged above as a caller's mistake) and
-    // a crash (the supervisor logs the panic).
+    // a crash (the supervisor logs the panic). A cast has no caller to tell, so a refused or
+    // crashed one gets a warning: that line is all there is.
     let kind = if reply_to.is_some() { "call" } else { "cast" };
     match &outcome {
         Ok(_) => {}
         Err(HandlerError::Expected(failure)) => {
             shared.stats.expected.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(%failure, "{kind} {method} failed as its endpoint expects; replying with the failure");
+            tracing::debug!(%failure, "{kind} {method} failed as its endpoint expects");
         }
-        Err(HandlerError::Failed(failure)) => {
+        Err(HandlerError::Failed(failure)) if !refused => {
             shared.stats.failed.fetch_add(1, Ordering::Relaxed);
-            if !refused {
-                tracing::error!(%failure, "{kind} {method} failed unexpectedly");
-            } else if reply_to.is_none() {
-                // A refused cast has no caller to tell: this line is all there is.
+            tracing::error!(%failure, "{kind} {method} failed unexpectedly");
+        }
+        Err(HandlerError::Failed(failure) | HandlerError::Crashed(failure)) => {
+            shared.stats.failed.fetch_add(1, Ordering::Relaxed);
+            if reply_to.is_none() {
                 tracing::warn!(%failure, "cast {method} failed");
+            } else {
+                tracing::debug!(%failure, "call {method} failed; replying with the failure");
             }
-        }
-        Err(HandlerError::Crashed(failure)) => {
-            shared.stats.failed.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(%failure, "{kind} {method} crashed with its actor");
         }
     }
     let outcome = outcome.map_err(HandlerError::into_failure);

@@ -84,3 +84,36 @@ impl Response {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXPECTED: &[FailureClass] = &[FailureClass::new("app.exception", "NotThere")];
+
+    fn failure_of(response: Response) -> RemoteFailure {
+        let outcome = match response {
+            Response::Ready(outcome) => outcome,
+            Response::Later(work) => futures::executor::block_on(work),
+        };
+        outcome.expect_err("a failure")
+    }
+
+    #[test]
+    fn a_declared_failure_is_marked_expected_now_or_later() {
+        let declared = || RemoteFailure::new("app.exception", "NotThere", "gone");
+        let now = Response::err(declared()).expecting(EXPECTED);
+        assert!(failure_of(now).is_expected());
+        let later = Response::later(async move { Err(declared()) }).expecting(EXPECTED);
+        assert!(failure_of(later).is_expected());
+    }
+
+    #[test]
+    fn any_other_failure_stays_unexpected() {
+        let other = Response::err(RemoteFailure::value_error("bad")).expecting(EXPECTED);
+        assert!(!failure_of(other).is_expected());
+        let undeclared =
+            Response::err(RemoteFailure::new("app.exception", "NotThere", "gone")).expecting(&[]);
+        assert!(!failure_of(undeclared).is_expected());
+    }
+}
