@@ -3,7 +3,7 @@
 //! one, [`NovaException::of`] reads one back once, so code that decides on a Nova error
 //! matches a variant, as Nova's code catches an exception type — never a class string.
 
-use novactor::rpc::{CallError, RemoteFailure};
+use novactor::rpc::{CallError, FailureClass, RemoteFailure};
 
 /// Python module of Nova's exceptions.
 pub const MODULE: &str = "nova.exception";
@@ -44,11 +44,14 @@ pub enum NovaException {
     NoValidHost,
     /// An (object, method) pair the conductor does not serve.
     ObjectActionError,
+    /// The vTPM secret of an instance may not be read (declared by Nova's compute manager;
+    /// the fake driver never raises it).
+    VTPMSecretForbidden,
 }
 
 impl NovaException {
     /// Every class, for reading a failure back.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::InstanceNotFound,
         Self::UnexpectedTaskStateError,
         Self::UnexpectedDeletingTaskStateError,
@@ -65,6 +68,7 @@ impl NovaException {
         Self::InstanceActionEventNotFound,
         Self::NoValidHost,
         Self::ObjectActionError,
+        Self::VTPMSecretForbidden,
     ];
 
     /// The class name on the wire.
@@ -86,7 +90,14 @@ impl NovaException {
             Self::InstanceActionEventNotFound => "InstanceActionEventNotFound",
             Self::NoValidHost => "NoValidHost",
             Self::ObjectActionError => "ObjectActionError",
+            Self::VTPMSecretForbidden => "VTPMSecretForbidden",
         }
+    }
+
+    /// This class as an expected failure to declare, as Nova's
+    /// `@messaging.expected_exceptions(exception.<class>)` does.
+    pub const fn expected(self) -> FailureClass {
+        FailureClass::new(MODULE, self.class_name())
     }
 
     /// A `nova.exception.<class>` failure with `message`.

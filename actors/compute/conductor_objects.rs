@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::exception::NovaException;
 use crate::objects::{NovaObject, ObjectError};
 use crate::rpcapi::{ConductorApi, IndirectionError};
-use novactor::rpc::{RemoteFailure, RequestContext};
+use novactor::rpc::{FailureClass, RemoteFailure, RequestContext};
 
 /// Nova's `InstanceFault` object version (the registry of `actors/objects` has no entry
 /// for it, as only the compute sends one).
@@ -113,10 +113,21 @@ fn one_object(call: &'static str, value: &Value) -> Result<NovaObject, ObjectCal
     })
 }
 
+/// The conductor failures the compute's flows handle ([`ObjectCallError`]'s typed
+/// variants), as Nova's compute catches them: expected, not errors.
+const HANDLED_FAILURES: &[FailureClass] = &[
+    NovaException::InstanceNotFound.expected(),
+    NovaException::UnexpectedDeletingTaskStateError.expected(),
+    NovaException::UnexpectedTaskStateError.expected(),
+    NovaException::ComputeHostNotFound.expected(),
+];
+
 impl ConductorObjects {
     /// Calls sent through `conductor`.
     pub fn new(conductor: ConductorApi) -> Self {
-        Self { conductor }
+        Self {
+            conductor: conductor.expecting(HANDLED_FAILURES),
+        }
     }
 
     /// `Instance.save(expected_task_state=…)`: writes the instance's changed fields; on

@@ -15,13 +15,14 @@ use serde_json::Value;
 
 use super::flows::ComputeFlows;
 use super::instance_build::BuildRequest;
+use crate::exception::NovaException;
 use crate::rpcapi::baseapi::{self, BaseRpc};
 use crate::rpcapi::compute::{
     instance_from, BuildAndRunInstance, GetHostUptime, RebootInstance, StartInstance, StopInstance,
     TerminateInstance,
 };
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
-use novactor::rpc::{RemoteFailure, RequestContext, Version};
+use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
 use novactor::service::{Call, Endpoint, PeriodicTask, Response, ServiceManager, Spacing};
 
 /// Nova `ComputeManager.target` (null namespace): 6.5.
@@ -210,6 +211,10 @@ impl ComputeManager {
     }
 }
 
+/// Nova `ComputeManager.start_instance` and `reboot_instance`:
+/// `@messaging.expected_exceptions(exception.VTPMSecretForbidden)`.
+const VTPM_SECRET_FORBIDDEN: &[FailureClass] = &[NovaException::VTPMSecretForbidden.expected()];
+
 impl ServiceManager for ComputeManager {
     fn endpoints() -> Vec<Endpoint<Self>> {
         vec![
@@ -218,7 +223,9 @@ impl ServiceManager for ComputeManager {
                 .method(TerminateInstance::METHOD, Self::terminate_instance)
                 .method(StopInstance::METHOD, Self::stop_instance)
                 .method(StartInstance::METHOD, Self::start_instance)
+                .expected_exceptions(VTPM_SECRET_FORBIDDEN)
                 .method(RebootInstance::METHOD, Self::reboot_instance)
+                .expected_exceptions(VTPM_SECRET_FORBIDDEN)
                 .method(GetHostUptime::METHOD, Self::get_host_uptime),
             baseapi::endpoint(),
         ]

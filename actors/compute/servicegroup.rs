@@ -12,7 +12,7 @@ use crate::exception::NovaException;
 use crate::objects::{versions, NovaObject};
 use crate::rpcapi::conductor::object_from;
 use crate::rpcapi::{ConductorApi, IndirectionError};
-use novactor::rpc::RequestContext;
+use novactor::rpc::{FailureClass, RequestContext};
 use novactor::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
 
 /// Heartbeats through the conductor's object indirection.
@@ -27,11 +27,16 @@ fn unavailable(error: IndirectionError) -> ServiceGroupError {
     ServiceGroupError::Unavailable(format!("via nova-conductor: {error}"))
 }
 
+/// `ServiceNotFound`: the service row is missing (first registration) or was deleted. This
+/// caller turns it into [`ServiceGroupError::NotFound`] (on which `join` creates the row),
+/// so it is expected at the RPC level.
+const HANDLED_FAILURES: &[FailureClass] = &[NovaException::ServiceNotFound.expected()];
+
 impl ConductorServiceGroup {
     /// Heartbeats sent through `conductor`.
     pub fn new(conductor: ConductorApi) -> Self {
         Self {
-            conductor,
+            conductor: conductor.expecting(HANDLED_FAILURES),
             service: Mutex::new(None),
         }
     }

@@ -31,6 +31,13 @@ pub struct ConductorManager {
     tasks: Option<TaskDeps>,
 }
 
+/// Nova `ConductorManager._object_dispatch`: whatever an object method raises goes back as
+/// `messaging.ExpectedException` — the caller's concern, "without spamming the conductor
+/// logs".
+fn expected_by_object_dispatch(failure: RemoteFailure) -> RemoteFailure {
+    failure.mark_expected()
+}
+
 impl ConductorManager {
     /// A conductor serving `db`.
     pub fn new(db: NovaDb) -> Self {
@@ -112,7 +119,9 @@ impl ConductorManager {
         };
         let db = self.db.clone();
         Response::later(async move {
-            objects::class_action(&db, &objname, &objmethod, &args, &kwargs).await
+            objects::class_action(&db, &objname, &objmethod, &args, &kwargs)
+                .await
+                .map_err(expected_by_object_dispatch)
         })
     }
 
@@ -128,9 +137,11 @@ impl ConductorManager {
             Err(failure) => return Response::err(failure),
         };
         let db = self.db.clone();
-        Response::later(
-            async move { objects::instance_action(&db, object, &objmethod, &kwargs).await },
-        )
+        Response::later(async move {
+            objects::instance_action(&db, object, &objmethod, &kwargs)
+                .await
+                .map_err(expected_by_object_dispatch)
+        })
     }
 }
 

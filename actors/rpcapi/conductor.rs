@@ -17,7 +17,7 @@ use super::baseapi::BaseApi;
 use super::rpc_args::{self, RpcArgs, Unread};
 use crate::exception::NovaException;
 use crate::objects::{versions, NovaObject, ObjectError};
-use novactor::rpc::{CallError, RemoteFailure, RequestContext, RpcClient, Target};
+use novactor::rpc::{CallError, FailureClass, RemoteFailure, RequestContext, RpcClient, Target};
 
 /// Nova `ConductorAPI` target version for the object methods.
 pub const OBJECT_API_VERSION: &str = "3.0";
@@ -140,6 +140,12 @@ impl ConductorApi {
     /// This proxy addressed to one host.
     pub fn with_server(&self, host: &str) -> Self {
         Self::new(self.client.with_server(host))
+    }
+
+    /// This proxy, counting conductor failures of `classes` as expected: its caller handles
+    /// them, as Nova's callers catch them.
+    pub fn expecting(&self, classes: &'static [FailureClass]) -> Self {
+        Self::new(self.client.with_expected_failures(classes))
     }
 
     /// `object_class_action_versions` (3.0): run a classmethod of `objname` on the conductor.

@@ -14,8 +14,14 @@ use serde_json::{json, Value};
 
 use super::baseapi::BaseApi;
 use super::rpc_args::{self, RpcArgs};
+use crate::exception::NovaException;
 use crate::objects::{versions, RequestSpec, Selection, TypedObject};
-use novactor::rpc::{CallError, RemoteFailure, RequestContext, RpcClient, Target};
+use novactor::rpc::{CallError, FailureClass, RemoteFailure, RequestContext, RpcClient, Target};
+
+/// Nova `SchedulerManager.select_destinations`:
+/// `@messaging.expected_exceptions(exception.NoValidHost)` — declared by the manager and
+/// handled by its caller, the conductor (the instance goes to ERROR), as in Nova.
+pub const SELECT_DESTINATIONS_EXPECTED: &[FailureClass] = &[NovaException::NoValidHost.expected()];
 
 /// `select_destinations(spec_obj, instance_uuids, return_objects, return_alternates)` (4.5,
 /// call) → one host list per instance, the chosen host first.
@@ -121,7 +127,8 @@ impl SchedulerApi {
             .client
             .with_version("4.5")
             .with_timeout(long_timeout)
-            .with_call_monitor_timeout(call_monitor_timeout);
+            .with_call_monitor_timeout(call_monitor_timeout)
+            .with_expected_failures(SELECT_DESTINATIONS_EXPECTED);
         let args = SelectDestinations {
             spec_obj: spec.to_primitive(),
             instance_uuids: Some(instance_uuids.to_vec()),

@@ -18,6 +18,7 @@ use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
 use crate::rpcapi::baseapi::{self, BaseRpc};
 use crate::rpcapi::scheduler::{
     DeleteInstanceInfo, SelectDestinations, SyncInstanceInfo, UpdateInstanceInfo,
+    SELECT_DESTINATIONS_EXPECTED,
 };
 use crate::rpcapi::RpcArgs;
 use novactor::rpc::{RemoteFailure, Version};
@@ -241,6 +242,7 @@ impl ServiceManager for SchedulerManager {
         vec![
             Endpoint::new(None, MANAGER_VERSION)
                 .method(SelectDestinations::METHOD, Self::select_destinations)
+                .expected_exceptions(SELECT_DESTINATIONS_EXPECTED)
                 .method(UpdateInstanceInfo::METHOD, Self::update_instance_info)
                 .method(DeleteInstanceInfo::METHOD, Self::delete_instance_info)
                 .method(SyncInstanceInfo::METHOD, Self::sync_instance_info),
