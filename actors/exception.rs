@@ -1,36 +1,151 @@
-//! The `nova.exception` classes the slice sends and receives as RPC failures. A failure
-//! crosses the wire as (module, class, message); callers match on the class name, as
-//! Nova's code does on exception types.
+//! The `nova.exception` classes novactor sends and receives as RPC failures, as one enum.
+//! A failure crosses the wire as (module, class, message): [`NovaException::failure`] builds
+//! one, [`NovaException::of`] reads one back once, so code that decides on a Nova error
+//! matches a variant, as Nova's code catches an exception type — never a class string.
 
-use novactor::rpc::RemoteFailure;
+use novactor::rpc::{CallError, FailureClass, RemoteFailure};
 
 /// Python module of Nova's exceptions.
 pub const MODULE: &str = "nova.exception";
 
-/// Nova exception classes by name.
-pub mod class {
-    /// `InstanceNotFound`.
-    pub const INSTANCE_NOT_FOUND: &str = "InstanceNotFound";
-    /// `UnexpectedTaskStateError`.
-    pub const UNEXPECTED_TASK_STATE: &str = "UnexpectedTaskStateError";
-    /// `UnexpectedDeletingTaskStateError`.
-    pub const UNEXPECTED_DELETING_TASK_STATE: &str = "UnexpectedDeletingTaskStateError";
-    /// `ServiceNotFound`.
-    pub const SERVICE_NOT_FOUND: &str = "ServiceNotFound";
-    /// `ComputeHostNotFound`.
-    pub const COMPUTE_HOST_NOT_FOUND: &str = "ComputeHostNotFound";
-    /// `NoValidHost`: the scheduler found no host for an instance.
-    pub const NO_VALID_HOST: &str = "NoValidHost";
-    /// `ObjectActionError`: an (object, method) pair the conductor does not serve.
-    pub const OBJECT_ACTION_ERROR: &str = "ObjectActionError";
+/// A `nova.exception` class the slice raises or catches. Variant names are Nova's class
+/// names, which are on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NovaException {
+    /// The instance row is gone (deleted meanwhile).
+    InstanceNotFound,
+    /// A conditional instance update found another task state.
+    UnexpectedTaskStateError,
+    /// As above, and the instance is being deleted: a delete won the race.
+    UnexpectedDeletingTaskStateError,
+    /// A conditional instance update found another vm state.
+    UnexpectedVMStateError,
+    /// A conditional instance update matched nothing, yet the states were as expected.
+    InstanceUpdateConflict,
+    /// No service row with that id.
+    ServiceNotFound,
+    /// No service row for (host, binary).
+    HostBinaryNotFound,
+    /// A service row for (host, binary) exists already.
+    ServiceBinaryExists,
+    /// No compute node row for the host (or node).
+    ComputeHostNotFound,
+    /// No flavor with that flavorid.
+    FlavorNotFound,
+    /// No flavor with that name.
+    FlavorNotFoundByName,
+    /// No request spec for the instance.
+    RequestSpecNotFound,
+    /// No instance action for (request id, instance).
+    InstanceActionNotFound,
+    /// No event of that name for the action.
+    InstanceActionEventNotFound,
+    /// The scheduler found no host for an instance.
+    NoValidHost,
+    /// An (object, method) pair the conductor does not serve.
+    ObjectActionError,
+    /// The vTPM secret of an instance may not be read (declared by Nova's compute manager;
+    /// the fake driver never raises it).
+    VTPMSecretForbidden,
 }
 
-/// A `nova.exception.<class>` failure with `message`.
-pub fn failure(class: &str, message: impl Into<String>) -> RemoteFailure {
-    RemoteFailure::new(MODULE, class, message)
+impl NovaException {
+    /// Every class, for reading a failure back.
+    pub const ALL: [Self; 17] = [
+        Self::InstanceNotFound,
+        Self::UnexpectedTaskStateError,
+        Self::UnexpectedDeletingTaskStateError,
+        Self::UnexpectedVMStateError,
+        Self::InstanceUpdateConflict,
+        Self::ServiceNotFound,
+        Self::HostBinaryNotFound,
+        Self::ServiceBinaryExists,
+        Self::ComputeHostNotFound,
+        Self::FlavorNotFound,
+        Self::FlavorNotFoundByName,
+        Self::RequestSpecNotFound,
+        Self::InstanceActionNotFound,
+        Self::InstanceActionEventNotFound,
+        Self::NoValidHost,
+        Self::ObjectActionError,
+        Self::VTPMSecretForbidden,
+    ];
+
+    /// The class name on the wire.
+    pub const fn class_name(self) -> &'static str {
+        match self {
+            Self::InstanceNotFound => "InstanceNotFound",
+            Self::UnexpectedTaskStateError => "UnexpectedTaskStateError",
+            Self::UnexpectedDeletingTaskStateError => "UnexpectedDeletingTaskStateError",
+            Self::UnexpectedVMStateError => "UnexpectedVMStateError",
+            Self::InstanceUpdateConflict => "InstanceUpdateConflict",
+            Self::ServiceNotFound => "ServiceNotFound",
+            Self::HostBinaryNotFound => "HostBinaryNotFound",
+            Self::ServiceBinaryExists => "ServiceBinaryExists",
+            Self::ComputeHostNotFound => "ComputeHostNotFound",
+            Self::FlavorNotFound => "FlavorNotFound",
+            Self::FlavorNotFoundByName => "FlavorNotFoundByName",
+            Self::RequestSpecNotFound => "RequestSpecNotFound",
+            Self::InstanceActionNotFound => "InstanceActionNotFound",
+            Self::InstanceActionEventNotFound => "InstanceActionEventNotFound",
+            Self::NoValidHost => "NoValidHost",
+            Self::ObjectActionError => "ObjectActionError",
+            Self::VTPMSecretForbidden => "VTPMSecretForbidden",
+        }
+    }
+
+    /// This class as an expected failure to declare, as Nova's
+    /// `@messaging.expected_exceptions(exception.<class>)` does.
+    pub const fn expected(self) -> FailureClass {
+        FailureClass::new(MODULE, self.class_name())
+    }
+
+    /// A `nova.exception.<class>` failure with `message`.
+    pub fn failure(self, message: impl Into<String>) -> RemoteFailure {
+        RemoteFailure::new(MODULE, self.class_name(), message)
+    }
+
+    /// The class of `failure`, when it is one of these `nova.exception` classes.
+    pub fn of(failure: &RemoteFailure) -> Option<Self> {
+        if failure.module != MODULE {
+            return None;
+        }
+        Self::ALL
+            .into_iter()
+            .find(|class| class.class_name() == failure.class)
+    }
+
+    /// The class of the failure a call came back with, if it is a Nova one.
+    pub fn of_call(error: &CallError) -> Option<Self> {
+        match error {
+            CallError::Remote(failure) => Self::of(failure),
+            _ => None,
+        }
+    }
 }
 
-/// True when `failure` is `nova.exception.<class>`.
-pub fn is(failure: &RemoteFailure, class: &str) -> bool {
-    failure.module == MODULE && failure.class == class
+impl std::fmt::Display for NovaException {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{MODULE}.{}", self.class_name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_class_reads_back_from_its_failure() {
+        for class in NovaException::ALL {
+            assert_eq!(NovaException::of(&class.failure("m")), Some(class));
+        }
+    }
+
+    #[test]
+    fn other_modules_and_classes_are_not_nova_exceptions() {
+        let builtin = RemoteFailure::new("builtins", "InstanceNotFound", "m");
+        assert_eq!(NovaException::of(&builtin), None);
+        let unknown = RemoteFailure::new(MODULE, "SomethingElse", "m");
+        assert_eq!(NovaException::of(&unknown), None);
+    }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use novactor::rpc::{RequestContext, Target};
 use novactor::Node;
-use novactor_nova::baserpc::BaseApi;
+use novactor_nova::rpcapi::BaseApi;
 use novactor_nova::{definitions, NovaService};
 use serde_json::json;
 

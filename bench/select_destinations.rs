@@ -16,7 +16,7 @@ use novactor::rpc::RequestContext;
 use novactor::Node;
 use novactor_nova::db::{self, ComputeNodeValues, NovaDb};
 use novactor_nova::objects::{Flavor, RequestSpec};
-use novactor_nova::scheduler::rpcapi::SchedulerApi;
+use novactor_nova::rpcapi::SchedulerApi;
 use novactor_nova::{definitions, NovaService};
 use serde_json::Map;
 

@@ -128,8 +128,7 @@ def load_crate(crate_dir, root_file):
                 if target[-1] == "*":
                     mod.glob_reexports.append(target[:-1])
                 else:
-                    alias = target.alias if hasattr(target, "alias") else target[-1]
-                    mod.reexports[alias] = target
+                    mod.reexports[target.alias or target[-1]] = target
         return mod
 
     root_path = os.path.join(ROOT, crate_dir, root_file)
@@ -142,43 +141,41 @@ class UsePath(list):
 
 
 def expand_use(tree):
-    """`a::{b, c::{d, e as f}, g::*}` -> [[a,b],[a,c,d],[a,c,e](alias f),[a,g,*]]."""
-    tree = re.sub(r"\s+", "", tree)
+    """`a::{b, c::{d, e as f}, g::*}` -> paths [a,b], [a,c,d], [a,c,e] (alias f), [a,g,*]."""
+    tree = re.sub(r"\s+", " ", tree).strip()
     results = []
 
-    def walk(prefix, text):
+    def split_top(text):
         parts, depth, cur = [], 0, ""
         for ch in text:
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
+            depth += {"{": 1, "}": -1}.get(ch, 0)
             if ch == "," and depth == 0:
                 parts.append(cur)
                 cur = ""
             else:
                 cur += ch
-        if cur:
-            parts.append(cur)
-        for part in parts:
+        parts.append(cur)
+        return [p.strip() for p in parts if p.strip()]
+
+    def walk(prefix, text):
+        for part in split_top(text):
             if "{" in part:
                 head, rest = part.split("{", 1)
-                head_segments = [s for s in head.split("::") if s]
-                walk(prefix + head_segments, rest[:-1])
-            else:
-                alias = None
-                if "as" in part and re.search(r"[a-zA-Z0-9_]as[A-Za-z_]", part) is None and "as" in part.split("::")[-1]:
-                    pass
-                m = re.match(r"(.*?)(?:as(\w+))?$", part)
-                segs = [s for s in part.split("::") if s]
-                if segs and re.match(r"^\w+as\w+$", segs[-1]) and " " not in part:
-                    pass
-                up = UsePath(segs)
-                results.append(up)
-                if segs == ["self"] and prefix:
-                    up[:] = prefix
-                else:
-                    up[:] = prefix + [s for s in segs if s != "self"] if segs != ["self"] else prefix
+                head_segments = [s.strip() for s in head.split("::") if s.strip()]
+                walk(prefix + head_segments, rest.rsplit("}", 1)[0])
+                continue
+            alias = None
+            m = re.match(r"^(.*?)\s+as\s+(\w+)$", part)
+            if m:
+                part, alias = m.group(1), m.group(2)
+            segs = [s.strip() for s in part.split("::") if s.strip()]
+            if segs == ["self"]:
+                segs = []
+            path = UsePath(prefix + segs)
+            path.alias = alias
+            if path:
+                results.append(path)
+
     walk([], tree)
     return results
 
@@ -234,8 +231,13 @@ def dependencies(modules):
                 segs = [s for s in target if s != "*"]
                 if segs and segs[0] in ("crate", "super", "self") or (segs and segs[0] in module.children):
                     used.append(segs)
-        for m in PATH_USE.finditer(re.sub(r"\buse\s+[^;]+;", "", code)):
+        body = re.sub(r"\buse\s+[^;]+;", "", code)
+        for m in PATH_USE.finditer(body):
             used.append(m.group(0).split("::"))
+        # Paths through a child module without `self::` (`compute::definitions(..)`).
+        for child in module.children:
+            for m in re.finditer(r"(?<![\w:])" + child + r"(?:::[A-Za-z_][A-Za-z0-9_]*)+", body):
+                used.append(m.group(0).split("::"))
         for segs in used:
             target = resolve(modules, path, segs)
             if target is not None and target != path:

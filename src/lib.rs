@@ -13,6 +13,7 @@
 //! | [`rpc`] | oslo.messaging RPC: envelope, target, dispatcher, client, server, transports |
 //! | [`service`] | what a service actor is: manager trait, endpoints, hooks, periodic tasks |
 //! | [`supervisor`] | start order, restarts, intensity, timers, heartbeats, drain |
+//! | [`snapshot`] | the supervision tree as data: what report, dashboard and metrics read |
 //! | [`servicegroup`] | service liveness records (in-process driver) |
 //! | [`node`] | one process: supervisor + transport; start, reload, report, shutdown |
 //! | [`report`] | the state report text (SIGUSR2) |
@@ -21,6 +22,20 @@
 //! | [`dashboard`] | HTTP for operators: live page, JSON API, operations, health, `/metrics` |
 //! | [`metrics`] | the Prometheus series of a process |
 //! | [`systemd`] | `sd_notify`: READY, RELOADING, STOPPING, WATCHDOG |
+//!
+//! Dependencies point one way, each layer using only those before it
+//! (`scripts/check_layout.py` keeps it so):
+//!
+//! ```text
+//! config, logging, servicegroup
+//!   ← db
+//!   ← rpc                  (knows no metrics: its client reports to an rpc::ClientObserver)
+//!   ← snapshot             (the wire type every reader of the tree shares)
+//!   ← metrics              (implements ClientObserver; mirrors the snapshot)
+//!   ← service              (managers and their cells; tells its supervisor by child events)
+//!   ← supervisor           (records handler outcomes and periodic durations into metrics)
+//!   ← report ← node ← systemd ← signals; node ← dashboard; rpc ← rpc_cli
+//! ```
 
 pub mod config;
 pub mod dashboard;
@@ -34,6 +49,7 @@ pub mod rpc_cli;
 pub mod service;
 pub mod servicegroup;
 pub mod signals;
+pub mod snapshot;
 pub mod supervisor;
 pub mod systemd;
 

@@ -2,9 +2,10 @@
 //! registry, so several nodes in one test process never mix their series.
 //!
 //! Two kinds of series:
-//! - **observed live** where the work happens: RPC handler count, latency and errors
-//!   (the supervisor's request bridge), periodic-task durations (the timer), RPC client
-//!   calls, timeouts and latency (the client);
+//! - **observed live** where the work happens: RPC handler count, latency, errors and
+//!   expected failures (the supervisor's request bridge), periodic-task durations (the
+//!   timer), RPC client calls, timeouts, failures, expected failures and latency (the
+//!   client, through [`ClientObserver`]);
 //! - **mirrored from the supervision snapshot** at scrape time: mailbox depth, in-flight,
 //!   actor state, restarts, periodic runs/failures/skips, heartbeats and the broker link.
 //!   The supervisor's tallies are monotonic for the process's life, so the mirrored
@@ -20,7 +21,8 @@ use prometheus::{
 };
 
 use crate::rpc::transport::LinkState;
-use crate::supervisor::{ActorState, Snapshot};
+use crate::rpc::{ClientObserver, ClientOutcome, RequestKind};
+use crate::snapshot::{ActorState, Snapshot};
 
 /// Buckets for handler and call latencies: 100 µs … 60 s.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -46,6 +48,7 @@ pub struct RuntimeMetrics {
     registry: Registry,
     handled: IntCounterVec,
     handler_errors: IntCounterVec,
+    handler_expected: IntCounterVec,
     handler_seconds: HistogramVec,
     mailbox_depth: IntGaugeVec,
     in_flight: IntGaugeVec,
@@ -60,6 +63,7 @@ pub struct RuntimeMetrics {
     client_calls: IntCounterVec,
     client_timeouts: IntCounterVec,
     client_failures: IntCounterVec,
+    client_expected: IntCounterVec,
     client_call_seconds: HistogramVec,
     broker_connected: IntGauge,
     broker_reconnects: IntCounter,
@@ -73,6 +77,7 @@ pub struct RuntimeMetrics {
 pub struct HandlerMetrics {
     handled: IntCounter,
     seconds: Histogram,
+    expected: IntCounter,
     failed: IntCounter,
     crashed: IntCounter,
 }
@@ -84,32 +89,38 @@ impl HandlerMetrics {
         self.seconds.observe(elapsed.as_secs_f64());
         match outcome {
             HandlerOutcome::Ok => {}
+            HandlerOutcome::Expected => self.expected.inc(),
             HandlerOutcome::Failed => self.failed.inc(),
             HandlerOutcome::Crashed => self.crashed.inc(),
         }
     }
 }
 
-/// How an RPC handler ended, for the error counter.
+/// Lifetime totals of one actor instance's RPC handlers, for the snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HandlerTotals {
+    /// Messages handled, any outcome.
+    pub messages: u64,
+    /// Of those, unexpected failures and crashes.
+    pub errors: u64,
+    /// Of those, failures the endpoint declared expected.
+    pub expected_failures: u64,
+    /// Seconds spent handling them.
+    pub seconds: f64,
+}
+
+/// How an RPC handler ended, for the error and expected-failure counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandlerOutcome {
     /// Returned a result.
     Ok,
-    /// Returned a failure (sent to the caller as a remote exception).
+    /// Returned a failure its endpoint declared expected (sent to the caller as a remote
+    /// exception; not an error).
+    Expected,
+    /// Returned a failure not declared expected (sent to the caller as a remote exception).
     Failed,
     /// Panicked or died with its actor.
     Crashed,
-}
-
-/// What an RPC client send became.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientOutcome {
-    /// Answered (calls) or handed to the broker (casts).
-    Ok,
-    /// The reply (or the broker) did not come within the timeout.
-    Timeout,
-    /// A remote failure or a transport error.
-    Failed,
 }
 
 fn counter_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -195,8 +206,14 @@ impl RuntimeMetrics {
             handler_errors: counter_vec(
                 r,
                 "novactor_actor_handler_errors_total",
-                "RPC handlers that returned a failure (kind=failed) or panicked (kind=crashed).",
+                "RPC handlers that returned a failure not declared expected (kind=failed) or panicked (kind=crashed).",
                 &["actor", "kind"],
+            ),
+            handler_expected: counter_vec(
+                r,
+                "novactor_actor_handler_expected_failures_total",
+                "RPC handlers that returned a failure their endpoint declares expected (oslo ExpectedException); not errors.",
+                &["actor"],
             ),
             handler_seconds: histogram_vec(
                 r,
@@ -281,7 +298,13 @@ impl RuntimeMetrics {
             client_failures: counter_vec(
                 r,
                 "novactor_rpc_client_failures_total",
-                "RPC requests that ended in a remote failure or transport error, by target topic.",
+                "RPC requests that ended in a remote failure the caller did not declare expected, or a transport error, by target topic.",
+                &["topic"],
+            ),
+            client_expected: counter_vec(
+                r,
+                "novactor_rpc_client_expected_failures_total",
+                "RPC requests that ended in a remote failure the caller declared expected, by target topic; not errors.",
                 &["topic"],
             ),
             client_call_seconds: histogram_vec(
@@ -313,24 +336,27 @@ impl RuntimeMetrics {
         HandlerMetrics {
             handled: self.handled.with_label_values(&[actor]),
             seconds: self.handler_seconds.with_label_values(&[actor]),
+            expected: self.handler_expected.with_label_values(&[actor]),
             failed: self.handler_errors.with_label_values(&[actor, "failed"]),
             crashed: self.handler_errors.with_label_values(&[actor, "crashed"]),
         }
     }
 
-    /// Lifetime totals of `actor`: messages handled, handler errors, handler seconds.
-    pub fn handler_totals(&self, actor: &str) -> (u64, u64, f64) {
+    /// Lifetime totals of `actor`'s RPC handlers.
+    pub fn handler_totals(&self, actor: &str) -> HandlerTotals {
         let errors = ["failed", "crashed"]
             .iter()
             .map(|kind| self.handler_errors.with_label_values(&[actor, kind]).get())
             .sum();
-        (
-            self.handled.with_label_values(&[actor]).get(),
+        HandlerTotals {
+            messages: self.handled.with_label_values(&[actor]).get(),
             errors,
-            self.handler_seconds
+            expected_failures: self.handler_expected.with_label_values(&[actor]).get(),
+            seconds: self
+                .handler_seconds
                 .with_label_values(&[actor])
                 .get_sample_sum(),
-        )
+        }
     }
 
     /// The duration histogram of one periodic task.
@@ -342,11 +368,13 @@ impl RuntimeMetrics {
     pub fn observe_client(
         &self,
         topic: &str,
-        kind: &str,
+        kind: RequestKind,
         elapsed: Option<Duration>,
         outcome: ClientOutcome,
     ) {
-        self.client_calls.with_label_values(&[topic, kind]).inc();
+        self.client_calls
+            .with_label_values(&[topic, kind.as_str()])
+            .inc();
         match outcome {
             ClientOutcome::Ok => {
                 if let Some(elapsed) = elapsed {
@@ -356,6 +384,9 @@ impl RuntimeMetrics {
                 }
             }
             ClientOutcome::Timeout => self.client_timeouts.with_label_values(&[topic]).inc(),
+            ClientOutcome::ExpectedFailure => {
+                self.client_expected.with_label_values(&[topic]).inc()
+            }
             ClientOutcome::Failed => self.client_failures.with_label_values(&[topic]).inc(),
         }
     }
@@ -420,6 +451,18 @@ impl RuntimeMetrics {
             tracing::error!(%error, "encoding metrics failed");
         }
         String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl ClientObserver for RuntimeMetrics {
+    fn observe(
+        &self,
+        topic: &str,
+        kind: RequestKind,
+        elapsed: Option<Duration>,
+        outcome: ClientOutcome,
+    ) {
+        self.observe_client(topic, kind, elapsed, outcome);
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::config::Config;
-use crate::supervisor::Snapshot;
+use crate::snapshot::Snapshot;
 
 fn secs(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_owned(), |s| format!("{s:.1}s"))
@@ -58,7 +58,7 @@ fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::
     for actor in &snapshot.actors {
         writeln!(
             out,
-            "{} [{} on {}] state={} incarnation={} uptime={} restarts={} restart={} mailbox={} in_flight={} handled={}",
+            "{} [{} on {}] state={} incarnation={} uptime={} restarts={} restart={} mailbox={} in_flight={} handled={} errors={} expected_failures={}",
             actor.name,
             actor.binary,
             actor.host,
@@ -69,7 +69,9 @@ fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::
             actor.restart_type,
             actor.mailbox_depth,
             actor.in_flight,
-            actor.handled
+            actor.handled,
+            actor.errors_total,
+            actor.expected_failures_total
         )?;
         if actor.stopped_by_operator {
             writeln!(out, "    stopped by an operator")?;

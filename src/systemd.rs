@@ -87,7 +87,7 @@ pub async fn watch(node: Node) {
                 let running = snapshot
                     .actors
                     .iter()
-                    .filter(|a| a.state == crate::supervisor::ActorState::Running)
+                    .filter(|a| a.state == crate::snapshot::ActorState::Running)
                     .count();
                 let broker = format!("{:?}", snapshot.transport.state).to_lowercase();
                 let status = format!(

@@ -1,6 +1,6 @@
 //! `ApiFault`: an HTTP error with Nova's body (`nova/api/openstack/wsgi.py` Fault):
 //! `{"<name>": {"code": N, "message": "…"}}`, the name chosen by status. Converting is
-//! pure ([`ResponseError`]); the request-logging middleware in `server.rs` logs it once.
+//! pure ([`ResponseError`]); the request-logging middleware in `middleware.rs` logs it once.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};

@@ -7,11 +7,11 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
-use crate::compute::rpcapi::ComputeApi;
-use crate::conductor::rpcapi::ComputeTaskApi;
-use crate::conductor::tasks::instance_primitive;
 use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
-use crate::objects::{Flavor, RequestSpec, TypedObject};
+use crate::objects::instance::instance_primitive;
+use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
+use crate::objects::{BuildRequest, Flavor, RequestSpec, TypedObject};
+use crate::rpcapi::{ComputeApi, ComputeTaskApi};
 use novactor::rpc::RequestContext;
 
 /// Why an operation was refused.
@@ -77,9 +77,6 @@ pub struct ComputeApiDeps {
     pub service_down_time: Duration,
 }
 
-/// The most instances one create may ask for (novactor has no quotas yet).
-pub const MAX_INSTANCES_PER_REQUEST: u32 = 1000;
-
 /// What to boot.
 #[derive(Debug, Clone)]
 pub struct BootRequest {
@@ -123,20 +120,7 @@ pub async fn create(
             .await
             .map_err(db_error)?,
     };
-    let flavor = Flavor {
-        id: flavor_row.id,
-        flavorid: flavor_row.flavorid.clone(),
-        name: flavor_row.name.clone(),
-        memory_mb: flavor_row.memory_mb,
-        vcpus: flavor_row.vcpus,
-        root_gb: flavor_row.root_gb.unwrap_or(0),
-        ephemeral_gb: flavor_row.ephemeral_gb,
-        swap: flavor_row.swap,
-        rxtx_factor: flavor_row.rxtx_factor,
-        is_public: flavor_row.is_public,
-        disabled: flavor_row.disabled,
-        extra_specs: Map::new(),
-    };
+    let flavor = Flavor::from_row(&flavor_row);
     let reservation_id = format!("r-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let mut uuids = Vec::new();
     let mut build_requests = Vec::new();
@@ -173,11 +157,12 @@ pub async fn create(
             project_id: Some(request.project_id.clone()),
             user_id: Some(request.user_id.clone()),
         };
-        build_requests.push(json!({
-            "nova_object.name": "BuildRequest", "nova_object.namespace": "nova", "nova_object.version": "1.3",
-            "nova_object.data": {"instance_uuid": row.uuid, "instance": instance_primitive(&row), "project_id": request.project_id},
-            "nova_object.changes": [],
-        }));
+        let build_request = BuildRequest {
+            instance_uuid: row.uuid.clone(),
+            instance: instance_primitive(&row),
+            project_id: request.project_id.clone(),
+        };
+        build_requests.push(build_request.to_primitive());
         specs.push(spec.to_primitive());
         uuids.push(row.uuid);
     }

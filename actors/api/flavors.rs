@@ -4,8 +4,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::api_fault::ApiFault;
+use super::api_state::ApiState;
 use super::auth::Ctx;
-use super::server::{ok, page, param, query, ApiState};
+use super::http::{ok, page, param, query};
 use crate::db::FlavorRow;
 
 fn links(ctx: &Ctx, id: &str) -> Value {

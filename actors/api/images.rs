@@ -6,8 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::api_fault::ApiFault;
-use super::server::{ok, param, query};
-use super::versions::base;
+use super::http::{base, ok, param, query};
 
 /// One catalog image.
 #[derive(Debug, Clone, Copy)]

@@ -3,28 +3,45 @@
 //! (`osapi_compute`, an actix-web server) when `enabled_apis` lists it; `cleanup_host`
 //! stops it gracefully.
 //!
+//! Find a Nova API feature by its file: each resource has its own, `/servers` a folder.
+//!
 //! ```text
 //! mod.rs            the actor: start/stop the server, bound_addr() for tests and tools
-//! server.rs         routes, request-id/version-header/logging middleware, the bridge to
-//!                   the actor's runtime for database and RPC work
+//!
+//! resources (Nova: nova/api/openstack/compute/<file>.py)
+//! versions.rs       GET /, GET /v2.1[/]
+//! flavors.rs        /flavors
+//! servers/          /servers: list, show, create, delete, actions, views (see servers/mod.rs)
+//! services.rs       /os-services
+//! hypervisors.rs    /os-hypervisors
+//! aggregates.rs     /os-aggregates
+//! images.rs         D-IMAGE: the read-only Glance stand-in under /image
+//! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
+//!
+//! serving HTTP
+//! http_server.rs    bind, run and stop the actix-web server
+//! router.rs         the route table: path + method -> handler, 404 / 405
+//! middleware.rs     request id, version headers, fault bodies, the log line of a request
+//! api_state.rs      ApiState: runs handlers' database and RPC work on the actor's runtime
+//! http.rs           what handlers share: JSON body, query string, paging, base URL, 200 reply
 //! auth.rs           Ctx extractor: noauth2 token + D-AUTH, microversion, base URL
 //! microversion.rs   version parsing and negotiation (2.1 … 2.53)
 //! api_fault.rs      ApiFault: Nova's error bodies via ResponseError
-//! versions.rs       GET /, GET /v2.1[/]
-//! flavors.rs        /flavors
-//! servers.rs        /servers, /servers/{id}/action
-//! services.rs       /os-services, /os-hypervisors, /os-aggregates
-//! images.rs         D-IMAGE: the read-only Glance stand-in under /image
-//! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
 //! ```
 
+pub mod aggregates;
 pub mod api_fault;
+pub mod api_state;
 pub mod auth;
 pub mod compute_api;
 pub mod flavors;
+pub mod http;
+pub mod http_server;
+pub mod hypervisors;
 pub mod images;
 pub mod microversion;
-pub mod server;
+pub mod middleware;
+pub mod router;
 pub mod servers;
 pub mod services;
 pub mod versions;
@@ -35,10 +52,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::dev::ServerHandle;
 
-use crate::compute::rpcapi::ComputeApi;
-use crate::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
 use crate::conf::NovaConfig;
 use crate::db::NovaDb;
+use crate::rpcapi::ComputeApi;
+use crate::rpcapi::{ComputeTaskApi, ConductorApi};
 use crate::NovaService;
 use auth::AuthPolicy;
 use compute_api::ComputeApiDeps;
@@ -105,7 +122,7 @@ impl ApiManager {
             // A restarted incarnation: the previous server must not hold the port.
             drop(old.stop(false));
         }
-        let running = server::start(
+        let running = http_server::start(
             &self.listen,
             self.port,
             self.workers,
@@ -136,7 +153,7 @@ impl ServiceManager for ApiManager {
     }
 
     /// Stops the server gracefully: no new connections, in-flight requests finish (up to
-    /// `server::shutdown_timeout()`).
+    /// `http_server::shutdown_timeout()`).
     fn cleanup_host(&mut self) -> Response {
         record(&self.host, None);
         match self.server.take() {

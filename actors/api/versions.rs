@@ -5,14 +5,8 @@
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use super::http::{base, ok};
 use super::microversion::{MAX_VERSION, MIN_VERSION};
-use super::server::ok;
-
-/// `scheme://host` as the client addressed us.
-pub fn base(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
 
 fn v21_entry(base: &str, full: bool) -> Value {
     let mut links = vec![json!({"rel": "self", "href": format!("{base}/v2.1/")})];

@@ -3,22 +3,22 @@
 //! one call here, [`execute`].
 //!
 //! ```text
-//! app/mod.rs   execute: config, db, service, status and rpc subcommands
-//! app/run.rs   `novactor run`: logging, dashboard, database, services, signals
+//! app/mod.rs             execute: config, db, service, status and rpc subcommands
+//! app/command_config.rs  what every subcommand loads first: sources, config; exit code 2
+//! app/run.rs             `novactor run`: logging, dashboard, database, services, signals
 //! ```
 
+mod command_config;
 mod run;
+
+pub use command_config::EXIT_CONFIG;
 
 use std::process::ExitCode;
 
-use novactor::config::{CliOverride, ConfigSources};
-
+use self::command_config::{load_for_command, sources};
 use crate::cli::{Cli, Command, ConfigAction, DbAction, RpcArgs, RpcKind, ServiceCommand};
 use crate::conf::{self, NovaConfig};
 use crate::manage::{self, ServiceAction};
-
-/// Exit code for bad configuration or arguments (clap's usage errors use it too).
-pub const EXIT_CONFIG: u8 = 2;
 
 /// Runs `cli`'s subcommand to its end and returns the process's exit code.
 pub fn execute(cli: Cli) -> ExitCode {
@@ -69,26 +69,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rpc { kind } => Ok(rpc_command(&cli, kind)),
         Command::Run(run) => run::run(&cli, run),
     }
-}
-
-/// The configuration sources the command line names, plus the process environment.
-fn sources(cli: &Cli, overrides: Vec<CliOverride>) -> ConfigSources {
-    ConfigSources {
-        config_files: cli.config_files.clone(),
-        config_dirs: cli.config_dirs.clone(),
-        cli: overrides,
-        ..conf::sources()
-    }
-    .with_process_env()
-}
-
-/// Loads the configuration for a one-shot command; its warnings go to stderr.
-fn load_for_command(cli: &Cli) -> anyhow::Result<NovaConfig> {
-    let loaded = NovaConfig::load(&sources(cli, Vec::new()))?;
-    for warning in &loaded.warnings {
-        eprintln!("novactor: warning: {warning}");
-    }
-    Ok(loaded.config)
 }
 
 async fn service_command(config: &NovaConfig, action: &ServiceCommand) -> manage::Outcome {

@@ -14,7 +14,7 @@ use novactor::servicegroup::{MemoryServiceGroup, ServiceGroup};
 use novactor::signals::{serve_signals, ReloadContext, Signals};
 use novactor::Node;
 
-use super::{sources, EXIT_CONFIG};
+use super::command_config::{sources, EXIT_CONFIG};
 use crate::cli::{Cli, RunArgs};
 use crate::conf::NovaConfig;
 use crate::NovaService;

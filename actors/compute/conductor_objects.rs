@@ -1,15 +1,16 @@
 //! Every database read and write of the compute, as the remotable object calls Nova's
 //! compute makes through the conductor (spec §2.5): `Instance.save/destroy`,
 //! `InstanceList.get_by_host`, `InstanceFault.create`, `ComputeNode.*`. Failures come
-//! back typed ([`ObjectCallError`]), so the flows can match on them as Nova's code matches
-//! on exception classes. The compute never touches `NovaDb`.
+//! back typed ([`ObjectCallError`], read once from the reply's `nova.exception` class), so
+//! the flows match on them as Nova's code catches exception types. The compute never
+//! touches `NovaDb`.
 
 use serde_json::{json, Map, Value};
 
-use crate::conductor::rpcapi::{ConductorApi, IndirectionError};
-use crate::exception::class;
+use crate::exception::NovaException;
 use crate::objects::{NovaObject, ObjectError};
-use novactor::rpc::{RemoteFailure, RequestContext};
+use crate::rpcapi::{ConductorApi, IndirectionError};
+use novactor::rpc::{FailureClass, RemoteFailure, RequestContext};
 
 /// Nova's `InstanceFault` object version (the registry of `actors/objects` has no entry
 /// for it, as only the compute sends one).
@@ -53,15 +54,15 @@ impl ObjectCallError {
 
 impl From<IndirectionError> for ObjectCallError {
     fn from(error: IndirectionError) -> Self {
-        let Some(failure) = error.remote() else {
+        let (Some(class), Some(failure)) = (error.nova_exception(), error.remote()) else {
             return Self::Conductor(error);
         };
         let message = failure.message.clone();
-        match failure.class.as_str() {
-            class::INSTANCE_NOT_FOUND => Self::InstanceNotFound(message),
-            class::UNEXPECTED_DELETING_TASK_STATE => Self::Deleting(message),
-            class::UNEXPECTED_TASK_STATE => Self::UnexpectedTaskState(message),
-            class::COMPUTE_HOST_NOT_FOUND => Self::ComputeHostNotFound(message),
+        match class {
+            NovaException::InstanceNotFound => Self::InstanceNotFound(message),
+            NovaException::UnexpectedDeletingTaskStateError => Self::Deleting(message),
+            NovaException::UnexpectedTaskStateError => Self::UnexpectedTaskState(message),
+            NovaException::ComputeHostNotFound => Self::ComputeHostNotFound(message),
             _ => Self::Conductor(error),
         }
     }
@@ -72,18 +73,12 @@ impl ObjectCallError {
     pub fn to_failure(&self) -> RemoteFailure {
         match self {
             Self::Conductor(IndirectionError::Remote(failure)) => failure.clone(),
-            Self::InstanceNotFound(m) => {
-                crate::exception::failure(class::INSTANCE_NOT_FOUND, m.clone())
-            }
-            Self::Deleting(m) => {
-                crate::exception::failure(class::UNEXPECTED_DELETING_TASK_STATE, m.clone())
-            }
+            Self::InstanceNotFound(m) => NovaException::InstanceNotFound.failure(m.clone()),
+            Self::Deleting(m) => NovaException::UnexpectedDeletingTaskStateError.failure(m.clone()),
             Self::UnexpectedTaskState(m) => {
-                crate::exception::failure(class::UNEXPECTED_TASK_STATE, m.clone())
+                NovaException::UnexpectedTaskStateError.failure(m.clone())
             }
-            Self::ComputeHostNotFound(m) => {
-                crate::exception::failure(class::COMPUTE_HOST_NOT_FOUND, m.clone())
-            }
+            Self::ComputeHostNotFound(m) => NovaException::ComputeHostNotFound.failure(m.clone()),
             other => RemoteFailure::runtime_error(other.to_string()),
         }
     }
@@ -118,10 +113,21 @@ fn one_object(call: &'static str, value: &Value) -> Result<NovaObject, ObjectCal
     })
 }
 
+/// The conductor failures the compute's flows handle ([`ObjectCallError`]'s typed
+/// variants), as Nova's compute catches them: expected, not errors.
+const HANDLED_FAILURES: &[FailureClass] = &[
+    NovaException::InstanceNotFound.expected(),
+    NovaException::UnexpectedDeletingTaskStateError.expected(),
+    NovaException::UnexpectedTaskStateError.expected(),
+    NovaException::ComputeHostNotFound.expected(),
+];
+
 impl ConductorObjects {
     /// Calls sent through `conductor`.
     pub fn new(conductor: ConductorApi) -> Self {
-        Self { conductor }
+        Self {
+            conductor: conductor.expecting(HANDLED_FAILURES),
+        }
     }
 
     /// `Instance.save(expected_task_state=…)`: writes the instance's changed fields; on

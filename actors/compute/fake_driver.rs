@@ -10,7 +10,7 @@
 //!
 //! They do not survive the *process* (a SIGKILL and a new `novactor run`): the new
 //! hypervisor starts empty, as Nova's in-memory `nova/virt/fake.py` does. The compute's
-//! `init_host` ([`super::manager::ComputeHost::init_host`]) deliberately does not invent
+//! `init_host` (`init_host.rs`) deliberately does not invent
 //! guests for ACTIVE instances then: like Nova with this driver it sees `NoState`,
 //! settles only interrupted operations (a retried reboot or start is a hard reboot, which
 //! redefines the guest; a retried stop finds it off) and leaves idle instances ACTIVE,

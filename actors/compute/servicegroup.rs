@@ -7,10 +7,12 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use serde_json::{json, Map};
 
-use crate::conductor::rpcapi::{object_from, ConductorApi, IndirectionError};
-use crate::exception::{self, class};
+use crate::db::SERVICE_VERSION;
+use crate::exception::NovaException;
 use crate::objects::{versions, NovaObject};
-use novactor::rpc::RequestContext;
+use crate::rpcapi::conductor::object_from;
+use crate::rpcapi::{ConductorApi, IndirectionError};
+use novactor::rpc::{FailureClass, RequestContext};
 use novactor::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
 
 /// Heartbeats through the conductor's object indirection.
@@ -25,11 +27,16 @@ fn unavailable(error: IndirectionError) -> ServiceGroupError {
     ServiceGroupError::Unavailable(format!("via nova-conductor: {error}"))
 }
 
+/// `ServiceNotFound`: the service row is missing (first registration) or was deleted. This
+/// caller turns it into [`ServiceGroupError::NotFound`] (on which `join` creates the row),
+/// so it is expected at the RPC level.
+const HANDLED_FAILURES: &[FailureClass] = &[NovaException::ServiceNotFound.expected()];
+
 impl ConductorServiceGroup {
     /// Heartbeats sent through `conductor`.
     pub fn new(conductor: ConductorApi) -> Self {
         Self {
-            conductor,
+            conductor: conductor.expecting(HANDLED_FAILURES),
             service: Mutex::new(None),
         }
     }
@@ -73,11 +80,7 @@ impl ConductorServiceGroup {
             Ok(value) => {
                 object_from(&value).map_err(|e| ServiceGroupError::Unavailable(e.to_string()))
             }
-            Err(error)
-                if error
-                    .remote()
-                    .is_some_and(|f| exception::is(f, class::SERVICE_NOT_FOUND)) =>
-            {
+            Err(error) if error.nova_exception() == Some(NovaException::ServiceNotFound) => {
                 Err(ServiceGroupError::NotFound {
                     host: host.to_owned(),
                     binary: binary.to_owned(),
@@ -99,7 +102,7 @@ impl ServiceGroup for ConductorServiceGroup {
                 service.set("host", json!(host));
                 service.set("binary", json!(binary));
                 service.set("topic", json!(topic));
-                service.set("version", json!(crate::db::SERVICE_VERSION));
+                service.set("version", json!(SERVICE_VERSION));
                 self.conductor
                     .object_action(&ctx, &mut service, "create", Vec::new(), Map::new())
                     .await
@@ -135,10 +138,7 @@ impl ServiceGroup for ConductorServiceGroup {
                     .service
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-                if error
-                    .remote()
-                    .is_some_and(|f| exception::is(f, class::SERVICE_NOT_FOUND))
-                {
+                if error.nova_exception() == Some(NovaException::ServiceNotFound) {
                     return Err(ServiceGroupError::NotFound {
                         host: host.to_owned(),
                         binary: binary.to_owned(),

@@ -16,21 +16,12 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::db::{ComputeNodeValues, NovaDb, NovaDbError, ServiceChanges, ServiceKey};
-use crate::exception::{self, class};
+use crate::exception::NovaException;
 use crate::objects::{versions, NovaObject};
 use novactor::rpc::RemoteFailure;
 
-/// A database error as the failure a Nova caller expects.
-pub fn failure_of(error: &NovaDbError) -> RemoteFailure {
-    match error.nova_class() {
-        Some(name) => exception::failure(name, error.to_string()),
-        None => RemoteFailure::runtime_error(error.to_string()),
-    }
-}
-
 fn unsupported(object: &str, method: &str) -> RemoteFailure {
-    exception::failure(
-        class::OBJECT_ACTION_ERROR,
+    NovaException::ObjectActionError.failure(
         format!("Object action {method} failed because: {object}.{method} is not served by novactor's conductor"),
     )
 }
@@ -86,7 +77,7 @@ pub async fn class_action(
     args: &[Value],
     kwargs: &Map<String, Value>,
 ) -> Result<Value, RemoteFailure> {
-    let fail = |e: NovaDbError| failure_of(&e);
+    let fail = |e: NovaDbError| e.to_failure();
     match (objname, objmethod) {
         ("Service", "get_by_host_and_binary") => {
             let host = text_arg(args, kwargs, 0, "host")?;
@@ -260,7 +251,7 @@ pub async fn instance_action(
     objmethod: &str,
     kwargs: &Map<String, Value>,
 ) -> Result<Value, RemoteFailure> {
-    let fail = |e: NovaDbError| failure_of(&e);
+    let fail = |e: NovaDbError| e.to_failure();
     let id = || {
         object
             .get("id")

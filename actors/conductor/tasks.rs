@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::compute::rpcapi::ComputeApi;
 use crate::db::{InstanceRow, NovaDb};
-use crate::objects::{versions, NovaObject, RequestSpec, Selection, TypedObject};
-use crate::scheduler::rpcapi::SchedulerApi;
+use crate::exception::NovaException;
+use crate::objects::instance::instance_primitive;
+use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
+use crate::rpcapi::{ComputeApi, SchedulerApi};
 use novactor::rpc::{CallError, RemoteFailure, RequestContext};
 
 /// Nova `ComputeTaskManager.target.version`.
@@ -31,16 +32,6 @@ pub struct TaskDeps {
     pub long_timeout: Duration,
     /// `rpc_response_timeout`, its call-monitor timeout.
     pub call_monitor_timeout: Duration,
-}
-
-/// An instance row as the `Instance` primitive sent to a compute.
-pub fn instance_primitive(row: &InstanceRow) -> Value {
-    let mut data = match serde_json::to_value(row) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    data.insert("deleted".into(), Value::Bool(row.deleted != 0));
-    NovaObject::new("Instance", versions::INSTANCE, data).to_primitive()
 }
 
 /// Set an instance to ERROR with a fault, as Nova's `_bury_in_cell0` / `_set_vm_state_and_notify` do.
@@ -88,7 +79,7 @@ async fn cast_build(
     ctx: &RequestContext,
     row: &InstanceRow,
     spec: &Value,
-    filter_properties: Value,
+    filter_properties: Map<String, Value>,
     mut hosts: Vec<Selection>,
 ) {
     if hosts.is_empty() {
@@ -111,7 +102,7 @@ async fn cast_build(
             spec.clone(),
             filter_properties,
             &chosen.nodename,
-            chosen.limits.clone().map_or(Value::Null, Value::Object),
+            chosen.limits.clone(),
             alternates,
         )
         .await;
@@ -182,7 +173,9 @@ pub async fn schedule_and_build_instances(
         Err(error) => {
             // Nova buries the instances in cell0 as ERROR with the scheduler's message.
             let message = match &error {
-                CallError::Remote(failure) if failure.class == "NoValidHost" => {
+                CallError::Remote(failure)
+                    if NovaException::of(failure) == Some(NovaException::NoValidHost) =>
+                {
                     failure.message.clone()
                 }
                 other => format!("No valid host was found. {other}"),
@@ -226,7 +219,7 @@ pub async fn schedule_and_build_instances(
         {
             tracing::debug!(%uuid, %error, "could not record the create action");
         }
-        cast_build(&deps, &ctx, &row, &spec_primitive, json!({}), hosts).await;
+        cast_build(&deps, &ctx, &row, &spec_primitive, Map::new(), hosts).await;
     }
     Ok(Value::Null)
 }
@@ -289,7 +282,7 @@ pub async fn build_instances(
 
 /// `filter_properties` with `retry.num_attempts` counting the attempt about to be made
 /// (Nova's conductor `_populate_retry`); the compute reports the attempts so far.
-fn next_attempt(filter_properties: &Value) -> Value {
+fn next_attempt(filter_properties: &Value) -> Map<String, Value> {
     let mut properties = match filter_properties {
         Value::Object(map) => map.clone(),
         _ => Map::new(),
@@ -305,20 +298,20 @@ fn next_attempt(filter_properties: &Value) -> Value {
     retry.insert("num_attempts".into(), json!(attempts + 1));
     retry.entry("hosts").or_insert_with(|| json!([]));
     properties.insert("retry".into(), Value::Object(retry));
-    Value::Object(properties)
+    properties
 }
 
 #[cfg(test)]
 mod tests {
     use super::next_attempt;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn a_reschedule_counts_the_next_attempt_and_keeps_the_tried_hosts() {
         let after =
             next_attempt(&json!({"retry": {"num_attempts": 1, "hosts": [["a", "a"]]}, "x": 1}));
         assert_eq!(
-            after,
+            Value::Object(after),
             json!({"x": 1, "retry": {"num_attempts": 2, "hosts": [["a", "a"]]}})
         );
         assert_eq!(next_attempt(&json!(null))["retry"]["num_attempts"], 2);

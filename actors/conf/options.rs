@@ -11,8 +11,7 @@ use OptionDefault::{Unset, Value};
 pub static NOVA_DEFAULTS: &[(&str, &str, OptionDefault)] = &[
     // nova/rpc.py: messaging.set_transport_defaults(control_exchange='nova').
     ("DEFAULT", "control_exchange", Value("nova")),
-    // novactor's default for Nova's services (oslo.service's is 60): a build in flight may
-    // take minutes, and a drain should let it finish.
+    // nova/conf/base.py: oslo.service's 60 s "is too low for Nova services".
     ("DEFAULT", "graceful_shutdown_timeout", Value("180")),
 ];
 
@@ -82,7 +81,8 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
         OptionKind::List,
         Value("osapi_compute,metadata"),
         "APIs the api actor starts: osapi_compute is the compute REST API; metadata is accepted and not served.",
-        "nova/conf/service.py",
+        "nova/conf/service.py before Nova 32.0.0, which dropped the eventlet API server and \
+         serves the API under a WSGI server; novactor's api actor serves it itself",
     ),
     OptionSpec::new(
         "DEFAULT",
@@ -90,7 +90,8 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
         OptionKind::String,
         Value("127.0.0.1"),
         "IP address the compute API listens on. Use 0.0.0.0 to listen on every interface.",
-        "nova/conf/service.py (Nova: 0.0.0.0; novactor listens on loopback unless told \
+        "nova/conf/service.py before Nova 32.0.0, which dropped the eventlet API server \
+         (Nova: 0.0.0.0; novactor listens on loopback unless told \
          otherwise, since a laptop run has no auth in front of it)",
     ),
     OptionSpec::new(
@@ -99,7 +100,7 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
         OptionKind::integer(Some(0), Some(65535)),
         Value("8774"),
         "Port the compute API listens on; 0 picks a free port.",
-        "nova/conf/service.py (Nova: min 1; novactor accepts 0 for tests)",
+        "nova/conf/service.py before Nova 32.0.0 (a port option: 0 means any free port)",
     ),
     OptionSpec::new(
         "DEFAULT",
@@ -107,7 +108,7 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
         OptionKind::integer(Some(1), None),
         Unset,
         "HTTP worker threads of the compute API. Unset means 1.",
-        "nova/conf/service.py (Nova: unset means the CPU count)",
+        "nova/conf/service.py before Nova 32.0.0 (Nova: unset means the CPU count)",
     ),
     OptionSpec::new(
         "api",

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{utc_now, NovaDb, NovaDbError};
+use super::nova_db::{utc_now, NovaDb};
+use super::nova_db_error::NovaDbError;
 use novactor::db::SqlValue;
 
 const COLUMNS: &str = "id, uuid, service_id, host, hypervisor_hostname, vcpus, memory_mb, \

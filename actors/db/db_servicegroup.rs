@@ -4,8 +4,9 @@
 
 use async_trait::async_trait;
 
-use super::services::ServiceRow;
-use super::{NovaDb, NovaDbError, ServiceChanges, ServiceKey};
+use super::nova_db::NovaDb;
+use super::nova_db_error::NovaDbError;
+use super::services::{ServiceChanges, ServiceKey, ServiceRow};
 use novactor::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
 
 /// The servicegroup over the `services` table.

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{NovaDb, NovaDbError};
+use super::nova_db::NovaDb;
+use super::nova_db_error::NovaDbError;
 
 const COLUMNS: &str = "id, flavorid, name, memory_mb, vcpus, root_gb, ephemeral_gb, swap, \
      rxtx_factor, vcpu_weight, is_public, disabled, description, created_at, updated_at";

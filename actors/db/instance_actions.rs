@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{utc_now, NovaDb, NovaDbError};
+use super::nova_db::{utc_now, NovaDb};
+use super::nova_db_error::NovaDbError;
 
 const ACTION_COLUMNS: &str = "id, action, instance_uuid, request_id, user_id, project_id, \
      start_time, finish_time, message, created_at, updated_at, deleted_at, deleted";

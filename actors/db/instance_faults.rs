@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{utc_now, NovaDb, NovaDbError};
+use super::nova_db::{utc_now, NovaDb};
+use super::nova_db_error::NovaDbError;
 
 const COLUMNS: &str =
     "id, instance_uuid, code, message, details, host, created_at, updated_at, deleted_at, deleted";

@@ -7,7 +7,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{utc_now, NovaDb, NovaDbError};
+use super::nova_db::{utc_now, NovaDb};
+use super::nova_db_error::NovaDbError;
 use novactor::db::SqlValue;
 
 const TABLE: &str = "instances";

@@ -1,8 +1,11 @@
 //! `NovaDbError`: the ways Nova's repository functions fail. Display texts are Nova's
-//! exception messages (`nova/exception.py` `msg_fmt`), and [`NovaDbError::nova_class`]
-//! names the class, so a handler can reply the failure as Nova would.
+//! exception messages (`nova/exception.py` `msg_fmt`), and [`NovaDbError::exception`]
+//! names the class, so a handler can reply the failure as Nova would
+//! ([`NovaDbError::to_failure`]) and a caller can match the variant.
 
+use crate::exception::NovaException;
 use novactor::db::DbError;
+use novactor::rpc::RemoteFailure;
 
 /// Python `repr` of an optional string, as Nova's messages print it (`'x'` or `None`).
 fn py(value: &Option<String>) -> String {
@@ -77,7 +80,7 @@ pub enum NovaDbError {
         uuid: String,
     },
     /// novactor: an update named a column that is not one of
-    /// [`INSTANCE_UPDATABLE_COLUMNS`](super::INSTANCE_UPDATABLE_COLUMNS) (or equivalent).
+    /// [`INSTANCE_UPDATABLE_COLUMNS`](super::instances::INSTANCE_UPDATABLE_COLUMNS) (or equivalent).
     #[error("{column:?} is not an updatable column of {table}")]
     UnknownColumn {
         /// The table.
@@ -186,30 +189,52 @@ pub enum NovaDbError {
 impl NovaDbError {
     /// The `nova.exception` class to reply this failure as (`None` for novactor's own
     /// errors, which go back as internal failures).
-    pub fn nova_class(&self) -> Option<&'static str> {
+    pub fn exception(&self) -> Option<NovaException> {
         match self {
-            NovaDbError::InstanceNotFound { .. } => Some("InstanceNotFound"),
-            NovaDbError::UnexpectedTaskState { .. } => Some("UnexpectedTaskStateError"),
+            NovaDbError::InstanceNotFound { .. } => Some(NovaException::InstanceNotFound),
+            NovaDbError::UnexpectedTaskState { .. } => {
+                Some(NovaException::UnexpectedTaskStateError)
+            }
             NovaDbError::UnexpectedDeletingTaskState { .. } => {
-                Some("UnexpectedDeletingTaskStateError")
+                Some(NovaException::UnexpectedDeletingTaskStateError)
             }
-            NovaDbError::UnexpectedVmState { .. } => Some("UnexpectedVMStateError"),
-            NovaDbError::InstanceUpdateConflict { .. } => Some("InstanceUpdateConflict"),
-            NovaDbError::ServiceNotFound { .. } => Some("ServiceNotFound"),
-            NovaDbError::HostBinaryNotFound { .. } => Some("HostBinaryNotFound"),
-            NovaDbError::ServiceBinaryExists { .. } => Some("ServiceBinaryExists"),
+            NovaDbError::UnexpectedVmState { .. } => Some(NovaException::UnexpectedVMStateError),
+            NovaDbError::InstanceUpdateConflict { .. } => {
+                Some(NovaException::InstanceUpdateConflict)
+            }
+            NovaDbError::ServiceNotFound { .. } => Some(NovaException::ServiceNotFound),
+            NovaDbError::HostBinaryNotFound { .. } => Some(NovaException::HostBinaryNotFound),
+            NovaDbError::ServiceBinaryExists { .. } => Some(NovaException::ServiceBinaryExists),
             NovaDbError::ComputeHostNotFound { .. } | NovaDbError::ComputeNodeNotFound { .. } => {
-                Some("ComputeHostNotFound")
+                Some(NovaException::ComputeHostNotFound)
             }
-            NovaDbError::FlavorNotFound { .. } => Some("FlavorNotFound"),
-            NovaDbError::FlavorNotFoundByName { .. } => Some("FlavorNotFoundByName"),
-            NovaDbError::RequestSpecNotFound { .. } => Some("RequestSpecNotFound"),
-            NovaDbError::InstanceActionNotFound { .. } => Some("InstanceActionNotFound"),
-            NovaDbError::InstanceActionEventNotFound { .. } => Some("InstanceActionEventNotFound"),
+            NovaDbError::FlavorNotFound { .. } => Some(NovaException::FlavorNotFound),
+            NovaDbError::FlavorNotFoundByName { .. } => Some(NovaException::FlavorNotFoundByName),
+            NovaDbError::RequestSpecNotFound { .. } => Some(NovaException::RequestSpecNotFound),
+            NovaDbError::InstanceActionNotFound { .. } => {
+                Some(NovaException::InstanceActionNotFound)
+            }
+            NovaDbError::InstanceActionEventNotFound { .. } => {
+                Some(NovaException::InstanceActionEventNotFound)
+            }
             NovaDbError::UnknownColumn { .. }
             | NovaDbError::InvalidValue { .. }
             | NovaDbError::CorruptJson { .. }
             | NovaDbError::Db(_) => None,
+        }
+    }
+
+    /// The class name of [`Self::exception`], as the REST API's fault mapping reads it.
+    pub fn nova_class(&self) -> Option<&'static str> {
+        self.exception().map(NovaException::class_name)
+    }
+
+    /// This error as the failure a Nova RPC caller expects: its `nova.exception` class
+    /// with Nova's message, or a `RuntimeError` for novactor's own errors.
+    pub fn to_failure(&self) -> RemoteFailure {
+        match self.exception() {
+            Some(class) => class.failure(self.to_string()),
+            None => RemoteFailure::runtime_error(self.to_string()),
         }
     }
 

@@ -1,13 +1,17 @@
-//! The `services` table (Nova `nova/db/main/api.py` `service_*`, spec §3.1–3.2) and Nova's
-//! liveness rule.
+//! The `services` table (Nova `nova/db/main/api.py` `service_*`, spec §3.1–3.2), Nova's
+//! liveness rule and the `SERVICE_VERSION` written into service rows.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{utc_now, NovaDb, NovaDbError};
+use super::nova_db::{utc_now, NovaDb};
+use super::nova_db_error::NovaDbError;
 use novactor::db::{DbError, SqlValue};
+
+/// Nova `SERVICE_VERSION` of this slice (compute RPC 6.5), written into service rows.
+pub const SERVICE_VERSION: i64 = 73;
 
 const COLUMNS: &str = "id, uuid, host, \"binary\", topic, report_count, disabled, \
      disabled_reason, last_seen_up, forced_down, version, created_at, updated_at, deleted_at, deleted";

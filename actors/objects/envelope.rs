@@ -11,7 +11,8 @@ pub const OBJECT_NAMESPACE: &str = "nova";
 const NAME: &str = "nova_object.name";
 const NAMESPACE: &str = "nova_object.namespace";
 const VERSION: &str = "nova_object.version";
-const DATA: &str = "nova_object.data";
+/// The key of an object's field values.
+pub(super) const DATA: &str = "nova_object.data";
 const CHANGES: &str = "nova_object.changes";
 
 /// One object in primitive form.

@@ -1,22 +1,23 @@
 //! Nova's versioned objects on the wire (oslo.versionedobjects as Nova serializes them):
-//! the `nova_object.*` envelope and the objects the slice moves between compute and
-//! conductor. Objects are kept as their primitive field maps; each method that reads or
-//! writes them is a fixed entry of the conductor's registry, not reflection.
+//! the `nova_object.*` envelope and the objects the slice moves between api, conductor,
+//! scheduler and compute — the shapes those services share, so none reaches into another's
+//! internals for them. Objects are kept as their primitive field maps or as typed structs;
+//! each method that reads or writes them is a fixed entry of the conductor's registry, not
+//! reflection.
+//!
+//! ```text
+//! envelope.rs   NovaObject: the nova_object.* primitive, encode beside decode
+//! typed.rs      Flavor, RequestSpec, Selection, BuildRequest as typed structs
+//! instance.rs   the Instance primitive of an instances row; its flavor snapshot's fields
+//! versions.rs   the versions of the objects kept as field maps
+//! limits.rs     limits more than one service enforces
+//! ```
 
 mod envelope;
+pub mod instance;
+pub mod limits;
 mod typed;
+pub mod versions;
 
 pub use envelope::{NovaObject, ObjectError, OBJECT_NAMESPACE};
-pub use typed::{Flavor, RequestSpec, Selection, TypedObject};
-
-/// Object versions this novactor speaks (nova-slice.md §1.3: Nova's current ones).
-pub mod versions {
-    /// `Instance`.
-    pub const INSTANCE: &str = "2.8";
-    /// `InstanceList`.
-    pub const INSTANCE_LIST: &str = "2.6";
-    /// `Service`.
-    pub const SERVICE: &str = "1.22";
-    /// `ComputeNode`.
-    pub const COMPUTE_NODE: &str = "1.19";
-}
+pub use typed::{BuildRequest, Flavor, RequestSpec, Selection, TypedObject};

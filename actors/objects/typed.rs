@@ -1,12 +1,14 @@
 //! The slice's objects as typed structs, converted to and from their `nova_object`
-//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor`), `Selection` (1.1).
+//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor`), `Selection` (1.1),
+//! `BuildRequest` (1.3, carrying an `Instance` primitive).
 //! Field names are Nova's; fields novactor does not use are not carried.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{NovaObject, ObjectError};
+use super::envelope::{NovaObject, ObjectError};
+use crate::db::FlavorRow;
 
 /// A typed Nova object.
 pub trait TypedObject: Serialize + DeserializeOwned {
@@ -92,6 +94,24 @@ fn yes() -> bool {
 }
 
 impl Flavor {
+    /// The flavor of a `flavors` row, without extra specs.
+    pub fn from_row(row: &FlavorRow) -> Self {
+        Self {
+            id: row.id,
+            flavorid: row.flavorid.clone(),
+            name: row.name.clone(),
+            memory_mb: row.memory_mb,
+            vcpus: row.vcpus,
+            root_gb: row.root_gb.unwrap_or(0),
+            ephemeral_gb: row.ephemeral_gb,
+            swap: row.swap,
+            rxtx_factor: row.rxtx_factor,
+            is_public: row.is_public,
+            disabled: row.disabled,
+            extra_specs: Map::new(),
+        }
+    }
+
     /// Disk the flavor takes on a host, in GiB (root + ephemeral + swap rounded up).
     /// Saturating: the fields come from the wire, and no i64 may overflow (found by
     /// tests/fuzz_nova_objects.rs: `swap` = 2^63 − 1 panicked the scheduler).
@@ -177,6 +197,22 @@ impl TypedObject for Selection {
     const VERSION: &'static str = "1.1";
 }
 
+/// Nova `BuildRequest`: an instance the api asks the conductor to schedule and build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildRequest {
+    /// The instance's uuid.
+    pub instance_uuid: String,
+    /// The instance, as its `Instance` primitive.
+    pub instance: Value,
+    /// Owner project.
+    pub project_id: String,
+}
+
+impl TypedObject for BuildRequest {
+    const NAME: &'static str = "BuildRequest";
+    const VERSION: &'static str = "1.3";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +253,24 @@ mod tests {
             "Flavor"
         );
         assert_eq!(RequestSpec::from_primitive(&primitive).unwrap(), spec);
+    }
+
+    #[test]
+    fn a_build_request_is_the_envelope_the_api_always_sent() {
+        let request = BuildRequest {
+            instance_uuid: "u1".into(),
+            instance: serde_json::json!({"nova_object.name": "Instance"}),
+            project_id: "p".into(),
+        };
+        // Byte for byte, key order included, what compute_api built by hand before.
+        let before = serde_json::json!({
+            "nova_object.name": "BuildRequest", "nova_object.namespace": "nova", "nova_object.version": "1.3",
+            "nova_object.data": {"instance_uuid": "u1", "instance": {"nova_object.name": "Instance"}, "project_id": "p"},
+            "nova_object.changes": [],
+        });
+        let primitive = request.to_primitive();
+        assert_eq!(primitive.to_string(), before.to_string());
+        assert_eq!(BuildRequest::from_primitive(&primitive).unwrap(), request);
     }
 
     #[test]

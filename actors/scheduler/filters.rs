@@ -6,9 +6,7 @@
 //! `DiskFilter` and `CoreFilter`, computed on [`HostState`] (which includes what this
 //! scheduler consumed since the node last reported).
 
-use serde_json::Value;
-
-use super::host_manager::HostState;
+use super::host_state::HostState;
 use crate::objects::RequestSpec;
 
 /// One enabled filter.
@@ -95,21 +93,10 @@ pub fn filtered_hosts<'a>(
     (kept, report)
 }
 
-/// The limits a compute's claim re-checks (Nova `SchedulerLimits`: `memory_mb`, `disk_gb`,
-/// `vcpu`), as the filters computed them. Nova's fields are integers, so the products are
-/// truncated as `IntegerField` coerces them.
-pub fn limits(host: &HostState) -> serde_json::Map<String, Value> {
-    let mut limits = serde_json::Map::new();
-    limits.insert("memory_mb".into(), Value::from(host.ram_limit_mb() as i64));
-    limits.insert("disk_gb".into(), Value::from(host.disk_limit_gb() as i64));
-    limits.insert("vcpu".into(), Value::from(host.vcpu_limit() as i64));
-    limits
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::host_manager::tests::{host, spec};
+    use crate::scheduler::host_state::tests::{host, spec};
 
     #[test]
     fn resource_filters_use_the_allocation_ratios_and_what_is_used() {
@@ -127,7 +114,7 @@ mod tests {
         assert!(Filter::Core.host_passes(&h, &spec(1, 1, 8)));
         assert!(!Filter::Core.host_passes(&h, &spec(1, 1, 9)));
         assert_eq!(
-            limits(&h),
+            h.limits(),
             serde_json::json!({"memory_mb": 6144, "disk_gb": 40, "vcpu": 8})
                 .as_object()
                 .cloned()

@@ -1,6 +1,6 @@
 //! The scheduler's view of compute hosts and the placement decision (Nova:
-//! `nova/scheduler/host_manager.py` `HostManager` / `HostState`, and
-//! `nova/scheduler/manager.py` `_schedule`, `_get_alternate_hosts`,
+//! `nova/scheduler/host_manager.py` `HostManager`, whose `HostState`s are `host_state.rs`'s,
+//! and `nova/scheduler/manager.py` `_schedule`, `_get_alternate_hosts`,
 //! `_ensure_sufficient_hosts` on the Placement-less `_legacy_find_hosts` path, spec §7
 //! D-PLACEMENT).
 //!
@@ -27,197 +27,17 @@
 //! down, up) is re-evaluated on every refresh.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use super::filters::{self, FilterReport};
 use super::host_rows::{HostRows, ReadPlan};
+use super::host_state::{row_time, HostState, ServiceStatus};
+use super::scheduler_options::SchedulerOptions;
 use super::weights;
-use crate::conf::NovaConfig;
-use crate::db::{service_is_up, ComputeNodeRow, ServiceRow};
-use crate::objects::{Flavor, RequestSpec, Selection};
-
-/// The options the scheduler reads, taken from the configuration once per incarnation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SchedulerOptions {
-    /// `[scheduler] max_attempts`: hosts per instance (1 chosen + alternates).
-    pub max_attempts: usize,
-    /// `[filter_scheduler] host_subset_size`: pick randomly among this many best hosts.
-    pub host_subset_size: usize,
-    /// `[filter_scheduler] track_instance_changes`: keep the per-host instance view.
-    pub track_instance_changes: bool,
-    /// Effective `service_down_time` for `service_is_up`.
-    pub service_down_time: Duration,
-    /// `initial_cpu_allocation_ratio`, for nodes whose row has none (or 0.0, as Nova reads it).
-    pub initial_cpu_allocation_ratio: f64,
-    /// `initial_ram_allocation_ratio`, likewise.
-    pub initial_ram_allocation_ratio: f64,
-    /// `initial_disk_allocation_ratio`, likewise.
-    pub initial_disk_allocation_ratio: f64,
-    /// `default_availability_zone`: every host's zone (no aggregates in the slice).
-    pub default_availability_zone: String,
-}
-
-impl SchedulerOptions {
-    /// The scheduler's view of `config`.
-    pub fn from_config(config: &NovaConfig) -> Self {
-        let compute = &config.compute;
-        Self {
-            max_attempts: config.scheduler.max_attempts,
-            host_subset_size: config.scheduler.host_subset_size,
-            track_instance_changes: config.scheduler.track_instance_changes,
-            service_down_time: config.service.service_down_time,
-            initial_cpu_allocation_ratio: compute.cpu_allocation_ratio.initial,
-            initial_ram_allocation_ratio: compute.ram_allocation_ratio.initial,
-            initial_disk_allocation_ratio: compute.disk_allocation_ratio.initial,
-            default_availability_zone: compute.default_availability_zone.clone(),
-        }
-    }
-}
-
-/// What `ComputeFilter` needs of the host's `nova-compute` service row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ServiceStatus {
-    /// Operator disabled it.
-    pub disabled: bool,
-    /// Operator forced it down.
-    pub forced_down: bool,
-    /// `service_is_up` at the last refresh.
-    pub up: bool,
-}
-
-/// Nova `HostState`: one compute node as the scheduler sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HostState {
-    /// `compute_nodes.id`.
-    pub compute_node_id: i64,
-    /// The node's uuid (`Selection.compute_node_uuid`).
-    pub uuid: String,
-    /// Service host (`Selection.service_host`).
-    pub host: String,
-    /// Hypervisor node name (`Selection.nodename`).
-    pub nodename: String,
-    /// vCPUs.
-    pub vcpus: i64,
-    /// vCPUs in use (row + consumed since).
-    pub vcpus_used: i64,
-    /// RAM MiB.
-    pub memory_mb: i64,
-    /// RAM MiB in use.
-    pub memory_mb_used: i64,
-    /// Disk GiB.
-    pub local_gb: i64,
-    /// Disk GiB in use.
-    pub local_gb_used: i64,
-    /// vCPU overcommit.
-    pub cpu_allocation_ratio: f64,
-    /// RAM overcommit.
-    pub ram_allocation_ratio: f64,
-    /// Disk overcommit.
-    pub disk_allocation_ratio: f64,
-    /// Newest of the row's timestamp and this scheduler's last consumption.
-    pub updated: Option<DateTime<Utc>>,
-    /// The host's `nova-compute` service; `None` when it has no row.
-    pub service: Option<ServiceStatus>,
-}
-
-fn ratio_or(row: Option<f64>, initial: f64) -> f64 {
-    // Nova's ComputeNode object reads a NULL or 0.0 ratio as "use the initial_* option".
-    row.filter(|r| *r > 0.0).unwrap_or(initial)
-}
-
-impl HostState {
-    fn from_row(row: &ComputeNodeRow, options: &SchedulerOptions) -> Self {
-        Self {
-            compute_node_id: row.id,
-            uuid: row.uuid.clone(),
-            host: row.host.clone().unwrap_or_default(),
-            nodename: row.hypervisor_hostname.clone().unwrap_or_default(),
-            vcpus: row.vcpus,
-            vcpus_used: row.vcpus_used,
-            memory_mb: row.memory_mb,
-            memory_mb_used: row.memory_mb_used,
-            local_gb: row.local_gb,
-            local_gb_used: row.local_gb_used,
-            cpu_allocation_ratio: ratio_or(
-                row.cpu_allocation_ratio,
-                options.initial_cpu_allocation_ratio,
-            ),
-            ram_allocation_ratio: ratio_or(
-                row.ram_allocation_ratio,
-                options.initial_ram_allocation_ratio,
-            ),
-            disk_allocation_ratio: ratio_or(
-                row.disk_allocation_ratio,
-                options.initial_disk_allocation_ratio,
-            ),
-            updated: row_time(row),
-            service: None,
-        }
-    }
-
-    /// `memory_mb - memory_mb_used` (what the RAM weigher weighs).
-    pub fn free_ram_mb(&self) -> i64 {
-        self.memory_mb.saturating_sub(self.memory_mb_used)
-    }
-
-    /// `memory_mb * ram_allocation_ratio` (the `memory_mb` limit).
-    pub fn ram_limit_mb(&self) -> f64 {
-        self.memory_mb as f64 * self.ram_allocation_ratio
-    }
-
-    /// RAM an instance may still take.
-    pub fn usable_ram_mb(&self) -> f64 {
-        self.ram_limit_mb() - self.memory_mb_used as f64
-    }
-
-    /// `local_gb * disk_allocation_ratio` (the `disk_gb` limit).
-    pub fn disk_limit_gb(&self) -> f64 {
-        self.local_gb as f64 * self.disk_allocation_ratio
-    }
-
-    /// Disk an instance may still take.
-    pub fn usable_disk_gb(&self) -> f64 {
-        self.disk_limit_gb() - self.local_gb_used as f64
-    }
-
-    /// `vcpus * cpu_allocation_ratio` (the `vcpu` limit).
-    pub fn vcpu_limit(&self) -> f64 {
-        self.vcpus as f64 * self.cpu_allocation_ratio
-    }
-
-    /// vCPUs an instance may still take.
-    pub fn usable_vcpus(&self) -> f64 {
-        self.vcpu_limit() - self.vcpus_used as f64
-    }
-
-    /// Nova `HostState.consume_from_request`: count one instance of `flavor` as placed here.
-    /// Saturating: flavor and row values come from the wire and may be any i64.
-    fn consume(&mut self, flavor: &Flavor, now: DateTime<Utc>) {
-        self.memory_mb_used = self.memory_mb_used.saturating_add(flavor.memory_mb);
-        self.local_gb_used = self.local_gb_used.saturating_add(flavor.disk_gb());
-        self.vcpus_used = self.vcpus_used.saturating_add(flavor.vcpus);
-        self.updated = Some(now);
-    }
-
-    /// Nova `Selection.from_host_state`.
-    fn selection(&self, options: &SchedulerOptions) -> Selection {
-        Selection {
-            service_host: self.host.clone(),
-            nodename: self.nodename.clone(),
-            compute_node_uuid: self.uuid.clone(),
-            cell_uuid: None,
-            limits: Some(filters::limits(self)),
-            availability_zone: Some(options.default_availability_zone.clone()),
-        }
-    }
-}
-
-fn row_time(row: &ComputeNodeRow) -> Option<DateTime<Utc>> {
-    row.updated_at.or(row.created_at)
-}
+use crate::db::{service_is_up, ServiceRow};
+use crate::objects::{RequestSpec, Selection};
 
 /// Nova `NoValidHost`: no (or too few) hosts fit the request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -457,60 +277,12 @@ fn is_newer(state: Option<DateTime<Utc>>, row: Option<DateTime<Utc>>) -> bool {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::conf::NovaConfig;
+    use crate::db::ComputeNodeRow;
+    use crate::scheduler::host_state::tests::{host, spec};
     use rand::SeedableRng;
-    use serde_json::Map;
-
-    pub(crate) fn host(id: i64, name: &str, ram: i64, disk: i64, vcpus: i64) -> HostState {
-        HostState {
-            compute_node_id: id,
-            uuid: format!("uuid-{id}"),
-            host: name.to_owned(),
-            nodename: name.to_owned(),
-            vcpus,
-            vcpus_used: 0,
-            memory_mb: ram,
-            memory_mb_used: 0,
-            local_gb: disk,
-            local_gb_used: 0,
-            cpu_allocation_ratio: 1.0,
-            ram_allocation_ratio: 1.0,
-            disk_allocation_ratio: 1.0,
-            updated: None,
-            service: Some(ServiceStatus {
-                disabled: false,
-                forced_down: false,
-                up: true,
-            }),
-        }
-    }
-
-    pub(crate) fn spec(ram: i64, disk: i64, vcpus: i64) -> RequestSpec {
-        RequestSpec {
-            instance_uuid: "i-1".into(),
-            num_instances: 1,
-            flavor: Flavor {
-                id: 1,
-                flavorid: "1".into(),
-                name: "test".into(),
-                memory_mb: ram,
-                vcpus,
-                root_gb: disk,
-                ephemeral_gb: 0,
-                swap: 0,
-                rxtx_factor: 1.0,
-                is_public: true,
-                disabled: false,
-                extra_specs: Map::new(),
-            },
-            image: Map::new(),
-            availability_zone: None,
-            ignore_hosts: None,
-            project_id: None,
-            user_id: None,
-        }
-    }
 
     fn options() -> SchedulerOptions {
         SchedulerOptions::from_config(&NovaConfig::default_for_tests())
@@ -544,15 +316,6 @@ pub(crate) mod tests {
             .iter()
             .map(|l| l.iter().map(|s| s.service_host.as_str()).collect())
             .collect()
-    }
-
-    #[test]
-    fn options_have_novas_defaults() {
-        let o = options();
-        assert_eq!((o.max_attempts, o.host_subset_size), (3, 1));
-        assert!(o.track_instance_changes);
-        assert_eq!(o.initial_cpu_allocation_ratio, 4.0);
-        assert_eq!(o.default_availability_zone, "nova");
     }
 
     #[test]

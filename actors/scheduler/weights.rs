@@ -8,7 +8,7 @@
 //! spreading). Normalization does not change a single weigher's order; it is kept so a
 //! second weigher composes the way Nova's do.
 
-use super::host_manager::HostState;
+use super::host_state::HostState;
 
 /// One enabled weigher.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,7 +69,7 @@ pub fn weighed_hosts(hosts: Vec<&HostState>) -> Vec<&HostState> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::host_manager::tests::host;
+    use crate::scheduler::host_state::tests::host;
 
     #[test]
     fn most_free_ram_comes_first_and_ties_keep_their_order() {

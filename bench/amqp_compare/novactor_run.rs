@@ -11,8 +11,8 @@ use novactor::service::define;
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
-use novactor_nova::baserpc::BaseApi;
 use novactor_nova::conductor::ConductorManager;
+use novactor_nova::rpcapi::BaseApi;
 use novactor_nova::NovaService;
 use serde_json::json;
 

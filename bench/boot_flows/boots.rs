@@ -10,9 +10,8 @@ use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::Node;
 use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
 use novactor_nova::db::{self, NovaDb};
+use novactor_nova::rpcapi::{ComputeApi, ComputeTaskApi, ConductorApi};
 
 use crate::setup::*;
 

@@ -8,7 +8,7 @@ use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::rpc::RequestContext;
 use novactor_nova::db::{self};
 use novactor_nova::objects::{Flavor, RequestSpec};
-use novactor_nova::scheduler::rpcapi::SchedulerApi;
+use novactor_nova::rpcapi::SchedulerApi;
 use serde_json::Map;
 
 use crate::setup::*;

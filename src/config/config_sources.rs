@@ -68,8 +68,8 @@ pub struct ConfigSources {
     /// `--config-dir`, repeatable; every `*.conf` inside, sorted by name, read after the files.
     pub config_dirs: Vec<PathBuf>,
     /// Used only when no file and no dir is given: the first of these that exists is read.
-    /// Empty by default; [`ConfigSources::for_project`] fills it as oslo.config's `project`
-    /// argument does.
+    /// Empty by default; [`ConfigSources::for_project`] fills it with two of the places
+    /// oslo.config's `project` argument searches (docs/DEVIATIONS.md D-CONF-1).
     pub default_search: Vec<PathBuf>,
     /// Environment variables (name, value); only `OS_<GROUP>__<OPTION>` ones are options,
     /// `XDG_STATE_HOME`/`HOME` pick the default state directory.
@@ -79,8 +79,9 @@ pub struct ConfigSources {
 }
 
 impl ConfigSources {
-    /// No files given yet, and the default search of `project`: `./<project>.conf`, then
-    /// `/etc/<project>/<project>.conf` (the first that exists is read).
+    /// No files given yet, and a default search for `project`: `./<project>.conf`, then
+    /// `/etc/<project>/<project>.conf` (the first that exists is read). oslo.config also looks
+    /// in `~/.<project>/`, `~/` and `/etc/` (docs/DEVIATIONS.md D-CONF-1).
     pub fn for_project(project: &str) -> Self {
         ConfigSources {
             default_search: vec![
@@ -336,7 +337,7 @@ fn warn_unknown(origin: &ValueOrigin, mut unknown: Vec<String>, warnings: &mut V
 
 /// oslo's section name as option lookups see it (`cfg.py` `_normalize_group_name`):
 /// `DEFAULT` exactly, else lowercased.
-fn oslo_group(section: &str) -> String {
+pub(crate) fn oslo_group(section: &str) -> String {
     if section == "DEFAULT" {
         section.to_owned()
     } else {

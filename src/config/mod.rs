@@ -21,8 +21,10 @@
 //! option_groups.rs       the runtime's typed groups: DefaultOptions, DatabaseOptions,
 //!                        SupervisorOptions, DashboardOptions
 //! rabbit_options.rs      typed view of [oslo_messaging_rabbit]: RabbitOptions, transport_url query
-//! secret_url.rs          ServerUrl (transport_url / [database] connection parser), URL masking,
-//!                        SecretUrl, a URL whose Debug/Display hide the password
+//! server_url.rs          ServerUrl: the one transport_url / [database] connection reader
+//! secret_query.rs        which query parameters are secret (oslo.utils' rule)
+//! url_masking.rs         every password shape masked (mask_url)
+//! secret_url.rs          SecretUrl, a URL whose Debug/Display hide the password
 //! config_sample.rs       sample_config(): the commented sample file
 //! config_error.rs        ConfigError, ValueOrigin
 //! ```
@@ -38,7 +40,10 @@ mod option_spec;
 mod option_value;
 mod rabbit_options;
 mod runtime_options;
+mod secret_query;
 mod secret_url;
+mod server_url;
+mod url_masking;
 mod value_interpolation;
 
 #[cfg(test)]
@@ -62,7 +67,8 @@ pub use rabbit_options::{
     FailoverStrategy, LoginMethod, RabbitOptions, MAX_TRANSIENT_QUEUES_TTL_SECS,
 };
 pub use runtime_options::RUNTIME_OPTIONS;
-pub use secret_url::{SecretUrl, ServerHost, ServerUrl, ServerUrlError};
+pub use secret_url::SecretUrl;
+pub use server_url::{ServerHost, ServerUrl, ServerUrlError};
 
 use config_sources::{normalize_group, RawValues};
 use option_value::masked;

@@ -122,3 +122,108 @@ impl fmt::Debug for OptionRegistry {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::{Config, ConfigSources, OptionKind};
+
+    static APP: &[OptionSpec] = &[
+        OptionSpec::new(
+            "DEFAULT",
+            "greeting_interval",
+            OptionKind::integer(Some(1), None),
+            OptionDefault::Value("10"),
+            "Seconds between greetings.",
+            "test",
+        ),
+        OptionSpec::new(
+            "greeter",
+            "name",
+            OptionKind::String,
+            OptionDefault::Unset,
+            "Who greets.",
+            "test",
+        )
+        .secret(),
+    ];
+
+    fn app_registry() -> Arc<OptionRegistry> {
+        Arc::new(OptionRegistry::runtime().with_table(APP).with_default(
+            "DEFAULT",
+            "control_exchange",
+            OptionDefault::Value("greet"),
+        ))
+    }
+
+    #[test]
+    fn an_application_table_joins_the_runtime_groups_in_order() {
+        let registry = app_registry();
+        assert_eq!(registry.len(), RUNTIME_OPTIONS.len() + APP.len());
+        let groups = registry.groups();
+        assert_eq!(groups.first(), Some(&"DEFAULT"));
+        assert_eq!(groups.last(), Some(&"greeter"));
+        // The application's [DEFAULT] option sits with the runtime's [DEFAULT] options.
+        let defaults: Vec<&str> = registry
+            .iter()
+            .take_while(|spec| spec.group == "DEFAULT")
+            .map(|spec| spec.name)
+            .collect();
+        assert!(defaults.contains(&"transport_url") && defaults.contains(&"greeting_interval"));
+        assert!(registry.spec("greeter", "name").is_some_and(|s| s.secret));
+        assert!(registry.spec("greeter", "missing").is_none());
+    }
+
+    #[test]
+    fn an_application_loads_validates_and_reads_its_own_options() {
+        let registry = app_registry();
+        let config = Config::with_overrides_in(&registry, &[("greeter", "name", "ada")]).unwrap();
+        let reader = config.reader();
+        assert_eq!(
+            reader
+                .secs("DEFAULT", "greeting_interval")
+                .unwrap()
+                .as_secs(),
+            10
+        );
+        assert_eq!(
+            reader.opt_string("greeter", "name").unwrap().as_deref(),
+            Some("ada")
+        );
+        assert_eq!(config.default.control_exchange, "greet");
+        assert!(config.show().contains("name = ***  (command line)"));
+        let err = Config::with_overrides_in(&registry, &[("DEFAULT", "greeting_interval", "0")])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("[DEFAULT] greeting_interval"),
+            "{err}"
+        );
+        // The environment reaches an application's group, in any case.
+        let sources = ConfigSources {
+            env: vec![("OS_GREETER__NAME".into(), "grace".into())],
+            ..ConfigSources::default()
+        };
+        let loaded = Config::load(&sources, &registry).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(loaded.config.raw("greeter", "name"), Some("grace"));
+        // A mismatched read is an error, never a panic.
+        assert!(reader.boolean("greeter", "name").is_err());
+        assert!(reader.int("nowhere", "nothing").is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "option [DEFAULT] host is registered twice")]
+    fn registering_an_option_twice_is_a_bug_caught_at_once() {
+        static TWICE: &[OptionSpec] = &[OptionSpec::new(
+            "DEFAULT",
+            "host",
+            OptionKind::Hostname,
+            OptionDefault::MachineHostname,
+            "",
+            "test",
+        )];
+        let _ = OptionRegistry::runtime().with_table(TWICE);
+    }
+}

@@ -92,7 +92,7 @@ fn has_url_scheme(text: &str) -> bool {
 /// unencoded `@`, `,`, `/`, `?` or `#` in a password), everything from the first user's `:` to
 /// the last `@` is masked instead. See `secret_url.rs`.
 pub fn mask_url(url: &str) -> String {
-    super::secret_url::mask(url)
+    super::url_masking::mask(url)
 }
 
 /// The value as it may be shown: URL passwords masked, other secrets replaced by `***`; a

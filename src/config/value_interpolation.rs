@@ -7,10 +7,11 @@
 //! option it ignores never stops the process. A reference may point at any option that has a
 //! value, known or not; an unset known option substitutes as the empty string. Deviation:
 //! oslo also accepts a dotted name without braces (`$group.opt`); novactor requires braces,
-//! so `$state_path.d` means `$state_path` followed by `.d`.
+//! so `$state_path.d` means `$state_path` followed by `.d`. Names are matched as oslo
+//! matches them: group `DEFAULT` exactly, other groups lowercased, option names as written.
 
 use super::config_error::ConfigError;
-use super::config_sources::{normalize_group, RawEntry, RawValues};
+use super::config_sources::{oslo_group, RawEntry, RawValues};
 use super::option_registry::OptionRegistry;
 use super::option_spec::OptionSpec;
 
@@ -81,8 +82,8 @@ fn substitute(
             };
             let inner = &braced[..end];
             let target = match inner.split_once('.') {
-                Some((group, name)) => (normalize_group(group), name.trim().to_lowercase()),
-                None => ("DEFAULT".to_owned(), inner.trim().to_lowercase()),
+                Some((group, name)) => (oslo_group(group.trim()), name.trim().to_owned()),
+                None => ("DEFAULT".to_owned(), inner.trim().to_owned()),
             };
             (format!("${{{inner}}}"), target, end + 2)
         } else {
@@ -100,7 +101,7 @@ fn substitute(
             let name = &after[..len];
             (
                 format!("${name}"),
-                ("DEFAULT".to_owned(), name.to_lowercase()),
+                ("DEFAULT".to_owned(), name.to_owned()),
                 len,
             )
         };

@@ -8,7 +8,8 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::{ApiError, DashboardState};
+use super::api_error::ApiError;
+use super::dashboard_state::DashboardState;
 use crate::servicegroup::ServiceRecord;
 
 pub(super) fn routes(config: &mut web::ServiceConfig) {

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::api::service_view;
-use super::{ApiError, DashboardState};
+use super::api_error::ApiError;
+use super::dashboard_state::DashboardState;
 use crate::supervisor::{ActorCommand, TaskCommand};
 
 /// Longest accepted `disabled_reason` (Nova's column is 255 characters).

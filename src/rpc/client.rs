@@ -12,12 +12,13 @@ use tokio::sync::{mpsc, OnceCell};
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
+use super::client_observer::{ClientObserver, ClientOutcome, RequestKind};
 use super::context::RequestContext;
 use super::envelope::{decode_envelope, encode_envelope, new_id, Reply, ReplyTo, Request};
 use super::failure::RemoteFailure;
+use super::failure_class::FailureClass;
 use super::target::Target;
 use super::transport::{OutgoingMessage, QueueSpec, Route, Transport, TransportError};
-use crate::metrics::{ClientOutcome, RuntimeMetrics};
 
 /// How a call or cast failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -81,6 +82,8 @@ pub struct RpcClient {
     target: Target,
     timeout: Duration,
     call_monitor_timeout: Option<Duration>,
+    /// Remote failures the caller handles: counted as expected, not as errors.
+    expected_failures: &'static [FailureClass],
 }
 
 impl std::fmt::Debug for RpcClient {
@@ -97,7 +100,7 @@ pub struct ClientShared {
     transport: Arc<dyn Transport>,
     control_exchange: String,
     replies: OnceCell<Arc<ReplyWaiter>>,
-    metrics: Option<Arc<RuntimeMetrics>>,
+    observer: Option<Arc<dyn ClientObserver>>,
 }
 
 impl std::fmt::Debug for ClientShared {
@@ -117,17 +120,17 @@ impl ClientShared {
         Self::instrumented(transport, control_exchange, None)
     }
 
-    /// [`ClientShared::new`] counting every request, timeout and round trip in `metrics`.
+    /// [`ClientShared::new`] telling `observer` of every request, timeout and round trip.
     pub fn instrumented(
         transport: Arc<dyn Transport>,
         control_exchange: impl Into<String>,
-        metrics: Option<Arc<RuntimeMetrics>>,
+        observer: Option<Arc<dyn ClientObserver>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             transport,
             control_exchange: control_exchange.into(),
             replies: OnceCell::new(),
-            metrics,
+            observer,
         })
     }
 
@@ -138,6 +141,7 @@ impl ClientShared {
             target,
             timeout,
             call_monitor_timeout: None,
+            expected_failures: &[],
         }
     }
 
@@ -203,6 +207,15 @@ impl RpcClient {
         copy
     }
 
+    /// Copy counting remote failures of `classes` as expected rather than as errors: the
+    /// caller handles them (Nova's code catches them, as `ServiceNotFound` on a service's
+    /// first registration). They are still returned as [`CallError::Remote`].
+    pub fn with_expected_failures(&self, classes: &'static [FailureClass]) -> Self {
+        let mut copy = self.clone();
+        copy.expected_failures = classes;
+        copy
+    }
+
     fn exchange(&self) -> String {
         self.target
             .exchange
@@ -241,7 +254,11 @@ impl RpcClient {
         args: Value,
     ) -> Result<(), CallError> {
         let outcome = self.cast_uncounted(ctx, method, args).await;
-        let kind = if self.target.fanout { "fanout" } else { "cast" };
+        let kind = if self.target.fanout {
+            RequestKind::Fanout
+        } else {
+            RequestKind::Cast
+        };
         self.count(kind, None, &outcome);
         outcome
     }
@@ -255,18 +272,28 @@ impl RpcClient {
     ) -> Result<Value, CallError> {
         let started = Instant::now();
         let outcome = self.call_uncounted(ctx, method, args).await;
-        self.count("call", Some(started.elapsed()), &outcome);
+        self.count(RequestKind::Call, Some(started.elapsed()), &outcome);
         outcome
     }
 
-    fn count<T>(&self, kind: &str, elapsed: Option<Duration>, outcome: &Result<T, CallError>) {
-        if let Some(metrics) = &self.shared.metrics {
+    fn count<T>(
+        &self,
+        kind: RequestKind,
+        elapsed: Option<Duration>,
+        outcome: &Result<T, CallError>,
+    ) {
+        if let Some(observer) = &self.shared.observer {
             let outcome = match outcome {
                 Ok(_) => ClientOutcome::Ok,
                 Err(error) if error.is_timeout() => ClientOutcome::Timeout,
+                Err(CallError::Remote(failure))
+                    if FailureClass::any_matches(self.expected_failures, failure) =>
+                {
+                    ClientOutcome::ExpectedFailure
+                }
                 Err(_) => ClientOutcome::Failed,
             };
-            metrics.observe_client(&self.target.topic, kind, elapsed, outcome);
+            observer.observe(&self.target.topic, kind, elapsed, outcome);
         }
     }
 

@@ -27,6 +27,10 @@ pub struct RemoteFailure {
     /// `exc.kwargs`.
     #[serde(default)]
     pub kwargs: Map<String, Value>,
+    /// Marked expected by the handler that raised it (oslo `ExpectedException`); never on
+    /// the wire, so a decoded failure is never marked.
+    #[serde(skip)]
+    expected: bool,
 }
 
 impl RemoteFailure {
@@ -41,7 +45,21 @@ impl RemoteFailure {
             tb: vec![format!("{module}.{class}: {message}\n")],
             message,
             kwargs: Map::new(),
+            expected: false,
         }
+    }
+
+    /// This failure, marked expected (oslo: raising `ExpectedException` from the original):
+    /// the caller still gets it as today, but the server logs it at debug and counts it
+    /// apart from errors. Nova's conductor marks every failure of an object method so.
+    pub fn mark_expected(mut self) -> Self {
+        self.expected = true;
+        self
+    }
+
+    /// True when [`RemoteFailure::mark_expected`] marked it.
+    pub fn is_expected(&self) -> bool {
+        self.expected
     }
 
     /// oslo `NoSuchMethod`: no compatible endpoint has the method, or its name starts with `_`.
@@ -134,6 +152,17 @@ mod tests {
         assert_eq!(failure.class, "InstanceNotFound");
         assert_eq!(failure.module, "nova.exception");
         assert!(failure.tb.is_empty() && failure.args.is_empty());
+    }
+
+    #[test]
+    fn the_expected_mark_stays_off_the_wire() {
+        let marked = RemoteFailure::value_error("gone").mark_expected();
+        assert!(marked.is_expected());
+        let wire = marked.to_wire();
+        assert!(!wire.contains("expected"), "{wire}");
+        let decoded = RemoteFailure::from_wire(&wire).unwrap();
+        assert!(!decoded.is_expected());
+        assert_eq!(decoded, RemoteFailure::value_error("gone"));
     }
 
     #[test]

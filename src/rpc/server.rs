@@ -42,7 +42,11 @@ const REPLY_RETRY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How a handler did not produce a result.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HandlerError {
-    /// The method ran and failed: the failure is the answer.
+    /// The method ran and failed as it declared it may (oslo `ExpectedException`, Nova's
+    /// `@messaging.expected_exceptions`): the failure is the answer, logged at debug and
+    /// counted apart from errors.
+    Expected(RemoteFailure),
+    /// The method ran and failed unexpectedly: the failure is the answer, and an error.
     Failed(RemoteFailure),
     /// The actor crashed (panicked, or died before finishing): the work did not happen.
     Crashed(RemoteFailure),
@@ -51,6 +55,7 @@ pub enum HandlerError {
 impl std::fmt::Display for HandlerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Self::Expected(failure) => write!(f, "expected: {failure}"),
             Self::Failed(failure) => write!(f, "{failure}"),
             Self::Crashed(failure) => write!(f, "crashed: {failure}"),
         }
@@ -58,17 +63,26 @@ impl std::fmt::Display for HandlerError {
 }
 
 impl HandlerError {
+    /// The answer of a method that returned `failure`: expected when marked so.
+    pub fn answered(failure: RemoteFailure) -> Self {
+        if failure.is_expected() {
+            Self::Expected(failure)
+        } else {
+            Self::Failed(failure)
+        }
+    }
+
     /// The failure to report to a caller.
     pub fn failure(&self) -> &RemoteFailure {
         match self {
-            Self::Failed(failure) | Self::Crashed(failure) => failure,
+            Self::Expected(failure) | Self::Failed(failure) | Self::Crashed(failure) => failure,
         }
     }
 
     /// The failure to report to a caller, by value.
     pub fn into_failure(self) -> RemoteFailure {
         match self {
-            Self::Failed(failure) | Self::Crashed(failure) => failure,
+            Self::Expected(failure) | Self::Failed(failure) | Self::Crashed(failure) => failure,
         }
     }
 }
@@ -104,8 +118,10 @@ pub struct ServerStats {
     pub in_flight: AtomicUsize,
     /// Requests that reached a handler (or a dispatcher failure).
     pub handled: AtomicU64,
-    /// Requests whose outcome was a failure.
+    /// Requests whose outcome was an unexpected failure (a dispatcher refusal included).
     pub failed: AtomicU64,
+    /// Requests answered with a failure the method declared expected.
+    pub expected: AtomicU64,
     /// Messages rejected as unreadable.
     pub rejected: AtomicU64,
     /// Duplicates dropped.
@@ -360,6 +376,7 @@ async fn handle_one(
     let reply_to = request.reply.clone();
     let method = request.method.clone();
     let unique_id = request.unique_id.clone();
+    let refused = resolved.is_err();
     let work = async {
         match resolved {
             Ok(id) => shared.handler.handle(id, request).await,
@@ -392,16 +409,31 @@ async fn handle_one(
             }
         }
     }
-    let outcome = outcome.map_err(HandlerError::into_failure);
-    if let Err(failure) = &outcome {
-        shared.stats.failed.fetch_add(1, Ordering::Relaxed);
-        if reply_to.is_none() {
-            // A failed cast has no caller to tell: this log line is all there is.
-            tracing::warn!(%failure, "cast {method} failed");
-        } else {
-            tracing::debug!(%failure, "call {method} failed; replying with the failure");
+    // oslo `rpc/server.py`: an expected failure is logged at debug, anything else as an
+    // error — except what the dispatcher refused (logged above as a caller's mistake) and
+    // a crash (the supervisor logs the panic). A cast has no caller to tell, so a refused or
+    // crashed one gets a warning: that line is all there is.
+    let kind = if reply_to.is_some() { "call" } else { "cast" };
+    match &outcome {
+        Ok(_) => {}
+        Err(HandlerError::Expected(failure)) => {
+            shared.stats.expected.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%failure, "{kind} {method} failed as its endpoint expects");
+        }
+        Err(HandlerError::Failed(failure)) if !refused => {
+            shared.stats.failed.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(%failure, "{kind} {method} failed unexpectedly");
+        }
+        Err(HandlerError::Failed(failure) | HandlerError::Crashed(failure)) => {
+            shared.stats.failed.fetch_add(1, Ordering::Relaxed);
+            if reply_to.is_none() {
+                tracing::warn!(%failure, "cast {method} failed");
+            } else {
+                tracing::debug!(%failure, "call {method} failed; replying with the failure");
+            }
         }
     }
+    let outcome = outcome.map_err(HandlerError::into_failure);
     if let Some(reply_to) = reply_to {
         send_reply(
             shared,

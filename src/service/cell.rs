@@ -15,9 +15,13 @@ use futures::future::{self, BoxFuture};
 use futures::FutureExt;
 use serde_json::Value;
 
-use super::{Call, Endpoint, PeriodicTask, Response, ServiceManager};
+use super::call::Call;
+use super::child_event::ChildPanicked;
+use super::endpoint::Endpoint;
+use super::manager::ServiceManager;
+use super::periodic_task::PeriodicTask;
+use super::response::Response;
 use crate::rpc::{HandlerError, MethodId, RemoteFailure};
-use crate::supervisor::ChildPanicked;
 
 /// A lifecycle hook the supervisor runs on the actor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,9 +180,9 @@ impl<S: ServiceManager> ServiceCell<S> {
                     .endpoints
                     .get(method.endpoint)
                     .and_then(|e| e.methods.get(method.method))
-                    .map(|m| m.run);
+                    .map(|m| (m.run, m.expected_exceptions));
                 match handler {
-                    Some(run) => run(&mut self.manager, call),
+                    Some((run, expected)) => run(&mut self.manager, call).expecting(expected),
                     None => Response::err(RemoteFailure::no_such_method(&call.method)),
                 }
             }
@@ -237,7 +241,7 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
         match outcome {
             Ok(Response::Ready(result)) => {
                 gauges.finished(ticket);
-                Box::pin(future::ready(result.map_err(HandlerError::Failed)))
+                Box::pin(future::ready(result.map_err(HandlerError::answered)))
             }
             Ok(Response::Later(work)) => {
                 let panics = self.panics.clone();
@@ -246,7 +250,7 @@ impl<S: ServiceManager> Handler<CellCall> for ServiceCell<S> {
                     let result = AssertUnwindSafe(work).catch_unwind().await;
                     gauges.finished(ticket);
                     match result {
-                        Ok(outcome) => outcome.map_err(HandlerError::Failed),
+                        Ok(outcome) => outcome.map_err(HandlerError::answered),
                         Err(payload) => {
                             let message = panic_message(payload.as_ref());
                             panics.report(during.clone(), message.clone());

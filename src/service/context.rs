@@ -5,18 +5,10 @@ use std::sync::Arc;
 
 use actix::Recipient;
 
+use super::child_event::{ChildExited, ExitReason};
+use super::spec::ServiceSpec;
 use crate::config::Config;
 use crate::rpc::{ClientShared, RpcClient, Target};
-use crate::supervisor::ChildExited;
-
-/// How an actor ends its incarnation by itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExitReason {
-    /// Done: a transient or temporary actor stays stopped; a permanent one restarts.
-    Normal,
-    /// Failed: restarted unless temporary.
-    Error(String),
-}
 
 /// Ends the incarnation it was made for; stale after a restart (then it does nothing).
 #[derive(Clone)]
@@ -51,7 +43,7 @@ impl ExitHandle {
 #[derive(Clone)]
 pub struct ServiceContext {
     /// The service's spec.
-    pub spec: super::ServiceSpec,
+    pub spec: ServiceSpec,
     /// Which instance of the actor this is (0-based).
     pub instance: usize,
     /// The effective configuration when this incarnation started.

@@ -3,8 +3,10 @@
 use std::sync::Arc;
 
 use super::cell::{CellAddr, CellHandle, PanicSink, ServiceCell};
+use super::context::ServiceContext;
+use super::manager::ServiceManager;
 use super::periodic_task::PeriodicTaskInfo;
-use super::{ServiceContext, ServiceManager, ServiceSpec};
+use super::spec::ServiceSpec;
 use crate::rpc::EndpointInfo;
 
 type Spawner = dyn Fn(ServiceContext, PanicSink) -> Arc<dyn CellHandle> + Send + Sync;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::MethodFn;
+use super::endpoint::MethodFn;
 use crate::config::Config;
 
 /// oslo: a spacing of 0 means `DEFAULT_INTERVAL`, 60 s.

@@ -9,8 +9,8 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::task::JoinHandle;
 
-use super::snapshot::HeartbeatSnapshot;
 use crate::servicegroup::{ServiceGroup, ServiceGroupError};
+use crate::snapshot::HeartbeatSnapshot;
 
 /// Nova `servicegroup.api.INITIAL_REPORTING_DELAY`.
 pub(crate) const INITIAL_REPORTING_DELAY: Duration = Duration::from_secs(5);

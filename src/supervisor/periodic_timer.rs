@@ -12,8 +12,8 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::snapshot::PeriodicTaskSnapshot;
 use crate::service::{CellCall, CellHandle};
+use crate::snapshot::PeriodicTaskSnapshot;
 
 /// A task's counters, kept across incarnations of its actor.
 #[derive(Debug, Default)]

@@ -231,11 +231,13 @@ impl ServiceManager for EchoManager {
     }
 }
 
-/// A config for tests: no periodic fuzz, plus `overrides`.
+/// A config for tests: no periodic fuzz, Nova's control exchange (the Python oslo peer's
+/// default too), plus `overrides`.
 pub fn config(overrides: &[(&str, &str, &str)]) -> Config {
     let mut all = vec![
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "rpc_response_timeout", "5"),
+        ("DEFAULT", "control_exchange", "nova"),
     ];
     all.extend_from_slice(overrides);
     Config::with_overrides(&all).expect("valid test config")

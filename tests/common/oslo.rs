@@ -12,7 +12,6 @@ use serde_json::Value;
 use super::repository_root;
 use super::wait::wait_until_blocking;
 
-
 /// The venv's python, created by scripts/python-venv.sh once per test binary. A missing
 /// PyPI or Python is a test failure with the script's message, never a skip.
 pub fn python() -> PathBuf {

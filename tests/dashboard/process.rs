@@ -397,3 +397,138 @@ fn sigusr2_and_get_report_give_the_same_report() {
     novactor.signal("TERM");
     assert_eq!(novactor.wait_exit(EXIT).code(), Some(0));
 }
+
+/// The samples of a Prometheus text exposition: (series name, labels, value).
+fn samples(exposition: &str) -> Vec<(String, String, f64)> {
+    exposition
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| {
+            let (series, value) = line.rsplit_once(' ').expect("`<series> <value>`");
+            let (name, labels) = series.split_once('{').unwrap_or((series, ""));
+            let value = value
+                .parse()
+                .unwrap_or_else(|e| panic!("{line:?}: value: {e}"));
+            (
+                name.to_owned(),
+                labels.trim_end_matches('}').to_owned(),
+                value,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_fresh_process_counts_no_error_in_metrics_or_snapshot() {
+    let site = Site::new("");
+    let port = free_port();
+    let mut command = site.run();
+    command.env("OS_DASHBOARD__PORT", port.to_string());
+    let mut novactor = Running::spawn(command);
+    wait_started(&novactor);
+
+    // Every actor runs, the compute's service record exists and has reported.
+    let started = Instant::now();
+    let snapshot = loop {
+        let snapshot: serde_json::Value =
+            serde_json::from_str(&get(port, "/api/v1/snapshot").text).unwrap();
+        let services: serde_json::Value =
+            serde_json::from_str(&get(port, "/api/v1/services").text).unwrap();
+        let running = snapshot["actors"]
+            .as_array()
+            .is_some_and(|actors| actors.iter().all(|a| a["state"] == "running"));
+        let compute_reported = snapshot["actors"]
+            .as_array()
+            .and_then(|actors| actors.iter().find(|a| a["name"] == "compute"))
+            .is_some_and(|compute| compute["heartbeat"]["reports"].as_u64() >= Some(1));
+        let compute_registered = services["services"].as_array().is_some_and(|services| {
+            services
+                .iter()
+                .any(|s| s["binary"] == "nova-compute" && s["host"] == HOST)
+        });
+        if running && compute_reported && compute_registered {
+            break snapshot;
+        }
+        assert!(
+            started.elapsed() < START,
+            "not settled within {START:?}: {snapshot}\n{services}\nlog:\n{}",
+            novactor.lines().join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+
+    // No error counted: every error or failure series that is not an expected-failure
+    // series is zero.
+    let metrics = get(port, "/metrics");
+    assert_eq!(metrics.status, 200, "{metrics:?}");
+    let samples = samples(&metrics.text);
+    let counted: Vec<_> = samples
+        .iter()
+        .filter(|(name, _, value)| {
+            let name = name.to_lowercase();
+            (name.contains("error") || name.contains("failure"))
+                && !name.contains("expected")
+                && *value != 0.0
+        })
+        .collect();
+    assert!(
+        counted.is_empty(),
+        "errors counted: {counted:#?}\n{}",
+        metrics.text
+    );
+    // The compute's first resource audit asks the conductor for its compute node, which does
+    // not exist yet: ComputeHostNotFound, expected on both sides (Nova's conductor replies
+    // object failures as ExpectedException; the resource tracker then creates the node).
+    let expected = |series: &str, labels: &str| {
+        samples
+            .iter()
+            .find(|(name, l, _)| name == series && l == labels)
+            .map(|(_, _, value)| *value)
+    };
+    assert_eq!(
+        expected(
+            "novactor_actor_handler_expected_failures_total",
+            "actor=\"conductor\""
+        ),
+        Some(1.0),
+        "{}",
+        metrics.text
+    );
+    assert_eq!(
+        expected(
+            "novactor_rpc_client_expected_failures_total",
+            "topic=\"conductor\""
+        ),
+        Some(1.0),
+        "{}",
+        metrics.text
+    );
+
+    // Nor does the snapshot show one.
+    for actor in snapshot["actors"].as_array().unwrap() {
+        assert_eq!(actor["errors_total"], 0, "{actor}");
+        assert_eq!(actor["last_error"], serde_json::Value::Null, "{actor}");
+        if let Some(heartbeat) = actor["heartbeat"].as_object() {
+            assert_eq!(heartbeat["failures"], 0, "{actor}");
+        }
+        for task in actor["periodic_tasks"].as_array().unwrap() {
+            assert_eq!(task["failures"], 0, "{actor}");
+            assert_eq!(task["last_error"], serde_json::Value::Null, "{actor}");
+        }
+    }
+    let conductor = snapshot["actors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "conductor")
+        .unwrap();
+    assert_eq!(conductor["expected_failures_total"], 1, "{conductor}");
+    assert_eq!(
+        snapshot["transport"]["last_error"],
+        serde_json::Value::Null,
+        "{snapshot}"
+    );
+
+    novactor.signal("TERM");
+    assert_eq!(novactor.wait_exit(EXIT).code(), Some(0));
+}

@@ -11,9 +11,9 @@ use novactor::rpc::{RequestContext, Transport};
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
 use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
 use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
+use novactor_nova::rpcapi::ComputeApi;
+use novactor_nova::rpcapi::{ComputeTaskApi, ConductorApi};
 use novactor_nova::{definitions, NovaService};
 
 use crate::common::*;

@@ -13,8 +13,8 @@ use crate::deployment::nova_on_rabbit_turn;
 use crate::nova::{fresh_nova_db, BIN};
 use novactor::rpc::{ClientShared, RequestContext};
 use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::{ComputeTaskApi, ConductorApi};
+use novactor_nova::rpcapi::ComputeApi;
+use novactor_nova::rpcapi::{ComputeTaskApi, ConductorApi};
 
 fn start(dir: &Path, conf: &Path, actors: &str, host: &str) -> Running {
     let mut command = command(BIN.as_ref(), dir);

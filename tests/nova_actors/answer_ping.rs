@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use novactor::rpc::{RequestContext, Target};
 use novactor::Node;
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::ConductorApi;
-use novactor_nova::scheduler::rpcapi::SchedulerApi;
-use novactor_nova::{baserpc::BaseApi, definitions, NovaService};
+use novactor_nova::rpcapi::ComputeApi;
+use novactor_nova::rpcapi::ConductorApi;
+use novactor_nova::rpcapi::SchedulerApi;
+use novactor_nova::{definitions, rpcapi::BaseApi, NovaService};
 use serde_json::json;
 
 /// All four services on the embedded defaults, with a SQLite database in a temp dir

@@ -20,9 +20,9 @@ use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::{ActorCommand, ActorState, RuntimeEnv};
 use novactor::Node;
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::ConductorApi;
 use novactor_nova::db::{InstanceRow, NovaDb, NovaDbError};
+use novactor_nova::rpcapi::ComputeApi;
+use novactor_nova::rpcapi::ConductorApi;
 use novactor_nova::{definitions, NovaService};
 use serde_json::{json, Map, Value};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -264,9 +264,9 @@ impl World {
                 "cmp1",
                 instance,
                 Value::Null,
-                json!({}),
+                Map::new(),
                 "cmp1",
-                json!({}),
+                Some(Map::new()),
                 Vec::new(),
             )
             .await

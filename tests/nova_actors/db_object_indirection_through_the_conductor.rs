@@ -12,9 +12,9 @@ use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
-use novactor_nova::conductor::rpcapi::ConductorApi;
 use novactor_nova::db::NovaDb;
 use novactor_nova::objects::{versions, NovaObject};
+use novactor_nova::rpcapi::ConductorApi;
 use novactor_nova::NovaService;
 use serde_json::{json, Map, Value};
 
@@ -72,7 +72,11 @@ async fn a_compute_with_no_database_heartbeats_through_the_conductor() {
     );
     let compute_node = Node::start_with(
         env,
-        vec![NovaService::Compute.definition(&compute_config, &world.db)],
+        vec![novactor_nova::deployment::definition(
+            NovaService::Compute,
+            &compute_config,
+            &world.db,
+        )],
     )
     .await
     .unwrap();

@@ -14,7 +14,7 @@ use novactor::rpc::{CallError, RequestContext, RpcClient};
 use novactor::Node;
 use novactor_nova::db::{self, ComputeNodeRow, NovaDb, ServiceChanges, ServiceKey};
 use novactor_nova::objects::{Flavor, RequestSpec, Selection, TypedObject};
-use novactor_nova::scheduler::rpcapi::SchedulerApi;
+use novactor_nova::rpcapi::SchedulerApi;
 use novactor_nova::scheduler::{definition_with_state, SchedulerState, NO_VALID_HOST};
 use serde_json::{json, Map, Value};
 

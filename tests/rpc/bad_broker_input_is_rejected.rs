@@ -51,10 +51,11 @@ async fn malformed_messages_from_the_broker_are_rejected_and_serving_goes_on() {
         ),
         (br#"[1, 2, 3]"#, json()),
     ];
+    let exchange = node.env().config().default.control_exchange.clone();
     for (body, properties) in cases {
         channel
             .basic_publish(
-                ShortString::from("nova"),
+                ShortString::from(exchange.as_str()),
                 ShortString::from(scenario.topic.as_str()),
                 BasicPublishOptions::default(),
                 body,

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use crate::common::oslo::OsloServer;
 use crate::common::*;
-use novactor::config::Config;
 use novactor::rpc::{CallError, ClientShared, RequestContext, RpcClient, Target};
 use serde_json::json;
 
@@ -28,7 +27,7 @@ async fn python_servers(servers: &[&str]) -> (Vec<OsloServer>, RpcClient) {
     .await
     .unwrap();
     let transport = Broker::Rabbit.transport().await;
-    let control_exchange = Config::default_for_tests().default.control_exchange;
+    let control_exchange = config(&[]).default.control_exchange;
     let client = ClientShared::new(transport, control_exchange)
         .client(Target::topic(&topic), Duration::from_secs(30));
     (started, client.with_version("1.3"))

@@ -216,7 +216,7 @@ async fn unreadable_messages_are_rejected_and_the_server_keeps_serving(broker: B
             .transport
             .publish(OutgoingMessage {
                 route: Route::Topic {
-                    exchange: "nova".into(),
+                    exchange: node.env().config().default.control_exchange.clone(),
                     routing_key: scenario.topic.clone(),
                 },
                 body: body.to_vec(),

@@ -416,6 +416,9 @@
     if (a.state === "stopped" && a.stopped_by_operator) parts.push(["stopped", "by an operator (start it again with start)"]);
     if (a.restart_type) parts.push(["restart type", a.restart_type]);
     if (a.errors_total) parts.push(["errors", String(a.errors_total)]);
+    // Failures the endpoint declares expected (NotFound on a first registration, …): not
+    // errors, shown beside them.
+    if (a.expected_failures_total) parts.push(["expected failures", String(a.expected_failures_total)]);
     if (a.last_error) parts.push(["last error", a.last_error, true]);
     // The spans are rebuilt only when the set of labels changes; values are updated in
     // place, so selecting a queue name to copy it survives the next snapshot.

@@ -2,8 +2,8 @@
 //! arguments and conductor replies carry, turned into `NovaObject`s and the typed
 //! `Flavor` / `RequestSpec` / `Selection`:
 //! - the decoders themselves (`NovaObject::from_primitive`, `TypedObject::from_primitive`,
-//!   the compute's `manager::instance_from`, the conductor proxy's `rpcapi::object_from`),
-//!   with a round trip for whatever decodes;
+//!   the compute API's `rpcapi::compute::instance_from`, the conductor proxy's
+//!   `rpcapi::conductor::object_from`), with a round trip for whatever decodes;
 //! - the RPC methods that take objects from the wire, called over the memory transport on
 //!   a conductor and a scheduler with a SQLite database: `object_action` (the object's
 //!   fields become SQL values), `object_class_action_versions`, `select_destinations`
@@ -25,9 +25,9 @@ use std::time::Duration;
 use crate::support::*;
 use calls::*;
 use novactor::rpc::{CallError, RequestContext, RpcClient};
-use novactor_nova::compute::manager::instance_from;
-use novactor_nova::conductor::rpcapi::object_from;
 use novactor_nova::objects::{Flavor, NovaObject, RequestSpec, Selection, TypedObject};
+use novactor_nova::rpcapi::compute::instance_from;
+use novactor_nova::rpcapi::conductor::object_from;
 use serde_json::{json, Value};
 use world::*;
 

@@ -9,12 +9,10 @@ use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::rpc::RpcClient;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::ConductorApi;
 use novactor_nova::db::{
     ComputeNodeValues, DbServiceGroup, NovaDb, INSTANCE_UPDATABLE_COLUMNS, SERVICE_VERSION,
 };
-use novactor_nova::scheduler::rpcapi::SchedulerApi;
+use novactor_nova::rpcapi::{ComputeApi, ConductorApi, SchedulerApi};
 use novactor_nova::{definitions, NovaService};
 use serde_json::{json, Map, Value};
 

@@ -9,8 +9,8 @@ mod world;
 use std::time::Duration;
 
 use novactor::rpc::{CallError, RequestContext};
-use novactor_nova::compute::rpcapi::ComputeApi;
 use novactor_nova::objects::{Selection, TypedObject};
+use novactor_nova::rpcapi::ComputeApi;
 use serde_json::{json, Value};
 
 use crate::common::wait_until;

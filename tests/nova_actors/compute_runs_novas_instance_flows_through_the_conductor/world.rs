@@ -12,9 +12,8 @@ use novactor::rpc::RequestContext;
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
-use novactor_nova::compute::rpcapi::ComputeApi;
-use novactor_nova::conductor::rpcapi::ConductorApi;
 use novactor_nova::db::{ComputeNodeRow, InstanceRow, NovaDb, NovaDbError};
+use novactor_nova::rpcapi::{ComputeApi, ConductorApi};
 use novactor_nova::{definitions, NovaService};
 use serde_json::{json, Map, Value};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -257,9 +256,9 @@ impl World {
                 "cmp1",
                 instance,
                 Value::Null,
-                json!({}),
+                Map::new(),
                 "cmp1",
-                json!({}),
+                Some(Map::new()),
                 host_list,
             )
             .await

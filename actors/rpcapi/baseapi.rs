@@ -1,9 +1,13 @@
-//! Every RPC service's base API (Nova: `nova/baserpc.py`): namespace `baseapi`, 1.1.
+//! Every RPC service's base API (Nova: `nova/baserpc.py`): namespace `baseapi`, 1.1. Both
+//! sides live here, as in Nova's file: the handlers every manager serves ([`endpoint`]) are
+//! generic, and the client ([`BaseApi`]) is what the other proxies' `ping` uses.
 //!
 //! Version history (as `BaseAPI`'s docstring): 1.0 initial (`ping`), 1.1 `get_backdoor_port`.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::rpc_args::{self, RpcArgs};
 use novactor::rpc::{CallError, RequestContext, RpcClient, Version};
 use novactor::service::{Call, Endpoint, Response, ServiceManager};
 
@@ -11,6 +15,25 @@ use novactor::service::{Call, Endpoint, Response, ServiceManager};
 pub const NAMESPACE: &str = "baseapi";
 /// Nova `BaseRPCAPI.target.version`.
 pub const VERSION: Version = Version::new(1, 1);
+
+/// `ping(arg)` (1.0) → `{"service": <service name>, "arg": arg}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ping {
+    /// Anything; it comes back as sent.
+    pub arg: Value,
+}
+
+impl RpcArgs for Ping {
+    const METHOD: &'static str = "ping";
+}
+
+/// `get_backdoor_port()` (1.1) → null: novactor has no eventlet backdoor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetBackdoorPort {}
+
+impl RpcArgs for GetBackdoorPort {
+    const METHOD: &'static str = "get_backdoor_port";
+}
 
 /// A manager that serves the base API.
 pub trait BaseRpc {
@@ -22,19 +45,17 @@ pub trait BaseRpc {
 /// The `baseapi` endpoint for manager `S`.
 pub fn endpoint<S: ServiceManager + BaseRpc>() -> Endpoint<S> {
     Endpoint::new(Some(NAMESPACE), VERSION)
-        .method("ping", ping::<S>)
-        .method("get_backdoor_port", get_backdoor_port::<S>)
+        .method(Ping::METHOD, ping::<S>)
+        .method(GetBackdoorPort::METHOD, get_backdoor_port::<S>)
 }
 
-/// `ping(arg)` → `{"service": <service name>, "arg": arg}`.
 fn ping<S: BaseRpc>(manager: &mut S, call: Call) -> Response {
-    match call.arg::<Value>("arg") {
-        Ok(arg) => Response::ok(json!({"service": manager.service_name(), "arg": arg})),
+    match Ping::from_call(&call) {
+        Ok(Ping { arg }) => Response::ok(json!({"service": manager.service_name(), "arg": arg})),
         Err(failure) => Response::err(failure),
     }
 }
 
-/// `get_backdoor_port()` → null: novactor has no eventlet backdoor.
 fn get_backdoor_port<S>(_: &mut S, _: Call) -> Response {
     Response::done()
 }
@@ -64,7 +85,7 @@ impl BaseApi {
             Some(timeout) => self.client.with_timeout(timeout),
             None => self.client.clone(),
         };
-        client.call(ctx, "ping", json!({ "arg": arg })).await
+        rpc_args::call(&client, ctx, &Ping { arg }).await
     }
 
     /// `get_backdoor_port` (1.1) on one host.
@@ -73,10 +94,7 @@ impl BaseApi {
         ctx: &RequestContext,
         host: &str,
     ) -> Result<Value, CallError> {
-        self.client
-            .with_server(host)
-            .with_version("1.1")
-            .call(ctx, "get_backdoor_port", json!({}))
-            .await
+        let client = self.client.with_server(host).with_version("1.1");
+        rpc_args::call(&client, ctx, &GetBackdoorPort {}).await
     }
 }

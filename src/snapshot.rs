@@ -1,9 +1,15 @@
-//! The supervision tree as data: what the state report prints and what the dashboard
-//! serves (`/api/v1/snapshot`; `docs/DASHBOARD.md` is the contract). Its own wire type,
-//! apart from the supervisor's internals: fields may be added, none renamed.
+//! The supervision tree as data: what the supervisor answers [`GetSnapshot`] with, the state
+//! report prints, the dashboard serves (`/api/v1/snapshot`; `docs/DASHBOARD.md` is the
+//! contract) and the metrics mirror at each scrape. Its own wire type, apart from the
+//! supervisor's internals (kameo's `console/wire.rs`), so its readers need not depend on the
+//! supervisor: fields may be added, none renamed.
+//!
+//! [`GetSnapshot`]: crate::supervisor::GetSnapshot
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+use crate::rpc::transport::TransportStatus;
 
 /// One actor instance's lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,7 +63,7 @@ pub struct Snapshot {
     /// The restart policy in force.
     pub supervisor: SupervisorSettings,
     /// The broker connection's health.
-    pub transport: crate::rpc::transport::TransportStatus,
+    pub transport: TransportStatus,
     /// Every actor instance, in start order.
     pub actors: Vec<ActorSnapshot>,
 }
@@ -139,9 +145,12 @@ pub struct ActorSnapshot {
     pub handled: u64,
     /// RPC messages handled over the process's life (every incarnation).
     pub messages_total: u64,
-    /// Of those, handlers that answered with a failure (a remote exception, expected ones
-    /// such as NotFound included) or panicked.
+    /// Of those, handlers that answered with a failure their endpoint does not declare
+    /// expected, or panicked.
     pub errors_total: u64,
+    /// Of those, handlers that answered with a failure their endpoint declares expected
+    /// (oslo `ExpectedException`, Nova's `@messaging.expected_exceptions`): not errors.
+    pub expected_failures_total: u64,
     /// Seconds spent handling them (mean latency = Δseconds / Δmessages).
     pub handler_seconds_total: f64,
     /// Stopped by an operator (not a failure); stays stopped until started.

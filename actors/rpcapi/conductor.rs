@@ -1,5 +1,7 @@
-//! Client side of `nova-conductor` (Nova: `nova/conductor/rpcapi.py` ConductorAPI), used by
-//! the other actors.
+//! `nova-conductor`'s RPC API (Nova: `nova/conductor/rpcapi.py` ConductorAPI, and
+//! `nova/conductor/api.py` `wait_until_ready`): the target, the argument struct of each
+//! object method (encoded by [`ConductorApi`], decoded by the conductor's handlers) and the
+//! proxy the compute and the api use. The `compute_task` namespace is `compute_task.rs`'s.
 //!
 //! Version history kept by novactor (Nova's numbering):
 //! - baseapi 1.0 `ping`, 1.1 `get_backdoor_port`.
@@ -8,14 +10,55 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::baserpc::BaseApi;
-use crate::objects::{NovaObject, ObjectError};
-use novactor::rpc::{CallError, RemoteFailure, RequestContext, RpcClient, Target};
+use super::baseapi::BaseApi;
+use super::rpc_args::{self, RpcArgs, Unread};
+use crate::exception::NovaException;
+use crate::objects::{versions, NovaObject, ObjectError};
+use novactor::rpc::{CallError, FailureClass, RemoteFailure, RequestContext, RpcClient, Target};
 
 /// Nova `ConductorAPI` target version for the object methods.
 pub const OBJECT_API_VERSION: &str = "3.0";
+
+/// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)` (3.0,
+/// call): run a classmethod of `objname` on the conductor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectClassActionVersions {
+    /// The object class, e.g. `InstanceList`.
+    pub objname: String,
+    /// The classmethod, e.g. `get_by_host`.
+    pub objmethod: String,
+    /// The caller's object versions (oslo's manifest); novactor answers in its own.
+    pub object_versions: Unread,
+    /// Positional arguments.
+    pub args: Option<Vec<Value>>,
+    /// Keyword arguments.
+    pub kwargs: Option<Map<String, Value>>,
+}
+
+impl RpcArgs for ObjectClassActionVersions {
+    const METHOD: &'static str = "object_class_action_versions";
+}
+
+/// `object_action(objinst, objmethod, args, kwargs)` (3.0, call) → `[updates, result]`:
+/// run a method of an object on the conductor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectAction {
+    /// The object's primitive.
+    pub objinst: Value,
+    /// The method, e.g. `save`.
+    pub objmethod: String,
+    /// Positional arguments (no served method takes any).
+    pub args: Unread,
+    /// Keyword arguments, e.g. `expected_task_state`.
+    pub kwargs: Option<Map<String, Value>>,
+}
+
+impl RpcArgs for ObjectAction {
+    const METHOD: &'static str = "object_action";
+}
 
 /// Why an indirection call failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -52,6 +95,11 @@ impl IndirectionError {
             Self::Remote(failure) => Some(failure),
             _ => None,
         }
+    }
+
+    /// The `nova.exception` class the conductor answered with, if any.
+    pub fn nova_exception(&self) -> Option<NovaException> {
+        self.remote().and_then(NovaException::of)
     }
 }
 
@@ -94,6 +142,12 @@ impl ConductorApi {
         Self::new(self.client.with_server(host))
     }
 
+    /// This proxy, counting conductor failures of `classes` as expected: its caller handles
+    /// them, as Nova's callers catch them.
+    pub fn expecting(&self, classes: &'static [FailureClass]) -> Self {
+        Self::new(self.client.with_expected_failures(classes))
+    }
+
     /// `object_class_action_versions` (3.0): run a classmethod of `objname` on the conductor.
     pub async fn object_class_action_versions(
         &self,
@@ -103,17 +157,15 @@ impl ConductorApi {
         args: Vec<Value>,
         kwargs: Map<String, Value>,
     ) -> Result<Value, IndirectionError> {
-        let object_versions = manifest();
-        let result = self
-            .client
-            .with_version(OBJECT_API_VERSION)
-            .call(
-                ctx,
-                "object_class_action_versions",
-                json!({"objname": objname, "objmethod": objmethod, "object_versions": object_versions, "args": args, "kwargs": kwargs}),
-            )
-            .await?;
-        Ok(result)
+        let call = ObjectClassActionVersions {
+            objname: objname.to_owned(),
+            objmethod: objmethod.to_owned(),
+            object_versions: Some(manifest()),
+            args: Some(args),
+            kwargs: Some(kwargs),
+        };
+        let client = self.client.with_version(OBJECT_API_VERSION);
+        Ok(rpc_args::call(&client, ctx, &call).await?)
     }
 
     /// `object_action` (3.0): run method `objmethod` of `object` on the conductor, and apply
@@ -126,17 +178,16 @@ impl ConductorApi {
         args: Vec<Value>,
         kwargs: Map<String, Value>,
     ) -> Result<Value, IndirectionError> {
-        let reply = self
-            .client
-            .with_version(OBJECT_API_VERSION)
-            .call(
-                ctx,
-                "object_action",
-                json!({"objinst": object.to_primitive(), "objmethod": objmethod, "args": args, "kwargs": kwargs}),
-            )
-            .await?;
+        let call = ObjectAction {
+            objinst: object.to_primitive(),
+            objmethod: objmethod.to_owned(),
+            args: Some(Value::from(args)),
+            kwargs: Some(kwargs),
+        };
+        let client = self.client.with_version(OBJECT_API_VERSION);
+        let reply = rpc_args::call(&client, ctx, &call).await?;
         let bad = |problem: String| IndirectionError::BadReply {
-            method: "object_action",
+            method: ObjectAction::METHOD,
             problem,
         };
         let Value::Array(mut pair) = reply else {
@@ -164,7 +215,6 @@ impl ConductorApi {
 
 /// The object versions this caller knows (oslo's manifest sent with class actions).
 fn manifest() -> Value {
-    use crate::objects::versions;
     json!({
         "Instance": versions::INSTANCE,
         "InstanceList": versions::INSTANCE_LIST,
@@ -216,68 +266,36 @@ pub async fn wait_until_ready(api: &ConductorApi, ctx: &RequestContext, default_
     }
 }
 
-/// Nova `ComputeTaskAPI` (`nova/conductor/rpcapi.py`): the conductor's `compute_task`
-/// namespace, which runs the multi-service flows.
-///
-/// Version history kept by novactor: 1.17 `schedule_and_build_instances` (with `tags`),
-/// 1.19 `build_instances` (with `host_lists`).
-#[derive(Debug, Clone)]
-pub struct ComputeTaskApi {
-    client: RpcClient,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Nova `ComputeTaskManager.target`: namespace `compute_task`.
-pub const COMPUTE_TASK_NAMESPACE: &str = "compute_task";
-
-impl ComputeTaskApi {
-    /// Wrap a client made for [`ConductorApi::target`].
-    pub fn new(client: RpcClient) -> Self {
-        Self {
-            client: client.with_namespace(COMPUTE_TASK_NAMESPACE),
-        }
-    }
-
-    /// `schedule_and_build_instances` (1.17), a cast: place and build the instances of
-    /// `build_requests` (BuildRequest primitives, each wrapping its `instance`), one
-    /// `RequestSpec` per instance.
-    pub async fn schedule_and_build_instances(
-        &self,
-        ctx: &RequestContext,
-        build_requests: Vec<Value>,
-        request_specs: Vec<Value>,
-        image: Value,
-    ) -> Result<(), CallError> {
-        self.client
-            .with_version("1.17")
-            .cast(
-                ctx,
-                "schedule_and_build_instances",
-                json!({"build_requests": build_requests, "request_specs": request_specs, "image": image,
-                       "admin_password": null, "injected_files": [], "requested_networks": null,
-                       "block_device_mapping": [], "tags": null}),
+    #[test]
+    fn the_object_methods_are_sent_as_novas_proxy_sends_them() {
+        let class_action = ObjectClassActionVersions {
+            objname: "InstanceList".into(),
+            objmethod: "get_by_host".into(),
+            object_versions: Some(manifest()),
+            args: Some(vec![json!("h1")]),
+            kwargs: Some(Map::new()),
+        };
+        assert_eq!(
+            serde_json::to_string(&class_action.to_kwargs().unwrap()).unwrap(),
+            serde_json::to_string(
+                &json!({"objname": "InstanceList", "objmethod": "get_by_host",
+                "object_versions": manifest(), "args": ["h1"], "kwargs": {}})
             )
-            .await
-    }
-
-    /// `build_instances` (1.19), a cast: the compute's reschedule after a failed spawn;
-    /// `host_lists` holds the remaining alternates per instance.
-    pub async fn build_instances(
-        &self,
-        ctx: &RequestContext,
-        instances: Vec<Value>,
-        request_spec: Value,
-        filter_properties: Value,
-        host_lists: Vec<Vec<Value>>,
-    ) -> Result<(), CallError> {
-        self.client
-            .with_version("1.19")
-            .cast(
-                ctx,
-                "build_instances",
-                json!({"instances": instances, "image": {}, "filter_properties": filter_properties,
-                       "admin_password": null, "injected_files": [], "requested_networks": null,
-                       "security_groups": [], "request_spec": request_spec, "host_lists": host_lists}),
-            )
-            .await
+            .unwrap()
+        );
+        let action = ObjectAction {
+            objinst: json!({"o": 1}),
+            objmethod: "save".into(),
+            args: Some(Value::from(Vec::<Value>::new())),
+            kwargs: Some(Map::new()),
+        };
+        assert_eq!(
+            serde_json::to_string(&action.to_kwargs().unwrap()).unwrap(),
+            r#"{"objinst":{"o":1},"objmethod":"save","args":[],"kwargs":{}}"#
+        );
     }
 }

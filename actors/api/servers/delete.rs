@@ -1,0 +1,27 @@
+//! `DELETE /servers/{id}` (Nova: `servers.py` `delete`): [`compute_api::delete`], 204.
+
+use actix_web::{web, HttpResponse};
+
+use super::lookup::visible;
+use crate::api::api_fault::ApiFault;
+use crate::api::api_state::ApiState;
+use crate::api::auth::Ctx;
+use crate::api::compute_api;
+
+/// `DELETE /servers/{id}` → 204.
+pub async fn delete(
+    ctx: Ctx,
+    id: web::Path<String>,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiFault> {
+    let row = visible(&ctx, &state, &id).await?;
+    let rpc = ctx.rpc_context();
+    state
+        .run(move |b| async move {
+            compute_api::delete(&b.deps, &rpc, &row.uuid)
+                .await
+                .map_err(ApiFault::from)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,25 @@
+//! `GET /servers/{id}` (Nova: `servers.py` `show`): one server's detail view.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::lookup::{extras, visible};
+use super::views::detail_view;
+use crate::api::api_fault::ApiFault;
+use crate::api::api_state::ApiState;
+use crate::api::auth::Ctx;
+use crate::api::http::ok;
+
+/// `GET /servers/{id}`.
+pub async fn show(
+    ctx: Ctx,
+    id: web::Path<String>,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiFault> {
+    let row = visible(&ctx, &state, &id).await?;
+    let extra = extras(&state, std::slice::from_ref(&row))
+        .await?
+        .pop()
+        .unwrap_or_default();
+    Ok(ok(json!({"server": detail_view(&ctx, &row, &extra)})))
+}

@@ -1,0 +1,100 @@
+//! How the supervisor hosts `nova-compute`: one definition per host this process runs
+//! (`CONF.host`, or `[compute] fake_hosts` of them), each incarnation assembled from the
+//! configuration — fake driver settings, resource tracker, conductor object calls, the
+//! proxies — into a [`ComputeManager`] over its [`ComputeFlows`], reporting its heartbeats
+//! through the conductor.
+
+use std::sync::Arc;
+
+use super::conductor_objects::ConductorObjects;
+use super::fake_driver::{self, FakeDriver, FakeDriverSettings, FakeHypervisor};
+use super::flows::{ComputeFlows, FlowParts};
+use super::manager::ComputeManager;
+use super::resource_tracker::ResourceTracker;
+use super::servicegroup::ConductorServiceGroup;
+use crate::conf::NovaConfig;
+use crate::rpcapi::{ComputeTaskApi, ConductorApi, SchedulerApi};
+use crate::NovaService;
+use novactor::service::{
+    definition as service_definition, ServiceContext, ServiceDefinition, ServiceSpec,
+};
+
+fn conductor_api(ctx: &ServiceContext) -> ConductorApi {
+    ConductorApi::new(ctx.rpc_client(ConductorApi::target()))
+}
+
+/// The compute service as the supervisor hosts it.
+pub fn definition(config: &NovaConfig) -> Arc<ServiceDefinition> {
+    host_definition(NovaService::Compute.spec(config), config)
+}
+
+/// Every compute this process hosts: one, or `[compute] fake_hosts` of them named
+/// `compute-<n>` on hosts `<host>-<n>`, each with its own queues, heartbeat, node and
+/// hypervisor.
+pub fn definitions(config: &NovaConfig) -> Vec<Arc<ServiceDefinition>> {
+    let count = config.compute.fake_hosts.max(1);
+    if count == 1 {
+        return vec![definition(config)];
+    }
+    (1..=count)
+        .map(|n| {
+            let mut spec = NovaService::Compute.spec(config);
+            spec.name = format!("compute-{n}");
+            spec.host = format!("{}-{n}", config.host());
+            host_definition(spec, config)
+        })
+        .collect()
+}
+
+fn host_definition(spec: ServiceSpec, config: &NovaConfig) -> Arc<ServiceDefinition> {
+    // The guests outlive an incarnation of the actor, as VMs outlive a nova-compute restart.
+    let hypervisor = Arc::new(FakeHypervisor::default());
+    let config = config.clone();
+    let definition = service_definition(spec, move |ctx| {
+        manager_for(ctx, &config, Arc::clone(&hypervisor))
+    })
+    .reporting_through(|ctx| Arc::new(ConductorServiceGroup::new(conductor_api(ctx))));
+    Arc::new(definition)
+}
+
+fn manager_for(
+    ctx: &ServiceContext,
+    config: &NovaConfig,
+    hypervisor: Arc<FakeHypervisor>,
+) -> ComputeManager {
+    let host = ctx.spec.host.clone();
+    let conf = &config.fake_driver;
+    let mut settings = FakeDriverSettings::from_conf(conf);
+    // A bad test knob must not keep the compute down: run without that injection.
+    settings.fail_spawn =
+        fake_driver::spawn_pattern("fail_spawn_pattern", conf.fail_spawn_pattern.as_deref())
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "spawn fault injection disabled");
+                None
+            });
+    settings.panic_spawn =
+        fake_driver::spawn_pattern("panic_spawn_pattern", conf.panic_spawn_pattern.as_deref())
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "spawn panic injection disabled");
+                None
+            });
+    let driver = FakeDriver::new(&host, settings, hypervisor);
+    let conductor = conductor_api(ctx);
+    let objects = ConductorObjects::new(conductor.clone());
+    let tracker = ResourceTracker::new(&host, driver.clone(), objects.clone(), &config.compute);
+    let flows = ComputeFlows::new(FlowParts {
+        host,
+        driver,
+        tracker,
+        objects,
+        compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),
+        scheduler: SchedulerApi::new(ctx.rpc_client(SchedulerApi::target())),
+        track_instance_changes: config.scheduler.track_instance_changes,
+        instance_build_timeout: config.compute.instance_build_timeout,
+    });
+    ComputeManager::new(
+        conductor,
+        ctx.config.default.rpc_response_timeout,
+        Arc::new(flows),
+    )
+}

@@ -1,0 +1,60 @@
+//! The `vm_state` and `task_state` values the compute reads and writes (Nova:
+//! `nova/compute/vm_states.py`, `nova/compute/task_states.py`), as Nova's modules name them:
+//! `vm_states::ACTIVE`, `task_states::SPAWNING`.
+
+/// Nova `vm_states`.
+pub(crate) mod vm_states {
+    pub(crate) const BUILDING: &str = "building";
+    pub(crate) const ACTIVE: &str = "active";
+    pub(crate) const STOPPED: &str = "stopped";
+    pub(crate) const PAUSED: &str = "paused";
+    pub(crate) const SUSPENDED: &str = "suspended";
+    pub(crate) const RESCUED: &str = "rescued";
+    pub(crate) const ERROR: &str = "error";
+    pub(crate) const DELETED: &str = "deleted";
+    pub(crate) const SOFT_DELETED: &str = "soft-delete";
+
+    /// Nova `vm_states.ALLOW_HARD_REBOOT` (`ALLOW_SOFT_REBOOT` is `[ACTIVE]`).
+    pub(crate) const ALLOW_HARD_REBOOT: [&str; 5] = [ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR];
+}
+
+/// Nova `task_states`.
+pub(crate) mod task_states {
+    pub(crate) const SCHEDULING: &str = "scheduling";
+    pub(crate) const NETWORKING: &str = "networking";
+    pub(crate) const BLOCK_DEVICE_MAPPING: &str = "block_device_mapping";
+    pub(crate) const SPAWNING: &str = "spawning";
+    pub(crate) const POWERING_OFF: &str = "powering-off";
+    pub(crate) const POWERING_ON: &str = "powering-on";
+    pub(crate) const REBOOTING: &str = "rebooting";
+    pub(crate) const REBOOT_PENDING: &str = "reboot_pending";
+    pub(crate) const REBOOT_STARTED: &str = "reboot_started";
+    pub(crate) const REBOOTING_HARD: &str = "rebooting_hard";
+    pub(crate) const REBOOT_PENDING_HARD: &str = "reboot_pending_hard";
+    pub(crate) const REBOOT_STARTED_HARD: &str = "reboot_started_hard";
+    pub(crate) const DELETING: &str = "deleting";
+
+    /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
+    pub(crate) const ALL: [&str; 14] = [
+        SCHEDULING,
+        NETWORKING,
+        BLOCK_DEVICE_MAPPING,
+        SPAWNING,
+        POWERING_OFF,
+        POWERING_ON,
+        REBOOTING,
+        REBOOT_PENDING,
+        REBOOT_STARTED,
+        REBOOTING_HARD,
+        REBOOT_PENDING_HARD,
+        REBOOT_STARTED_HARD,
+        DELETING,
+        // Not written by the compute, but a task state Nova's API sets.
+        "soft-deleting",
+    ];
+    /// Nova `task_states.soft_reboot_states`.
+    pub(crate) const SOFT_REBOOT_STATES: [&str; 3] = [REBOOTING, REBOOT_PENDING, REBOOT_STARTED];
+    /// Nova `task_states.hard_reboot_states`.
+    pub(crate) const HARD_REBOOT_STATES: [&str; 3] =
+        [REBOOTING_HARD, REBOOT_PENDING_HARD, REBOOT_STARTED_HARD];
+}

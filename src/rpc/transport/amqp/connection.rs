@@ -1,0 +1,243 @@
+//! The connection's life, owned by one task: connect (hosts round-robin, oslo's backoff),
+//! open the publisher channel, resume every subscription, serve until the link is lost
+//! (socket error, missed heartbeats, broker shutdown, a consumer cancelled by the broker),
+//! then start over — until the transport is dropped. lapin's own auto-recovery is not used
+//! (lapin#450: it does not recover after a broker restart).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use lapin::types::{LongString, ShortString};
+use lapin::{Connection, ConnectionProperties};
+use rand::Rng;
+use tokio::sync::mpsc;
+
+use super::consumer::start_subscription;
+use super::publisher::open_publisher;
+use super::settings::AmqpSettings;
+use super::shared_state::{lock, Inner, Link};
+use super::url::{BrokerHost, RabbitUrl};
+use crate::rpc::transport::LinkState;
+
+fn connection_properties() -> ConnectionProperties {
+    let program = std::env::args()
+        .next()
+        .as_deref()
+        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
+        .unwrap_or_else(|| "novactor".to_owned());
+    let name = format!("{program}:{}:{}", std::process::id(), uuid::Uuid::new_v4());
+    ConnectionProperties::default()
+        .with_connection_name(LongString::from(name.as_str()))
+        .with_client_property(ShortString::from("product"), LongString::from("novactor"))
+        .with_client_property(
+            ShortString::from("version"),
+            LongString::from(env!("CARGO_PKG_VERSION")),
+        )
+}
+
+async fn connect_once(
+    url: &RabbitUrl,
+    host: &BrokerHost,
+    settings: &AmqpSettings,
+) -> Result<Connection, String> {
+    let tls = url.tls || settings.tls;
+    let uri = lapin::uri::AMQPUri {
+        scheme: if tls {
+            lapin::uri::AMQPScheme::AMQPS
+        } else {
+            lapin::uri::AMQPScheme::AMQP
+        },
+        authority: lapin::uri::AMQPAuthority {
+            userinfo: lapin::uri::AMQPUserInfo {
+                username: host.username.clone(),
+                password: host.password.clone(),
+            },
+            host: host.host.clone(),
+            port: host.port,
+        },
+        vhost: url.vhost.clone(),
+        query: lapin::uri::AMQPQueryString {
+            heartbeat: Some(settings.heartbeat_secs),
+            connection_timeout: Some(10_000),
+            auth_mechanism: Some(if settings.amqplain {
+                lapin::uri::SASLMechanism::AMQPlain
+            } else {
+                lapin::uri::SASLMechanism::Plain
+            }),
+            ..Default::default()
+        },
+    };
+    let mut tls_config = lapin::tcp::OwnedTLSConfig::default();
+    if let Some(path) = &settings.ca_file {
+        tls_config.cert_chain = Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("ssl_ca_file {}: {e}", path.display()))?,
+        );
+    }
+    let runtime = lapin::runtime::default_runtime().map_err(|e| e.to_string())?;
+    Connection::connect_uri_with_config(uri, connection_properties(), tls_config, runtime)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// oslo's reconnect delay: interval + backoff × (attempt − 1), capped, plus up to 20 % jitter.
+fn retry_delay(settings: &AmqpSettings, attempt: u32) -> Duration {
+    let base = settings.retry_interval + settings.retry_backoff * attempt.saturating_sub(1);
+    let capped = base.min(settings.interval_max);
+    capped.mul_f64(1.0 + rand::rng().random_range(0.0..0.2))
+}
+
+/// The connection's owner: connect, serve, notice loss, reconnect — until the transport
+/// is dropped.
+pub(super) async fn own_connection(
+    inner: std::sync::Weak<Inner>,
+    mut lost: mpsc::UnboundedReceiver<(u64, String)>,
+) {
+    let mut generation = 0u64;
+    let mut next_host = 0usize;
+    let mut ever_connected = false;
+    loop {
+        // Connect, trying hosts round-robin.
+        let mut attempt = 0u32;
+        let (connection, broker) = loop {
+            let Some(strong) = inner.upgrade() else {
+                return;
+            };
+            let host = strong.url.hosts[next_host % strong.url.hosts.len()].clone();
+            next_host = next_host.wrapping_add(1);
+            attempt += 1;
+            match connect_once(&strong.url, &host, &strong.settings).await {
+                Ok(connection) => break (connection, format!("{}:{}", host.host, host.port)),
+                Err(error) => {
+                    let delay = retry_delay(&strong.settings, attempt);
+                    if attempt == 1 {
+                        tracing::error!(broker = %format!("{}:{}", host.host, host.port), %error,
+                            "cannot connect to RabbitMQ; retrying with backoff");
+                    } else {
+                        tracing::debug!(%error, attempt, "RabbitMQ connection attempt failed");
+                    }
+                    strong.status.update(|s| s.last_error = Some(error));
+                    drop(strong);
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        };
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        generation += 1;
+        let publisher = match open_publisher(&connection).await {
+            Ok(channel) => channel,
+            Err(error) => {
+                strong
+                    .status
+                    .update(|s| s.last_error = Some(error.to_string()));
+                tokio::time::sleep(retry_delay(&strong.settings, 1)).await;
+                continue;
+            }
+        };
+        let connection = Arc::new(connection);
+        let link = Link {
+            generation,
+            connection: Arc::clone(&connection),
+            publisher,
+        };
+        // Resume every subscription before announcing the link.
+        let ids: Vec<u64> = lock(&strong.subscriptions).keys().copied().collect();
+        let mut resumed = true;
+        for id in ids {
+            if let Err(error) = start_subscription(&strong, &link, id).await {
+                tracing::error!(%error, "re-declaring a subscription failed; reconnecting");
+                strong
+                    .status
+                    .update(|s| s.last_error = Some(error.to_string()));
+                resumed = false;
+                break;
+            }
+        }
+        if !resumed {
+            let _ = connection
+                .close(320, ShortString::from("reconnecting"))
+                .await;
+            tokio::time::sleep(retry_delay(&strong.settings, 1)).await;
+            continue;
+        }
+        strong.status.update(|s| {
+            s.state = LinkState::Connected;
+            s.broker = Some(broker.clone());
+            if ever_connected {
+                s.reconnects += 1;
+            }
+        });
+        if ever_connected {
+            tracing::info!(%broker, "reconnected to RabbitMQ; consumers resumed");
+        } else {
+            tracing::info!(%broker, "connected to RabbitMQ");
+        }
+        ever_connected = true;
+        strong.link.send_replace(Some(link));
+        let mut events = connection.events_listener();
+        drop(strong);
+
+        // Serve until something reports this generation lost.
+        let (reason, heartbeat_missed) = loop {
+            tokio::select! {
+                event = events.next() => match event {
+                    Some(lapin::Event::Error(error)) => {
+                        let missed = matches!(error.kind(), lapin::ErrorKind::MissingHeartbeatError);
+                        break (error.to_string(), missed);
+                    }
+                    Some(_) => continue,
+                    None => break ("connection event stream ended".to_owned(), false),
+                },
+                report = lost.recv() => match report {
+                    Some((lost_generation, reason)) if lost_generation == generation => break (reason, false),
+                    Some(_) => continue,
+                    None => return,
+                },
+            }
+        };
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        strong.link.send_replace(None);
+        strong.status.update(|s| {
+            s.state = LinkState::Reconnecting;
+            s.losses += 1;
+            s.heartbeats_missed += u64::from(heartbeat_missed);
+            s.broker = None;
+            s.last_error = Some(reason.clone());
+        });
+        tracing::error!(%broker, %reason, "lost the RabbitMQ connection; reconnecting");
+        drop(strong);
+        let _ = connection
+            .close(320, ShortString::from("reconnecting"))
+            .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_grows_by_the_backoff_and_caps() {
+        let settings = AmqpSettings::default();
+        let first = retry_delay(&settings, 1);
+        assert!(
+            first >= Duration::from_secs(1) && first <= Duration::from_millis(1200),
+            "{first:?}"
+        );
+        let third = retry_delay(&settings, 3);
+        assert!(
+            third >= Duration::from_secs(5) && third <= Duration::from_secs(6),
+            "{third:?}"
+        );
+        let late = retry_delay(&settings, 100);
+        assert!(
+            late >= Duration::from_secs(30) && late <= Duration::from_secs(36),
+            "{late:?}"
+        );
+    }
+}

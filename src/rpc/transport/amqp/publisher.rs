@@ -1,0 +1,92 @@
+//! Publishing: one channel per connection in confirm mode, on which concurrent publishes
+//! pipeline, each resolving at its own confirm; exchanges declared once per channel, as
+//! oslo does; replies published mandatory, so a missing reply queue comes back unroutable.
+
+use std::collections::HashSet;
+
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::types::ShortString;
+use lapin::{Channel, Confirmation, Connection};
+
+use super::declaration::declare_exchange;
+use super::message_properties::properties;
+use super::shared_state::{connection_error, lock, Inner, Link};
+use super::topology::ExchangeDecl;
+use crate::rpc::transport::{OutgoingMessage, Route, TransportError};
+
+/// Open the publisher channel of a new connection.
+pub(super) async fn open_publisher(connection: &Connection) -> lapin::Result<Channel> {
+    let channel = connection.create_channel().await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    Ok(channel)
+}
+
+/// Publish `message` once connected (waiting up to `publish_wait`) and wait for its confirm.
+pub(super) async fn publish(inner: &Inner, message: OutgoingMessage) -> Result<(), TransportError> {
+    let link = inner.wait_for_link(inner.settings.publish_wait).await?;
+    let topology = &inner.settings.topology;
+    let (exchange, routing_key, mandatory) = match &message.route {
+        Route::Topic {
+            exchange,
+            routing_key,
+        } => {
+            declare_exchange_once(inner, &link, &topology.topic_exchange(exchange)).await?;
+            (exchange.clone(), routing_key.clone(), false)
+        }
+        Route::Fanout { topic } => {
+            let decl = topology.fanout_exchange(topic);
+            declare_exchange_once(inner, &link, &decl).await?;
+            (decl.name, String::new(), false)
+        }
+        Route::Reply { queue } => (String::new(), queue.clone(), true),
+    };
+    let publish = link.publisher.basic_publish(
+        ShortString::from(exchange.as_str()),
+        ShortString::from(routing_key.as_str()),
+        BasicPublishOptions {
+            mandatory,
+            ..Default::default()
+        },
+        &message.body,
+        properties(message.expiration),
+    );
+    let confirmation = publish
+        .await
+        .map_err(connection_error)?
+        .await
+        .map_err(connection_error)?;
+    match confirmation {
+        Confirmation::Ack(None) | Confirmation::NotRequested => Ok(()),
+        Confirmation::Ack(Some(_returned)) => {
+            Err(TransportError::Unroutable { queue: routing_key })
+        }
+        Confirmation::Nack(_) => Err(TransportError::Connection(format!(
+            "broker refused (nack) the message to {exchange:?}/{routing_key:?}"
+        ))),
+    }
+}
+
+/// Declare `decl` on the publisher channel unless this connection already did.
+async fn declare_exchange_once(
+    inner: &Inner,
+    link: &Link,
+    decl: &ExchangeDecl,
+) -> Result<(), TransportError> {
+    {
+        let declared = lock(&inner.declared);
+        if declared.0 == link.generation && declared.1.contains(&decl.name) {
+            return Ok(());
+        }
+    }
+    declare_exchange(&link.publisher, decl)
+        .await
+        .map_err(connection_error)?;
+    let mut declared = lock(&inner.declared);
+    if declared.0 != link.generation {
+        *declared = (link.generation, HashSet::new());
+    }
+    declared.1.insert(decl.name.clone());
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! [`AmqpSettings`]: `[oslo_messaging_rabbit]` as the RabbitMQ transport uses it (after the
+//! transport URL query's overrides).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::topology::TopologySettings;
+
+/// Connection settings (`[oslo_messaging_rabbit]`, after the URL query's overrides).
+#[derive(Debug, Clone)]
+pub struct AmqpSettings {
+    /// Declarations.
+    pub topology: TopologySettings,
+    /// `rabbit_qos_prefetch_count`; 0 sends no `Basic.Qos`.
+    pub prefetch_count: u16,
+    /// `heartbeat_timeout_threshold` in seconds; 0 disables heartbeats.
+    pub heartbeat_secs: u16,
+    /// `rabbit_retry_interval`.
+    pub retry_interval: Duration,
+    /// `rabbit_retry_backoff`.
+    pub retry_backoff: Duration,
+    /// `rabbit_interval_max`.
+    pub interval_max: Duration,
+    /// TLS even for `rabbit://` (`ssl`).
+    pub tls: bool,
+    /// Extra CA certificates in PEM (`ssl_ca_file`).
+    pub ca_file: Option<PathBuf>,
+    /// Authenticate with AMQPLAIN (oslo's default) instead of PLAIN.
+    pub amqplain: bool,
+    /// Publishes wait this long for a connection before failing.
+    pub publish_wait: Duration,
+}
+
+impl Default for AmqpSettings {
+    fn default() -> Self {
+        Self {
+            topology: TopologySettings::default(),
+            prefetch_count: 0,
+            heartbeat_secs: 60,
+            retry_interval: Duration::from_secs(1),
+            retry_backoff: Duration::from_secs(2),
+            interval_max: Duration::from_secs(30),
+            tls: false,
+            ca_file: None,
+            amqplain: true,
+            publish_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+impl AmqpSettings {
+    /// Settings from `[oslo_messaging_rabbit]` (after any transport URL query overrides).
+    pub fn from_options(options: &crate::config::RabbitOptions) -> Self {
+        let to_u32 = |value: u64| u32::try_from(value).unwrap_or(u32::MAX);
+        Self {
+            topology: TopologySettings {
+                durable_queues: options.amqp_durable_queues,
+                quorum_queue: options.rabbit_quorum_queue,
+                transient_quorum_queue: options.rabbit_transient_quorum_queue,
+                quorum_delivery_limit: to_u32(options.rabbit_quorum_delivery_limit),
+                quorum_max_memory_length: to_u32(options.rabbit_quorum_max_memory_length),
+                quorum_max_memory_bytes: to_u32(options.rabbit_quorum_max_memory_bytes),
+                ha_queues: options.rabbit_ha_queues,
+                transient_queues_ttl: options
+                    .rabbit_transient_queues_ttl
+                    .unwrap_or(Duration::ZERO),
+            },
+            prefetch_count: options.rabbit_qos_prefetch_count,
+            heartbeat_secs: options.heartbeat_secs(),
+            retry_interval: options.rabbit_retry_interval,
+            retry_backoff: options.rabbit_retry_backoff,
+            interval_max: options.rabbit_interval_max,
+            tls: options.ssl,
+            ca_file: options.ssl_ca_file.clone(),
+            amqplain: matches!(
+                options.rabbit_login_method,
+                crate::config::LoginMethod::AmqPlain
+            ),
+            publish_wait: Duration::from_secs(60),
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! What the parts of one RabbitMQ transport share: the live [`Link`] (connection and
+//! publisher channel), the registered subscriptions the connection owner re-establishes
+//! after a reconnect, the status, and the channel on which consumers report a lost link.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use lapin::{Channel, Connection};
+use tokio::sync::{mpsc, watch};
+
+use super::connection_status::StatusCell;
+use super::settings::AmqpSettings;
+use super::topology::QueueDecl;
+use super::url::RabbitUrl;
+use crate::rpc::transport::{Delivery, TransportError};
+
+/// What a live connection holds.
+#[derive(Clone)]
+pub(super) struct Link {
+    pub(super) generation: u64,
+    pub(super) connection: Arc<Connection>,
+    pub(super) publisher: Channel,
+}
+
+/// A registered subscription, re-established after every reconnect.
+pub(super) struct Registered {
+    pub(super) decl: QueueDecl,
+    pub(super) sender: mpsc::UnboundedSender<Delivery>,
+    /// Channel and consumer tag of the current consumer, to cancel it.
+    pub(super) current: Option<(Channel, String)>,
+}
+
+/// The state every clone of the transport, its connection owner and its consumers share.
+pub(super) struct Inner {
+    pub(super) url: RabbitUrl,
+    pub(super) settings: AmqpSettings,
+    pub(super) status: StatusCell,
+    pub(super) link: watch::Sender<Option<Link>>,
+    /// Exchanges declared on the current publisher channel (oslo declares once per channel).
+    pub(super) declared: Mutex<(u64, HashSet<String>)>,
+    pub(super) subscriptions: Mutex<HashMap<u64, Registered>>,
+    pub(super) next_subscription: AtomicU64,
+    /// Tells the owner task the current link is bad.
+    pub(super) lost: mpsc::UnboundedSender<(u64, String)>,
+}
+
+impl Inner {
+    /// Shared state for `url`; `lost` reaches the connection owner.
+    pub(super) fn new(
+        url: RabbitUrl,
+        settings: AmqpSettings,
+        lost: mpsc::UnboundedSender<(u64, String)>,
+    ) -> Self {
+        let (link, _) = watch::channel(None);
+        Self {
+            url,
+            settings,
+            status: StatusCell::new("rabbit"),
+            link,
+            declared: Mutex::new((0, HashSet::new())),
+            subscriptions: Mutex::new(HashMap::new()),
+            next_subscription: AtomicU64::new(1),
+            lost,
+        }
+    }
+
+    /// Wait until connected, at most `wait`.
+    pub(super) async fn wait_for_link(&self, wait: Duration) -> Result<Link, TransportError> {
+        let mut receiver = self.link.subscribe();
+        let connected = tokio::time::timeout(wait, receiver.wait_for(Option::is_some)).await;
+        match connected {
+            Ok(Ok(link)) => link.clone().ok_or(TransportError::Closed),
+            Ok(Err(_)) => Err(TransportError::Closed),
+            Err(_) => {
+                let status = self.status.get();
+                Err(TransportError::Connection(format!(
+                    "no broker connection within {wait:?} (state {:?}, last error: {})",
+                    status.state,
+                    status.last_error.as_deref().unwrap_or("none")
+                )))
+            }
+        }
+    }
+}
+
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(super) fn connection_error(error: impl std::fmt::Display) -> TransportError {
+    TransportError::Connection(error.to_string())
+}

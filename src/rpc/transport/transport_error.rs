@@ -1,0 +1,47 @@
+//! [`TransportError`]: how a transport fails, with recoverability decided once.
+
+/// Errors a transport reports. `is_recoverable` is decided here once, for every variant.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The transport URL names a scheme this build cannot serve.
+    #[error(
+        "unsupported transport URL scheme {scheme:?} in {url}: this build supports {supported}"
+    )]
+    UnsupportedScheme {
+        /// The scheme found.
+        scheme: String,
+        /// The URL, password masked.
+        url: String,
+        /// Schemes this build knows.
+        supported: &'static str,
+    },
+    /// The URL's scheme is known but the rest is malformed.
+    #[error("{0}")]
+    InvalidUrl(String),
+    /// A mandatory publish found no queue (reply queue gone).
+    #[error("no queue {queue:?} to deliver to")]
+    Unroutable {
+        /// The missing queue.
+        queue: String,
+    },
+    /// The transport was shut down.
+    #[error("transport closed")]
+    Closed,
+    /// Connection-level failure (broker down, network).
+    #[error("connection failed: {0}")]
+    Connection(String),
+}
+
+impl TransportError {
+    /// True when retrying later may succeed.
+    pub fn is_recoverable(&self) -> bool {
+        match self {
+            Self::UnsupportedScheme { .. } => false,
+            Self::InvalidUrl(_) => false,
+            Self::Unroutable { .. } => true,
+            Self::Closed => false,
+            Self::Connection(_) => true,
+        }
+    }
+}
