@@ -1,5 +1,7 @@
-//! novactor: OpenStack Nova's control-plane services as supervised actix actors,
-//! wire-compatible with oslo.messaging.
+//! novactor, the runtime: services as supervised actix actors that talk oslo.messaging's
+//! RPC (RabbitMQ or in process), with oslo.config-style configuration, heartbeats, periodic
+//! tasks, a database pool and an operator's dashboard. OpenStack Nova's control plane runs on
+//! it (the `novactor-nova` crate).
 //!
 //! # Layout
 //! This crate is the runtime: it knows oslo and Rust, not Nova. Nova lives in the
@@ -7,7 +9,7 @@
 //!
 //! | module | its one job |
 //! |---|---|
-//! | [`config`] | nova.conf options: registry, layering (defaults < files < env < CLI), validation |
+//! | [`config`] | the configuration engine: option tables from any crate, layering (defaults < files < env < CLI), oslo.config's INI rules, validation, URL masking |
 //! | [`db`] | database pool (SQLite, PostgreSQL, MySQL), portable SQL, migrations |
 //! | [`logging`] | the tracing subscriber: stderr or file, text or JSON, live `debug` switch |
 //! | [`rpc`] | oslo.messaging RPC: envelope, target, dispatcher, client, server, transports |

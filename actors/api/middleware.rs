@@ -88,7 +88,7 @@ fn set(
 
 /// An error response actix-web made itself (an extractor's: a body over the 1 MiB limit,
 /// a path that does not decode) gets Nova's fault body like every handler error; a
-/// handler's [`ApiFault`] and successes pass unchanged. Found by tests/fuzz_api_bodies.rs:
+/// handler's [`ApiFault`] and successes pass unchanged. Found by tests/fuzz/api_bodies:
 /// a 1.2 MiB body got a bare 413.
 fn nova_fault_body<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ServiceResponse<BoxBody> {
     let foreign = res

@@ -425,7 +425,7 @@ pub fn guest_size(fields: &serde_json::Map<String, Value>) -> GuestSize {
         memory_mb: field("memory_mb"),
         // Nova's resource tracker: root + ephemeral + swap / 1024 (an int field, truncated).
         // Saturating: the fields come from the database and the wire, any i64 (found by
-        // tests/fuzz_nova_objects.rs: root_gb = 2^63 − 1 panicked the compute's claim).
+        // tests/fuzz/nova_objects: root_gb = 2^63 − 1 panicked the compute's claim).
         disk_gb: field("root_gb")
             .saturating_add(field("ephemeral_gb"))
             .saturating_add(field("swap") / 1024),

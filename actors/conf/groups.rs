@@ -136,7 +136,7 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
     let mut warnings = Vec::new();
     // Nova: nova/servicegroup/api.py API.__init__.
     let service_down_time = if service_down_time_configured <= report_interval {
-        // Saturating: report_interval has no upper bound (found by tests/fuzz_config.rs:
+        // Saturating: report_interval has no upper bound (found by tests/fuzz/config.rs:
         // report_interval = 2^63 − 1 overflowed the multiplication).
         let adjusted = Duration::from_secs(report_interval.as_secs().saturating_mul(5) / 2);
         warnings.push(format!(

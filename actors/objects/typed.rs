@@ -114,7 +114,7 @@ impl Flavor {
 
     /// Disk the flavor takes on a host, in GiB (root + ephemeral + swap rounded up).
     /// Saturating: the fields come from the wire, and no i64 may overflow (found by
-    /// tests/fuzz_nova_objects.rs: `swap` = 2^63 − 1 panicked the scheduler).
+    /// tests/fuzz/nova_objects: `swap` = 2^63 − 1 panicked the scheduler).
     pub fn disk_gb(&self) -> i64 {
         self.root_gb
             .saturating_add(self.ephemeral_gb)

@@ -88,7 +88,7 @@ impl SchedulerManager {
             };
             // The placement loop (synchronous, under the state lock) runs once per
             // instance: a count from the wire beyond what the API ever asks for is refused,
-            // not looped over (found by tests/fuzz_nova_objects.rs: `num_instances` near
+            // not looped over (found by tests/fuzz/nova_objects: `num_instances` near
             // 2^63 panicked allocating, and a flavor that always fits would spin forever).
             let wanted = request.num_instances();
             if wanted > MAX_INSTANCES_PER_REQUEST as usize {

@@ -315,7 +315,7 @@ fn warn_unknown(origin: &ValueOrigin, mut unknown: Vec<String>, warnings: &mut V
         return;
     }
     // Each once, in order of appearance; a set, not `Vec::contains`, so a file with tens of
-    // thousands of unknown options stays linear (found by tests/fuzz_config.rs).
+    // thousands of unknown options stays linear (found by tests/fuzz/config.rs).
     let mut seen = std::collections::HashSet::new();
     unknown.retain(|item| seen.insert(item.clone()));
     let count = unknown.len();

@@ -17,7 +17,7 @@ use super::option_spec::OptionSpec;
 
 /// How deep references may nest (`a = $b`, `b = $c`, …). oslo's substitution is recursive
 /// too and ends in Python's recursion limit; here a chain that deep is an error long before
-/// the stack runs out (found by tests/fuzz_config.rs: a 20 000-option chain overflowed it).
+/// the stack runs out (found by tests/fuzz/config.rs: a 20 000-option chain overflowed it).
 const MAX_DEPTH: usize = 64;
 
 /// The longest value substitution may produce: `a = $b$b`, `b = $c$c`, … doubles per level.

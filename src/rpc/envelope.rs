@@ -474,7 +474,7 @@ mod tests {
         }
 
         /// 2000 cases in CI; `NOVACTOR_FUZZ_CASES` for a longer campaign, as the corpus-based
-        /// envelope target (`tests/fuzz_oslo_envelope.rs`) reads it.
+        /// envelope target (`tests/fuzz/oslo_envelope.rs`) reads it.
         fn cases() -> u32 {
             std::env::var("NOVACTOR_FUZZ_CASES")
                 .ok()

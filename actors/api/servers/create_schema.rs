@@ -125,7 +125,7 @@ pub fn parse_create(ctx: &Ctx, body: &Map<String, Value>) -> Result<CreateReques
     let flavor = match server.get("flavorRef") {
         None => return Err(required("flavorRef")),
         // A flavor href counts by its last segment, as Nova's `get_id_from_href` reads it
-        // (found by tests/fuzz_api_bodies.rs replaying an API-reference body).
+        // (found by tests/fuzz/api_bodies replaying an API-reference body).
         Some(Value::String(f)) if !f.is_empty() => f.rsplit('/').next().unwrap_or(f).to_owned(),
         Some(Value::Number(n)) => n.to_string(),
         Some(v) => {
