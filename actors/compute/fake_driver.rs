@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::conf::FakeDriverConf;
+use crate::objects::instance::flavor_fields;
 
 /// Nova `nova/compute/power_state.py`: what the hypervisor says a guest is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -406,10 +407,7 @@ fn uptime_line(now: chrono::DateTime<chrono::Utc>, up: Duration) -> String {
 pub fn guest_size(fields: &serde_json::Map<String, Value>) -> GuestSize {
     let flavor = match fields.get("flavor") {
         Some(Value::String(text)) => serde_json::from_str(text).unwrap_or(Value::Null),
-        Some(Value::Object(map)) => match map.get("nova_object.data") {
-            Some(data) => data.clone(),
-            None => Value::Object(map.clone()),
-        },
+        Some(snapshot @ Value::Object(_)) => flavor_fields(snapshot.clone()),
         _ => Value::Null,
     };
     let field = |name: &str| {

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::db::{InstanceRow, NovaDb};
 use crate::exception::NovaException;
-use crate::objects::instance::instance_primitive;
+use crate::objects::instance::{build_request_instance_uuid, instance_primitive};
 use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
 use crate::rpcapi::{ComputeApi, SchedulerApi};
 use novactor::rpc::{CallError, RemoteFailure, RequestContext};
@@ -129,16 +129,7 @@ pub async fn schedule_and_build_instances(
     let uuids: Vec<String> = build_requests
         .iter()
         .map(|br| {
-            br.get("nova_object.data")
-                .and_then(|d| {
-                    d.get("instance_uuid").or_else(|| {
-                        d.get("instance")
-                            .and_then(|i| i.get("nova_object.data"))
-                            .and_then(|i| i.get("uuid"))
-                    })
-                })
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+            build_request_instance_uuid(br)
                 .ok_or_else(|| RemoteFailure::value_error("a build request names no instance_uuid"))
         })
         .collect::<Result<_, _>>()?;

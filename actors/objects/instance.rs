@@ -18,6 +18,25 @@ pub fn instance_primitive(row: &InstanceRow) -> Value {
     NovaObject::new("Instance", versions::INSTANCE, data).to_primitive()
 }
 
+/// An `InstanceList` of `instances` (`Instance` primitives), as the computes send their
+/// instance view to the scheduler (`objects` marked changed, as Nova's `InstanceList`
+/// built in `_sync_scheduler_instance_info` is).
+pub fn instance_list_primitive(instances: Vec<Value>) -> Value {
+    let mut list = NovaObject::new("InstanceList", versions::INSTANCE_LIST, Map::new());
+    list.set("objects", Value::Array(instances));
+    list.to_primitive()
+}
+
+/// The instance uuid a `BuildRequest` primitive names: its `instance_uuid`, else the uuid
+/// of its nested `Instance` (read leniently: a newer api may send more fields).
+pub fn build_request_instance_uuid(build_request: &Value) -> Option<String> {
+    let data = build_request.get(DATA)?;
+    data.get("instance_uuid")
+        .or_else(|| data.get("instance")?.get(DATA)?.get("uuid"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
 /// The flavor fields of an instance's `flavor` snapshot: the api stores a plain flavor; once
 /// a compute saved the instance it is a `Flavor` primitive, possibly inside Nova's
 /// `{"cur": …}`.
@@ -35,6 +54,27 @@ pub fn flavor_fields(snapshot: Value) -> Value {
 mod tests {
     use super::flavor_fields;
     use serde_json::json;
+
+    #[test]
+    fn an_instance_list_is_nova_s_primitive() {
+        let list = super::instance_list_primitive(vec![json!({"uuid": "u"})]);
+        assert_eq!(
+            serde_json::to_string(&list).unwrap(),
+            r#"{"nova_object.name":"InstanceList","nova_object.namespace":"nova","nova_object.version":"2.6","nova_object.data":{"objects":[{"uuid":"u"}]},"nova_object.changes":["objects"]}"#
+        );
+    }
+
+    #[test]
+    fn a_build_request_names_its_instance_directly_or_through_the_instance() {
+        use super::build_request_instance_uuid as uuid;
+        assert_eq!(
+            uuid(&json!({"nova_object.data": {"instance_uuid": "a"}})).as_deref(),
+            Some("a")
+        );
+        let nested = json!({"nova_object.data": {"instance": {"nova_object.data": {"uuid": "b"}}}});
+        assert_eq!(uuid(&nested).as_deref(), Some("b"));
+        assert_eq!(uuid(&json!({"instance_uuid": "c"})), None);
+    }
 
     #[test]
     fn flavor_fields_read_every_snapshot_shape() {

@@ -10,12 +10,13 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::baseapi::BaseApi;
 use super::rpc_args::{self, RpcArgs};
 use crate::exception::NovaException;
-use crate::objects::{versions, RequestSpec, Selection, TypedObject};
+use crate::objects::instance::instance_list_primitive;
+use crate::objects::{RequestSpec, Selection, TypedObject};
 use novactor::rpc::{CallError, FailureClass, RemoteFailure, RequestContext, RpcClient, Target};
 
 /// Nova `SchedulerManager.select_destinations`:
@@ -160,11 +161,7 @@ impl SchedulerApi {
         host_name: &str,
         instances: Vec<Value>,
     ) -> Result<(), CallError> {
-        let instance_info = json!({
-            "nova_object.name": "InstanceList", "nova_object.namespace": "nova",
-            "nova_object.version": versions::INSTANCE_LIST,
-            "nova_object.data": {"objects": instances}, "nova_object.changes": ["objects"],
-        });
+        let instance_info = instance_list_primitive(instances);
         let args = UpdateInstanceInfo {
             host_name: host_name.to_owned(),
             instance_info,
@@ -211,6 +208,7 @@ fn bad_reply(problem: &str) -> CallError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn wire(args: &impl RpcArgs) -> String {
         serde_json::to_string(&args.to_kwargs().unwrap()).unwrap()
