@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create (or reuse) the repo-local Python venv used by the interop tests, with a
-# pinned oslo.messaging (the version /work/shared/spec/oslo-wire.md was verified
+# pinned oslo.messaging (the version docs/WIRE.md was verified
 # against). Idempotent: when .venv already has the pinned version it returns at
 # once without running pip. The last line of stdout is the venv's python path.
 #

@@ -1,4 +1,4 @@
-//! Object versions this novactor speaks (nova-slice.md §1.3: Nova's current ones), for the
+//! Object versions this novactor speaks (Nova's current ones), for the
 //! objects kept as field maps; the typed ones carry theirs as `TypedObject::VERSION`.
 
 /// `Instance`.

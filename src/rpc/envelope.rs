@@ -101,7 +101,7 @@ fn envelope_version_supported(text: &str) -> bool {
     )
 }
 
-/// The payload of a call or cast (oslo-wire §6).
+/// The payload of a call or cast (docs/WIRE.md).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     /// Endpoint method name.
@@ -228,7 +228,7 @@ impl Request {
     }
 }
 
-/// The payload of a reply or call-monitor heartbeat (oslo-wire §7).
+/// The payload of a reply or call-monitor heartbeat (docs/WIRE.md).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     /// `_msg_id` of the call this answers.
@@ -326,7 +326,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// oslo-wire.md A1: a call request captured from a real oslo client.
+    /// A call request captured from a real oslo client.
     const CAPTURED_CALL: &str = r#"{"oslo.version": "2.0", "oslo.message": "{\"method\": \"ping\", \"args\": {}, \"_msg_id\": \"96b931f06e7a4b6b8071e2452b94f78a\", \"_reply_q\": \"reply_6336d39a65e14705b6d518ed48eeba7c\", \"_timeout\": null, \"_unique_id\": \"b7d23dd63fc44f38be6e9e4f0c7be9db\", \"_context_user_id\": \"harness-user\", \"_context_project_id\": \"harness-project\", \"_context_request_id\": \"req-00000000-0000-0000-0000-000000000000\", \"_context_is_admin\": false}"}"#;
 
     #[test]
@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn captured_failure_reply_decodes() {
-        // oslo-wire.md A6 with the tb shortened.
+        // A real oslo server's NoSuchMethod reply, the tb shortened.
         let body = r#"{"oslo.version": "2.0", "oslo.message": "{\"result\": null, \"failure\": \"{\\\"class\\\": \\\"NoSuchMethod\\\", \\\"module\\\": \\\"oslo_messaging.rpc.dispatcher\\\", \\\"message\\\": \\\"Endpoint does not support RPC method nosuch\\\", \\\"tb\\\": [], \\\"args\\\": [\\\"Endpoint does not support RPC method nosuch\\\"], \\\"kwargs\\\": {}}\", \"ending\": true, \"_msg_id\": \"6e3425bc97b942199e7d7f56e1e23e20\", \"_unique_id\": \"4d8de3ac94fd429091e9349ec0642f1c\"}"}"#;
         let reply = Reply::from_payload(decode_envelope(body.as_bytes()).unwrap()).unwrap();
         assert!(reply.ending);

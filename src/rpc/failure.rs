@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn captured_oslo_failure_decodes() {
-        // oslo-wire.md A6, failure member of the NoSuchMethod reply (tb shortened).
+        // A real oslo server's NoSuchMethod reply, its failure member (tb shortened).
         let wire = r#"{"class": "NoSuchMethod", "module": "oslo_messaging.rpc.dispatcher", "message": "Endpoint does not support RPC method nosuch", "tb": ["Traceback (most recent call last):\n"], "args": ["Endpoint does not support RPC method nosuch"], "kwargs": {}}"#;
         let failure = RemoteFailure::from_wire(wire).expect("decodes");
         assert_eq!(failure, {

@@ -1,5 +1,5 @@
 //! The real python-openstackclient (latest from PyPI, `scripts/osc-venv.sh`) against
-//! `novactor run`, with `OS_AUTH_TYPE=none` as nova-slice.md §6.2 describes: server
+//! `novactor run`, with `OS_AUTH_TYPE=none` as Nova's noauth labs use it: server
 //! create (image by name, `--wait`), list, show, stop, start, reboot, reboot --hard,
 //! delete; flavor list; compute service list/set; hypervisor list/show.
 

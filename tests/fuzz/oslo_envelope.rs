@@ -4,8 +4,7 @@
 //! endpoint tables of Nova's four services.
 //!
 //! Corpus `tests/corpus/oslo_envelope/`: `captured_*` are verbatim AMQP bodies a real
-//! oslo.messaging 18.3.1 client and server exchanged (`shared/spec/captures/
-//! oslo-transcript.txt`); `novactor_*` are bodies novactor's actors published during a
+//! oslo.messaging 18.3.1 client and server exchanged, verbatim; `novactor_*` are bodies novactor's actors published during a
 //! boot, stop, start, reboot and delete (object indirection, scheduling, casts to the
 //! compute, replies and failures). Every seed decodes; mutations of the whole body, of
 //! the payload inside `oslo.message` (JSON edits and broken text) are decoded or refused

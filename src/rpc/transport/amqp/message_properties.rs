@@ -1,5 +1,5 @@
 //! oslo's message properties: what every publish sets, and what a delivery must carry to
-//! be read at all (oslo-wire.md).
+//! be read at all (docs/WIRE.md).
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! `rabbit://`: the RabbitMQ transport on lapin, with oslo.messaging's exact topology and
-//! message properties (oslo-wire.md), and a connection whose life novactor owns.
+//! message properties (docs/WIRE.md), and a connection whose life novactor owns.
 //!
 //! One connection per transport; one publisher channel in confirm mode; one channel per
 //! subscription. Losing the connection moves the state to `reconnecting`, logged once; the

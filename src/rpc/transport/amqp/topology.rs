@@ -1,4 +1,4 @@
-//! The exact declarations oslo.messaging makes (oslo-wire.md §2, §2.1). RabbitMQ closes the
+//! The exact declarations oslo.messaging makes (docs/WIRE.md, "Exchanges, queues and bindings"). RabbitMQ closes the
 //! channel on any difference from an existing entity, so these are pure functions, tested
 //! against the spec's tables.
 
