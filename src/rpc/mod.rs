@@ -1,5 +1,5 @@
 //! oslo.messaging-compatible RPC, one file per step of a message's way
-//! (ARCHITECTURE.md "One message's way"):
+//! (docs/ARCHITECTURE.md, "One message's way"):
 //!
 //! | step | file |
 //! |---|---|
