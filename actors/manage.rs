@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::conf::NovaConfig;
+use crate::conf::{NovaConfig, ServiceZones};
 use crate::db::{service_is_up, NovaDb, NovaDbError, ServiceChanges, ServiceKey, ServiceRow};
 use novactor::db::Database;
 
@@ -83,23 +83,14 @@ async fn ready_db(config: &NovaConfig) -> Result<NovaDb, Outcome> {
     Ok(db)
 }
 
-/// Nova's zone column: the host's zone for computes, `internal` for the others.
-fn zone(row: &ServiceRow) -> &'static str {
-    if row.binary == "nova-compute" {
-        "nova"
-    } else {
-        "internal"
-    }
-}
-
 /// `openstack compute service list`'s columns for one row.
-fn columns(row: &ServiceRow, service_down_time: Duration) -> [String; 7] {
+fn columns(row: &ServiceRow, service_down_time: Duration, zones: &ServiceZones) -> [String; 7] {
     let up = service_is_up(row, service_down_time, Utc::now());
     [
         row.uuid.clone(),
         row.binary.clone(),
         row.host.clone(),
-        zone(row).to_owned(),
+        zones.of(&row.binary).to_owned(),
         if row.disabled { "disabled" } else { "enabled" }.to_owned(),
         if up { "up" } else { "down" }.to_owned(),
         row.updated_at
@@ -174,11 +165,12 @@ pub async fn service_list(
         Err(error) => return Outcome::error(EXIT_DATABASE, error.to_string()),
     };
     let down_time = config.service.service_down_time;
+    let zones = config.compute.service_zones();
     match format {
         Format::Table => {
             let body: Vec<Vec<String>> = rows
                 .iter()
-                .map(|r| columns(r, down_time).to_vec())
+                .map(|r| columns(r, down_time, &zones).to_vec())
                 .collect();
             Outcome::ok(table(
                 &[
@@ -197,7 +189,8 @@ pub async fn service_list(
             let items: Vec<_> = rows
                 .iter()
                 .map(|r| {
-                    let [id, binary, host, zone, status, state, updated_at] = columns(r, down_time);
+                    let [id, binary, host, zone, status, state, updated_at] =
+                        columns(r, down_time, &zones);
                     json!({"ID": id, "Binary": binary, "Host": host, "Zone": zone, "Status": status, "State": state,
                            "Updated At": updated_at, "Disabled Reason": r.disabled_reason, "Forced Down": r.forced_down})
                 })

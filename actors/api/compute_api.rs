@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
+use crate::conf::ServiceZones;
 use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
 use crate::objects::instance::instance_primitive;
 use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
@@ -75,6 +76,8 @@ pub struct ComputeApiDeps {
     pub compute: ComputeApi,
     /// `service_down_time` (local delete when the instance's compute is down).
     pub service_down_time: Duration,
+    /// The zones services are shown in.
+    pub service_zones: ServiceZones,
 }
 
 /// What to boot.

@@ -172,6 +172,7 @@ pub fn definition(config: &NovaConfig, db: &NovaDb) -> Arc<ServiceDefinition> {
     let db = db.clone();
     let api = config.api.clone();
     let service_down_time = config.service.service_down_time;
+    let service_zones = config.compute.service_zones();
     define(NovaService::Api.spec(config), move |ctx| ApiManager {
         host: ctx.spec.host.clone(),
         enabled_apis: api.enabled_apis.clone(),
@@ -186,6 +187,7 @@ pub fn definition(config: &NovaConfig, db: &NovaDb) -> Arc<ServiceDefinition> {
             compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),
             compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
             service_down_time,
+            service_zones: service_zones.clone(),
         },
         server: None,
     })

@@ -9,13 +9,14 @@ use super::api_fault::ApiFault;
 use super::api_state::ApiState;
 use super::auth::Ctx;
 use super::http::{is_uuid, json_body, ok, param, query};
+use crate::conf::ServiceZones;
 use crate::db::{service_is_up, ServiceChanges, ServiceKey, ServiceRow};
 
-fn service_view(ctx: &Ctx, row: &ServiceRow, up: bool) -> Value {
+fn service_view(ctx: &Ctx, row: &ServiceRow, up: bool, zones: &ServiceZones) -> Value {
     let mut v = json!({
         "id": if ctx.version.at_least(53) { json!(row.uuid) } else { json!(row.id) },
         "binary": row.binary, "host": row.host,
-        "zone": if row.binary == "nova-compute" { "nova" } else { "internal" },
+        "zone": zones.of(&row.binary),
         "status": if row.disabled { "disabled" } else { "enabled" },
         "state": if up { "up" } else { "down" },
         "updated_at": row.updated_at.or(row.created_at).map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()),
@@ -37,7 +38,7 @@ pub async fn list(
     let pairs = query(&req)?;
     let host = param(&pairs, "host").map(str::to_owned);
     let binary = param(&pairs, "binary").map(str::to_owned);
-    let (rows, down_time) = state
+    let (rows, down_time, zones) = state
         .run(move |b| async move {
             let rows = b
                 .deps
@@ -45,13 +46,13 @@ pub async fn list(
                 .service_list(host.as_deref(), binary.as_deref())
                 .await
                 .map_err(ApiFault::db)?;
-            Ok((rows, b.deps.service_down_time))
+            Ok((rows, b.deps.service_down_time, b.deps.service_zones.clone()))
         })
         .await?;
     let now = Utc::now();
     let services: Vec<Value> = rows
         .iter()
-        .map(|r| service_view(&ctx, r, service_is_up(r, down_time, now)))
+        .map(|r| service_view(&ctx, r, service_is_up(r, down_time, now), &zones))
         .collect();
     Ok(ok(json!({"services": services})))
 }
@@ -134,7 +135,7 @@ pub async fn update(
         },
         forced_down,
     };
-    let (row, down_time) = state
+    let (row, down_time, zones) = state
         .run(move |b| async move {
             let row = b
                 .deps
@@ -142,11 +143,11 @@ pub async fn update(
                 .service_set(ServiceKey::Id(service.id), &changes)
                 .await
                 .map_err(ApiFault::db)?;
-            Ok((row, b.deps.service_down_time))
+            Ok((row, b.deps.service_down_time, b.deps.service_zones.clone()))
         })
         .await?;
     let up = service_is_up(&row, down_time, Utc::now());
-    Ok(ok(json!({"service": service_view(&ctx, &row, up)})))
+    Ok(ok(json!({"service": service_view(&ctx, &row, up, &zones)})))
 }
 
 async fn legacy_update(

@@ -100,6 +100,39 @@ pub struct ComputeConf {
     pub internal_service_availability_zone: String,
 }
 
+impl ComputeConf {
+    /// The zones services are shown in (`os-services`, `novactor service list`).
+    pub fn service_zones(&self) -> ServiceZones {
+        ServiceZones {
+            compute: self.default_availability_zone.clone(),
+            internal: self.internal_service_availability_zone.clone(),
+        }
+    }
+}
+
+/// The availability zone a service is shown in, as Nova's `availability_zones.
+/// set_availability_zones` assigns it: computes in `default_availability_zone` (novactor has
+/// no host aggregates, so no other zone), every other service in
+/// `internal_service_availability_zone`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceZones {
+    /// `default_availability_zone`.
+    pub compute: String,
+    /// `internal_service_availability_zone`.
+    pub internal: String,
+}
+
+impl ServiceZones {
+    /// The zone of a service running `binary`.
+    pub fn of(&self, binary: &str) -> &str {
+        if binary == "nova-compute" {
+            &self.compute
+        } else {
+            &self.internal
+        }
+    }
+}
+
 /// `[fake_driver]`: the fake hypervisor's sizes and fault injection (novactor's group).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FakeDriverConf {

@@ -22,7 +22,7 @@ use novactor::config::{Config, ConfigError, ConfigSources, OptionNote, OptionReg
 
 pub use groups::{
     AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, SchedulerConf,
-    ServiceConf,
+    ServiceConf, ServiceZones,
 };
 pub use options::{NOVA_DEFAULTS, NOVA_OPTIONS};
 

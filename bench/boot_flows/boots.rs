@@ -111,6 +111,7 @@ pub(crate) fn api_deps(node: &Node, db: &NovaDb, config: &NovaConfig) -> Compute
         compute_task: ComputeTaskApi::new(node.client(ConductorApi::target())),
         compute: ComputeApi::new(node.client(ComputeApi::target())),
         service_down_time: config.service.service_down_time,
+        service_zones: config.compute.service_zones(),
     }
 }
 

@@ -186,3 +186,23 @@ async fn the_image_stand_in_serves_a_read_only_catalog() {
     );
     cloud.node.shutdown().await.unwrap();
 }
+
+#[actix_rt::test]
+async fn services_are_shown_in_the_configured_availability_zones() {
+    let cloud = cloud_with(&[
+        ("DEFAULT", "default_availability_zone", "az-east"),
+        ("DEFAULT", "internal_service_availability_zone", "control"),
+    ])
+    .await;
+    let all = cloud.admin("GET", "/v2.1/os-services", None).await;
+    assert_eq!(all.status, 200);
+    let zones: Vec<(&str, &str)> = all.body["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["binary"].as_str().unwrap(), s["zone"].as_str().unwrap()))
+        .collect();
+    assert!(zones.contains(&("nova-compute", "az-east")), "{zones:?}");
+    assert!(zones.contains(&("nova-conductor", "control")), "{zones:?}");
+    assert!(zones.contains(&("nova-scheduler", "control")), "{zones:?}");
+}

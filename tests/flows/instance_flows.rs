@@ -86,6 +86,7 @@ async fn cloud(deployment: Deployment, computes: &[ComputeHost<'_>]) -> Cloud {
         compute_task: ComputeTaskApi::new(control.client(ConductorApi::target())),
         compute: ComputeApi::new(control.client(ComputeApi::target())),
         service_down_time: control_config.service.service_down_time,
+        service_zones: control_config.compute.service_zones(),
     };
     let cloud = Cloud {
         _turn: turn,

@@ -94,6 +94,9 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
         ),
         compute: ComputeApi::new(shared.client(ComputeApi::target(), Duration::from_secs(30))),
         service_down_time: Duration::from_secs(5),
+        service_zones: novactor_nova::conf::NovaConfig::default_for_tests()
+            .compute
+            .service_zones(),
     };
     let request = BootRequest {
         name: "spread".into(),
