@@ -60,6 +60,11 @@ impl NovaService {
             _ => binary.strip_prefix("nova-"),
         };
         let mut spec = ServiceSpec::new(self.name(), binary, topic, config.runtime());
+        if self == Self::Compute {
+            // Nova 34's compute serves `compute-alt` too: a control plane that sees service
+            // version 74 sends migrations and external events there.
+            spec.alternate_topics = vec!["compute-alt".to_owned()];
+        }
         spec.report_interval = topic.map(|_| config.service.report_interval);
         spec.periodic_enable = config.service.periodic_enable;
         spec.periodic_fuzzy_delay = config.service.periodic_fuzzy_delay;

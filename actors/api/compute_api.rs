@@ -227,6 +227,7 @@ pub async fn delete(
         )
         .await
         .map_err(db_error)?;
+    record_action(deps, ctx, &row, "delete").await?;
     let compute_up = match deps
         .db
         .service_get_by_host_and_binary(&host, "nova-compute")
@@ -289,6 +290,29 @@ async fn claim_task(
         })
 }
 
+/// Nova `_record_action_start`: the action the compute's events are recorded under (found
+/// by the request id the cast carries).
+async fn record_action(
+    deps: &ComputeApiDeps,
+    ctx: &RequestContext,
+    row: &InstanceRow,
+    action: &str,
+) -> Result<(), ApiError> {
+    let text = |key: &str| ctx.values().get(key).and_then(|v| v.as_str());
+    let request_id = ctx.request_id().unwrap_or("-");
+    deps.db
+        .action_start(
+            &row.uuid,
+            action,
+            request_id,
+            text("user_id").or(row.user_id.as_deref()),
+            text("project_id").or(row.project_id.as_deref()),
+        )
+        .await
+        .map(drop)
+        .map_err(db_error)
+}
+
 fn host_of(row: &InstanceRow) -> Result<String, ApiError> {
     row.host
         .clone()
@@ -306,6 +330,7 @@ pub async fn stop(deps: &ComputeApiDeps, ctx: &RequestContext, uuid: &str) -> Re
         return Err(cannot("stop", &row));
     }
     let row = claim_task(deps, &row, "stop", "powering-off", &[None]).await?;
+    record_action(deps, ctx, &row, "stop").await?;
     deps.compute
         .stop_instance(ctx, &host, instance_primitive(&row))
         .await
@@ -324,6 +349,7 @@ pub async fn start(
         return Err(cannot("start", &row));
     }
     let row = claim_task(deps, &row, "start", "powering-on", &[None]).await?;
+    record_action(deps, ctx, &row, "start").await?;
     deps.compute
         .start_instance(ctx, &host, instance_primitive(&row))
         .await
@@ -368,6 +394,7 @@ pub async fn reboot(
         }
         claim_task(deps, &row, "reboot", "rebooting", &[None]).await?
     };
+    record_action(deps, ctx, &row, "reboot").await?;
     deps.compute
         .reboot_instance(
             ctx,

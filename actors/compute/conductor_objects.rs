@@ -8,13 +8,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::exception::NovaException;
-use crate::objects::{NovaObject, ObjectError};
+use crate::objects::{versions, NovaObject, ObjectError};
 use crate::rpcapi::{ConductorApi, IndirectionError};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext};
-
-/// Nova's `InstanceFault` object version (the registry of `actors/objects` has no entry
-/// for it, as only the compute sends one).
-const INSTANCE_FAULT_VERSION: &str = "1.2";
 
 /// How an object call through the conductor failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -31,9 +27,15 @@ pub enum ObjectCallError {
     /// `ComputeHostNotFound`: no compute node row for (host, node).
     #[error("{0}")]
     ComputeHostNotFound(String),
+    /// `InstanceActionNotFound`: no action for the request an event belongs to.
+    #[error("{0}")]
+    ActionNotFound(String),
     /// Any other failure the conductor replied (or no reply at all).
     #[error("via nova-conductor: {0}")]
     Conductor(IndirectionError),
+    /// The node's identity file could not be read or written.
+    #[error("{0}")]
+    NodeIdentity(String),
     /// The conductor answered with something that is not the expected object.
     #[error("conductor answered {call} with a bad object: {problem}")]
     BadObject {
@@ -45,6 +47,11 @@ pub enum ObjectCallError {
 }
 
 impl ObjectCallError {
+    /// No instance action for the request an event belongs to.
+    pub fn is_action_not_found(&self) -> bool {
+        matches!(self, Self::ActionNotFound(_))
+    }
+
     /// The instance is gone or being deleted: Nova's "instance disappeared" cases, in
     /// which a compute flow stops quietly.
     pub fn instance_disappeared(&self) -> bool {
@@ -63,6 +70,7 @@ impl From<IndirectionError> for ObjectCallError {
             NovaException::UnexpectedDeletingTaskStateError => Self::Deleting(message),
             NovaException::UnexpectedTaskStateError => Self::UnexpectedTaskState(message),
             NovaException::ComputeHostNotFound => Self::ComputeHostNotFound(message),
+            NovaException::InstanceActionNotFound => Self::ActionNotFound(message),
             _ => Self::Conductor(error),
         }
     }
@@ -79,6 +87,7 @@ impl ObjectCallError {
                 NovaException::UnexpectedTaskStateError.failure(m.clone())
             }
             Self::ComputeHostNotFound(m) => NovaException::ComputeHostNotFound.failure(m.clone()),
+            Self::ActionNotFound(m) => NovaException::InstanceActionNotFound.failure(m.clone()),
             other => RemoteFailure::runtime_error(other.to_string()),
         }
     }
@@ -120,6 +129,7 @@ const HANDLED_FAILURES: &[FailureClass] = &[
     NovaException::UnexpectedDeletingTaskStateError.expected(),
     NovaException::UnexpectedTaskStateError.expected(),
     NovaException::ComputeHostNotFound.expected(),
+    NovaException::InstanceActionNotFound.expected(),
 ];
 
 impl ConductorObjects {
@@ -197,7 +207,7 @@ impl ConductorObjects {
         details: &str,
         host: &str,
     ) -> Result<(), ObjectCallError> {
-        let mut fault = NovaObject::new("InstanceFault", INSTANCE_FAULT_VERSION, Map::new());
+        let mut fault = NovaObject::new("InstanceFault", versions::INSTANCE_FAULT, Map::new());
         fault.set("instance_uuid", json!(instance_uuid));
         fault.set("code", json!(code));
         fault.set("message", json!(message));
@@ -228,6 +238,106 @@ impl ConductorObjects {
             )
             .await?;
         one_object("ComputeNode.get_by_host_and_nodename", &reply)
+    }
+
+    /// `ComputeNode.get_by_uuid(uuid)`; [`ObjectCallError::ComputeHostNotFound`] when there
+    /// is none.
+    pub async fn compute_node_by_uuid(
+        &self,
+        ctx: &RequestContext,
+        uuid: &str,
+    ) -> Result<NovaObject, ObjectCallError> {
+        let reply = self
+            .conductor
+            .object_class_action_versions(
+                ctx,
+                "ComputeNode",
+                "get_by_uuid",
+                vec![json!(uuid)],
+                Map::new(),
+            )
+            .await?;
+        one_object("ComputeNode.get_by_uuid", &reply)
+    }
+
+    /// `Service.get_by_compute_host(host).id`: the service a new node belongs to.
+    pub async fn service_id_of_compute(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+    ) -> Result<i64, ObjectCallError> {
+        const CALL: &str = "Service.get_by_compute_host";
+        let reply = self
+            .conductor
+            .object_class_action_versions(
+                ctx,
+                "Service",
+                "get_by_compute_host",
+                vec![json!(host)],
+                Map::new(),
+            )
+            .await?;
+        one_object(CALL, &reply)?
+            .get("id")
+            .as_i64()
+            .ok_or_else(|| ObjectCallError::BadObject {
+                call: CALL,
+                problem: "the service has no integer id".into(),
+            })
+    }
+
+    /// `InstanceActionEvent.event_start(instance_uuid, event_name, want_result=False,
+    /// host=host)`: under the action of the context's request.
+    pub async fn event_start(
+        &self,
+        ctx: &RequestContext,
+        instance_uuid: &str,
+        event: &str,
+        host: &str,
+    ) -> Result<(), ObjectCallError> {
+        let mut kwargs = Map::new();
+        kwargs.insert("want_result".into(), json!(false));
+        kwargs.insert("host".into(), json!(host));
+        self.conductor
+            .object_class_action_versions(
+                ctx,
+                "InstanceActionEvent",
+                "event_start",
+                vec![json!(instance_uuid), json!(event)],
+                kwargs,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// `InstanceActionEvent.event_finish_with_failure(instance_uuid, event_name, exc_val,
+    /// exc_tb, want_result=False)`: `failure` = (message, traceback) of an error, `None` on
+    /// success.
+    pub async fn event_finish(
+        &self,
+        ctx: &RequestContext,
+        instance_uuid: &str,
+        event: &str,
+        failure: Option<(&str, &str)>,
+    ) -> Result<(), ObjectCallError> {
+        let mut kwargs = Map::new();
+        let (exc_val, exc_tb) = match failure {
+            Some((message, traceback)) => (json!(message), json!(traceback)),
+            None => (Value::Null, Value::Null),
+        };
+        kwargs.insert("exc_val".into(), exc_val);
+        kwargs.insert("exc_tb".into(), exc_tb);
+        kwargs.insert("want_result".into(), json!(false));
+        self.conductor
+            .object_class_action_versions(
+                ctx,
+                "InstanceActionEvent",
+                "event_finish_with_failure",
+                vec![json!(instance_uuid), json!(event)],
+                kwargs,
+            )
+            .await?;
+        Ok(())
     }
 
     /// `ComputeNode.create()` / `ComputeNode.save()`: `method` is `create` or `save`.

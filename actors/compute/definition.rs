@@ -10,6 +10,7 @@ use super::conductor_objects::ConductorObjects;
 use super::fake_driver::{self, FakeDriver, FakeDriverSettings, FakeHypervisor};
 use super::flows::{ComputeFlows, FlowParts};
 use super::manager::ComputeManager;
+use super::node_identity::NodeIdentity;
 use super::resource_tracker::ResourceTracker;
 use super::servicegroup::ConductorServiceGroup;
 use crate::conf::NovaConfig;
@@ -81,7 +82,41 @@ fn manager_for(
     let driver = FakeDriver::new(&host, settings, hypervisor);
     let conductor = conductor_api(ctx);
     let objects = ConductorObjects::new(conductor.clone());
-    let tracker = ResourceTracker::new(&host, driver.clone(), objects.clone(), &config.compute);
+    let identity = if config.compute.fake_hosts > 1 {
+        NodeIdentity::fake_host(&config.service.state_path, &host)
+    } else {
+        Ok(NodeIdentity::single(&config.service.state_path))
+    };
+    // A host name that cannot name a directory keeps its identity beside the others'
+    // under a name derived from it; the tracker reports any file error when it starts.
+    let identity = identity.unwrap_or_else(|error| {
+        tracing::warn!(%error, "node identity kept under a sanitized name");
+        let safe: String = host
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        NodeIdentity::single(
+            &config
+                .service
+                .state_path
+                .join("fake_hosts")
+                .join(format!("_{safe}")),
+        )
+    });
+    let tracker = ResourceTracker::new(
+        &host,
+        identity,
+        &config.service.my_ip,
+        driver.clone(),
+        objects.clone(),
+        &config.compute,
+    );
     let flows = ComputeFlows::new(FlowParts {
         host,
         driver,

@@ -379,15 +379,32 @@ impl FakeDriver {
         self.hypervisor.guests().len()
     }
 
-    /// Nova `get_host_uptime`: a line shaped like Linux `uptime`'s, counting from when this
-    /// host's fake hypervisor was created.
+    /// Nova `get_host_uptime`: a line shaped like Linux `uptime`'s for the machine this
+    /// process runs on (`/proc/uptime`, `/proc/loadavg`) — the fake hosts share it; where
+    /// `/proc` cannot be read, counting from when this host's fake hypervisor was created.
     pub fn get_host_uptime(&self) -> String {
-        uptime_line(chrono::Utc::now(), self.hypervisor.booted.elapsed())
+        let up = std::fs::read_to_string("/proc/uptime")
+            .ok()
+            .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
+            .filter(|secs| secs.is_finite() && *secs >= 0.0)
+            .map(Duration::from_secs_f64)
+            .unwrap_or_else(|| self.hypervisor.booted.elapsed());
+        let load = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .map(|text| {
+                text.split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .filter(|load| load.split(", ").count() == 3)
+            .unwrap_or_else(|| "0.00, 0.00, 0.00".to_owned());
+        uptime_line(chrono::Utc::now(), up, &load)
     }
 }
 
 /// `" 08:32:11 up 93 days, 18:25,  0 users,  load average: 0.00, 0.00, 0.00"`.
-fn uptime_line(now: chrono::DateTime<chrono::Utc>, up: Duration) -> String {
+fn uptime_line(now: chrono::DateTime<chrono::Utc>, up: Duration, load: &str) -> String {
     let minutes = up.as_secs() / 60;
     let (days, hours, mins) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);
     let span = match (days, hours) {
@@ -397,7 +414,7 @@ fn uptime_line(now: chrono::DateTime<chrono::Utc>, up: Duration) -> String {
         _ => format!("{days} days, {hours:2}:{mins:02}"),
     };
     format!(
-        " {} up {span},  0 users,  load average: 0.00, 0.00, 0.00",
+        " {} up {span},  0 users,  load average: {load}",
         now.format("%H:%M:%S")
     )
 }
@@ -497,12 +514,18 @@ mod tests {
         let now = chrono::DateTime::parse_from_rfc3339("2024-05-01T08:32:11Z")
             .unwrap()
             .with_timezone(&chrono::Utc);
-        let line = uptime_line(now, Duration::from_secs(93 * 86400 + 18 * 3600 + 25 * 60));
+        let line = uptime_line(
+            now,
+            Duration::from_secs(93 * 86400 + 18 * 3600 + 25 * 60),
+            "0.00, 0.00, 0.00",
+        );
         assert_eq!(
             line,
             " 08:32:11 up 93 days, 18:25,  0 users,  load average: 0.00, 0.00, 0.00"
         );
-        assert!(uptime_line(now, Duration::from_secs(61)).contains("up 1 min,"));
+        assert!(
+            uptime_line(now, Duration::from_secs(61), "0.00, 0.00, 0.00").contains("up 1 min,")
+        );
     }
 
     #[test]

@@ -87,7 +87,16 @@ impl ComputeManager {
             let flows = Arc::clone(&self.flows);
             let ctx = call.context;
             Response::later(async move {
-                flows.build_and_run_instance(&ctx, instance, request).await;
+                let uuid = super::flows::uuid_of(&instance);
+                // Nova's event is `_do_build_and_run_instance`'s: a build failure is
+                // written to the instance, not raised, so the event succeeds.
+                let build = async {
+                    flows.build_and_run_instance(&ctx, instance, request).await;
+                    Ok::<(), std::convert::Infallible>(())
+                };
+                let _ = flows
+                    .reported(&ctx, &uuid, "compute__do_build_and_run_instance", build)
+                    .await;
                 Ok(Value::Null)
             })
         })
@@ -101,8 +110,14 @@ impl ComputeManager {
             let flows = Arc::clone(&self.flows);
             let ctx = call.context;
             Response::later(async move {
+                let uuid = super::flows::uuid_of(&instance);
                 flows
-                    .terminate_instance(&ctx, instance)
+                    .reported(
+                        &ctx,
+                        &uuid,
+                        "compute_terminate_instance",
+                        flows.terminate_instance(&ctx, instance),
+                    )
                     .await
                     .map_err(|e| e.to_failure())?;
                 Ok(Value::Null)
@@ -117,8 +132,14 @@ impl ComputeManager {
             let flows = Arc::clone(&self.flows);
             let ctx = call.context;
             Response::later(async move {
+                let uuid = super::flows::uuid_of(&instance);
                 flows
-                    .stop_instance(&ctx, instance)
+                    .reported(
+                        &ctx,
+                        &uuid,
+                        "compute_stop_instance",
+                        flows.stop_instance(&ctx, instance),
+                    )
                     .await
                     .map_err(|e| e.to_failure())?;
                 Ok(Value::Null)
@@ -133,8 +154,14 @@ impl ComputeManager {
             let flows = Arc::clone(&self.flows);
             let ctx = call.context;
             Response::later(async move {
+                let uuid = super::flows::uuid_of(&instance);
                 flows
-                    .start_instance(&ctx, instance)
+                    .reported(
+                        &ctx,
+                        &uuid,
+                        "compute_start_instance",
+                        flows.start_instance(&ctx, instance),
+                    )
                     .await
                     .map_err(|e| e.to_failure())?;
                 Ok(Value::Null)
@@ -150,8 +177,10 @@ impl ComputeManager {
             let flows = Arc::clone(&self.flows);
             let ctx = call.context;
             Response::later(async move {
+                let uuid = super::flows::uuid_of(&instance);
+                let reboot = flows.reboot_instance(&ctx, instance, &reboot_type);
                 flows
-                    .reboot_instance(&ctx, instance, &reboot_type)
+                    .reported(&ctx, &uuid, "compute_reboot_instance", reboot)
                     .await
                     .map_err(|e| e.to_failure())?;
                 Ok(Value::Null)

@@ -18,9 +18,11 @@
 //! init_host.rs             the settling pass over this host's instances at start
 //! periodic_tasks.rs        _sync_power_states, _sync_scheduler_instance_info,
 //!                          _check_instance_build_time
+//! instance_events.rs       wrap_instance_event: each operation recorded as an action event
 //! instance_states.rs       Nova's vm_states and task_states values
 //! instance_locks.rs        Nova's per-instance lock
 //! resource_tracker.rs      the compute_nodes row and usage, claims
+//! node_identity.rs         the node uuid kept in state_path across restarts
 //! fake_driver.rs           the in-memory hypervisor (nova/virt/fake.py) with fault injection
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
 //! servicegroup.rs          heartbeats through the conductor
@@ -37,12 +39,14 @@ mod flows;
 mod init_host;
 mod init_instance_action;
 mod instance_build;
+mod instance_events;
 mod instance_locks;
 mod instance_power;
 mod instance_reboot;
 mod instance_states;
 mod instance_terminate;
 mod manager;
+mod node_identity;
 mod operation_failure;
 mod periodic_tasks;
 pub mod resource_tracker;

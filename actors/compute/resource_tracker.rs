@@ -16,7 +16,9 @@ use tokio::sync::Mutex;
 
 use super::conductor_objects::{ConductorObjects, Expected, ObjectCallError};
 use super::fake_driver::{guest_size, FakeDriver, GuestSize};
+use super::node_identity::NodeIdentity;
 use crate::conf::{AllocationRatio, ComputeConf};
+use crate::objects::compute_node::HvSpec;
 use crate::objects::{versions, NovaObject};
 use novactor::rpc::RequestContext;
 
@@ -64,6 +66,10 @@ struct TrackerState {
 pub struct ResourceTracker {
     host: String,
     nodename: String,
+    /// Where the node's uuid is kept across restarts.
+    identity: NodeIdentity,
+    /// `[DEFAULT] my_ip`, the node's `host_ip`.
+    host_ip: String,
     driver: FakeDriver,
     objects: ConductorObjects,
     reserved: Reserved,
@@ -84,9 +90,12 @@ fn int(object: &NovaObject, field: &str) -> i64 {
 }
 
 impl ResourceTracker {
-    /// The tracker of `host` (whose node is named after it), configured by `conf`.
+    /// The tracker of `host` (whose node is named after it and keeps its uuid in
+    /// `identity`), configured by `conf`.
     pub fn new(
         host: &str,
+        identity: NodeIdentity,
+        host_ip: &str,
         driver: FakeDriver,
         objects: ConductorObjects,
         conf: &ComputeConf,
@@ -103,6 +112,8 @@ impl ResourceTracker {
                 .into_iter()
                 .next()
                 .unwrap_or_else(|| host.to_owned()),
+            identity,
+            host_ip: host_ip.to_owned(),
             driver,
             objects,
             reserved: Reserved {
@@ -162,21 +173,7 @@ impl ResourceTracker {
             .collect();
         let (mut node, is_new) = match state.node.take() {
             Some(node) => (node, false),
-            None => match self
-                .objects
-                .compute_node_get(ctx, &self.host, &self.nodename)
-                .await
-            {
-                Ok(node) => (node, false),
-                Err(ObjectCallError::ComputeHostNotFound(_)) => {
-                    let mut node =
-                        NovaObject::new("ComputeNode", versions::COMPUTE_NODE, Map::new());
-                    node.set("host", json!(self.host));
-                    node.set("hypervisor_hostname", json!(self.nodename));
-                    (node, true)
-                }
-                Err(other) => return Err(other),
-            },
+            None => self.load_or_new_node(ctx).await?,
         };
         self.copy_resources(&mut node);
         set_changed(&mut node, "current_workload", json!(workload));
@@ -193,6 +190,65 @@ impl ResourceTracker {
         }
         state.node = Some(node);
         Ok(())
+    }
+
+    /// The node as registered (by the uuid kept in the identity file), or a new one to
+    /// create: Nova's `_get_compute_node` with the `compute_id` rule.
+    async fn load_or_new_node(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<(NovaObject, bool), ObjectCallError> {
+        let identity_failed = |e: super::node_identity::NodeIdentityError| {
+            ObjectCallError::NodeIdentity(e.to_string())
+        };
+        let uuid = match self.identity.read().map_err(identity_failed)? {
+            Some(uuid) => match self.objects.compute_node_by_uuid(ctx, &uuid).await {
+                Ok(node) => return Ok((node, false)),
+                Err(ObjectCallError::ComputeHostNotFound(_)) => uuid,
+                Err(other) => return Err(other),
+            },
+            None => {
+                // No file yet: adopt the node this host already has, else a new uuid.
+                let existing = match self
+                    .objects
+                    .compute_node_get(ctx, &self.host, &self.nodename)
+                    .await
+                {
+                    Ok(node) => Some(node),
+                    Err(ObjectCallError::ComputeHostNotFound(_)) => None,
+                    Err(other) => return Err(other),
+                };
+                let adopted = existing
+                    .as_ref()
+                    .and_then(|node| node.get("uuid").as_str().map(str::to_owned));
+                let uuid = adopted.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+                self.identity.write(&uuid).map_err(identity_failed)?;
+                tracing::info!(host = %self.host, node = %self.nodename, %uuid, path = %self.identity.path().display(), "node identity kept");
+                if let Some(node) = existing {
+                    return Ok((node, false));
+                }
+                uuid
+            }
+        };
+        let service_id = self.objects.service_id_of_compute(ctx, &self.host).await?;
+        let mut node = NovaObject::new("ComputeNode", versions::COMPUTE_NODE, Map::new());
+        node.set("uuid", json!(uuid));
+        node.set("service_id", json!(service_id));
+        node.set("host", json!(self.host));
+        node.set("hypervisor_hostname", json!(self.nodename));
+        node.set("host_ip", json!(self.host_ip));
+        node.set("numa_topology", Value::Null);
+        node.set("stats", json!({}));
+        node.set(
+            "supported_hv_specs",
+            json!([HvSpec {
+                arch: "x86_64".into(),
+                hv_type: "fake".into(),
+                vm_mode: "hvm".into(),
+            }
+            .to_new_primitive()]),
+        );
+        Ok((node, true))
     }
 
     /// Nova `_copy_resources`: totals and hypervisor facts from the driver, ratios.

@@ -102,6 +102,7 @@ impl ServiceGroup for ConductorServiceGroup {
                 service.set("host", json!(host));
                 service.set("binary", json!(binary));
                 service.set("topic", json!(topic));
+                service.set("report_count", json!(0));
                 service.set("version", json!(SERVICE_VERSION));
                 self.conductor
                     .object_action(&ctx, &mut service, "create", Vec::new(), Map::new())

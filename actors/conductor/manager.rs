@@ -118,10 +118,18 @@ impl ConductorManager {
             Err(failure) => return Response::err(failure),
         };
         let db = self.db.clone();
+        let request_id = call.context.request_id().map(str::to_owned);
         Response::later(async move {
-            objects::class_action(&db, &objname, &objmethod, &args, &kwargs)
-                .await
-                .map_err(expected_by_object_dispatch)
+            objects::class_action(
+                &db,
+                request_id.as_deref(),
+                &objname,
+                &objmethod,
+                &args,
+                &kwargs,
+            )
+            .await
+            .map_err(expected_by_object_dispatch)
         })
     }
 

@@ -27,6 +27,20 @@ pub struct ServiceConf {
     pub state_path: PathBuf,
     /// `long_rpc_timeout` (`nova/conf/rpc.py`): calls such as `select_destinations`.
     pub long_rpc_timeout: Duration,
+    /// `my_ip`, or the address the default route leaves by.
+    pub my_ip: String,
+}
+
+/// oslo.utils' `get_my_ipv4`: the local address a UDP socket "connected" towards a public
+/// address would use (nothing is sent), else 127.0.0.1.
+fn default_route_ipv4() -> String {
+    std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|socket| {
+            socket.connect("192.0.2.1:53")?;
+            socket.local_addr()
+        })
+        .map(|address| address.ip().to_string())
+        .unwrap_or_else(|_| "127.0.0.1".to_owned())
 }
 
 /// The compute API's options (`nova/conf/service.py`, in `[DEFAULT]`; `[api]`).
@@ -192,6 +206,10 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         periodic_interval_max: r.secs("DEFAULT", "periodic_interval_max")?,
         state_path: PathBuf::from(r.string("DEFAULT", "state_path")?),
         long_rpc_timeout: r.secs("DEFAULT", "long_rpc_timeout")?,
+        my_ip: match r.opt_string("DEFAULT", "my_ip")? {
+            Some(address) => address,
+            None => default_route_ipv4(),
+        },
     };
 
     let port = r.int("DEFAULT", "osapi_compute_listen_port")?;

@@ -74,6 +74,15 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
         "nova/conf/paths.py (Nova: $pybasedir, the Python package directory, which has no \
          meaning for a binary; novactor uses the XDG state directory)",
     ),
+    OptionSpec::new(
+        "DEFAULT",
+        "my_ip",
+        OptionKind::IpAddress,
+        Unset,
+        "IP address of this host: the compute nodes' host_ip. Default: the address of the \
+         interface the default route leaves by (as oslo's get_my_ipv4), else 127.0.0.1.",
+        "nova/conf/netconf.py",
+    ),
     // ---- [DEFAULT]: API service (typed view: `ApiConf`) ----
     OptionSpec::new(
         "DEFAULT",

@@ -62,6 +62,9 @@ pub struct ComputeNodeRow {
 #[derive(Debug, Clone, Default, PartialEq)]
 #[allow(missing_docs)] // one per column of the same name
 pub struct ComputeNodeValues {
+    /// Only `compute_node_create` reads it (the node's identity never changes); a fresh
+    /// one is generated when unset, as Nova's `ComputeNode.create` does.
+    pub uuid: Option<String>,
     pub service_id: Option<i64>,
     pub vcpus: Option<i64>,
     pub memory_mb: Option<i64>,
@@ -201,7 +204,21 @@ impl NovaDb {
         Ok(self.db.fetch_all(&sql, &[]).await?)
     }
 
-    /// Nova `compute_node_create` for (host, nodename) with a fresh uuid. Required
+    /// Nova `compute_node_get_by_uuid` (`ComputeHostNotFound` when there is none, as Nova).
+    pub async fn compute_node_get_by_uuid(
+        &self,
+        uuid: &str,
+    ) -> Result<ComputeNodeRow, NovaDbError> {
+        let sql = format!("SELECT {COLUMNS} FROM compute_nodes WHERE uuid = ? AND deleted = 0");
+        self.db
+            .fetch_optional(&sql, &[uuid.into()])
+            .await?
+            .ok_or_else(|| NovaDbError::ComputeHostNotFound {
+                host: uuid.to_owned(),
+            })
+    }
+
+    /// Nova `compute_node_create` for (host, nodename), with `values.uuid` or a fresh one. Required
     /// resources not given are 0; `hypervisor_type`/`cpu_info` default to `""`/`{}`.
     pub async fn compute_node_create(
         &self,
@@ -225,7 +242,14 @@ impl NovaDb {
             }
         }
         columns.extend([
-            ("uuid", uuid::Uuid::new_v4().to_string().into()),
+            (
+                "uuid",
+                values
+                    .uuid
+                    .clone()
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+                    .into(),
+            ),
             ("host", host.into()),
             ("hypervisor_hostname", nodename.into()),
             ("created_at", utc_now().into()),

@@ -10,8 +10,11 @@ use super::nova_db::{utc_now, NovaDb};
 use super::nova_db_error::NovaDbError;
 use novactor::db::{DbError, SqlValue};
 
-/// Nova `SERVICE_VERSION` of this slice (compute RPC 6.5), written into service rows.
-pub const SERVICE_VERSION: i64 = 73;
+/// Nova 34's `SERVICE_VERSION` (`nova/objects/service.py`), written into service rows: 74,
+/// compute RPC 6.5. A real Nova 34 control plane accepts 72–74; at 74 its API sends the
+/// moving and external-event methods to the `compute-alt` topic, and its scheduler asks
+/// placement only for providers with the `OWNER_NOVA` trait.
+pub const SERVICE_VERSION: i64 = 74;
 
 const COLUMNS: &str = "id, uuid, host, \"binary\", topic, report_count, disabled, \
      disabled_reason, last_seen_up, forced_down, version, created_at, updated_at, deleted_at, deleted";

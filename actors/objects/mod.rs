@@ -6,18 +6,23 @@
 //! reflection.
 //!
 //! ```text
-//! envelope.rs   NovaObject: the nova_object.* primitive, encode beside decode
-//! typed.rs      Flavor, RequestSpec, Selection, BuildRequest as typed structs
-//! instance.rs   the Instance primitive of an instances row; its flavor snapshot's fields
-//! versions.rs   the versions of the objects kept as field maps
-//! limits.rs     limits more than one service enforces
+//! envelope.rs      NovaObject: the nova_object.* primitive, encode beside decode
+//! compute_node.rs  ComputeNode and HVSpec: Nova's fields <-> the compute_nodes columns
+//! datetime.rs      DateTimeField's wire form
+//! typed.rs         Flavor, RequestSpec, Selection, BuildRequest as typed structs
+//! instance.rs      the Instance primitive of an instances row; its flavor snapshot's fields
+//! versions.rs      the versions of the objects kept as field maps
+//! limits.rs        limits more than one service enforces
 //! ```
 
+pub mod compute_node;
+mod datetime;
 mod envelope;
 pub mod instance;
 pub mod limits;
 mod typed;
 pub mod versions;
 
+pub use datetime::isotime;
 pub use envelope::{NovaObject, ObjectError, OBJECT_NAMESPACE};
 pub use typed::{BuildRequest, Flavor, RequestSpec, Selection, TypedObject};

@@ -16,7 +16,8 @@ use serde_json::{json, Map, Value};
 use super::baseapi::BaseApi;
 use super::rpc_args::{self, RpcArgs, Unread};
 use crate::exception::NovaException;
-use crate::objects::{versions, NovaObject, ObjectError};
+use crate::objects::versions::manifest;
+use crate::objects::{NovaObject, ObjectError};
 use novactor::rpc::{CallError, FailureClass, RemoteFailure, RequestContext, RpcClient, Target};
 
 /// Nova `ConductorAPI` target version for the object methods.
@@ -211,16 +212,6 @@ impl ConductorApi {
         object.changes.clear();
         Ok(result)
     }
-}
-
-/// The object versions this caller knows (oslo's manifest sent with class actions).
-fn manifest() -> Value {
-    json!({
-        "Instance": versions::INSTANCE,
-        "InstanceList": versions::INSTANCE_LIST,
-        "Service": versions::SERVICE,
-        "ComputeNode": versions::COMPUTE_NODE,
-    })
 }
 
 /// Read an object primitive from a reply.

@@ -40,6 +40,8 @@ pub enum OptionKind {
     Path,
     /// A host name: non-empty, no whitespace.
     Hostname,
+    /// An IPv4 or IPv6 address (oslo.config's `IPOpt`).
+    IpAddress,
 }
 
 impl OptionKind {
@@ -83,6 +85,7 @@ impl OptionKind {
             OptionKind::Choices(choices) => format!("one of {}", choices.join(", ")),
             OptionKind::Url => "a URL like rabbit://user:password@host:5672/".to_owned(),
             OptionKind::Path => "a path".to_owned(),
+            OptionKind::IpAddress => "an IPv4 or IPv6 address".to_owned(),
             OptionKind::Hostname => "a host name (non-empty, no whitespace)".to_owned(),
         }
     }

@@ -194,6 +194,10 @@ pub(crate) fn parse_value(
                 Ok(TypedValue::Str(text.to_owned()))
             }
         }
+        OptionKind::IpAddress => match text.parse::<std::net::IpAddr>() {
+            Ok(address) => Ok(TypedValue::Str(address.to_string())),
+            Err(_) => Err(invalid()),
+        },
         OptionKind::Hostname => {
             if text.is_empty() || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 Err(invalid())

@@ -105,6 +105,8 @@ pub struct ServerTarget {
     pub exchange: String,
     /// Topic.
     pub topic: String,
+    /// Further topics fed to the same handler, each with its topic, server and fanout queue.
+    pub alternate_topics: Vec<String>,
     /// This host's name.
     pub server: String,
     /// Name of the actor behind the server, carried by log spans.
@@ -178,7 +180,7 @@ impl Shared {
 }
 
 impl RpcServer {
-    /// Declare the three queues and start consuming them. Handlers run concurrently up to
+    /// Declare the three queues of each topic and start consuming them. Handlers run concurrently up to
     /// the permits of `limiter` (`executor_thread_pool_size`).
     pub async fn start(
         transport: Arc<dyn Transport>,
@@ -187,20 +189,25 @@ impl RpcServer {
         handler: Arc<dyn RequestHandler>,
         limiter: Arc<Semaphore>,
     ) -> Result<Self, TransportError> {
-        let specs = [
-            QueueSpec::Topic {
-                exchange: target.exchange.clone(),
-                topic: target.topic.clone(),
-            },
-            QueueSpec::Server {
-                exchange: target.exchange.clone(),
-                topic: target.topic.clone(),
-                server: target.server.clone(),
-            },
-            QueueSpec::Fanout {
-                topic: target.topic.clone(),
-            },
-        ];
+        let topics = std::iter::once(&target.topic).chain(&target.alternate_topics);
+        let specs: Vec<QueueSpec> = topics
+            .flat_map(|topic| {
+                [
+                    QueueSpec::Topic {
+                        exchange: target.exchange.clone(),
+                        topic: topic.clone(),
+                    },
+                    QueueSpec::Server {
+                        exchange: target.exchange.clone(),
+                        topic: topic.clone(),
+                        server: target.server.clone(),
+                    },
+                    QueueSpec::Fanout {
+                        topic: topic.clone(),
+                    },
+                ]
+            })
+            .collect();
         let mut subscriptions = Vec::with_capacity(specs.len());
         for spec in specs {
             subscriptions.push(transport.subscribe(spec).await?);
@@ -234,7 +241,8 @@ impl RpcServer {
         })
     }
 
-    /// Names of the consumed queues: topic, server, fanout.
+    /// Names of the consumed queues: topic, server, fanout (then the same per alternate
+    /// topic).
     pub fn queues(&self) -> &[String] {
         &self.queues
     }

@@ -24,6 +24,10 @@ pub struct ServiceSpec {
     pub binary: String,
     /// RPC topic; `None` for a service that consumes no topic.
     pub topic: Option<String>,
+    /// Further topics served by the same endpoints, each with its own topic, server and
+    /// fanout queues (as an oslo.messaging service runs a second RPC server on the same
+    /// endpoints, e.g. Nova's compute on `compute-alt`). Ignored without `topic`.
+    pub alternate_topics: Vec<String>,
     /// Host the service runs as (`[DEFAULT] host` unless the application says otherwise).
     pub host: String,
     /// Heartbeat period; `None` for a service that does not report state.
@@ -48,6 +52,7 @@ impl ServiceSpec {
             name: name.to_owned(),
             binary: binary.to_owned(),
             topic: topic.map(str::to_owned),
+            alternate_topics: Vec::new(),
             host: config.default.host.clone(),
             report_interval: None,
             periodic_enable: true,

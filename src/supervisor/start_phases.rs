@@ -95,6 +95,7 @@ impl StartPlan {
                 let target = ServerTarget {
                     exchange: self.config.default.control_exchange.clone(),
                     topic: topic.clone(),
+                    alternate_topics: self.spec.alternate_topics.clone(),
                     server: self.spec.host.clone(),
                     actor: self.name.clone(),
                 };

@@ -154,7 +154,7 @@ fn unknown_options_are_one_warning_per_source() {
     let path = write(
         dir.path(),
         "nova.conf",
-        "[libvirt]\nvirt_type = kvm\ncpu_mode = host-model\n[DEFAULT]\nmy_ip = 10.0.0.1\nhost = n1\n",
+        "[libvirt]\nvirt_type = kvm\ncpu_mode = host-model\n[DEFAULT]\nmy_block_storage_ip = 10.0.0.1\nhost = n1\n",
     );
     let sources = ConfigSources {
         env: vec![("OS_LIBVIRT__VIRT_TYPE".into(), "qemu".into())],
@@ -167,7 +167,7 @@ fn unknown_options_are_one_warning_per_source() {
         vec![
             format!(
                 "ignoring 3 options novactor does not read in {}: [libvirt] virt_type, \
-                 [libvirt] cpu_mode, [DEFAULT] my_ip",
+                 [libvirt] cpu_mode, [DEFAULT] my_block_storage_ip",
                 path.display()
             ),
             "ignoring 1 option novactor does not read in the environment: \
@@ -180,7 +180,10 @@ fn unknown_options_are_one_warning_per_source() {
     // Unknown options stay readable through `raw`.
     assert_eq!(loaded.config.raw("libvirt", "virt_type"), Some("qemu"));
     assert_eq!(loaded.config.raw("test", "spacing"), Some("5"));
-    assert_eq!(loaded.config.raw("default", "MY_IP"), Some("10.0.0.1"));
+    assert_eq!(
+        loaded.config.raw("default", "MY_BLOCK_STORAGE_IP"),
+        Some("10.0.0.1")
+    );
     assert_eq!(loaded.config.raw("test", "missing"), None);
 }
 

@@ -8,30 +8,38 @@
 //! | `Service` | `get_by_host_and_binary(host, binary)` (null if none, as Nova), `get_by_id(id)` | `create`, `save` |
 //! | `Instance` | `get_by_uuid(uuid)` | `save(expected_task_state=, expected_vm_state=)`, `destroy` |
 //! | `InstanceList` | `get_by_host(host)` | – |
-//! | `ComputeNode` | `get_by_host_and_nodename(host, nodename)` | `create` (every set field), `save` (changed fields) |
-//! | `ComputeNodeList` | `get_all_by_host(host)` (`ComputeHostNotFound` if none) | – |
+//! | `Service` | `get_by_compute_host(host)` | – |
+//! | `ComputeNode` | `get_by_host_and_nodename(host, nodename)`, `get_by_uuid(uuid)` | `create` (every set field), `save` (changed fields) |
+//! | `ComputeNodeList` | `get_all_by_host(host)` (`ComputeHostNotFound` if none), `get_all_by_uuids(uuids)` | – |
 //! | `InstanceFault` | – | `create` (`instance_uuid`, `code`, `message`, `details`, `host`) |
+//! | `InstanceActionEvent` | `event_start`, `event_finish_with_failure`, `event_finish` | – |
+//!
+//! `compute_node.rs` serves the `ComputeNode` rows (Nova's field conversions are
+//! `objects::compute_node`'s), `action_events.rs` the instance action events.
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::db::{ComputeNodeValues, NovaDb, NovaDbError, ServiceChanges, ServiceKey};
+use crate::db::{NovaDb, NovaDbError, ServiceChanges, ServiceKey};
 use crate::exception::NovaException;
 use crate::objects::{versions, NovaObject};
 use novactor::rpc::RemoteFailure;
 
-fn unsupported(object: &str, method: &str) -> RemoteFailure {
+mod action_events;
+mod compute_node;
+
+pub(super) fn unsupported(object: &str, method: &str) -> RemoteFailure {
     NovaException::ObjectActionError.failure(
         format!("Object action {method} failed because: {object}.{method} is not served by novactor's conductor"),
     )
 }
 
-fn bad_argument(what: &str) -> RemoteFailure {
+pub(super) fn bad_argument(what: &str) -> RemoteFailure {
     RemoteFailure::value_error(format!("object call: {what}"))
 }
 
 /// Positional argument `index`, or keyword `name`, as a string.
-fn text_arg(
+pub(super) fn text_arg(
     args: &[Value],
     kwargs: &Map<String, Value>,
     index: usize,
@@ -45,7 +53,7 @@ fn text_arg(
 }
 
 /// A row as an object's field map; `deleted` becomes the boolean Nova objects carry.
-fn fields_of(row: &impl Serialize) -> Result<Map<String, Value>, RemoteFailure> {
+pub(super) fn fields_of(row: &impl Serialize) -> Result<Map<String, Value>, RemoteFailure> {
     let mut data = match serde_json::to_value(row) {
         Ok(Value::Object(map)) => map,
         Ok(other) => {
@@ -65,13 +73,18 @@ fn fields_of(row: &impl Serialize) -> Result<Map<String, Value>, RemoteFailure> 
     Ok(data)
 }
 
-fn object_of(name: &str, version: &str, row: &impl Serialize) -> Result<Value, RemoteFailure> {
+pub(super) fn object_of(
+    name: &str,
+    version: &str,
+    row: &impl Serialize,
+) -> Result<Value, RemoteFailure> {
     Ok(NovaObject::new(name, version, fields_of(row)?).to_primitive())
 }
 
 /// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)`.
 pub async fn class_action(
     db: &NovaDb,
+    request_id: Option<&str>,
     objname: &str,
     objmethod: &str,
     args: &[Value],
@@ -117,99 +130,26 @@ pub async fn class_action(
             data.insert("objects".into(), Value::Array(objects));
             Ok(NovaObject::new("InstanceList", versions::INSTANCE_LIST, data).to_primitive())
         }
-        ("ComputeNode", "get_by_host_and_nodename") => {
-            let host = text_arg(args, kwargs, 0, "host")?;
-            let nodename = text_arg(args, kwargs, 1, "nodename")?;
-            let row = db
-                .compute_node_get_by_host_and_nodename(&host, &nodename)
-                .await
-                .map_err(fail)?;
-            object_of("ComputeNode", versions::COMPUTE_NODE, &row)
+        ("ComputeNode" | "ComputeNodeList", _) => {
+            compute_node::class_action(db, objname, objmethod, args, kwargs).await
         }
-        ("ComputeNodeList", "get_all_by_host") => {
+        ("InstanceActionEvent", _) => {
+            action_events::class_action(db, request_id, objmethod, args, kwargs).await
+        }
+        ("Service", "get_by_compute_host") => {
             let host = text_arg(args, kwargs, 0, "host")?;
-            let rows = db.compute_node_get_all_by_host(&host).await.map_err(fail)?;
-            let objects = rows
-                .iter()
-                .map(|row| object_of("ComputeNode", versions::COMPUTE_NODE, row))
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut data = Map::new();
-            data.insert("objects".into(), Value::Array(objects));
-            Ok(NovaObject::new("ComputeNodeList", COMPUTE_NODE_LIST_VERSION, data).to_primitive())
+            let row = db
+                .service_get_by_host_and_binary(&host, "nova-compute")
+                .await
+                .map_err(fail)?
+                .ok_or_else(|| {
+                    NovaException::ComputeHostNotFound
+                        .failure(format!("Compute host {host} could not be found."))
+                })?;
+            object_of("Service", versions::SERVICE, &row)
         }
         _ => Err(unsupported(objname, objmethod)),
     }
-}
-
-/// Nova's `ComputeNodeList` object version.
-const COMPUTE_NODE_LIST_VERSION: &str = "1.17";
-
-/// The fields of a `ComputeNode` object a compute writes, as `ComputeNodeValues`: all set
-/// ones (`only = None`, for `create`) or the named ones (`save`). Unknown or read-only
-/// fields (`id`, `uuid`, `host`, timestamps) are skipped; a value of the wrong type is a
-/// `ValueError`, null leaves the column alone.
-fn compute_node_values(
-    object: &NovaObject,
-    only: Option<&[String]>,
-) -> Result<ComputeNodeValues, RemoteFailure> {
-    let wanted = |name: &str| only.is_none_or(|fields| fields.iter().any(|f| f == name));
-    let present = |name: &str| wanted(name) && !object.get(name).is_null();
-    let int = |name: &str| -> Result<Option<i64>, RemoteFailure> {
-        if !present(name) {
-            return Ok(None);
-        }
-        let value = object.get(name);
-        value
-            .as_i64()
-            // Nova's IntegerField coerces floats (e.g. swap / 1024) by truncation.
-            .or_else(|| value.as_f64().map(|f| f as i64))
-            .map(Some)
-            .ok_or_else(|| bad_argument(&format!("ComputeNode.{name} is not an integer")))
-    };
-    let float = |name: &str| -> Result<Option<f64>, RemoteFailure> {
-        if !present(name) {
-            return Ok(None);
-        }
-        object
-            .get(name)
-            .as_f64()
-            .map(Some)
-            .ok_or_else(|| bad_argument(&format!("ComputeNode.{name} is not a number")))
-    };
-    let text = |name: &str| -> Result<Option<String>, RemoteFailure> {
-        if !present(name) {
-            return Ok(None);
-        }
-        match object.get(name) {
-            Value::String(text) => Ok(Some(text.clone())),
-            // Nova keeps these JSON columns as text; accept the structure too.
-            other @ (Value::Object(_) | Value::Array(_)) => Ok(Some(other.to_string())),
-            _ => Err(bad_argument(&format!("ComputeNode.{name} is not a string"))),
-        }
-    };
-    Ok(ComputeNodeValues {
-        service_id: int("service_id")?,
-        vcpus: int("vcpus")?,
-        memory_mb: int("memory_mb")?,
-        local_gb: int("local_gb")?,
-        vcpus_used: int("vcpus_used")?,
-        memory_mb_used: int("memory_mb_used")?,
-        local_gb_used: int("local_gb_used")?,
-        free_ram_mb: int("free_ram_mb")?,
-        free_disk_gb: int("free_disk_gb")?,
-        current_workload: int("current_workload")?,
-        running_vms: int("running_vms")?,
-        disk_available_least: int("disk_available_least")?,
-        hypervisor_type: text("hypervisor_type")?,
-        hypervisor_version: int("hypervisor_version")?,
-        cpu_info: text("cpu_info")?,
-        host_ip: text("host_ip")?,
-        supported_instances: text("supported_instances")?,
-        stats: text("stats")?,
-        cpu_allocation_ratio: float("cpu_allocation_ratio")?,
-        ram_allocation_ratio: float("ram_allocation_ratio")?,
-        disk_allocation_ratio: float("disk_allocation_ratio")?,
-    })
 }
 
 /// Fields whose value differs from the caller's copy: what oslo returns as `updates`.
@@ -336,27 +276,10 @@ pub async fn instance_action(
             let row = db.instance_destroy(&uuid).await.map_err(fail)?;
             fields_of(&row)?
         }
-        ("ComputeNode", "create") => {
-            let field = |name: &str| object.get(name).as_str().map(str::to_owned);
-            let host = field("host").ok_or_else(|| bad_argument("ComputeNode.host missing"))?;
-            let nodename = field("hypervisor_hostname")
-                .ok_or_else(|| bad_argument("ComputeNode.hypervisor_hostname missing"))?;
-            let values = compute_node_values(&object, None)?;
-            let row = db
-                .compute_node_create(&host, &nodename, &values)
+        ("ComputeNode", _) => {
+            return compute_node::instance_action(db, &object, objmethod)
                 .await
-                .map_err(fail)?;
-            fields_of(&row)?
-        }
-        ("ComputeNode", "save") => {
-            let id = id()?;
-            let values = compute_node_values(&object, Some(&object.changes))?;
-            let row = if values == ComputeNodeValues::default() {
-                db.compute_node_get(id).await.map_err(fail)?
-            } else {
-                db.compute_node_update(id, &values).await.map_err(fail)?
-            };
-            fields_of(&row)?
+                .map(|after| json!([updates(&object.data, after), Value::Null]));
         }
         ("InstanceFault", "create") => {
             let field = |name: &str| object.get(name).as_str().map(str::to_owned);

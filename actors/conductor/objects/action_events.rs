@@ -1,0 +1,84 @@
+//! `InstanceActionEvent` class methods on the conductor (Nova
+//! `nova/objects/instance_action.py`): a compute records the start and the end of each
+//! operation under the action the API started, found by the request id of the RPC context
+//! (Nova's `context.request_id`). Nova's compute passes `want_result=False`, so the reply
+//! is `null` unless a result is asked for.
+
+use serde_json::{Map, Value};
+
+use super::{bad_argument, object_of, text_arg, unsupported};
+use crate::db::{NovaDb, NovaDbError};
+use crate::objects::versions;
+use novactor::rpc::RemoteFailure;
+
+/// `event_start(instance_uuid, event_name, want_result=True, host=None)`,
+/// `event_finish_with_failure(instance_uuid, event_name, exc_val=None, exc_tb=None,
+/// want_result=None)` and `event_finish(instance_uuid, event_name, want_result=True)`.
+pub(super) async fn class_action(
+    db: &NovaDb,
+    request_id: Option<&str>,
+    objmethod: &str,
+    args: &[Value],
+    kwargs: &Map<String, Value>,
+) -> Result<Value, RemoteFailure> {
+    let fail = |e: NovaDbError| e.to_failure();
+    let request_id = request_id.ok_or_else(|| bad_argument("the context carries no request_id"))?;
+    let instance_uuid = text_arg(args, kwargs, 0, "instance_uuid")?;
+    let event = text_arg(args, kwargs, 1, "event_name")?;
+    let flag = |index: usize, name: &str, default: bool| {
+        args.get(index)
+            .or_else(|| kwargs.get(name))
+            .and_then(Value::as_bool)
+            .unwrap_or(default)
+    };
+    let (row, want_result) = match objmethod {
+        "event_start" => {
+            let host = args
+                .get(3)
+                .or_else(|| kwargs.get("host"))
+                .and_then(Value::as_str);
+            let row = db
+                .action_event_start(&instance_uuid, request_id, &event, host)
+                .await
+                .map_err(fail)?;
+            (row, flag(2, "want_result", true))
+        }
+        "event_finish_with_failure" | "event_finish" => {
+            let (traceback, want_result) = if objmethod == "event_finish" {
+                (None, flag(2, "want_result", true))
+            } else {
+                let traceback = args
+                    .get(3)
+                    .or_else(|| kwargs.get("exc_tb"))
+                    .filter(|tb| !tb.is_null())
+                    .map(|tb| match tb {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    });
+                (traceback, flag(4, "want_result", false))
+            };
+            let result = if traceback.is_some() {
+                "Error"
+            } else {
+                "Success"
+            };
+            let row = db
+                .action_event_finish(
+                    &instance_uuid,
+                    request_id,
+                    &event,
+                    result,
+                    traceback.as_deref(),
+                )
+                .await
+                .map_err(fail)?;
+            (row, want_result)
+        }
+        method => return Err(unsupported("InstanceActionEvent", method)),
+    };
+    if want_result {
+        object_of("InstanceActionEvent", versions::INSTANCE_ACTION_EVENT, &row)
+    } else {
+        Ok(Value::Null)
+    }
+}
