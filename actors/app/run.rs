@@ -57,9 +57,6 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
-    let names: Vec<&str> = selected.iter().map(|s| s.name()).collect();
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), actors = ?names, host = %config.host(),
-        transport = %novactor::config::mask_url(runtime.default.transport_url_or_memory()), files = ?loaded.files, "novactor starting");
     // Nova's nova-api rule: with no API enabled there is nothing to serve; exit 1.
     if selected.contains(&NovaService::Api)
         && !config.api.enabled_apis.iter().any(|a| a == "osapi_compute")
@@ -76,13 +73,21 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
         log: Some(log),
         check: Some(Arc::new(NovaConfig::check)),
     };
-    let code = actix_rt::System::new().block_on(serve(config, selected, reload));
+    let files = loaded.files;
+    let code = actix_rt::System::new().block_on(serve(config, selected, files, reload));
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
 /// Starts everything and serves signals until the process should end; returns its exit code.
-async fn serve(config: NovaConfig, selected: Vec<NovaService>, reload: ReloadContext) -> i32 {
-    // First: a signal during start-up is then held and served, not fatal.
+async fn serve(
+    config: NovaConfig,
+    selected: Vec<NovaService>,
+    files: Vec<std::path::PathBuf>,
+    reload: ReloadContext,
+) -> i32 {
+    // First: a signal during start-up is then held and served, not fatal. "novactor
+    // starting" comes after, so whoever waits for it may signal the process at once (a
+    // SIGINT before the handlers are installed would kill it with the default action).
     let signals = match Signals::install() {
         Ok(signals) => signals,
         Err(error) => {
@@ -90,6 +95,9 @@ async fn serve(config: NovaConfig, selected: Vec<NovaService>, reload: ReloadCon
             return 1;
         }
     };
+    let names: Vec<&str> = selected.iter().map(|s| s.name()).collect();
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), actors = ?names, host = %config.host(),
+        transport = %novactor::config::mask_url(config.runtime().default.transport_url_or_memory()), files = ?files, "novactor starting");
     // Bound first: a taken port stops the process before it touches anything.
     let dashboard_listener = match novactor::dashboard::bind(&config.runtime().dashboard) {
         Ok(listener) => listener,

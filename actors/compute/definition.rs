@@ -82,33 +82,24 @@ fn manager_for(
     let driver = FakeDriver::new(&host, settings, hypervisor);
     let conductor = conductor_api(ctx);
     let objects = ConductorObjects::new(conductor.clone());
-    let identity = if config.compute.fake_hosts > 1 {
-        NodeIdentity::fake_host(&config.service.state_path, &host)
-    } else {
-        Ok(NodeIdentity::single(&config.service.state_path))
-    };
-    // A host name that cannot name a directory keeps its identity beside the others'
-    // under a name derived from it; the tracker reports any file error when it starts.
-    let identity = identity.unwrap_or_else(|error| {
-        tracing::warn!(%error, "node identity kept under a sanitized name");
-        let safe: String = host
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        NodeIdentity::single(
-            &config
-                .service
-                .state_path
-                .join("fake_hosts")
-                .join(format!("_{safe}")),
-        )
-    });
+    // A host name that cannot name a directory keeps its identity under a name derived
+    // from it.
+    let identity =
+        NodeIdentity::of_host(&config.service.state_path, &host).unwrap_or_else(|error| {
+            let safe: String = host
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            tracing::warn!(%error, safe, "node identity kept under a sanitized host name");
+            NodeIdentity::of_host(&config.service.state_path, &format!("_{safe}"))
+                .expect("a sanitized name is a plain directory name")
+        });
     let tracker = ResourceTracker::new(
         &host,
         identity,

@@ -3,9 +3,10 @@
 //! restarted compute re-joins as the same node — the same `compute_nodes` row and the same
 //! placement resource provider — instead of registering a new one.
 //!
-//! One compute per process keeps Nova's path, `<state_path>/compute_id`; a process hosting
-//! `[compute] fake_hosts` computes keeps one file per host,
-//! `<state_path>/fake_hosts/<host>/compute_id`. A missing file is written on first start:
+//! Nova keeps one file, `<state_path>/compute_id`, for the one compute of a process; a
+//! novactor process may host many computes (`[compute] fake_hosts`, or several in one test
+//! process), so each keeps its own, `<state_path>/compute_nodes/<host>/compute_id` (the
+//! same content: the uuid on one line). A missing file is written on first start:
 //! with the uuid of the node already registered for this host (an upgrade from a
 //! novactor that kept no file, as Nova's `_ensure_existing_node_identity` adopts it), else
 //! with a new uuid.
@@ -44,22 +45,18 @@ pub struct NodeIdentity {
 }
 
 impl NodeIdentity {
-    /// The identity of the one compute of a process: `<state_path>/compute_id`.
-    pub fn single(state_path: &Path) -> Self {
-        Self {
-            path: state_path.join("compute_id"),
-        }
-    }
-
-    /// The identity of fake host `host`: `<state_path>/fake_hosts/<host>/compute_id`.
-    pub fn fake_host(state_path: &Path, host: &str) -> Result<Self, NodeIdentityError> {
+    /// The identity of the compute of `host`: `<state_path>/compute_nodes/<host>/compute_id`.
+    pub fn of_host(state_path: &Path, host: &str) -> Result<Self, NodeIdentityError> {
         let plain =
             !host.is_empty() && host != "." && host != ".." && !host.contains(['/', '\\', '\0']);
         if !plain {
             return Err(NodeIdentityError::BadHostName(host.to_owned()));
         }
         Ok(Self {
-            path: state_path.join("fake_hosts").join(host).join("compute_id"),
+            path: state_path
+                .join("compute_nodes")
+                .join(host)
+                .join("compute_id"),
         })
     }
 
@@ -113,35 +110,36 @@ mod tests {
     #[test]
     fn a_uuid_written_is_read_back_and_survives() {
         let dir = tempfile::tempdir().unwrap();
-        let identity = NodeIdentity::fake_host(dir.path(), "host-1").unwrap();
+        let identity = NodeIdentity::of_host(dir.path(), "host-1").unwrap();
         assert_eq!(identity.read().unwrap(), None);
         let uuid = uuid::Uuid::new_v4().to_string();
         identity.write(&uuid).unwrap();
         assert_eq!(identity.read().unwrap(), Some(uuid.clone()));
         assert_eq!(
-            NodeIdentity::fake_host(dir.path(), "host-1")
+            NodeIdentity::of_host(dir.path(), "host-1")
                 .unwrap()
                 .read()
                 .unwrap(),
             Some(uuid)
         );
         assert_eq!(
-            NodeIdentity::single(dir.path()).path(),
-            dir.path().join("compute_id")
+            identity.path(),
+            dir.path().join("compute_nodes/host-1/compute_id")
         );
     }
 
     #[test]
     fn garbage_and_bad_host_names_are_errors() {
         let dir = tempfile::tempdir().unwrap();
-        let identity = NodeIdentity::single(dir.path());
+        let identity = NodeIdentity::of_host(dir.path(), "h").unwrap();
+        identity.write(&uuid::Uuid::new_v4().to_string()).unwrap();
         std::fs::write(identity.path(), "not-a-uuid\n").unwrap();
         assert!(matches!(
             identity.read(),
             Err(NodeIdentityError::NotAUuid { .. })
         ));
         for bad in ["", "..", "a/b"] {
-            assert!(NodeIdentity::fake_host(dir.path(), bad).is_err(), "{bad:?}");
+            assert!(NodeIdentity::of_host(dir.path(), bad).is_err(), "{bad:?}");
         }
     }
 }

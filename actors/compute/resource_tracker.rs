@@ -175,6 +175,11 @@ impl ResourceTracker {
             Some(node) => (node, false),
             None => self.load_or_new_node(ctx).await?,
         };
+        if node.get("service_id").is_null() {
+            if let Some(id) = self.service_id(ctx).await? {
+                node.set("service_id", json!(id));
+            }
+        }
         self.copy_resources(&mut node);
         set_changed(&mut node, "current_workload", json!(workload));
         self.apply_usage(&mut node, &state.tracked);
@@ -203,6 +208,15 @@ impl ResourceTracker {
         };
         let uuid = match self.identity.read().map_err(identity_failed)? {
             Some(uuid) => match self.objects.compute_node_by_uuid(ctx, &uuid).await {
+                // Nova's `_check_for_host_rename`: the file names another host's node.
+                Ok(node) if node.get("host").as_str() != Some(self.host.as_str()) => {
+                    return Err(ObjectCallError::NodeIdentity(format!(
+                        "{} names node {uuid} of host {}, not of this host {}",
+                        self.identity.path().display(),
+                        node.get("host"),
+                        self.host
+                    )))
+                }
                 Ok(node) => return Ok((node, false)),
                 Err(ObjectCallError::ComputeHostNotFound(_)) => uuid,
                 Err(other) => return Err(other),
@@ -230,7 +244,7 @@ impl ResourceTracker {
                 uuid
             }
         };
-        let service_id = self.objects.service_id_of_compute(ctx, &self.host).await?;
+        let service_id = self.service_id(ctx).await?;
         let mut node = NovaObject::new("ComputeNode", versions::COMPUTE_NODE, Map::new());
         node.set("uuid", json!(uuid));
         node.set("service_id", json!(service_id));
@@ -249,6 +263,16 @@ impl ResourceTracker {
             .to_new_primitive()]),
         );
         Ok((node, true))
+    }
+
+    /// This host's service id; `None` while the service is not registered yet (the
+    /// runtime registers it once the compute has started; the next audit fills it in).
+    async fn service_id(&self, ctx: &RequestContext) -> Result<Option<i64>, ObjectCallError> {
+        match self.objects.service_id_of_compute(ctx, &self.host).await {
+            Ok(id) => Ok(Some(id)),
+            Err(ObjectCallError::ComputeHostNotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
     }
 
     /// Nova `_copy_resources`: totals and hypervisor facts from the driver, ratios.

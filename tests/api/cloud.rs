@@ -73,7 +73,7 @@ pub async fn cloud_with(extra: &[(&str, &str, &str)]) -> Cloud {
         ("DEFAULT", "osapi_compute_workers", "1"),
     ];
     options.extend_from_slice(extra);
-    let config = NovaConfig::with_overrides(&options).expect("config");
+    let config = crate::nova::nova_config(&options).expect("config");
     let db = novactor_nova::db::open(&config).await.expect("SQLite");
     let servicegroup = Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION));
     let env = RuntimeEnv::new(

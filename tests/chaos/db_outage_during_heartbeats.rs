@@ -24,7 +24,7 @@ async fn heartbeats_survive_a_database_outage_and_resume() {
     let fresh = fresh_nova_db(Backend::Postgres, "novactor_outage").await;
     let db = fresh.db.clone();
 
-    let config = NovaConfig::with_overrides(&[
+    let config = crate::nova::nova_config(&[
         ("DEFAULT", "host", "outage1"),
         ("DEFAULT", "report_interval", "1"),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),

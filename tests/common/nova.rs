@@ -31,3 +31,25 @@ pub async fn fresh_nova_db(backend: Backend, prefix: &str) -> FreshNovaDb {
         _fresh: fresh,
     }
 }
+
+/// A state directory of this test process's own (removed with the process's temp dir only
+/// by the OS; a test never writes into the developer's `~/.local/state/novactor`): computes
+/// keep their node identity files here.
+pub fn test_state_path() -> &'static str {
+    static DIR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("novactor-test-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("test state directory");
+        dir.to_string_lossy().into_owned()
+    })
+}
+
+/// Nova's configuration for an in-process test: `overrides` on the defaults, with
+/// [`test_state_path`] as `state_path` unless the test sets its own.
+pub fn nova_config(
+    overrides: &[(&str, &str, &str)],
+) -> Result<novactor_nova::conf::NovaConfig, novactor::config::ConfigError> {
+    let mut all = vec![("DEFAULT", "state_path", test_state_path())];
+    all.extend_from_slice(overrides);
+    novactor_nova::conf::NovaConfig::with_overrides(&all)
+}

@@ -45,7 +45,7 @@ fn flow_config(exchange: &str, host: &str, extra: &[(&str, &str, &str)]) -> Nova
         ("DEFAULT", "rpc_response_timeout", "20"),
     ];
     all.extend_from_slice(extra);
-    NovaConfig::with_overrides(&all).expect("flow config")
+    crate::nova::nova_config(&all).expect("flow config")
 }
 
 /// A compute host's name and its extra options.

@@ -17,7 +17,7 @@ use serde_json::json;
 async fn all_four() -> (Node, tempfile::TempDir) {
     let state = tempfile::tempdir().unwrap();
     let state_path = state.path().to_str().unwrap().to_owned();
-    let config = NovaConfig::with_overrides(&[
+    let config = crate::nova::nova_config(&[
         ("DEFAULT", "host", "node7"),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "state_path", &state_path),

@@ -27,7 +27,7 @@ struct World {
 
 fn config(state: &tempfile::TempDir, host: &str) -> NovaConfig {
     let state_path = state.path().to_str().unwrap().to_owned();
-    NovaConfig::with_overrides(&[
+    crate::nova::nova_config(&[
         ("DEFAULT", "host", host),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "report_interval", "1"),

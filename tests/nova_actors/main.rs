@@ -6,6 +6,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../common/nova.rs"]
+mod nova;
 
 mod conductor;
 

@@ -34,7 +34,7 @@ async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let state_path = dir.path().to_str().unwrap().to_owned();
     let down = SERVICE_DOWN_TIME_S.to_string();
-    let config = NovaConfig::with_overrides(&[
+    let config = crate::nova::nova_config(&[
         ("DEFAULT", "host", "ctl"),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),
         ("DEFAULT", "report_interval", "1"),

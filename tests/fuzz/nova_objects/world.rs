@@ -35,7 +35,7 @@ pub(super) struct World {
 pub(super) fn world(seeds: &[Seed]) -> World {
     let state = tempfile::tempdir().expect("a temporary directory");
     let state_path = state.path().to_str().expect("UTF-8 path").to_owned();
-    let config = NovaConfig::with_overrides(&[
+    let config = crate::nova::nova_config(&[
         ("DEFAULT", "host", "fuzz"),
         ("DEFAULT", "state_path", &state_path),
         ("DEFAULT", "periodic_fuzzy_delay", "0"),

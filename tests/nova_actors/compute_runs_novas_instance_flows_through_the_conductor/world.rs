@@ -117,7 +117,7 @@ pub(super) fn config(
         ("DEFAULT", "state_path", state_path.as_str()),
     ];
     overrides.extend_from_slice(extra);
-    NovaConfig::with_overrides(&overrides).unwrap()
+    crate::nova::nova_config(&overrides).unwrap()
 }
 
 /// A conductor node with SQLite and a compute node (host `cmp1` unless `extra` says
