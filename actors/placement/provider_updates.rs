@@ -203,6 +203,11 @@ impl ReportClient {
     /// exist, then `PUT /traits/{name}` for each missing `CUSTOM_*` one.
     async fn ensure_traits(&self, wanted: &BTreeSet<String>) -> Result<(), PlacementError> {
         let cache = &self.inner.cache;
+        if cache.unknown_traits(wanted).is_empty() {
+            return Ok(());
+        }
+        // Held across the requests on purpose: the others wait, then find the traits known.
+        let _single_flight = self.inner.trait_check.lock().await;
         let unknown = cache.unknown_traits(wanted);
         if unknown.is_empty() {
             return Ok(());

@@ -54,6 +54,9 @@ pub struct ReportClient {
 pub(super) struct Inner {
     pub(super) http: PlacementHttp,
     pub(super) cache: ProviderCache,
+    /// Single-flight for creating traits: hosts starting together wait for one `GET
+    /// /traits?name=in:` instead of each sending it.
+    pub(super) trait_check: tokio::sync::Mutex<()>,
 }
 
 impl ReportClient {
@@ -67,6 +70,7 @@ impl ReportClient {
             inner: Arc::new(Inner {
                 http: PlacementHttp::new(conf)?,
                 cache: ProviderCache::new(association_refresh),
+                trait_check: tokio::sync::Mutex::new(()),
             }),
         })
     }
