@@ -42,12 +42,17 @@ pub(super) enum Auth {
     /// `admin_token` or `none`.
     Fixed(Credentials),
     /// `password`.
-    Keystone {
-        login: KeystonePassword,
-        endpoint_override: Option<Arc<str>>,
-        session: Mutex<Option<Session>>,
-        logins: AtomicU64,
-    },
+    Keystone(Box<KeystoneLogin>),
+}
+
+/// A Keystone password login and its current session.
+#[derive(Debug)]
+pub(super) struct KeystoneLogin {
+    login: KeystonePassword,
+    endpoint_override: Option<Arc<str>>,
+    session: Mutex<Option<Session>>,
+    /// Logins so far: each session's serial.
+    logins: AtomicU64,
 }
 
 impl Auth {
@@ -63,18 +68,18 @@ impl Auth {
                 token: None,
                 login: 0,
             }),
-            PlacementAuth::Password(login) => Auth::Keystone {
+            PlacementAuth::Password(login) => Auth::Keystone(Box::new(KeystoneLogin {
                 login: login.clone(),
                 endpoint_override: conf.endpoint_override.as_deref().map(Arc::from),
                 session: Mutex::new(None),
                 logins: AtomicU64::new(0),
-            },
+            })),
         }
     }
 
     /// Whether a 401 can be cured by logging in again.
     pub(super) fn can_reauthenticate(&self) -> bool {
-        matches!(self, Auth::Keystone { .. })
+        matches!(self, Auth::Keystone(_))
     }
 
     /// The credentials of the next request: a fixed pair, or the current login's token
@@ -85,12 +90,13 @@ impl Auth {
     ) -> Result<Credentials, PlacementError> {
         match self {
             Auth::Fixed(fixed) => Ok(fixed.clone()),
-            Auth::Keystone {
-                login,
-                endpoint_override,
-                session,
-                logins,
-            } => {
+            Auth::Keystone(keystone) => {
+                let KeystoneLogin {
+                    login,
+                    endpoint_override,
+                    session,
+                    logins,
+                } = keystone.as_ref();
                 // Held across the login on purpose: the others wait for its token.
                 let mut session = session.lock().await;
                 let valid = session
@@ -118,8 +124,8 @@ impl Auth {
 
     /// Placement refused `used`'s token: forget it, unless another request already has.
     pub(super) async fn invalidate(&self, used: &Credentials) {
-        if let Auth::Keystone { session, .. } = self {
-            let mut session = session.lock().await;
+        if let Auth::Keystone(keystone) = self {
+            let mut session = keystone.session.lock().await;
             if session.as_ref().is_some_and(|s| s.login == used.login) {
                 *session = None;
             }

@@ -6,12 +6,14 @@
 //! - `placement`: the compute's placement client (`actors/placement/`) against placement
 //!   16.0.0 alone (`placement_server.rs`, served by `placement_wsgi.py`): Nova's inventory
 //!   and traits as placement shows them, generation conflicts, a hundred hosts at once
-//!   within the concurrency bound, an outage logged once, allocations deleted.
+//!   within the concurrency bound, an outage logged once, allocations deleted, and a
+//!   Keystone password login (`keystone_stub.rs` stands in for Keystone's login only).
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod captured_logs;
+mod keystone_stub;
 mod placement_server;
 
 mod placement;

@@ -16,16 +16,22 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::captured_logs::CapturedLogs;
+use crate::keystone_stub::KeystoneStub;
 use crate::placement_server::RealPlacement;
 
 /// A client configured as nova.conf would configure it, plus `extra` options.
-fn client(placement: &RealPlacement, extra: &[(&str, &str, &str)]) -> ReportClient {
-    let options = placement.options();
-    let mut overrides: Vec<(&str, &str, &str)> = options
+fn client(placement: &RealPlacement, extra: &[(&'static str, &'static str, &str)]) -> ReportClient {
+    let mut options = placement.options();
+    options.extend(extra.iter().map(|(g, n, v)| (*g, *n, (*v).to_owned())));
+    client_with(&options)
+}
+
+/// A client from nova.conf options `(group, name, value)`.
+fn client_with(options: &[(&'static str, &'static str, String)]) -> ReportClient {
+    let overrides: Vec<(&str, &str, &str)> = options
         .iter()
         .map(|(g, n, v)| (*g, *n, v.as_str()))
         .collect();
-    overrides.extend_from_slice(extra);
     let config = NovaConfig::with_overrides(&overrides).expect("nova.conf loads");
     ReportClient::from_config(&config)
         .expect("client builds")
@@ -252,14 +258,14 @@ async fn a_hundred_and_twenty_hosts_at_once_stay_within_the_concurrency_bound() 
     let client = client(&placement, &[("placement", "max_concurrent_requests", "8")]);
     let before = placement.stats().await;
     let hosts: Vec<Uuid> = (0..HOSTS).map(|_| Uuid::new_v4()).collect();
+    let names: Vec<String> = (0..HOSTS).map(|i| format!("host-{i}")).collect();
     let started = Instant::now();
-    let results = futures::future::join_all(hosts.iter().enumerate().map(|(i, uuid)| {
-        report(
-            &client,
-            *uuid,
-            Box::leak(format!("host-{i}").into_boxed_str()),
-        )
-    }))
+    let results = futures::future::join_all(
+        hosts
+            .iter()
+            .zip(&names)
+            .map(|(uuid, name)| report(&client, *uuid, name)),
+    )
     .await;
     let took = started.elapsed();
     for result in results {
@@ -471,4 +477,56 @@ async fn a_refresh_reads_what_an_operator_set_and_a_removed_host_leaves_nothing_
         .await
         .expect("already gone"));
     assert_eq!(client.provider_generation(uuid), None);
+}
+
+#[tokio::test]
+async fn a_keystone_login_finds_placement_in_the_catalog_and_is_renewed_before_expiry() {
+    let placement = RealPlacement::start().await;
+    let login = |keystone: &KeystoneStub| {
+        vec![
+            ("placement", "auth_type", "password".to_owned()),
+            ("placement", "auth_url", format!("{}/v3", keystone.url)),
+            ("placement", "username", "nova".to_owned()),
+            ("placement", "password", "s3cret".to_owned()),
+            ("placement", "user_domain_name", "Default".to_owned()),
+            ("placement", "project_name", "service".to_owned()),
+            ("placement", "project_domain_name", "Default".to_owned()),
+            ("placement", "region_name", "RegionOne".to_owned()),
+        ]
+    };
+    // An hour-long token: one login serves the whole report (4 requests); the catalog's
+    // internal endpoint (Nova's first valid interface) is the one used.
+    let keystone = KeystoneStub::start(&placement.url, chrono::TimeDelta::hours(1));
+    let client = client_with(&login(&keystone));
+    let uuid = Uuid::new_v4();
+    report(&client, uuid, "behind-keystone")
+        .await
+        .expect("reported through keystone");
+    let logins = keystone.logins();
+    assert_eq!(logins.len(), 1, "{logins:?}");
+    assert_eq!(
+        logins[0]["auth"]["identity"]["password"]["user"],
+        json!({"name": "nova", "domain": {"name": "Default"}, "password": "s3cret"})
+    );
+    assert_eq!(
+        logins[0]["auth"]["scope"],
+        json!({"project": {"name": "service", "domain": {"name": "Default"}}})
+    );
+    let traits = placement
+        .get(&format!("/resource_providers/{uuid}/traits"), "1.6")
+        .await;
+    assert!(trait_set(&traits).contains("OWNER_NOVA"));
+
+    // A token expiring within keystoneauth's two minutes is never used: a login per request.
+    let hurried = KeystoneStub::start(&placement.url, chrono::TimeDelta::seconds(60));
+    let client = client_with(&login(&hurried));
+    client
+        .ensure_resource_provider(Uuid::new_v4(), "hurried")
+        .await
+        .expect("created");
+    assert_eq!(
+        hurried.logins().len(),
+        2,
+        "in_tree GET and POST, a login each"
+    );
 }

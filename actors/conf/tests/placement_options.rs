@@ -7,9 +7,9 @@ use super::{load_err, load_ok, NovaConfig};
 use crate::conf::{NameOrId, PlacementAuth, ProjectScope};
 
 fn placement(lines: &str) -> Result<NovaConfig, String> {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = dir.path().join("nova.conf");
-    std::fs::write(&path, format!("[placement]\n{lines}")).expect("write");
+    std::fs::write(&path, format!("[placement]\n{lines}")).map_err(|e| e.to_string())?;
     NovaConfig::load(&super::sources_with(vec![path]))
         .map(|loaded| loaded.config)
         .map_err(|e| e.to_string())
