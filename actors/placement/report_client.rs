@@ -393,3 +393,33 @@ impl ReportClient {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conf::PlacementAuth;
+    use crate::placement::wire::Inventories;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn one_client_and_its_operations_can_move_between_threads() {
+        let conf = PlacementConf {
+            auth: PlacementAuth::NoAuth {
+                endpoint: "http://127.0.0.1:9".into(),
+            },
+            endpoint_override: None,
+            timeout: PlacementConf::DEFAULT_TIMEOUT,
+            max_concurrent_requests: 1,
+        };
+        let client = ReportClient::new(&conf, Duration::ZERO).expect("builds");
+        let uuid = Uuid::new_v4();
+        let inventories = Inventories::default();
+        assert_send(&client);
+        assert_send(&client.ensure_resource_provider(uuid, "n"));
+        assert_send(&client.set_inventory(uuid, &inventories));
+        assert_send(&client.set_traits(uuid, &[]));
+        assert_send(&client.delete_allocation_for_instance(uuid));
+        assert_send(&client.delete_resource_provider(uuid, true));
+    }
+}
