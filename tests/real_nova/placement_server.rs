@@ -8,9 +8,11 @@
 //!
 //! Where the venv comes from, first found wins:
 //! 1. `NOVACTOR_REAL_NOVA_VENV` (a venv directory with `openstack-placement==16.0.0`);
-//! 2. `scripts/real-nova/venv.sh` if the repository has it: its last stdout line is the venv;
-//! 3. the newest `real-nova-<12 hex>/` in `${NOVACTOR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/novactor}`
-//!    that has `bin/placement-manage`.
+//! 2. `scripts/real-nova/venv.sh` if the repository has it (it creates the venv when missing):
+//!    its last stdout line is the venv's `bin` directory;
+//! 3. the newest complete `real-nova-<12 hex>/` in
+//!    `${NOVACTOR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/novactor}` (venv.sh's completion
+//!    marker `.novactor-complete` and `bin/placement-manage` present).
 //!
 //! None found is a failure with the way to fix it, never a silent pass.
 
@@ -51,7 +53,13 @@ pub(crate) fn real_nova_venv() -> PathBuf {
             .rev()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("");
-        return PathBuf::from(last.trim());
+        let last = PathBuf::from(last.trim());
+        // The bin directory (venv.sh's contract), or the venv itself.
+        return if last.join("python").is_file() {
+            last.parent().map(Path::to_path_buf).unwrap_or(last)
+        } else {
+            last
+        };
     }
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
@@ -68,6 +76,7 @@ pub(crate) fn real_nova_venv() -> PathBuf {
             let name = entry.file_name().to_string_lossy().into_owned();
             name.strip_prefix("real-nova-")
                 .is_some_and(|hash| hash.len() == 12 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+                && entry.path().join(".novactor-complete").is_file()
                 && entry.path().join("bin/placement-manage").is_file()
         })
         .max_by_key(|entry| entry.metadata().and_then(|m| m.modified()).ok());
@@ -75,7 +84,7 @@ pub(crate) fn real_nova_venv() -> PathBuf {
         Some(entry) => entry.path(),
         None => panic!(
             "no real-Nova venv (placement 16.0.0){}: looked for NOVACTOR_REAL_NOVA_VENV, \
-             scripts/real-nova/venv.sh and {}/real-nova-<12 hex>/bin/placement-manage. \
+             scripts/real-nova/venv.sh and a complete {}/real-nova-<12 hex>/. \
              Create it with scripts/real-nova/venv.sh, or point NOVACTOR_REAL_NOVA_VENV at a \
              venv with `pip install openstack-placement==16.0.0`. These tests never pass \
              without a real placement.",
