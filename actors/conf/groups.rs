@@ -171,6 +171,8 @@ pub struct PlacementConf {
 impl PlacementConf {
     /// What `timeout` means when unset.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The longest `timeout` applied (a year), whatever is configured.
+    pub const MAX_TIMEOUT_SECS: f64 = 365.0 * 24.0 * 3600.0;
 }
 
 /// keystoneauth1's auth plugins novactor speaks.
@@ -406,7 +408,8 @@ fn placement(r: &OptionReader<'_>) -> Result<Option<PlacementConf>, ConfigError>
         auth,
         endpoint_override,
         timeout: match r.opt_float(G, "timeout")? {
-            Some(secs) => Duration::try_from_secs_f64(secs)
+            // Beyond a year is no timeout in practice; capped so no deadline overflows.
+            Some(secs) => Duration::try_from_secs_f64(secs.min(PlacementConf::MAX_TIMEOUT_SECS))
                 .map_err(|_| r.mismatch(G, "timeout", "seconds"))?,
             None => PlacementConf::DEFAULT_TIMEOUT,
         },

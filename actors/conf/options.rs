@@ -515,7 +515,7 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
     OptionSpec::new(
         "placement",
         "max_concurrent_requests",
-        OptionKind::integer(Some(1), None),
+        OptionKind::integer(Some(1), Some(10_000)),
         Value("10"),
         "Placement requests in flight at once from this process, for all its computes \
          together (one connection pool, at most this many connections): 1000 fake hosts \

@@ -126,7 +126,10 @@ impl PlacementHttp {
         Ok(PlacementHttp {
             client,
             auth: Auth::new(conf),
-            permits: Semaphore::new(conf.max_concurrent_requests.max(1)),
+            permits: Semaphore::new(
+                conf.max_concurrent_requests
+                    .clamp(1, Semaphore::MAX_PERMITS),
+            ),
             outage: OutageLog::default(),
         })
     }

@@ -79,6 +79,14 @@ fn none_uses_endpoint_override_which_wins_over_endpoint() {
         assert_eq!(conf.timeout, Duration::from_millis(2500));
         assert_eq!(conf.max_concurrent_requests, 3);
     }
+    let forever = placement("auth_type = none\nendpoint = http://a:1\ntimeout = 1000000000000\n")
+        .expect("loads")
+        .placement
+        .expect("configured");
+    assert_eq!(forever.timeout.as_secs(), 365 * 24 * 3600);
+    let err = placement("auth_type = none\nendpoint = http://a:1\nmax_concurrent_requests = 0\n")
+        .expect_err("no requests at all");
+    assert!(err.contains("an integer between 1 and 10000"), "{err}");
     let err = placement("auth_type = none\n").expect_err("no endpoint");
     assert!(err.contains("endpoint_override"), "{err}");
     let err = placement("auth_type = token\n").expect_err("unsupported plugin");
