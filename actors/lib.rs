@@ -10,8 +10,9 @@
 //!
 //! The services talk through `rpcapi/` (per API: target, version history, one argument
 //! struct per method, the proxy) and share `objects/`, `db/` and `exception.rs`; they never
-//! import each other, so the order is: `exception`, `conf` → `objects`, `db` → `rpcapi` →
-//! `conductor`, `scheduler`, `compute` → `api` → `app`.
+//! import each other, so the order is: `exception`, `conf` → `objects`, `db`, `placement` →
+//! `rpcapi` → `conductor`, `scheduler`, `compute` → `api` → `app`. `placement/` is the
+//! placement API's client a compute reports its resource provider through.
 
 pub mod api;
 pub mod app;
@@ -25,6 +26,7 @@ pub mod exception;
 pub mod manage;
 mod nova_service;
 pub mod objects;
+pub mod placement;
 pub mod rpcapi;
 pub mod scheduler;
 

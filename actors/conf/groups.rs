@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use novactor::config::{ConfigError, OptionReader};
+use novactor::config::{ConfigError, OptionReader, SecretString};
 
 /// `[DEFAULT]` options of Nova's service model (`nova/conf/service.py`, `paths.py`).
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +112,9 @@ pub struct ComputeConf {
     pub default_availability_zone: String,
     /// `internal_service_availability_zone`.
     pub internal_service_availability_zone: String,
+    /// `[compute] resource_provider_association_refresh`: how long the cached inventories,
+    /// aggregates and traits of a provider are trusted; zero: never refreshed once read.
+    pub resource_provider_association_refresh: Duration,
 }
 
 impl ComputeConf {
@@ -164,6 +167,92 @@ pub struct FakeDriverConf {
     pub panic_spawn_pattern: Option<String>,
 }
 
+/// `[placement]`: how the computes of this process reach placement (keystoneauth1's options,
+/// registered by `nova/conf/placement.py`). `None` in [`NovaConfig`](super::NovaConfig) when
+/// `auth_type` is unset: placement is not configured and no placement call is made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacementConf {
+    /// `auth_type` with the options its plugin reads.
+    pub auth: PlacementAuth,
+    /// `endpoint_override`: the placement URL, whatever the plugin or the catalog says.
+    pub endpoint_override: Option<String>,
+    /// `timeout` (unset ⇒ 30 s; keystoneauth's unset is no timeout).
+    pub timeout: Duration,
+    /// `max_concurrent_requests` (novactor's): requests in flight at once, per process.
+    pub max_concurrent_requests: usize,
+}
+
+impl PlacementConf {
+    /// What `timeout` means when unset.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The longest `timeout` applied (a year), whatever is configured.
+    pub const MAX_TIMEOUT_SECS: f64 = 365.0 * 24.0 * 3600.0;
+}
+
+/// keystoneauth1's auth plugins novactor speaks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlacementAuth {
+    /// `admin_token`: `X-Auth-Token: <token>` to a fixed endpoint.
+    AdminToken {
+        /// `endpoint_override`, else `endpoint`.
+        endpoint: String,
+        /// `token`.
+        token: SecretString,
+    },
+    /// `none` (novactor also reads `noauth`): no token, to a fixed endpoint.
+    NoAuth {
+        /// `endpoint_override`, else `endpoint`.
+        endpoint: String,
+    },
+    /// `password` / `v3password`: a Keystone v3 project-scoped login; placement's endpoint
+    /// from the catalog unless `endpoint_override` is set.
+    Password(KeystonePassword),
+}
+
+/// A Keystone v3 password login and where to find placement in its catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeystonePassword {
+    /// `auth_url`, without a trailing `/` or `/v3`.
+    pub auth_url: String,
+    /// `username`.
+    pub username: String,
+    /// `password`.
+    pub password: SecretString,
+    /// `user_domain_id` or `user_domain_name`.
+    pub user_domain: NameOrId,
+    /// The project the token is scoped to.
+    pub project: ProjectScope,
+    /// `service_type` (placement).
+    pub service_type: String,
+    /// `valid_interfaces`, most preferred first.
+    pub valid_interfaces: Vec<String>,
+    /// `region_name`.
+    pub region_name: Option<String>,
+}
+
+/// A Keystone domain (or other object) named by id or by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameOrId {
+    /// `…_id`.
+    Id(String),
+    /// `…_name`.
+    Name(String),
+}
+
+/// The project a token is scoped to (`project_id`, or `project_name` in its domain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectScope {
+    /// `project_id`.
+    Id(String),
+    /// `project_name` with `project_domain_id` / `project_domain_name`.
+    Name {
+        /// `project_name`.
+        name: String,
+        /// Its domain.
+        domain: NameOrId,
+    },
+}
+
 /// Every group, plus the warnings of Nova's cross-option rules.
 #[derive(Debug)]
 pub(super) struct NovaGroups {
@@ -173,6 +262,7 @@ pub(super) struct NovaGroups {
     pub(super) scheduler: SchedulerConf,
     pub(super) compute: ComputeConf,
     pub(super) fake_driver: FakeDriverConf,
+    pub(super) placement: Option<PlacementConf>,
     pub(super) warnings: Vec<String>,
 }
 
@@ -240,6 +330,8 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         default_availability_zone: r.string("DEFAULT", "default_availability_zone")?,
         internal_service_availability_zone: r
             .string("DEFAULT", "internal_service_availability_zone")?,
+        resource_provider_association_refresh: r
+            .secs("compute", "resource_provider_association_refresh")?,
     };
 
     let spawn_delay = r.float_secs("fake_driver", "spawn_delay")?;
@@ -270,6 +362,144 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         },
         compute,
         fake_driver,
+        placement: placement(r)?,
         warnings,
+    })
+}
+
+/// `[placement]`, checked as keystoneauth's loader would refuse it: each plugin's required
+/// options named, with the fix.
+fn placement(r: &OptionReader<'_>) -> Result<Option<PlacementConf>, ConfigError> {
+    const G: &str = "placement";
+    let Some(auth_type) = r.opt_string(G, "auth_type")? else {
+        return Ok(None);
+    };
+    let opt = |name: &'static str| -> Result<Option<String>, ConfigError> {
+        Ok(r.opt_string(G, name)?
+            .filter(|value| !value.trim().is_empty()))
+    };
+    let needs = |name: &'static str, why: &str| ConfigError::Conflict {
+        group: G,
+        name: "auth_type",
+        origin: r.origin(G, "auth_type"),
+        other_group: G,
+        other_name: name,
+        reason: format!("auth_type = {auth_type} needs [placement] {name} ({why}); set it"),
+    };
+    let url = |name: &'static str, value: String| -> Result<String, ConfigError> {
+        match reqwest::Url::parse(&value) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => {
+                Ok(value.trim_end_matches('/').to_owned())
+            }
+            _ => Err(ConfigError::InvalidValue {
+                group: G,
+                name,
+                value,
+                origin: r.origin(G, name),
+                expected: "an http:// or https:// URL".to_owned(),
+            }),
+        }
+    };
+    let endpoint_override = opt("endpoint_override")?
+        .map(|value| url("endpoint_override", value))
+        .transpose()?;
+    let fixed_endpoint = || -> Result<String, ConfigError> {
+        match (&endpoint_override, opt("endpoint")?) {
+            (Some(endpoint), _) => Ok(endpoint.clone()),
+            (None, Some(endpoint)) => url("endpoint", endpoint),
+            (None, None) => Err(needs("endpoint", "the placement URL, or endpoint_override")),
+        }
+    };
+    let auth = match auth_type.as_str() {
+        "admin_token" => PlacementAuth::AdminToken {
+            endpoint: fixed_endpoint()?,
+            token: SecretString::new(
+                opt("token")?.ok_or_else(|| needs("token", "the token placement accepts"))?,
+            ),
+        },
+        "none" | "noauth" => PlacementAuth::NoAuth {
+            endpoint: fixed_endpoint()?,
+        },
+        _ => PlacementAuth::Password(keystone_password(r, &needs, &url)?),
+    };
+    Ok(Some(PlacementConf {
+        auth,
+        endpoint_override,
+        timeout: match r.opt_float(G, "timeout")? {
+            // Beyond a year is no timeout in practice; capped so no deadline overflows.
+            Some(secs) => Duration::try_from_secs_f64(secs.min(PlacementConf::MAX_TIMEOUT_SECS))
+                .map_err(|_| r.mismatch(G, "timeout", "seconds"))?,
+            None => PlacementConf::DEFAULT_TIMEOUT,
+        },
+        max_concurrent_requests: r.count(G, "max_concurrent_requests")?,
+    }))
+}
+
+/// `auth_type = password`: the login and the catalog filter.
+fn keystone_password(
+    r: &OptionReader<'_>,
+    needs: &dyn Fn(&'static str, &str) -> ConfigError,
+    url: &dyn Fn(&'static str, String) -> Result<String, ConfigError>,
+) -> Result<KeystonePassword, ConfigError> {
+    const G: &str = "placement";
+    let opt = |name: &'static str| -> Result<Option<String>, ConfigError> {
+        Ok(r.opt_string(G, name)?
+            .filter(|value| !value.trim().is_empty()))
+    };
+    let required = |name: &'static str, why: &str| -> Result<String, ConfigError> {
+        opt(name)?.ok_or_else(|| needs(name, why))
+    };
+    let name_or_id = |id: &'static str, name: &'static str, why: &str| match (opt(id)?, opt(name)?)
+    {
+        (Some(id), _) => Ok(NameOrId::Id(id)),
+        (None, Some(name)) => Ok(NameOrId::Name(name)),
+        (None, None) => Err(needs(name, why)),
+    };
+    let auth_url = url("auth_url", required("auth_url", "Keystone's URL")?)?;
+    let auth_url = auth_url.strip_suffix("/v3").unwrap_or(&auth_url).to_owned();
+    let project = match opt("project_id")? {
+        Some(id) => ProjectScope::Id(id),
+        None => ProjectScope::Name {
+            name: required(
+                "project_name",
+                "the project to scope the token to, or project_id",
+            )?,
+            domain: name_or_id(
+                "project_domain_id",
+                "project_domain_name",
+                "the domain of project_name, e.g. Default, or project_domain_id",
+            )?,
+        },
+    };
+    let valid_interfaces = r.list(G, "valid_interfaces")?;
+    if let Some(bad) = valid_interfaces
+        .iter()
+        .find(|i| !matches!(i.as_str(), "public" | "internal" | "admin"))
+    {
+        return Err(ConfigError::InvalidValue {
+            group: G,
+            name: "valid_interfaces",
+            value: bad.clone(),
+            origin: r.origin(G, "valid_interfaces"),
+            expected: "a list of public, internal, admin".to_owned(),
+        });
+    }
+    Ok(KeystonePassword {
+        auth_url,
+        username: required("username", "the user to log in as")?,
+        password: SecretString::new(required("password", "the user's password")?),
+        user_domain: name_or_id(
+            "user_domain_id",
+            "user_domain_name",
+            "the user's domain, e.g. Default, or user_domain_id",
+        )?,
+        project,
+        service_type: r.string(G, "service_type")?,
+        valid_interfaces: if valid_interfaces.is_empty() {
+            vec!["internal".to_owned(), "public".to_owned()]
+        } else {
+            valid_interfaces
+        },
+        region_name: opt("region_name")?,
     })
 }

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! conf/options.rs  NOVA_OPTIONS (data) and NOVA_DEFAULTS (Nova's set_defaults)
-//! conf/groups.rs   ServiceConf, ApiConf, ConductorConf, SchedulerConf, ComputeConf, FakeDriverConf
+//! conf/groups.rs   ServiceConf, ApiConf, ConductorConf, SchedulerConf, ComputeConf, FakeDriverConf,
+//!                  PlacementConf (keystoneauth's [placement] options, checked per auth plugin)
 //! ```
 //!
 //! [`NovaConfig`] is what Nova's code takes: the runtime's [`Config`] (messaging, database,
@@ -21,8 +22,8 @@ use std::sync::{Arc, LazyLock};
 use novactor::config::{Config, ConfigError, ConfigSources, OptionNote, OptionRegistry};
 
 pub use groups::{
-    AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, SchedulerConf,
-    ServiceConf, ServiceZones,
+    AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, KeystonePassword,
+    NameOrId, PlacementAuth, PlacementConf, ProjectScope, SchedulerConf, ServiceConf, ServiceZones,
 };
 pub use options::{NOVA_DEFAULTS, NOVA_OPTIONS};
 
@@ -65,6 +66,8 @@ pub struct NovaConfig {
     pub compute: ComputeConf,
     /// `[fake_driver]`.
     pub fake_driver: FakeDriverConf,
+    /// `[placement]`; `None` when `auth_type` is unset (placement not configured).
+    pub placement: Option<PlacementConf>,
 }
 
 impl std::ops::Deref for NovaConfig {
@@ -113,6 +116,7 @@ impl NovaConfig {
             scheduler: groups.scheduler,
             compute: groups.compute,
             fake_driver: groups.fake_driver,
+            placement: groups.placement,
         };
         Ok((config, warnings))
     }

@@ -309,6 +309,16 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
         "novactor",
     ),
     OptionSpec::new(
+        "compute",
+        "resource_provider_association_refresh",
+        OptionKind::integer(Some(0), None),
+        Value("300"),
+        "Seconds between refreshes of the compute's cached copy of its resource provider's \
+         inventories, aggregates and traits from placement; 0 never refreshes after the first \
+         read.",
+        "nova/conf/compute.py (Nova: mutable; novactor reads it at start)",
+    ),
+    OptionSpec::new(
         "fake_driver",
         "vcpus",
         OptionKind::integer(Some(0), None),
@@ -356,5 +366,169 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
         "Regular expression: a spawn of an instance whose display name matches panics, \
          crashing the compute actor (to exercise the supervisor: restarts, isolation).",
         "novactor",
+    ),
+
+    // ---- [placement]: how a compute reaches the placement API (typed view: `PlacementConf`).
+    // keystoneauth1's option names, as nova/conf/placement.py registers them through
+    // nova/conf/utils.py register_ksa_opts (session, auth, adapter options). novactor reads the
+    // plugins admin_token, none and password; other keystoneauth options are ignored with the
+    // unknown-option warning.
+    OptionSpec::new(
+        "placement",
+        "auth_type",
+        OptionKind::Choices(&["admin_token", "none", "noauth", "password", "v3password"]),
+        Unset,
+        "How to authenticate to placement. Unset: placement is not configured and no \
+         placement call is ever made. admin_token: send [placement] token to [placement] \
+         endpoint. none (alias noauth): no token, to endpoint_override. password (alias \
+         v3password): log in to Keystone v3 at auth_url and find placement in the catalog.",
+        "keystoneauth1/loading/conf.py (auth_type; plugins from keystoneauth1's entry points: \
+         admin_token, none, password, v3password; noauth is a novactor alias of none)",
+    ),
+    OptionSpec::new(
+        "placement",
+        "endpoint",
+        OptionKind::String,
+        Unset,
+        "auth_type admin_token or none: the placement URL every request goes to, e.g. \
+         http://controller:8778 (endpoint_override, when set, wins).",
+        "keystoneauth1/loading/_plugins/admin_token.py, noauth.py",
+    ),
+    OptionSpec::new(
+        "placement",
+        "token",
+        OptionKind::String,
+        Unset,
+        "auth_type admin_token: the token sent as X-Auth-Token with every request (placement's \
+         noauth2 strategy accepts `admin`).",
+        "keystoneauth1/loading/_plugins/admin_token.py",
+    )
+    .secret(),
+    OptionSpec::new(
+        "placement",
+        "endpoint_override",
+        OptionKind::String,
+        Unset,
+        "Always use this placement URL instead of the one from the catalog or the auth \
+         plugin's endpoint.",
+        "keystoneauth1/loading/adapter.py",
+    ),
+    OptionSpec::new(
+        "placement",
+        "auth_url",
+        OptionKind::String,
+        Unset,
+        "auth_type password: Keystone's URL, e.g. http://controller:5000 (…/v3 is accepted).",
+        "keystoneauth1/loading/identity.py",
+    ),
+    OptionSpec::new(
+        "placement",
+        "username",
+        OptionKind::String,
+        Unset,
+        "auth_type password: the user to log in as.",
+        "keystoneauth1/loading/_plugins/identity/generic.py Password",
+    ),
+    OptionSpec::new(
+        "placement",
+        "password",
+        OptionKind::String,
+        Unset,
+        "auth_type password: the user's password.",
+        "keystoneauth1/loading/_plugins/identity/generic.py Password",
+    )
+    .secret(),
+    OptionSpec::new(
+        "placement",
+        "user_domain_name",
+        OptionKind::String,
+        Unset,
+        "auth_type password: the user's domain by name (e.g. Default).",
+        "keystoneauth1/loading/_plugins/identity/generic.py Password",
+    ),
+    OptionSpec::new(
+        "placement",
+        "user_domain_id",
+        OptionKind::String,
+        Unset,
+        "auth_type password: the user's domain by id (e.g. default).",
+        "keystoneauth1/loading/_plugins/identity/generic.py Password",
+    ),
+    OptionSpec::new(
+        "placement",
+        "project_name",
+        OptionKind::String,
+        Unset,
+        "auth_type password: the project the token is scoped to, by name.",
+        "keystoneauth1/loading/identity.py",
+    ),
+    OptionSpec::new(
+        "placement",
+        "project_id",
+        OptionKind::String,
+        Unset,
+        "auth_type password: the project the token is scoped to, by id (wins over project_name).",
+        "keystoneauth1/loading/identity.py",
+    ),
+    OptionSpec::new(
+        "placement",
+        "project_domain_name",
+        OptionKind::String,
+        Unset,
+        "auth_type password: the domain of project_name, by name.",
+        "keystoneauth1/loading/identity.py",
+    ),
+    OptionSpec::new(
+        "placement",
+        "project_domain_id",
+        OptionKind::String,
+        Unset,
+        "auth_type password: the domain of project_name, by id.",
+        "keystoneauth1/loading/identity.py",
+    ),
+    OptionSpec::new(
+        "placement",
+        "region_name",
+        OptionKind::String,
+        Unset,
+        "auth_type password: take the catalog's placement endpoint of this region only.",
+        "keystoneauth1/loading/adapter.py",
+    ),
+    OptionSpec::new(
+        "placement",
+        "valid_interfaces",
+        OptionKind::List,
+        Value("internal,public"),
+        "auth_type password: the catalog interfaces to use, most preferred first (internal, \
+         public, admin).",
+        "keystoneauth1/loading/adapter.py; default from nova/conf/utils.py get_ksa_adapter_opts",
+    ),
+    OptionSpec::new(
+        "placement",
+        "service_type",
+        OptionKind::String,
+        Value("placement"),
+        "auth_type password: the catalog service type of placement.",
+        "keystoneauth1/loading/adapter.py; default from nova/conf/placement.py",
+    ),
+    OptionSpec::new(
+        "placement",
+        "timeout",
+        OptionKind::Float { min: Some(0.0), min_exclusive: true, max: None },
+        Unset,
+        "Seconds a placement or Keystone request may take, connection included. Unset means \
+         30.",
+        "keystoneauth1/loading/session.py (keystoneauth: unset means no timeout; novactor \
+         bounds every request so a hung placement cannot stall a compute's periodic task)",
+    ),
+    OptionSpec::new(
+        "placement",
+        "max_concurrent_requests",
+        OptionKind::integer(Some(1), Some(10_000)),
+        Value("10"),
+        "Placement requests in flight at once from this process, for all its computes \
+         together (one connection pool, at most this many connections): 1000 fake hosts \
+         starting together queue instead of opening 1000 connections.",
+        "novactor (Nova: one compute host per process, so no such bound)",
     ),
 ];

@@ -12,6 +12,7 @@ use novactor::config::{
 use super::{registry, sample, LoadedNovaConfig, NovaConfig};
 
 mod oslo_ini_files;
+mod placement_options;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

@@ -1,0 +1,19 @@
+//! novactor against the real OpenStack services a Nova 34 control plane runs, installed from
+//! PyPI in the real-Nova venv (`scripts/real-nova/`). Each test starts what it needs itself
+//! and stops it by PID; without the venv the tests fail and say how to create it (they never
+//! pass without the real thing). `NOVACTOR_REAL_NOVA_VENV=<venv>` points them at another venv.
+//!
+//! - `placement`: the compute's placement client (`actors/placement/`) against placement
+//!   16.0.0 alone (`placement_server.rs`, served by `placement_wsgi.py`): Nova's inventory
+//!   and traits as placement shows them, generation conflicts, a hundred hosts at once
+//!   within the concurrency bound, an outage logged once, allocations deleted, and a
+//!   Keystone password login (`keystone_stub.rs` stands in for Keystone's login only).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod captured_logs;
+mod keystone_stub;
+mod placement_server;
+
+mod placement;
