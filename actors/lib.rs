@@ -30,5 +30,5 @@ pub mod placement;
 pub mod rpcapi;
 pub mod scheduler;
 
-pub use deployment::{definitions, MissingDatabase};
+pub use deployment::{definitions, DeploymentError};
 pub use nova_service::NovaService;

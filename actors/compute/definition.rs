@@ -11,9 +11,11 @@ use super::fake_driver::{self, FakeDriver, FakeDriverSettings, FakeHypervisor};
 use super::flows::{ComputeFlows, FlowParts};
 use super::manager::ComputeManager;
 use super::node_identity::NodeIdentity;
+use super::placement_report::PlacementReport;
 use super::resource_tracker::ResourceTracker;
 use super::servicegroup::ConductorServiceGroup;
 use crate::conf::NovaConfig;
+use crate::placement::{NodeReserved, PlacementError, ReportClient};
 use crate::rpcapi::{ComputeTaskApi, ConductorApi, SchedulerApi};
 use crate::NovaService;
 use novactor::service::{
@@ -24,35 +26,41 @@ fn conductor_api(ctx: &ServiceContext) -> ConductorApi {
     ConductorApi::new(ctx.rpc_client(ConductorApi::target()))
 }
 
-/// The compute service as the supervisor hosts it.
-pub fn definition(config: &NovaConfig) -> Arc<ServiceDefinition> {
-    host_definition(NovaService::Compute.spec(config), config)
+/// The compute service as the supervisor hosts it, reporting its node to `placement`.
+pub fn definition(config: &NovaConfig, placement: Option<ReportClient>) -> Arc<ServiceDefinition> {
+    host_definition(NovaService::Compute.spec(config), config, placement)
 }
 
 /// Every compute this process hosts: one, or `[compute] fake_hosts` of them named
 /// `compute-<n>` on hosts `<host>-<n>`, each with its own queues, heartbeat, node and
-/// hypervisor.
-pub fn definitions(config: &NovaConfig) -> Vec<Arc<ServiceDefinition>> {
+/// hypervisor — and, with `[placement]` configured, one placement client (one connection
+/// pool) they all report through.
+pub fn definitions(config: &NovaConfig) -> Result<Vec<Arc<ServiceDefinition>>, PlacementError> {
+    let placement = ReportClient::from_config(config)?;
     let count = config.compute.fake_hosts.max(1);
     if count == 1 {
-        return vec![definition(config)];
+        return Ok(vec![definition(config, placement)]);
     }
-    (1..=count)
+    Ok((1..=count)
         .map(|n| {
             let mut spec = NovaService::Compute.spec(config);
             spec.name = format!("compute-{n}");
             spec.host = format!("{}-{n}", config.host());
-            host_definition(spec, config)
+            host_definition(spec, config, placement.clone())
         })
-        .collect()
+        .collect())
 }
 
-fn host_definition(spec: ServiceSpec, config: &NovaConfig) -> Arc<ServiceDefinition> {
+fn host_definition(
+    spec: ServiceSpec,
+    config: &NovaConfig,
+    placement: Option<ReportClient>,
+) -> Arc<ServiceDefinition> {
     // The guests outlive an incarnation of the actor, as VMs outlive a nova-compute restart.
     let hypervisor = Arc::new(FakeHypervisor::default());
     let config = config.clone();
     let definition = service_definition(spec, move |ctx| {
-        manager_for(ctx, &config, Arc::clone(&hypervisor))
+        manager_for(ctx, &config, Arc::clone(&hypervisor), placement.clone())
     })
     .reporting_through(|ctx| Arc::new(ConductorServiceGroup::new(conductor_api(ctx))));
     Arc::new(definition)
@@ -62,6 +70,7 @@ fn manager_for(
     ctx: &ServiceContext,
     config: &NovaConfig,
     hypervisor: Arc<FakeHypervisor>,
+    placement: Option<ReportClient>,
 ) -> ComputeManager {
     let host = ctx.spec.host.clone();
     let conf = &config.fake_driver;
@@ -107,7 +116,15 @@ fn manager_for(
         driver.clone(),
         objects.clone(),
         &config.compute,
-    );
+    )
+    .with_placement(placement.map(|client| {
+        let reserved = NodeReserved {
+            cpus: config.compute.reserved_host_cpus,
+            memory_mb: config.compute.reserved_host_memory_mb,
+            disk_mb: config.compute.reserved_host_disk_mb,
+        };
+        PlacementReport::new(client, reserved)
+    }));
     let flows = ComputeFlows::new(FlowParts {
         host,
         driver,

@@ -63,6 +63,7 @@ impl ComputeFlows {
     /// Nova `_complete_deletion`: give the usage back, tell the schedulers.
     pub(super) async fn complete_deletion(&self, ctx: &RequestContext, uuid: &str) {
         self.tracker.release(ctx, uuid).await;
+        self.tracker.instance_deleted(uuid).await;
         if self.track_instance_changes {
             if let Err(error) = self
                 .scheduler

@@ -23,6 +23,7 @@
 //! instance_locks.rs        Nova's per-instance lock
 //! resource_tracker.rs      the compute_nodes row and usage, claims
 //! node_identity.rs         the node uuid kept in state_path across restarts
+//! placement_report.rs      the node as a placement resource provider; allocations on delete
 //! fake_driver.rs           the in-memory hypervisor (nova/virt/fake.py) with fault injection
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
 //! servicegroup.rs          heartbeats through the conductor
@@ -49,6 +50,7 @@ mod manager;
 mod node_identity;
 mod operation_failure;
 mod periodic_tasks;
+mod placement_report;
 pub mod resource_tracker;
 pub mod servicegroup;
 

@@ -17,6 +17,7 @@ use tokio::sync::Mutex;
 use super::conductor_objects::{ConductorObjects, Expected, ObjectCallError};
 use super::fake_driver::{guest_size, FakeDriver, GuestSize};
 use super::node_identity::NodeIdentity;
+use super::placement_report::PlacementReport;
 use crate::conf::{AllocationRatio, ComputeConf};
 use crate::objects::compute_node::HvSpec;
 use crate::objects::{versions, NovaObject};
@@ -70,6 +71,8 @@ pub struct ResourceTracker {
     identity: NodeIdentity,
     /// `[DEFAULT] my_ip`, the node's `host_ip`.
     host_ip: String,
+    /// The node as a placement resource provider, when `[placement]` is configured.
+    placement: Option<PlacementReport>,
     driver: FakeDriver,
     objects: ConductorObjects,
     reserved: Reserved,
@@ -114,6 +117,7 @@ impl ResourceTracker {
                 .unwrap_or_else(|| host.to_owned()),
             identity,
             host_ip: host_ip.to_owned(),
+            placement: None,
             driver,
             objects,
             reserved: Reserved {
@@ -127,6 +131,19 @@ impl ResourceTracker {
                 ratio("disk_allocation_ratio", conf.disk_allocation_ratio),
             ],
             state: Mutex::new(TrackerState::default()),
+        }
+    }
+
+    /// Report the node to placement through `report` after each audit.
+    pub fn with_placement(mut self, report: Option<PlacementReport>) -> Self {
+        self.placement = report;
+        self
+    }
+
+    /// Nova's `_complete_deletion` placement step: the instance's allocations go.
+    pub async fn instance_deleted(&self, uuid: &str) {
+        if let Some(placement) = &self.placement {
+            placement.instance_deleted(uuid).await;
         }
     }
 
@@ -192,6 +209,9 @@ impl ResourceTracker {
             self.objects
                 .compute_node_write(ctx, &mut node, "save")
                 .await?;
+        }
+        if let Some(placement) = &self.placement {
+            placement.node_audited(&node).await;
         }
         state.node = Some(node);
         Ok(())

@@ -3,7 +3,6 @@
 //! on 127.0.0.1:0, and requests to it as the OpenStack client sends them.
 #![allow(dead_code, unreachable_pub)]
 
-use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::Duration;
 

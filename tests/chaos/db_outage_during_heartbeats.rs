@@ -3,7 +3,6 @@
 //! resume by themselves. It stops the shared database server, so it takes its turn with the
 //! other chaos tests.
 
-use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::Duration;
 

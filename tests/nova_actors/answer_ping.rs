@@ -1,7 +1,6 @@
 //! Every RPC-serving Nova actor serves BaseRPCAPI (`baseapi` 1.1): `ping` and
 //! `get_backdoor_port`; the api actor consumes no topic.
 
-use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 
 use novactor::rpc::{RequestContext, Target};

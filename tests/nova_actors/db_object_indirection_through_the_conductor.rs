@@ -76,7 +76,8 @@ async fn a_compute_with_no_database_heartbeats_through_the_conductor() {
             NovaService::Compute,
             &compute_config,
             &world.db,
-        )],
+        )
+        .unwrap()],
     )
     .await
     .unwrap();

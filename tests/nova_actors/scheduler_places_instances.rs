@@ -6,7 +6,6 @@
 //! request through the RPC client `SchedulerApi`.
 
 use crate::common;
-use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::Duration;
 

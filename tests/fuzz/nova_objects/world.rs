@@ -1,7 +1,6 @@
 //! The world of the RPC target: a conductor, a scheduler and a compute on SQLite with the
 //! corpus's instances in the database.
 
-use novactor_nova::conf::NovaConfig;
 use std::sync::Arc;
 use std::time::Duration;
 
