@@ -496,7 +496,11 @@ class Rpc:
     the proof that a service consumes from its queue, not just that it started."""
 
     def __init__(self, url):
-        import oslo_messaging
+        import warnings
+        with warnings.catch_warnings():
+            # oslo.messaging imports eventlet, which warns that it is deprecated.
+            warnings.simplefilter("ignore")
+            import oslo_messaging
         from oslo_config import cfg
         self.om = oslo_messaging
         # The global CONF: oslo.messaging 18.3.1 registers its tracing options only
@@ -854,14 +858,14 @@ def capture_error(errors, fn, *args):
 
 # --- down ----------------------------------------------------------------------------
 
-def teardown(st):
+def teardown(st, term_timeout=20.0):
     """Stop our processes (computes and the tap first), drop our databases and vhost.
     Every step tolerates what is already gone, so running it twice is harmless."""
     procs = st.data.get("processes", {})
     # Computes and the tap first: a compute shutting down still talks to the conductor.
     first = {n: r for n, r in procs.items() if n.startswith(("nova-compute", "tap"))}
-    stop_recorded(first)
-    stop_recorded({n: r for n, r in procs.items() if n not in first})
+    stop_recorded(first, term_timeout)
+    stop_recorded({n: r for n, r in procs.items() if n not in first}, term_timeout)
     created = st.data.get("created", {})
     if created.get("databases"):
         def drop(db):
@@ -888,7 +892,7 @@ def cmd_down(args):
     if not os.path.exists(st.path):
         say("nothing to do: no %s" % st.path)
         return
-    teardown(st.load())
+    teardown(st.load(), args.term_timeout)
 
 
 # --- compute -------------------------------------------------------------------------
@@ -931,6 +935,8 @@ def start_compute(st, host, driver, deadline, wait=True):
                             st.data["processes"][ctl]["log"])
     conf = st.file("compute-" + host, "nova-compute.conf")
     write(conf, compute_conf(st, host, driver))
+    # Nova writes compute_id into state_path but does not create the directory.
+    os.makedirs(st.file("compute-" + host, "state"), exist_ok=True)
     mark = time.monotonic()
     proc = st.spawn(name, [os.path.join(BIN, "nova-compute"), "--config-file", st.file("nova.conf"),
                            "--config-file", conf], st.file("compute-" + host, "nova-compute.log"))
@@ -974,9 +980,9 @@ def openstack(st, *argv, json_out=True, check=True):
     return json.loads(r.stdout) if json_out and r.returncode == 0 else r
 
 
-def timed(timings, key, fn, *args):
+def timed(timings, key, fn, *args, **kwargs):
     mark = time.monotonic()
-    result = fn(*args)
+    result = fn(*args, **kwargs)
     timings[key] = round(time.monotonic() - mark, 2)
     say("%s: %.2fs" % (key, timings[key]))
     return result
@@ -1061,6 +1067,10 @@ def main():
                            help="always run the db syncs; neither use nor write the cached dump")
             s.add_argument("--keep-on-failure", action="store_true",
                            help="leave what was started running when up fails (debugging)")
+        if name == "down":
+            s.add_argument("--term-timeout", type=float, default=20.0,
+                           help="seconds between SIGTERM and SIGKILL (default 20; graceful "
+                                "shutdown takes nova-compute ~10 s, conductor/scheduler ~5 s)")
         if name == "compute":
             s.add_argument("--host", required=True)
             s.add_argument("--driver", default=DEFAULT_COMPUTE_DRIVER)

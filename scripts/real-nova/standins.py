@@ -145,6 +145,11 @@ def matches(image, query):
     return True
 
 
+def glance_error(message):
+    # glanceclient reads an error body as {"<anything>": {"message": ...}}.
+    return {"error": {"code": 404, "title": "Not Found", "message": message}}
+
+
 def glance_get(images):
     def get(h, path, query):
         if path in ("/", "/versions"):
@@ -165,10 +170,9 @@ def glance_get(images):
             for image in images:
                 if image["id"] == path.rsplit("/", 1)[1]:
                     return 200, image
-            return 404, {"code": 404, "title": "Not Found",
-                         "message": "No image found with ID %s" % path.rsplit("/", 1)[1]}
+            return 404, glance_error("No image found with ID %s" % path.rsplit("/", 1)[1])
         h.log_message("UNHANDLED GET %s", h.path)
-        return 404, {"code": 404, "title": "Not Found", "message": "not served by the stand-in"}
+        return 404, glance_error("not served by the stand-in")
     return get
 
 
