@@ -25,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -277,9 +278,14 @@ def transport_url(server, vhost):
 
 def mysql_connect(server, db=None):
     import pymysql
-    return pymysql.connect(host=server["host"], port=server["port"], user=server["user"],
-                           password=server["password"], database=db, autocommit=True,
-                           connect_timeout=10)
+    try:
+        return pymysql.connect(host=server["host"], port=server["port"], user=server["user"],
+                               password=server["password"], database=db, autocommit=True,
+                               connect_timeout=10)
+    except pymysql.err.OperationalError as e:
+        raise StepError("mariadb", "cannot log in to %s@%s:%d: %s (bash scripts/services.sh "
+                        "starts it; NOVACTOR_TEST_MYSQL_URL points elsewhere)"
+                        % (server["user"], server["host"], server["port"], e))
 
 
 # rabbitmqctl's words for "the broker is not there right now" (other tests on this
@@ -557,14 +563,14 @@ def save_dump(server, names, path):
                                stdout=out, stderr=subprocess.PIPE, text=True, env=mysql_cli_env(server))
         if r.returncode != 0:
             say("not caching the schema dump: mysqldump failed: %s" % r.stderr.strip())
-            subprocess.run(["rm", "-rf", tmp])
+            shutil.rmtree(tmp, ignore_errors=True)
             return
     write(os.path.join(tmp, "complete"), "")
     try:
         os.rename(tmp, path)  # atomic; another run may have won the race
         say("cached the migrated schema in %s" % path)
     except OSError:
-        subprocess.run(["rm", "-rf", tmp])
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def restore_dump(st, server, names, path):
@@ -648,11 +654,18 @@ def setup_databases(st, server, use_cache):
         version = c.fetchone()[0]
         for kind in DB_KINDS:
             # No IF NOT EXISTS: a database we did not create is never adopted (nor dropped).
+            c.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME=%s",
+                      (names[kind],))
+            if c.fetchone():
+                raise StepError("databases", "database %s already exists (not ours): pick "
+                                "another --name" % names[kind])
             c.execute("CREATE DATABASE `%s` CHARACTER SET utf8" % names[kind])
             st.data["created"]["databases"].append(names[kind])
             st.save()
     conn.close()
     cache = dump_dir(version)
+    # The cache needs MariaDB's command-line client (mysqldump, mysql).
+    use_cache = use_cache and shutil.which("mysqldump") and shutil.which("mysql")
     if use_cache and have_dump(cache):
         restore_dump(st, server, names, cache)
         return "restored from cached dump " + cache
