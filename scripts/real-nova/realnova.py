@@ -922,6 +922,14 @@ def host_mapped(st, host):
     return found
 
 
+def compute_service_up(st, host):
+    """nova-api reports the compute's service up (heartbeat within service_down_time):
+    what ComputeFilter checks before scheduling to it."""
+    status, body = http("GET", "%s/os-services?binary=nova-compute&host=%s"
+                        % (st.data["endpoints"]["nova_api"], urllib.parse.quote(host)))
+    return status == 200 and any(s["state"] == "up" for s in body["services"])
+
+
 def provider_ready(st, host):
     """The compute's resource provider exists in placement with its inventory."""
     ep = st.data["endpoints"]["placement"]
@@ -967,6 +975,8 @@ def start_compute(st, host, driver, deadline, wait=True):
                    lambda: provider_ready(st, host), interval=0.5, proc=proc)
         wait_until("the scheduler maps %s to cell1" % host, deadline,
                    lambda: host_mapped(st, host), interval=0.5, proc=proc)
+        wait_until("nova-api shows nova-compute %s up" % host, deadline,
+                   lambda: compute_service_up(st, host), interval=0.5, proc=proc)
         st.data["computes"][host]["ready_s"] = round(time.monotonic() - mark, 1)
         st.save()
         say("nova-compute %s ready in %.1fs" % (host, time.monotonic() - mark))
@@ -1011,6 +1021,10 @@ def cmd_smoke(args):
         say("no nova-compute runs: starting %s" % host)
         timed(t, "compute_start_s", start_compute, st, host, DEFAULT_COMPUTE_DRIVER, args.timeout)
         hosts = [host]
+    for host in hosts:
+        # A compute whose heartbeats were lost (say, RabbitMQ restarted) is filtered out.
+        wait_until("nova-api shows nova-compute %s up" % host, args.timeout,
+                   lambda: compute_service_up(st, host), interval=0.5)
     flavor = st.data["flavors"][0]["name"]
     server = "smoke-" + secrets.token_hex(3)
     created = timed(t, "server_create_wait_s", openstack, st, "server", "create", "--flavor", flavor,
