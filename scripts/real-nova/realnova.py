@@ -414,6 +414,9 @@ def nova_conf(st):
             "service_down_time": d["service"]["service_down_time"],
             # One host in most tests: let resize land on the same host.
             "allow_resize_to_same_host": "true",
+            # Periodic tasks start at once instead of after a random 0-60 s: the
+            # scheduler's host discovery (and a compute's periodics) run on time.
+            "periodic_fuzzy_delay": 0,
         },
         "api_database": {"connection": d["databases"]["api"]},
         "database": {"connection": d["databases"]["cell1"]},
