@@ -485,6 +485,10 @@ main() {
 
   # The real OpenStack client the API tests drive (tests/api/osc_drives_the_compute_api.rs).
   bash "$(dirname "${BASH_SOURCE[0]}")/osc-venv.sh" >/dev/null
+
+  # A real Nova 34 control plane for tests/real_nova (scripts/real-nova/): its venv, cached
+  # outside the repository so a fresh clone does not reinstall it.
+  bash "$(dirname "${BASH_SOURCE[0]}")/real-nova/venv.sh" >/dev/null
 }
 
 # Sourced (e.g. to try a check against another port), only the functions are defined.
