@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{bad_argument, object_of, text_arg, unsupported};
+use super::args::{bad_argument, object_of, text_arg, unsupported};
 use crate::db::{NovaDb, NovaDbError};
 use crate::objects::versions;
 use novactor::rpc::RemoteFailure;

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{bad_argument, text_arg, unsupported};
+use super::args::{bad_argument, text_arg, unsupported};
 use crate::db::{ComputeNodeRow, ComputeNodeValues, NovaDb, NovaDbError};
 use crate::objects::compute_node::{
     compute_node_fields, compute_node_primitive, stats_column, supported_instances_column,

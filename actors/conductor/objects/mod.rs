@@ -17,7 +17,6 @@
 //! `compute_node.rs` serves the `ComputeNode` rows (Nova's field conversions are
 //! `objects::compute_node`'s), `action_events.rs` the instance action events.
 
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::db::{NovaDb, NovaDbError, ServiceChanges, ServiceKey};
@@ -26,60 +25,10 @@ use crate::objects::{versions, NovaObject};
 use novactor::rpc::RemoteFailure;
 
 mod action_events;
+mod args;
 mod compute_node;
 
-pub(super) fn unsupported(object: &str, method: &str) -> RemoteFailure {
-    NovaException::ObjectActionError.failure(
-        format!("Object action {method} failed because: {object}.{method} is not served by novactor's conductor"),
-    )
-}
-
-pub(super) fn bad_argument(what: &str) -> RemoteFailure {
-    RemoteFailure::value_error(format!("object call: {what}"))
-}
-
-/// Positional argument `index`, or keyword `name`, as a string.
-pub(super) fn text_arg(
-    args: &[Value],
-    kwargs: &Map<String, Value>,
-    index: usize,
-    name: &str,
-) -> Result<String, RemoteFailure> {
-    args.get(index)
-        .or_else(|| kwargs.get(name))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| bad_argument(&format!("argument {name} missing or not a string")))
-}
-
-/// A row as an object's field map; `deleted` becomes the boolean Nova objects carry.
-pub(super) fn fields_of(row: &impl Serialize) -> Result<Map<String, Value>, RemoteFailure> {
-    let mut data = match serde_json::to_value(row) {
-        Ok(Value::Object(map)) => map,
-        Ok(other) => {
-            return Err(RemoteFailure::runtime_error(format!(
-                "row serialized to {other}, not an object"
-            )))
-        }
-        Err(error) => {
-            return Err(RemoteFailure::runtime_error(format!(
-                "row did not serialize: {error}"
-            )))
-        }
-    };
-    if let Some(deleted) = data.get("deleted").and_then(Value::as_i64) {
-        data.insert("deleted".into(), Value::Bool(deleted != 0));
-    }
-    Ok(data)
-}
-
-pub(super) fn object_of(
-    name: &str,
-    version: &str,
-    row: &impl Serialize,
-) -> Result<Value, RemoteFailure> {
-    Ok(NovaObject::new(name, version, fields_of(row)?).to_primitive())
-}
+use args::{bad_argument, fields_of, object_of, text_arg, unsupported};
 
 /// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)`.
 pub async fn class_action(
