@@ -8,12 +8,20 @@
 //!   and traits as placement shows them, generation conflicts, a hundred hosts at once
 //!   within the concurrency bound, an outage logged once, allocations deleted, and a
 //!   Keystone password login (`keystone_stub.rs` stands in for Keystone's login only).
+//! - `novactor_hypervisors`: a whole Nova 34 control plane (`control_plane.rs`, from
+//!   `scripts/real-nova/realnova.py`) with one Python compute and a novactor process of 20
+//!   fake hosts, driven by the real `openstack` CLI: boots, power actions and their events,
+//!   a SIGKILL and restart, a broker restart, placement usage after deletes.
 
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../common/nova.rs"]
+mod nova;
 
 mod captured_logs;
+mod control_plane;
 mod keystone_stub;
 mod placement_server;
 
+mod novactor_hypervisors;
 mod placement;
