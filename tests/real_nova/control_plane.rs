@@ -131,26 +131,6 @@ impl ControlPlane {
         command.args(args).output().expect("openstack runs")
     }
 
-    /// `<method> <nova-api><path>` with `body`, as admin (the token the CLI sends).
-    pub(crate) fn nova_api(&self, method: &str, path: &str, body: &Value) -> Value {
-        let url = format!("{}{path}", self.fact("/endpoints/nova_api"));
-        let output = Command::new("curl")
-            .args(["-sS", "--fail-with-body", "--max-time", "60", "-X", method])
-            .args([
-                "-H",
-                "X-Auth-Token: notused",
-                "-H",
-                "Content-Type: application/json",
-            ])
-            .args(["-H", "OpenStack-API-Version: compute 2.74", "-d"])
-            .arg(body.to_string())
-            .arg(&url)
-            .output()
-            .expect("curl runs");
-        assert!(output.status.success(), "{method} {url}: {}", text(&output));
-        serde_json::from_slice(&output.stdout).unwrap_or(Value::Null)
-    }
-
     /// `GET <placement><path>` as the admin token, at `microversion`.
     pub(crate) fn placement_get(&self, path: &str, microversion: &str) -> Value {
         let url = format!("{}{path}", self.fact("/endpoints/placement"));

@@ -203,13 +203,6 @@ fn twenty_novactor_hypervisors_join_a_real_nova_34_and_serve_the_openstack_cli()
         "{providers}"
     );
 
-    // Nova's default quota (10 instances, 20 cores) is below this run's 38 servers.
-    // (`openstack quota set` resolves the project in Keystone, which this plane has not.)
-    plane.nova_api(
-        "PUT",
-        "/os-quota-sets/admin",
-        &serde_json::json!({"quota_set": {"instances": 100, "cores": 200, "ram": 1_000_000}}),
-    );
     // 30 boots through the CLI, spread over the novactor hosts.
     let booted = boot(&plane, "vm", BOOTS);
     let placed = servers(&plane);
