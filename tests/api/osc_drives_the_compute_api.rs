@@ -271,13 +271,16 @@ async fn the_same_over_rabbitmq_with_compute_in_a_separate_process() {
     };
     // The compute registers its hypervisor with its first resource audit.
     let started = Instant::now();
-    while !client
-        .run(&["hypervisor", "list", "-f", "value"])
-        .contains("compute1")
-    {
+    loop {
+        let listed = client.run(&["hypervisor", "list", "-f", "value"]);
+        if listed.contains("compute1") {
+            break;
+        }
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "compute1 never registered"
+            "compute1 never registered; last list: {listed:?}\ncompute:\n{}\ncontrol:\n{}",
+            compute.lines().join("\n"),
+            control.lines().join("\n")
         );
         std::thread::sleep(Duration::from_millis(300));
     }

@@ -25,3 +25,20 @@ mod placement_server;
 
 mod novactor_hypervisors;
 mod placement;
+
+/// The broker, shared by this binary's tests: a test that restarts RabbitMQ holds it
+/// exclusively (`broker_exclusive`), every other test that uses RabbitMQ holds it shared
+/// (`broker_shared`), so no test sees another's broker restart.
+static BROKER: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Hold while using RabbitMQ.
+#[allow(dead_code)]
+pub(crate) fn broker_shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    BROKER.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Hold while restarting RabbitMQ (and for the life of a test that does).
+pub(crate) fn broker_exclusive() -> std::sync::RwLockWriteGuard<'static, ()> {
+    BROKER.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+

@@ -174,6 +174,8 @@ fn rabbitmqctl(args: &[&str]) {
 
 #[test]
 fn twenty_novactor_hypervisors_join_a_real_nova_34_and_serve_the_openstack_cli() {
+    // It restarts RabbitMQ: no other test of this binary uses the broker meanwhile.
+    let _broker = crate::broker_exclusive();
     let plane = ControlPlane::up();
     plane.python_compute("pycompute1");
     let dir = tempfile::tempdir().expect("novactor dir");
