@@ -10,6 +10,8 @@
 //!   PostgreSQL / MariaDB database dropped at the end ([`FreshDatabase`]).
 //! - `broker`: [`Broker`] (memory or RabbitMQ) and [`Scenario`] (echo services on a topic
 //!   of their own).
+//! - `amqp_vhost`: a RabbitMQ vhost of a test's own ([`amqp_vhost::Vhost`]) and the AMQP
+//!   transport tests' steps (send, receive, round trip).
 //! - `echo_service`: the probe-able test service and node builders.
 //! - `scenarios`: [`scenarios!`](scenarios::scenarios) — scenarios written once, one test
 //!   per scenario and backend.
@@ -22,6 +24,7 @@
 //! `#[path = "../common/nova.rs"] mod nova;`.
 #![allow(dead_code, unused_imports, unreachable_pub)]
 
+pub mod amqp_vhost;
 pub mod broker;
 pub mod echo_service;
 pub mod fresh_database;

@@ -3,7 +3,8 @@
 //! over the RabbitMQ of `NOVACTOR_TEST_RABBIT_URL` (module `rabbit`, default the local
 //! broker; absent, those tests fail loudly) — e.g.
 //! `routes_calls_casts_and_fanouts::rabbit::a_fanout_cast_reaches_every_server_once`.
-//! Then what only RabbitMQ can show (messages published around novactor), and oslo
+//! Then what only RabbitMQ can show (messages published around novactor; consumers
+//! sharing channels, each test in a vhost of its own), and oslo
 //! interop with the real Python oslo.messaging in both directions (the venv of
 //! `scripts/python-venv.sh`). Every test has a topic of its own; none stops the broker
 //! (that is tests/chaos).
@@ -11,6 +12,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod amqp_consumers_share_channels;
+mod amqp_one_consumer_leaves_its_channel_mates_alone;
 mod bad_broker_input_is_rejected;
 mod delivery_modes;
 mod dispatch_refuses_what_oslo_refuses;

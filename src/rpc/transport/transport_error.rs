@@ -31,6 +31,24 @@ pub enum TransportError {
     /// Connection-level failure (broker down, network).
     #[error("connection failed: {0}")]
     Connection(String),
+    /// One more consumer than the connection can carry, even with consumers sharing
+    /// channels: every consumer channel the broker's `channel_max` leaves is full.
+    #[error(
+        "{consumers} consumers do not fit on one connection: it may open {consumer_channels} \
+         consumer channels of {per_channel} consumers each (the broker's channel_max is \
+         {channel_max}; the publisher, the declaration channels and a margin for channels \
+         being closed take the rest)"
+    )]
+    TooManyConsumers {
+        /// Consumers the connection would carry with this one.
+        consumers: usize,
+        /// Consumers per channel (the transport's setting).
+        per_channel: u16,
+        /// Channels the transport may open for consumers.
+        consumer_channels: usize,
+        /// The negotiated `channel_max`.
+        channel_max: u16,
+    },
 }
 
 impl TransportError {
@@ -42,6 +60,8 @@ impl TransportError {
             Self::Unroutable { .. } => true,
             Self::Closed => false,
             Self::Connection(_) => true,
+            // Retrying gives the same answer until subscriptions end or settings change.
+            Self::TooManyConsumers { .. } => false,
         }
     }
 }

@@ -1,17 +1,18 @@
 //! [`AmqpTransport`]: the RabbitMQ transport's handle. Clones share one connection, which
 //! a background task owns (`connection.rs`); publishing and consuming are `publisher.rs`'s
-//! and `consumer.rs`'s.
+//! and `subscribe.rs`'s.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use lapin::options::BasicAckOptions;
 use tokio::sync::mpsc;
 
 use super::connection::own_connection;
 use super::settings::AmqpSettings;
-use super::shared_state::Inner;
+use super::shared_state::{lock, Inner};
 use super::url::RabbitUrl;
-use super::{consumer, publisher};
+use super::{publisher, subscribe};
 use crate::rpc::transport::{
     OutgoingMessage, QueueSpec, Subscription, Transport, TransportError, TransportStatus,
 };
@@ -39,6 +40,31 @@ impl AmqpTransport {
         tokio::spawn(own_connection(Arc::downgrade(&inner), lost_rx));
         Self { inner }
     }
+
+    /// Consumer channels open now, each shared by at most
+    /// [`AmqpSettings::consumers_per_channel`] consumers (for reports and tests).
+    pub fn consumer_channels(&self) -> usize {
+        self.inner.consumer_channels.in_use()
+    }
+
+    /// For tests of channel failures: make the broker close the channel consuming `queue`
+    /// with a channel error, by acknowledging a delivery tag it never sent
+    /// (`PRECONDITION_FAILED - unknown delivery tag`). False when `queue` has no consumer.
+    #[doc(hidden)]
+    pub async fn fail_consumer_channel_for_tests(&self, queue: &str) -> bool {
+        let channel = lock(&self.inner.subscriptions)
+            .values()
+            .find(|registered| registered.decl.name == queue)
+            .and_then(|registered| registered.current.as_ref())
+            .map(|consuming| consuming.channel.clone());
+        match channel {
+            Some(channel) => channel
+                .basic_ack(u64::from(u32::MAX), BasicAckOptions::default())
+                .await
+                .is_ok(),
+            None => false,
+        }
+    }
 }
 
 #[async_trait]
@@ -56,6 +82,6 @@ impl Transport for AmqpTransport {
     }
 
     async fn subscribe(&self, spec: QueueSpec) -> Result<Subscription, TransportError> {
-        consumer::subscribe(&self.inner, spec).await
+        subscribe::subscribe(&self.inner, spec).await
     }
 }

@@ -1,13 +1,16 @@
 //! The connection's life, owned by one task: connect (hosts round-robin, oslo's backoff),
-//! open the publisher channel, resume every subscription, serve until the link is lost
-//! (socket error, missed heartbeats, broker shutdown, a consumer cancelled by the broker),
-//! then start over — until the transport is dropped. lapin's own auto-recovery is not used
+//! open the publisher channel, resume every subscription (re-declared, and packed onto
+//! new shared consumer channels), serve until the link is lost (socket error, missed
+//! heartbeats, broker shutdown, the publisher channel closed, a consumer cancelled by the
+//! broker, a consumer that could not be started again after its channel failed), then
+//! start over — until the transport is dropped. Another channel closed by the broker is
+//! not a lost link: its owner has the error. lapin's own auto-recovery is not used
 //! (lapin#450: it does not recover after a broker restart).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{stream, StreamExt};
 use lapin::types::{LongString, ShortString};
 use lapin::{Connection, ConnectionProperties};
 use rand::Rng;
@@ -19,6 +22,10 @@ use super::settings::AmqpSettings;
 use super::shared_state::{lock, Inner, Link};
 use super::url::{BrokerHost, RabbitUrl};
 use crate::rpc::transport::LinkState;
+
+/// Subscriptions resumed at once after a reconnect: enough to keep the declaration channels
+/// and the consumer channels' pipelines busy, few enough to stop soon after a failure.
+const RESUME_CONCURRENCY: usize = 32;
 
 fn connection_properties() -> ConnectionProperties {
     let program = std::env::args()
@@ -145,9 +152,12 @@ pub(super) async fn own_connection(
         };
         // Resume every subscription before announcing the link.
         let ids: Vec<u64> = lock(&strong.subscriptions).keys().copied().collect();
+        let mut starts = stream::iter(ids)
+            .map(|id| start_subscription(Arc::clone(&strong), link.clone(), id))
+            .buffer_unordered(RESUME_CONCURRENCY);
         let mut resumed = true;
-        for id in ids {
-            if let Err(error) = start_subscription(&strong, &link, id).await {
+        while let Some(started) = starts.next().await {
+            if let Err(error) = started {
                 tracing::error!(%error, "re-declaring a subscription failed; reconnecting");
                 strong
                     .status
@@ -156,6 +166,7 @@ pub(super) async fn own_connection(
                 break;
             }
         }
+        drop(starts);
         if !resumed {
             let _ = connection
                 .close(320, ShortString::from("reconnecting"))
@@ -176,6 +187,7 @@ pub(super) async fn own_connection(
             tracing::info!(%broker, "connected to RabbitMQ");
         }
         ever_connected = true;
+        let publisher = link.publisher.clone();
         strong.link.send_replace(Some(link));
         let mut events = connection.events_listener();
         drop(strong);
@@ -184,6 +196,16 @@ pub(super) async fn own_connection(
         let (reason, heartbeat_missed) = loop {
             tokio::select! {
                 event = events.next() => match event {
+                    // lapin reports a channel the broker closed with a (soft) error here
+                    // too. A declaration channel's error went back to its declarer, and a
+                    // consumer channel's consumers start again (consumer.rs): the
+                    // connection is fine. Only the publisher channel has no other owner.
+                    Some(lapin::Event::Error(error))
+                        if error.is_amqp_soft_error() && publisher.status().connected() =>
+                    {
+                        tracing::debug!(%error, "a channel was closed with an error; the connection stays");
+                        continue;
+                    }
                     Some(lapin::Event::Error(error)) => {
                         let missed = matches!(error.kind(), lapin::ErrorKind::MissingHeartbeatError);
                         break (error.to_string(), missed);

@@ -1,154 +1,193 @@
-//! Consuming: one channel per subscription (declare, bind, QoS, consume); deliveries go
-//! into a channel that outlives the connection, so a subscriber never notices a reconnect
-//! except for the gap. What cannot be an oslo message is rejected unread; a delivery
-//! dropped unsettled is requeued; a consumer ending while still wanted reports the link
-//! lost.
+//! Consuming one subscription: declare its queue on a declaration channel
+//! (`declaration.rs`), take a seat on a shared consumer channel (`consumer_channels.rs`),
+//! `Basic.Consume` there, and forward deliveries into a channel that outlives the
+//! connection, so a subscriber never notices a reconnect except for the gap. What cannot
+//! be an oslo message is rejected unread; a delivery dropped unsettled is requeued.
+//!
+//! How a consumer ends decides what follows:
+//! - cancelled by its subscription (`Basic.Cancel` of its tag, `subscribe.rs`): what still
+//!   arrives before the broker's `Cancel-Ok` is requeued, its seat is given back, and its
+//!   channel-mates go on;
+//! - its shared channel failed (a channel error while the connection lives): every
+//!   consumer on that channel, and only those, is started again — re-declared and
+//!   re-consumed on a seat elsewhere — and a restart that fails reports the link lost;
+//! - cancelled by the broker (its queue deleted), or its connection died: the link is
+//!   reported lost and the connection owner reconnects and resumes every subscription.
 
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
-use lapin::options::{
-    BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, BasicRejectOptions,
-    QueueDeleteOptions,
-};
+use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicRejectOptions};
 use lapin::types::{FieldTable, ShortString};
-use lapin::Channel;
 use tokio::sync::mpsc;
 
+use super::consumer_channels::Seat;
 use super::declaration::declare_queue;
 use super::message_properties::{CONTENT_TYPE, MAX_BODY_BYTES};
-use super::shared_state::{connection_error, lock, Inner, Link, Registered};
-use super::topology::QueueDecl;
-use crate::rpc::envelope::new_id;
-use crate::rpc::transport::{Cancel, Delivery, QueueSpec, Settle, Subscription, TransportError};
+use super::settle::AmqpSettle;
+use super::shared_state::{lock, Consuming, Inner, Link};
+use crate::rpc::transport::{Delivery, TransportError};
 
-/// Register a subscription to `spec` and, when connected, start consuming it now.
-pub(super) async fn subscribe(
-    inner: &Arc<Inner>,
-    spec: QueueSpec,
-) -> Result<Subscription, TransportError> {
-    let decl = inner.settings.topology.queue(&spec, &new_id());
-    let id = inner.next_subscription.fetch_add(1, Ordering::Relaxed);
-    let (sender, receiver) = mpsc::unbounded_channel();
-    lock(&inner.subscriptions).insert(
-        id,
-        Registered {
-            decl: decl.clone(),
+/// Start (or restart: after a reconnect, or after its channel failed) subscription `id`
+/// on `link`. Boxed: a consumer whose channel failed starts itself again from its
+/// forwarding task.
+pub(super) fn start_subscription(
+    inner: Arc<Inner>,
+    link: Link,
+    id: u64,
+) -> BoxFuture<'static, Result<(), TransportError>> {
+    async move {
+        let Some(decl) = lock(&inner.subscriptions).get(&id).map(|r| r.decl.clone()) else {
+            return Ok(());
+        };
+        let declaring = &decl;
+        inner
+            .declaration_channels
+            .run(&link.connection, link.generation, |channel| async move {
+                declare_queue(&channel, declaring).await
+            })
+            .await
+            .map_err(|error| {
+                TransportError::Connection(format!("declaring queue {}: {error}", decl.name))
+            })?;
+        let (seat, consumer) = consume(&inner, &link, &decl.name).await?;
+        let current = Consuming {
+            generation: link.generation,
+            channel: seat.channel.clone(),
+            tag: consumer.tag().to_string(),
+        };
+        let sender = {
+            let mut subscriptions = lock(&inner.subscriptions);
+            subscriptions.get_mut(&id).and_then(|registered| {
+                // A start on a newer connection wins over a late one on an older.
+                let newer = registered
+                    .current
+                    .as_ref()
+                    .is_some_and(|c| c.generation > link.generation);
+                (!newer).then(|| {
+                    registered.current = Some(current.clone());
+                    registered.sender.clone()
+                })
+            })
+        };
+        if sender.is_none() {
+            // Cancelled meanwhile (the guard could not see this consumer) or superseded:
+            // cancel it here; forwarding requeues what comes before the Cancel-Ok.
+            let _ = seat
+                .channel
+                .basic_cancel(
+                    ShortString::from(current.tag.as_str()),
+                    BasicCancelOptions::default(),
+                )
+                .await;
+        }
+        tokio::spawn(forward(
+            Arc::downgrade(&inner),
+            Running {
+                id,
+                queue: decl.name,
+                current,
+                seat,
+            },
+            consumer,
             sender,
-            current: None,
-        },
-    );
-    let guard = CancelGuard {
-        inner: Arc::downgrade(inner),
-        id,
-    };
-    // Declaration errors (e.g. inequivalent arguments) go back to the caller now; after
-    // a reconnect the owner task re-declares.
-    let current = inner.link.borrow().clone();
-    if let Some(link) = current {
-        if let Err(error) = start_subscription(inner, &link, id).await {
-            Box::new(guard).cancel().await;
-            return Err(TransportError::Connection(format!(
-                "declaring queue {}: {error}",
-                decl.name
-            )));
+        ));
+        Ok(())
+    }
+    .boxed()
+}
+
+/// Take a seat on a shared channel and `Basic.Consume` `queue` there. A channel found
+/// closed before the consume was sent (a channel-mate's failure) is no fault of this
+/// queue: another seat is tried. A consume the broker refused closed its channel for the
+/// channel-mates too (they start again); this subscriber gets the error.
+async fn consume(
+    inner: &Inner,
+    link: &Link,
+    queue: &str,
+) -> Result<(Seat, lapin::Consumer), TransportError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let seat = inner
+            .consumer_channels
+            .take_seat(
+                &link.connection,
+                link.generation,
+                inner.settings.consumers_per_channel,
+                inner.settings.prefetch_count,
+            )
+            .await?;
+        let consumed = seat
+            .channel
+            .basic_consume(
+                ShortString::from(queue),
+                ShortString::from(""),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await;
+        match consumed {
+            Ok(consumer) => return Ok((seat, consumer)),
+            Err(error) => {
+                inner.consumer_channels.release(&seat).await;
+                let elsewhere = !error.is_amqp_error()
+                    && !seat.channel.status().connected()
+                    && link.connection.status().connected();
+                if !elsewhere || attempts == 3 {
+                    return Err(TransportError::Connection(format!(
+                        "consuming queue {queue}: {error}"
+                    )));
+                }
+            }
         }
     }
-    Ok(Subscription::new(decl.name, receiver, Box::new(guard)))
 }
 
-/// Declare `decl` (and its exchange and binding), set QoS and start consuming.
-async fn open_consumer(
-    link: &Link,
-    decl: &QueueDecl,
-    prefetch: u16,
-) -> lapin::Result<(Channel, lapin::Consumer)> {
-    let channel = link.connection.create_channel().await?;
-    declare_queue(&channel, decl).await?;
-    if prefetch > 0 {
-        channel
-            .basic_qos(prefetch, BasicQosOptions { global: false })
-            .await?;
-    }
-    let consumer = channel
-        .basic_consume(
-            ShortString::from(decl.name.as_str()),
-            ShortString::from(""),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
-    Ok((channel, consumer))
-}
-
-/// Start (or restart after a reconnect) subscription `id` on `link`.
-pub(super) async fn start_subscription(
-    inner: &Arc<Inner>,
-    link: &Link,
-    id: u64,
-) -> lapin::Result<()> {
-    let Some(decl) = lock(&inner.subscriptions).get(&id).map(|r| r.decl.clone()) else {
-        return Ok(());
-    };
-    let (channel, consumer) = open_consumer(link, &decl, inner.settings.prefetch_count).await?;
-    let tag = consumer.tag().to_string();
-    let sender = {
-        let mut subscriptions = lock(&inner.subscriptions);
-        subscriptions.get_mut(&id).map(|registered| {
-            registered.current = Some((channel.clone(), tag));
-            registered.sender.clone()
-        })
-    };
-    let Some(sender) = sender else {
-        // Cancelled meanwhile: the guard could not see this consumer; close it here.
-        let _ = channel
-            .close(200, ShortString::from("subscription cancelled"))
-            .await;
-        return Ok(());
-    };
-    tokio::spawn(forward(
-        Arc::downgrade(inner),
-        link.generation,
-        id,
-        decl.name,
-        consumer,
-        sender,
-    ));
-    Ok(())
-}
-
-/// Hand deliveries to the subscription; reject what cannot be an oslo message.
-async fn forward(
-    inner: std::sync::Weak<Inner>,
-    generation: u64,
+/// One running consumer, as its forwarding task knows it.
+struct Running {
     id: u64,
     queue: String,
+    current: Consuming,
+    seat: Seat,
+}
+
+/// Why a delivery cannot be an oslo message, if it cannot.
+fn refusal(delivery: &lapin::message::Delivery) -> Option<String> {
+    let content_type = delivery
+        .properties
+        .content_type()
+        .as_ref()
+        .map(|c| c.as_str().to_owned());
+    if content_type.as_deref() != Some(CONTENT_TYPE) {
+        Some(format!(
+            "content type {content_type:?} is not {CONTENT_TYPE:?}"
+        ))
+    } else if delivery.data.len() > MAX_BODY_BYTES {
+        Some(format!(
+            "body of {} bytes exceeds {MAX_BODY_BYTES}",
+            delivery.data.len()
+        ))
+    } else {
+        None
+    }
+}
+
+/// Hand deliveries to the subscription (`sender`; `None` once it is gone, when whatever
+/// still arrives is requeued) until the consumer ends; reject what cannot be an oslo
+/// message. Then give the seat back and decide what the end means.
+async fn forward(
+    inner: Weak<Inner>,
+    running: Running,
     mut consumer: lapin::Consumer,
-    sender: mpsc::UnboundedSender<Delivery>,
+    mut sender: Option<mpsc::UnboundedSender<Delivery>>,
 ) {
+    let queue = running.queue.as_str();
     let ended = loop {
         match consumer.next().await {
             Some(Ok(delivery)) => {
-                let content_type = delivery
-                    .properties
-                    .content_type()
-                    .as_ref()
-                    .map(|c| c.as_str().to_owned());
-                let problem = if content_type.as_deref() != Some(CONTENT_TYPE) {
-                    Some(format!(
-                        "content type {content_type:?} is not {CONTENT_TYPE:?}"
-                    ))
-                } else if delivery.data.len() > MAX_BODY_BYTES {
-                    Some(format!(
-                        "body of {} bytes exceeds {MAX_BODY_BYTES}",
-                        delivery.data.len()
-                    ))
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
+                if let Some(problem) = refusal(&delivery) {
                     tracing::warn!(target: "novactor::rpc::rejection", %queue, %problem, "rejecting a message without requeue");
                     if let Err(error) = delivery
                         .acker
@@ -159,129 +198,62 @@ async fn forward(
                     }
                     continue;
                 }
-                let settle = AmqpSettle {
-                    acker: Some(delivery.acker),
-                };
-                let redelivered = delivery.redelivered;
-                if sender
-                    .send(Delivery::new(delivery.data, redelivered, Box::new(settle)))
-                    .is_err()
-                {
-                    // The subscriber is gone; its Drop cancels the consumer.
-                    return;
+                let settle = AmqpSettle::new(delivery.acker);
+                let delivery = Delivery::new(delivery.data, delivery.redelivered, Box::new(settle));
+                // Not handed over (the subscriber is gone and its guard is cancelling this
+                // consumer): dropped, which requeues it. The consumer is read to its end,
+                // so nothing stays unacknowledged on a channel other consumers keep using.
+                if let Some(subscriber) = &sender {
+                    if subscriber.send(delivery).is_err() {
+                        sender = None;
+                    }
                 }
             }
-            Some(Err(error)) => break error.to_string(),
-            None => break "consumer ended".to_owned(),
+            Some(Err(error)) => break Err(error),
+            None => break Ok(()),
         }
     };
+    drop(consumer);
     let Some(inner) = inner.upgrade() else { return };
-    if lock(&inner.subscriptions).contains_key(&id) {
-        // Still wanted: the broker cancelled it or the connection died.
-        let _ = inner
-            .lost
-            .send((generation, format!("consumer on {queue} ended: {ended}")));
+    inner.consumer_channels.release(&running.seat).await;
+    let still_wanted = lock(&inner.subscriptions)
+        .get(&running.id)
+        .and_then(|registered| registered.current.as_ref())
+        .is_some_and(|c| {
+            c.generation == running.current.generation && c.tag == running.current.tag
+        });
+    if !still_wanted {
+        return;
     }
-}
-
-/// Settles through lapin; an unsettled delivery is rejected with requeue when dropped.
-struct AmqpSettle {
-    acker: Option<lapin::Acker>,
-}
-
-impl Settle for AmqpSettle {
-    fn ack(mut self: Box<Self>) -> BoxFuture<'static, Result<(), TransportError>> {
-        let acker = self.acker.take();
-        async move {
-            match acker {
-                Some(acker) => acker
-                    .ack(Default::default())
-                    .await
-                    .map(drop)
-                    .map_err(connection_error),
-                None => Ok(()),
+    let generation = running.current.generation;
+    let error = match ended {
+        Ok(()) => {
+            // Cancelled by the broker (its queue was deleted), or the connection closed.
+            let _ = inner.lost.send((
+                generation,
+                format!("consumer on {queue} ended: consumer ended"),
+            ));
+            return;
+        }
+        Err(error) => error,
+    };
+    // Only its channel failed when the connection is the one in use and still up.
+    let link = inner
+        .link
+        .borrow()
+        .clone()
+        .filter(|link| link.generation == generation && link.connection.status().connected());
+    let reason = match link {
+        Some(link) if !running.seat.channel.status().connected() => {
+            tracing::warn!(%queue, %error, "a shared consumer channel failed; starting its consumers again");
+            match start_subscription(Arc::clone(&inner), link, running.id).await {
+                Ok(()) => return,
+                Err(restart) => format!(
+                    "consumer on {queue} ended: {error}; starting it again failed: {restart}"
+                ),
             }
         }
-        .boxed()
-    }
-
-    fn reject(
-        mut self: Box<Self>,
-        requeue: bool,
-    ) -> BoxFuture<'static, Result<(), TransportError>> {
-        let acker = self.acker.take();
-        async move {
-            match acker {
-                Some(acker) => acker
-                    .reject(BasicRejectOptions { requeue })
-                    .await
-                    .map(drop)
-                    .map_err(connection_error),
-                None => Ok(()),
-            }
-        }
-        .boxed()
-    }
-}
-
-impl Drop for AmqpSettle {
-    fn drop(&mut self) {
-        if let Some(acker) = self.acker.take() {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    let _ = acker.reject(BasicRejectOptions { requeue: true }).await;
-                });
-            }
-        }
-    }
-}
-
-/// Cancels a subscription's consumer and, for fanout queues, deletes the queue.
-struct CancelGuard {
-    inner: std::sync::Weak<Inner>,
-    id: u64,
-}
-
-impl Cancel for CancelGuard {
-    fn cancel(self: Box<Self>) -> BoxFuture<'static, ()> {
-        let target = self.take();
-        async move {
-            let Some((channel, tag, delete)) = target else {
-                return;
-            };
-            let _ = channel
-                .basic_cancel(
-                    ShortString::from(tag.as_str()),
-                    BasicCancelOptions::default(),
-                )
-                .await;
-            if let Some(queue) = delete {
-                let _ = channel
-                    .queue_delete(
-                        ShortString::from(queue.as_str()),
-                        QueueDeleteOptions::default(),
-                    )
-                    .await;
-            }
-            // Closing the channel also requeues whatever it had delivered and nobody acked.
-            let _ = channel
-                .close(200, ShortString::from("subscription cancelled"))
-                .await;
-        }
-        .boxed()
-    }
-}
-
-impl CancelGuard {
-    /// Unregister; returns the consumer to cancel, if one is running.
-    fn take(&self) -> Option<(Channel, String, Option<String>)> {
-        let inner = self.inner.upgrade()?;
-        let registered = lock(&inner.subscriptions).remove(&self.id)?;
-        let (channel, tag) = registered.current?;
-        let delete = registered
-            .decl
-            .delete_on_cancel
-            .then(|| registered.decl.name.clone());
-        Some((channel, tag, delete))
-    }
+        _ => format!("consumer on {queue} ended: {error}"),
+    };
+    let _ = inner.lost.send((generation, reason));
 }

@@ -6,6 +6,15 @@ use std::time::Duration;
 
 use super::topology::TopologySettings;
 
+/// How many consumers share one AMQP channel by default. RabbitMQ allows 2047 channels per
+/// connection (`channel_max`), and a process hosting a thousand compute hosts consumes
+/// ~6,000 queues, so consumers must share; 64 per channel carries those on ~94 channels and
+/// leaves room for ~130,000 consumers. It is not higher because everything on a channel goes
+/// through one broker channel process (deliveries, acks, credit flow), and a channel error
+/// restarts every consumer on it: 64 keeps both the serialisation and that blast radius
+/// small, while idle compute queues cost nothing to share.
+pub const CONSUMERS_PER_CHANNEL: u16 = 64;
+
 /// Connection settings (`[oslo_messaging_rabbit]`, after the URL query's overrides).
 #[derive(Debug, Clone)]
 pub struct AmqpSettings {
@@ -29,6 +38,9 @@ pub struct AmqpSettings {
     pub amqplain: bool,
     /// Publishes wait this long for a connection before failing.
     pub publish_wait: Duration,
+    /// Consumers sharing one channel, at most (novactor's own; no oslo option).
+    /// [`CONSUMERS_PER_CHANNEL`] unless a test packs tighter; 0 counts as 1.
+    pub consumers_per_channel: u16,
 }
 
 impl Default for AmqpSettings {
@@ -44,6 +56,7 @@ impl Default for AmqpSettings {
             ca_file: None,
             amqplain: true,
             publish_wait: Duration::from_secs(60),
+            consumers_per_channel: CONSUMERS_PER_CHANNEL,
         }
     }
 }
@@ -77,6 +90,7 @@ impl AmqpSettings {
                 crate::config::LoginMethod::AmqPlain
             ),
             publish_wait: Duration::from_secs(60),
+            consumers_per_channel: CONSUMERS_PER_CHANNEL,
         }
     }
 }

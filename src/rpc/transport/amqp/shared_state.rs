@@ -1,6 +1,7 @@
 //! What the parts of one RabbitMQ transport share: the live [`Link`] (connection and
 //! publisher channel), the registered subscriptions the connection owner re-establishes
-//! after a reconnect, the status, and the channel on which consumers report a lost link.
+//! after a reconnect, the declaration and shared consumer channels, the status, and the
+//! channel on which consumers report a lost link.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicU64;
@@ -11,6 +12,8 @@ use lapin::{Channel, Connection};
 use tokio::sync::{mpsc, watch};
 
 use super::connection_status::StatusCell;
+use super::consumer_channels::ConsumerChannels;
+use super::declaration::DeclarationChannels;
 use super::settings::AmqpSettings;
 use super::topology::QueueDecl;
 use super::url::RabbitUrl;
@@ -28,8 +31,19 @@ pub(super) struct Link {
 pub(super) struct Registered {
     pub(super) decl: QueueDecl,
     pub(super) sender: mpsc::UnboundedSender<Delivery>,
-    /// Channel and consumer tag of the current consumer, to cancel it.
-    pub(super) current: Option<(Channel, String)>,
+    /// The current consumer, to cancel it.
+    pub(super) current: Option<Consuming>,
+}
+
+/// Where a subscription's consumer runs.
+#[derive(Clone)]
+pub(super) struct Consuming {
+    /// The connection generation it was started on.
+    pub(super) generation: u64,
+    /// The shared channel it is on.
+    pub(super) channel: Channel,
+    /// Its consumer tag (the broker's).
+    pub(super) tag: String,
 }
 
 /// The state every clone of the transport, its connection owner and its consumers share.
@@ -42,6 +56,10 @@ pub(super) struct Inner {
     pub(super) declared: Mutex<(u64, HashSet<String>)>,
     pub(super) subscriptions: Mutex<HashMap<u64, Registered>>,
     pub(super) next_subscription: AtomicU64,
+    /// Where queues are declared (and fanout queues deleted): never a consumer channel.
+    pub(super) declaration_channels: DeclarationChannels,
+    /// The channels consumers share.
+    pub(super) consumer_channels: ConsumerChannels,
     /// Tells the owner task the current link is bad.
     pub(super) lost: mpsc::UnboundedSender<(u64, String)>,
 }
@@ -62,6 +80,8 @@ impl Inner {
             declared: Mutex::new((0, HashSet::new())),
             subscriptions: Mutex::new(HashMap::new()),
             next_subscription: AtomicU64::new(1),
+            declaration_channels: DeclarationChannels::new(),
+            consumer_channels: ConsumerChannels::new(),
             lost,
         }
     }
