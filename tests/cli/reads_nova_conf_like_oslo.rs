@@ -110,7 +110,7 @@ fn unknown_options_are_a_warning_not_an_error() {
     let conf = dir.path().join("nova.conf");
     std::fs::write(
         &conf,
-        "[DEFAULT]\nmy_ip = 10.0.0.5\nreport_interval = 12\n[libvirt]\nvirt_type = kvm\n",
+        "[DEFAULT]\nmy_block_storage_ip = 10.0.0.5\nreport_interval = 12\n[libvirt]\nvirt_type = kvm\n",
     )
     .unwrap();
     let output = show(dir.path(), &["--config-file", conf.to_str().unwrap()], &[]);
@@ -119,7 +119,7 @@ fn unknown_options_are_a_warning_not_an_error() {
     assert!(
         stderr.contains("warning")
             && stderr.contains("[libvirt] virt_type")
-            && stderr.contains("[DEFAULT] my_ip"),
+            && stderr.contains("[DEFAULT] my_block_storage_ip"),
         "{stderr}"
     );
     assert!(line_of(
