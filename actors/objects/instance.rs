@@ -1,21 +1,28 @@
 //! Nova `Instance` as novactor sends it: the primitive built from an `instances` row
-//! (api and conductor send it to computes), and the flavor fields of the row's flavor
-//! snapshot, whichever shape that snapshot has.
+//! (api and conductor send it to computes; its fields are `instance_fields.rs`'s), and the
+//! flavor fields of the row's flavor snapshot, whichever shape that snapshot has.
 
 use serde_json::{Map, Value};
 
 use super::envelope::{NovaObject, DATA};
+use super::instance_fields::{instance_fields, CAST_ATTRS};
 use super::versions;
 use crate::db::InstanceRow;
 
-/// An instance row as the `Instance` primitive sent to a compute.
+/// An instance row as the `Instance` primitive sent to a compute: Nova's fields, with the
+/// optional ones Nova's casts carry (`instance_fields::CAST_ATTRS`).
 pub fn instance_primitive(row: &InstanceRow) -> Value {
-    let mut data = match serde_json::to_value(row) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    data.insert("deleted".into(), Value::Bool(row.deleted != 0));
-    NovaObject::new("Instance", versions::INSTANCE, data).to_primitive()
+    instance_primitive_with(row, CAST_ATTRS)
+}
+
+/// An instance row as the `Instance` primitive with the optional fields `expected_attrs`.
+pub fn instance_primitive_with(row: &InstanceRow, expected_attrs: &[&str]) -> Value {
+    NovaObject::new(
+        "Instance",
+        versions::INSTANCE,
+        instance_fields(row, expected_attrs),
+    )
+    .to_primitive()
 }
 
 /// An `InstanceList` of `instances` (`Instance` primitives), as the computes send their
