@@ -10,6 +10,9 @@ mod cloud;
 #[path = "../tests/common/mod.rs"]
 #[allow(missing_docs)]
 mod common;
+#[path = "../tests/common/nova.rs"]
+#[allow(missing_docs)]
+mod nova;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -15,8 +15,7 @@
 use serde_json::{json, Map, Value};
 
 use super::datetime::wire_time;
-use super::envelope::NovaObject;
-use super::instance::flavor_fields;
+use super::envelope::{NovaObject, DATA};
 use super::versions::version_of;
 use crate::db::InstanceRow;
 
@@ -184,6 +183,19 @@ pub fn metadata_dict(column: Option<&str>) -> Map<String, Value> {
     dict_of_strings(decoded(column))
 }
 
+/// The flavor fields of an instance's `flavor` snapshot: the api stores a plain flavor; once
+/// a compute saved the instance it is a `Flavor` primitive, possibly inside Nova's
+/// `{"cur": …}`.
+pub fn flavor_fields(snapshot: Value) -> Value {
+    let mut flavor = snapshot;
+    for key in ["cur", DATA] {
+        if let Some(inner) = flavor.get(key).cloned() {
+            flavor = inner;
+        }
+    }
+    flavor
+}
+
 /// A flavor (plain fields, a `Flavor` primitive, or JSON text of either) as the `Flavor`
 /// 1.2 primitive Nova's `Instance.flavor` holds; `None` if it is no flavor at all.
 pub fn flavor_primitive(flavor: &Value) -> Option<Value> {
@@ -292,7 +304,10 @@ pub fn instance_fields(row: &InstanceRow, expected_attrs: &[&str]) -> Map<String
     put("terminated_at", wire_time(row.terminated_at.as_ref()));
     put("availability_zone", row.availability_zone.clone().into());
     put("display_name", row.display_name.clone().into());
-    put("display_description", row.display_description.clone().into());
+    put(
+        "display_description",
+        row.display_description.clone().into(),
+    );
     put("launched_on", row.launched_on.clone().into());
     put("locked", row.locked_by.is_some().into());
     put("locked_by", row.locked_by.clone().into());
@@ -305,7 +320,10 @@ pub fn instance_fields(row: &InstanceRow, expected_attrs: &[&str]) -> Map<String
     put("updated_at", wire_time(row.updated_at.as_ref()));
     put("deleted_at", wire_time(row.deleted_at.as_ref()));
     // Nova: `deleted = db_inst['deleted'] == db_inst['id']`.
-    put("deleted", (row.deleted != 0 && row.deleted == row.id).into());
+    put(
+        "deleted",
+        (row.deleted != 0 && row.deleted == row.id).into(),
+    );
     for attr in expected_attrs {
         match *attr {
             "metadata" => put(
@@ -436,5 +454,15 @@ mod tests {
         let again = instance_fields(&saved, &["flavor"]);
         assert_eq!(again["flavor"], current);
         assert!(flavor_primitive(&json!("not a flavor")).is_none());
+    }
+
+    #[test]
+    fn flavor_fields_read_every_snapshot_shape() {
+        let plain = json!({"flavorid": "1", "memory_mb": 512});
+        let primitive = json!({"nova_object.name": "Flavor", "nova_object.data": plain.clone()});
+        assert_eq!(flavor_fields(plain.clone()), plain);
+        assert_eq!(flavor_fields(primitive.clone()), plain);
+        assert_eq!(flavor_fields(json!({"cur": primitive, "old": null})), plain);
+        assert_eq!(flavor_fields(json!(null)), json!(null));
     }
 }

@@ -237,7 +237,10 @@ async fn instance_actions_record_their_events(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(finished.result.as_deref(), Some("Error"));
-        assert_eq!(finished.details.as_deref(), Some("Build of instance failed"));
+        assert_eq!(
+            finished.details.as_deref(),
+            Some("Build of instance failed")
+        );
         assert!(finished.finish_time.is_some());
         let actions = db.actions_get(&uuid).await.unwrap();
         assert_eq!(

@@ -82,8 +82,12 @@ fn run_scenario(dir: &Path, transport_url: &str, instance: &str) -> HashMap<Stri
         .args(["--node-uuid", NODE_UUID])
         .env("HOME", dir)
         .current_dir(dir)
-        .stdout(Stdio::from(std::fs::File::create(&out).expect("client.out")))
-        .stderr(Stdio::from(std::fs::File::create(&err).expect("client.err")))
+        .stdout(Stdio::from(
+            std::fs::File::create(&out).expect("client.out"),
+        ))
+        .stderr(Stdio::from(
+            std::fs::File::create(&err).expect("client.err"),
+        ))
         .spawn()
         .unwrap_or_else(|e| panic!("{} does not run: {e}", python.display()));
     let started = Instant::now();
@@ -233,7 +237,10 @@ async fn nova_34_objects_and_conductor_rpcapi_get_novas_answers_from_novactors_c
     assert_eq!(saved["report_count"], 1);
     assert!(saved["last_seen_up"].is_string(), "{saved:?}");
     let by_host = steps.object("service_by_compute_host", "Service");
-    assert_eq!((&by_host["id"], &by_host["report_count"]), (&json!(service_id), &json!(1)));
+    assert_eq!(
+        (&by_host["id"], &by_host["report_count"]),
+        (&json!(service_id), &json!(1))
+    );
 
     assert_eq!(steps.error("nodes_missing"), "ComputeHostNotFound");
     assert_eq!(steps.error("node_missing"), "ComputeHostNotFound");
@@ -261,7 +268,10 @@ async fn nova_34_objects_and_conductor_rpcapi_get_novas_answers_from_novactors_c
     }
     assert_eq!(steps.object("node_save", "ComputeNode")["vcpus_used"], 1);
     let node = steps.object("node_saved", "ComputeNode");
-    assert_eq!((&node["vcpus_used"], &node["running_vms"]), (&json!(1), &json!(1)));
+    assert_eq!(
+        (&node["vcpus_used"], &node["running_vms"]),
+        (&json!(1), &json!(1))
+    );
     assert_eq!(node["stats"]["num_instances"], "1");
 
     // The instance: Nova's fields only, optional ones as asked, as Nova's types.
@@ -269,9 +279,18 @@ async fn nova_34_objects_and_conductor_rpcapi_get_novas_answers_from_novactors_c
     assert_eq!(steps.ok("instance_get")["version"], "2.8");
     assert_eq!(got["uuid"], instance.uuid.as_str());
     assert_eq!(got["host"], HOST);
-    assert_eq!((&got["vm_state"], &got["task_state"]), (&json!("building"), &Value::Null));
-    assert_eq!((&got["deleted"], &got["locked"]), (&json!(false), &json!(false)));
-    assert_eq!(nested(got, "info_cache", "InstanceInfoCache")["network_info"], json!([]));
+    assert_eq!(
+        (&got["vm_state"], &got["task_state"]),
+        (&json!("building"), &Value::Null)
+    );
+    assert_eq!(
+        (&got["deleted"], &got["locked"]),
+        (&json!(false), &json!(false))
+    );
+    assert_eq!(
+        nested(got, "info_cache", "InstanceInfoCache")["network_info"],
+        json!([])
+    );
     for absent in ["flavor", "metadata", "swap"] {
         assert!(!got.contains_key(absent), "{absent} in {got:?}");
     }
@@ -282,17 +301,29 @@ async fn nova_34_objects_and_conductor_rpcapi_get_novas_answers_from_novactors_c
     assert_eq!(flavor_fields["extra_specs"], json!({}));
     assert_eq!(full["metadata"], json!({"role": "interop"}));
     assert_eq!(full["system_metadata"], json!({}));
-    assert_eq!(nested(full, "pci_requests", "InstancePCIRequests")["requests"], json!([]));
+    assert_eq!(
+        nested(full, "pci_requests", "InstancePCIRequests")["requests"],
+        json!([])
+    );
     assert_eq!(nested(full, "tags", "TagList")["objects"], json!([]));
-    assert_eq!(steps.object("instance_lazy_flavor", "Flavor")["flavorid"], "1");
+    assert_eq!(
+        steps.object("instance_lazy_flavor", "Flavor")["flavorid"],
+        "1"
+    );
 
     let spawning = steps.object("instance_save", "Instance");
     assert_eq!(spawning["task_state"], "spawning");
     assert!(spawning["updated_at"].is_string(), "{spawning:?}");
-    assert_eq!(steps.error("instance_save_unexpected"), "UnexpectedTaskStateError");
+    assert_eq!(
+        steps.error("instance_save_unexpected"),
+        "UnexpectedTaskStateError"
+    );
     let saved = steps.object("instance_save_metadata", "Instance");
     assert_eq!(saved["metadata"], json!({"role": "interop-saved"}));
-    assert_eq!(saved["task_state"], "spawning", "the refused save wrote nothing");
+    assert_eq!(
+        saved["task_state"], "spawning",
+        "the refused save wrote nothing"
+    );
     let listed = steps.object("instances_by_host", "InstanceList")["objects"]
         .as_array()
         .expect("objects");
@@ -302,14 +333,23 @@ async fn nova_34_objects_and_conductor_rpcapi_get_novas_answers_from_novactors_c
 
     // Action events under the API's action.
     let started = steps.object("event_start", "InstanceActionEvent");
-    assert_eq!((&started["event"], &started["host"]), (&json!("compute_interop"), &json!(HOST)));
-    assert!(started["start_time"].is_string() && started["result"].is_null(), "{started:?}");
+    assert_eq!(
+        (&started["event"], &started["host"]),
+        (&json!("compute_interop"), &json!(HOST))
+    );
+    assert!(
+        started["start_time"].is_string() && started["result"].is_null(),
+        "{started:?}"
+    );
     let finished = steps.object("event_finish", "InstanceActionEvent");
     assert_eq!(finished["result"], "Success");
     assert!(finished["finish_time"].is_string(), "{finished:?}");
     let failed = steps.object("event_failure", "InstanceActionEvent");
     assert_eq!(failed["result"], "Error");
-    assert_eq!(failed["details"], "Instance interop-failure could not be found.");
+    assert_eq!(
+        failed["details"],
+        "Instance interop-failure could not be found."
+    );
     assert!(
         failed["traceback"]
             .as_str()
@@ -348,5 +388,8 @@ async fn nova_34_objects_and_conductor_rpcapi_get_novas_answers_from_novactors_c
         .into_iter()
         .filter(|line| line.contains(" ERROR "))
         .collect();
-    assert!(errors.is_empty(), "the conductor logged errors: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "the conductor logged errors: {errors:#?}"
+    );
 }

@@ -96,7 +96,10 @@ mod tests {
 
     #[test]
     fn updates_carry_what_differs_and_nothing_left_to_save() {
-        let before = json!({"id": 1, "report_count": 0}).as_object().cloned().unwrap();
+        let before = json!({"id": 1, "report_count": 0})
+            .as_object()
+            .cloned()
+            .unwrap();
         let after = json!({"id": 1, "report_count": 1, "uuid": "u"})
             .as_object()
             .cloned()

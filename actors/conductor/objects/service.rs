@@ -82,11 +82,7 @@ pub(super) async fn instance_action(
                 .as_i64()
                 .ok_or_else(|| bad_argument("Service has no integer id"))?;
             let changed = |name: &str| object.changes.iter().any(|c| c == name);
-            let int = |name: &str| {
-                changed(name)
-                    .then(|| object.get(name).as_i64())
-                    .flatten()
-            };
+            let int = |name: &str| changed(name).then(|| object.get(name).as_i64()).flatten();
             let (report_count, version) = (int("report_count"), int("version"));
             if report_count.is_some() || version.is_some() {
                 db.service_update_counters(id, report_count, version)
