@@ -170,13 +170,17 @@ impl ConductorObjects {
         Ok(())
     }
 
-    /// `InstanceList.get_by_host(host)`: the host's live instances.
+    /// `InstanceList.get_by_host(host, expected_attrs=['flavor'])`: the host's live
+    /// instances with their flavors (what the resource tracker sizes them by, as Nova's
+    /// asks for `flavor` among its `expected_attrs`).
     pub async fn instances_on_host(
         &self,
         ctx: &RequestContext,
         host: &str,
     ) -> Result<Vec<NovaObject>, ObjectCallError> {
         const CALL: &str = "InstanceList.get_by_host";
+        let mut kwargs = Map::new();
+        kwargs.insert("expected_attrs".into(), json!(["flavor"]));
         let reply = self
             .conductor
             .object_class_action_versions(
@@ -184,7 +188,7 @@ impl ConductorObjects {
                 "InstanceList",
                 "get_by_host",
                 vec![json!(host)],
-                Map::new(),
+                kwargs,
             )
             .await?;
         let list = one_object(CALL, &reply)?;

@@ -154,8 +154,9 @@ impl NovaDb {
         self.action_event_get(id, event, action.id).await
     }
 
-    /// Nova `action_event_finish`: the event's result (`Success`/`Error`), finish time and
-    /// traceback; an `Error` also marks the action's message `Error`, as Nova does.
+    /// Nova `action_event_finish`: the event's result (`Success`/`Error`), finish time,
+    /// traceback and details (the failure's message); an `Error` also marks the action's
+    /// message `Error`, as Nova does.
     pub async fn action_event_finish(
         &self,
         instance_uuid: &str,
@@ -163,6 +164,7 @@ impl NovaDb {
         event: &str,
         result: &str,
         traceback: Option<&str>,
+        details: Option<&str>,
     ) -> Result<InstanceActionEventRow, NovaDbError> {
         let action = self
             .action_get_by_request_id(instance_uuid, request_id)
@@ -183,11 +185,12 @@ impl NovaDb {
         self.db
             .execute(
                 "UPDATE instance_actions_events SET finish_time = ?, result = ?, traceback = ?, \
-                 updated_at = ? WHERE id = ?",
+                 details = ?, updated_at = ? WHERE id = ?",
                 &[
                     now.into(),
                     result.into(),
                     traceback.into(),
+                    details.into(),
                     now.into(),
                     row.id.into(),
                 ],

@@ -213,6 +213,43 @@ impl NovaDb {
         Ok(())
     }
 
+    /// Nova `service_update` of what a `Service` object's `save()` changed besides the
+    /// operator's fields: `report_count` written as given (and `last_seen_up = now` when it
+    /// grows: Nova's rule) and/or `version` (a restarted service of a newer release).
+    pub async fn service_update_counters(
+        &self,
+        id: i64,
+        report_count: Option<i64>,
+        version: Option<i64>,
+    ) -> Result<(), NovaDbError> {
+        let now = utc_now();
+        // last_seen_up first: MySQL assigns left to right, so it still sees the old count.
+        let mut set = Vec::new();
+        let mut params: Vec<SqlValue> = Vec::new();
+        if let Some(count) = report_count {
+            set.push(
+                "last_seen_up = CASE WHEN ? > report_count THEN ? ELSE last_seen_up END, \
+                 report_count = ?",
+            );
+            params.extend([count.into(), now.into(), count.into()]);
+        }
+        if let Some(version) = version {
+            set.push("version = ?");
+            params.push(version.into());
+        }
+        set.push("updated_at = ?");
+        params.push(now.into());
+        params.push(id.into());
+        let sql = format!(
+            "UPDATE services SET {} WHERE id = ? AND deleted = 0",
+            set.join(", ")
+        );
+        if self.db.execute(&sql, &params).await? == 0 {
+            return Err(NovaDbError::ServiceNotFound { id: id.to_string() });
+        }
+        Ok(())
+    }
+
     /// One heartbeat of the live (host, binary) service; as [`NovaDb::service_report`].
     pub async fn service_report_by_host_and_binary(
         &self,

@@ -134,7 +134,9 @@ pub fn compute_node_fields(row: &ComputeNodeRow) -> Map<String, Value> {
         hv_specs_of_column(row.supported_instances.as_deref()),
     );
     put("pci_device_pools", Value::Null);
-    // Nova's object falls back to 0.0 for a NULL ratio column; the tracker then sets it.
+    // A NULL ratio column is 0.0 here, which the compute's tracker reads as unset and
+    // replaces; Nova's object answers the conductor's configured or initial ratio instead
+    // (docs/DEVIATIONS.md D-COND-2).
     put(
         "cpu_allocation_ratio",
         row.cpu_allocation_ratio.unwrap_or(0.0).into(),

@@ -8,6 +8,11 @@ pub fn isotime(at: &DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A nullable `DateTimeField` on the wire: [`isotime`], or null.
+pub fn wire_time(at: Option<&DateTime<Utc>>) -> serde_json::Value {
+    at.map_or(serde_json::Value::Null, |at| isotime(at).into())
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -1,21 +1,29 @@
 //! Nova `Instance` as novactor sends it: the primitive built from an `instances` row
-//! (api and conductor send it to computes), and the flavor fields of the row's flavor
-//! snapshot, whichever shape that snapshot has.
+//! (api and conductor send it to computes; its fields are `instance_fields.rs`'s, which also
+//! reads the flavor snapshot: `flavor_fields` is re-exported here for its readers).
 
 use serde_json::{Map, Value};
 
 use super::envelope::{NovaObject, DATA};
+pub use super::instance_fields::flavor_fields;
+use super::instance_fields::{instance_fields, CAST_ATTRS};
 use super::versions;
 use crate::db::InstanceRow;
 
-/// An instance row as the `Instance` primitive sent to a compute.
+/// An instance row as the `Instance` primitive sent to a compute: Nova's fields, with the
+/// optional ones Nova's casts carry (`instance_fields::CAST_ATTRS`).
 pub fn instance_primitive(row: &InstanceRow) -> Value {
-    let mut data = match serde_json::to_value(row) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    data.insert("deleted".into(), Value::Bool(row.deleted != 0));
-    NovaObject::new("Instance", versions::INSTANCE, data).to_primitive()
+    instance_primitive_with(row, CAST_ATTRS)
+}
+
+/// An instance row as the `Instance` primitive with the optional fields `expected_attrs`.
+pub fn instance_primitive_with(row: &InstanceRow, expected_attrs: &[&str]) -> Value {
+    NovaObject::new(
+        "Instance",
+        versions::INSTANCE,
+        instance_fields(row, expected_attrs),
+    )
+    .to_primitive()
 }
 
 /// An `InstanceList` of `instances` (`Instance` primitives), as the computes send their
@@ -37,22 +45,8 @@ pub fn build_request_instance_uuid(build_request: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The flavor fields of an instance's `flavor` snapshot: the api stores a plain flavor; once
-/// a compute saved the instance it is a `Flavor` primitive, possibly inside Nova's
-/// `{"cur": …}`.
-pub fn flavor_fields(snapshot: Value) -> Value {
-    let mut flavor = snapshot;
-    for key in ["cur", DATA] {
-        if let Some(inner) = flavor.get(key).cloned() {
-            flavor = inner;
-        }
-    }
-    flavor
-}
-
 #[cfg(test)]
 mod tests {
-    use super::flavor_fields;
     use serde_json::json;
 
     #[test]
@@ -74,15 +68,5 @@ mod tests {
         let nested = json!({"nova_object.data": {"instance": {"nova_object.data": {"uuid": "b"}}}});
         assert_eq!(uuid(&nested).as_deref(), Some("b"));
         assert_eq!(uuid(&json!({"instance_uuid": "c"})), None);
-    }
-
-    #[test]
-    fn flavor_fields_read_every_snapshot_shape() {
-        let plain = json!({"flavorid": "1", "memory_mb": 512});
-        let primitive = json!({"nova_object.name": "Flavor", "nova_object.data": plain.clone()});
-        assert_eq!(flavor_fields(plain.clone()), plain);
-        assert_eq!(flavor_fields(primitive.clone()), plain);
-        assert_eq!(flavor_fields(json!({"cur": primitive, "old": null})), plain);
-        assert_eq!(flavor_fields(json!(null)), json!(null));
     }
 }

@@ -10,7 +10,9 @@
 //! compute_node.rs  ComputeNode and HVSpec: Nova's fields <-> the compute_nodes columns
 //! datetime.rs      DateTimeField's wire form
 //! typed.rs         Flavor, RequestSpec, Selection, BuildRequest as typed structs
-//! instance.rs      the Instance primitive of an instances row; its flavor snapshot's fields
+//! instance.rs      the Instance primitive of an instances row, InstanceList, BuildRequest's uuid
+//! instance_fields.rs  Nova's Instance fields of an instances row (Instance._from_db_object),
+//!                  the flavor snapshot as Flavor objects and back
 //! versions.rs      the versions of the objects kept as field maps
 //! limits.rs        limits more than one service enforces
 //! ```
@@ -19,10 +21,11 @@ pub mod compute_node;
 mod datetime;
 mod envelope;
 pub mod instance;
+pub mod instance_fields;
 pub mod limits;
 mod typed;
 pub mod versions;
 
-pub use datetime::isotime;
+pub use datetime::{isotime, wire_time};
 pub use envelope::{NovaObject, ObjectError, OBJECT_NAMESPACE};
 pub use typed::{BuildRequest, Flavor, RequestSpec, Selection, TypedObject};

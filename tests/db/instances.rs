@@ -232,10 +232,15 @@ async fn instance_actions_record_their_events(backend: Backend) {
                 "compute_build_and_run_instance",
                 "Error",
                 Some("Traceback…"),
+                Some("Build of instance failed"),
             )
             .await
             .unwrap();
         assert_eq!(finished.result.as_deref(), Some("Error"));
+        assert_eq!(
+            finished.details.as_deref(),
+            Some("Build of instance failed")
+        );
         assert!(finished.finish_time.is_some());
         let actions = db.actions_get(&uuid).await.unwrap();
         assert_eq!(

@@ -12,6 +12,10 @@
 //!   `scripts/real-nova/realnova.py`) with one Python compute and a novactor process of 20
 //!   fake hosts, driven by the real `openstack` CLI: boots, power actions and their events,
 //!   a SIGKILL and restart, a broker restart, placement usage after deletes.
+//! - `nova_objects`: novactor's conductor alone (its own vhost and database) driven by the
+//!   real `nova` package's object classes and conductor rpcapi (`nova_objects_client.py`):
+//!   a compute's start-up, an instance's saves with `expected_task_state`, action events —
+//!   every answer taken by Nova's own objects, Nova's values and exception classes.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -23,6 +27,7 @@ mod control_plane;
 mod keystone_stub;
 mod placement_server;
 
+mod nova_objects;
 mod novactor_hypervisors;
 mod placement;
 

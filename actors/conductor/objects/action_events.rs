@@ -44,24 +44,32 @@ pub(super) async fn class_action(
             (row, flag(2, "want_result", true))
         }
         "event_finish_with_failure" | "event_finish" => {
+            let text = |index: usize, name: &str| {
+                args.get(index)
+                    .or_else(|| kwargs.get(name))
+                    .filter(|value| !value.is_null())
+                    .map(|value| match value {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    })
+            };
             let (traceback, want_result) = if objmethod == "event_finish" {
                 (None, flag(2, "want_result", true))
             } else {
-                let traceback = args
-                    .get(3)
-                    .or_else(|| kwargs.get("exc_tb"))
-                    .filter(|tb| !tb.is_null())
-                    .map(|tb| match tb {
-                        Value::String(text) => text.clone(),
-                        other => other.to_string(),
-                    });
-                (traceback, flag(4, "want_result", false))
+                (text(3, "exc_tb"), flag(4, "want_result", false))
             };
             let result = if traceback.is_some() {
                 "Error"
             } else {
                 "Success"
             };
+            // Nova `pack_action_event_finish`: on an error, the details are the failure's
+            // message (`exception_to_dict(exc_val)['message']`: at most 255 characters).
+            let details = traceback
+                .as_ref()
+                .and_then(|_| text(2, "exc_val"))
+                .filter(|message| !message.is_empty())
+                .map(|message| message.chars().take(255).collect::<String>());
             let row = db
                 .action_event_finish(
                     &instance_uuid,
@@ -69,6 +77,7 @@ pub(super) async fn class_action(
                     &event,
                     result,
                     traceback.as_deref(),
+                    details.as_deref(),
                 )
                 .await
                 .map_err(fail)?;
