@@ -37,13 +37,15 @@ mod placement;
 static BROKER: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
 /// Hold while using RabbitMQ.
-#[allow(dead_code)]
 pub(crate) fn broker_shared() -> std::sync::RwLockReadGuard<'static, ()> {
-    BROKER.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    BROKER
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Hold while restarting RabbitMQ (and for the life of a test that does).
 pub(crate) fn broker_exclusive() -> std::sync::RwLockWriteGuard<'static, ()> {
-    BROKER.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    BROKER
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
-
