@@ -33,19 +33,20 @@ mod placement;
 
 /// The broker, shared by this binary's tests: a test that restarts RabbitMQ holds it
 /// exclusively (`broker_exclusive`), every other test that uses RabbitMQ holds it shared
-/// (`broker_shared`), so no test sees another's broker restart.
-static BROKER: std::sync::RwLock<()> = std::sync::RwLock::new(());
-
-/// Hold while using RabbitMQ.
-pub(crate) fn broker_shared() -> std::sync::RwLockReadGuard<'static, ()> {
-    BROKER
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// (`broker_shared`), so no test sees another's broker restart. An async lock: the shared
+/// holders are async tests holding it across awaits.
+fn broker() -> &'static tokio::sync::RwLock<()> {
+    static BROKER: std::sync::OnceLock<tokio::sync::RwLock<()>> = std::sync::OnceLock::new();
+    BROKER.get_or_init(Default::default)
 }
 
-/// Hold while restarting RabbitMQ (and for the life of a test that does).
-pub(crate) fn broker_exclusive() -> std::sync::RwLockWriteGuard<'static, ()> {
-    BROKER
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Hold while using RabbitMQ.
+pub(crate) async fn broker_shared() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    broker().read().await
+}
+
+/// Hold while restarting RabbitMQ (and for the life of a test that does); for plain
+/// `#[test]`s (no runtime).
+pub(crate) fn broker_exclusive() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    broker().blocking_write()
 }

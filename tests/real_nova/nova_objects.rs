@@ -168,7 +168,7 @@ fn nested<'a>(fields: &'a Map<String, Value>, field: &str, class: &str) -> &'a V
 #[actix_rt::test]
 async fn nova_34_objects_and_conductor_rpcapi_get_novas_answers_from_novactors_conductor() {
     // Another test of this binary restarts RabbitMQ; not while this one uses it.
-    let _broker = crate::broker_shared();
+    let _broker = crate::broker_shared().await;
     let vhost = Vhost::create();
     let fresh = fresh_nova_db(Backend::Postgres, "novactor_objects").await;
     let db = fresh.db.clone();
