@@ -264,32 +264,6 @@ impl ConductorObjects {
         one_object("ComputeNode.get_by_uuid", &reply)
     }
 
-    /// `Service.get_by_compute_host(host).id`: the service a new node belongs to.
-    pub async fn service_id_of_compute(
-        &self,
-        ctx: &RequestContext,
-        host: &str,
-    ) -> Result<i64, ObjectCallError> {
-        const CALL: &str = "Service.get_by_compute_host";
-        let reply = self
-            .conductor
-            .object_class_action_versions(
-                ctx,
-                "Service",
-                "get_by_compute_host",
-                vec![json!(host)],
-                Map::new(),
-            )
-            .await?;
-        one_object(CALL, &reply)?
-            .get("id")
-            .as_i64()
-            .ok_or_else(|| ObjectCallError::BadObject {
-                call: CALL,
-                problem: "the service has no integer id".into(),
-            })
-    }
-
     /// `InstanceActionEvent.event_start(instance_uuid, event_name, want_result=False,
     /// host=host)`: under the action of the context's request.
     pub async fn event_start(

@@ -13,7 +13,7 @@ use super::manager::ComputeManager;
 use super::node_identity::NodeIdentity;
 use super::placement_report::PlacementReport;
 use super::resource_tracker::ResourceTracker;
-use super::servicegroup::ConductorServiceGroup;
+use super::servicegroup::{ConductorServiceGroup, ServiceIdCell};
 use crate::conf::NovaConfig;
 use crate::placement::{NodeReserved, PlacementError, ReportClient};
 use crate::rpcapi::{ComputeTaskApi, ConductorApi, SchedulerApi};
@@ -56,22 +56,42 @@ fn host_definition(
     config: &NovaConfig,
     placement: Option<ReportClient>,
 ) -> Arc<ServiceDefinition> {
-    // The guests outlive an incarnation of the actor, as VMs outlive a nova-compute restart.
     let hypervisor = Arc::new(FakeHypervisor::default());
     let config = config.clone();
+    let service_id = ServiceIdCell::default();
+    let heartbeat_service_id = Arc::clone(&service_id);
     let definition = service_definition(spec, move |ctx| {
-        manager_for(ctx, &config, Arc::clone(&hypervisor), placement.clone())
+        let parts = HostParts {
+            hypervisor: Arc::clone(&hypervisor),
+            placement: placement.clone(),
+            service_id: Arc::clone(&service_id),
+        };
+        manager_for(ctx, &config, parts)
     })
-    .reporting_through(|ctx| Arc::new(ConductorServiceGroup::new(conductor_api(ctx))));
+    .reporting_through(move |ctx| {
+        Arc::new(ConductorServiceGroup::new(
+            conductor_api(ctx),
+            Arc::clone(&heartbeat_service_id),
+        ))
+    });
     Arc::new(definition)
 }
 
-fn manager_for(
-    ctx: &ServiceContext,
-    config: &NovaConfig,
+/// What every incarnation of one host shares.
+struct HostParts {
+    /// The guests outlive an incarnation of the actor, as VMs outlive a nova-compute restart.
     hypervisor: Arc<FakeHypervisor>,
     placement: Option<ReportClient>,
-) -> ComputeManager {
+    /// Filled by the heartbeat, read by the resource tracker.
+    service_id: ServiceIdCell,
+}
+
+fn manager_for(ctx: &ServiceContext, config: &NovaConfig, parts: HostParts) -> ComputeManager {
+    let HostParts {
+        hypervisor,
+        placement,
+        service_id,
+    } = parts;
     let host = ctx.spec.host.clone();
     let conf = &config.fake_driver;
     let mut settings = FakeDriverSettings::from_conf(conf);
@@ -117,6 +137,7 @@ fn manager_for(
         objects.clone(),
         &config.compute,
     )
+    .with_service_id(service_id)
     .with_placement(placement.map(|client| {
         let reserved = NodeReserved {
             cpus: config.compute.reserved_host_cpus,

@@ -18,6 +18,7 @@ use super::conductor_objects::{ConductorObjects, Expected, ObjectCallError};
 use super::fake_driver::{guest_size, FakeDriver, GuestSize};
 use super::node_identity::NodeIdentity;
 use super::placement_report::PlacementReport;
+use super::servicegroup::ServiceIdCell;
 use crate::conf::{AllocationRatio, ComputeConf};
 use crate::objects::compute_node::HvSpec;
 use crate::objects::{versions, NovaObject};
@@ -73,6 +74,8 @@ pub struct ResourceTracker {
     host_ip: String,
     /// The node as a placement resource provider, when `[placement]` is configured.
     placement: Option<PlacementReport>,
+    /// The host's service id once its heartbeat has joined (the node's `service_id`).
+    service_id: ServiceIdCell,
     driver: FakeDriver,
     objects: ConductorObjects,
     reserved: Reserved,
@@ -118,6 +121,7 @@ impl ResourceTracker {
             identity,
             host_ip: host_ip.to_owned(),
             placement: None,
+            service_id: ServiceIdCell::default(),
             driver,
             objects,
             reserved: Reserved {
@@ -132,6 +136,12 @@ impl ResourceTracker {
             ],
             state: Mutex::new(TrackerState::default()),
         }
+    }
+
+    /// Take the node's `service_id` from `cell`, which the heartbeat fills.
+    pub fn with_service_id(mut self, cell: ServiceIdCell) -> Self {
+        self.service_id = cell;
+        self
     }
 
     /// Report the node to placement through `report` after each audit.
@@ -193,7 +203,7 @@ impl ResourceTracker {
             None => self.load_or_new_node(ctx).await?,
         };
         if node.get("service_id").is_null() {
-            if let Some(id) = self.service_id(ctx).await? {
+            if let Some(id) = self.known_service_id() {
                 node.set("service_id", json!(id));
             }
         }
@@ -264,7 +274,7 @@ impl ResourceTracker {
                 uuid
             }
         };
-        let service_id = self.service_id(ctx).await?;
+        let service_id = self.known_service_id();
         let mut node = NovaObject::new("ComputeNode", versions::COMPUTE_NODE, Map::new());
         node.set("uuid", json!(uuid));
         node.set("service_id", json!(service_id));
@@ -285,14 +295,13 @@ impl ResourceTracker {
         Ok((node, true))
     }
 
-    /// This host's service id; `None` while the service is not registered yet (the
-    /// runtime registers it once the compute has started; the next audit fills it in).
-    async fn service_id(&self, ctx: &RequestContext) -> Result<Option<i64>, ObjectCallError> {
-        match self.objects.service_id_of_compute(ctx, &self.host).await {
-            Ok(id) => Ok(Some(id)),
-            Err(ObjectCallError::ComputeHostNotFound(_)) => Ok(None),
-            Err(other) => Err(other),
-        }
+    /// This host's service id, once its heartbeat has registered the service (after the
+    /// start, D-SVC-3): a node created before has none until the next audit.
+    fn known_service_id(&self) -> Option<i64> {
+        *self
+            .service_id
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Nova `_copy_resources`: totals and hypervisor facts from the driver, ratios.

@@ -15,12 +15,20 @@ use crate::rpcapi::{ConductorApi, IndirectionError};
 use novactor::rpc::{FailureClass, RequestContext};
 use novactor::servicegroup::{ServiceGroup, ServiceGroupError, ServiceRecord};
 
+/// The id of a compute's `services` row, as its heartbeat last read or created it: what
+/// the resource tracker puts in its node's `service_id` (Nova's compute has its
+/// `service_ref` from `Service.create` before its first audit; here the heartbeat joins
+/// after the start, so the tracker takes the id once known).
+pub type ServiceIdCell = std::sync::Arc<Mutex<Option<i64>>>;
+
 /// Heartbeats through the conductor's object indirection.
 #[derive(Debug)]
 pub struct ConductorServiceGroup {
     conductor: ConductorApi,
     /// The service object as last saved (its id and report_count).
     service: Mutex<Option<NovaObject>>,
+    /// Its id, shared with the resource tracker.
+    service_id: ServiceIdCell,
 }
 
 fn unavailable(error: IndirectionError) -> ServiceGroupError {
@@ -33,11 +41,12 @@ fn unavailable(error: IndirectionError) -> ServiceGroupError {
 const HANDLED_FAILURES: &[FailureClass] = &[NovaException::ServiceNotFound.expected()];
 
 impl ConductorServiceGroup {
-    /// Heartbeats sent through `conductor`.
-    pub fn new(conductor: ConductorApi) -> Self {
+    /// Heartbeats sent through `conductor`; the service's id is kept in `service_id`.
+    pub fn new(conductor: ConductorApi, service_id: ServiceIdCell) -> Self {
         Self {
             conductor: conductor.expecting(HANDLED_FAILURES),
             service: Mutex::new(None),
+            service_id,
         }
     }
 
@@ -49,6 +58,12 @@ impl ConductorServiceGroup {
     }
 
     fn remember(&self, object: NovaObject) {
+        if let Some(id) = object.get("id").as_i64() {
+            *self
+                .service_id
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(id);
+        }
         *self
             .service
             .lock()
