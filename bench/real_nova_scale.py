@@ -149,8 +149,6 @@ def main():
         realnova("compute", "--workdir", work, "--host", "pycompute1")
         with open(os.path.join(work, "realnova.json")) as f:
             python_pid = json.load(f)["processes"]["nova-compute@pycompute1"]["pid"]
-        api(facts, "PUT", "/os-quota-sets/admin", {"quota_set": {
-            "instances": -1, "cores": -1, "ram": -1}})
         state = os.path.join(work, "novactor-state")
         conf = os.path.join(work, "novactor.conf")
         with open(conf, "w") as f:
