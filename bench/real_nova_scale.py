@@ -140,10 +140,17 @@ def main():
     parser.add_argument("--hosts", type=int, default=1000)
     parser.add_argument("--boots", type=int, default=5, help="boots per host kind")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--report-interval", type=int, default=10,
+                        help="the computes' heartbeat period (Nova's default 10)")
+    parser.add_argument("--conductor-workers", type=int, default=2,
+                        help="nova-conductor workers of the control plane")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="real-nova-scale-")
-    facts = json.loads(realnova("up", "--workdir", work))
+    facts = json.loads(realnova("up", "--workdir", work, "--report-interval",
+                                str(args.report_interval), "--service-down-time",
+                                str(6 * args.report_interval), "--conductor-workers",
+                                str(args.conductor_workers)))
     novactor = None
     try:
         realnova("compute", "--workdir", work, "--host", "pycompute1")
@@ -153,10 +160,11 @@ def main():
         conf = os.path.join(work, "novactor.conf")
         with open(conf, "w") as f:
             f.write("[DEFAULT]\ntransport_url = %s\nhost = nvx\nmy_ip = 127.0.0.1\n"
-                    "state_path = %s\nreport_interval = 5\nservice_down_time = 20\n\n"
+                    "state_path = %s\nreport_interval = %d\nservice_down_time = %d\n\n"
                     "[compute]\nfake_hosts = %d\n\n[placement]\nauth_type = admin_token\n"
                     "endpoint = %s\ntoken = admin\n\n[dashboard]\nport = 0\n"
-                    % (facts["transport_url"], state, args.hosts, facts["endpoints"]["placement"]))
+                    % (facts["transport_url"], state, args.report_interval, 6 * args.report_interval,
+                       args.hosts, facts["endpoints"]["placement"]))
         log("starting novactor with %d hosts" % args.hosts)
         started = time.monotonic()
         novactor = subprocess.Popen([args.novactor, "run", "--actors", "compute", "--config-file", conf],

@@ -420,7 +420,7 @@ def nova_conf(st):
         },
         "api_database": {"connection": d["databases"]["api"]},
         "database": {"connection": d["databases"]["cell1"]},
-        "conductor": {"workers": 1},
+        "conductor": {"workers": d["service"].get("conductor_workers", 1)},
         # A scale-test plane: Nova's default quota (10 instances, 20 cores) would stop a
         # test at its eleventh server, and without Keystone the quota API cannot raise it.
         "quota": {"instances": -1, "cores": -1, "ram": -1},
@@ -777,7 +777,8 @@ def cmd_up(args):
         "image": {"id": str(uuid.uuid4()), "name": IMAGE_NAME},
         "service": {"report_interval": args.report_interval,
                     "service_down_time": args.service_down_time,
-                    "discover_hosts_in_cells_interval": args.discover_interval},
+                    "discover_hosts_in_cells_interval": args.discover_interval,
+                    "conductor_workers": args.conductor_workers},
         "created": {"databases": [], "vhost": None},
         "processes": {},
         "computes": {},
@@ -1095,6 +1096,8 @@ def main():
             s.add_argument("--discover-interval", type=int, default=2,
                            help="[scheduler] discover_hosts_in_cells_interval (default 2)")
             s.add_argument("--report-interval", type=int, default=REPORT_INTERVAL)
+            s.add_argument("--conductor-workers", type=int, default=1,
+                           help="[conductor] workers (default 1; a scale test wants more)")
             s.add_argument("--service-down-time", type=int, default=SERVICE_DOWN_TIME)
             s.add_argument("--no-db-cache", action="store_true",
                            help="always run the db syncs; neither use nor write the cached dump")
