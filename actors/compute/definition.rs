@@ -111,24 +111,7 @@ fn manager_for(ctx: &ServiceContext, config: &NovaConfig, parts: HostParts) -> C
     let driver = FakeDriver::new(&host, settings, hypervisor);
     let conductor = conductor_api(ctx);
     let objects = ConductorObjects::new(conductor.clone());
-    // A host name that cannot name a directory keeps its identity under a name derived
-    // from it.
-    let identity =
-        NodeIdentity::of_host(&config.service.state_path, &host).unwrap_or_else(|error| {
-            let safe: String = host
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            tracing::warn!(%error, safe, "node identity kept under a sanitized host name");
-            NodeIdentity::of_host(&config.service.state_path, &format!("_{safe}"))
-                .expect("a sanitized name is a plain directory name")
-        });
+    let identity = NodeIdentity::of_host(&config.service.state_path, &host);
     let tracker = ResourceTracker::new(
         &host,
         identity,

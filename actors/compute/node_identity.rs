@@ -33,9 +33,6 @@ pub enum NodeIdentityError {
         /// Its first line.
         content: String,
     },
-    /// A host name that cannot be a directory name.
-    #[error("host name {0:?} cannot name a node identity directory")]
-    BadHostName(String),
 }
 
 /// Where one compute keeps its node's uuid.
@@ -46,18 +43,13 @@ pub struct NodeIdentity {
 
 impl NodeIdentity {
     /// The identity of the compute of `host`: `<state_path>/compute_nodes/<host>/compute_id`.
-    pub fn of_host(state_path: &Path, host: &str) -> Result<Self, NodeIdentityError> {
-        let plain =
-            !host.is_empty() && host != "." && host != ".." && !host.contains(['/', '\\', '\0']);
-        if !plain {
-            return Err(NodeIdentityError::BadHostName(host.to_owned()));
-        }
-        Ok(Self {
+    pub fn of_host(state_path: &Path, host: &str) -> Self {
+        Self {
             path: state_path
                 .join("compute_nodes")
-                .join(host)
+                .join(directory_name(host))
                 .join("compute_id"),
-        })
+        }
     }
 
     /// The file.
@@ -103,6 +95,28 @@ impl NodeIdentity {
     }
 }
 
+/// `host` as a directory name: itself when it is a plain name; else `_` and its letters,
+/// digits, `-`, `_`, `.` with anything else as `_` (a host name never names another
+/// directory).
+fn directory_name(host: &str) -> String {
+    let plain =
+        !host.is_empty() && host != "." && host != ".." && !host.contains(['/', '\\', '\0']);
+    if plain {
+        return host.to_owned();
+    }
+    let safe: String = host
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("_{safe}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,16 +124,13 @@ mod tests {
     #[test]
     fn a_uuid_written_is_read_back_and_survives() {
         let dir = tempfile::tempdir().unwrap();
-        let identity = NodeIdentity::of_host(dir.path(), "host-1").unwrap();
+        let identity = NodeIdentity::of_host(dir.path(), "host-1");
         assert_eq!(identity.read().unwrap(), None);
         let uuid = uuid::Uuid::new_v4().to_string();
         identity.write(&uuid).unwrap();
         assert_eq!(identity.read().unwrap(), Some(uuid.clone()));
         assert_eq!(
-            NodeIdentity::of_host(dir.path(), "host-1")
-                .unwrap()
-                .read()
-                .unwrap(),
+            NodeIdentity::of_host(dir.path(), "host-1").read().unwrap(),
             Some(uuid)
         );
         assert_eq!(
@@ -129,17 +140,24 @@ mod tests {
     }
 
     #[test]
-    fn garbage_and_bad_host_names_are_errors() {
+    fn garbage_is_an_error_and_odd_host_names_stay_inside() {
         let dir = tempfile::tempdir().unwrap();
-        let identity = NodeIdentity::of_host(dir.path(), "h").unwrap();
+        let identity = NodeIdentity::of_host(dir.path(), "h");
         identity.write(&uuid::Uuid::new_v4().to_string()).unwrap();
         std::fs::write(identity.path(), "not-a-uuid\n").unwrap();
         assert!(matches!(
             identity.read(),
             Err(NodeIdentityError::NotAUuid { .. })
         ));
-        for bad in ["", "..", "a/b"] {
-            assert!(NodeIdentity::of_host(dir.path(), bad).is_err(), "{bad:?}");
+        for (bad, kept) in [("", "_"), ("..", "_.."), ("a/b", "_a_b")] {
+            let path = NodeIdentity::of_host(dir.path(), bad).path().to_path_buf();
+            assert_eq!(
+                path,
+                dir.path()
+                    .join("compute_nodes")
+                    .join(kept)
+                    .join("compute_id")
+            );
         }
     }
 }
