@@ -113,12 +113,20 @@ async fn a_compute_with_no_database_heartbeats_through_the_conductor() {
         handled >= 3,
         "conductor handled {handled} calls (get, create, saves)"
     );
-    let compute = compute_node.snapshot().await.unwrap();
-    let heartbeat = compute.actor("compute").unwrap().heartbeat.clone().unwrap();
-    assert!(
-        heartbeat.reports >= 2 && !heartbeat.in_outage,
-        "{heartbeat:?}"
-    );
+    // The compute counts a report once the conductor's reply is back, which may be just
+    // after the row above was written: wait for it too.
+    loop {
+        let compute = compute_node.snapshot().await.unwrap();
+        let heartbeat = compute.actor("compute").unwrap().heartbeat.clone().unwrap();
+        if heartbeat.reports >= 2 && !heartbeat.in_outage {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the compute counted no second report: {heartbeat:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[actix_rt::test]
