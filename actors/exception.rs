@@ -21,7 +21,7 @@ pub enum NovaException {
     /// A conditional instance update found another vm state.
     UnexpectedVMStateError,
     /// A conditional instance update matched nothing, yet the states were as expected.
-    InstanceUpdateConflict,
+    UnknownInstanceUpdateConflict,
     /// No service row with that id.
     ServiceNotFound,
     /// No service row for (host, binary).
@@ -56,7 +56,7 @@ impl NovaException {
         Self::UnexpectedTaskStateError,
         Self::UnexpectedDeletingTaskStateError,
         Self::UnexpectedVMStateError,
-        Self::InstanceUpdateConflict,
+        Self::UnknownInstanceUpdateConflict,
         Self::ServiceNotFound,
         Self::HostBinaryNotFound,
         Self::ServiceBinaryExists,
@@ -78,7 +78,7 @@ impl NovaException {
             Self::UnexpectedTaskStateError => "UnexpectedTaskStateError",
             Self::UnexpectedDeletingTaskStateError => "UnexpectedDeletingTaskStateError",
             Self::UnexpectedVMStateError => "UnexpectedVMStateError",
-            Self::InstanceUpdateConflict => "InstanceUpdateConflict",
+            Self::UnknownInstanceUpdateConflict => "UnknownInstanceUpdateConflict",
             Self::ServiceNotFound => "ServiceNotFound",
             Self::HostBinaryNotFound => "HostBinaryNotFound",
             Self::ServiceBinaryExists => "ServiceBinaryExists",

@@ -124,6 +124,10 @@ pub struct InstanceRow {
     pub deleted: i64,
 }
 
+/// Attempts of a conditional instance update whose conflict a re-read cannot explain: the
+/// first and Nova's five retries (`_retry_instance_update`, oslo.db `max_retries=5`).
+const INSTANCE_UPDATE_ATTEMPTS: usize = 6;
+
 impl InstanceRow {
     /// The flavor snapshot parsed (`Null` when unset).
     pub fn flavor_json(&self) -> Result<Value, NovaDbError> {
@@ -328,36 +332,43 @@ impl NovaDb {
             set.join(", "),
             conditions.join(" AND ")
         );
-        if self.db.execute(&sql, &params).await? > 0 {
-            return self.instance_get_by_uuid(uuid).await;
-        }
-        // Nothing matched: find out why, task state first (as Nova does).
-        let found = self.instance_get_by_uuid(uuid).await?;
-        if let Some(expected) = expected_task_state {
-            if !expected.contains(&found.task_state) {
-                if found.task_state.as_deref() == Some(DELETING) {
-                    return Err(NovaDbError::UnexpectedDeletingTaskState {
+        // Nova `_retry_instance_update`: when nothing matched yet the re-read shows the
+        // expected states, a concurrent writer came and went between the two statements
+        // (e.g. a compute ending its task as the API claims one); try again, as Nova
+        // does five times. Each statement is its own transaction here, so no pause is
+        // needed for a fresh read view (oslo.db's retry interval is there for MySQL's).
+        for _ in 0..INSTANCE_UPDATE_ATTEMPTS {
+            if self.db.execute(&sql, &params).await? > 0 {
+                return self.instance_get_by_uuid(uuid).await;
+            }
+            // Nothing matched: find out why, task state first (as Nova does).
+            let found = self.instance_get_by_uuid(uuid).await?;
+            if let Some(expected) = expected_task_state {
+                if !expected.contains(&found.task_state) {
+                    if found.task_state.as_deref() == Some(DELETING) {
+                        return Err(NovaDbError::UnexpectedDeletingTaskState {
+                            uuid: uuid.to_owned(),
+                            expected: expected.to_vec(),
+                        });
+                    }
+                    return Err(NovaDbError::UnexpectedTaskState {
                         uuid: uuid.to_owned(),
                         expected: expected.to_vec(),
+                        actual: found.task_state,
                     });
                 }
-                return Err(NovaDbError::UnexpectedTaskState {
-                    uuid: uuid.to_owned(),
-                    expected: expected.to_vec(),
-                    actual: found.task_state,
-                });
+            }
+            if let Some(expected) = &expected_vm {
+                if !expected.contains(&found.vm_state) {
+                    return Err(NovaDbError::UnexpectedVmState {
+                        uuid: uuid.to_owned(),
+                        expected: expected.clone(),
+                        actual: found.vm_state,
+                    });
+                }
             }
         }
-        if let Some(expected) = expected_vm {
-            if !expected.contains(&found.vm_state) {
-                return Err(NovaDbError::UnexpectedVmState {
-                    uuid: uuid.to_owned(),
-                    expected,
-                    actual: found.vm_state,
-                });
-            }
-        }
-        Err(NovaDbError::InstanceUpdateConflict {
+        Err(NovaDbError::UnknownInstanceUpdateConflict {
             uuid: uuid.to_owned(),
         })
     }

@@ -72,10 +72,11 @@ pub enum NovaDbError {
         /// The vm state found.
         actual: Option<String>,
     },
-    /// `InstanceUpdateConflict`: the conditional update matched nothing, yet a re-read shows
-    /// the expected states (a concurrent writer came and went).
-    #[error("Conflict updating instance {uuid}. Expected: {{}}. Actual: {{}}")]
-    InstanceUpdateConflict {
+    /// `UnknownInstanceUpdateConflict`: the conditional update matched nothing, yet every
+    /// re-read showed the expected states (concurrent writers kept coming and going), after
+    /// Nova's five retries.
+    #[error("Conflict updating instance {uuid}, but we were unable to determine the cause")]
+    UnknownInstanceUpdateConflict {
         /// The instance.
         uuid: String,
     },
@@ -199,8 +200,8 @@ impl NovaDbError {
                 Some(NovaException::UnexpectedDeletingTaskStateError)
             }
             NovaDbError::UnexpectedVmState { .. } => Some(NovaException::UnexpectedVMStateError),
-            NovaDbError::InstanceUpdateConflict { .. } => {
-                Some(NovaException::InstanceUpdateConflict)
+            NovaDbError::UnknownInstanceUpdateConflict { .. } => {
+                Some(NovaException::UnknownInstanceUpdateConflict)
             }
             NovaDbError::ServiceNotFound { .. } => Some(NovaException::ServiceNotFound),
             NovaDbError::HostBinaryNotFound { .. } => Some(NovaException::HostBinaryNotFound),
