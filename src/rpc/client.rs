@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
+use futures::channel::mpsc;
+use futures::StreamExt;
 use serde_json::{Map, Value};
-use tokio::sync::{mpsc, OnceCell};
+use tokio::sync::OnceCell;
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
@@ -396,7 +398,7 @@ impl RpcClient {
                 what,
                 after,
             };
-            let reply = match tokio::time::timeout_at(wake, pending.replies.recv()).await {
+            let reply = match tokio::time::timeout_at(wake, pending.replies.next()).await {
                 Ok(Some(reply)) => reply,
                 Ok(None) => return Err(TransportError::Closed.into()),
                 Err(_) if wake < deadline => {
@@ -423,6 +425,9 @@ impl RpcClient {
     }
 }
 
+/// Each waiting call's channel. `futures`' unbounded channel allocates per reply; tokio's
+/// reserves a block of 32 replies (10 KiB) per call, which a thousand compute hosts' calls
+/// in flight at once (heartbeats to a slow conductor) turned into 10 MiB.
 type PendingMap = Mutex<HashMap<String, mpsc::UnboundedSender<Reply>>>;
 
 /// Consumes the reply queue and routes each reply to its waiting call.
@@ -498,7 +503,7 @@ impl ReplyWaiter {
                     .cloned();
                 match sender {
                     Some(sender) => {
-                        let _ = sender.send(reply);
+                        let _ = sender.unbounded_send(reply);
                     }
                     None => {
                         tracing::info!(msg_id = %reply.msg_id, "No calling threads waiting for msg_id")
@@ -514,7 +519,7 @@ impl ReplyWaiter {
     }
 
     fn register(&self, msg_id: &str) -> PendingCall {
-        let (sender, replies) = mpsc::unbounded_channel();
+        let (sender, replies) = mpsc::unbounded();
         self.pending
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -20,6 +20,7 @@ pub mod envelope;
 pub mod failure;
 pub mod failure_class;
 pub mod server;
+mod server_queues;
 pub mod target;
 pub mod transport;
 pub mod version;

@@ -5,7 +5,7 @@
 //! none; a delivery still waiting when the server stops goes back unacked), decode (an unreadable body is rejected without requeue), **ack before
 //! dispatch** (oslo's at-most-once; Nova's handlers assume it) — or, for a method or actor
 //! that chose at-least-once, ack after the handler finished and requeue if it crashed — drop a repeated
-//! `_unique_id` (16-entry window per queue, as oslo), resolve the method, run it, and for a
+//! `_unique_id` (16-entry window per server, as oslo's per listener), resolve the method, run it, and for a
 //! call publish the reply — with call-monitor heartbeats while it runs if the caller sent
 //! `_timeout`. Stopping cancels the consumers first; unsettled deliveries go back to the
 //! queue; handlers already running finish within the drain deadline.
@@ -26,11 +26,10 @@ use tracing::Instrument;
 use super::dispatcher::{Dispatcher, MethodId};
 use super::envelope::{decode_envelope, encode_envelope, Reply, ReplyTo, Request};
 use super::failure::RemoteFailure;
-use super::transport::{
-    Delivery, OutgoingMessage, QueueSpec, Route, Subscription, Transport, TransportError,
-};
+use super::server_queues::ServerQueues;
+use super::transport::{Delivery, OutgoingMessage, QueueSpec, Route, Transport, TransportError};
 
-/// oslo keeps the last 16 `_unique_id`s per listener.
+/// oslo keeps the last 16 `_unique_id`s per listener (one server's queues).
 const DUPLICATE_WINDOW: usize = 16;
 /// At-least-once messages remembered as handled, per server.
 const COMPLETED_WINDOW: usize = 256;
@@ -214,7 +213,8 @@ impl RpcServer {
         }
         let stats = Arc::new(ServerStats::default());
         let shared = Arc::new(Shared {
-            completed: std::sync::Mutex::new(VecDeque::with_capacity(COMPLETED_WINDOW)),
+            // Grown on use: most servers never see an at-least-once message.
+            completed: std::sync::Mutex::new(VecDeque::new()),
             transport,
             dispatcher,
             handler,
@@ -225,14 +225,12 @@ impl RpcServer {
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
         let queues = subscriptions.iter().map(|s| s.queue.clone()).collect();
-        for subscription in subscriptions {
-            tracker.spawn(consume(
-                subscription,
-                Arc::clone(&shared),
-                cancel.clone(),
-                tracker.clone(),
-            ));
-        }
+        tracker.spawn(consume(
+            ServerQueues::new(subscriptions),
+            Arc::clone(&shared),
+            cancel.clone(),
+            tracker.clone(),
+        ));
         Ok(Self {
             cancel,
             tracker,
@@ -275,28 +273,29 @@ impl RpcServer {
 }
 
 async fn consume(
-    mut subscription: Subscription,
+    mut queues: ServerQueues,
     shared: Arc<Shared>,
     cancel: CancellationToken,
     tracker: TaskTracker,
 ) {
-    take_messages(&mut subscription, &shared, &cancel, &tracker).await;
+    take_messages(&mut queues, &shared, &cancel, &tracker).await;
     // Part of the drain: the broker learns of the stop before the process goes.
-    subscription.close().await;
+    queues.close().await;
 }
 
 async fn take_messages(
-    subscription: &mut Subscription,
+    queues: &mut ServerQueues,
     shared: &Arc<Shared>,
     cancel: &CancellationToken,
     tracker: &TaskTracker,
 ) {
-    let mut seen: VecDeque<String> = VecDeque::with_capacity(DUPLICATE_WINDOW);
+    // Grown on use, up to DUPLICATE_WINDOW: most servers' queues stay idle.
+    let mut seen: VecDeque<String> = VecDeque::new();
     loop {
-        let delivery = tokio::select! {
+        let (queue, delivery) = tokio::select! {
             _ = cancel.cancelled() => break,
-            delivery = subscription.next() => match delivery {
-                Some(delivery) => delivery,
+            next = queues.next() => match next {
+                Some(next) => next,
                 None => break,
             },
         };
@@ -313,7 +312,7 @@ async fn take_messages(
             Ok(request) => request,
             Err(error) => {
                 shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(target: "novactor::rpc::rejection", queue = %subscription.queue, %error,
+                tracing::warn!(target: "novactor::rpc::rejection", %queue, %error,
                     "rejecting an unreadable message without requeue");
                 if let Err(error) = delivery.reject(false).await {
                     tracing::warn!(%error, "reject failed");

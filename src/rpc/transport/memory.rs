@@ -11,17 +11,15 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use async_trait::async_trait;
-use futures::future::{self, BoxFuture};
-use futures::FutureExt;
-use tokio::sync::mpsc;
-
 use super::{
-    Cancel, Delivery, OutgoingMessage, QueueSpec, Route, Settle, Subscription, Transport,
-    TransportError,
+    delivery_channel, Cancel, Delivery, DeliverySender, OutgoingMessage, QueueSpec, Route, Settle,
+    Subscription, Transport, TransportError,
 };
 use crate::rpc::envelope::new_id;
 use crate::rpc::target::fanout_exchange;
+use async_trait::async_trait;
+use futures::future::{self, BoxFuture};
+use futures::FutureExt;
 
 /// The in-process transport. Clones share one broker.
 #[derive(Clone, Default)]
@@ -96,7 +94,7 @@ struct Stored {
 
 struct Consumer {
     tag: u64,
-    sender: mpsc::UnboundedSender<Delivery>,
+    sender: DeliverySender,
 }
 
 impl BrokerState {
@@ -155,12 +153,10 @@ impl BrokerState {
                 body: Some(message.body.clone()),
             };
             let delivery = Delivery::new(message.body, message.redelivered, Box::new(settle));
-            if let Err(mpsc::error::SendError(undelivered)) =
-                queue.consumers[index].sender.send(delivery)
-            {
+            if let Err(refused) = queue.consumers[index].sender.unbounded_send(delivery) {
                 // The consumer is gone: forget it; the bounced delivery requeues itself.
                 queue.consumers.remove(index);
-                bounced.push(undelivered);
+                bounced.push(refused.into_inner());
             }
         }
         bounced
@@ -328,7 +324,7 @@ impl Transport for MemoryTransport {
         };
         state.next_consumer += 1;
         let tag = state.next_consumer;
-        let (sender, receiver) = mpsc::unbounded_channel();
+        let (sender, receiver) = delivery_channel();
         let mut bounced = Vec::new();
         if let Some(q) = state.queues.get_mut(&queue) {
             q.consumers.push(Consumer { tag, sender });

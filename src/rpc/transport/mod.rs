@@ -32,7 +32,7 @@ pub use contract::Transport;
 pub use delivery::{Delivery, Settle};
 pub use message::{OutgoingMessage, Route};
 pub use queue_spec::QueueSpec;
-pub use subscription::{Cancel, Subscription};
+pub use subscription::{delivery_channel, Cancel, DeliveryReceiver, DeliverySender, Subscription};
 pub use transport_error::TransportError;
 pub use transport_status::{LinkState, TransportStatus};
 pub use transport_url::from_url;

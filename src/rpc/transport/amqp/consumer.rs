@@ -20,14 +20,13 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicRejectOptions};
 use lapin::types::{FieldTable, ShortString};
-use tokio::sync::mpsc;
 
 use super::consumer_channels::Seat;
 use super::declaration::declare_queue;
 use super::message_properties::{CONTENT_TYPE, MAX_BODY_BYTES};
 use super::settle::AmqpSettle;
 use super::shared_state::{lock, Consuming, Inner, Link};
-use crate::rpc::transport::{Delivery, TransportError};
+use crate::rpc::transport::{Delivery, DeliverySender, TransportError};
 
 /// Start (or restart: after a reconnect, or after its channel failed) subscription `id`
 /// on `link`. Boxed: a consumer whose channel failed starts itself again from its
@@ -87,7 +86,8 @@ pub(super) fn start_subscription(
             Running {
                 id,
                 queue: decl.name,
-                current,
+                generation: current.generation,
+                tag: current.tag,
                 seat,
             },
             consumer,
@@ -149,7 +149,10 @@ async fn consume(
 struct Running {
     id: u64,
     queue: String,
-    current: Consuming,
+    /// The connection it runs on.
+    generation: u64,
+    /// Its consumer tag.
+    tag: String,
     seat: Seat,
 }
 
@@ -176,26 +179,21 @@ fn refusal(delivery: &lapin::message::Delivery) -> Option<String> {
 
 /// Hand deliveries to the subscription (`sender`; `None` once it is gone, when whatever
 /// still arrives is requeued) until the consumer ends; reject what cannot be an oslo
-/// message. Then give the seat back and decide what the end means.
+/// message. Then give the seat back and decide what the end means. The rare paths are
+/// boxed: a process has one such task per queue (6,000 at a thousand compute hosts),
+/// nearly all of them waiting, and a task's size is its largest state.
 async fn forward(
     inner: Weak<Inner>,
     running: Running,
     mut consumer: lapin::Consumer,
-    mut sender: Option<mpsc::UnboundedSender<Delivery>>,
+    mut sender: Option<DeliverySender>,
 ) {
     let queue = running.queue.as_str();
     let ended = loop {
         match consumer.next().await {
             Some(Ok(delivery)) => {
                 if let Some(problem) = refusal(&delivery) {
-                    tracing::warn!(target: "novactor::rpc::rejection", %queue, %problem, "rejecting a message without requeue");
-                    if let Err(error) = delivery
-                        .acker
-                        .reject(BasicRejectOptions { requeue: false })
-                        .await
-                    {
-                        tracing::warn!(%queue, %error, "reject failed");
-                    }
+                    reject_unreadable(delivery, queue, problem).boxed().await;
                     continue;
                 }
                 let settle = AmqpSettle::new(delivery.acker);
@@ -204,7 +202,7 @@ async fn forward(
                 // consumer): dropped, which requeues it. The consumer is read to its end,
                 // so nothing stays unacknowledged on a channel other consumers keep using.
                 if let Some(subscriber) = &sender {
-                    if subscriber.send(delivery).is_err() {
+                    if subscriber.unbounded_send(delivery).is_err() {
                         sender = None;
                     }
                 }
@@ -214,18 +212,35 @@ async fn forward(
         }
     };
     drop(consumer);
+    consumer_ended(inner, running, ended).boxed().await;
+}
+
+/// Reject, without requeue, a delivery that cannot be an oslo message.
+async fn reject_unreadable(delivery: lapin::message::Delivery, queue: &str, problem: String) {
+    tracing::warn!(target: "novactor::rpc::rejection", %queue, %problem, "rejecting a message without requeue");
+    if let Err(error) = delivery
+        .acker
+        .reject(BasicRejectOptions { requeue: false })
+        .await
+    {
+        tracing::warn!(%queue, %error, "reject failed");
+    }
+}
+
+/// After a consumer ended: give its seat back, then restart it or report the link lost,
+/// unless its subscription no longer wants it.
+async fn consumer_ended(inner: Weak<Inner>, running: Running, ended: Result<(), lapin::Error>) {
+    let queue = running.queue.as_str();
     let Some(inner) = inner.upgrade() else { return };
     inner.consumer_channels.release(&running.seat).await;
     let still_wanted = lock(&inner.subscriptions)
         .get(&running.id)
         .and_then(|registered| registered.current.as_ref())
-        .is_some_and(|c| {
-            c.generation == running.current.generation && c.tag == running.current.tag
-        });
+        .is_some_and(|c| c.generation == running.generation && c.tag == running.tag);
     if !still_wanted {
         return;
     }
-    let generation = running.current.generation;
+    let generation = running.generation;
     let error = match ended {
         Ok(()) => {
             // Cancelled by the broker (its queue was deleted), or the connection closed.

@@ -17,7 +17,7 @@ use super::declaration::DeclarationChannels;
 use super::settings::AmqpSettings;
 use super::topology::QueueDecl;
 use super::url::RabbitUrl;
-use crate::rpc::transport::{Delivery, TransportError};
+use crate::rpc::transport::{DeliverySender, TransportError};
 
 /// What a live connection holds.
 #[derive(Clone)]
@@ -30,7 +30,7 @@ pub(super) struct Link {
 /// A registered subscription, re-established after every reconnect.
 pub(super) struct Registered {
     pub(super) decl: QueueDecl,
-    pub(super) sender: mpsc::UnboundedSender<Delivery>,
+    pub(super) sender: DeliverySender,
     /// The current consumer, to cancel it.
     pub(super) current: Option<Consuming>,
 }

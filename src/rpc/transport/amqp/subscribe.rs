@@ -11,12 +11,11 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use lapin::options::{BasicCancelOptions, QueueDeleteOptions};
 use lapin::types::ShortString;
-use tokio::sync::mpsc;
 
 use super::consumer::start_subscription;
 use super::shared_state::{lock, Consuming, Inner, Registered};
 use crate::rpc::envelope::new_id;
-use crate::rpc::transport::{Cancel, QueueSpec, Subscription, TransportError};
+use crate::rpc::transport::{delivery_channel, Cancel, QueueSpec, Subscription, TransportError};
 
 /// Register a subscription to `spec` and, when connected, start consuming it now.
 pub(super) async fn subscribe(
@@ -25,7 +24,7 @@ pub(super) async fn subscribe(
 ) -> Result<Subscription, TransportError> {
     let decl = inner.settings.topology.queue(&spec, &new_id());
     let id = inner.next_subscription.fetch_add(1, Ordering::Relaxed);
-    let (sender, receiver) = mpsc::unbounded_channel();
+    let (sender, receiver) = delivery_channel();
     lock(&inner.subscriptions).insert(
         id,
         Registered {
