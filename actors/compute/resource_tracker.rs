@@ -21,7 +21,7 @@ use super::placement_report::PlacementReport;
 use super::servicegroup::ServiceIdCell;
 use crate::conf::{AllocationRatio, ComputeConf};
 use crate::objects::compute_node::HvSpec;
-use crate::objects::{versions, NovaObject};
+use crate::objects::{versions, NovaObject, StoredObject};
 use novactor::rpc::RequestContext;
 
 /// vm states whose instances no longer use resources (Nova `ALLOW_RESOURCE_REMOVAL`).
@@ -58,7 +58,7 @@ struct Ratio {
 struct TrackerState {
     /// The node as last read or written; `None` until the first audit (or after a failed
     /// write, so the next one re-reads it).
-    node: Option<NovaObject>,
+    node: Option<StoredObject>,
     /// Instances whose usage counts, by uuid.
     tracked: HashMap<String, GuestSize>,
 }
@@ -198,7 +198,8 @@ impl ResourceTracker {
                 Some((uuid, guest_size(&i.data)))
             })
             .collect();
-        let (mut node, is_new) = match state.node.take() {
+        // A kept node that does not load (never expected: it is its own output) is read again.
+        let (mut node, is_new) = match state.node.take().and_then(|kept| kept.load().ok()) {
             Some(node) => (node, false),
             None => self.load_or_new_node(ctx).await?,
         };
@@ -223,7 +224,7 @@ impl ResourceTracker {
         if let Some(placement) = &self.placement {
             placement.node_audited(&node).await;
         }
-        state.node = Some(node);
+        state.node = Some(StoredObject::keep(&node));
         Ok(())
     }
 
@@ -361,14 +362,15 @@ impl ResourceTracker {
         }
         let uuid = instance.get("uuid").as_str().unwrap_or_default().to_owned();
         let size = guest_size(&instance.data);
-        let node = state.node.as_ref().ok_or_else(|| {
+        let node = state.node.as_ref().and_then(|kept| kept.load().ok());
+        let node = node.ok_or_else(|| {
             ObjectCallError::ComputeHostNotFound(format!(
                 "Compute host {}/{} could not be found.",
                 self.host, self.nodename
             ))
         })?;
         if !state.tracked.contains_key(&uuid) {
-            self.test_claim(node, limits, size)?;
+            self.test_claim(&node, limits, size)?;
         }
         let node_id = node.get("id").clone();
         instance.set("host", json!(self.host));
@@ -448,12 +450,12 @@ impl ResourceTracker {
     /// audit (the usage is recomputed from the instances then).
     async fn save_usage(&self, ctx: &RequestContext, state: &mut TrackerState) {
         let TrackerState { node, tracked } = state;
-        let Some(mut current) = node.take() else {
+        let Some(mut current) = node.take().and_then(|kept| kept.load().ok()) else {
             return;
         };
         self.apply_usage(&mut current, tracked);
         if current.changes.is_empty() {
-            *node = Some(current);
+            *node = Some(StoredObject::keep(&current));
             return;
         }
         match self
@@ -461,7 +463,7 @@ impl ResourceTracker {
             .compute_node_write(ctx, &mut current, "save")
             .await
         {
-            Ok(()) => *node = Some(current),
+            Ok(()) => *node = Some(StoredObject::keep(&current)),
             Err(error) => {
                 tracing::warn!(host = %self.host, %error, "could not save compute node usage; the next audit will");
             }

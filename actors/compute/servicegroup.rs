@@ -9,7 +9,7 @@ use serde_json::{json, Map};
 
 use crate::db::SERVICE_VERSION;
 use crate::exception::NovaException;
-use crate::objects::{versions, NovaObject};
+use crate::objects::{versions, NovaObject, StoredObject};
 use crate::rpcapi::conductor::object_from;
 use crate::rpcapi::{ConductorApi, IndirectionError};
 use novactor::rpc::{FailureClass, RequestContext};
@@ -26,7 +26,7 @@ pub type ServiceIdCell = std::sync::Arc<Mutex<Option<i64>>>;
 pub struct ConductorServiceGroup {
     conductor: ConductorApi,
     /// The service object as last saved (its id and report_count).
-    service: Mutex<Option<NovaObject>>,
+    service: Mutex<Option<StoredObject>>,
     /// Its id, shared with the resource tracker.
     service_id: ServiceIdCell,
 }
@@ -50,11 +50,13 @@ impl ConductorServiceGroup {
         }
     }
 
+    /// The kept service; one that does not load (never expected) is read again.
     fn cached(&self) -> Option<NovaObject> {
         self.service
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+            .as_ref()
+            .and_then(|kept| kept.load().ok())
     }
 
     fn remember(&self, object: NovaObject) {
@@ -67,7 +69,7 @@ impl ConductorServiceGroup {
         *self
             .service
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(object);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(StoredObject::keep(&object));
     }
 
     async fn get(

@@ -23,9 +23,11 @@ mod envelope;
 pub mod instance;
 pub mod instance_fields;
 pub mod limits;
+mod stored;
 mod typed;
 pub mod versions;
 
 pub use datetime::{isotime, wire_time};
 pub use envelope::{NovaObject, ObjectError, OBJECT_NAMESPACE};
+pub use stored::StoredObject;
 pub use typed::{BuildRequest, Flavor, RequestSpec, Selection, TypedObject};
