@@ -22,6 +22,7 @@ Prints a JSON document; --markdown prints the table docs/BENCHMARKS.md keeps.
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -104,10 +105,23 @@ def wait(what, deadline_s, probe, interval=1.0):
     raise SystemExit("timed out after %ds waiting for %s; last seen: %s" % (deadline_s, what, last))
 
 
+def hypervisor_count(facts):
+    """Every hypervisor: Nova pages the list at [api] max_limit (1000), so follow the
+    `next` links (microversion 2.33+)."""
+    count, path = 0, "/os-hypervisors"
+    while path:
+        body = api(facts, "GET", path)
+        count += len(body["hypervisors"])
+        following = [link["href"] for link in body.get("hypervisors_links", [])
+                     if link.get("rel") == "next"]
+        path = following[0].split("/v2.1", 1)[1] if following else None
+    return count
+
+
 def schedulable(facts, hosts):
     services = api(facts, "GET", "/os-services?binary=nova-compute")["services"]
     up = sum(1 for s in services if s["state"] == "up")
-    hypervisors = len(api(facts, "GET", "/os-hypervisors")["hypervisors"])
+    hypervisors = hypervisor_count(facts)
     providers = placement(facts, "/resource_providers?resources=VCPU:1")["resource_providers"]
     mapped = mysql_count(facts["database_names"]["api"], "host_mappings")
     seen = {"up": up, "hypervisors": hypervisors, "providers": len(providers), "mapped": mapped}
@@ -145,6 +159,9 @@ def main():
     parser.add_argument("--conductor-workers", type=int, default=2,
                         help="nova-conductor workers of the control plane")
     args = parser.parse_args()
+    # Stopped by SIGTERM (or SIGINT, which a shell's background job ignores): still take
+    # everything down.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     work = tempfile.mkdtemp(prefix="real-nova-scale-")
     facts = json.loads(realnova("up", "--workdir", work, "--report-interval",
