@@ -37,6 +37,10 @@ const COMPLETED_WINDOW: usize = 256;
 const REPLY_RETRY_INTERVAL: Duration = Duration::from_millis(250);
 /// ... for up to `kombu_missing_consumer_retry_timeout` (60 s).
 const REPLY_RETRY_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest call-monitor heartbeat period. A caller's `_timeout` is its own to choose,
+/// but it comes from outside: a period of more than a day sends no heartbeat in practice,
+/// and one beyond what a `Duration` or the clock holds would panic the handling path.
+const MAX_HEARTBEAT_PERIOD: Duration = Duration::from_secs(24 * 3600);
 
 /// How a handler did not produce a result.
 #[derive(Debug, Clone, PartialEq)]
@@ -465,7 +469,9 @@ async fn with_call_monitor<T>(
     let Some(interval) = interval else {
         return work.await;
     };
-    let period = Duration::from_secs_f64(interval);
+    let period = Duration::try_from_secs_f64(interval).map_or(MAX_HEARTBEAT_PERIOD, |period| {
+        period.min(MAX_HEARTBEAT_PERIOD)
+    });
     tokio::pin!(work);
     let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
     loop {

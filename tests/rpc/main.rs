@@ -15,6 +15,7 @@ mod common;
 mod amqp_consumers_share_channels;
 mod amqp_one_consumer_leaves_its_channel_mates_alone;
 mod bad_broker_input_is_rejected;
+mod call_monitor_timeouts_from_outside;
 mod delivery_modes;
 mod dispatch_refuses_what_oslo_refuses;
 mod oslo_interop_novactor_client_calls_python;
