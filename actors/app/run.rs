@@ -16,7 +16,7 @@ use novactor::Node;
 
 use super::command_config::{sources, EXIT_CONFIG};
 use crate::cli::{Cli, RunArgs};
-use crate::conf::NovaConfig;
+use crate::conf::{NovaConfig, FAKE_COMPUTE_DRIVER};
 use crate::NovaService;
 
 /// `Err` is a configuration problem (exit 2); everything after start-up is an exit code.
@@ -47,6 +47,17 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
         _ => "novactor",
     };
     let config = loaded.config;
+    // Running the fake driver where another was configured would pass for that hypervisor.
+    if selected.contains(&NovaService::Compute)
+        && config.compute.compute_driver != FAKE_COMPUTE_DRIVER
+    {
+        anyhow::bail!(
+            "[DEFAULT] compute_driver = {}: novactor's compute actors run Nova's fake driver \
+             only (compute_driver = {FAKE_COMPUTE_DRIVER}); run the other services here \
+             (--actors conductor,scheduler,api) or Nova's own nova-compute for that driver",
+            config.compute.compute_driver
+        );
+    }
     let runtime = config.runtime();
     let log = novactor::logging::init(
         runtime.default.debug,

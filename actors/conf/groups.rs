@@ -94,6 +94,8 @@ pub struct AllocationRatio {
 pub struct ComputeConf {
     /// `[compute] fake_hosts`: compute actors this process hosts.
     pub fake_hosts: usize,
+    /// `compute_driver`: only `fake.FakeDriver` can be hosted.
+    pub compute_driver: String,
     /// `instance_build_timeout`; zero disables the check.
     pub instance_build_timeout: Duration,
     /// `reserved_host_memory_mb`.
@@ -320,6 +322,7 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
     };
     let compute = ComputeConf {
         fake_hosts: r.count("compute", "fake_hosts")?,
+        compute_driver: r.string("DEFAULT", "compute_driver")?,
         instance_build_timeout: r.secs("DEFAULT", "instance_build_timeout")?,
         reserved_host_memory_mb: r.int("DEFAULT", "reserved_host_memory_mb")?,
         reserved_host_disk_mb: r.int("DEFAULT", "reserved_host_disk_mb")?,

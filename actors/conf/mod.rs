@@ -25,7 +25,7 @@ pub use groups::{
     AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, KeystonePassword,
     NameOrId, PlacementAuth, PlacementConf, ProjectScope, SchedulerConf, ServiceConf, ServiceZones,
 };
-pub use options::{NOVA_DEFAULTS, NOVA_OPTIONS};
+pub use options::{FAKE_COMPUTE_DRIVER, NOVA_DEFAULTS, NOVA_OPTIONS};
 
 /// The project name oslo.config is given: `./nova.conf`, `/etc/nova/nova.conf`.
 pub const PROJECT: &str = "nova";

@@ -7,6 +7,9 @@ use novactor::config::{OptionDefault, OptionKind, OptionSpec};
 
 use OptionDefault::{Unset, Value};
 
+/// The one `[DEFAULT] compute_driver` novactor's compute actors are.
+pub const FAKE_COMPUTE_DRIVER: &str = "fake.FakeDriver";
+
 /// Runtime options whose default Nova changes (oslo's `set_defaults`).
 pub static NOVA_DEFAULTS: &[(&str, &str, OptionDefault)] = &[
     // nova/rpc.py: messaging.set_transport_defaults(control_exchange='nova').
@@ -155,6 +158,16 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
         Value("1800"),
         "Timeout of long RPC calls such as select_destinations (their call-monitor timeout is rpc_response_timeout).",
         "nova/conf/rpc.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "compute_driver",
+        OptionKind::String,
+        Value(FAKE_COMPUTE_DRIVER),
+        "The virt driver of the compute service. novactor's compute actors are Nova's fake \
+         driver (fake.FakeDriver) and nothing else: any other value stops a process that \
+         would host compute actors (exit 2) rather than run the fake one in its place.",
+        "nova/conf/compute.py (Nova has no default)",
     ),
     OptionSpec::new(
         "DEFAULT",

@@ -213,6 +213,44 @@ fn a_transport_url_this_build_cannot_serve_is_exit_2_with_the_password_masked() 
 }
 
 #[test]
+fn a_compute_driver_other_than_the_fake_one_stops_a_compute_process_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nova.conf");
+    std::fs::write(
+        &conf,
+        "[DEFAULT]\ncompute_driver = libvirt.LibvirtDriver\n[dashboard]\nport = 0\n",
+    )
+    .unwrap();
+    let output = command(BIN.as_ref(), dir.path())
+        .args([
+            "--config-file",
+            conf.to_str().unwrap(),
+            "run",
+            "--actors",
+            "compute",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("compute_driver = libvirt.LibvirtDriver")
+            && stderr.contains("fake.FakeDriver"),
+        "{stderr}"
+    );
+    // The option is Nova's own, read and shown, not an unknown one.
+    let shown = command(BIN.as_ref(), dir.path())
+        .args(["--config-file", conf.to_str().unwrap(), "config", "show"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.contains("compute_driver = libvirt.LibvirtDriver"),
+        "{shown}"
+    );
+}
+
+#[test]
 fn tls_client_certificates_are_refused_rather_than_silently_ignored() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("nova.conf");
