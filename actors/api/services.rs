@@ -84,11 +84,7 @@ pub async fn update(
         Some(Value::String(s)) if s == "enabled" || s == "disabled" => Some(s.clone()),
         Some(v) => return Err(ApiFault::bad_request(format!("Invalid input for field/attribute status. Value: {v}. {v} is not one of ['enabled', 'disabled']"))),
     };
-    let reason = match body.get("disabled_reason") {
-        None => None,
-        Some(Value::String(r)) if !r.is_empty() && r.chars().count() <= 255 => Some(r.clone()),
-        Some(v) => return Err(ApiFault::bad_request(format!("Invalid input for field/attribute disabled_reason. Value: {v}. It must be a string of 1 to 255 characters"))),
-    };
+    let reason = disabled_reason(&body)?;
     let forced_down = match body.get("forced_down") {
         None => None,
         Some(Value::Bool(b)) => Some(*b),
@@ -150,6 +146,28 @@ pub async fn update(
     Ok(ok(json!({"service": service_view(&ctx, &row, up, &zones)})))
 }
 
+/// `disabled_reason` as Nova's schemas take it: a string of 1 to 255 characters (the
+/// column's size — a longer one was a database error, a 500, on PostgreSQL and MariaDB),
+/// refused with jsonschema's words as Nova's validator reports them.
+fn disabled_reason(body: &serde_json::Map<String, Value>) -> Result<Option<String>, ApiFault> {
+    let invalid = |value: &dyn std::fmt::Display, problem: String| {
+        ApiFault::bad_request(format!(
+            "Invalid input for field/attribute disabled_reason. Value: {value}. {problem}"
+        ))
+    };
+    match body.get("disabled_reason") {
+        None => Ok(None),
+        Some(Value::String(reason)) if reason.is_empty() => {
+            Err(invalid(reason, format!("'{reason}' is too short")))
+        }
+        Some(Value::String(reason)) if reason.chars().count() > 255 => {
+            Err(invalid(reason, format!("'{reason}' is too long")))
+        }
+        Some(Value::String(reason)) => Ok(Some(reason.clone())),
+        Some(other) => Err(invalid(other, format!("{other} is not of type 'string'"))),
+    }
+}
+
 async fn legacy_update(
     ctx: &Ctx,
     action: &str,
@@ -157,6 +175,8 @@ async fn legacy_update(
     state: &ApiState,
 ) -> Result<HttpResponse, ApiFault> {
     let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
+    // Nova's legacy schemas (`service_update`, `_v211`) bound the reason for every action.
+    let reason = disabled_reason(body)?;
     let (Some(host), Some(binary)) = (text("host"), text("binary")) else {
         return Err(ApiFault::bad_request(
             "Invalid input: 'host' and 'binary' are required properties",
@@ -180,8 +200,8 @@ async fn legacy_update(
             json!({"status": "disabled"}),
         ),
         "disable-log-reason" => {
-            let reason = text("disabled_reason")
-                .ok_or_else(|| ApiFault::bad_request("Missing disabled reason field"))?;
+            let reason =
+                reason.ok_or_else(|| ApiFault::bad_request("Missing disabled reason field"))?;
             (
                 ServiceChanges {
                     disabled: Some(true),

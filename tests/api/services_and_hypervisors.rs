@@ -2,6 +2,8 @@
 //! stand-in.
 
 use crate::cloud::*;
+use crate::common::Backend;
+use crate::nova::fresh_nova_db;
 use serde_json::json;
 
 #[actix_rt::test]
@@ -205,4 +207,61 @@ async fn services_are_shown_in_the_configured_availability_zones() {
     assert!(zones.contains(&("nova-compute", "az-east")), "{zones:?}");
     assert!(zones.contains(&("nova-conductor", "control")), "{zones:?}");
     assert!(zones.contains(&("nova-scheduler", "control")), "{zones:?}");
+}
+
+/// A reason longer than the `services.disabled_reason` column (255) is Nova's 400 on the
+/// legacy action and at 2.53 alike; it was a database error (500) on PostgreSQL.
+#[actix_rt::test]
+async fn a_disabled_reason_over_255_characters_is_a_400_on_postgres() {
+    let fresh = fresh_nova_db(Backend::Postgres, "novactor_svc_reason").await;
+    let cloud = cloud_with(&[("database", "connection", fresh.url.as_str())]).await;
+    let long = "r".repeat(256);
+    let legacy = |reason: &str| {
+        json!({"host": cloud.host, "binary": "nova-compute", "disabled_reason": reason}).to_string()
+    };
+    let at_21 = [
+        ("X-Auth-Token", "notused"),
+        ("OpenStack-API-Version", "compute 2.1"),
+    ];
+    let refused = cloud
+        .send(
+            "PUT",
+            "/v2.1/os-services/disable-log-reason",
+            &at_21,
+            Some(&legacy(&long)),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    let message = refused.body["badRequest"]["message"].as_str().unwrap_or("");
+    assert!(
+        message.starts_with("Invalid input for field/attribute disabled_reason.")
+            && message.ends_with("is too long"),
+        "{refused:?}"
+    );
+    // 255 characters fit, and are kept.
+    let fits = "f".repeat(255);
+    let accepted = cloud
+        .send(
+            "PUT",
+            "/v2.1/os-services/disable-log-reason",
+            &at_21,
+            Some(&legacy(&fits)),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{accepted:?}");
+    assert_eq!(accepted.body["service"]["disabled_reason"], json!(fits));
+    // At 2.53, by uuid, the same bound.
+    let services = cloud
+        .admin("GET", "/v2.1/os-services?binary=nova-compute", None)
+        .await;
+    let id = services.body["services"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"status": "disabled", "disabled_reason": long}).to_string();
+    let refused = cloud
+        .admin("PUT", &format!("/v2.1/os-services/{id}"), Some(&body))
+        .await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    cloud.node.shutdown().await.expect("the cloud stops");
 }
