@@ -392,10 +392,16 @@ async fn broker_check(config: &NovaConfig) -> (&'static str, Verdict, String) {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let detail = if transport.scheme() == "memory" {
-        "in-process transport (memory://): only this process's actors can be reached".to_owned()
-    } else {
-        format!("connected to {}", novactor::config::mask_url(url))
-    };
+    if transport.scheme() == "memory" {
+        // Nothing outside this process can reach it: not a failure, but no deployment either.
+        return (
+            "Message broker",
+            Verdict::Warning,
+            "in-process transport (memory://): no other process can reach this one's actors; \
+             set [DEFAULT] transport_url to a RabbitMQ broker to run services apart"
+                .to_owned(),
+        );
+    }
+    let detail = format!("connected to {}", novactor::config::mask_url(url));
     ("Message broker", Verdict::Success, detail)
 }
