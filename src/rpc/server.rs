@@ -33,10 +33,10 @@ use super::transport::{Delivery, OutgoingMessage, QueueSpec, Route, Transport, T
 const DUPLICATE_WINDOW: usize = 16;
 /// At-least-once messages remembered as handled, per server.
 const COMPLETED_WINDOW: usize = 256;
-/// oslo retries a reply whose queue is missing every 0.25 s ...
+/// oslo retries a reply whose queue is missing every 0.25 s, for up to
+/// `kombu_missing_consumer_retry_timeout` (the transport's
+/// [`Transport::missing_reply_queue_patience`]).
 const REPLY_RETRY_INTERVAL: Duration = Duration::from_millis(250);
-/// ... for up to `kombu_missing_consumer_retry_timeout` (60 s).
-const REPLY_RETRY_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest call-monitor heartbeat period. A caller's `_timeout` is its own to choose,
 /// but it comes from outside: a period of more than a day sends no heartbeat in practice,
 /// and one beyond what a `Duration` or the clock holds would panic the handling path.
@@ -486,7 +486,8 @@ async fn with_call_monitor<T>(
 
 async fn send_reply(shared: &Shared, queue: &str, reply: Reply) {
     let body = encode_envelope(&reply.to_payload());
-    let give_up = Instant::now() + REPLY_RETRY_TIMEOUT;
+    // A patience beyond the clock's range (from a configuration file) is no limit.
+    let give_up = Instant::now().checked_add(shared.transport.missing_reply_queue_patience());
     loop {
         let message = OutgoingMessage {
             route: Route::Reply {
@@ -497,7 +498,9 @@ async fn send_reply(shared: &Shared, queue: &str, reply: Reply) {
         };
         match shared.transport.publish(message).await {
             Ok(()) => return,
-            Err(TransportError::Unroutable { .. }) if Instant::now() < give_up => {
+            Err(TransportError::Unroutable { .. })
+                if give_up.is_none_or(|give_up| Instant::now() < give_up) =>
+            {
                 tokio::time::sleep(REPLY_RETRY_INTERVAL).await;
             }
             Err(error) => {

@@ -18,6 +18,7 @@ mod bad_broker_input_is_rejected;
 mod call_monitor_timeouts_from_outside;
 mod delivery_modes;
 mod dispatch_refuses_what_oslo_refuses;
+mod missing_reply_queue_patience;
 mod oslo_interop_novactor_client_calls_python;
 mod oslo_interop_python_client_calls_novactor;
 mod routes_calls_casts_and_fanouts;

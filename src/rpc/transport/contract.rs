@@ -18,6 +18,8 @@
 //! - fail a [`Route::Reply`] publish to a queue that does not exist ([`TransportError::Unroutable`],
 //!   RabbitMQ's `mandatory` return).
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use super::message::OutgoingMessage;
@@ -34,6 +36,11 @@ pub trait Transport: Send + Sync + 'static {
     /// Connection health, for readiness and reports.
     fn status(&self) -> TransportStatus {
         TransportStatus::always_connected(self.scheme())
+    }
+    /// How long a server keeps retrying a reply whose reply queue does not exist (yet)
+    /// before it drops it (oslo `kombu_missing_consumer_retry_timeout`; 60 s).
+    fn missing_reply_queue_patience(&self) -> Duration {
+        Duration::from_secs(60)
     }
     /// Publish and wait for the broker's confirm.
     async fn publish(&self, message: OutgoingMessage) -> Result<(), TransportError>;

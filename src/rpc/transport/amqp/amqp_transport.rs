@@ -3,6 +3,7 @@
 //! and `subscribe.rs`'s.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use lapin::options::BasicAckOptions;
@@ -75,6 +76,10 @@ impl Transport for AmqpTransport {
 
     fn status(&self) -> TransportStatus {
         self.inner.status.get()
+    }
+
+    fn missing_reply_queue_patience(&self) -> Duration {
+        self.inner.settings.missing_consumer_retry_timeout
     }
 
     async fn publish(&self, message: OutgoingMessage) -> Result<(), TransportError> {

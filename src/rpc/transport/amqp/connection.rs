@@ -1,4 +1,5 @@
-//! The connection's life, owned by one task: connect (hosts round-robin, oslo's backoff),
+//! The connection's life, owned by one task: connect (hosts in turn or at random, as
+//! `kombu_failover_strategy` says; oslo's backoff),
 //! open the publisher channel, resume every subscription (re-declared, and packed onto
 //! new shared consumer channels), serve until the link is lost (socket error, missed
 //! heartbeats, broker shutdown, the publisher channel closed, a consumer cancelled by the
@@ -21,6 +22,7 @@ use super::publisher::open_publisher;
 use super::settings::AmqpSettings;
 use super::shared_state::{lock, Inner, Link};
 use super::url::{BrokerHost, RabbitUrl};
+use crate::config::FailoverStrategy;
 use crate::rpc::transport::LinkState;
 
 /// Subscriptions resumed at once after a reconnect: enough to keep the declaration channels
@@ -95,6 +97,17 @@ fn retry_delay(settings: &AmqpSettings, attempt: u32) -> Duration {
     capped.mul_f64(1.0 + rand::rng().random_range(0.0..0.2))
 }
 
+/// The host the next connection attempt takes, of `count`: kombu's failover strategies —
+/// round-robin cycles through them in URL order (`tried` attempts so far), shuffle takes any
+/// one at random each time (kombu `shufflecycle`).
+fn pick_host(strategy: FailoverStrategy, tried: usize, count: usize) -> usize {
+    match strategy {
+        _ if count <= 1 => 0,
+        FailoverStrategy::RoundRobin => tried % count,
+        FailoverStrategy::Shuffle => rand::rng().random_range(0..count),
+    }
+}
+
 /// The connection's owner: connect, serve, notice loss, reconnect — until the transport
 /// is dropped.
 pub(super) async fn own_connection(
@@ -105,13 +118,15 @@ pub(super) async fn own_connection(
     let mut next_host = 0usize;
     let mut ever_connected = false;
     loop {
-        // Connect, trying hosts round-robin.
+        // Connect, trying the hosts as the failover strategy says.
         let mut attempt = 0u32;
         let (connection, broker) = loop {
             let Some(strong) = inner.upgrade() else {
                 return;
             };
-            let host = strong.url.hosts[next_host % strong.url.hosts.len()].clone();
+            let count = strong.url.hosts.len();
+            let host =
+                strong.url.hosts[pick_host(strong.settings.failover, next_host, count)].clone();
             next_host = next_host.wrapping_add(1);
             attempt += 1;
             match connect_once(&strong.url, &host, &strong.settings).await {
@@ -261,5 +276,27 @@ mod tests {
             late >= Duration::from_secs(30) && late <= Duration::from_secs(36),
             "{late:?}"
         );
+    }
+
+    #[test]
+    fn round_robin_takes_the_hosts_in_url_order_and_shuffle_any_of_them() {
+        let round: Vec<usize> = (0..7)
+            .map(|tried| pick_host(FailoverStrategy::RoundRobin, tried, 3))
+            .collect();
+        assert_eq!(round, [0, 1, 2, 0, 1, 2, 0]);
+        // 300 random picks of 3 hosts: each is taken (all miss one with probability
+        // 3 × (2/3)^300), and not in URL order (probability 3^-300).
+        let shuffled: Vec<usize> = (0..300)
+            .map(|tried| pick_host(FailoverStrategy::Shuffle, tried, 3))
+            .collect();
+        for host in 0..3 {
+            assert!(
+                shuffled.contains(&host),
+                "host {host} never tried: {shuffled:?}"
+            );
+        }
+        let in_order: Vec<usize> = (0..300).map(|tried| tried % 3).collect();
+        assert_ne!(shuffled, in_order);
+        assert_eq!(pick_host(FailoverStrategy::Shuffle, 5, 1), 0);
     }
 }

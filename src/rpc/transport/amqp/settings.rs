@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::topology::TopologySettings;
+use crate::config::FailoverStrategy;
 
 /// How many consumers share one AMQP channel by default. RabbitMQ allows 2047 channels per
 /// connection (`channel_max`), and a process hosting a thousand compute hosts consumes
@@ -30,6 +31,8 @@ pub struct AmqpSettings {
     pub retry_backoff: Duration,
     /// `rabbit_interval_max`.
     pub interval_max: Duration,
+    /// `kombu_failover_strategy`: which host of a multi-host URL the next attempt takes.
+    pub failover: FailoverStrategy,
     /// TLS even for `rabbit://` (`ssl`).
     pub tls: bool,
     /// Extra CA certificates in PEM (`ssl_ca_file`).
@@ -38,6 +41,9 @@ pub struct AmqpSettings {
     pub amqplain: bool,
     /// Publishes wait this long for a connection before failing.
     pub publish_wait: Duration,
+    /// `kombu_missing_consumer_retry_timeout`: how long a reply to a missing reply queue is
+    /// retried.
+    pub missing_consumer_retry_timeout: Duration,
     /// Consumers sharing one channel, at most (novactor's own; no oslo option).
     /// [`CONSUMERS_PER_CHANNEL`] unless a test packs tighter; 0 counts as 1.
     pub consumers_per_channel: u16,
@@ -52,10 +58,12 @@ impl Default for AmqpSettings {
             retry_interval: Duration::from_secs(1),
             retry_backoff: Duration::from_secs(2),
             interval_max: Duration::from_secs(30),
+            failover: FailoverStrategy::RoundRobin,
             tls: false,
             ca_file: None,
             amqplain: true,
             publish_wait: Duration::from_secs(60),
+            missing_consumer_retry_timeout: Duration::from_secs(60),
             consumers_per_channel: CONSUMERS_PER_CHANNEL,
         }
     }
@@ -83,6 +91,7 @@ impl AmqpSettings {
             retry_interval: options.rabbit_retry_interval,
             retry_backoff: options.rabbit_retry_backoff,
             interval_max: options.rabbit_interval_max,
+            failover: options.kombu_failover_strategy,
             tls: options.ssl,
             ca_file: options.ssl_ca_file.clone(),
             amqplain: matches!(
@@ -90,6 +99,7 @@ impl AmqpSettings {
                 crate::config::LoginMethod::AmqPlain
             ),
             publish_wait: Duration::from_secs(60),
+            missing_consumer_retry_timeout: options.kombu_missing_consumer_retry_timeout,
             consumers_per_channel: CONSUMERS_PER_CHANNEL,
         }
     }
