@@ -34,6 +34,7 @@ pub mod api_fault;
 pub mod api_state;
 pub mod auth;
 pub mod compute_api;
+pub mod exposure;
 pub mod flavors;
 pub mod http;
 pub mod http_server;

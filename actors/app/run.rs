@@ -15,6 +15,7 @@ use novactor::signals::{serve_signals, ReloadContext, Signals};
 use novactor::Node;
 
 use super::command_config::{sources, EXIT_CONFIG};
+use crate::api::exposure::{beyond_loopback, exposure_text, NoauthOnNetwork};
 use crate::cli::{Cli, RunArgs};
 use crate::conf::{NovaConfig, FAKE_COMPUTE_DRIVER};
 use crate::NovaService;
@@ -58,6 +59,15 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
             config.compute.compute_driver
         );
     }
+    let api_listen = config.api.osapi_compute_listen.clone();
+    let api_exposed = selected.contains(&NovaService::Api) && beyond_loopback(&api_listen);
+    if api_exposed && !config.api.allow_noauth_on_network {
+        anyhow::bail!(
+            "{}; listen on a loopback address, or set [api] allow_noauth_on_network = true \
+             for a lab network",
+            exposure_text(&api_listen)
+        );
+    }
     let runtime = config.runtime();
     let log = novactor::logging::init(
         runtime.default.debug,
@@ -67,6 +77,12 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
     .context("setting up logging")?;
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
+    }
+    if api_exposed {
+        tracing::warn!(
+            "{}; allowed by [api] allow_noauth_on_network",
+            exposure_text(&api_listen)
+        );
     }
     // Nova's nova-api rule: with no API enabled there is nothing to serve; exit 1.
     if selected.contains(&NovaService::Api)
@@ -143,6 +159,11 @@ async fn serve(
         }
     };
     let mut readiness: Vec<Arc<dyn ReadinessCheck>> = Vec::new();
+    let api_listen = &config.api.osapi_compute_listen;
+    // Reaching here beyond loopback means [api] allow_noauth_on_network allowed it.
+    if selected.contains(&NovaService::Api) && beyond_loopback(api_listen) {
+        readiness.push(Arc::new(NoauthOnNetwork::new(api_listen)));
+    }
     let mut records: Option<Arc<dyn ServiceGroup>> = None;
     let servicegroup: Arc<dyn ServiceGroup> = match db {
         Some(db) => {

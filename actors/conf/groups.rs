@@ -56,6 +56,8 @@ pub struct ApiConf {
     pub osapi_compute_workers: usize,
     /// `[api] noauth_notused_is_admin`: the token `notused` means `admin:admin`.
     pub noauth_notused_is_admin: bool,
+    /// `[api] allow_noauth_on_network`: a non-loopback `osapi_compute_listen` may serve.
+    pub allow_noauth_on_network: bool,
 }
 
 /// `[conductor]`.
@@ -312,6 +314,7 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
             .map_err(|_| r.mismatch("DEFAULT", "osapi_compute_listen_port", "a port"))?,
         osapi_compute_workers: r.count_or_one("DEFAULT", "osapi_compute_workers")?,
         noauth_notused_is_admin: r.boolean("api", "noauth_notused_is_admin")?,
+        allow_noauth_on_network: r.boolean("api", "allow_noauth_on_network")?,
     };
 
     let ratio = |res: &'static str, initial: &'static str| -> Result<_, ConfigError> {

@@ -132,6 +132,17 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
          `<user>:<project>`, as Nova's noauth2 does.",
         "novactor (Nova's noauth2 has no such token; this is deviation D-AUTH)",
     ),
+    OptionSpec::new(
+        "api",
+        "allow_noauth_on_network",
+        OptionKind::Boolean,
+        Value("false"),
+        "Let the compute API listen beyond loopback (osapi_compute_listen) although it has no \
+         authentication in front of it (noauth: a token names its own user, and user `admin` \
+         is an administrator). Off, such a bind stops the process (exit 2); on, it starts \
+         with a warning, and /readyz warns too. For a lab network only.",
+        "novactor",
+    ),
     // ---- [conductor] / [scheduler] ----
     OptionSpec::new(
         "conductor",

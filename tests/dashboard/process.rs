@@ -203,6 +203,55 @@ fn systemd_notify_sees_ready_reloading_and_stopping() {
 }
 
 #[test]
+fn a_noauth_compute_api_beyond_loopback_needs_the_opt_in_and_then_warns_in_readyz() {
+    // Without the opt-in: exit 2 before anything starts, naming both options.
+    let site = Site::new("");
+    let output = site
+        .run()
+        .env("OS_DEFAULT__OSAPI_COMPUTE_LISTEN", "0.0.0.0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("osapi_compute_listen = 0.0.0.0")
+            && stderr.contains("allow_noauth_on_network"),
+        "{stderr}"
+    );
+
+    // With it: the process serves, says so at start, and /readyz warns for its whole life.
+    let site = Site::new("");
+    let port = free_port();
+    let mut command = site.run();
+    command
+        .env("OS_DEFAULT__OSAPI_COMPUTE_LISTEN", "0.0.0.0")
+        .env("OS_API__ALLOW_NOAUTH_ON_NETWORK", "true")
+        .env("OS_DASHBOARD__PORT", port.to_string());
+    let mut novactor = Running::spawn(command);
+    wait_started(&novactor);
+    let warning = novactor
+        .lines()
+        .into_iter()
+        .find(|l| l.contains("allowed by [api] allow_noauth_on_network"))
+        .unwrap_or_default();
+    assert!(warning.contains("WARN"), "{}", novactor.lines().join("\n"));
+    let ready = get(port, "/readyz");
+    let body: serde_json::Value = serde_json::from_str(&ready.text).unwrap();
+    assert_eq!(ready.status, 200, "{ready:?}");
+    assert_eq!(body["status"], "warn", "{body}");
+    let check = &body["checks"]["api:noauth-on-network"][0];
+    assert_eq!(check["status"], "warn", "{body}");
+    assert!(
+        check["output"]
+            .as_str()
+            .is_some_and(|o| o.contains("without authentication")),
+        "{body}"
+    );
+    novactor.signal("TERM");
+    assert_eq!(novactor.wait_exit(EXIT).code(), Some(0));
+}
+
+#[test]
 fn binding_the_dashboard_to_a_non_loopback_address_without_a_token_warns() {
     // No token: the warning, and the dashboard still serves.
     let site = Site::new("");
