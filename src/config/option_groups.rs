@@ -142,6 +142,10 @@ pub struct DashboardOptions {
     pub admin_token: Option<SecretString>,
     /// `refresh_interval`: period of the live updates.
     pub refresh_interval: Duration,
+    /// `allowed_hosts`: names a request's Host header may carry besides IP addresses.
+    pub allowed_hosts: Vec<String>,
+    /// `max_event_streams`: live event streams served at once.
+    pub max_event_streams: usize,
 }
 
 /// A secret whose `Debug` never shows it.
@@ -244,6 +248,8 @@ pub(crate) fn build(
             .filter(|token| !token.is_empty())
             .map(SecretString::new),
         refresh_interval: r.float_secs("dashboard", "refresh_interval")?,
+        allowed_hosts: r.list("dashboard", "allowed_hosts")?,
+        max_event_streams: r.count("dashboard", "max_event_streams")?,
     };
 
     Ok(TypedGroups {

@@ -518,6 +518,25 @@ pub static RUNTIME_OPTIONS: &[OptionSpec] = &[
         "Seconds between the live updates the dashboard pushes to open pages.",
         "novactor",
     ),
+    OptionSpec::new(
+        "dashboard",
+        "allowed_hosts",
+        OptionKind::List,
+        Unset,
+        "Host names (besides IP addresses, and localhost on a loopback listener) a request's \
+         Host header may carry. Any other name is refused (403): a web page whose own name \
+         resolves to this address (DNS rebinding) must not read the dashboard or reach its \
+         operations through a visitor's browser.",
+        "novactor",
+    ),
+    OptionSpec::new(
+        "dashboard",
+        "max_event_streams",
+        OptionKind::integer(Some(1), Some(10_000)),
+        Value("32"),
+        "Live event streams (open dashboard pages) served at once; one more is answered 503.",
+        "novactor",
+    ),
 ];
 
 /// The runtime's own spec of `[group] name` (the RabbitMQ driver reads its group directly:

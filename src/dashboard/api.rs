@@ -176,24 +176,32 @@ async fn event(state: &DashboardState) -> String {
 }
 
 /// `GET /api/v1/events`: Server-Sent Events, one snapshot now and one per
-/// `refresh_interval`; browsers reconnect by themselves after `retry` ms.
-async fn events(state: web::Data<DashboardState>) -> HttpResponse {
+/// `refresh_interval`; browsers reconnect by themselves after `retry` ms. At most
+/// `[dashboard] max_event_streams` at once: each holds a seat until its client goes.
+async fn events(state: web::Data<DashboardState>) -> Result<HttpResponse, ApiError> {
+    let seat = state.event_stream_seat().ok_or_else(|| {
+        ApiError::Unavailable(format!(
+            "{} event streams are open, the most [dashboard] max_event_streams allows; \
+             close a dashboard page",
+            state.max_event_streams
+        ))
+    })?;
     let retry = web::Bytes::from_static(b"retry: 2000\n\n");
-    let updates = futures::stream::unfold((state, true), |(state, first)| async move {
+    let updates = futures::stream::unfold((state, seat, true), |(state, seat, first)| async move {
         if !first {
             tokio::time::sleep(state.refresh).await;
         }
         let chunk = web::Bytes::from(event(&state).await);
-        Some((Ok::<_, actix_web::Error>(chunk), (state, false)))
+        Some((Ok::<_, actix_web::Error>(chunk), (state, seat, false)))
     });
     let stream = futures::StreamExt::chain(
         futures::stream::once(async move { Ok::<_, actix_web::Error>(retry) }),
         updates,
     );
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         // Proxies (nginx) must pass events through as they come.
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(stream)
+        .streaming(stream))
 }

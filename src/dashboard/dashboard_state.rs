@@ -2,6 +2,7 @@
 //! besides its node ([`DashboardParts`]).
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,9 +49,33 @@ pub(crate) struct DashboardState {
     pub(super) host: String,
     pub(super) description: String,
     pub(super) main: actix_rt::ArbiterHandle,
+    /// Event streams open now, and at most (`[dashboard] max_event_streams`).
+    pub(super) event_streams: Arc<AtomicUsize>,
+    pub(super) max_event_streams: usize,
+}
+
+/// One open event stream, counted until it is dropped (the client went away, or the
+/// dashboard stopped).
+pub(super) struct EventStreamSeat(Arc<AtomicUsize>);
+
+impl Drop for EventStreamSeat {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl DashboardState {
+    /// A seat for one more event stream; `None` when `max_event_streams` are open.
+    pub(super) fn event_stream_seat(&self) -> Option<EventStreamSeat> {
+        let max = self.max_event_streams;
+        self.event_streams
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |open| {
+                (open < max).then_some(open + 1)
+            })
+            .ok()
+            .map(|_| EventStreamSeat(Arc::clone(&self.event_streams)))
+    }
+
     /// Run `work` on the process's main arbiter (where its pools and clients live).
     pub(super) async fn on_main<T, F, Fut>(&self, work: F) -> Result<T, ApiError>
     where

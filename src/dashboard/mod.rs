@@ -12,6 +12,7 @@
 //! health.rs     /healthz, /readyz (application/health+json)
 //! readiness_check.rs  HealthStatus, CheckResult, ReadinessCheck, DatabaseCheck
 //! api_error.rs  the JSON error body and status mapping
+//! request_guard.rs  the Host check (DNS rebinding) and the frame-deny headers
 //! assets/       the page: index.html, app.js, app.css (compiled in; no network)
 //! ```
 //!
@@ -25,6 +26,7 @@ mod dashboard_state;
 pub mod health;
 mod operations;
 mod readiness_check;
+mod request_guard;
 mod server;
 
 pub use api_error::ApiError;

@@ -5,10 +5,12 @@ use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
 
 use super::api_error::ApiError;
 use super::dashboard_state::{DashboardParts, DashboardState};
+use super::request_guard::{self, HostRule};
 use super::{api, health, operations};
 use crate::config::DashboardOptions;
 use crate::node::Node;
@@ -89,6 +91,8 @@ pub fn start(
         host: config.default.host.clone(),
         description: parts.description,
         main: actix_rt::Arbiter::current(),
+        event_streams: Default::default(),
+        max_event_streams: options.max_event_streams,
     });
     let address = listener
         .local_addr()
@@ -98,8 +102,11 @@ pub fn start(
         source,
     };
     let addr = listener.local_addr().map_err(bind_error)?;
+    let hosts = web::Data::new(HostRule::new(addr.ip(), &options.allowed_hosts));
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(request_guard::guard))
+            .app_data(hosts.clone())
             .app_data(state.clone())
             .app_data(
                 web::JsonConfig::default()
