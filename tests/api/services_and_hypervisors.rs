@@ -216,21 +216,19 @@ async fn a_disabled_reason_over_255_characters_is_a_400_on_postgres() {
     let fresh = fresh_nova_db(Backend::Postgres, "novactor_svc_reason").await;
     let cloud = cloud_with(&[("database", "connection", fresh.url.as_str())]).await;
     let long = "r".repeat(256);
-    let legacy = |reason: &str| {
-        json!({"host": cloud.host, "binary": "nova-compute", "disabled_reason": reason}).to_string()
+    // The legacy action, at 2.1.
+    let disable_with = async |reason: &str| {
+        let body = json!({"host": cloud.host, "binary": "nova-compute", "disabled_reason": reason});
+        let at_21 = [
+            ("X-Auth-Token", "notused"),
+            ("OpenStack-API-Version", "compute 2.1"),
+        ];
+        let path = "/v2.1/os-services/disable-log-reason";
+        cloud
+            .send("PUT", path, &at_21, Some(&body.to_string()))
+            .await
     };
-    let at_21 = [
-        ("X-Auth-Token", "notused"),
-        ("OpenStack-API-Version", "compute 2.1"),
-    ];
-    let refused = cloud
-        .send(
-            "PUT",
-            "/v2.1/os-services/disable-log-reason",
-            &at_21,
-            Some(&legacy(&long)),
-        )
-        .await;
+    let refused = disable_with(&long).await;
     assert_eq!(refused.status, 400, "{refused:?}");
     let message = refused.body["badRequest"]["message"].as_str().unwrap_or("");
     assert!(
@@ -240,14 +238,7 @@ async fn a_disabled_reason_over_255_characters_is_a_400_on_postgres() {
     );
     // 255 characters fit, and are kept.
     let fits = "f".repeat(255);
-    let accepted = cloud
-        .send(
-            "PUT",
-            "/v2.1/os-services/disable-log-reason",
-            &at_21,
-            Some(&legacy(&fits)),
-        )
-        .await;
+    let accepted = disable_with(&fits).await;
     assert_eq!(accepted.status, 200, "{accepted:?}");
     assert_eq!(accepted.body["service"]["disabled_reason"], json!(fits));
     // At 2.53, by uuid, the same bound.

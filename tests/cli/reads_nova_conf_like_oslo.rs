@@ -190,19 +190,27 @@ fn the_sample_config_documents_every_option_and_matches_conf_nova_conf() {
     }
 }
 
-#[test]
-fn a_transport_url_this_build_cannot_serve_is_exit_2_with_the_password_masked() {
+/// `novactor --config-file <a nova.conf of `text`> <args>` in a directory of its own, run to
+/// its end; the directory lives as long as the returned guard.
+fn with_conf(text: &str, args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("nova.conf");
-    std::fs::write(
-        &conf,
-        "[DEFAULT]\ntransport_url = amqp1://nova:hunter2@broker:5672/\n",
-    )
-    .unwrap();
+    std::fs::write(&conf, text).unwrap();
     let output = command(BIN.as_ref(), dir.path())
-        .args(["--config-file", conf.to_str().unwrap(), "run"])
+        .arg("--config-file")
+        .arg(&conf)
+        .args(args)
         .output()
         .unwrap();
+    (output, dir)
+}
+
+#[test]
+fn a_transport_url_this_build_cannot_serve_is_exit_2_with_the_password_masked() {
+    let (output, _dir) = with_conf(
+        "[DEFAULT]\ntransport_url = amqp1://nova:hunter2@broker:5672/\n",
+        &["run"],
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -214,23 +222,8 @@ fn a_transport_url_this_build_cannot_serve_is_exit_2_with_the_password_masked() 
 
 #[test]
 fn a_compute_driver_other_than_the_fake_one_stops_a_compute_process_with_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("nova.conf");
-    std::fs::write(
-        &conf,
-        "[DEFAULT]\ncompute_driver = libvirt.LibvirtDriver\n[dashboard]\nport = 0\n",
-    )
-    .unwrap();
-    let output = command(BIN.as_ref(), dir.path())
-        .args([
-            "--config-file",
-            conf.to_str().unwrap(),
-            "run",
-            "--actors",
-            "compute",
-        ])
-        .output()
-        .unwrap();
+    let conf = "[DEFAULT]\ncompute_driver = libvirt.LibvirtDriver\n[dashboard]\nport = 0\n";
+    let (output, _dir) = with_conf(conf, &["run", "--actors", "compute"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
@@ -239,10 +232,7 @@ fn a_compute_driver_other_than_the_fake_one_stops_a_compute_process_with_exit_2(
         "{stderr}"
     );
     // The option is Nova's own, read and shown, not an unknown one.
-    let shown = command(BIN.as_ref(), dir.path())
-        .args(["--config-file", conf.to_str().unwrap(), "config", "show"])
-        .output()
-        .unwrap();
+    let (shown, _dir) = with_conf(conf, &["config", "show"]);
     let shown = String::from_utf8_lossy(&shown.stdout);
     assert!(
         shown.contains("compute_driver = libvirt.LibvirtDriver"),
@@ -252,19 +242,11 @@ fn a_compute_driver_other_than_the_fake_one_stops_a_compute_process_with_exit_2(
 
 #[test]
 fn tls_client_certificates_are_refused_rather_than_silently_ignored() {
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("nova.conf");
-    std::fs::write(&conf, "[DEFAULT]\ntransport_url = rabbit://u:p@127.0.0.1:1/\n[oslo_messaging_rabbit]\nssl = true\nssl_cert_file = /etc/nova/client.pem\n").unwrap();
-    let output = command(BIN.as_ref(), dir.path())
-        .args([
-            "--config-file",
-            conf.to_str().unwrap(),
-            "run",
-            "--actors",
-            "conductor",
-        ])
-        .output()
-        .unwrap();
+    let (output, _dir) = with_conf(
+        "[DEFAULT]\ntransport_url = rabbit://u:p@127.0.0.1:1/\n[oslo_messaging_rabbit]\n\
+         ssl = true\nssl_cert_file = /etc/nova/client.pem\n",
+        &["run", "--actors", "conductor"],
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("ssl_cert_file"),
