@@ -142,6 +142,8 @@ pub struct DashboardOptions {
     pub admin_token: Option<SecretString>,
     /// `refresh_interval`: period of the live updates.
     pub refresh_interval: Duration,
+    /// `require_token_for_reads`: reads need `admin_token` too.
+    pub require_token_for_reads: bool,
     /// `allowed_hosts`: names a request's Host header may carry besides IP addresses.
     pub allowed_hosts: Vec<String>,
     /// `max_event_streams`: live event streams served at once.
@@ -248,9 +250,22 @@ pub(crate) fn build(
             .filter(|token| !token.is_empty())
             .map(SecretString::new),
         refresh_interval: r.float_secs("dashboard", "refresh_interval")?,
+        require_token_for_reads: r.boolean("dashboard", "require_token_for_reads")?,
         allowed_hosts: r.list("dashboard", "allowed_hosts")?,
         max_event_streams: r.count("dashboard", "max_event_streams")?,
     };
+
+    if dashboard.require_token_for_reads && dashboard.admin_token.is_none() {
+        return Err(ConfigError::Conflict {
+            group: "dashboard",
+            name: "require_token_for_reads",
+            origin: r.origin("dashboard", "require_token_for_reads"),
+            other_group: "dashboard",
+            other_name: "admin_token",
+            reason: "reads cannot need a token that is not set: set [dashboard] admin_token"
+                .to_owned(),
+        });
+    }
 
     Ok(TypedGroups {
         default,

@@ -520,6 +520,17 @@ pub static RUNTIME_OPTIONS: &[OptionSpec] = &[
     ),
     OptionSpec::new(
         "dashboard",
+        "require_token_for_reads",
+        OptionKind::Boolean,
+        Value("false"),
+        "Reads — the JSON API, the state report, the event stream, /metrics — need \
+         admin_token too: 'Authorization: Bearer <token>', or the cookie the page sets when \
+         the token is typed in. /healthz and /readyz stay open for probes; the page's HTML, \
+         script and style hold no state. Needs admin_token.",
+        "novactor",
+    ),
+    OptionSpec::new(
+        "dashboard",
         "allowed_hosts",
         OptionKind::List,
         Unset,

@@ -102,6 +102,24 @@ fn backoff_max_below_initial_is_a_conflict() {
 }
 
 #[test]
+fn reads_cannot_need_a_dashboard_token_that_is_not_set() {
+    let err = Config::with_overrides(&[("dashboard", "require_token_for_reads", "true")])
+        .expect_err("conflict")
+        .to_string();
+    assert!(
+        err.contains("[dashboard] require_token_for_reads")
+            && err.contains("[dashboard] admin_token"),
+        "{err}"
+    );
+    let config = Config::with_overrides(&[
+        ("dashboard", "require_token_for_reads", "true"),
+        ("dashboard", "admin_token", "t"),
+    ])
+    .expect("with a token");
+    assert!(config.dashboard.require_token_for_reads);
+}
+
+#[test]
 fn booleans_accept_oslo_spellings_in_any_case() {
     for (text, expected) in [
         ("true", true),

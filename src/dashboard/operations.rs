@@ -9,11 +9,11 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use super::api::service_view;
 use super::api_error::ApiError;
 use super::dashboard_state::DashboardState;
+use super::request_guard::{bearer, token_matches};
 use crate::supervisor::{ActorCommand, TaskCommand};
 
 /// Longest accepted `disabled_reason` (Nova's column is 255 characters).
@@ -42,17 +42,9 @@ fn authorize(request: &HttpRequest, state: &DashboardState) -> Result<(), ApiErr
                 .to_owned(),
         ));
     };
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
-    // Compare digests: equal length, and the comparison time says nothing of the token.
-    let matches = presented.is_some_and(|token| {
-        Sha256::digest(token.as_bytes()) == Sha256::digest(expected.expose().as_bytes())
-    });
-    if matches {
+    // The header only, never the page's cookie: a cookie would make operations forgeable
+    // by any page the operator's browser visits (CSRF).
+    if token_matches(bearer(request.headers()), expected) {
         Ok(())
     } else {
         tracing::warn!(path = %request.path(), peer = ?request.peer_addr(), "dashboard operation refused: missing or wrong admin token");

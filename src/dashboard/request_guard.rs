@@ -2,7 +2,8 @@
 //! dashboard (an IP address the listener serves, `localhost` on loopback, or a name from
 //! `[dashboard] allowed_hosts`) — else a page whose own name resolves to this address (DNS
 //! rebinding) could read the dashboard and reach its operations through a visitor's browser
-//! — and, on every answer, headers that keep it out of other sites' frames.
+//! —, the admin token for reads when `[dashboard] require_token_for_reads` asks for it, and,
+//! on every answer, headers that keep it out of other sites' frames.
 
 use std::net::IpAddr;
 
@@ -12,7 +13,58 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
 
+use percent_encoding::percent_decode_str;
+use sha2::{Digest, Sha256};
+
 use super::api_error::ApiError;
+use crate::config::SecretString;
+
+/// The cookie the page sets when the token is typed in (an `EventSource` cannot send a
+/// header); `SameSite=Strict`, so no other site's page sends it.
+pub(super) const TOKEN_COOKIE: &str = "novactor_dashboard_token";
+
+/// Paths open without a token even when reads need one: probes, and the page's static
+/// parts, which hold no state.
+const OPEN_PATHS: &[&str] = &[
+    "/",
+    "/assets/app.js",
+    "/assets/app.css",
+    "/healthz",
+    "/readyz",
+];
+
+/// Whether reads need the admin token, and which.
+#[derive(Debug, Clone)]
+pub(super) struct ReadAccess(pub(super) Option<SecretString>);
+
+/// `presented` is `expected`, compared by digest: equal lengths, and the time taken says
+/// nothing of the token.
+pub(super) fn token_matches(presented: Option<&str>, expected: &SecretString) -> bool {
+    presented.is_some_and(|token| {
+        Sha256::digest(token.as_bytes()) == Sha256::digest(expected.expose().as_bytes())
+    })
+}
+
+/// The token of `Authorization: Bearer <token>`.
+pub(super) fn bearer(request_headers: &header::HeaderMap) -> Option<&str> {
+    request_headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// The token of the page's cookie (the page percent-encodes it).
+fn cookie_token(request_headers: &header::HeaderMap) -> Option<String> {
+    request_headers
+        .get_all(header::COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(name, _)| *name == TOKEN_COOKIE)
+        .and_then(|(_, value)| percent_decode_str(value.trim()).decode_utf8().ok())
+        .map(|token| token.into_owned())
+}
 
 /// Which Host headers the dashboard answers.
 #[derive(Debug, Clone)]
@@ -90,6 +142,24 @@ pub(super) async fn guard(
              allowed_hosts if it is"
         ))
         .into());
+    }
+    let read_token = request
+        .app_data::<web::Data<ReadAccess>>()
+        .and_then(|access| access.0.clone());
+    if let Some(expected) = read_token {
+        let open = OPEN_PATHS.contains(&request.path());
+        let headers = request.headers();
+        if !open
+            && !token_matches(bearer(headers), &expected)
+            && !token_matches(cookie_token(headers).as_deref(), &expected)
+        {
+            return Err(ApiError::Unauthorized(
+                "reads need the admin token ([dashboard] require_token_for_reads): send \
+                 'Authorization: Bearer <token>', or type it into the page"
+                    .to_owned(),
+            )
+            .into());
+        }
     }
     let mut response = next.call(request).await?;
     let headers = response.headers_mut();

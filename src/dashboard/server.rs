@@ -10,7 +10,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 
 use super::api_error::ApiError;
 use super::dashboard_state::{DashboardParts, DashboardState};
-use super::request_guard::{self, HostRule};
+use super::request_guard::{self, HostRule, ReadAccess};
 use super::{api, health, operations};
 use crate::config::DashboardOptions;
 use crate::node::Node;
@@ -103,10 +103,17 @@ pub fn start(
     };
     let addr = listener.local_addr().map_err(bind_error)?;
     let hosts = web::Data::new(HostRule::new(addr.ip(), &options.allowed_hosts));
+    let reads = web::Data::new(ReadAccess(
+        options
+            .require_token_for_reads
+            .then(|| options.admin_token.clone())
+            .flatten(),
+    ));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(request_guard::guard))
             .app_data(hosts.clone())
+            .app_data(reads.clone())
             .app_data(state.clone())
             .app_data(
                 web::JsonConfig::default()

@@ -559,3 +559,58 @@ async fn event_streams_beyond_the_cap_are_refused_until_one_closes() {
     assert_eq!(again.status, 200);
     dash.node.shutdown().await.unwrap();
 }
+
+/// `[dashboard] require_token_for_reads`: reads need the admin token, by header or by the
+/// page's cookie; probes and the page's static parts stay open; operations never take the
+/// cookie (a cookie would let any page the operator visits forge them).
+#[actix_rt::test]
+async fn reads_need_the_token_when_asked_and_operations_never_take_the_cookie() {
+    let (dash, _probe) = dash(
+        &[
+            ("dashboard", "require_token_for_reads", "true"),
+            ("dashboard", "admin_token", TOKEN),
+        ],
+        Some(TOKEN),
+    )
+    .await;
+    for path in [
+        "/api/v1/snapshot",
+        "/api/v1/report",
+        "/metrics",
+        "/api/v1/events",
+    ] {
+        let refused = dash.get(path).await;
+        assert_eq!(refused.status, 401, "{path}: {}", refused.text);
+    }
+    for path in ["/", "/assets/app.js", "/healthz", "/readyz"] {
+        let open = dash.get(path).await;
+        assert_eq!(open.status, 200, "{path}: {}", open.text);
+    }
+    let by_header = dash
+        .request("GET", "/api/v1/snapshot", Some(TOKEN), None)
+        .await;
+    assert_eq!(by_header.status, 200, "{}", by_header.text);
+    let cookie = format!(
+        "other=1; novactor_dashboard_token={}",
+        TOKEN.replace('-', "%2D")
+    );
+    let by_cookie = http::request("GET", format!("{}/api/v1/snapshot", dash.base))
+        .header("Cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_cookie.status, 200, "{}", by_cookie.text);
+    let wrong = http::request("GET", format!("{}/api/v1/snapshot", dash.base))
+        .header("Cookie", "novactor_dashboard_token=guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status, 401, "{}", wrong.text);
+    let forged = http::request("POST", format!("{}/api/v1/actors/echo/restart", dash.base))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status, 401, "{}", forged.text);
+    dash.node.shutdown().await.unwrap();
+}

@@ -157,6 +157,14 @@
     setText(opStatus, `${fmtClock(Date.now())}  ${message}`);
   }
 
+  // Reads may need the token too ([dashboard] require_token_for_reads), and an EventSource
+  // cannot send a header: the page keeps the token in a same-site session cookie as well.
+  function rememberToken(token) {
+    const value = token ? encodeURIComponent(token) : "";
+    const end = token ? "" : "; Max-Age=0";
+    document.cookie = `novactor_dashboard_token=${value}; Path=/; SameSite=Strict${end}`;
+  }
+
   function authHeaders() {
     const headers = { Accept: "application/json" };
     const token = tokenInput.value.trim();
@@ -1318,7 +1326,11 @@
   } catch {
     // sessionStorage unavailable (privacy mode): the token lives in the field only.
   }
+  rememberToken(tokenInput.value.trim());
   tokenInput.addEventListener("input", () => {
+    rememberToken(tokenInput.value.trim());
+    // A stream refused for want of the token is tried again with it.
+    if (!source || source.readyState === EventSource.CLOSED) connect();
     try {
       if (tokenInput.value) sessionStorage.setItem(TOKEN_KEY, tokenInput.value);
       else sessionStorage.removeItem(TOKEN_KEY);
