@@ -253,9 +253,12 @@ pub static RUNTIME_OPTIONS: &[OptionSpec] = &[
         "rabbit_qos_prefetch_count",
         OptionKind::integer(Some(0), Some(65535)),
         Value("0"),
-        "Basic.Qos on every consuming channel; 0 sends none (unlimited).",
+        "Basic.Qos on every consuming channel: unacknowledged deliveries a consumer holds. \
+         0 means oslo's unlimited, which novactor bounds at 256 so that a queue's backlog is \
+         not pulled into memory at once.",
         "oslo_messaging/_drivers/impl_rabbit.py (novactor: 0..65535, the 16-bit \
-         prefetch_count of Basic.Qos; oslo: no bound)",
+         prefetch_count of Basic.Qos, 0 bounded at 256 (D-MSG-18); oslo: no bound, 0 sends \
+         no Basic.Qos)",
     ),
     OptionSpec::new(
         RABBIT,

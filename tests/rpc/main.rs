@@ -12,6 +12,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod a_backlog_stays_in_the_broker;
 mod amqp_consumers_share_channels;
 mod amqp_one_consumer_leaves_its_channel_mates_alone;
 mod bad_broker_input_is_rejected;

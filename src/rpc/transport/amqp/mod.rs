@@ -48,6 +48,6 @@ mod url;
 pub use amqp_transport::AmqpTransport;
 pub use declaration::DECLARATION_CHANNELS;
 pub use message_properties::MAX_BODY_BYTES;
-pub use settings::{AmqpSettings, CONSUMERS_PER_CHANNEL};
+pub use settings::{AmqpSettings, BACKLOG_PREFETCH, CONSUMERS_PER_CHANNEL};
 pub use topology::{ExchangeDecl, QueueDecl, TopologySettings};
 pub use url::{BrokerHost, RabbitUrl, UrlError};

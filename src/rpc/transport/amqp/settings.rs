@@ -16,12 +16,20 @@ use crate::config::FailoverStrategy;
 /// small, while idle compute queues cost nothing to share.
 pub const CONSUMERS_PER_CHANNEL: u16 = 64;
 
+/// The prefetch a consumer gets when `rabbit_qos_prefetch_count` is 0. oslo then sends no
+/// `Basic.Qos` and the broker pushes a queue's whole backlog into the consumer's memory at
+/// once (100,000 waiting messages, all of them); novactor bounds what it holds unacknowledged
+/// per consumer instead (D-MSG-18) — far more than a server runs at once, so throughput is
+/// the same.
+pub const BACKLOG_PREFETCH: u16 = 256;
+
 /// Connection settings (`[oslo_messaging_rabbit]`, after the URL query's overrides).
 #[derive(Debug, Clone)]
 pub struct AmqpSettings {
     /// Declarations.
     pub topology: TopologySettings,
-    /// `rabbit_qos_prefetch_count`; 0 sends no `Basic.Qos`.
+    /// `rabbit_qos_prefetch_count`, or [`BACKLOG_PREFETCH`] for its 0; 0 here (only when
+    /// set so directly) sends no `Basic.Qos`.
     pub prefetch_count: u16,
     /// `heartbeat_timeout_threshold` in seconds; 0 disables heartbeats.
     pub heartbeat_secs: u16,
@@ -53,7 +61,7 @@ impl Default for AmqpSettings {
     fn default() -> Self {
         Self {
             topology: TopologySettings::default(),
-            prefetch_count: 0,
+            prefetch_count: BACKLOG_PREFETCH,
             heartbeat_secs: 60,
             retry_interval: Duration::from_secs(1),
             retry_backoff: Duration::from_secs(2),
@@ -86,7 +94,10 @@ impl AmqpSettings {
                     .rabbit_transient_queues_ttl
                     .unwrap_or(Duration::ZERO),
             },
-            prefetch_count: options.rabbit_qos_prefetch_count,
+            prefetch_count: match options.rabbit_qos_prefetch_count {
+                0 => BACKLOG_PREFETCH,
+                prefetch => prefetch,
+            },
             heartbeat_secs: options.heartbeat_secs(),
             retry_interval: options.rabbit_retry_interval,
             retry_backoff: options.rabbit_retry_backoff,
