@@ -8,7 +8,7 @@
 //! | which failures are expected (counted apart from errors) | `failure_class.rs` |
 //! | where a message goes | `target.rs` |
 //! | namespace + version + method → endpoint | `dispatcher.rs`, `version.rs` |
-//! | consume, ack, dispatch, reply | `server.rs` |
+//! | consume, ack, dispatch, reply | `server.rs`, `server_queues.rs` (one task reads all of a server's queues) |
 //! | call / cast / fanout, reply correlation | `client.rs` |
 //! | what a client reports of each request, for metrics | `client_observer.rs` |
 
