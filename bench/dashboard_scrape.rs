@@ -15,14 +15,9 @@ use novactor_nova::{definitions, NovaService};
 
 const ROUNDS: usize = 50;
 
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
+#[path = "process_memory.rs"]
+mod process_memory;
+use process_memory::rss_mib;
 
 fn report(what: &str, mut times: Vec<Duration>, bytes: usize) {
     times.sort();

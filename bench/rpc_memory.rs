@@ -19,14 +19,9 @@ const CONCURRENT_CALLERS: usize = 64;
 const CALLS_PER_CALLER: usize = 500;
 const CASTS: usize = 50_000;
 
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
+#[path = "process_memory.rs"]
+mod process_memory;
+use process_memory::rss_mib;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;

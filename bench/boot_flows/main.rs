@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 
 mod boots;
 mod hosts;
+#[path = "../process_memory.rs"]
+mod process_memory;
 mod setup;
 
 use boots::*;

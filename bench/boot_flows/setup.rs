@@ -23,14 +23,7 @@ pub(crate) const SETTLE: Duration = Duration::from_secs(2);
 pub(crate) const BOOT_DEADLINE: Duration = Duration::from_secs(60);
 pub(crate) const START_DEADLINE: Duration = Duration::from_secs(60);
 
-pub(crate) fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
-}
+pub(crate) use crate::process_memory::rss_mib;
 
 pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;

@@ -30,6 +30,16 @@ pub fn rabbit_url() -> String {
         .unwrap_or_else(|_| "rabbit://guest:guest@127.0.0.1:5672/".to_owned())
 }
 
+/// [`rabbit_url`] for bare lapin: `amqp://`, and the default vhost spelled out (lapin reads
+/// a trailing "/" as an empty vhost where oslo means "/").
+pub fn lapin_url() -> String {
+    let mut url = rabbit_url().replacen("rabbit://", "amqp://", 1);
+    if url.ends_with('/') {
+        url.push_str("%2f");
+    }
+    url
+}
+
 /// A name no other test (or earlier run) uses: `<prefix>_<8 hex>`.
 pub fn unique(prefix: &str) -> String {
     format!(

@@ -36,11 +36,7 @@ async fn a_backlog_waits_in_the_queue_not_in_the_consumer() {
     }
     // The broker's count of messages ready (not delivered) in the topic queue, by a passive
     // declare from a connection of the test's own.
-    let mut amqp_url = rabbit_url().replacen("rabbit://", "amqp://", 1);
-    if amqp_url.ends_with('/') {
-        amqp_url.push_str("%2f");
-    }
-    let connection = Connection::connect(&amqp_url, ConnectionProperties::default())
+    let connection = Connection::connect(&lapin_url(), ConnectionProperties::default())
         .await
         .expect("lapin connects");
     let channel = connection.create_channel().await.expect("a channel");

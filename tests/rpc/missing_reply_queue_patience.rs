@@ -60,12 +60,7 @@ async fn reply_arrives_late_queue(patience: Duration) -> bool {
         .expect("the call is published");
     tokio::time::sleep(Duration::from_secs(3)).await;
 
-    // lapin reads a trailing "/" as an empty vhost where oslo means "/": spell it out.
-    let mut amqp_url = url.replacen("rabbit://", "amqp://", 1);
-    if amqp_url.ends_with('/') {
-        amqp_url.push_str("%2f");
-    }
-    let connection = Connection::connect(&amqp_url, ConnectionProperties::default())
+    let connection = Connection::connect(&lapin_url(), ConnectionProperties::default())
         .await
         .expect("lapin connects");
     let channel = connection.create_channel().await.expect("a channel");
