@@ -143,15 +143,14 @@ pub(super) async fn guard(
         ))
         .into());
     }
-    let read_token = request
-        .app_data::<web::Data<ReadAccess>>()
-        .and_then(|access| access.0.clone());
-    if let Some(expected) = read_token {
+    // The shared rule, not a copy of the secret per request.
+    let access = request.app_data::<web::Data<ReadAccess>>().cloned();
+    if let Some(expected) = access.as_ref().and_then(|access| access.0.as_ref()) {
         let open = OPEN_PATHS.contains(&request.path());
         let headers = request.headers();
         if !open
-            && !token_matches(bearer(headers), &expected)
-            && !token_matches(cookie_token(headers).as_deref(), &expected)
+            && !token_matches(bearer(headers), expected)
+            && !token_matches(cookie_token(headers).as_deref(), expected)
         {
             return Err(ApiError::Unauthorized(
                 "reads need the admin token ([dashboard] require_token_for_reads): send \
