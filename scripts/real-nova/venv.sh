@@ -75,11 +75,12 @@ PIP_FIND_LINKS= "$VENV/bin/pip" install --disable-pip-version-check --no-input -
 "$VENV/bin/pip" check >&2 || die "pip check found missing or conflicting dependencies in $VENV: the lock is incomplete"
 for mods in nova.cmd.conductor nova.cmd.scheduler nova.cmd.compute nova.cmd.manage \
         nova.api.openstack.wsgi_app nova.virt.fake placement.wsgi placement.cmd.manage \
-        "pymysql, openstackclient.shell, webob, kombu"; do
+        keystone.cmd.manage keystone.server.flask \
+        "pymysql, openstackclient.shell, webob, kombu, keystoneauth1, keystoneclient.v3.client"; do
     "$VENV/bin/python" -W ignore -c "import $mods" >&2 \
         || die "the venv $VENV installed but 'import $mods' fails"
 done
-for exe in openstack nova-manage placement-manage nova-conductor nova-scheduler nova-compute; do
+for exe in openstack nova-manage placement-manage keystone-manage nova-conductor nova-scheduler nova-compute; do
     [[ -x "$VENV/bin/$exe" ]] || die "$VENV/bin/$exe is missing after the install"
 done
 
