@@ -6,14 +6,17 @@
 Run it with the real-nova venv's python (`$(bash scripts/real-nova/venv.sh)/python`).
 
 First run on DIR: binds 127.0.0.1:PORT (an ephemeral port unless --port; the socket is
-kept and served on, so there is no race), writes DIR/keystone.conf (SQLite database
-DIR/keystone.db, fernet/credential key repositories in DIR, in-memory dogpile cache, so no
-memcached), runs `keystone-manage db_sync`, `fernet_setup`, `credential_setup` and
-`bootstrap` (admin/admin, region RegionOne, identity endpoints at http://127.0.0.1:PORT/v3),
-loads `keystone.wsgi.api:application` into a threaded wsgiref server, and provisions
-through Keystone's own REST API like devstack does: projects demo, alt, service; users
-demo_member (member on demo), demo_reader (reader on demo), alt_member (member on alt),
-nova (admin + service on service). Passwords are random, kept in DIR/state.json.
+kept and served on, so there is no race; it listens only once the app is loaded), writes
+DIR/keystone.conf (SQLite database DIR/keystone.db, fernet/credential key repositories in
+DIR, in-memory dogpile cache, so no memcached), takes the schema from `keystone-manage
+db_sync` (or from the copy of its result kept in the venv), creates the key repositories
+as `fernet_setup`/`credential_setup` do (their code, in-process), runs `keystone-manage
+bootstrap` (admin/admin, region RegionOne, identity endpoints at http://127.0.0.1:PORT/v3)
+while it loads `keystone.wsgi.api:application` into wsgi_serve's threaded wsgiref server,
+and provisions through Keystone's own REST API like devstack does: projects demo, alt,
+service; users demo_member (member on demo), demo_reader (reader on demo), alt_member
+(member on alt), nova (admin + service on service). Passwords are random, kept in
+DIR/state.json.
 
 Later runs on the same DIR skip all of that (same ids; tokens issued earlier still
 validate: the fernet keys persist) and come back on the port recorded in DIR, which is
@@ -46,6 +49,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
+
+# Keystone's import pulls oslo.service's eventlet backend in, which warns on stderr.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # This file is named like the package it serves: take its directory off sys.path, or
@@ -165,8 +172,9 @@ def wait(*started):
                 % (cmd, rc, logpath, "\n".join(tail)))
 
 
-def setup(d, port, state):
-    """keystone-manage db_sync, fernet_setup, credential_setup, bootstrap on an empty state."""
+def setup(d, port, state, db_cache):
+    """An empty state made ready for the app: database schema and key repositories.
+    Returns the running `keystone-manage bootstrap` (it runs while the app loads)."""
     for name in ("keystone.db", "fernet-keys", "fernet-receipts", "credential-keys",
                  "provision.json"):
         p = os.path.join(d, name)
@@ -174,22 +182,61 @@ def setup(d, port, state):
             shutil.rmtree(p)
         elif os.path.exists(p):
             os.remove(p)
+    # The schema: db_sync takes 5-8 s, a copy of its result (kept in the venv, so keyed
+    # by the lock like the Keystone that wrote it) milliseconds.
+    template = os.path.join(sys.prefix, "keystone-db-template", "keystone.db")
+    db = os.path.join(d, "keystone.db")
+    if db_cache and os.path.exists(template):
+        log("database: copy of the db_sync'ed schema %s" % template)
+        shutil.copyfile(template, db)
+    else:
+        log("keystone-manage db_sync")
+        wait(manage(d, "db_sync"))
+        if db_cache:
+            os.makedirs(os.path.dirname(template), exist_ok=True)
+            tmp = "%s.%d.tmp" % (template, os.getpid())
+            shutil.copyfile(db, tmp)
+            os.replace(tmp, template)
+    # What `keystone-manage fernet_setup` and `credential_setup` do (the same keystone
+    # code, in-process: two interpreters less): a repository with a staged and a primary key.
+    from keystone.common import fernet_utils
+    for repo, group in (("fernet-keys", "fernet_tokens"), ("fernet-receipts", "fernet_receipts"),
+                        ("credential-keys", "credential")):
+        futils = fernet_utils.FernetUtils(os.path.join(d, repo), 3, group)
+        futils.create_key_directory(os.getuid(), os.getgid())
+        if not futils.validate_key_repository(requires_write=True):
+            die("key repository %s/%s is not usable" % (d, repo))
+        futils.initialize_key_repository(os.getuid(), os.getgid())
     url = "http://127.0.0.1:%d/v3" % port
-    # fernet_setup and credential_setup only write key files: they run beside db_sync.
-    log("keystone-manage db_sync, fernet_setup, credential_setup")
-    owner = ["--keystone-user", pwd.getpwuid(os.getuid()).pw_name,
-             "--keystone-group", grp.getgrgid(os.getgid()).gr_name]
-    wait(manage(d, "db_sync"), manage(d, "fernet_setup", *owner),
-         manage(d, "credential_setup", *owner))
-    log("keystone-manage bootstrap (admin, %s, %s)" % (REGION, url))
-    wait(manage(d, "bootstrap", "--bootstrap-username", "admin",
-                "--bootstrap-password", state["passwords"]["admin"],
-                "--bootstrap-project-name", "admin",
-                "--bootstrap-role-name", "admin",
-                "--bootstrap-service-name", "keystone",
-                "--bootstrap-region-id", REGION,
-                "--bootstrap-admin-url", url, "--bootstrap-public-url", url,
-                "--bootstrap-internal-url", url))
+    log("keystone-manage bootstrap (admin, %s, %s), beside the app's loading" % (REGION, url))
+    return manage(d, "bootstrap", "--bootstrap-username", "admin",
+                  "--bootstrap-password", state["passwords"]["admin"],
+                  "--bootstrap-project-name", "admin",
+                  "--bootstrap-role-name", "admin",
+                  "--bootstrap-service-name", "keystone",
+                  "--bootstrap-region-id", REGION,
+                  "--bootstrap-admin-url", url, "--bootstrap-public-url", url,
+                  "--bootstrap-internal-url", url)
+
+
+def one_writer(app):
+    """Requests that may write (not GET/HEAD/OPTIONS) run one at a time. SQLite refuses a
+    second concurrent writer at once ("database is locked": two transactions upgrading a
+    read lock deadlock, the busy timeout does not apply), and a password login writes:
+    8 parallel logins got 6 HTTP 500s of 13 without this. Validations (GET) stay parallel."""
+    lock = threading.Lock()
+
+    def wrapped(environ, start_response):
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS"):
+            return app(environ, start_response)
+        with lock:
+            result = app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+    return wrapped
 
 
 class Api:
@@ -282,6 +329,8 @@ def main():
     p.add_argument("--ready-file")
     p.add_argument("--compute-url")
     p.add_argument("--token-expiration", type=int, default=3600, help="seconds (default 3600)")
+    p.add_argument("--no-db-cache", action="store_true",
+                   help="run db_sync, neither reading nor writing the venv's schema copy")
     args = p.parse_args()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -321,9 +370,7 @@ def main():
         state = {"schema": STATE_SCHEMA, "port": port, "setup_done": False,
                  "passwords": {n: secrets.token_hex(10) for n in ["admin"] + list(USERS)}}
         write_json(state_path, state)
-        setup(d, port, state)
-        state["setup_done"] = True
-        write_json(state_path, state)
+        bootstrap = setup(d, port, state, not args.no_db_cache)
         timings["setup_s"] = round(time.monotonic() - t, 2)
 
     t = time.monotonic()
@@ -331,10 +378,16 @@ def main():
     os.environ.pop("OS_KEYSTONE_CONFIG_FILES", None)
     sys.argv = ["keystone"]  # oslo.config parses sys.argv when the app is built
     import keystone.wsgi.api
-    server.set_app(keystone.wsgi.api.application)
+    server.set_app(one_writer(keystone.wsgi.api.application))
+    timings["app_load_s"] = round(time.monotonic() - t, 2)
+    if fresh:
+        t = time.monotonic()
+        wait(bootstrap)
+        timings["bootstrap_wait_s"] = round(time.monotonic() - t, 2)
+        state["setup_done"] = True
+        write_json(state_path, state)
     server.server_activate()
     threading.Thread(target=server.serve_forever, name="wsgi", daemon=True).start()
-    timings["app_load_s"] = round(time.monotonic() - t, 2)
     log("serving keystone.wsgi.api:application on %s (log %s/keystone.log)" % (base, d))
 
     prov = load_json(prov_path)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Create (or reuse) the venv holding a real Nova 34.0.0 control plane (nova,
-# openstack-placement, python-openstackclient, PyMySQL) installed from the hash-locked
-# requirements.txt beside this script. The venv lives outside the repository, keyed by
+# Create (or reuse) the venv holding a real OpenStack control plane of one release (nova
+# 34.0.0, openstack-placement 16.0.0, keystone 30.0.0, python-openstackclient, PyMySQL)
+# installed from the hash-locked requirements.txt beside this script. The venv lives outside the repository, keyed by
 # the lock's content, so a fresh clone (CI) reuses it:
 #   ${NOVACTOR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/novactor}/real-nova-<sha256[:12]>
 # Fast path: the venv exists and carries the completion marker (written only after a
