@@ -22,7 +22,7 @@ pub fn definition(
         NovaService::Compute => {
             compute::definition(config, crate::placement::ReportClient::from_config(config)?)
         }
-        NovaService::Api => api::definition(config, db),
+        NovaService::Api => api::definition(config, db)?,
     })
 }
 
@@ -32,6 +32,9 @@ pub enum DeploymentError {
     /// A service that needs the database was asked for without one.
     #[error("{0:?} needs the database, and none was opened")]
     MissingDatabase(NovaService),
+    /// The API's access control cannot be set up (`[keystone_authtoken]`, the policy file).
+    #[error("the compute API: {0}")]
+    ApiAccess(#[from] crate::api::access::AccessError),
     /// `[placement]` is configured but its client cannot be built.
     #[error("[placement]: {0}")]
     Placement(#[from] crate::placement::PlacementError),

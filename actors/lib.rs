@@ -23,6 +23,7 @@ pub mod conf;
 pub mod db;
 pub mod deployment;
 pub mod exception;
+pub mod keystone;
 pub mod manage;
 mod nova_service;
 pub mod objects;

@@ -10,6 +10,6 @@ use super::http::ok;
 
 /// `GET /os-aggregates`: none in this slice.
 pub async fn list(ctx: Ctx) -> Result<HttpResponse, ApiFault> {
-    ctx.require_admin("os_compute_api:os-aggregates:index")?;
+    ctx.authorize_own(super::policy::defaults::AGGREGATES_INDEX)?;
     Ok(ok(json!({"aggregates": []})))
 }

@@ -1,37 +1,82 @@
-//! Who is asking, at which microversion: the [`Ctx`] extractor every compute handler takes.
-//! Auth is Nova's `noauth2` (`nova/api/openstack/auth.py` @ `d238306aa6^`): the token is
-//! `user:project`, admin ⇔ user `admin`. [novactor] deviation D-AUTH: the token `notused`
-//! (what keystoneauth's `none` plugin always sends) counts as `admin:admin` while
-//! `[api] noauth_notused_is_admin` is on (the default). Unlike noauth2, a request without a
-//! token gets 401 rather than a 204 carrying a made-up token.
+//! Who is asking, at which microversion, and may they: the [`Ctx`] extractor every compute
+//! handler takes, and [`Ctx::authorize`] with Nova's policy rules.
+//!
+//! Two ways to know the caller (`[api] auth_strategy`):
+//! - `keystone`: the `X-Auth-Token` is validated with Keystone as keystonemiddleware does
+//!   ([`TokenValidator`]): user, project and roles come from Keystone; a missing, invalid or
+//!   expired token is 401 (the middleware adds `WWW-Authenticate: Keystone uri="…"`), an
+//!   unreachable Keystone 503.
+//! - `noauth2` (novactor's default, for the lab on loopback): the token is `user:project`
+//!   (Nova's removed noauth2, `nova/api/openstack/auth.py` @ `d238306aa6^`); user `admin`
+//!   has roles admin, member, reader, every other user member and reader. [novactor]
+//!   deviation D-AUTH: the token `notused` (what keystoneauth's `none` plugin always sends)
+//!   counts as `admin:admin` while `[api] noauth_notused_is_admin` is on (the default).
+//!   Unlike noauth2, a request without a token gets 401 rather than a 204 carrying a
+//!   made-up token.
+//!
+//! Either way, `is_admin` is Nova's: the caller passes the `context_is_admin` rule.
 
-use std::future::{ready, Ready};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures::future::LocalBoxFuture;
 
 use super::api_fault::ApiFault;
 use super::microversion::{self, ApiVersion};
+use super::policy::{credentials, Policy};
+use crate::keystone::{TokenRejection, TokenValidator};
 use novactor::rpc::RequestContext;
 
 /// The token keystoneauth's `none` plugin sends (D-AUTH).
 pub const NOAUTH_TOKEN: &str = "notused";
 
-/// How tokens map to callers; one per server, in the app data.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthPolicy {
-    /// `[api] noauth_notused_is_admin`: [`NOAUTH_TOKEN`] means `admin:admin`; when off it
-    /// is an ordinary token (user and project `notused`).
-    pub notused_is_admin: bool,
+/// How the API knows its callers.
+#[derive(Debug, Clone)]
+pub enum Authentication {
+    /// noauth2: `user:project` tokens; `notused_is_admin` is `[api] noauth_notused_is_admin`.
+    NoAuth {
+        /// [`NOAUTH_TOKEN`] means `admin:admin`; when off it is an ordinary token.
+        notused_is_admin: bool,
+    },
+    /// Keystone tokens.
+    Keystone(Arc<TokenValidator>),
 }
 
-impl Default for AuthPolicy {
+/// Authentication and policy of one API server, shared by its workers (app data).
+#[derive(Debug, Clone)]
+pub struct ApiAuth {
+    /// Who a caller is.
+    pub authentication: Authentication,
+    /// What they may do.
+    pub policy: Arc<Policy>,
+}
+
+impl Default for ApiAuth {
     fn default() -> Self {
         Self {
-            notused_is_admin: true,
+            authentication: Authentication::NoAuth {
+                notused_is_admin: true,
+            },
+            policy: Arc::new(Policy::defaults()),
         }
     }
 }
+
+impl ApiAuth {
+    /// `WWW-Authenticate`'s value for a 401, with Keystone only.
+    pub fn www_authenticate(&self) -> Option<String> {
+        match &self.authentication {
+            Authentication::Keystone(validator) => Some(validator.www_authenticate()),
+            Authentication::NoAuth { .. } => None,
+        }
+    }
+}
+
+/// One worker thread's HTTP client for Keystone (app data; `None` without Keystone).
+#[derive(Debug, Clone)]
+pub struct KeystoneClient(pub Option<reqwest::Client>);
 
 /// The request id of a request (`req-<uuid>`), put in the extensions by the middleware.
 #[derive(Debug, Clone)]
@@ -42,22 +87,37 @@ pub struct RequestId(pub String);
 pub struct Ctx {
     /// The negotiated microversion.
     pub version: ApiVersion,
-    /// The user id from the token.
+    /// The user id.
     pub user_id: String,
-    /// The project id from the token (the user when absent).
+    /// The project id; empty for a token scoped to no project (which no project rule
+    /// allows).
     pub project_id: String,
-    /// Admin ⇔ user `admin`.
+    /// Role names, lowercased.
+    pub roles: Vec<String>,
+    /// Nova's `context.is_admin`: passes `context_is_admin`.
     pub is_admin: bool,
     /// `scheme://host` as the client addressed us, for links.
     pub base: String,
     /// `req-<uuid>`.
     pub request_id: String,
+    policy: Arc<Policy>,
 }
 
 impl Ctx {
-    /// 403 unless admin, naming the policy rule as Nova does.
-    pub fn require_admin(&self, rule: &str) -> Result<(), ApiFault> {
-        if self.is_admin {
+    /// Whether rule `rule` allows this caller on a resource of `target_project`.
+    pub fn can(&self, rule: &str, target_project: &str) -> bool {
+        let creds = credentials(&self.roles, &self.user_id, &self.project_id, self.is_admin);
+        let target = HashMap::from([
+            ("project_id", target_project.to_owned()),
+            ("user_id", self.user_id.clone()),
+        ]);
+        self.policy.allows(rule, &creds, &target)
+    }
+
+    /// 403 unless rule `rule` allows this caller on a resource of `target_project`, in
+    /// Nova's words.
+    pub fn authorize(&self, rule: &str, target_project: &str) -> Result<(), ApiFault> {
+        if self.can(rule, target_project) {
             Ok(())
         } else {
             Err(ApiFault::forbidden(format!(
@@ -66,13 +126,25 @@ impl Ctx {
         }
     }
 
+    /// [`Ctx::authorize`] on the caller's own project (Nova's `target={'project_id':
+    /// context.project_id}`, what admin-only and list rules are checked against).
+    pub fn authorize_own(&self, rule: &str) -> Result<(), ApiFault> {
+        self.authorize(rule, &self.project_id)
+    }
+
     /// The RPC context for casts and calls made on behalf of this request.
     pub fn rpc_context(&self) -> RequestContext {
+        let roles = self
+            .roles
+            .iter()
+            .cloned()
+            .map(serde_json::Value::String)
+            .collect();
         let ctx = RequestContext::new()
             .with("user_id", self.user_id.clone())
             .with("project_id", self.project_id.clone())
             .with("is_admin", self.is_admin)
-            .with("roles", serde_json::Value::Array(Vec::new()));
+            .with("roles", serde_json::Value::Array(roles));
         if self.request_id.is_empty() {
             ctx
         } else {
@@ -80,54 +152,133 @@ impl Ctx {
         }
     }
 
-    fn from_request(req: &HttpRequest) -> Result<Self, ApiFault> {
+    async fn extract(req: HttpRequest) -> Result<Self, ApiFault> {
         let version = microversion::negotiate(req.headers())?;
-        let token = req
-            .headers()
-            .get("X-Auth-Token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiFault::unauthorized(
-                    "Authentication required: send X-Auth-Token: <user>:<project>",
-                )
-            })?;
-        let policy = req.app_data::<AuthPolicy>().copied().unwrap_or_default();
-        let (user_id, project_id) = if policy.notused_is_admin && token == NOAUTH_TOKEN {
-            ("admin".to_owned(), "admin".to_owned())
-        } else {
-            let (user, _, project) = partition(token);
-            let project = if project.is_empty() { user } else { project };
-            (user.to_owned(), project.to_owned())
+        let auth = req
+            .app_data::<web::Data<ApiAuth>>()
+            .map_or_else(ApiAuth::default, |a| a.get_ref().clone());
+        let header = |name: &str| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
         };
+        let token = header("X-Auth-Token");
+        let (user_id, project_id, roles) = match &auth.authentication {
+            Authentication::NoAuth { notused_is_admin } => {
+                let token = token.ok_or_else(|| {
+                    ApiFault::unauthorized(
+                        "Authentication required: send X-Auth-Token: <user>:<project>",
+                    )
+                })?;
+                noauth_caller(token, *notused_is_admin)
+            }
+            Authentication::Keystone(validator) => {
+                let token = token.ok_or_else(requires_authentication)?;
+                let http = req
+                    .app_data::<KeystoneClient>()
+                    .and_then(|c| c.0.clone())
+                    .ok_or_else(|| {
+                        ApiFault::unavailable("The Keystone service is temporarily unavailable.")
+                    })?;
+                let validated = validator
+                    .authenticate(&http, token, header("X-Service-Token"))
+                    .await
+                    .map_err(|rejection| match rejection {
+                        TokenRejection::Invalid(why) => {
+                            tracing::debug!(target: "novactor::rpc::rejection", reason = %why, "token refused");
+                            requires_authentication()
+                        }
+                        TokenRejection::Unavailable(why) => {
+                            tracing::warn!(reason = %why, "cannot validate a token with keystone");
+                            ApiFault::unavailable("The Keystone service is temporarily unavailable.")
+                        }
+                    })?;
+                (
+                    validated.user_id,
+                    validated.project_id.unwrap_or_default(),
+                    validated.roles,
+                )
+            }
+        };
+        let is_admin = auth.policy.is_admin(&roles, &user_id, &project_id);
         let info = req.connection_info();
         Ok(Self {
             version,
-            is_admin: user_id == "admin",
+            is_admin,
             user_id,
             project_id,
+            roles,
             base: format!("{}://{}", info.scheme(), info.host()),
             request_id: req
                 .extensions()
                 .get::<RequestId>()
                 .map_or_else(String::new, |r| r.0.clone()),
+            policy: auth.policy,
         })
     }
 }
 
-fn partition(token: &str) -> (&str, &str, &str) {
-    match token.split_once(':') {
-        Some((user, project)) => (user, ":", project),
-        None => (token, "", ""),
+/// keystonemiddleware's 401 text.
+fn requires_authentication() -> ApiFault {
+    ApiFault::unauthorized("The request you have made requires authentication.")
+}
+
+/// noauth2's caller of `token`: user, project (the user's when absent) and roles.
+fn noauth_caller(token: &str, notused_is_admin: bool) -> (String, String, Vec<String>) {
+    let (user, project) = if notused_is_admin && token == NOAUTH_TOKEN {
+        ("admin", "admin")
+    } else {
+        match token.split_once(':') {
+            Some((user, project)) if !project.is_empty() => (user, project),
+            Some((user, _)) => (user, user),
+            None => (token, token),
+        }
+    };
+    let mut roles = vec!["member".to_owned(), "reader".to_owned()];
+    if user == "admin" {
+        roles.insert(0, "admin".to_owned());
     }
+    (user.to_owned(), project.to_owned(), roles)
 }
 
 impl FromRequest for Ctx {
     type Error = ApiFault;
-    type Future = Ready<Result<Self, ApiFault>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiFault>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ctx::from_request(req))
+        Box::pin(Ctx::extract(req.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::noauth_caller;
+
+    #[test]
+    fn noauth_tokens_name_their_caller() {
+        let admin = ["admin", "member", "reader"].map(String::from).to_vec();
+        let member = ["member", "reader"].map(String::from).to_vec();
+        assert_eq!(
+            noauth_caller("notused", true),
+            ("admin".into(), "admin".into(), admin.clone())
+        );
+        assert_eq!(
+            noauth_caller("notused", false),
+            ("notused".into(), "notused".into(), member.clone())
+        );
+        assert_eq!(
+            noauth_caller("admin:x", false),
+            ("admin".into(), "x".into(), admin)
+        );
+        assert_eq!(
+            noauth_caller("alice:p1", true),
+            ("alice".into(), "p1".into(), member.clone())
+        );
+        assert_eq!(
+            noauth_caller("alice:", true),
+            ("alice".into(), "alice".into(), member)
+        );
     }
 }

@@ -10,7 +10,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::HttpServer;
 
 use super::api_state::ApiState;
-use super::auth::AuthPolicy;
+use super::auth::{ApiAuth, Authentication, KeystoneClient};
 use super::compute_api::ComputeApiDeps;
 use super::router;
 
@@ -33,15 +33,32 @@ pub fn start(
     port: u16,
     workers: usize,
     deps: ComputeApiDeps,
-    auth: AuthPolicy,
+    auth: ApiAuth,
 ) -> Result<RunningServer, String> {
     let state = ApiState::on_current_arbiter(deps);
-    let server = HttpServer::new(move || router::app(state.clone()).app_data(auth))
-        .workers(workers)
-        .disable_signals()
-        .shutdown_timeout(SHUTDOWN_TIMEOUT)
-        .bind((listen, port))
-        .map_err(|e| format!("osapi_compute cannot listen on {listen}:{port}: {e}"))?;
+    let auth = actix_web::web::Data::new(auth);
+    let server = HttpServer::new(move || {
+        // Per worker: a reqwest client's pooled connections live on the runtime that
+        // opened them. The builder failing is reported per request (503) and logged.
+        let keystone = match &auth.authentication {
+            Authentication::Keystone(validator) => match validator.http_client() {
+                Ok(client) => Some(client),
+                Err(error) => {
+                    tracing::error!(%error, "no HTTP client for keystone in this worker");
+                    None
+                }
+            },
+            Authentication::NoAuth { .. } => None,
+        };
+        router::app(state.clone())
+            .app_data(auth.clone())
+            .app_data(KeystoneClient(keystone))
+    })
+    .workers(workers)
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_TIMEOUT)
+    .bind((listen, port))
+    .map_err(|e| format!("osapi_compute cannot listen on {listen}:{port}: {e}"))?;
     let addrs = server.addrs();
     let server: Server = server.run();
     let handle = server.handle();

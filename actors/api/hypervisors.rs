@@ -9,6 +9,7 @@ use super::api_fault::ApiFault;
 use super::api_state::ApiState;
 use super::auth::Ctx;
 use super::http::{is_uuid, ok, page, param, query};
+use super::policy::defaults as policy;
 use crate::db::{service_is_up, ComputeNodeRow, ServiceRow};
 
 /// A compute node with its service and whether that is up.
@@ -84,8 +85,9 @@ async fn listed(
     ctx: &Ctx,
     req: &HttpRequest,
     state: &ApiState,
+    rule: &str,
 ) -> Result<Vec<Hypervisor>, ApiFault> {
-    ctx.require_admin("os_compute_api:os-hypervisors:list")?;
+    ctx.authorize_own(rule)?;
     let pairs = query(req)?;
     let pattern = param(&pairs, "hypervisor_hostname_pattern").map(str::to_owned);
     let all = hypervisors(state).await?;
@@ -106,7 +108,7 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let all = listed(&ctx, &req, &state).await?;
+    let all = listed(&ctx, &req, &state, policy::HYPERVISORS_LIST).await?;
     Ok(ok(
         json!({"hypervisors": all.iter().map(|h| brief_view(&ctx, h)).collect::<Vec<_>>()}),
     ))
@@ -118,14 +120,14 @@ pub async fn detail(
     req: HttpRequest,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let all = listed(&ctx, &req, &state).await?;
+    let all = listed(&ctx, &req, &state, policy::HYPERVISORS_LIST_DETAIL).await?;
     Ok(ok(
         json!({"hypervisors": all.iter().map(|h| detail_view(&ctx, h)).collect::<Vec<_>>()}),
     ))
 }
 
-async fn one(ctx: &Ctx, state: &ApiState, id: &str) -> Result<Hypervisor, ApiFault> {
-    ctx.require_admin("os_compute_api:os-hypervisors:show")?;
+async fn one(ctx: &Ctx, state: &ApiState, id: &str, rule: &str) -> Result<Hypervisor, ApiFault> {
+    ctx.authorize_own(rule)?;
     if ctx.version.at_least(53) && !is_uuid(id) {
         return Err(ApiFault::bad_request(format!("Invalid uuid {id}")));
     }
@@ -144,7 +146,7 @@ pub async fn show(
     id: web::Path<String>,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let h = one(&ctx, &state, &id).await?;
+    let h = one(&ctx, &state, &id, policy::HYPERVISORS_SHOW).await?;
     Ok(ok(json!({"hypervisor": detail_view(&ctx, &h)})))
 }
 
@@ -154,7 +156,7 @@ pub async fn uptime(
     id: web::Path<String>,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let h = one(&ctx, &state, &id).await?;
+    let h = one(&ctx, &state, &id, policy::HYPERVISORS_UPTIME).await?;
     let host = h.0.host.clone().unwrap_or_default();
     if !h.2 {
         return Err(ApiFault::bad_request(format!(

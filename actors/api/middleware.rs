@@ -1,5 +1,5 @@
 //! What happens around every request: a request id in, the request-id and microversion
-//! headers out, Nova's fault body on errors actix-web made itself, and the one log line.
+//! headers out, `WWW-Authenticate` on a 401 when Keystone authenticates, Nova's fault body on errors actix-web made itself, and the one log line.
 //! The router wraps its app in [`RequestStamp::begin`] … [`RequestStamp::finish`].
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -9,7 +9,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpResponse};
 
 use super::api_fault::ApiFault;
-use super::auth::RequestId;
+use super::auth::{ApiAuth, RequestId};
 use super::microversion::{self, ApiVersion};
 
 /// What the middleware notes when a request comes in and stamps on its response.
@@ -45,6 +45,16 @@ impl RequestStamp {
         res: ServiceResponse<B>,
     ) -> ServiceResponse<BoxBody> {
         let mut res = nova_fault_body(res);
+        if res.status() == StatusCode::UNAUTHORIZED {
+            // keystonemiddleware adds it to every 401, the app's own included.
+            let challenge = res
+                .request()
+                .app_data::<actix_web::web::Data<ApiAuth>>()
+                .and_then(|auth| auth.www_authenticate());
+            if let Some(challenge) = challenge {
+                set(&mut res, "www-authenticate", &challenge);
+            }
+        }
         set(&mut res, "x-openstack-request-id", &self.request_id);
         set(&mut res, "x-compute-request-id", &self.request_id);
         if let Some(version) = self.version {

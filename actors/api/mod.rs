@@ -7,6 +7,7 @@
 //!
 //! ```text
 //! mod.rs            the actor: start/stop the server, bound_addr() for tests and tools
+//! access.rs         ApiAuth from the configuration: Keystone validator or noauth2, policy file
 //!
 //! resources (Nova: nova/api/openstack/compute/<file>.py)
 //! versions.rs       GET /, GET /v2.1[/]
@@ -24,11 +25,13 @@
 //! middleware.rs     request id, version headers, fault bodies, the log line of a request
 //! api_state.rs      ApiState: runs handlers' database and RPC work on the actor's runtime
 //! http.rs           what handlers share: JSON body, query string, paging, base URL, 200 reply
-//! auth.rs           Ctx extractor: noauth2 token + D-AUTH, microversion, base URL
+//! auth.rs           Ctx extractor: the caller (noauth2 + D-AUTH, or Keystone), policy checks
+//! policy/           Nova's policy rules: defaults, policy.yaml, the check language
 //! microversion.rs   version parsing and negotiation (2.1 … 2.53)
 //! api_fault.rs      ApiFault: Nova's error bodies via ResponseError
 //! ```
 
+pub mod access;
 pub mod aggregates;
 pub mod api_fault;
 pub mod api_state;
@@ -42,6 +45,7 @@ pub mod hypervisors;
 pub mod images;
 pub mod microversion;
 pub mod middleware;
+pub mod policy;
 pub mod router;
 pub mod servers;
 pub mod services;
@@ -58,7 +62,7 @@ use crate::db::NovaDb;
 use crate::rpcapi::ComputeApi;
 use crate::rpcapi::{ComputeTaskApi, ConductorApi};
 use crate::NovaService;
-use auth::AuthPolicy;
+use auth::ApiAuth;
 use compute_api::ComputeApiDeps;
 use novactor::rpc::RemoteFailure;
 use novactor::service::{define, Endpoint, Response, ServiceDefinition, ServiceManager};
@@ -96,7 +100,7 @@ pub struct ApiManager {
     listen: String,
     port: u16,
     workers: usize,
-    auth: AuthPolicy,
+    auth: ApiAuth,
     deps: ComputeApiDeps,
     server: Option<ServerHandle>,
 }
@@ -128,7 +132,7 @@ impl ApiManager {
             self.port,
             self.workers,
             self.deps.clone(),
-            self.auth,
+            self.auth.clone(),
         )
         .map_err(RemoteFailure::runtime_error)?;
         for addr in &running.addrs {
@@ -168,28 +172,36 @@ impl ServiceManager for ApiManager {
     }
 }
 
-/// The api service as the supervisor hosts it, on `db`.
-pub fn definition(config: &NovaConfig, db: &NovaDb) -> Arc<ServiceDefinition> {
+/// The api service as the supervisor hosts it, on `db`; fails when its access control
+/// (`[keystone_authtoken]`, `[oslo_policy] policy_file`) cannot be set up.
+pub fn definition(
+    config: &NovaConfig,
+    db: &NovaDb,
+) -> Result<Arc<ServiceDefinition>, access::AccessError> {
+    let (auth, warnings) = access::api_auth(&config.api)?;
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
     let db = db.clone();
     let api = config.api.clone();
     let service_down_time = config.service.service_down_time;
     let service_zones = config.compute.service_zones();
-    define(NovaService::Api.spec(config), move |ctx| ApiManager {
-        host: ctx.spec.host.clone(),
-        enabled_apis: api.enabled_apis.clone(),
-        listen: api.osapi_compute_listen.clone(),
-        port: api.osapi_compute_listen_port,
-        workers: api.osapi_compute_workers,
-        auth: AuthPolicy {
-            notused_is_admin: api.noauth_notused_is_admin,
-        },
-        deps: ComputeApiDeps {
-            db: db.clone(),
-            compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),
-            compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
-            service_down_time,
-            service_zones: service_zones.clone(),
-        },
-        server: None,
-    })
+    Ok(define(NovaService::Api.spec(config), move |ctx| {
+        ApiManager {
+            host: ctx.spec.host.clone(),
+            enabled_apis: api.enabled_apis.clone(),
+            listen: api.osapi_compute_listen.clone(),
+            port: api.osapi_compute_listen_port,
+            workers: api.osapi_compute_workers,
+            auth: auth.clone(),
+            deps: ComputeApiDeps {
+                db: db.clone(),
+                compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),
+                compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
+                service_down_time,
+                service_zones: service_zones.clone(),
+            },
+            server: None,
+        }
+    }))
 }

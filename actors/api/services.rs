@@ -9,6 +9,7 @@ use super::api_fault::ApiFault;
 use super::api_state::ApiState;
 use super::auth::Ctx;
 use super::http::{is_uuid, json_body, ok, param, query};
+use super::policy::defaults as policy;
 use crate::conf::ServiceZones;
 use crate::db::{service_is_up, ServiceChanges, ServiceKey, ServiceRow};
 
@@ -34,7 +35,7 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    ctx.require_admin("os_compute_api:os-services:list")?;
+    ctx.authorize_own(policy::SERVICES_LIST)?;
     let pairs = query(&req)?;
     let host = param(&pairs, "host").map(str::to_owned);
     let binary = param(&pairs, "binary").map(str::to_owned);
@@ -65,7 +66,7 @@ pub async fn update(
     body: web::Bytes,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    ctx.require_admin("os_compute_api:os-services:update")?;
+    ctx.authorize_own(policy::SERVICES_UPDATE)?;
     let id = id.into_inner();
     let body = json_body(&body)?;
     if !ctx.version.at_least(53) {

@@ -17,7 +17,7 @@ use novactor::Node;
 use super::command_config::{sources, EXIT_CONFIG};
 use crate::api::exposure::{beyond_loopback, exposure_text, NoauthOnNetwork};
 use crate::cli::{Cli, RunArgs};
-use crate::conf::{NovaConfig, FAKE_COMPUTE_DRIVER};
+use crate::conf::{AuthStrategy, NovaConfig, FAKE_COMPUTE_DRIVER};
 use crate::NovaService;
 
 /// `Err` is a configuration problem (exit 2); everything after start-up is an exit code.
@@ -60,7 +60,10 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let api_listen = config.api.osapi_compute_listen.clone();
-    let api_exposed = selected.contains(&NovaService::Api) && beyond_loopback(&api_listen);
+    // With Keystone in front, every request is authenticated: the API may face a network.
+    let api_exposed = selected.contains(&NovaService::Api)
+        && beyond_loopback(&api_listen)
+        && matches!(config.api.auth.strategy, AuthStrategy::NoAuth2);
     if api_exposed && !config.api.allow_noauth_on_network {
         anyhow::bail!(
             "{}; listen on a loopback address, or set [api] allow_noauth_on_network = true \

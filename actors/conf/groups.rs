@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use novactor::config::{ConfigError, OptionReader, SecretString};
 
+use super::auth_groups::{keystone_password, AuthConf};
+
 /// `[DEFAULT]` options of Nova's service model (`nova/conf/service.py`, `paths.py`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceConf {
@@ -44,7 +46,7 @@ fn default_route_ipv4() -> String {
 }
 
 /// The compute API's options (`nova/conf/service.py`, in `[DEFAULT]`; `[api]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiConf {
     /// `enabled_apis`.
     pub enabled_apis: Vec<String>,
@@ -58,6 +60,8 @@ pub struct ApiConf {
     pub noauth_notused_is_admin: bool,
     /// `[api] allow_noauth_on_network`: a non-loopback `osapi_compute_listen` may serve.
     pub allow_noauth_on_network: bool,
+    /// `[api] auth_strategy` with `[keystone_authtoken]`, and `[oslo_policy]`.
+    pub auth: AuthConf,
 }
 
 /// `[conductor]`.
@@ -315,6 +319,7 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         osapi_compute_workers: r.count_or_one("DEFAULT", "osapi_compute_workers")?,
         noauth_notused_is_admin: r.boolean("api", "noauth_notused_is_admin")?,
         allow_noauth_on_network: r.boolean("api", "allow_noauth_on_network")?,
+        auth: super::auth_groups::build(r)?,
     };
 
     let ratio = |res: &'static str, initial: &'static str| -> Result<_, ConfigError> {
@@ -392,20 +397,7 @@ fn placement(r: &OptionReader<'_>) -> Result<Option<PlacementConf>, ConfigError>
         other_name: name,
         reason: format!("auth_type = {auth_type} needs [placement] {name} ({why}); set it"),
     };
-    let url = |name: &'static str, value: String| -> Result<String, ConfigError> {
-        match reqwest::Url::parse(&value) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => {
-                Ok(value.trim_end_matches('/').to_owned())
-            }
-            _ => Err(ConfigError::InvalidValue {
-                group: G,
-                name,
-                value,
-                origin: r.origin(G, name),
-                expected: "an http:// or https:// URL".to_owned(),
-            }),
-        }
-    };
+    let url = |name: &'static str, value: String| super::auth_groups::http_url(r, G, name, value);
     let endpoint_override = opt("endpoint_override")?
         .map(|value| url("endpoint_override", value))
         .transpose()?;
@@ -426,7 +418,35 @@ fn placement(r: &OptionReader<'_>) -> Result<Option<PlacementConf>, ConfigError>
         "none" | "noauth" => PlacementAuth::NoAuth {
             endpoint: fixed_endpoint()?,
         },
-        _ => PlacementAuth::Password(keystone_password(r, &needs, &url)?),
+        _ => {
+            let valid_interfaces = r.list(G, "valid_interfaces")?;
+            if let Some(bad) = valid_interfaces
+                .iter()
+                .find(|i| !matches!(i.as_str(), "public" | "internal" | "admin"))
+            {
+                return Err(ConfigError::InvalidValue {
+                    group: G,
+                    name: "valid_interfaces",
+                    value: bad.clone(),
+                    origin: r.origin(G, "valid_interfaces"),
+                    expected: "a list of public, internal, admin".to_owned(),
+                });
+            }
+            let valid_interfaces = if valid_interfaces.is_empty() {
+                vec!["internal".to_owned(), "public".to_owned()]
+            } else {
+                valid_interfaces
+            };
+            let service_type = r.string(G, "service_type")?;
+            PlacementAuth::Password(keystone_password(
+                r,
+                G,
+                &needs,
+                &url,
+                service_type,
+                valid_interfaces,
+            )?)
+        }
     };
     Ok(Some(PlacementConf {
         auth,
@@ -439,73 +459,4 @@ fn placement(r: &OptionReader<'_>) -> Result<Option<PlacementConf>, ConfigError>
         },
         max_concurrent_requests: r.count(G, "max_concurrent_requests")?,
     }))
-}
-
-/// `auth_type = password`: the login and the catalog filter.
-fn keystone_password(
-    r: &OptionReader<'_>,
-    needs: &dyn Fn(&'static str, &str) -> ConfigError,
-    url: &dyn Fn(&'static str, String) -> Result<String, ConfigError>,
-) -> Result<KeystonePassword, ConfigError> {
-    const G: &str = "placement";
-    let opt = |name: &'static str| -> Result<Option<String>, ConfigError> {
-        Ok(r.opt_string(G, name)?
-            .filter(|value| !value.trim().is_empty()))
-    };
-    let required = |name: &'static str, why: &str| -> Result<String, ConfigError> {
-        opt(name)?.ok_or_else(|| needs(name, why))
-    };
-    let name_or_id = |id: &'static str, name: &'static str, why: &str| match (opt(id)?, opt(name)?)
-    {
-        (Some(id), _) => Ok(NameOrId::Id(id)),
-        (None, Some(name)) => Ok(NameOrId::Name(name)),
-        (None, None) => Err(needs(name, why)),
-    };
-    let auth_url = url("auth_url", required("auth_url", "Keystone's URL")?)?;
-    let auth_url = auth_url.strip_suffix("/v3").unwrap_or(&auth_url).to_owned();
-    let project = match opt("project_id")? {
-        Some(id) => ProjectScope::Id(id),
-        None => ProjectScope::Name {
-            name: required(
-                "project_name",
-                "the project to scope the token to, or project_id",
-            )?,
-            domain: name_or_id(
-                "project_domain_id",
-                "project_domain_name",
-                "the domain of project_name, e.g. Default, or project_domain_id",
-            )?,
-        },
-    };
-    let valid_interfaces = r.list(G, "valid_interfaces")?;
-    if let Some(bad) = valid_interfaces
-        .iter()
-        .find(|i| !matches!(i.as_str(), "public" | "internal" | "admin"))
-    {
-        return Err(ConfigError::InvalidValue {
-            group: G,
-            name: "valid_interfaces",
-            value: bad.clone(),
-            origin: r.origin(G, "valid_interfaces"),
-            expected: "a list of public, internal, admin".to_owned(),
-        });
-    }
-    Ok(KeystonePassword {
-        auth_url,
-        username: required("username", "the user to log in as")?,
-        password: SecretString::new(required("password", "the user's password")?),
-        user_domain: name_or_id(
-            "user_domain_id",
-            "user_domain_name",
-            "the user's domain, e.g. Default, or user_domain_id",
-        )?,
-        project,
-        service_type: r.string(G, "service_type")?,
-        valid_interfaces: if valid_interfaces.is_empty() {
-            vec!["internal".to_owned(), "public".to_owned()]
-        } else {
-            valid_interfaces
-        },
-        region_name: opt("region_name")?,
-    })
 }

@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! conf/options.rs  NOVA_OPTIONS (data) and NOVA_DEFAULTS (Nova's set_defaults)
+//! conf/auth_options.rs  keystone logins, [api] auth_strategy, [keystone_authtoken], [oslo_policy]
+//! conf/auth_groups.rs   AuthConf: how the API authenticates (noauth2 / Keystone) and its policy file
 //! conf/groups.rs   ServiceConf, ApiConf, ConductorConf, SchedulerConf, ComputeConf, FakeDriverConf,
 //!                  PlacementConf (keystoneauth's [placement] options, checked per auth plugin)
 //! ```
@@ -10,6 +12,8 @@
 //! [`NovaConfig`] is what Nova's code takes: the runtime's [`Config`] (messaging, database,
 //! supervisor, dashboard, and every raw value) plus Nova's typed groups, built once at load.
 
+mod auth_groups;
+mod auth_options;
 mod groups;
 mod options;
 
@@ -21,6 +25,7 @@ use std::sync::{Arc, LazyLock};
 
 use novactor::config::{Config, ConfigError, ConfigSources, OptionNote, OptionRegistry};
 
+pub use auth_groups::{AuthConf, AuthStrategy, AuthTokenConf};
 pub use groups::{
     AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, KeystonePassword,
     NameOrId, PlacementAuth, PlacementConf, ProjectScope, SchedulerConf, ServiceConf, ServiceZones,
@@ -32,7 +37,11 @@ pub const PROJECT: &str = "nova";
 
 static REGISTRY: LazyLock<Arc<OptionRegistry>> = LazyLock::new(|| {
     let registry = NOVA_DEFAULTS.iter().fold(
-        OptionRegistry::runtime().with_table(NOVA_OPTIONS),
+        OptionRegistry::runtime()
+            .with_table(NOVA_OPTIONS)
+            .with_table(&auth_options::PLACEMENT_LOGIN_OPTIONS)
+            .with_table(&auth_options::AUTHTOKEN_LOGIN_OPTIONS)
+            .with_table(auth_options::AUTH_OPTIONS),
         |registry, (group, name, default)| registry.with_default(group, name, *default),
     );
     Arc::new(registry)
@@ -94,7 +103,8 @@ impl NovaConfig {
     /// Reads `sources` with every option novactor knows and builds Nova's groups.
     pub fn load(sources: &ConfigSources) -> Result<LoadedNovaConfig, ConfigError> {
         let loaded = Config::load(sources, &registry())?;
-        let (config, mut warnings) = Self::from_runtime(loaded.config)?;
+        let (mut config, mut warnings) = Self::from_runtime(loaded.config)?;
+        config.api.auth.policy_file = find_beside(&config.api.auth.policy_file, &loaded.files);
         warnings.splice(0..0, loaded.warnings);
         Ok(LoadedNovaConfig {
             config,
@@ -166,6 +176,21 @@ impl NovaConfig {
     pub fn host(&self) -> &str {
         &self.runtime.default.host
     }
+}
+
+/// oslo.config's `find_file` for a relative path: beside the configuration files read (in
+/// order), then in `/etc/nova`; unchanged (relative to the working directory) when none has it.
+fn find_beside(path: &std::path::Path, files: &[PathBuf]) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_owned();
+    }
+    files
+        .iter()
+        .filter_map(|file| file.parent())
+        .chain([std::path::Path::new("/etc/nova")])
+        .map(|dir| dir.join(path))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| path.to_owned())
 }
 
 /// The header of `conf/nova.conf`, the sample `novactor config sample` prints.

@@ -13,7 +13,6 @@
 //! placement/wire.rs              bodies as serde types; the microversion of each request
 //! placement/placement_http.rs    one reqwest client, the concurrency bound, headers, 401 retry
 //! placement/placement_auth.rs    admin_token / none / Keystone password: URL + token per request
-//! placement/keystone_token.rs    Keystone v3 login body, token expiry, catalog endpoint
 //! placement/outage_log.rs        an outage logged once when it starts, once when it ends
 //! placement/placement_error.rs   PlacementError; placement's JSON error body
 //! ```
@@ -23,7 +22,6 @@
 //! every `update_available_resource`; `delete_allocation_for_instance` when a server is
 //! deleted. Errors never panic and are safe to drop: the next periodic run retries.
 
-mod keystone_token;
 mod node_provider;
 mod outage_log;
 mod placement_auth;

@@ -10,11 +10,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use tokio::sync::Mutex;
 
-use super::keystone_token::{
-    error_message, password_request, read_token, tokens_url, MIN_TOKEN_LIFE, SUBJECT_TOKEN_HEADER,
-};
-use super::placement_error::{transport_reason, PlacementError};
+use super::placement_error::PlacementError;
 use crate::conf::{KeystonePassword, PlacementAuth, PlacementConf};
+use crate::keystone::password_login::{self, tokens_url, MIN_TOKEN_LIFE};
 
 /// What one request carries.
 #[derive(Debug, Clone)]
@@ -133,44 +131,17 @@ impl Auth {
     }
 }
 
-/// One `POST /v3/auth/tokens`.
+/// One `POST /v3/auth/tokens`, and placement's endpoint.
 async fn log_in(
     http: &reqwest::Client,
     login: &KeystonePassword,
     endpoint_override: Option<&Arc<str>>,
     serial: u64,
 ) -> Result<Session, PlacementError> {
-    let url = tokens_url(login);
-    let failed = |reason: String, unreachable: bool| PlacementError::Keystone {
-        url: url.clone(),
-        reason,
-        unreachable,
-    };
-    let response = http
-        .post(&url)
-        .json(&password_request(login))
-        .send()
+    let password_login::LoggedIn { token, issued } = password_login::log_in(http, login)
         .await
-        .map_err(|e| failed(transport_reason(&e), true))?;
-    let status = response.status().as_u16();
-    let token = response
-        .headers()
-        .get(SUBJECT_TOKEN_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .map(Arc::<str>::from);
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| failed(transport_reason(&e), true))?;
-    if status != 201 {
-        return Err(failed(
-            format!("{status}: {}", error_message(&body)),
-            matches!(status, 502..=504),
-        ));
-    }
-    let token = token.ok_or_else(|| failed(format!("no {SUBJECT_TOKEN_HEADER} header"), false))?;
-    let issued = read_token(login, &body)?;
-    let endpoint = match (endpoint_override, issued.placement_url) {
+        .map_err(PlacementError::from)?;
+    let endpoint = match (endpoint_override, issued.endpoint_url) {
         (Some(url), _) => Arc::clone(url),
         (None, Some(url)) => url.into(),
         (None, None) => {

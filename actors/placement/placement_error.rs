@@ -213,17 +213,16 @@ pub enum PlacementError {
     },
 }
 
-/// A transport error's text with its causes ("error sending request for url (…): client
-/// error (Connect): tcp connect error: Connection refused (os error 111)").
-pub(super) fn transport_reason(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+pub(super) use crate::keystone::password_login::transport_reason;
+
+impl From<crate::keystone::password_login::LoginFailure> for PlacementError {
+    fn from(failure: crate::keystone::password_login::LoginFailure) -> Self {
+        PlacementError::Keystone {
+            url: failure.url,
+            reason: failure.reason,
+            unreachable: failure.unreachable,
+        }
     }
-    text
 }
 
 impl PlacementError {

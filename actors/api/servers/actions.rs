@@ -10,6 +10,7 @@ use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
 use crate::api::compute_api;
 use crate::api::http::json_body;
+use crate::api::policy::defaults as policy;
 
 /// `POST /servers/{id}/action`: `os-stop`, `os-start`, `reboot` → 202.
 pub async fn action(
@@ -56,7 +57,12 @@ pub async fn action(
             )))
         }
     };
-    let row = visible(&ctx, &state, &id).await?;
+    let rule = match act {
+        Act::Stop => policy::SERVERS_STOP,
+        Act::Start => policy::SERVERS_START,
+        Act::Reboot(_) => policy::SERVERS_REBOOT,
+    };
+    let row = visible(&ctx, &state, &id, rule).await?;
     let rpc = ctx.rpc_context();
     state
         .run(move |b| async move {

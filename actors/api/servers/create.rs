@@ -15,6 +15,7 @@ use crate::api::auth::Ctx;
 use crate::api::compute_api::{self, BootRequest};
 use crate::api::http::json_body;
 use crate::api::images;
+use crate::api::policy::defaults as policy;
 
 /// `POST /servers` → 202 with `Location`.
 pub async fn create(
@@ -22,6 +23,7 @@ pub async fn create(
     body: web::Bytes,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
+    ctx.authorize_own(policy::SERVERS_CREATE)?;
     let request = parse_create(&ctx, &json_body(&body)?)?;
     if images::by_id(&request.image).is_none() {
         return Err(ApiFault::bad_request("Can not find requested image"));

@@ -7,6 +7,7 @@ use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
 use crate::api::compute_api;
+use crate::api::policy::defaults as policy;
 
 /// `DELETE /servers/{id}` → 204.
 pub async fn delete(
@@ -14,7 +15,7 @@ pub async fn delete(
     id: web::Path<String>,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let row = visible(&ctx, &state, &id).await?;
+    let row = visible(&ctx, &state, &id, policy::SERVERS_DELETE).await?;
     let rpc = ctx.rpc_context();
     state
         .run(move |b| async move {

@@ -11,6 +11,7 @@ use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
 use crate::api::compute_api;
 use crate::api::http::{ok, page, param, query};
+use crate::api::policy::defaults as policy;
 use crate::db::InstanceRow;
 
 /// Live instances, newest first (Nova's default sort `created_at desc`).
@@ -45,21 +46,32 @@ const STATUSES: &[&str] = &[
     "UNKNOWN",
 ];
 
-/// The rows a list request selects: own project unless an admin asks for `all_tenants`,
+/// The rows a list request selects: own project unless `all_tenants` is asked (and allowed),
 /// then `name` (regex), `status`, `host`, `image`, `flavor`, `reservation_id`.
 async fn selected(
     ctx: &Ctx,
     req: &HttpRequest,
     state: &ApiState,
+    detail: bool,
 ) -> Result<Vec<InstanceRow>, ApiFault> {
+    let (rule, all_tenants_rule) = if detail {
+        (policy::SERVERS_DETAIL, policy::SERVERS_DETAIL_ALL_TENANTS)
+    } else {
+        (policy::SERVERS_INDEX, policy::SERVERS_INDEX_ALL_TENANTS)
+    };
+    ctx.authorize_own(rule)?;
     let pairs = query(req)?;
-    let all_tenants = ctx.is_admin
-        && param(&pairs, "all_tenants").is_some_and(|v| {
-            !matches!(
-                v.to_ascii_lowercase().as_str(),
-                "0" | "false" | "f" | "no" | "off"
-            )
-        });
+    let all_tenants = param(&pairs, "all_tenants").is_some_and(|v| {
+        !matches!(
+            v.to_ascii_lowercase().as_str(),
+            "0" | "false" | "f" | "no" | "off"
+        )
+    });
+    // Nova: asking for every project's servers without the right is a 403, not a quiet
+    // narrowing to one's own.
+    if all_tenants {
+        ctx.authorize_own(all_tenants_rule)?;
+    }
     let name = param(&pairs, "name")
         .map(|n| {
             regex::Regex::new(n)
@@ -74,7 +86,8 @@ async fn selected(
             )));
         }
     }
-    let host = param(&pairs, "host").filter(|_| ctx.is_admin);
+    let host = param(&pairs, "host")
+        .filter(|_| ctx.can(policy::SERVERS_ALLOW_ALL_FILTERS, &ctx.project_id));
     let image = param(&pairs, "image");
     let reservation = param(&pairs, "reservation_id");
     let flavor = param(&pairs, "flavor");
@@ -112,7 +125,7 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let rows = selected(&ctx, &req, &state).await?;
+    let rows = selected(&ctx, &req, &state, false).await?;
     let servers: Vec<Value> = rows.iter().map(|r| brief_view(&ctx, r)).collect();
     Ok(ok(json!({"servers": servers})))
 }
@@ -123,7 +136,7 @@ pub async fn detail(
     req: HttpRequest,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let rows = selected(&ctx, &req, &state).await?;
+    let rows = selected(&ctx, &req, &state, true).await?;
     let extras = extras(&state, &rows).await?;
     let servers: Vec<Value> = rows
         .iter()

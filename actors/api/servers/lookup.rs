@@ -70,8 +70,14 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
         .await
 }
 
-/// The instance `id` as this caller may see it (another project's is 404, as in Nova).
-pub async fn visible(ctx: &Ctx, state: &ApiState, id: &str) -> Result<InstanceRow, ApiFault> {
+/// The instance `id` if this caller may see it (another project's is 404, as in Nova's
+/// project-only database reads) and rule `rule` allows them on it (else 403).
+pub async fn visible(
+    ctx: &Ctx,
+    state: &ApiState,
+    id: &str,
+    rule: &str,
+) -> Result<InstanceRow, ApiFault> {
     let uuid = id.to_owned();
     let not_found = || ApiFault::not_found(format!("Instance {id} could not be found."));
     let row = state
@@ -84,9 +90,10 @@ pub async fn visible(ctx: &Ctx, state: &ApiState, id: &str) -> Result<InstanceRo
         })
         .await?
         .ok_or_else(not_found)?;
-    if ctx.is_admin || row.project_id.as_deref() == Some(ctx.project_id.as_str()) {
-        Ok(row)
-    } else {
-        Err(not_found())
+    let project = row.project_id.clone().unwrap_or_default();
+    if !ctx.is_admin && (ctx.project_id.is_empty() || project != ctx.project_id) {
+        return Err(not_found());
     }
+    ctx.authorize(rule, &project)?;
+    Ok(row)
 }

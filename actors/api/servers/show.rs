@@ -9,6 +9,7 @@ use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
 use crate::api::http::ok;
+use crate::api::policy::defaults as policy;
 
 /// `GET /servers/{id}`.
 pub async fn show(
@@ -16,7 +17,7 @@ pub async fn show(
     id: web::Path<String>,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let row = visible(&ctx, &state, &id).await?;
+    let row = visible(&ctx, &state, &id, policy::SERVERS_SHOW).await?;
     let extra = extras(&state, std::slice::from_ref(&row))
         .await?
         .pop()

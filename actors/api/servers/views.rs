@@ -8,6 +8,7 @@ use sha2::{Digest, Sha224};
 
 use crate::api::auth::Ctx;
 use crate::api::compute_api;
+use crate::api::policy::defaults as policy;
 use crate::db::{service_is_up, InstanceFaultRow, InstanceRow, ServiceRow};
 use crate::objects::instance::flavor_fields;
 
@@ -147,7 +148,7 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
             obj.insert("fault".into(), f);
         }
     }
-    if ctx.is_admin {
+    if ctx.can(policy::EXTENDED_SERVER_ATTRIBUTES, &project) {
         obj.insert("OS-EXT-SRV-ATTR:host".into(), json!(row.host));
         obj.insert(
             "OS-EXT-SRV-ATTR:instance_name".into(),
@@ -172,9 +173,9 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
             obj.insert("OS-EXT-SRV-ATTR:root_device_name".into(), Value::Null);
             obj.insert("OS-EXT-SRV-ATTR:user_data".into(), json!(row.user_data));
         }
-        if ctx.version.at_least(16) {
-            obj.insert("host_status".into(), json!(host_status(row, extra)));
-        }
+    }
+    if ctx.version.at_least(16) && ctx.can(policy::SERVERS_SHOW_HOST_STATUS, &project) {
+        obj.insert("host_status".into(), json!(host_status(row, extra)));
     }
     if ctx.version.at_least(9) {
         obj.insert("locked".into(), json!(row.locked_by.is_some()));

@@ -1,26 +1,25 @@
 //! Keystone v3's password login on the wire (`POST /v3/auth/tokens`, what keystoneauth1's
-//! `v3.Password` plugin sends) and the reading of its answer: the token's expiry and the
-//! placement endpoint from the catalog. Pure: building and parsing only; `placement_auth.rs`
-//! sends it. Shapes as `spec/keystone-30/README.md` records them (token in the
-//! `X-Subject-Token` header, `expires_at` ISO 8601 UTC with `.000000Z`, errors
-//! `{"error": {"code", "message", "title"}}`).
+//! `v3.Password` plugin sends), sending it, and the reading of its answer: the token's expiry
+//! and one service's endpoint from the catalog. Placement's client logs in with it for
+//! placement's URL, the API's token validator for Keystone's own (`identity`). Shapes as
+//! `spec/keystone-30/README.md` records them (token in the `X-Subject-Token` header,
+//! `expires_at` ISO 8601 UTC with `.000000Z`, errors `{"error": {"code", "message", "title"}}`).
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::placement_error::PlacementError;
 use crate::conf::{KeystonePassword, NameOrId, ProjectScope};
 
 /// The header Keystone returns the new token in.
-pub(super) const SUBJECT_TOKEN_HEADER: &str = "X-Subject-Token";
+pub(crate) const SUBJECT_TOKEN_HEADER: &str = "X-Subject-Token";
 
 /// keystoneauth1's `BaseIdentityPlugin.MIN_TOKEN_LIFE_SECONDS`: a token that expires
 /// sooner than this is replaced before use.
-pub(super) const MIN_TOKEN_LIFE: chrono::TimeDelta = chrono::TimeDelta::seconds(120);
+pub(crate) const MIN_TOKEN_LIFE: chrono::TimeDelta = chrono::TimeDelta::seconds(120);
 
 /// `{auth_url}/v3/auth/tokens`.
-pub(super) fn tokens_url(login: &KeystonePassword) -> String {
+pub(crate) fn tokens_url(login: &KeystonePassword) -> String {
     format!("{}/v3/auth/tokens", login.auth_url)
 }
 
@@ -32,7 +31,7 @@ fn name_or_id(value: &NameOrId) -> Value {
 }
 
 /// The login body: password method, user in its domain, scoped to the project.
-pub(super) fn password_request(login: &KeystonePassword) -> Value {
+pub(crate) fn password_request(login: &KeystonePassword) -> Value {
     let project = match &login.project {
         ProjectScope::Id(id) => json!({ "id": id }),
         ProjectScope::Name { name, domain } => {
@@ -88,35 +87,21 @@ struct CatalogEndpoint {
 
 /// What a successful login gives the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct IssuedToken {
+pub(crate) struct IssuedToken {
     /// When Keystone stops accepting it.
-    pub(super) expires_at: DateTime<Utc>,
-    /// Placement's URL from the catalog (`None` when the catalog has none that matches).
-    pub(super) placement_url: Option<String>,
+    pub(crate) expires_at: DateTime<Utc>,
+    /// The URL of the login's `service_type` from the catalog (`None` when the catalog has
+    /// none that matches).
+    pub(crate) endpoint_url: Option<String>,
 }
 
 /// Reads a login's 201 body: the expiry, and the first catalog endpoint of
 /// `service_type` whose interface is the most preferred of `valid_interfaces` (in order)
 /// and, if `region_name` is set, whose `region_id` (or legacy `region`) is it.
-pub(super) fn read_token(
-    login: &KeystonePassword,
-    body: &[u8],
-) -> Result<IssuedToken, PlacementError> {
-    let bad = |reason: String| PlacementError::Keystone {
-        url: tokens_url(login),
-        reason,
-        unreachable: false,
-    };
-    let TokenBody { token } = serde_json::from_slice(body)
-        .map_err(|e| bad(format!("the token body does not parse: {e}")))?;
-    let expires_at = DateTime::parse_from_rfc3339(&token.expires_at)
-        .map_err(|e| {
-            bad(format!(
-                "expires_at {:?} does not parse: {e}",
-                token.expires_at
-            ))
-        })?
-        .with_timezone(&Utc);
+pub(crate) fn read_token(login: &KeystonePassword, body: &[u8]) -> Result<IssuedToken, String> {
+    let TokenBody { token } =
+        serde_json::from_slice(body).map_err(|e| format!("the token body does not parse: {e}"))?;
+    let expires_at = parse_expiry(&token.expires_at)?;
     let region_ok = |endpoint: &CatalogEndpoint| match &login.region_name {
         None => true,
         Some(region) => {
@@ -130,7 +115,7 @@ pub(super) fn read_token(
         .flat_map(|service| service.endpoints.iter())
         .filter(|endpoint| region_ok(endpoint))
         .collect();
-    let placement_url = login.valid_interfaces.iter().find_map(|interface| {
+    let endpoint_url = login.valid_interfaces.iter().find_map(|interface| {
         candidates
             .iter()
             .find(|endpoint| endpoint.interface == *interface)
@@ -138,12 +123,91 @@ pub(super) fn read_token(
     });
     Ok(IssuedToken {
         expires_at,
-        placement_url,
+        endpoint_url,
     })
 }
 
+/// A token's `expires_at` as UTC.
+pub(crate) fn parse_expiry(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|e| format!("expires_at {text:?} does not parse: {e}"))
+}
+
+/// A login Keystone refused, or could not be reached for.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("keystone login at {url} failed: {reason}")]
+pub struct LoginFailure {
+    /// The token URL.
+    pub url: String,
+    /// Why: the status and Keystone's message, or the transport's error.
+    pub reason: String,
+    /// Whether Keystone could not be reached at all (or a gateway said so: 502–504).
+    pub unreachable: bool,
+}
+
+/// A token Keystone issued.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedIn {
+    /// The token (`X-Subject-Token`).
+    pub(crate) token: std::sync::Arc<str>,
+    /// Its expiry and the catalog's endpoint.
+    pub(crate) issued: IssuedToken,
+}
+
+/// One `POST /v3/auth/tokens` with `login`'s password.
+pub(crate) async fn log_in(
+    http: &reqwest::Client,
+    login: &KeystonePassword,
+) -> Result<LoggedIn, LoginFailure> {
+    let url = tokens_url(login);
+    let failed = |reason: String, unreachable: bool| LoginFailure {
+        url: url.clone(),
+        reason,
+        unreachable,
+    };
+    let response = http
+        .post(&url)
+        .json(&password_request(login))
+        .send()
+        .await
+        .map_err(|e| failed(transport_reason(&e), true))?;
+    let status = response.status().as_u16();
+    let token = response
+        .headers()
+        .get(SUBJECT_TOKEN_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(std::sync::Arc::<str>::from);
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| failed(transport_reason(&e), true))?;
+    if status != 201 {
+        return Err(failed(
+            format!("{status}: {}", error_message(&body)),
+            matches!(status, 502..=504),
+        ));
+    }
+    let token = token.ok_or_else(|| failed(format!("no {SUBJECT_TOKEN_HEADER} header"), false))?;
+    let issued = read_token(login, &body).map_err(|reason| failed(reason, false))?;
+    Ok(LoggedIn { token, issued })
+}
+
+/// A transport error's text with its causes ("error sending request for url (…): client
+/// error (Connect): tcp connect error: Connection refused (os error 111)").
+pub(crate) fn transport_reason(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Keystone's error body message (`{"error": {"message"}}`), or the body's start.
-pub(super) fn error_message(body: &[u8]) -> String {
+pub(crate) fn error_message(body: &[u8]) -> String {
     #[derive(Deserialize)]
     struct ErrorBody {
         error: ErrorItem,
@@ -202,7 +266,7 @@ mod tests {
     fn placement_url(interfaces: &[&str], region: Option<&str>) -> Option<String> {
         read_token(&login(interfaces, region), TOKEN.as_bytes())
             .expect("token parses")
-            .placement_url
+            .endpoint_url
     }
 
     #[test]
@@ -233,8 +297,7 @@ mod tests {
             br#"{"token": {"expires_at": "soon"}}"#,
         )
         .expect_err("bad expiry");
-        assert!(bad.to_string().contains("expires_at \"soon\""), "{bad}");
-        assert!(!bad.is_outage());
+        assert!(bad.contains("expires_at \"soon\""), "{bad}");
     }
 
     #[test]
