@@ -12,6 +12,10 @@
 //!   `scripts/real-nova/realnova.py`) with one Python compute and a novactor process of 20
 //!   fake hosts, driven by the real `openstack` CLI: boots, power actions and their events,
 //!   a SIGKILL and restart, a broker restart, placement usage after deletes.
+//! - `keystone_auth`: the compute API behind a real Keystone 30.0.0 (`keystone_server.rs`,
+//!   from `scripts/real-nova/keystone.py`): the `openstack` CLI with password logins, Nova's
+//!   policy across projects and roles, 401/503 as keystonemiddleware, the token cache counted
+//!   in Keystone's request log, the service token renewed.
 //! - `nova_objects`: novactor's conductor alone (its own vhost and database) driven by the
 //!   real `nova` package's object classes and conductor rpcapi (`nova_objects_client.py`):
 //!   a compute's start-up, an instance's saves with `expected_task_state`, action events —
@@ -24,9 +28,11 @@ mod nova;
 
 mod captured_logs;
 mod control_plane;
+mod keystone_server;
 mod keystone_stub;
 mod placement_server;
 
+mod keystone_auth;
 mod nova_objects;
 mod novactor_hypervisors;
 mod placement;
