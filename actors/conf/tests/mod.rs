@@ -11,6 +11,7 @@ use novactor::config::{
 
 use super::{registry, sample, LoadedNovaConfig, NovaConfig};
 
+mod auth_options;
 mod oslo_ini_files;
 mod placement_options;
 
