@@ -8,7 +8,50 @@ use std::time::Duration;
 
 use novactor::config::{ConfigError, OptionReader, SecretString, ValueOrigin};
 
-use super::groups::{KeystonePassword, NameOrId, ProjectScope};
+/// A Keystone v3 password login, and which endpoint of its catalog is wanted (placement's
+/// for `[placement]`, identity's for `[keystone_authtoken]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeystonePassword {
+    /// `auth_url`, without a trailing `/` or `/v3`.
+    pub auth_url: String,
+    /// `username`.
+    pub username: String,
+    /// `password`.
+    pub password: SecretString,
+    /// `user_domain_id` or `user_domain_name`.
+    pub user_domain: NameOrId,
+    /// The project the token is scoped to.
+    pub project: ProjectScope,
+    /// `service_type` (placement).
+    pub service_type: String,
+    /// `valid_interfaces`, most preferred first.
+    pub valid_interfaces: Vec<String>,
+    /// `region_name`.
+    pub region_name: Option<String>,
+}
+
+/// A Keystone domain (or other object) named by id or by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameOrId {
+    /// `…_id`.
+    Id(String),
+    /// `…_name`.
+    Name(String),
+}
+
+/// The project a token is scoped to (`project_id`, or `project_name` in its domain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectScope {
+    /// `project_id`.
+    Id(String),
+    /// `project_name` with `project_domain_id` / `project_domain_name`.
+    Name {
+        /// `project_name`.
+        name: String,
+        /// Its domain.
+        domain: NameOrId,
+    },
+}
 
 /// `[api] auth_strategy` and `[oslo_policy]`.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use novactor::config::{ConfigError, OptionReader, SecretString};
 
-use super::auth_groups::{keystone_password, AuthConf};
+use super::auth_groups::{keystone_password, AuthConf, KeystonePassword};
 
 /// `[DEFAULT]` options of Nova's service model (`nova/conf/service.py`, `paths.py`).
 #[derive(Debug, Clone, PartialEq)]
@@ -215,50 +215,6 @@ pub enum PlacementAuth {
     /// `password` / `v3password`: a Keystone v3 project-scoped login; placement's endpoint
     /// from the catalog unless `endpoint_override` is set.
     Password(KeystonePassword),
-}
-
-/// A Keystone v3 password login and where to find placement in its catalog.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeystonePassword {
-    /// `auth_url`, without a trailing `/` or `/v3`.
-    pub auth_url: String,
-    /// `username`.
-    pub username: String,
-    /// `password`.
-    pub password: SecretString,
-    /// `user_domain_id` or `user_domain_name`.
-    pub user_domain: NameOrId,
-    /// The project the token is scoped to.
-    pub project: ProjectScope,
-    /// `service_type` (placement).
-    pub service_type: String,
-    /// `valid_interfaces`, most preferred first.
-    pub valid_interfaces: Vec<String>,
-    /// `region_name`.
-    pub region_name: Option<String>,
-}
-
-/// A Keystone domain (or other object) named by id or by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NameOrId {
-    /// `…_id`.
-    Id(String),
-    /// `…_name`.
-    Name(String),
-}
-
-/// The project a token is scoped to (`project_id`, or `project_name` in its domain).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProjectScope {
-    /// `project_id`.
-    Id(String),
-    /// `project_name` with `project_domain_id` / `project_domain_name`.
-    Name {
-        /// `project_name`.
-        name: String,
-        /// Its domain.
-        domain: NameOrId,
-    },
 }
 
 /// Every group, plus the warnings of Nova's cross-option rules.

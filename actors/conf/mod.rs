@@ -25,10 +25,12 @@ use std::sync::{Arc, LazyLock};
 
 use novactor::config::{Config, ConfigError, ConfigSources, OptionNote, OptionRegistry};
 
-pub use auth_groups::{AuthConf, AuthStrategy, AuthTokenConf};
+pub use auth_groups::{
+    AuthConf, AuthStrategy, AuthTokenConf, KeystonePassword, NameOrId, ProjectScope,
+};
 pub use groups::{
-    AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, KeystonePassword,
-    NameOrId, PlacementAuth, PlacementConf, ProjectScope, SchedulerConf, ServiceConf, ServiceZones,
+    AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, PlacementAuth,
+    PlacementConf, SchedulerConf, ServiceConf, ServiceZones,
 };
 pub use options::{FAKE_COMPUTE_DRIVER, NOVA_DEFAULTS, NOVA_OPTIONS};
 

@@ -30,7 +30,10 @@ fn noauth2_is_the_default_and_keystone_reads_keystonemiddleware_s_options() {
     assert_eq!(authtoken.login.auth_url, "http://keystone:5000");
     assert_eq!(authtoken.login.username, "nova");
     assert_eq!(authtoken.login.password.expose(), "s3cret");
-    assert_eq!(authtoken.login.user_domain, NameOrId::Name("Default".into()));
+    assert_eq!(
+        authtoken.login.user_domain,
+        NameOrId::Name("Default".into())
+    );
     assert_eq!(
         authtoken.login.project,
         ProjectScope::Name {
@@ -66,7 +69,10 @@ fn noauth2_is_the_default_and_keystone_reads_keystonemiddleware_s_options() {
 #[test]
 fn keystone_without_its_options_or_with_unbounded_ones_is_refused_naming_them() {
     let err = load("[api]\nauth_strategy = keystone\n").expect_err("no authtoken");
-    assert!(err.contains("needs [keystone_authtoken] auth_type"), "{err}");
+    assert!(
+        err.contains("needs [keystone_authtoken] auth_type"),
+        "{err}"
+    );
     let err = load(&AUTHTOKEN.replace("username = nova\n", "")).expect_err("no user");
     assert!(err.contains("needs [keystone_authtoken] username"), "{err}");
     let err = load(&AUTHTOKEN.replace("http://keystone:5000/v3/", "keystone:5000"))
@@ -91,10 +97,17 @@ fn keystone_without_its_options_or_with_unbounded_ones_is_refused_naming_them() 
 #[test]
 fn a_relative_policy_file_is_found_beside_the_configuration_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "policy.yaml", "\"context_is_admin\": \"role:admin\"\n");
+    write(
+        dir.path(),
+        "policy.yaml",
+        "\"context_is_admin\": \"role:admin\"\n",
+    );
     let conf = write(dir.path(), "nova.conf", "[DEFAULT]\n");
     let loaded = NovaConfig::load(&super::sources_with(vec![conf])).expect("loads");
-    assert_eq!(loaded.config.api.auth.policy_file, dir.path().join("policy.yaml"));
+    assert_eq!(
+        loaded.config.api.auth.policy_file,
+        dir.path().join("policy.yaml")
+    );
     assert!(!loaded.config.api.auth.policy_file_explicit);
     let loaded = load_ok("[oslo_policy]\npolicy_file = /etc/nova/my-policy.yaml\n");
     assert!(loaded.config.api.auth.policy_file_explicit);
