@@ -10,7 +10,7 @@
 //!
 //! The services talk through `rpcapi/` (per API: target, version history, one argument
 //! struct per method, the proxy) and share `objects/`, `db/` and `exception.rs`; they never
-//! import each other, so the order is: `exception`, `conf` → `objects`, `db`, `placement` →
+//! import each other, so the order is: `exception`, `conf` → `objects`, `db`, `keystone`, `placement` →
 //! `rpcapi` → `conductor`, `scheduler`, `compute` → `api` → `app`. `placement/` is the
 //! placement API's client a compute reports its resource provider through.
 
