@@ -168,3 +168,37 @@ async fn with_noauth_notused_is_admin_off_notused_is_an_ordinary_user() {
     assert_eq!(admin.status, 200);
     cloud.node.shutdown().await.unwrap();
 }
+
+#[actix_rt::test]
+async fn a_policy_file_overrides_novas_rules_by_their_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "# members may list services; nobody but admins may boot\n\
+         \"os_compute_api:os-services:list\": \"rule:project_member_or_admin\"\n\
+         \"os_compute_api:servers:create\": \"rule:context_is_admin\"\n",
+    )
+    .unwrap();
+    let cloud = cloud_with(&[("oslo_policy", "policy_file", policy.to_str().unwrap())]).await;
+    let alice = [("X-Auth-Token", "alice:p1")];
+    let services = cloud.send("GET", "/v2.1/os-services", &alice, None).await;
+    assert_eq!(services.status, 200, "{:?}", services.body);
+    let boot = r#"{"server": {"name": "a", "flavorRef": "1",
+        "imageRef": "70a599e0-31e7-49b7-b260-868f441e862b", "networks": "none"}}"#;
+    let refused = cloud
+        .send("POST", "/v2.1/servers", &alice, Some(boot))
+        .await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    assert_eq!(
+        refused.body["forbidden"]["message"],
+        "Policy doesn't allow os_compute_api:servers:create to be performed."
+    );
+    let listed = cloud
+        .send("GET", "/v2.1/servers?all_tenants=1", &alice, None)
+        .await;
+    assert_eq!(listed.status, 403, "all_tenants stays admin-only");
+    let admin = cloud.admin("POST", "/v2.1/servers", Some(boot)).await;
+    assert_eq!(admin.status, 202, "{:?}", admin.body);
+    cloud.node.shutdown().await.unwrap();
+}
