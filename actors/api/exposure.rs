@@ -21,6 +21,13 @@ pub fn beyond_loopback(listen: &str) -> bool {
         .map_or(true, |addr| !addr.is_loopback())
 }
 
+/// Whether the API of `api` would serve noauth2 beyond loopback (with Keystone in front,
+/// every request is authenticated and the API may face a network).
+pub fn noauth_beyond_loopback(api: &crate::conf::ApiConf) -> bool {
+    beyond_loopback(&api.osapi_compute_listen)
+        && matches!(api.auth.strategy, crate::conf::AuthStrategy::NoAuth2)
+}
+
 /// Why a noauth API beyond loopback is dangerous, for the refusal, the warning and `/readyz`.
 pub fn exposure_text(listen: &str) -> String {
     format!(

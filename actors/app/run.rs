@@ -15,9 +15,9 @@ use novactor::signals::{serve_signals, ReloadContext, Signals};
 use novactor::Node;
 
 use super::command_config::{sources, EXIT_CONFIG};
-use crate::api::exposure::{beyond_loopback, exposure_text, NoauthOnNetwork};
+use crate::api::exposure::{exposure_text, noauth_beyond_loopback, NoauthOnNetwork};
 use crate::cli::{Cli, RunArgs};
-use crate::conf::{AuthStrategy, NovaConfig, FAKE_COMPUTE_DRIVER};
+use crate::conf::{NovaConfig, FAKE_COMPUTE_DRIVER};
 use crate::NovaService;
 
 /// `Err` is a configuration problem (exit 2); everything after start-up is an exit code.
@@ -60,10 +60,7 @@ pub(super) fn run(cli: &Cli, run: &RunArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let api_listen = config.api.osapi_compute_listen.clone();
-    // With Keystone in front, every request is authenticated: the API may face a network.
-    let api_exposed = selected.contains(&NovaService::Api)
-        && beyond_loopback(&api_listen)
-        && matches!(config.api.auth.strategy, AuthStrategy::NoAuth2);
+    let api_exposed = selected.contains(&NovaService::Api) && noauth_beyond_loopback(&config.api);
     if api_exposed && !config.api.allow_noauth_on_network {
         anyhow::bail!(
             "{}; listen on a loopback address, or set [api] allow_noauth_on_network = true \
@@ -163,8 +160,8 @@ async fn serve(
     };
     let mut readiness: Vec<Arc<dyn ReadinessCheck>> = Vec::new();
     let api_listen = &config.api.osapi_compute_listen;
-    // Reaching here beyond loopback means [api] allow_noauth_on_network allowed it.
-    if selected.contains(&NovaService::Api) && beyond_loopback(api_listen) {
+    // Reaching here with noauth2 beyond loopback means [api] allow_noauth_on_network allowed it.
+    if selected.contains(&NovaService::Api) && noauth_beyond_loopback(&config.api) {
         readiness.push(Arc::new(NoauthOnNetwork::new(api_listen)));
     }
     let mut records: Option<Arc<dyn ServiceGroup>> = None;

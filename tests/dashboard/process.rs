@@ -249,6 +249,29 @@ fn a_noauth_compute_api_beyond_loopback_needs_the_opt_in_and_then_warns_in_ready
     );
     novactor.signal("TERM");
     assert_eq!(novactor.wait_exit(EXIT).code(), Some(0));
+
+    // With Keystone in front, the API may face the network: no refusal, no warning.
+    let site = Site::new(
+        "[api]\nauth_strategy = keystone\n[keystone_authtoken]\nauth_type = password\n\
+         auth_url = http://127.0.0.1:9/v3\nusername = nova\npassword = p\n\
+         project_name = service\nuser_domain_name = Default\nproject_domain_name = Default\n",
+    );
+    let port = free_port();
+    let mut command = site.run();
+    command
+        .env("OS_DEFAULT__OSAPI_COMPUTE_LISTEN", "0.0.0.0")
+        .env("OS_DASHBOARD__PORT", port.to_string());
+    let mut novactor = Running::spawn(command);
+    wait_started(&novactor);
+    assert_eq!(novactor.count("allow_noauth_on_network"), 0);
+    let ready = get(port, "/readyz");
+    let body: serde_json::Value = serde_json::from_str(&ready.text).unwrap();
+    assert!(
+        body["checks"].get("api:noauth-on-network").is_none(),
+        "{body}"
+    );
+    novactor.signal("TERM");
+    assert_eq!(novactor.wait_exit(EXIT).code(), Some(0));
 }
 
 #[test]
