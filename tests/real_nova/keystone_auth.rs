@@ -234,6 +234,33 @@ async fn keystone_guards_the_compute_api_as_keystonemiddleware_and_nova_policy_d
         assert_eq!(www.as_deref(), Some(challenge.as_str()), "{token:?}");
     }
 
+    // X-Service-Token (keystonemiddleware's service tokens): one with the service role is
+    // accepted beside the user's; one without it, or garbage, is a 401.
+    let service = keystone.token("nova").await;
+    let member = keystone.token("demo_member").await;
+    let servers = format!("{api}/servers");
+    let with_service = |service: &str| {
+        reqwest::Client::new()
+            .get(&servers)
+            .header("X-Auth-Token", &member)
+            .header("X-Service-Token", service)
+            .send()
+    };
+    let reply = with_service(&service).await.expect("answers");
+    assert_eq!(reply.status(), 200);
+    let reader_as_service = keystone.token("demo_reader").await;
+    for refused in [reader_as_service.as_str(), "garbage"] {
+        let reply = with_service(refused).await.expect("answers");
+        assert_eq!(reply.status(), 401, "service token {refused:.12}…");
+        assert_eq!(
+            reply
+                .headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok()),
+            Some(challenge.as_str())
+        );
+    }
+
     // Cached: a validated token is not validated again; an invalid one every time.
     let member = keystone.token("demo_member").await;
     let before = keystone.requests(VALIDATIONS);
