@@ -119,35 +119,31 @@ impl RealKeystone {
         )
     }
 
+    /// Every line it wrote to stderr, over every incarnation.
+    fn lines(&self) -> Vec<String> {
+        let mut lines = self.earlier.clone();
+        lines.extend(
+            self.running
+                .as_ref()
+                .map(Running::lines)
+                .unwrap_or_default(),
+        );
+        lines
+    }
+
     /// Requests Keystone logged whose request line starts with `method_and_path` (e.g.
     /// `GET /v3/auth/tokens`), over every incarnation.
     pub(crate) fn requests(&self, method_and_path: &str) -> usize {
         let needle = format!("\"{method_and_path}");
-        let current = self
-            .running
-            .as_ref()
-            .map(Running::lines)
-            .unwrap_or_default();
-        self.earlier
+        self.lines()
             .iter()
-            .chain(&current)
             .filter(|line| line.contains(&needle))
             .count()
     }
 
     /// Everything it logged, for failure messages.
     pub(crate) fn log(&self) -> String {
-        let current = self
-            .running
-            .as_ref()
-            .map(Running::lines)
-            .unwrap_or_default();
-        self.earlier
-            .iter()
-            .chain(&current)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.lines().join("\n")
     }
 
     /// A project-scoped token of `user` (password login).
