@@ -26,14 +26,18 @@ pub fn from_url(
             let (options, warnings) = rabbit
                 .with_url_query(&parsed.query)
                 .map_err(|e| TransportError::InvalidUrl(e.to_string()))?;
-            if options.ssl_cert_file.is_some() || options.ssl_key_file.is_some() {
-                return Err(TransportError::InvalidUrl(
-                    "[oslo_messaging_rabbit] ssl_cert_file / ssl_key_file (TLS client certificates) are not \
-                     supported by novactor yet; use ssl_ca_file with user:password authentication"
+            let mut warnings = warnings;
+            let tls = parsed.tls || options.ssl;
+            if !tls && (options.ssl_cert_file.is_some() || options.ssl_key_file.is_some()) {
+                // oslo reads the ssl_* files only with ssl on; say so rather than ignore
+                // them silently.
+                warnings.push(
+                    "[oslo_messaging_rabbit] ssl_cert_file / ssl_key_file are set but TLS is off \
+                     (ssl = false and the URL is not amqps://): no client certificate is sent"
                         .to_owned(),
-                ));
+                );
             }
-            let settings = amqp::AmqpSettings::from_options(&options);
+            let settings = amqp::AmqpSettings::from_options(&options)?;
             Ok((
                 Arc::new(amqp::AmqpTransport::new(parsed, settings)),
                 warnings,

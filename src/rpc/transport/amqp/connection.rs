@@ -77,13 +77,7 @@ async fn connect_once(
             ..Default::default()
         },
     };
-    let mut tls_config = lapin::tcp::OwnedTLSConfig::default();
-    if let Some(path) = &settings.ca_file {
-        tls_config.cert_chain = Some(
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("ssl_ca_file {}: {e}", path.display()))?,
-        );
-    }
+    let tls_config = settings.tls_files.lapin_config();
     let runtime = lapin::runtime::default_runtime().map_err(|e| e.to_string())?;
     Connection::connect_uri_with_config(uri, connection_properties(), tls_config, runtime)
         .await

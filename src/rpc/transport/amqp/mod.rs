@@ -18,6 +18,7 @@
 //! | `amqp_transport.rs` | `AmqpTransport`: the handle, `impl Transport` |
 //! | `settings.rs` | `AmqpSettings`: `[oslo_messaging_rabbit]` as the transport uses it |
 //! | `url.rs` | `RabbitUrl`: `rabbit://` URLs, hosts and vhost |
+//! | `tls.rs` | `TlsFiles`: `ssl_ca_file`, `ssl_cert_file`, `ssl_key_file` read and checked at start |
 //! | `topology.rs` | the declarations oslo makes, as pure data |
 //! | `declaration.rs` | those declarations made, on declaration channels of their own |
 //! | `message_properties.rs` | oslo's message properties, the content type and size limit |
@@ -42,6 +43,7 @@ mod settings;
 mod settle;
 mod shared_state;
 mod subscribe;
+mod tls;
 mod topology;
 mod url;
 
@@ -49,5 +51,6 @@ pub use amqp_transport::AmqpTransport;
 pub use declaration::DECLARATION_CHANNELS;
 pub use message_properties::MAX_BODY_BYTES;
 pub use settings::{AmqpSettings, BACKLOG_PREFETCH, CONSUMERS_PER_CHANNEL};
+pub use tls::{TlsConfigError, TlsFiles};
 pub use topology::{ExchangeDecl, QueueDecl, TopologySettings};
 pub use url::{BrokerHost, RabbitUrl, UrlError};
