@@ -241,6 +241,27 @@ fn unusable_tls_files_are_config_errors_naming_the_option_and_the_file() {
         assert!(error.to_string().contains(missing), "{error}");
     }
 
+    // With TLS off, the files are not read (as oslo): a warning says so.
+    let config = config(&[
+        (RABBIT, "ssl_cert_file", garbage),
+        (RABBIT, "ssl_key_file", missing),
+    ]);
+    let system = actix_rt::System::new();
+    let warnings = system.block_on(async {
+        from_url(
+            Some("rabbit://guest:guest@127.0.0.1:1/"),
+            &config.oslo_messaging_rabbit,
+        )
+        .map(|(_, warnings)| warnings)
+        .expect("TLS off: the files are not read")
+    });
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("ssl_cert_file, ssl_key_file set but TLS is off")),
+        "{warnings:?}"
+    );
+
     // The key without the certificate.
     assert_eq!(
         run(&[("ssl_key_file", garbage)]),
