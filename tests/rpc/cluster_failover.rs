@@ -1,7 +1,8 @@
 //! A three-node RabbitMQ cluster (`scripts/rabbit-nodes.sh cluster`, private nodes on
 //! loopback) and quorum queues (`rabbit_quorum_queue = true`): an RPC server whose
 //! transport_url names all three nodes loses the node its connection is on
-//! (`rabbitmqctl stop_app`) while a client on another node keeps calling and casting.
+//! (`rabbitmqctl stop_app`) while a client on another node keeps calling and casting; after
+//! the rejoin, the client's node is stopped, where the server moved too.
 //! Asserted, and printed as figures (docs/RELIABILITY.md, "RabbitMQ cluster failover"):
 //! - the server is back, on another node, within a bound derived from
 //!   `rabbit_retry_interval` / `rabbit_retry_backoff` (one round over the URL's hosts) plus
@@ -10,7 +11,9 @@
 //! - no call or cast outlives its timeout: each succeeds or is a `MessagingTimeout`, never a
 //!   connection error (a publish the lost connection left unconfirmed is made again on the
 //!   next connection, as oslo does);
-//! - the node rejoins (`start_app`) and the cluster shows three running nodes again.
+//! - the node rejoins (`start_app`) and the cluster shows three running nodes again, and
+//!   a call is answered at the end (a reply queue RabbitMQ deleted after the reconnect is
+//!   declared again by the transport's audit, `src/rpc/transport/amqp/queue_audit.rs`).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
