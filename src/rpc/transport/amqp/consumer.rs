@@ -126,7 +126,8 @@ async fn declare(inner: &Inner, link: &Link, decl: &QueueDecl) -> Result<(), Tra
 }
 
 /// Declarations tried again after `NOT_FOUND`, and the pause between them: the broker
-/// removes a lost node's transient queues within milliseconds of noticing.
+/// removes a lost node's transient queues within milliseconds of noticing (seconds, with
+/// thousands of them); past 1 s the connection is given up as before.
 const NOT_FOUND_RETRIES: u32 = 20;
 const NOT_FOUND_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
