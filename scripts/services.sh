@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Make sure what the test suite talks to is there: a RabbitMQ broker on 127.0.0.1:5672,
 # PostgreSQL on 127.0.0.1:5432 and MariaDB on 127.0.0.1:3306 that the tests can log in to,
-# chromedriver with a headless chromium for the dashboard's browser test, and the repo-local
-# Python venvs. Idempotent and quick when everything already runs.
+# chromedriver with a headless chromium for the dashboard's browser test, RabbitMQ's scripts
+# and openssl for the tests that start private RabbitMQ nodes (scripts/rabbit-nodes.sh), and
+# the repo-local Python venvs. Idempotent and quick when everything already runs.
 #
 # Usage: bash scripts/services.sh [--configure-test-services]
 #
@@ -18,7 +19,7 @@
 #       and .venv-osc/ (pip installs into them; a broken .venv is rebuilt).
 #   (b) when root with apt-get: install missing Debian packages (rabbitmq-server,
 #       postgresql, postgresql-client, mariadb-server, mariadb-client, chromium,
-#       chromium-driver, python3-venv).
+#       chromium-driver, python3-venv, openssl).
 #   (c) only under CI=true or when asked with NOVACTOR_CONFIGURE_TEST_SERVICES=1 (the flag
 #       --configure-test-services sets it): weaken database authentication so that the
 #       tests' logins work, printing every change to stderr:
@@ -455,6 +456,28 @@ ensure_chromedriver() {
   log "warning: chromedriver is missing and could not be installed (apt-get install chromium chromium-driver); tests/dashboard/in_a_browser.rs will fail"
 }
 
+# ---------------------------------------------------------------------------------------
+# Private RabbitMQ nodes
+
+# tests/rpc/tls_client_certificates.rs and cluster_failover.rs start private nodes of their
+# own (scripts/rabbit-nodes.sh): they need Debian's RabbitMQ scripts in /usr/lib/rabbitmq/bin
+# (also when NOVACTOR_TEST_RABBIT_URL points elsewhere) and openssl. Off CI a machine that
+# cannot install them only loses those tests, which then fail saying what is missing; under
+# CI=true that is a failure here.
+ensure_private_rabbit_nodes() {
+  local missing=()
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  if [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"; then
+    return 0
+  fi
+  if [ "${CI:-}" = true ]; then
+    log "error: ${missing[*]} missing and could not be installed (CI=true, failing); the private-node tests need them"
+    return 1
+  fi
+  log "warning: ${missing[*]} missing (apt-get install ${missing[*]}); tests/rpc/tls_client_certificates.rs and cluster_failover.rs will fail"
+}
+
 main() {
   while [ $# -gt 0 ]; do
     case $1 in
@@ -479,6 +502,7 @@ main() {
   ensure_postgres
   ensure_mariadb
   ensure_chromedriver
+  ensure_private_rabbit_nodes
 
   # The real oslo.messaging peer the interop tests run (tests/interop/oslo_peer.py).
   bash "$(dirname "${BASH_SOURCE[0]}")/python-venv.sh" >/dev/null

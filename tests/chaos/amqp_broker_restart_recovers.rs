@@ -45,7 +45,8 @@ async fn the_broker_restarting_mid_stream_loses_no_confirmed_cast_and_consumers_
         ("oslo_messaging_rabbit", "amqp_durable_queues", "true"),
     ];
     let config = config(&overrides);
-    let settings = AmqpSettings::from_options(&config.oslo_messaging_rabbit);
+    let settings =
+        AmqpSettings::from_options(&config.oslo_messaging_rabbit).expect("no TLS files set");
     let probe = Arc::new(Probe::default());
     let topic = unique("durable");
     let server_transport = durable_transport(&settings);

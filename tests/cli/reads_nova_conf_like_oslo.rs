@@ -241,17 +241,17 @@ fn a_compute_driver_other_than_the_fake_one_stops_a_compute_process_with_exit_2(
 }
 
 #[test]
-fn tls_client_certificates_are_refused_rather_than_silently_ignored() {
+fn a_tls_client_certificate_without_its_key_is_refused_at_start() {
     let (output, _dir) = with_conf(
         "[DEFAULT]\ntransport_url = rabbit://u:p@127.0.0.1:1/\n[oslo_messaging_rabbit]\n\
          ssl = true\nssl_cert_file = /etc/nova/client.pem\n",
         &["run", "--actors", "conductor"],
     );
     assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("ssl_cert_file"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        stderr.contains("ssl_cert_file is set but ssl_key_file is not"),
+        "{stderr}"
     );
 }
 

@@ -17,6 +17,8 @@
 //!   per scenario and backend.
 //! - `process`: a child process with its log collected; free ports.
 //! - `oslo`: the Python oslo.messaging peer (`tests/interop/oslo_peer.py`).
+//! - `rabbit_nodes`: private RabbitMQ nodes of one test (`scripts/rabbit-nodes.sh`): a TLS
+//!   node requiring client certificates, a three-node cluster; stopped on drop.
 //! - `logging`: the runtime's logs in the test output.
 //!
 //! Not declared here: `nova.rs`, the Nova side (the `novactor` binary, a migrated
@@ -32,6 +34,7 @@ pub mod http;
 pub mod logging;
 pub mod oslo;
 pub mod process;
+pub mod rabbit_nodes;
 pub mod scenarios;
 pub mod wait;
 

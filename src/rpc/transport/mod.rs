@@ -12,6 +12,7 @@
 //! | `delivery.rs` | `Delivery` and `Settle`: a message taken, acked or rejected |
 //! | `subscription.rs` | `Subscription` and `Cancel`: a live consumer and its end |
 //! | `transport_error.rs` | `TransportError`, recoverability decided once |
+//! | `tls_config_error.rs` | `TlsConfigError`: an unusable `ssl_*` file, found at start |
 //! | `transport_status.rs` | `TransportStatus` and `LinkState`: the link's health |
 //! | `transport_url.rs` | `from_url`: `transport_url` → transport |
 //! | `memory.rs` | `memory://`: oslo's routing in-process, every message through the envelope |
@@ -24,6 +25,7 @@ pub mod memory;
 mod message;
 mod queue_spec;
 mod subscription;
+mod tls_config_error;
 mod transport_error;
 mod transport_status;
 mod transport_url;
@@ -33,6 +35,7 @@ pub use delivery::{Delivery, Settle};
 pub use message::{OutgoingMessage, Route};
 pub use queue_spec::QueueSpec;
 pub use subscription::{delivery_channel, Cancel, DeliveryReceiver, DeliverySender, Subscription};
+pub use tls_config_error::TlsConfigError;
 pub use transport_error::TransportError;
 pub use transport_status::{LinkState, TransportStatus};
 pub use transport_url::from_url;

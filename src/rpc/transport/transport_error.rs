@@ -19,6 +19,10 @@ pub enum TransportError {
     /// The URL's scheme is known but the rest is malformed.
     #[error("{0}")]
     InvalidUrl(String),
+    /// A TLS file option (`ssl_ca_file`, `ssl_cert_file`, `ssl_key_file`) cannot be used;
+    /// found at start.
+    #[error(transparent)]
+    TlsConfig(#[from] super::tls_config_error::TlsConfigError),
     /// A mandatory publish found no queue (reply queue gone).
     #[error("no queue {queue:?} to deliver to")]
     Unroutable {
@@ -57,6 +61,7 @@ impl TransportError {
         match self {
             Self::UnsupportedScheme { .. } => false,
             Self::InvalidUrl(_) => false,
+            Self::TlsConfig(_) => false,
             Self::Unroutable { .. } => true,
             Self::Closed => false,
             Self::Connection(_) => true,

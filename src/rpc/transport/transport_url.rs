@@ -23,17 +23,29 @@ pub fn from_url(
         "rabbit" | "amqp" | "amqps" => {
             let parsed = amqp::RabbitUrl::parse(url)
                 .map_err(|e| TransportError::InvalidUrl(e.to_string()))?;
-            let (options, warnings) = rabbit
+            let (mut options, mut warnings) = rabbit
                 .with_url_query(&parsed.query)
                 .map_err(|e| TransportError::InvalidUrl(e.to_string()))?;
-            if options.ssl_cert_file.is_some() || options.ssl_key_file.is_some() {
-                return Err(TransportError::InvalidUrl(
-                    "[oslo_messaging_rabbit] ssl_cert_file / ssl_key_file (TLS client certificates) are not \
-                     supported by novactor yet; use ssl_ca_file with user:password authentication"
-                        .to_owned(),
-                ));
+            if !(parsed.tls || options.ssl) {
+                // oslo reads the ssl_* files only with ssl on: neither does novactor, but it
+                // says so rather than ignore them silently.
+                let set: Vec<&str> = [
+                    ("ssl_ca_file", options.ssl_ca_file.take()),
+                    ("ssl_cert_file", options.ssl_cert_file.take()),
+                    ("ssl_key_file", options.ssl_key_file.take()),
+                ]
+                .into_iter()
+                .filter_map(|(name, path)| path.map(|_| name))
+                .collect();
+                if !set.is_empty() {
+                    warnings.push(format!(
+                        "[oslo_messaging_rabbit] {} set but TLS is off (ssl = false and the \
+                         URL is not amqps://): not read, no client certificate is sent",
+                        set.join(", ")
+                    ));
+                }
             }
-            let settings = amqp::AmqpSettings::from_options(&options);
+            let settings = amqp::AmqpSettings::from_options(&options)?;
             Ok((
                 Arc::new(amqp::AmqpTransport::new(parsed, settings)),
                 warnings,

@@ -4,7 +4,8 @@
 //! new shared consumer channels), serve until the link is lost (socket error, missed
 //! heartbeats, broker shutdown, the publisher channel closed, a consumer cancelled by the
 //! broker, a consumer that could not be started again after its channel failed), then
-//! start over — until the transport is dropped. Another channel closed by the broker is
+//! start over — until the transport is dropped. After a reconnect, the transient queues
+//! are checked for a while (`queue_audit.rs`). Another channel closed by the broker is
 //! not a lost link: its owner has the error. lapin's own auto-recovery is not used
 //! (lapin#450: it does not recover after a broker restart).
 
@@ -19,6 +20,7 @@ use tokio::sync::mpsc;
 
 use super::consumer::start_subscription;
 use super::publisher::open_publisher;
+use super::queue_audit::audit_transient_queues;
 use super::settings::AmqpSettings;
 use super::shared_state::{lock, Inner, Link};
 use super::url::{BrokerHost, RabbitUrl};
@@ -77,13 +79,7 @@ async fn connect_once(
             ..Default::default()
         },
     };
-    let mut tls_config = lapin::tcp::OwnedTLSConfig::default();
-    if let Some(path) = &settings.ca_file {
-        tls_config.cert_chain = Some(
-            std::fs::read_to_string(path)
-                .map_err(|e| format!("ssl_ca_file {}: {e}", path.display()))?,
-        );
-    }
+    let tls_config = settings.tls_files.lapin_config();
     let runtime = lapin::runtime::default_runtime().map_err(|e| e.to_string())?;
     Connection::connect_uri_with_config(uri, connection_properties(), tls_config, runtime)
         .await
@@ -198,6 +194,10 @@ pub(super) async fn own_connection(
         });
         if ever_connected {
             tracing::info!(%broker, "reconnected to RabbitMQ; consumers resumed");
+            tokio::spawn(audit_transient_queues(
+                Arc::downgrade(&strong),
+                link.clone(),
+            ));
         } else {
             tracing::info!(%broker, "connected to RabbitMQ");
         }

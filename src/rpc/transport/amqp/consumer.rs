@@ -22,10 +22,11 @@ use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicRejectOptions
 use lapin::types::{FieldTable, ShortString};
 
 use super::consumer_channels::Seat;
-use super::declaration::declare_queue;
+use super::declaration::{declare_queue, is_not_found};
 use super::message_properties::{CONTENT_TYPE, MAX_BODY_BYTES};
 use super::settle::AmqpSettle;
 use super::shared_state::{lock, Consuming, Inner, Link};
+use super::topology::QueueDecl;
 use crate::rpc::transport::{Delivery, DeliverySender, TransportError};
 
 /// Start (or restart: after a reconnect, or after its channel failed) subscription `id`
@@ -40,16 +41,7 @@ pub(super) fn start_subscription(
         let Some(decl) = lock(&inner.subscriptions).get(&id).map(|r| r.decl.clone()) else {
             return Ok(());
         };
-        let declaring = &decl;
-        inner
-            .declaration_channels
-            .run(&link.connection, link.generation, |channel| async move {
-                declare_queue(&channel, declaring).await
-            })
-            .await
-            .map_err(|error| {
-                TransportError::Connection(format!("declaring queue {}: {error}", decl.name))
-            })?;
+        declare(&inner, &link, &decl).await?;
         let (seat, consumer) = consume(&inner, &link, &decl.name).await?;
         let current = Consuming {
             generation: link.generation,
@@ -97,6 +89,47 @@ pub(super) fn start_subscription(
     }
     .boxed()
 }
+
+/// Declare `decl` (on a declaration channel). A `NOT_FOUND` answer to a declaration
+/// races the broker's cleanup of a queue whose node just went away — a cluster node stopped,
+/// and the transient queue that lived there is still recorded, its process stopped ("process
+/// is stopped by supervisor", "no queue"; RabbitMQ's `on_node_down`). oslo declares once
+/// more (impl_rabbit `Consumer.declare`, Launchpad bug 1318721); novactor does the same, up
+/// to [`NOT_FOUND_RETRIES`] times [`NOT_FOUND_PAUSE`] apart, instead of giving up a good
+/// connection for the next host. (That cleanup can also delete the queue just declared
+/// again: `queue_audit.rs`.)
+async fn declare(inner: &Inner, link: &Link, decl: &QueueDecl) -> Result<(), TransportError> {
+    let mut retries = 0;
+    loop {
+        let declared = inner
+            .declaration_channels
+            .run(&link.connection, link.generation, |channel| async move {
+                declare_queue(&channel, decl).await
+            })
+            .await;
+        match declared {
+            Err(error) if is_not_found(&error) && retries < NOT_FOUND_RETRIES => {
+                retries += 1;
+                tracing::debug!(queue = %decl.name, %error, retries,
+                    "queue declaration answered NOT_FOUND (its node went away); declaring again");
+                tokio::time::sleep(NOT_FOUND_PAUSE).await;
+            }
+            Err(error) => {
+                return Err(TransportError::Connection(format!(
+                    "declaring queue {}: {error}",
+                    decl.name
+                )))
+            }
+            Ok(()) => return Ok(()),
+        }
+    }
+}
+
+/// Declarations tried again after `NOT_FOUND`, and the pause between them: the broker
+/// removes a lost node's transient queues within milliseconds of noticing (seconds, with
+/// thousands of them); past 1 s the connection is given up as before.
+const NOT_FOUND_RETRIES: u32 = 20;
+const NOT_FOUND_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Take a seat on a shared channel and `Basic.Consume` `queue` there. A channel found
 /// closed before the consume was sent (a channel-mate's failure) is no fault of this
@@ -237,6 +270,8 @@ async fn consumer_ended(inner: Weak<Inner>, running: Running, ended: Result<(), 
         .get(&running.id)
         .and_then(|registered| registered.current.as_ref())
         .is_some_and(|c| c.generation == running.generation && c.tag == running.tag);
+    tracing::debug!(%queue, generation = running.generation, still_wanted, ended = ?ended.as_ref().err(),
+        "a consumer ended");
     if !still_wanted {
         return;
     }

@@ -129,3 +129,26 @@ pub(super) async fn declare_queue(channel: &Channel, decl: &QueueDecl) -> lapin:
     }
     Ok(())
 }
+
+/// True when the broker answered `NOT_FOUND` (404): the queue (or its process) is gone.
+pub(super) fn is_not_found(error: &lapin::Error) -> bool {
+    use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
+    matches!(error.kind(), lapin::ErrorKind::ProtocolError(e)
+        if matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::NOTFOUND)))
+}
+
+/// Does `queue` exist? A passive declaration; `Ok(false)` when the broker says `NOT_FOUND`.
+pub(super) async fn queue_exists(channel: &Channel, queue: &str) -> lapin::Result<bool> {
+    let options = QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    match channel
+        .queue_declare(ShortString::from(queue), options, FieldTable::default())
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(error) if is_not_found(&error) => Ok(false),
+        Err(error) => Err(error),
+    }
+}

@@ -24,20 +24,47 @@ pub(super) async fn open_publisher(connection: &Connection) -> lapin::Result<Cha
 }
 
 /// Publish `message` once connected (waiting up to `publish_wait`) and wait for its confirm.
+/// When the connection is lost before the confirm (a cluster node stopped, the broker
+/// restarted), the message is published again on the next connection, as oslo does (kombu's
+/// `ensure`), within the same `publish_wait`: the caller sees a timeout at worst, not a
+/// connection error mid-failover. If the broker did take the first copy, the server drops
+/// the second by its `_unique_id` (oslo's duplicate check).
 pub(super) async fn publish(inner: &Inner, message: OutgoingMessage) -> Result<(), TransportError> {
-    let link = inner.wait_for_link(inner.settings.publish_wait).await?;
+    let deadline = tokio::time::Instant::now() + inner.settings.publish_wait;
+    let mut lost_generation = 0;
+    loop {
+        let wait = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let link = inner.wait_for_link_after(lost_generation, wait).await?;
+        match publish_on(inner, &link, &message).await {
+            // lapin marks the connection failed before it fails what was pending on it.
+            Err(error) if !link.connection.status().connected() => {
+                tracing::debug!(%error, generation = link.generation,
+                    "the connection was lost before the publish was confirmed; publishing again on the next one");
+                lost_generation = link.generation;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// Publish `message` on `link` and wait for its confirm.
+async fn publish_on(
+    inner: &Inner,
+    link: &Link,
+    message: &OutgoingMessage,
+) -> Result<(), TransportError> {
     let topology = &inner.settings.topology;
     let (exchange, routing_key, mandatory) = match &message.route {
         Route::Topic {
             exchange,
             routing_key,
         } => {
-            declare_exchange_once(inner, &link, &topology.topic_exchange(exchange)).await?;
+            declare_exchange_once(inner, link, &topology.topic_exchange(exchange)).await?;
             (exchange.clone(), routing_key.clone(), false)
         }
         Route::Fanout { topic } => {
             let decl = topology.fanout_exchange(topic);
-            declare_exchange_once(inner, &link, &decl).await?;
+            declare_exchange_once(inner, link, &decl).await?;
             (decl.name, String::new(), false)
         }
         Route::Reply { queue } => (String::new(), queue.clone(), true),

@@ -1,9 +1,9 @@
 //! [`AmqpSettings`]: `[oslo_messaging_rabbit]` as the RabbitMQ transport uses it (after the
 //! transport URL query's overrides).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
+use super::tls::{TlsConfigError, TlsFiles};
 use super::topology::TopologySettings;
 use crate::config::FailoverStrategy;
 
@@ -43,8 +43,8 @@ pub struct AmqpSettings {
     pub failover: FailoverStrategy,
     /// TLS even for `rabbit://` (`ssl`).
     pub tls: bool,
-    /// Extra CA certificates in PEM (`ssl_ca_file`).
-    pub ca_file: Option<PathBuf>,
+    /// `ssl_ca_file`, `ssl_cert_file` and `ssl_key_file`, read and checked.
+    pub tls_files: TlsFiles,
     /// Authenticate with AMQPLAIN (oslo's default) instead of PLAIN.
     pub amqplain: bool,
     /// Publishes wait this long for a connection before failing.
@@ -68,7 +68,7 @@ impl Default for AmqpSettings {
             interval_max: Duration::from_secs(30),
             failover: FailoverStrategy::RoundRobin,
             tls: false,
-            ca_file: None,
+            tls_files: TlsFiles::default(),
             amqplain: true,
             publish_wait: Duration::from_secs(60),
             missing_consumer_retry_timeout: Duration::from_secs(60),
@@ -79,9 +79,15 @@ impl Default for AmqpSettings {
 
 impl AmqpSettings {
     /// Settings from `[oslo_messaging_rabbit]` (after any transport URL query overrides).
-    pub fn from_options(options: &crate::config::RabbitOptions) -> Self {
+    /// The TLS files are read and checked here, so a bad one stops the start.
+    pub fn from_options(options: &crate::config::RabbitOptions) -> Result<Self, TlsConfigError> {
         let to_u32 = |value: u64| u32::try_from(value).unwrap_or(u32::MAX);
-        Self {
+        let tls_files = TlsFiles::load(
+            options.ssl_ca_file.as_deref(),
+            options.ssl_cert_file.as_deref(),
+            options.ssl_key_file.as_deref(),
+        )?;
+        Ok(Self {
             topology: TopologySettings {
                 durable_queues: options.amqp_durable_queues,
                 quorum_queue: options.rabbit_quorum_queue,
@@ -104,7 +110,7 @@ impl AmqpSettings {
             interval_max: options.rabbit_interval_max,
             failover: options.kombu_failover_strategy,
             tls: options.ssl,
-            ca_file: options.ssl_ca_file.clone(),
+            tls_files,
             amqplain: matches!(
                 options.rabbit_login_method,
                 crate::config::LoginMethod::AmqPlain
@@ -112,6 +118,6 @@ impl AmqpSettings {
             publish_wait: Duration::from_secs(60),
             missing_consumer_retry_timeout: options.kombu_missing_consumer_retry_timeout,
             consumers_per_channel: CONSUMERS_PER_CHANNEL,
-        }
+        })
     }
 }

@@ -86,10 +86,15 @@ impl Inner {
         }
     }
 
-    /// Wait until connected, at most `wait`.
-    pub(super) async fn wait_for_link(&self, wait: Duration) -> Result<Link, TransportError> {
+    /// Wait, at most `wait`, for a link of a generation after `generation` (0: any link).
+    pub(super) async fn wait_for_link_after(
+        &self,
+        generation: u64,
+        wait: Duration,
+    ) -> Result<Link, TransportError> {
         let mut receiver = self.link.subscribe();
-        let connected = tokio::time::timeout(wait, receiver.wait_for(Option::is_some)).await;
+        let newer = |link: &Option<Link>| link.as_ref().is_some_and(|l| l.generation > generation);
+        let connected = tokio::time::timeout(wait, receiver.wait_for(newer)).await;
         match connected {
             Ok(Ok(link)) => link.clone().ok_or(TransportError::Closed),
             Ok(Err(_)) => Err(TransportError::Closed),
