@@ -126,10 +126,15 @@ async fn a_client_certificate_is_presented_over_amqps_and_without_it_the_broker_
     )
     .await;
     let refused_in = refused_in.elapsed();
-    // rustls: "received fatal alert: CertificateRequired" (TLS 1.3).
+    // rustls: "received fatal alert: CertificateRequired" (TLS 1.3). In TLS 1.3 the client
+    // finishes its side of the handshake before the broker checks for a certificate, so the
+    // broker's alert and close may race the client's first AMQP bytes: the kernel then
+    // answers those with a reset that drops the unread alert (seen under CI load:
+    // "Connection reset by peer"). Either is the broker's refusal.
+    let reported_lower = reported.to_lowercase();
     assert!(
-        reported.to_lowercase().contains("certificate"),
-        "the error says the broker wanted a certificate: {reported}"
+        reported_lower.contains("certificate") || reported_lower.contains("connection reset"),
+        "the error is the broker's refusal of a client without a certificate: {reported}"
     );
     // Still refused a little later: the broker never lets it in.
     assert!(!without_cert.status().connected());
