@@ -196,3 +196,77 @@ async fn bad_create_and_action_bodies_are_400s_a_person_can_act_on() {
     assert_eq!(reboot.status, 400);
     cloud.node.shutdown().await.unwrap();
 }
+
+#[actix_rt::test]
+async fn a_create_field_novactor_cannot_honour_is_a_400_naming_it_and_the_rest_is_honoured() {
+    let cloud = cloud().await;
+    let with = |extra: &str| {
+        format!(
+            r#"{{"server": {{"name": "f", "imageRef": "{CIRROS}", "flavorRef": "1", "networks": "none"{extra}}}}}"#
+        )
+    };
+    for (field, extra) in [
+        ("metadata", r#", "metadata": {"role": "db"}"#),
+        ("key_name", r#", "key_name": "mykey""#),
+        ("user_data", r#", "user_data": "IyEvYmluL3NoCg==""#),
+        (
+            "security_groups",
+            r#", "security_groups": [{"name": "web"}]"#,
+        ),
+        ("availability_zone", r#", "availability_zone": "elsewhere""#),
+        ("config_drive", r#", "config_drive": true"#),
+    ] {
+        let refused = cloud
+            .admin("POST", "/v2.1/servers", Some(&with(extra)))
+            .await;
+        assert_eq!(refused.status, 400, "{field}: {refused:?}");
+        let message = refused.body["badRequest"]["message"].as_str().unwrap_or("");
+        assert!(
+            message.contains(&format!("field/attribute {field}."))
+                && message.contains("cannot honour"),
+            "{field}: {message}"
+        );
+    }
+    let listed = cloud.admin("GET", "/v2.1/servers", None).await;
+    assert_eq!(
+        listed.body["servers"],
+        serde_json::json!([]),
+        "no refused create left a server"
+    );
+
+    // What is honoured: a supplied adminPass, the reservation id, "nothing asked" values.
+    let supplied = with(
+        r#", "adminPass": "s3cret-Pass", "metadata": {}, "security_groups": [{"name": "default"}], "availability_zone": "nova""#,
+    );
+    let created = cloud.admin("POST", "/v2.1/servers", Some(&supplied)).await;
+    assert_eq!(created.status, 202, "{created:?}");
+    assert_eq!(created.body["server"]["adminPass"], "s3cret-Pass");
+    let reserved = cloud
+        .admin(
+            "POST",
+            "/v2.1/servers",
+            Some(&with(r#", "return_reservation_id": true, "max_count": 2"#)),
+        )
+        .await;
+    assert_eq!(reserved.status, 202, "{reserved:?}");
+    let reservation = reserved.body["reservation_id"]
+        .as_str()
+        .expect("reservation_id")
+        .to_owned();
+    assert!(reservation.starts_with("r-"), "{reservation}");
+    assert!(reserved.body.get("server").is_none(), "{:?}", reserved.body);
+    let both = cloud
+        .admin(
+            "GET",
+            &format!("/v2.1/servers?reservation_id={reservation}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        both.body["servers"].as_array().map(Vec::len),
+        Some(2),
+        "{:?}",
+        both.body
+    );
+    cloud.node.shutdown().await.unwrap();
+}

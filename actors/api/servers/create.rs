@@ -5,8 +5,9 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use rand::Rng;
-use serde_json::{json, Map};
+use serde_json::{json, Map, Value};
 
+use super::create_fields::refuse_unhonoured;
 use super::create_schema::parse_create;
 use super::views::links;
 use crate::api::api_fault::ApiFault;
@@ -24,10 +25,35 @@ pub async fn create(
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
     ctx.authorize_own(policy::SERVERS_CREATE)?;
-    let request = parse_create(&ctx, &json_body(&body)?)?;
+    let body = json_body(&body)?;
+    let request = parse_create(&ctx, &body)?;
     if images::by_id(&request.image).is_none() {
         return Err(ApiFault::bad_request("Can not find requested image"));
     }
+    let server = body
+        .get("server")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let admin_pass = match server.get("adminPass") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(pass)) => Some(pass.clone()),
+        Some(other) => {
+            return Err(ApiFault::bad_request(format!(
+                "Invalid input for field/attribute adminPass. Value: {other}. {other} is not of type 'string'"
+            )))
+        }
+    };
+    let return_reservation_id = match server.get("return_reservation_id") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(ApiFault::bad_request(format!(
+                "Invalid input for field/attribute return_reservation_id. Value: {other}. {other} is not of type 'boolean'"
+            )))
+        }
+    };
+    let image = request.image.clone();
     let boot = BootRequest {
         name: request.name,
         flavor: request.flavor.clone(),
@@ -39,8 +65,9 @@ pub async fn create(
     let rpc = ctx.rpc_context();
     let description = request.description;
     let flavor = request.flavor;
-    let uuids = state
+    let (uuids, reservation_id) = state
         .run(move |b| async move {
+            refuse_unhonoured(&body, &server, &image, &b.deps.service_zones.compute)?;
             // Nova resolves flavorRef by flavorid only; an unknown one is a 400.
             if let Err(e) = b.deps.db.flavor_get_by_flavor_id(&boot.flavor).await {
                 return Err(match e.nova_class() {
@@ -72,18 +99,36 @@ pub async fn create(
                         .await;
                 }
             }
-            Ok(uuids)
+            let reservation_id = match (return_reservation_id, uuids.first()) {
+                (true, Some(first)) => {
+                    b.deps
+                        .db
+                        .instance_get_by_uuid(first)
+                        .await
+                        .map_err(ApiFault::db)?
+                        .reservation_id
+                }
+                _ => None,
+            };
+            Ok((uuids, reservation_id))
         })
         .await?;
+    if return_reservation_id {
+        // Nova answers only the reservation id, whatever the count.
+        return Ok(HttpResponse::Accepted().json(json!({ "reservation_id": reservation_id })));
+    }
     let uuid = uuids
         .into_iter()
         .next()
         .ok_or_else(|| ApiFault::internal("create returned no instance"))?;
-    let password: String = rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(12)
-        .map(char::from)
-        .collect();
+    // Nova returns the supplied password, else one it made (enable_instance_password).
+    let password: String = admin_pass.unwrap_or_else(|| {
+        rand::rng()
+            .sample_iter(rand::distr::Alphanumeric)
+            .take(12)
+            .map(char::from)
+            .collect()
+    });
     let location = format!("{}/v2.1/servers/{uuid}", ctx.base);
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, location))

@@ -1,0 +1,195 @@
+//! The create fields novactor cannot honour yet, refused with a 400 that names the field —
+//! never accepted with a 202 and dropped (a client would believe its server has metadata,
+//! a key pair or a volume it does not have). A field at its "nothing asked" value passes:
+//! `metadata: {}`, `security_groups: [{"name": "default"}]`, `config_drive: false`, the
+//! default availability zone, an image booted to local disk in `block_device_mapping_v2`, …
+//! What is honoured: `name`, `imageRef`, `flavorRef`, `networks` `none`/`auto`,
+//! `min_count`/`max_count`, `description`, `adminPass`, `return_reservation_id`.
+
+use serde_json::{Map, Value};
+
+use crate::api::api_fault::ApiFault;
+
+fn refused(field: &str, value: &Value, why: &str) -> ApiFault {
+    ApiFault::bad_request(format!(
+        "Invalid input for field/attribute {field}. Value: {value}. novactor cannot honour \
+         {field} yet: {why}"
+    ))
+}
+
+/// Whether `value` asks for nothing: null, false, "", [] or {}.
+fn asks_nothing(value: &Value) -> bool {
+    match value {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// 400 for the first field of `server` (and the scheduler hints of `body`) novactor would
+/// have to drop; `image` is the image the server boots from, `default_zone` the compute zone.
+pub fn refuse_unhonoured(
+    body: &Map<String, Value>,
+    server: &Map<String, Value>,
+    image: &str,
+    default_zone: &str,
+) -> Result<(), ApiFault> {
+    for hints in ["os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"] {
+        if let Some(value) = body.get(hints).filter(|v| !asks_nothing(v)) {
+            return Err(refused(
+                hints,
+                value,
+                "scheduler hints (same_host, different_host, group, …) are not implemented",
+            ));
+        }
+    }
+    let unsupported: &[(&str, &str)] = &[
+        ("metadata", "server metadata is not stored"),
+        ("key_name", "there are no key pairs"),
+        ("user_data", "user data is not stored"),
+        ("personality", "file injection is not implemented"),
+        ("tags", "server tags are not stored"),
+        ("accessIPv4", "access addresses are not stored"),
+        ("accessIPv6", "access addresses are not stored"),
+        ("config_drive", "the fake driver builds no config drive"),
+    ];
+    for (field, why) in unsupported {
+        if let Some(value) = server.get(*field).filter(|v| !asks_nothing(v)) {
+            // config_drive also comes as the strings "false" / "0".
+            if *field == "config_drive"
+                && value.as_str().is_some_and(|s| {
+                    matches!(
+                        s.to_ascii_lowercase().as_str(),
+                        "false" | "0" | "no" | "off"
+                    )
+                })
+            {
+                continue;
+            }
+            return Err(refused(field, value, why));
+        }
+    }
+    if let Some(groups) = server.get("security_groups").filter(|v| !asks_nothing(v)) {
+        let only_default = groups.as_array().is_some_and(|list| {
+            list.iter()
+                .all(|g| g.get("name").and_then(Value::as_str) == Some("default"))
+        });
+        if !only_default {
+            return Err(refused(
+                "security_groups",
+                groups,
+                "there is no network service; only the group `default` exists",
+            ));
+        }
+    }
+    if let Some(zone) = server.get("availability_zone").filter(|v| !asks_nothing(v)) {
+        if zone.as_str() != Some(default_zone) {
+            return Err(refused(
+                "availability_zone",
+                zone,
+                &format!("the computes are all in zone {default_zone:?}, and placing on a named host is not implemented"),
+            ));
+        }
+    }
+    if let Some(Value::Array(networks)) = server.get("networks") {
+        if !networks.is_empty() {
+            return Err(refused(
+                "networks",
+                &Value::Array(networks.clone()),
+                "there is no network service; ask for 'none' or 'auto'",
+            ));
+        }
+    }
+    if let Some(disk) = server.get("OS-DCF:diskConfig").filter(|v| !asks_nothing(v)) {
+        if disk.as_str() != Some("MANUAL") {
+            return Err(refused(
+                "OS-DCF:diskConfig",
+                disk,
+                "the fake driver partitions nothing; only MANUAL",
+            ));
+        }
+    }
+    if let Some(bdms) = server
+        .get("block_device_mapping_v2")
+        .filter(|v| !asks_nothing(v))
+    {
+        let local_image = bdms.as_array().is_some_and(|list| {
+            list.len() == 1
+                && list.iter().all(|b| {
+                    b.get("source_type").and_then(Value::as_str) == Some("image")
+                        && b.get("destination_type")
+                            .and_then(Value::as_str)
+                            .is_none_or(|d| d == "local")
+                        && b.get("uuid").and_then(Value::as_str) == Some(image)
+                        && b.get("volume_size").is_none_or(Value::is_null)
+                })
+        });
+        if !local_image {
+            return Err(refused(
+                "block_device_mapping_v2",
+                bdms,
+                "there is no volume service; only the image booted to local disk \
+                 (source_type image, destination_type local, boot_index 0)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::refuse_unhonoured;
+
+    const IMAGE: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
+
+    fn check(server: serde_json::Value, body_extra: serde_json::Value) -> Result<(), String> {
+        let mut body = body_extra.as_object().cloned().unwrap_or_default();
+        body.insert("server".into(), server.clone());
+        refuse_unhonoured(&body, server.as_object().expect("object"), IMAGE, "nova")
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn nothing_asked_passes_and_every_unhonoured_field_is_named() {
+        let nothing = json!({"metadata": {}, "key_name": null, "user_data": "", "tags": [],
+            "security_groups": [{"name": "default"}], "availability_zone": "nova",
+            "config_drive": "false", "networks": "auto", "OS-DCF:diskConfig": "MANUAL",
+            "block_device_mapping_v2": [{"boot_index": 0, "uuid": IMAGE, "source_type": "image",
+                "destination_type": "local"}]});
+        assert_eq!(check(nothing, json!({"os:scheduler_hints": {}})), Ok(()));
+        for (field, value) in [
+            ("metadata", json!({"a": "b"})),
+            ("key_name", json!("mykey")),
+            ("user_data", json!("IyEvYmluL3No")),
+            ("tags", json!(["t"])),
+            ("config_drive", json!(true)),
+            ("security_groups", json!([{"name": "web"}])),
+            ("availability_zone", json!("nova:host1")),
+            ("networks", json!([{"uuid": "net"}])),
+            ("OS-DCF:diskConfig", json!("AUTO")),
+            (
+                "block_device_mapping_v2",
+                json!([{"boot_index": 0, "source_type": "volume",
+                "destination_type": "volume", "uuid": "v"}]),
+            ),
+            ("accessIPv4", json!("10.0.0.1")),
+            ("personality", json!([{"path": "/a", "contents": "YQ=="}])),
+        ] {
+            let error = check(json!({ field: value }), json!({})).expect_err(field);
+            assert!(
+                error.contains(&format!("field/attribute {field}.")),
+                "{field}: {error}"
+            );
+        }
+        let error = check(
+            json!({}),
+            json!({"os:scheduler_hints": {"same_host": ["x"]}}),
+        )
+        .expect_err("hints");
+        assert!(error.contains("os:scheduler_hints"), "{error}");
+    }
+}
