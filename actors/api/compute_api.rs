@@ -95,6 +95,21 @@ pub struct BootRequest {
     pub user_id: String,
     /// Owner project.
     pub project_id: String,
+    /// What the caller asked the instances to carry.
+    pub details: InstanceDetails,
+}
+
+/// The create fields stored on each instance as Nova stores them (shown by the views).
+#[derive(Debug, Clone, Default)]
+pub struct InstanceDetails {
+    /// `description` (2.19+).
+    pub description: Option<String>,
+    /// `metadata`: string keys and values.
+    pub metadata: Map<String, Value>,
+    /// `user_data`, base64 as sent.
+    pub user_data: Option<String>,
+    /// `config_drive` asked: stored as Nova's `"True"` (else `""`).
+    pub config_drive: bool,
 }
 
 /// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
@@ -140,7 +155,11 @@ pub async fn create(
             "vcpus": flavor.vcpus, "root_gb": flavor.root_gb, "ephemeral_gb": flavor.ephemeral_gb, "swap": flavor.swap,
             "flavor": serde_json::to_string(&flavor).unwrap_or_default(),
             "vm_state": "building", "task_state": "scheduling", "power_state": 0, "progress": 0,
-            "reservation_id": reservation_id, "launch_index": index, "metadata": "{}",
+            "reservation_id": reservation_id, "launch_index": index,
+            "metadata": Value::Object(request.details.metadata.clone()),
+            "display_description": request.details.description,
+            "user_data": request.details.user_data,
+            "config_drive": if request.details.config_drive { "True" } else { "" },
         });
         let row = deps
             .db

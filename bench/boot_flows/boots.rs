@@ -52,6 +52,7 @@ pub(crate) async fn boot_all(deps: &ComputeApiDeps) -> BootRun {
                     count: BOOTS / BATCHES,
                     user_id: "bench".to_owned(),
                     project_id: "bench".to_owned(),
+                    details: Default::default(),
                 };
                 compute_api::create(&deps, &ctx, &request)
                     .await

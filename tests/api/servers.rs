@@ -206,15 +206,21 @@ async fn a_create_field_novactor_cannot_honour_is_a_400_naming_it_and_the_rest_i
         )
     };
     for (field, extra) in [
-        ("metadata", r#", "metadata": {"role": "db"}"#),
         ("key_name", r#", "key_name": "mykey""#),
-        ("user_data", r#", "user_data": "IyEvYmluL3NoCg==""#),
+        ("tags", r#", "tags": ["db"]"#),
         (
             "security_groups",
             r#", "security_groups": [{"name": "web"}]"#,
         ),
         ("availability_zone", r#", "availability_zone": "elsewhere""#),
-        ("config_drive", r#", "config_drive": true"#),
+        (
+            "block_device_mapping_v2",
+            r#", "block_device_mapping_v2": [{"boot_index": 0, "source_type": "volume", "destination_type": "volume", "uuid": "v1"}]"#,
+        ),
+        (
+            "os:scheduler_hints",
+            r#"}, "os:scheduler_hints": {"same_host": ["x"]"#,
+        ),
     ] {
         let refused = cloud
             .admin("POST", "/v2.1/servers", Some(&with(extra)))
@@ -234,13 +240,34 @@ async fn a_create_field_novactor_cannot_honour_is_a_400_naming_it_and_the_rest_i
         "no refused create left a server"
     );
 
-    // What is honoured: a supplied adminPass, the reservation id, "nothing asked" values.
+    // What is honoured: metadata, user data, config drive (stored and shown as Nova shows
+    // them), a supplied adminPass, the reservation id, "nothing asked" values.
     let supplied = with(
-        r#", "adminPass": "s3cret-Pass", "metadata": {}, "security_groups": [{"name": "default"}], "availability_zone": "nova""#,
+        r#", "adminPass": "s3cret-Pass", "metadata": {"role": "db"}, "user_data": "IyEvYmluL3NoCg==", "config_drive": true, "security_groups": [{"name": "default"}], "availability_zone": "nova", "tags": []"#,
     );
     let created = cloud.admin("POST", "/v2.1/servers", Some(&supplied)).await;
     assert_eq!(created.status, 202, "{created:?}");
     assert_eq!(created.body["server"]["adminPass"], "s3cret-Pass");
+    let id = created.body["server"]["id"].as_str().unwrap().to_owned();
+    let shown = cloud
+        .admin("GET", &format!("/v2.1/servers/{id}"), None)
+        .await;
+    let server = &shown.body["server"];
+    assert_eq!(
+        server["metadata"],
+        serde_json::json!({"role": "db"}),
+        "{server}"
+    );
+    assert_eq!(server["config_drive"], "True");
+    assert_eq!(server["OS-EXT-SRV-ATTR:user_data"], "IyEvYmluL3NoCg==");
+    for (bad, status) in [
+        (r#", "metadata": {"bad/key": "v"}"#, 400),
+        (r#", "user_data": "not base64!""#, 400),
+        (r#", "config_drive": "perhaps""#, 400),
+    ] {
+        let refused = cloud.admin("POST", "/v2.1/servers", Some(&with(bad))).await;
+        assert_eq!(refused.status, status, "{bad}: {refused:?}");
+    }
     let reserved = cloud
         .admin(
             "POST",

@@ -159,6 +159,7 @@ impl Cloud {
             count,
             user_id: "u1".to_owned(),
             project_id: "p1".to_owned(),
+            details: Default::default(),
         };
         compute_api::create(&self.deps, &RequestContext::new(), &request)
             .await

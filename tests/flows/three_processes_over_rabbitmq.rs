@@ -105,6 +105,7 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
         count: 20,
         user_id: "u".into(),
         project_id: "p".into(),
+        details: Default::default(),
     };
     let uuids = compute_api::create(&deps, &RequestContext::new(), &request)
         .await

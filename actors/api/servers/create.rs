@@ -5,8 +5,9 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use rand::Rng;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use super::create_details::instance_details;
 use super::create_fields::refuse_unhonoured;
 use super::create_schema::parse_create;
 use super::views::links;
@@ -61,9 +62,9 @@ pub async fn create(
         count: request.count,
         user_id: ctx.user_id.clone(),
         project_id: ctx.project_id.clone(),
+        details: instance_details(&server, request.description)?,
     };
     let rpc = ctx.rpc_context();
-    let description = request.description;
     let flavor = request.flavor;
     let (uuids, reservation_id) = state
         .run(move |b| async move {
@@ -83,22 +84,6 @@ pub async fn create(
                     }
                     other => other.into(),
                 })?;
-            if let Some(description) = description {
-                for uuid in &uuids {
-                    let values = json!({"display_description": description});
-                    // Best effort: the instance may already be gone again.
-                    let _ = b
-                        .deps
-                        .db
-                        .instance_update_and_get(
-                            uuid,
-                            values.as_object().unwrap_or(&Map::new()),
-                            None,
-                            None,
-                        )
-                        .await;
-                }
-            }
             let reservation_id = match (return_reservation_id, uuids.first()) {
                 (true, Some(first)) => {
                     b.deps

@@ -4,7 +4,8 @@
 //! `metadata: {}`, `security_groups: [{"name": "default"}]`, `config_drive: false`, the
 //! default availability zone, an image booted to local disk in `block_device_mapping_v2`, …
 //! What is honoured: `name`, `imageRef`, `flavorRef`, `networks` `none`/`auto`,
-//! `min_count`/`max_count`, `description`, `adminPass`, `return_reservation_id`.
+//! `min_count`/`max_count`, `description`, `metadata`, `user_data`, `config_drive`
+//! (`create_details.rs`), `adminPass`, `return_reservation_id`.
 
 use serde_json::{Map, Value};
 
@@ -46,14 +47,11 @@ pub fn refuse_unhonoured(
         }
     }
     let unsupported: &[(&str, &str)] = &[
-        ("metadata", "server metadata is not stored"),
         ("key_name", "there are no key pairs"),
-        ("user_data", "user data is not stored"),
         ("personality", "file injection is not implemented"),
         ("tags", "server tags are not stored"),
         ("accessIPv4", "access addresses are not stored"),
         ("accessIPv6", "access addresses are not stored"),
-        ("config_drive", "the fake driver builds no config drive"),
     ];
     for (field, why) in unsupported {
         if let Some(value) = server.get(*field).filter(|v| !asks_nothing(v)) {
@@ -155,18 +153,15 @@ mod tests {
 
     #[test]
     fn nothing_asked_passes_and_every_unhonoured_field_is_named() {
-        let nothing = json!({"metadata": {}, "key_name": null, "user_data": "", "tags": [],
+        let nothing = json!({"key_name": null, "tags": [],
             "security_groups": [{"name": "default"}], "availability_zone": "nova",
-            "config_drive": "false", "networks": "auto", "OS-DCF:diskConfig": "MANUAL",
+            "networks": "auto", "OS-DCF:diskConfig": "MANUAL",
             "block_device_mapping_v2": [{"boot_index": 0, "uuid": IMAGE, "source_type": "image",
                 "destination_type": "local"}]});
         assert_eq!(check(nothing, json!({"os:scheduler_hints": {}})), Ok(()));
         for (field, value) in [
-            ("metadata", json!({"a": "b"})),
             ("key_name", json!("mykey")),
-            ("user_data", json!("IyEvYmluL3No")),
             ("tags", json!(["t"])),
-            ("config_drive", json!(true)),
             ("security_groups", json!([{"name": "web"}])),
             ("availability_zone", json!("nova:host1")),
             ("networks", json!([{"uuid": "net"}])),

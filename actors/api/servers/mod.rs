@@ -7,6 +7,7 @@
 //! show.rs           GET /servers/{id}
 //! create.rs         POST /servers
 //! create_schema.rs  the create body as Nova's schema reads it
+//! create_details.rs metadata, user_data, config_drive: read as Nova's schema, kept per instance
 //! create_fields.rs  the create fields novactor cannot honour yet: a 400 naming each
 //! delete.rs         DELETE /servers/{id}
 //! actions.rs        POST /servers/{id}/action: os-stop, os-start, reboot
@@ -16,6 +17,7 @@
 
 pub mod actions;
 pub mod create;
+pub mod create_details;
 pub mod create_fields;
 pub mod create_schema;
 pub mod delete;

@@ -1,0 +1,165 @@
+//! The create fields each instance carries, read as Nova's schema reads them
+//! (`schemas/servers.py`, `parameter_types.py`): `metadata` (keys of 1–255 characters of
+//! `[a-zA-Z0-9-_:. ]`, string values of at most 255, at most 128 items — Nova's default
+//! `metadata_items` quota), `user_data` (base64, at most 65535 characters), `config_drive`
+//! (a boolean, or a string oslo reads as one) and `description`.
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use crate::api::api_fault::ApiFault;
+use crate::api::compute_api::InstanceDetails;
+
+/// Nova's `MAX_USERDATA_SIZE`.
+pub const MAX_USER_DATA: usize = 65535;
+/// Nova's default `[quota] metadata_items`.
+pub const MAX_METADATA_ITEMS: usize = 128;
+
+fn invalid(field: &str, value: &Value, why: &str) -> ApiFault {
+    ApiFault::bad_request(format!(
+        "Invalid input for field/attribute {field}. Value: {value}. {why}"
+    ))
+}
+
+/// `metadata` as Nova validates it.
+pub fn metadata(value: Option<&Value>) -> Result<Map<String, Value>, ApiFault> {
+    let map = match value {
+        None | Some(Value::Null) => return Ok(Map::new()),
+        Some(Value::Object(map)) => map,
+        Some(other) => {
+            return Err(invalid(
+                "metadata",
+                other,
+                &format!("{other} is not of type 'object'"),
+            ))
+        }
+    };
+    for (key, item) in map {
+        let key_ok = (1..=255).contains(&key.chars().count())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_:. ".contains(c));
+        if !key_ok {
+            return Err(ApiFault::bad_request(format!(
+                "Invalid input for field/attribute metadata. Value: {}. Additional properties are not allowed ('{key}' was unexpected)",
+                Value::Object(map.clone())
+            )));
+        }
+        match item {
+            Value::String(text) if text.chars().count() <= 255 => {}
+            Value::String(text) => {
+                return Err(invalid(
+                    &format!("metadata.{key}"),
+                    item,
+                    &format!("'{text}' is too long"),
+                ))
+            }
+            other => {
+                return Err(invalid(
+                    &format!("metadata.{key}"),
+                    other,
+                    &format!("{other} is not of type 'string'"),
+                ))
+            }
+        }
+    }
+    if map.len() > MAX_METADATA_ITEMS {
+        return Err(ApiFault::forbidden(format!(
+            "Quota exceeded for metadata_items: Maximum number of metadata items exceeds {MAX_METADATA_ITEMS}"
+        )));
+    }
+    Ok(map.clone())
+}
+
+/// `user_data`: base64 text of at most [`MAX_USER_DATA`] characters.
+pub fn user_data(value: Option<&Value>) -> Result<Option<String>, ApiFault> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.len() > MAX_USER_DATA => Err(ApiFault::bad_request(format!(
+            "User data too large. User data must be no larger than {MAX_USER_DATA} bytes once base64 encoded. Your data is {} bytes",
+            text.len()
+        ))),
+        Some(Value::String(text)) => {
+            // Nova's base64 format check (base64.decodebytes): whitespace is ignored.
+            let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact.as_bytes())
+                .map_err(|_| {
+                    invalid("user_data", &Value::String(text.clone()), &format!("'{text}' is not a 'base64'"))
+                })?;
+            Ok(Some(text.clone()))
+        }
+        Some(other) => Err(invalid("user_data", other, &format!("{other} is not of type 'string'"))),
+    }
+}
+
+/// `config_drive`: JSON booleans and the strings oslo's `bool_from_string` knows.
+pub fn config_drive(value: Option<&Value>) -> Result<bool, ApiFault> {
+    match value {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+            "" | "false" | "0" | "f" | "no" | "n" | "off" => Ok(false),
+            "true" | "1" | "t" | "yes" | "y" | "on" => Ok(true),
+            _ => Err(invalid(
+                "config_drive",
+                &Value::String(s.clone()),
+                &format!("'{s}' is not one of the boolean values"),
+            )),
+        },
+        Some(other) => Err(invalid(
+            "config_drive",
+            other,
+            &format!("{other} is not of type 'boolean', 'string'"),
+        )),
+    }
+}
+
+/// Everything the instances carry from `server`; `description` was read by the schema.
+pub fn instance_details(
+    server: &Map<String, Value>,
+    description: Option<String>,
+) -> Result<InstanceDetails, ApiFault> {
+    Ok(InstanceDetails {
+        description,
+        metadata: metadata(server.get("metadata"))?,
+        user_data: user_data(server.get("user_data"))?,
+        config_drive: config_drive(server.get("config_drive"))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn metadata_user_data_and_config_drive_are_read_as_nova_validates_them() {
+        let read = metadata(Some(&json!({"role": "db", "a.b:c-d e_f": ""}))).expect("valid");
+        assert_eq!(read.len(), 2);
+        for bad in [
+            json!({"bad/key": "v"}),
+            json!({"k": 1}),
+            json!({"k": "x".repeat(256)}),
+            json!(["k"]),
+            json!({"": "v"}),
+        ] {
+            assert!(metadata(Some(&bad)).is_err(), "{bad}");
+        }
+        let many: Map<String, Value> = (0..129).map(|i| (format!("k{i}"), json!("v"))).collect();
+        let over = metadata(Some(&Value::Object(many))).expect_err("over the quota");
+        assert!(
+            over.to_string().contains("metadata items exceeds 128"),
+            "{over}"
+        );
+        let data = user_data(Some(&json!("IyEvYmluL3NoCg=="))).expect("base64");
+        assert_eq!(data.as_deref(), Some("IyEvYmluL3NoCg=="));
+        assert!(user_data(Some(&json!("not base64!"))).is_err());
+        let large = user_data(Some(&json!("A".repeat(65536)))).expect_err("too large");
+        assert!(large.to_string().contains("User data too large"), "{large}");
+        assert_eq!(config_drive(Some(&json!("True"))).ok(), Some(true));
+        assert_eq!(config_drive(Some(&json!(false))).ok(), Some(false));
+        assert!(config_drive(Some(&json!("maybe"))).is_err());
+    }
+}
