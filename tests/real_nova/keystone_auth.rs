@@ -270,21 +270,21 @@ async fn keystone_guards_the_compute_api_as_keystonemiddleware_and_nova_policy_d
 
     // Cached: a validated token is not validated again; an invalid one every time.
     let member = keystone.token("demo_member").await;
-    let before = keystone.requests(VALIDATIONS);
+    let before = keystone.requests(VALIDATIONS).await;
     for _ in 0..5 {
         assert_eq!(list_status(&api, Some(&member)).await, 200);
     }
     assert_eq!(
-        keystone.requests(VALIDATIONS) - before,
+        keystone.requests(VALIDATIONS).await - before,
         1,
         "one validation for five requests"
     );
-    let before = keystone.requests(VALIDATIONS);
+    let before = keystone.requests(VALIDATIONS).await;
     for _ in 0..3 {
         assert_eq!(list_status(&api, Some("garbage")).await, 401);
     }
     assert_eq!(
-        keystone.requests(VALIDATIONS) - before,
+        keystone.requests(VALIDATIONS).await - before,
         3,
         "invalid tokens are never cached"
     );
@@ -348,13 +348,13 @@ async fn the_api_renews_its_service_token_before_it_expires() {
     let keystone = RealKeystone::start(&api, Duration::from_secs(125));
     let novactor = novactor(home.path(), port, &keystone);
     // Logins before ours are keystone.py's provisioning.
-    let mine = std::cell::Cell::new(keystone.requests(LOGINS));
-    let logins_by_novactor = || keystone.requests(LOGINS) - mine.get();
+    let mine = std::cell::Cell::new(keystone.requests(LOGINS).await);
+    let logins_by_novactor = async || keystone.requests(LOGINS).await - mine.get();
     let first = keystone.token("demo_member").await;
     mine.set(mine.get() + 1);
     assert_eq!(list_status(&api, Some(&first)).await, 200);
     assert_eq!(
-        logins_by_novactor(),
+        logins_by_novactor().await,
         1,
         "one service login:\n{}",
         keystone.log()
@@ -372,7 +372,7 @@ async fn the_api_renews_its_service_token_before_it_expires() {
         )
         .await;
         assert_eq!(status, 200, "{body}");
-        if logins_by_novactor() >= 2 {
+        if logins_by_novactor().await >= 2 {
             break;
         }
         assert!(

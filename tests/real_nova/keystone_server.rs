@@ -132,8 +132,29 @@ impl RealKeystone {
     }
 
     /// Requests Keystone logged whose request line starts with `method_and_path` (e.g.
-    /// `GET /v3/auth/tokens`), over every incarnation.
-    pub(crate) fn requests(&self, method_and_path: &str) -> usize {
+    /// `GET /v3/auth/tokens`), over every incarnation, counting every request answered
+    /// before this call. Keystone writes a request's line before its answer, but our reader
+    /// thread takes lines from the pipe when it gets to them: so a marker request goes last
+    /// and the count is taken once its line has been read (a pipe keeps the order).
+    pub(crate) async fn requests(&self, method_and_path: &str) -> usize {
+        let marker = uuid::Uuid::new_v4().simple().to_string();
+        let reply = reqwest::Client::new()
+            .get(format!("{}?marker={marker}", self.auth_url))
+            .send()
+            .await
+            .expect("keystone answers the marker request");
+        assert_eq!(reply.status(), 200, "the marker request");
+        wait_until_blocking(
+            Duration::from_secs(10),
+            "keystone's marker line read",
+            || {
+                if self.lines().iter().any(|line| line.contains(&marker)) {
+                    Ok(())
+                } else {
+                    Err("not yet".to_owned())
+                }
+            },
+        );
         let needle = format!("\"{method_and_path}");
         self.lines()
             .iter()
