@@ -25,6 +25,7 @@ use futures::future::LocalBoxFuture;
 
 use super::api_fault::ApiFault;
 use super::microversion::{self, ApiVersion};
+use super::policy::check::Credentials;
 use super::policy::{credentials, Policy};
 use crate::keystone::{TokenRejection, TokenValidator};
 use novactor::rpc::RequestContext;
@@ -51,17 +52,6 @@ pub struct ApiAuth {
     pub authentication: Authentication,
     /// What they may do.
     pub policy: Arc<Policy>,
-}
-
-impl Default for ApiAuth {
-    fn default() -> Self {
-        Self {
-            authentication: Authentication::NoAuth {
-                notused_is_admin: true,
-            },
-            policy: Arc::new(Policy::defaults()),
-        }
-    }
 }
 
 impl ApiAuth {
@@ -101,17 +91,18 @@ pub struct Ctx {
     /// `req-<uuid>`.
     pub request_id: String,
     policy: Arc<Policy>,
+    /// oslo.policy's credentials of the caller, built once per request.
+    creds: Credentials,
 }
 
 impl Ctx {
     /// Whether rule `rule` allows this caller on a resource of `target_project`.
     pub fn can(&self, rule: &str, target_project: &str) -> bool {
-        let creds = credentials(&self.roles, &self.user_id, &self.project_id, self.is_admin);
         let target = HashMap::from([
             ("project_id", target_project.to_owned()),
             ("user_id", self.user_id.clone()),
         ]);
-        self.policy.allows(rule, &creds, &target)
+        self.policy.allows(rule, &self.creds, &target)
     }
 
     /// 403 unless rule `rule` allows this caller on a resource of `target_project`, in
@@ -154,9 +145,11 @@ impl Ctx {
 
     async fn extract(req: HttpRequest) -> Result<Self, ApiFault> {
         let version = microversion::negotiate(req.headers())?;
+        // Set by http_server for every worker.
         let auth = req
             .app_data::<web::Data<ApiAuth>>()
-            .map_or_else(ApiAuth::default, |a| a.get_ref().clone());
+            .map(|a| a.get_ref().clone())
+            .ok_or_else(|| ApiFault::internal("the API server has no authentication set up"))?;
         let header = |name: &str| {
             req.headers()
                 .get(name)
@@ -203,8 +196,10 @@ impl Ctx {
             }
         };
         let is_admin = auth.policy.is_admin(&roles, &user_id, &project_id);
+        let creds = credentials(&roles, &user_id, &project_id, is_admin);
         let info = req.connection_info();
         Ok(Self {
+            creds,
             version,
             is_admin,
             user_id,

@@ -130,10 +130,7 @@ fn authtoken(r: &OptionReader<'_>) -> Result<AuthTokenConf, ConfigError> {
     r.opt_string(G, "auth_type")?
         .ok_or_else(|| needs("auth_type", "password: the API's own Keystone login"))?;
     let url = |name: &'static str, value: String| http_url(r, G, name, value);
-    let region_name = r
-        .opt_string(G, "region_name")?
-        .filter(|v| !v.trim().is_empty());
-    let mut login = keystone_password(
+    let login = keystone_password(
         r,
         G,
         &needs,
@@ -141,7 +138,6 @@ fn authtoken(r: &OptionReader<'_>) -> Result<AuthTokenConf, ConfigError> {
         "identity".to_owned(),
         vec![r.string(G, "interface")?],
     )?;
-    login.region_name = region_name;
     let www_authenticate_uri = match r
         .opt_string(G, "www_authenticate_uri")?
         .filter(|v| !v.trim().is_empty())
