@@ -17,8 +17,8 @@ const COLUMNS: &str = "id, uuid, display_name, display_description, hostname, us
      project_id, image_ref, instance_type_id, memory_mb, vcpus, root_gb, ephemeral_gb, swap, \
      flavor, vm_state, task_state, power_state, host, node, compute_id, launched_on, \
      launched_at, terminated_at, availability_zone, reservation_id, launch_index, key_name, \
-     user_data, config_drive, locked_by, progress, metadata, created_at, updated_at, \
-     deleted_at, deleted";
+     user_data, config_drive, locked_by, progress, metadata, system_metadata, created_at, \
+     updated_at, deleted_at, deleted";
 
 /// Nova's task state of an instance being deleted (`nova/compute/task_states.py`).
 const DELETING: &str = "deleting";
@@ -57,6 +57,7 @@ pub const INSTANCE_UPDATABLE_COLUMNS: &[&str] = &[
     "locked_by",
     "progress",
     "metadata",
+    "system_metadata",
 ];
 
 /// How a column's JSON value becomes a bind parameter.
@@ -74,7 +75,7 @@ fn kind_of(column: &str) -> Kind {
         "instance_type_id" | "memory_mb" | "vcpus" | "root_gb" | "ephemeral_gb" | "swap"
         | "power_state" | "compute_id" | "launch_index" | "progress" => Kind::Int,
         "launched_at" | "terminated_at" => Kind::Timestamp,
-        "flavor" | "metadata" => Kind::Json,
+        "flavor" | "metadata" | "system_metadata" => Kind::Json,
         _ => Kind::Text,
     }
 }
@@ -118,6 +119,9 @@ pub struct InstanceRow {
     pub progress: Option<i64>,
     /// User metadata, JSON text (see [`InstanceRow::metadata_json`]).
     pub metadata: Option<String>,
+    /// Nova's system metadata (lock reason, password, …), JSON text (see
+    /// [`InstanceRow::system_metadata_json`]).
+    pub system_metadata: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -137,6 +141,11 @@ impl InstanceRow {
     /// The metadata parsed (`Null` when unset).
     pub fn metadata_json(&self) -> Result<Value, NovaDbError> {
         self.json("metadata", self.metadata.as_deref())
+    }
+
+    /// The system metadata parsed (`Null` when unset).
+    pub fn system_metadata_json(&self) -> Result<Value, NovaDbError> {
+        self.json("system_metadata", self.system_metadata.as_deref())
     }
 
     fn json(&self, column: &'static str, text: Option<&str>) -> Result<Value, NovaDbError> {

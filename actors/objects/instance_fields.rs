@@ -8,7 +8,7 @@
 //!
 //! The slice's `instances` table keeps fewer columns than Nova's: the fields without one
 //! carry what Nova stores for an instance its API created without them (null, `false`;
-//! `locked` is "`locked_by` is set"), `system_metadata` is `{}`, `info_cache` holds no
+//! `locked` is "`locked_by` is set"), `info_cache` holds no
 //! network (novactor boots without networks); `fault` is the conductor's to read, and
 //! `services`, `ec2_ids`, `keypairs` are left unset (docs/DEVIATIONS.md).
 
@@ -330,7 +330,10 @@ pub fn instance_fields(row: &InstanceRow, expected_attrs: &[&str]) -> Map<String
                 "metadata",
                 Value::Object(metadata_dict(row.metadata.as_deref())),
             ),
-            "system_metadata" => put("system_metadata", json!({})),
+            "system_metadata" => put(
+                "system_metadata",
+                Value::Object(metadata_dict(row.system_metadata.as_deref())),
+            ),
             "info_cache" => put(
                 "info_cache",
                 nested(
@@ -411,6 +414,7 @@ mod tests {
             locked_by: Some("admin".into()),
             progress: Some(0),
             metadata: Some(json!("{\"a\": 1}").to_string()),
+            system_metadata: None,
             created_at: None,
             updated_at: None,
             deleted_at: None,
