@@ -102,14 +102,18 @@ pub struct BootRequest {
 /// The create fields stored on each instance as Nova stores them (shown by the views).
 #[derive(Debug, Clone, Default)]
 pub struct InstanceDetails {
-    /// `description` (2.19+).
+    /// `description` (2.19+; the name before).
     pub description: Option<String>,
+    /// `hostname` (2.90+): else made from the name, as Nova's `_populate_instance_names`.
+    pub hostname: Option<String>,
     /// `metadata`: string keys and values.
     pub metadata: Map<String, Value>,
     /// `user_data`, base64 as sent.
     pub user_data: Option<String>,
     /// `config_drive` asked: stored as Nova's `"True"` (else `""`).
     pub config_drive: bool,
+    /// The zone the request asked for: the request spec's (pinned) `availability_zone`.
+    pub availability_zone: Option<String>,
 }
 
 /// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
@@ -149,8 +153,17 @@ pub async fn create(
         } else {
             format!("{}-{}", request.name, index + 1)
         };
+        let uuid = uuid::Uuid::new_v4().to_string();
+        let hostname = match &request.details.hostname {
+            Some(asked) => asked.clone(),
+            None => match sanitize_hostname(&request.name) {
+                sane if sane.is_empty() => format!("Server-{uuid}"),
+                sane if request.count > 1 => format!("{sane}-{}", index + 1),
+                sane => sane,
+            },
+        };
         let values = json!({
-            "display_name": name, "hostname": name, "user_id": request.user_id, "project_id": request.project_id,
+            "uuid": uuid, "display_name": name, "hostname": hostname, "user_id": request.user_id, "project_id": request.project_id,
             "image_ref": request.image_ref, "instance_type_id": flavor.id, "memory_mb": flavor.memory_mb,
             "vcpus": flavor.vcpus, "root_gb": flavor.root_gb, "ephemeral_gb": flavor.ephemeral_gb, "swap": flavor.swap,
             "flavor": serde_json::to_string(&flavor).unwrap_or_default(),
@@ -174,7 +187,7 @@ pub async fn create(
                 .as_object()
                 .cloned()
                 .unwrap_or_default(),
-            availability_zone: None,
+            availability_zone: request.details.availability_zone.clone(),
             ignore_hosts: None,
             project_id: Some(request.project_id.clone()),
             user_id: Some(request.user_id.clone()),
@@ -205,6 +218,25 @@ pub async fn create(
         )));
     }
     Ok(uuids)
+}
+
+/// Nova `utils.sanitize_hostname`: latin-1 only, at most 63 characters, spaces, `_` and `.`
+/// as `-`, other non-word characters dropped, lower case, no leading or trailing `.`/`-`.
+pub fn sanitize_hostname(name: &str) -> String {
+    let latin1: String = name
+        .chars()
+        .filter(|c| u32::from(*c) <= 0xFF)
+        .take(63)
+        .collect();
+    let dashed: String = latin1
+        .chars()
+        .map(|c| if matches!(c, ' ' | '_' | '.') { '-' } else { c })
+        .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        .collect();
+    dashed
+        .to_lowercase()
+        .trim_matches(|c| c == '.' || c == '-')
+        .to_owned()
 }
 
 async fn instance(deps: &ComputeApiDeps, uuid: &str) -> Result<InstanceRow, ApiError> {
@@ -428,6 +460,18 @@ pub async fn reboot(
 #[cfg(test)]
 mod tests {
     use super::status;
+
+    #[test]
+    fn hostnames_are_sanitized_as_nova_does() {
+        use super::sanitize_hostname;
+        assert_eq!(
+            sanitize_hostname("My Server_1.example"),
+            "my-server-1-example"
+        );
+        assert_eq!(sanitize_hostname("--web@01--"), "web01");
+        assert_eq!(sanitize_hostname("日本"), "");
+        assert_eq!(sanitize_hostname(&"a".repeat(80)).len(), 63);
+    }
 
     #[test]
     fn status_follows_novas_state_map() {

@@ -7,6 +7,7 @@ use super::api_fault::ApiFault;
 use super::api_state::ApiState;
 use super::auth::Ctx;
 use super::http::{ok, page, param, query};
+use super::policy::defaults as policy;
 use crate::db::FlavorRow;
 
 fn links(ctx: &Ctx, id: &str) -> Value {
@@ -17,18 +18,39 @@ fn links(ctx: &Ctx, id: &str) -> Value {
 }
 
 fn brief(ctx: &Ctx, f: &FlavorRow) -> Value {
-    json!({"id": f.flavorid, "name": f.name, "links": links(ctx, &f.flavorid)})
+    let mut view = json!({"id": f.flavorid, "name": f.name, "links": links(ctx, &f.flavorid)});
+    if ctx.version.at_least(55) {
+        view["description"] = json!(f.description);
+    }
+    view
 }
 
-/// The detail view at ≤ 2.53 (`swap` is `""` when 0, no description/extra_specs).
+/// The detail view at the request's version (Nova `views/flavors.py` `show`): `description`
+/// from 2.55, `extra_specs` from 2.61 (as policy allows; novactor's flavors have none),
+/// `swap` 0 rather than `""` from 2.75, no `disabled`/`rxtx_factor` from 2.102.
 pub fn detail_view(ctx: &Ctx, f: &FlavorRow) -> Value {
-    json!({
+    let swap = if f.swap == 0 && !ctx.version.at_least(75) {
+        json!("")
+    } else {
+        json!(f.swap)
+    };
+    let mut view = json!({
         "id": f.flavorid, "name": f.name, "ram": f.memory_mb, "disk": f.root_gb.unwrap_or(0),
-        "swap": if f.swap == 0 { json!("") } else { json!(f.swap) },
-        "OS-FLV-EXT-DATA:ephemeral": f.ephemeral_gb, "OS-FLV-DISABLED:disabled": f.disabled,
-        "vcpus": f.vcpus, "os-flavor-access:is_public": f.is_public, "rxtx_factor": f.rxtx_factor,
+        "swap": swap, "OS-FLV-EXT-DATA:ephemeral": f.ephemeral_gb,
+        "vcpus": f.vcpus, "os-flavor-access:is_public": f.is_public,
         "links": links(ctx, &f.flavorid),
-    })
+    });
+    if !ctx.version.at_least(102) {
+        view["OS-FLV-DISABLED:disabled"] = json!(f.disabled);
+        view["rxtx_factor"] = json!(f.rxtx_factor);
+    }
+    if ctx.version.at_least(55) {
+        view["description"] = json!(f.description);
+    }
+    if ctx.version.at_least(61) && ctx.can(policy::FLAVOR_EXTRA_SPECS_INDEX, &ctx.project_id) {
+        view["extra_specs"] = json!({});
+    }
+    view
 }
 
 /// oslo `strutils.bool_from_string(strict=True)`.

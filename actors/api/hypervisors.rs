@@ -55,30 +55,83 @@ fn brief_view(ctx: &Ctx, (node, service, up): &Hypervisor) -> Value {
     })
 }
 
-fn detail_view(ctx: &Ctx, h: &Hypervisor) -> Value {
+/// The detail view (Nova `_view_hypervisor`): the statistics and `cpu_info` until 2.87;
+/// from 2.88 none of them but the host's `uptime` (`uptime`, fetched by the caller).
+fn detail_view(ctx: &Ctx, h: &Hypervisor, uptime: Option<&Value>) -> Value {
     let (node, service, _) = h;
     let mut v = brief_view(ctx, h);
-    let cpu_info: Value = if ctx.version.at_least(28) {
-        serde_json::from_str(&node.cpu_info).unwrap_or(json!({}))
-    } else {
-        json!(node.cpu_info)
-    };
-    let extra = json!({
+    let mut extra = json!({
         "hypervisor_type": node.hypervisor_type, "hypervisor_version": node.hypervisor_version, "host_ip": node.host_ip,
         "service": {
             "host": node.host,
             "id": service.as_ref().map(|s| if ctx.version.at_least(53) { json!(s.uuid) } else { json!(s.id) }),
             "disabled_reason": service.as_ref().and_then(|s| s.disabled_reason.clone()),
         },
-        "vcpus": node.vcpus, "memory_mb": node.memory_mb, "local_gb": node.local_gb,
-        "vcpus_used": node.vcpus_used, "memory_mb_used": node.memory_mb_used, "local_gb_used": node.local_gb_used,
-        "free_ram_mb": node.free_ram_mb, "free_disk_gb": node.free_disk_gb, "current_workload": node.current_workload,
-        "running_vms": node.running_vms, "disk_available_least": node.disk_available_least, "cpu_info": cpu_info,
     });
+    if ctx.version.at_least(88) {
+        extra["uptime"] = uptime.cloned().unwrap_or(Value::Null);
+    } else {
+        let cpu_info: Value = if ctx.version.at_least(28) {
+            serde_json::from_str(&node.cpu_info).unwrap_or(json!({}))
+        } else {
+            json!(node.cpu_info)
+        };
+        let stats = json!({
+            "vcpus": node.vcpus, "memory_mb": node.memory_mb, "local_gb": node.local_gb,
+            "vcpus_used": node.vcpus_used, "memory_mb_used": node.memory_mb_used, "local_gb_used": node.local_gb_used,
+            "free_ram_mb": node.free_ram_mb, "free_disk_gb": node.free_disk_gb, "current_workload": node.current_workload,
+            "running_vms": node.running_vms, "disk_available_least": node.disk_available_least, "cpu_info": cpu_info,
+        });
+        if let (Some(extra), Value::Object(stats)) = (extra.as_object_mut(), stats) {
+            extra.extend(stats);
+        }
+    }
     if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
         v.extend(extra);
     }
     v
+}
+
+/// The `uptime` line of each hypervisor's host, for the 2.88+ detail view: `None` below
+/// 2.88, and for a host that is down or does not answer (Nova shows null then too).
+async fn uptimes(ctx: &Ctx, state: &ApiState, all: &[Hypervisor]) -> Vec<Option<Value>> {
+    if !ctx.version.at_least(88) {
+        return vec![None; all.len()];
+    }
+    let mut out = Vec::with_capacity(all.len());
+    for (node, _, up) in all {
+        let host = node.host.clone().unwrap_or_default();
+        let uptime = if *up {
+            host_uptime(ctx, state, host).await.ok()
+        } else {
+            None
+        };
+        out.push(uptime);
+    }
+    out
+}
+
+/// `get_host_uptime` (RPC call) to `host`, its answer as text.
+async fn host_uptime(ctx: &Ctx, state: &ApiState, host: String) -> Result<Value, ApiFault> {
+    let rpc = ctx.rpc_context();
+    let uptime = state
+        .run(move |b| async move {
+            b.deps
+                .compute
+                .get_host_uptime(&rpc, &host)
+                .await
+                .map_err(|e| ApiFault {
+                    detail: Some(e.to_string()),
+                    ..ApiFault::unavailable(format!(
+                        "Compute service of {host} did not answer get_host_uptime."
+                    ))
+                })
+        })
+        .await?;
+    Ok(match uptime {
+        Value::String(s) => json!(s),
+        other => json!(other.to_string()),
+    })
 }
 
 async fn listed(
@@ -121,9 +174,13 @@ pub async fn detail(
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
     let all = listed(&ctx, &req, &state, policy::HYPERVISORS_LIST_DETAIL).await?;
-    Ok(ok(
-        json!({"hypervisors": all.iter().map(|h| detail_view(&ctx, h)).collect::<Vec<_>>()}),
-    ))
+    let uptimes = uptimes(&ctx, &state, &all).await;
+    let views: Vec<Value> = all
+        .iter()
+        .zip(&uptimes)
+        .map(|(h, uptime)| detail_view(&ctx, h, uptime.as_ref()))
+        .collect();
+    Ok(ok(json!({ "hypervisors": views })))
 }
 
 async fn one(ctx: &Ctx, state: &ApiState, id: &str, rule: &str) -> Result<Hypervisor, ApiFault> {
@@ -147,15 +204,25 @@ pub async fn show(
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
     let h = one(&ctx, &state, &id, policy::HYPERVISORS_SHOW).await?;
-    Ok(ok(json!({"hypervisor": detail_view(&ctx, &h)})))
+    let uptime = uptimes(&ctx, &state, std::slice::from_ref(&h))
+        .await
+        .pop()
+        .flatten();
+    Ok(ok(
+        json!({"hypervisor": detail_view(&ctx, &h, uptime.as_ref())}),
+    ))
 }
 
 /// `GET /os-hypervisors/{id}/uptime`: the RPC call `get_host_uptime` to the node's host.
+/// Removed at 2.88 (the detail view carries `uptime`): 404 from then on, as Nova.
 pub async fn uptime(
     ctx: Ctx,
     id: web::Path<String>,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
+    if ctx.version.at_least(88) {
+        return Err(ApiFault::not_found("The resource could not be found."));
+    }
     let h = one(&ctx, &state, &id, policy::HYPERVISORS_UPTIME).await?;
     let host = h.0.host.clone().unwrap_or_default();
     if !h.2 {
@@ -163,25 +230,7 @@ pub async fn uptime(
             "Compute service of {host} is unavailable at this time."
         )));
     }
-    let rpc = ctx.rpc_context();
-    let uptime = state
-        .run(move |b| async move {
-            b.deps
-                .compute
-                .get_host_uptime(&rpc, &host)
-                .await
-                .map_err(|e| ApiFault {
-                    detail: Some(e.to_string()),
-                    ..ApiFault::unavailable(format!(
-                        "Compute service of {host} did not answer get_host_uptime."
-                    ))
-                })
-        })
-        .await?;
     let mut v = brief_view(&ctx, &h);
-    v["uptime"] = match uptime {
-        Value::String(s) => json!(s),
-        other => json!(other.to_string()),
-    };
+    v["uptime"] = host_uptime(&ctx, &state, host).await?;
     Ok(ok(json!({"hypervisor": v})))
 }

@@ -17,10 +17,10 @@ pub struct ApiVersion {
 
 /// The oldest version served (`min_version`).
 pub const MIN_VERSION: ApiVersion = ApiVersion::new(2, 1);
-/// The newest version served (`version`); novactor stops at Pike's maximum (§5.1, D-MV).
-pub const MAX_VERSION: ApiVersion = ApiVersion::new(2, 53);
+/// The newest version served (`version`): Nova 34's maximum.
+pub const MAX_VERSION: ApiVersion = ApiVersion::new(2, 104);
 
-/// The modern header (`OpenStack-API-Version: compute 2.53`).
+/// The modern header (`OpenStack-API-Version: compute 2.104`).
 pub const HEADER: &str = "OpenStack-API-Version";
 /// The legacy header (`X-OpenStack-Nova-API-Version: 2.53`).
 pub const LEGACY_HEADER: &str = "X-OpenStack-Nova-API-Version";
@@ -144,11 +144,13 @@ mod tests {
                 .as_u16(),
             400
         );
-        let high = negotiate(&headers(&[("openstack-api-version", "compute 2.60")])).unwrap_err();
+        let top = negotiate(&headers(&[("openstack-api-version", "compute 2.104")])).unwrap();
+        assert_eq!(top, ApiVersion::new(2, 104));
+        let high = negotiate(&headers(&[("openstack-api-version", "compute 2.105")])).unwrap_err();
         assert_eq!(high.status.as_u16(), 406);
         assert_eq!(
             high.message,
-            "Version 2.60 is not supported by the API. Minimum is 2.1 and maximum is 2.53."
+            "Version 2.105 is not supported by the API. Minimum is 2.1 and maximum is 2.104."
         );
     }
 }

@@ -71,6 +71,21 @@ impl NovaDb {
             })
     }
 
+    /// The specs of `instance_uuids` (those that have one), in one query: what the server
+    /// views of a page show from the scheduling request (pinned zone, scheduler hints).
+    pub async fn request_specs_by_instance_uuids(
+        &self,
+        instance_uuids: &[String],
+    ) -> Result<Vec<RequestSpecRow>, NovaDbError> {
+        if instance_uuids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; instance_uuids.len()].join(", ");
+        let sql = format!("SELECT {COLUMNS} FROM request_specs WHERE instance_uuid IN ({marks})");
+        let binds: Vec<_> = instance_uuids.iter().map(|u| u.as_str().into()).collect();
+        Ok(self.db.fetch_all(&sql, &binds).await?)
+    }
+
     /// `RequestSpec.save`: replaces the spec.
     pub async fn request_spec_save(
         &self,

@@ -5,7 +5,7 @@ use crate::cloud::*;
 use serde_json::json;
 
 #[actix_rt::test]
-async fn discovery_documents_need_no_token_and_advertise_2_1_to_2_53() {
+async fn discovery_documents_need_no_token_and_advertise_2_1_to_2_104() {
     let cloud = cloud().await;
     let root = cloud.send("GET", "/", &[], None).await;
     assert_eq!(root.status, 200);
@@ -17,13 +17,18 @@ async fn discovery_documents_need_no_token_and_advertise_2_1_to_2_53() {
             v["version"].clone(),
             v["min_version"].clone()
         ),
-        (json!("v2.1"), json!("CURRENT"), json!("2.53"), json!("2.1"))
+        (
+            json!("v2.1"),
+            json!("CURRENT"),
+            json!("2.104"),
+            json!("2.1")
+        )
     );
     assert_eq!(v["links"][0]["href"], format!("{}/v2.1/", cloud.base));
     for path in ["/v2.1", "/v2.1/"] {
         let doc = cloud.send("GET", path, &[], None).await;
         assert_eq!(doc.status, 200, "{path}");
-        assert_eq!(doc.body["version"]["version"], "2.53");
+        assert_eq!(doc.body["version"]["version"], "2.104");
         assert_eq!(doc.body["version"]["updated"], "2013-07-23T11:33:21Z");
         assert_eq!(doc.body["version"]["links"][1]["rel"], "describedby");
         assert_eq!(
@@ -70,7 +75,7 @@ async fn microversions_are_negotiated_echoed_and_refused_out_of_range() {
         .await;
     assert_eq!(
         latest.header("openstack-api-version").as_deref(),
-        Some("compute 2.53")
+        Some("compute 2.104")
     );
     let legacy = cloud
         .send(
@@ -89,14 +94,14 @@ async fn microversions_are_negotiated_echoed_and_refused_out_of_range() {
         .send(
             "GET",
             "/v2.1/flavors",
-            &[token, ("OpenStack-API-Version", "compute 2.60")],
+            &[token, ("OpenStack-API-Version", "compute 2.105")],
             None,
         )
         .await;
     assert_eq!(high.status, 406);
     assert_eq!(
         high.body,
-        json!({"computeFault": {"code": 406, "message": "Version 2.60 is not supported by the API. Minimum is 2.1 and maximum is 2.53."}})
+        json!({"computeFault": {"code": 406, "message": "Version 2.105 is not supported by the API. Minimum is 2.1 and maximum is 2.104."}})
     );
     let bad = cloud
         .send(

@@ -16,6 +16,9 @@
 //!   from `scripts/real-nova/keystone.py`): the `openstack` CLI with password logins, Nova's
 //!   policy across projects and roles, 401/503 as keystonemiddleware, the token cache counted
 //!   in Keystone's request log, the service token renewed.
+//! - `nova_api_contract`: the compute API (in this process, `../api/cloud.rs`) against Nova
+//!   34's own response schemas at every microversion step up to 2.104, checked by Nova's
+//!   validator (`nova_api_contract.py`).
 //! - `nova_objects`: novactor's conductor alone (its own vhost and database) driven by the
 //!   real `nova` package's object classes and conductor rpcapi (`nova_objects_client.py`):
 //!   a compute's start-up, an instance's saves with `expected_task_state`, action events —
@@ -26,6 +29,9 @@ mod common;
 #[path = "../common/nova.rs"]
 mod nova;
 
+#[path = "../api/cloud.rs"]
+mod cloud;
+
 mod captured_logs;
 mod control_plane;
 mod keystone_server;
@@ -33,6 +39,7 @@ mod keystone_stub;
 mod placement_server;
 
 mod keystone_auth;
+mod nova_api_contract;
 mod nova_objects;
 mod novactor_hypervisors;
 mod placement;

@@ -48,7 +48,12 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (SERVERS_ALLOW_ALL_FILTERS, "rule:context_is_admin"),
     (SERVERS_SHOW, "rule:project_reader_or_admin"),
     (SERVERS_SHOW_HOST_STATUS, "rule:context_is_admin"),
+    (
+        SERVERS_SHOW_FLAVOR_EXTRA_SPECS,
+        "rule:project_reader_or_admin",
+    ),
     (SERVERS_CREATE, "rule:project_member_or_admin"),
+    (FLAVOR_EXTRA_SPECS_INDEX, "rule:project_reader_or_admin"),
     (SERVERS_DELETE, "rule:project_member_or_admin"),
     (SERVERS_REBOOT, "rule:project_member_or_admin"),
     (SERVERS_START, "rule:project_member_or_admin"),
@@ -81,6 +86,10 @@ pub const SERVERS_ALLOW_ALL_FILTERS: &str = "os_compute_api:servers:allow_all_fi
 pub const SERVERS_SHOW: &str = "os_compute_api:servers:show";
 /// `host_status` in server views (2.16).
 pub const SERVERS_SHOW_HOST_STATUS: &str = "os_compute_api:servers:show:host_status";
+/// The flavor's extra specs in a server's view (2.47+).
+pub const SERVERS_SHOW_FLAVOR_EXTRA_SPECS: &str = "os_compute_api:servers:show:flavor-extra-specs";
+/// A flavor's extra specs (in flavor views from 2.61).
+pub const FLAVOR_EXTRA_SPECS_INDEX: &str = "os_compute_api:os-flavor-extra-specs:index";
 /// `POST /servers`.
 pub const SERVERS_CREATE: &str = "os_compute_api:servers:create";
 /// `DELETE /servers/{id}`.

@@ -62,7 +62,7 @@ pub async fn create(
         count: request.count,
         user_id: ctx.user_id.clone(),
         project_id: ctx.project_id.clone(),
-        details: instance_details(&server, request.description)?,
+        details: instance_details(&server, request.description, request.hostname)?,
     };
     let rpc = ctx.rpc_context();
     let flavor = request.flavor;

@@ -119,12 +119,19 @@ pub fn config_drive(value: Option<&Value>) -> Result<bool, ApiFault> {
 pub fn instance_details(
     server: &Map<String, Value>,
     description: Option<String>,
+    hostname: Option<String>,
 ) -> Result<InstanceDetails, ApiFault> {
     Ok(InstanceDetails {
         description,
+        hostname,
         metadata: metadata(server.get("metadata"))?,
         user_data: user_data(server.get("user_data"))?,
         config_drive: config_drive(server.get("config_drive"))?,
+        // `refuse_unhonoured` let only the default zone through; asked for, it is pinned.
+        availability_zone: server
+            .get("availability_zone")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     })
 }
 

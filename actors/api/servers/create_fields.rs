@@ -5,7 +5,7 @@
 //! default availability zone, an image booted to local disk in `block_device_mapping_v2`, …
 //! What is honoured: `name`, `imageRef`, `flavorRef`, `networks` `none`/`auto`,
 //! `min_count`/`max_count`, `description`, `metadata`, `user_data`, `config_drive`
-//! (`create_details.rs`), `adminPass`, `return_reservation_id`.
+//! (`create_details.rs`), `adminPass`, `return_reservation_id`, `hostname`.
 
 use serde_json::{Map, Value};
 
@@ -52,6 +52,18 @@ pub fn refuse_unhonoured(
         ("tags", "server tags are not stored"),
         ("accessIPv4", "access addresses are not stored"),
         ("accessIPv6", "access addresses are not stored"),
+        (
+            "trusted_image_certificates",
+            "images are not signed or verified",
+        ),
+        (
+            "host",
+            "placing a server on a named host is not implemented",
+        ),
+        (
+            "hypervisor_hostname",
+            "placing a server on a named node is not implemented",
+        ),
     ];
     for (field, why) in unsupported {
         if let Some(value) = server.get(*field).filter(|v| !asks_nothing(v)) {

@@ -1,13 +1,13 @@
-//! The create body as Nova's schema reads it (`schemas/servers.py` `base_create` at
-//! ≤ 2.53, plus the checks of `servers.py` `create`): which keys are allowed, which are
-//! required at which microversion, and what a valid body asks for.
+//! The create body as Nova's schema reads it (`schemas/servers.py` `create` … `create_v294`,
+//! plus the checks of `servers.py` `create`): which keys are allowed at which microversion,
+//! which are required, and what a valid body asks for.
 
 use serde_json::{Map, Value};
 
 use crate::api::api_fault::ApiFault;
 use crate::api::auth::Ctx;
 
-/// Top-level keys `server` may hold (`schemas/servers.py` base_create at ≤ 2.53).
+/// Top-level keys `server` may hold at every version (`schemas/servers.py` `create`).
 const CREATE_KEYS: &[&str] = &[
     "name",
     "imageRef",
@@ -21,16 +21,29 @@ const CREATE_KEYS: &[&str] = &[
     "key_name",
     "user_data",
     "security_groups",
-    "description",
-    "tags",
     "config_drive",
     "accessIPv4",
     "accessIPv6",
     "OS-DCF:diskConfig",
     "adminPass",
     "return_reservation_id",
-    "personality",
 ];
+
+/// Whether `server` may hold `key` at `ctx.version`: the keys later schemas add
+/// (`description` 2.19, `tags` 2.52, `trusted_image_certificates` 2.63, `host` and
+/// `hypervisor_hostname` 2.74, `hostname` 2.90) and the one 2.57 removes (`personality`).
+fn allowed_at(ctx: &Ctx, key: &str) -> bool {
+    let since = |minor| ctx.version.at_least(minor);
+    match key {
+        "description" => since(19),
+        "tags" => since(52),
+        "personality" => !since(57),
+        "trusted_image_certificates" => since(63),
+        "host" | "hypervisor_hostname" => since(74),
+        "hostname" => since(90),
+        other => CREATE_KEYS.contains(&other),
+    }
+}
 
 fn invalid(field: &str, value: &Value, why: &str) -> ApiFault {
     ApiFault::bad_request(format!(
@@ -49,8 +62,10 @@ pub struct CreateRequest {
     pub image: String,
     /// How many instances (`max_count`, else `min_count`, else 1).
     pub count: u32,
-    /// The description (2.19+).
+    /// The description (2.19+; before, Nova describes a server by its name).
     pub description: Option<String>,
+    /// The hostname asked for (2.90+), else none: derived from the name.
+    pub hostname: Option<String>,
 }
 
 fn count(server: &Map<String, Value>, key: &str) -> Result<Option<u32>, ApiFault> {
@@ -99,7 +114,7 @@ pub fn parse_create(ctx: &Ctx, body: &Map<String, Value>) -> Result<CreateReques
             "Additional properties are not allowed ('{extra}' was unexpected)"
         )));
     }
-    if let Some(extra) = server.keys().find(|k| !CREATE_KEYS.contains(&k.as_str())) {
+    if let Some(extra) = server.keys().find(|k| !allowed_at(ctx, k)) {
         return Err(ApiFault::bad_request(format!(
             "Additional properties are not allowed ('{extra}' was unexpected)"
         )));
@@ -184,24 +199,77 @@ pub fn parse_create(ctx: &Ctx, body: &Map<String, Value>) -> Result<CreateReques
         (Some(min), None) => min,
         (None, None) => 1,
     };
-    let description = match server.get("description") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(d)) if ctx.version.at_least(19) && d.chars().count() <= 255 => {
-            Some(d.clone())
+    let description = if ctx.version.at_least(19) {
+        match server.get("description") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(d)) if d.chars().count() <= 255 => Some(d.clone()),
+            Some(v) => {
+                return Err(invalid(
+                    "description",
+                    v,
+                    &format!("{v} is not valid: at most 255 characters or null"),
+                ))
+            }
         }
-        Some(v) => {
-            return Err(invalid(
-                "description",
-                v,
-                "description needs version 2.19 or later and at most 255 characters",
-            ))
-        }
+    } else {
+        // Nova `servers.py` `create`: before 2.19 the description is the name.
+        Some(name.clone())
     };
+    let hostname = hostname(ctx, server.get("hostname"))?;
+    if hostname.is_some() && count > 1 {
+        return Err(ApiFault::bad_request(
+            "Unable to allocate a single hostname to multiple instances",
+        ));
+    }
     Ok(CreateRequest {
         name,
         flavor,
         image,
         count,
         description,
+        hostname,
     })
+}
+
+/// `hostname` as Nova's schema reads it: an RFC 952 name of 2 to 63 characters at 2.90
+/// (`parameter_types.hostname`), an FQDN of up to 255 from 2.94 (`parameter_types.fqdn`).
+fn hostname(ctx: &Ctx, value: Option<&Value>) -> Result<Option<String>, ApiFault> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let Value::String(text) = value else {
+        return Err(invalid(
+            "hostname",
+            value,
+            &format!("{value} is not of type 'string'"),
+        ));
+    };
+    let (valid, rule) = if ctx.version.at_least(94) {
+        let ok = (1..=255).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+        (ok, "'^[a-zA-Z0-9-._]*$', 1 to 255 characters")
+    } else {
+        let bytes = text.as_bytes();
+        let edge = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+        let ok = (2..=63).contains(&bytes.len())
+            && edge(bytes.first())
+            && edge(bytes.last())
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-');
+        (
+            ok,
+            "'^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$', 2 to 63 characters",
+        )
+    };
+    if !valid {
+        return Err(invalid(
+            "hostname",
+            value,
+            &format!("'{text}' does not match {rule}"),
+        ));
+    }
+    Ok(Some(text.clone()))
 }

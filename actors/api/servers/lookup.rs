@@ -1,9 +1,12 @@
 //! The reads the server handlers share: one instance as the caller may see it, and what the
-//! detail view needs about instances besides their rows (fault, host service, flavor).
+//! detail view needs about instances besides their rows (fault, host service, flavor, the
+//! scheduling request).
 
 use std::collections::HashMap;
 
-use super::views::Extra;
+use serde_json::Value;
+
+use super::views::{Extra, Scheduling};
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
@@ -22,10 +25,25 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
             )
         })
         .collect();
+    let uuids: Vec<String> = rows.iter().map(|r| r.uuid.clone()).collect();
     state
         .run(move |b| async move {
             let mut services: HashMap<String, Option<ServiceRow>> = HashMap::new();
             let flavors = b.deps.db.flavor_list(None).await.map_err(ApiFault::db)?;
+            let mut specs: HashMap<String, Value> = HashMap::new();
+            for spec in b
+                .deps
+                .db
+                .request_specs_by_instance_uuids(&uuids)
+                .await
+                .map_err(ApiFault::db)?
+            {
+                // A spec that does not parse shows as no spec (null zone, no hints): the
+                // view is history, not the place to fail a whole list.
+                if let Ok(value) = spec.spec_json() {
+                    specs.insert(spec.instance_uuid, value);
+                }
+            }
             let mut out = Vec::new();
             for (uuid, host, faulty, type_id) in wanted {
                 let flavor = flavors
@@ -63,6 +81,7 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                     service,
                     service_down_time: b.deps.service_down_time,
                     flavor,
+                    scheduling: specs.remove(&uuid).map(|spec| Scheduling::of_spec(&spec)),
                 });
             }
             Ok(out)

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::lookup::{extras, visible};
-use super::views::detail_view;
+use super::views::show_view;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
@@ -22,5 +22,5 @@ pub async fn show(
         .await?
         .pop()
         .unwrap_or_default();
-    Ok(ok(json!({"server": detail_view(&ctx, &row, &extra)})))
+    Ok(ok(json!({"server": show_view(&ctx, &row, &extra)})))
 }

@@ -3,7 +3,7 @@
 //! (links, `hostId`, `host_status`, the flavor as each microversion shows it).
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha224};
 
 use crate::api::auth::Ctx;
@@ -23,6 +23,35 @@ pub struct Extra {
     pub service_down_time: std::time::Duration,
     /// The flavor's (name, flavorid) by `instance_type_id`, when the snapshot lacks them.
     pub flavor: Option<(String, String)>,
+    /// What the server's scheduling request asked (none for a server without a spec).
+    pub scheduling: Option<Scheduling>,
+}
+
+/// What a server's `RequestSpec` asked of the scheduler, as the 2.96 and 2.100 views show it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scheduling {
+    /// `availability_zone` the request pinned (`pinned_availability_zone`, 2.96).
+    pub pinned_availability_zone: Option<String>,
+    /// `scheduler_hints` (2.100).
+    pub scheduler_hints: Map<String, Value>,
+}
+
+impl Scheduling {
+    /// Read from a `RequestSpec` primitive (or its plain data).
+    pub fn of_spec(spec: &Value) -> Self {
+        let data = spec.get("nova_object.data").unwrap_or(spec);
+        Self {
+            pinned_availability_zone: data
+                .get("availability_zone")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            scheduler_hints: data
+                .get("scheduler_hints")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// A server's `self` and `bookmark` links.
@@ -75,7 +104,7 @@ fn host_status(row: &InstanceRow, extra: &Extra) -> &'static str {
     }
 }
 
-fn flavor_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
+fn flavor_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra, project: &str) -> Value {
     let flavor = flavor_fields(row.flavor_json().unwrap_or(Value::Null));
     let num = |key: &str, fallback: Option<i64>| {
         flavor
@@ -85,13 +114,16 @@ fn flavor_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
             .unwrap_or(0)
     };
     if ctx.version.at_least(47) {
-        json!({
+        let mut view = json!({
             "vcpus": num("vcpus", row.vcpus), "ram": num("memory_mb", row.memory_mb), "disk": num("root_gb", row.root_gb),
             "ephemeral": num("ephemeral_gb", row.ephemeral_gb), "swap": num("swap", row.swap),
             "original_name": flavor.get("name").and_then(Value::as_str).map(str::to_owned)
                 .or_else(|| extra.flavor.as_ref().map(|f| f.0.clone())).unwrap_or_default(),
-            "extra_specs": flavor.get("extra_specs").cloned().unwrap_or(json!({})),
-        })
+        });
+        if ctx.can(policy::SERVERS_SHOW_FLAVOR_EXTRA_SPECS, project) {
+            view["extra_specs"] = flavor.get("extra_specs").cloned().unwrap_or(json!({}));
+        }
+        view
     } else {
         let id = flavor
             .get("flavorid")
@@ -107,10 +139,19 @@ fn flavor_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
 pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
     let status = compute_api::status(row.vm_state.as_deref(), row.task_state.as_deref());
     let project = row.project_id.clone().unwrap_or_default();
+    let system_metadata = row
+        .system_metadata_json()
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
     let image = match row.image_ref.as_deref() {
         None | Some("") => json!(""),
         Some(id) => {
-            json!({"id": id, "links": [{"rel": "bookmark", "href": format!("{}/images/{id}", ctx.base)}]})
+            let mut image = json!({"id": id, "links": [{"rel": "bookmark", "href": format!("{}/images/{id}", ctx.base)}]});
+            if ctx.version.at_least(98) {
+                image["properties"] = Value::Object(image_properties(&system_metadata));
+            }
+            image
         }
     };
     let mut s = json!({
@@ -118,7 +159,7 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
         "tenant_id": project, "user_id": row.user_id,
         "metadata": row.metadata_json().ok().filter(Value::is_object).unwrap_or(json!({})),
         "hostId": host_id(&project, row.host.as_deref()),
-        "image": image, "flavor": flavor_view(ctx, row, extra),
+        "image": image, "flavor": flavor_view(ctx, row, extra, &project),
         "created": iso(row.created_at), "updated": iso(row.updated_at.or(row.created_at)),
         "addresses": {}, "accessIPv4": "", "accessIPv6": "",
         "links": links(ctx, &row.uuid),
@@ -148,7 +189,8 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
             obj.insert("fault".into(), f);
         }
     }
-    if ctx.can(policy::EXTENDED_SERVER_ATTRIBUTES, &project) {
+    let extended_attributes = ctx.can(policy::EXTENDED_SERVER_ATTRIBUTES, &project);
+    if extended_attributes {
         obj.insert("OS-EXT-SRV-ATTR:host".into(), json!(row.host));
         obj.insert(
             "OS-EXT-SRV-ATTR:instance_name".into(),
@@ -186,7 +228,61 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
     if ctx.version.at_least(26) {
         obj.insert("tags".into(), json!([]));
     }
+    if ctx.version.at_least(63) {
+        // novactor has no image signature verification: no server ever carries trusted
+        // certificates (create refuses `trusted_image_certificates`).
+        obj.insert("trusted_image_certificates".into(), Value::Null);
+    }
+    if ctx.version.at_least(73) {
+        obj.insert(
+            "locked_reason".into(),
+            system_metadata
+                .get("locked_reason")
+                .cloned()
+                .unwrap_or(Value::Null),
+        );
+    }
+    // 2.90 shows the hostname to everyone; the extended attributes already carry it.
+    if ctx.version.at_least(90) && !extended_attributes {
+        obj.insert("OS-EXT-SRV-ATTR:hostname".into(), json!(row.hostname));
+    }
+    let scheduling = extra.scheduling.clone().unwrap_or_default();
+    if ctx.version.at_least(96) {
+        obj.insert(
+            "pinned_availability_zone".into(),
+            json!(scheduling.pinned_availability_zone),
+        );
+    }
+    if ctx.version.at_least(100) {
+        obj.insert(
+            "scheduler_hints".into(),
+            Value::Object(scheduling.scheduler_hints),
+        );
+    }
     s
+}
+
+/// The view of one server on its own (show, update, rebuild): the detail view and, from 2.71,
+/// its `server_groups` (Nova leaves them out of the list view). novactor has no server groups
+/// yet, so the list is empty.
+pub fn show_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
+    let mut view = detail_view(ctx, row, extra);
+    if ctx.version.at_least(71) {
+        view["server_groups"] = json!([]);
+    }
+    view
+}
+
+/// Nova's `image.properties` (2.98): the image properties kept in system metadata as
+/// `image_<name>`, without the prefix, the unset ones left out.
+fn image_properties(system_metadata: &Map<String, Value>) -> Map<String, Value> {
+    system_metadata
+        .iter()
+        .filter_map(|(key, value)| {
+            let name = key.strip_prefix("image_")?;
+            (!value.is_null()).then(|| (name.to_owned(), value.clone()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
