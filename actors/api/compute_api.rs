@@ -114,6 +114,12 @@ pub struct InstanceDetails {
     pub config_drive: bool,
     /// The zone the request asked for: the request spec's (pinned) `availability_zone`.
     pub availability_zone: Option<String>,
+    /// `accessIPv4`.
+    pub access_ip_v4: Option<String>,
+    /// `accessIPv6`.
+    pub access_ip_v6: Option<String>,
+    /// `OS-DCF:diskConfig` AUTO (true) or MANUAL (false).
+    pub auto_disk_config: Option<bool>,
 }
 
 /// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
@@ -173,6 +179,9 @@ pub async fn create(
             "display_description": request.details.description,
             "user_data": request.details.user_data,
             "config_drive": if request.details.config_drive { "True" } else { "" },
+            "access_ip_v4": request.details.access_ip_v4,
+            "access_ip_v6": request.details.access_ip_v6,
+            "auto_disk_config": request.details.auto_disk_config.unwrap_or(false),
         });
         let row = deps
             .db

@@ -17,8 +17,8 @@ const COLUMNS: &str = "id, uuid, display_name, display_description, hostname, us
      project_id, image_ref, instance_type_id, memory_mb, vcpus, root_gb, ephemeral_gb, swap, \
      flavor, vm_state, task_state, power_state, host, node, compute_id, launched_on, \
      launched_at, terminated_at, availability_zone, reservation_id, launch_index, key_name, \
-     user_data, config_drive, locked_by, progress, metadata, system_metadata, created_at, \
-     updated_at, deleted_at, deleted";
+     user_data, config_drive, locked_by, progress, metadata, system_metadata, access_ip_v4, \
+     access_ip_v6, auto_disk_config, created_at, updated_at, deleted_at, deleted";
 
 /// Nova's task state of an instance being deleted (`nova/compute/task_states.py`).
 const DELETING: &str = "deleting";
@@ -58,6 +58,9 @@ pub const INSTANCE_UPDATABLE_COLUMNS: &[&str] = &[
     "progress",
     "metadata",
     "system_metadata",
+    "access_ip_v4",
+    "access_ip_v6",
+    "auto_disk_config",
 ];
 
 /// How a column's JSON value becomes a bind parameter.
@@ -68,6 +71,8 @@ enum Kind {
     Timestamp,
     /// Any JSON, stored as its text (`flavor`, `metadata`).
     Json,
+    /// A boolean (`auto_disk_config`).
+    Bool,
 }
 
 fn kind_of(column: &str) -> Kind {
@@ -76,6 +81,7 @@ fn kind_of(column: &str) -> Kind {
         | "power_state" | "compute_id" | "launch_index" | "progress" => Kind::Int,
         "launched_at" | "terminated_at" => Kind::Timestamp,
         "flavor" | "metadata" | "system_metadata" => Kind::Json,
+        "auto_disk_config" => Kind::Bool,
         _ => Kind::Text,
     }
 }
@@ -122,6 +128,9 @@ pub struct InstanceRow {
     /// Nova's system metadata (lock reason, password, …), JSON text (see
     /// [`InstanceRow::system_metadata_json`]).
     pub system_metadata: Option<String>,
+    pub access_ip_v4: Option<String>,
+    pub access_ip_v6: Option<String>,
+    pub auto_disk_config: Option<bool>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -199,6 +208,9 @@ fn typed_value(column: &'static str, value: &Value) -> Result<SqlValue, NovaDbEr
             .ok_or_else(|| invalid("a UTC time like 2024-05-01T12:00:00.000000"))?
             .into(),
         (Kind::Timestamp, _) => return Err(invalid("a time string or null")),
+        (Kind::Bool, Value::Null) => SqlValue::Bool(None),
+        (Kind::Bool, Value::Bool(b)) => SqlValue::Bool(Some(*b)),
+        (Kind::Bool, _) => return Err(invalid("a boolean or null")),
         (Kind::Json, Value::Null) => SqlValue::Text(None),
         (Kind::Json, other) => other.to_string().into(),
     })

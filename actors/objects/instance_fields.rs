@@ -61,10 +61,7 @@ const WITHOUT_COLUMN: &[(&str, bool)] = &[
     ("root_device_name", false),
     ("default_ephemeral_device", false),
     ("default_swap_device", false),
-    ("access_ip_v4", false),
-    ("access_ip_v6", false),
     ("cell_name", false),
-    ("auto_disk_config", true),
     ("shutdown_terminate", true),
     ("disable_terminate", true),
     ("cleaned", true),
@@ -303,6 +300,12 @@ pub fn instance_fields(row: &InstanceRow, expected_attrs: &[&str]) -> Map<String
     put("launched_at", wire_time(row.launched_at.as_ref()));
     put("terminated_at", wire_time(row.terminated_at.as_ref()));
     put("availability_zone", row.availability_zone.clone().into());
+    put("access_ip_v4", row.access_ip_v4.clone().into());
+    put("access_ip_v6", row.access_ip_v6.clone().into());
+    put(
+        "auto_disk_config",
+        row.auto_disk_config.unwrap_or(false).into(),
+    );
     put("display_name", row.display_name.clone().into());
     put(
         "display_description",
@@ -415,6 +418,9 @@ mod tests {
             progress: Some(0),
             metadata: Some(json!("{\"a\": 1}").to_string()),
             system_metadata: None,
+            access_ip_v4: None,
+            access_ip_v6: None,
+            auto_disk_config: None,
             created_at: None,
             updated_at: None,
             deleted_at: None,

@@ -18,7 +18,8 @@
 //!   in Keystone's request log, the service token renewed.
 //! - `nova_api_contract`: the compute API (in this process, `../api/cloud.rs`) against Nova
 //!   34's own response schemas at every microversion step up to 2.104, checked by Nova's
-//!   validator (`nova_api_contract.py`).
+//!   validator (`nova_api_contract.py`); `nova_api_samples`: Nova's own request samples for
+//!   the routes novactor serves, each 2xx or refused naming the field it cannot honour.
 //! - `nova_objects`: novactor's conductor alone (its own vhost and database) driven by the
 //!   real `nova` package's object classes and conductor rpcapi (`nova_objects_client.py`):
 //!   a compute's start-up, an instance's saves with `expected_task_state`, action events —
@@ -40,6 +41,7 @@ mod placement_server;
 
 mod keystone_auth;
 mod nova_api_contract;
+mod nova_api_samples;
 mod nova_objects;
 mod novactor_hypervisors;
 mod placement;

@@ -64,6 +64,10 @@ pub async fn create(
         project_id: ctx.project_id.clone(),
         details: instance_details(&server, request.description, request.hostname)?,
     };
+    let disk_config = match boot.details.auto_disk_config {
+        Some(true) => "AUTO",
+        _ => "MANUAL",
+    };
     let rpc = ctx.rpc_context();
     let flavor = request.flavor;
     let (uuids, reservation_id) = state
@@ -118,7 +122,7 @@ pub async fn create(
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, location))
         .json(json!({"server": {
-            "id": uuid, "links": links(&ctx, &uuid), "OS-DCF:diskConfig": "MANUAL",
+            "id": uuid, "links": links(&ctx, &uuid), "OS-DCF:diskConfig": disk_config,
             "security_groups": [{"name": "default"}], "adminPass": password,
         }})))
 }

@@ -115,7 +115,49 @@ pub fn config_drive(value: Option<&Value>) -> Result<bool, ApiFault> {
     }
 }
 
-/// Everything the instances carry from `server`; `description` was read by the schema.
+/// `accessIPv4` / `accessIPv6` (`parameter_types.accessIPv4/6`: a string of that address
+/// family), kept in its canonical form; absent, null or `""` is none.
+pub fn access_ip(
+    server: &Map<String, Value>,
+    field: &str,
+    family: u8,
+) -> Result<Option<String>, ApiFault> {
+    let value = match server.get(field) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) if text.is_empty() => return Ok(None),
+        Some(value) => value,
+    };
+    let parsed = value.as_str().and_then(|text| match family {
+        4 => text
+            .parse::<std::net::Ipv4Addr>()
+            .ok()
+            .map(|a| a.to_string()),
+        _ => text
+            .parse::<std::net::Ipv6Addr>()
+            .ok()
+            .map(|a| a.to_string()),
+    });
+    parsed
+        .map(Some)
+        .ok_or_else(|| invalid(field, value, &format!("{value} is not a 'ipv{family}'")))
+}
+
+/// `OS-DCF:diskConfig`: `AUTO` (true) or `MANUAL` (false); absent is none.
+pub fn disk_config(value: Option<&Value>) -> Result<Option<bool>, ApiFault> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text == "AUTO" => Ok(Some(true)),
+        Some(Value::String(text)) if text == "MANUAL" => Ok(Some(false)),
+        Some(other) => Err(invalid(
+            "OS-DCF:diskConfig",
+            other,
+            &format!("{other} is not one of ['AUTO', 'MANUAL']"),
+        )),
+    }
+}
+
+/// Everything the instances carry from `server`; `description` and `hostname` were read by
+/// the schema.
 pub fn instance_details(
     server: &Map<String, Value>,
     description: Option<String>,
@@ -127,6 +169,9 @@ pub fn instance_details(
         metadata: metadata(server.get("metadata"))?,
         user_data: user_data(server.get("user_data"))?,
         config_drive: config_drive(server.get("config_drive"))?,
+        access_ip_v4: access_ip(server, "accessIPv4", 4)?,
+        access_ip_v6: access_ip(server, "accessIPv6", 6)?,
+        auto_disk_config: disk_config(server.get("OS-DCF:diskConfig"))?,
         // `refuse_unhonoured` let only the default zone through; asked for, it is pinned.
         availability_zone: server
             .get("availability_zone")

@@ -5,7 +5,8 @@
 //! default availability zone, an image booted to local disk in `block_device_mapping_v2`, …
 //! What is honoured: `name`, `imageRef`, `flavorRef`, `networks` `none`/`auto`,
 //! `min_count`/`max_count`, `description`, `metadata`, `user_data`, `config_drive`
-//! (`create_details.rs`), `adminPass`, `return_reservation_id`, `hostname`.
+//! `accessIPv4`/`accessIPv6`, `OS-DCF:diskConfig` (`create_details.rs`), `adminPass`,
+//! `return_reservation_id`, `hostname`.
 
 use serde_json::{Map, Value};
 
@@ -50,8 +51,6 @@ pub fn refuse_unhonoured(
         ("key_name", "there are no key pairs"),
         ("personality", "file injection is not implemented"),
         ("tags", "server tags are not stored"),
-        ("accessIPv4", "access addresses are not stored"),
-        ("accessIPv6", "access addresses are not stored"),
         (
             "trusted_image_certificates",
             "images are not signed or verified",
@@ -112,15 +111,6 @@ pub fn refuse_unhonoured(
             ));
         }
     }
-    if let Some(disk) = server.get("OS-DCF:diskConfig").filter(|v| !asks_nothing(v)) {
-        if disk.as_str() != Some("MANUAL") {
-            return Err(refused(
-                "OS-DCF:diskConfig",
-                disk,
-                "the fake driver partitions nothing; only MANUAL",
-            ));
-        }
-    }
     if let Some(bdms) = server
         .get("block_device_mapping_v2")
         .filter(|v| !asks_nothing(v))
@@ -177,13 +167,11 @@ mod tests {
             ("security_groups", json!([{"name": "web"}])),
             ("availability_zone", json!("nova:host1")),
             ("networks", json!([{"uuid": "net"}])),
-            ("OS-DCF:diskConfig", json!("AUTO")),
             (
                 "block_device_mapping_v2",
                 json!([{"boot_index": 0, "source_type": "volume",
                 "destination_type": "volume", "uuid": "v"}]),
             ),
-            ("accessIPv4", json!("10.0.0.1")),
             ("personality", json!([{"path": "/a", "contents": "YQ=="}])),
         ] {
             let error = check(json!({ field: value }), json!({})).expect_err(field);

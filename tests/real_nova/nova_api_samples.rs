@@ -1,0 +1,313 @@
+//! Nova's own API samples (`nova/tests/functional/api_sample_tests/api_samples/`, the
+//! request templates Nova's functional tests and its API reference are made from) sent to
+//! novactor for every route it serves, at the microversion of the sample's directory: each
+//! is answered 2xx — or, for the few that ask for what novactor has not built, refused with
+//! a 400 naming the field ([`REFUSED`]), never accepted and dropped.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::cloud::{cloud, Cloud};
+use crate::placement_server::real_nova_venv;
+
+const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
+
+/// Samples novactor answers with a 400 naming the field it cannot honour yet (the sample,
+/// the field named), as `actors/api/servers/create_fields.rs` refuses them.
+const REFUSED: &[(&str, &str)] = &[
+    // Scheduler hints (checked first, so named first).
+    (
+        "servers/server-create-req.json.tpl",
+        "OS-SCH-HNT:scheduler_hints",
+    ),
+    (
+        "servers/server-create-req-v237.json.tpl",
+        "OS-SCH-HNT:scheduler_hints",
+    ),
+    (
+        "servers/v2.47/server-create-req.json.tpl",
+        "OS-SCH-HNT:scheduler_hints",
+    ),
+    (
+        "servers/v2.52/server-create-req.json.tpl",
+        "OS-SCH-HNT:scheduler_hints",
+    ),
+    // Boot from volume: there is no volume service.
+    ("servers/v2.32/server-create-req.json.tpl", "networks"),
+    ("servers/v2.42/server-create-req.json.tpl", "networks"),
+    ("servers/v2.67/server-create-req.json.tpl", "networks"),
+    // The one with no hints is refused for its trusted certificates below.
+    (
+        "servers/v2.63/server-create-req.json.tpl",
+        "OS-SCH-HNT:scheduler_hints",
+    ),
+    (
+        "servers/v2.66/server-create-req.json.tpl",
+        "OS-SCH-HNT:scheduler_hints",
+    ),
+    (
+        "servers/v2.71/server-create-req.json.tpl",
+        "OS-SCH-HNT:scheduler_hints",
+    ),
+    (
+        "servers/v2.100/server-create-req.json.tpl",
+        "OS-SCH-HNT:scheduler_hints",
+    ),
+    (
+        "servers/v2.74/server-create-req-with-host-and-node.json.tpl",
+        "host",
+    ),
+    (
+        "servers/v2.74/server-create-req-with-only-host.json.tpl",
+        "host",
+    ),
+    (
+        "servers/v2.74/server-create-req-with-only-node.json.tpl",
+        "hypervisor_hostname",
+    ),
+];
+
+/// The samples directory of the real-Nova venv's `nova` package.
+fn samples_dir() -> PathBuf {
+    let lib = real_nova_venv().join("lib");
+    let python = std::fs::read_dir(&lib)
+        .unwrap_or_else(|e| panic!("{}: {e}", lib.display()))
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with("python3"))
+        .expect("a python3.* dir in the venv");
+    python
+        .path()
+        .join("site-packages/nova/tests/functional/api_sample_tests/api_samples")
+}
+
+/// `family/[v2.X/]file` with its microversion ("2.1" at the family's top).
+fn samples(root: &Path, family: &str, wanted: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let top = root.join(family);
+    for entry in std::fs::read_dir(&top).expect("the family's directory") {
+        let entry = entry.expect("a directory entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() {
+            let Some(version) = name.strip_prefix('v') else {
+                continue;
+            };
+            for inner in std::fs::read_dir(entry.path()).expect("a version directory") {
+                let inner = inner
+                    .expect("a directory entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned();
+                if wanted(&inner) {
+                    found.push((format!("{family}/{name}/{inner}"), version.to_owned()));
+                }
+            }
+        } else if wanted(&name) {
+            found.push((format!("{family}/{name}"), "2.1".to_owned()));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The template with its `%(name)s` placeholders filled from `subs`; an unknown one fails
+/// the test (a new sample needs a value chosen for it).
+fn fill(template: &str, subs: &[(&str, String)], sample: &str) -> Value {
+    let mut text = template.to_owned();
+    while let Some(start) = text.find("%(") {
+        let end = text[start..]
+            .find(")s")
+            .map(|e| start + e)
+            .expect("a closed placeholder");
+        let key = &text[start + 2..end];
+        let value = subs
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{sample}: no value for %({key})s"));
+        text.replace_range(start..end + 2, &value);
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{sample}: not JSON once filled: {e}"))
+}
+
+struct Outcome {
+    sample: String,
+    status: u16,
+    body: Value,
+}
+
+async fn send(
+    cloud: &Cloud,
+    version: &str,
+    method: &str,
+    path: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let header = format!("compute {version}");
+    let reply = cloud
+        .send(
+            method,
+            path,
+            &[
+                ("X-Auth-Token", "admin:admin"),
+                ("OpenStack-API-Version", &header),
+            ],
+            Some(&body.to_string()),
+        )
+        .await;
+    (reply.status, reply.body)
+}
+
+#[actix_rt::test]
+async fn novas_own_request_samples_are_served() {
+    let cloud = cloud().await;
+    // Nova's sample tests boot flavor 6 (its `m1.tiny.specs`); novactor's defaults end at 5.
+    cloud
+        .db
+        .database()
+        .execute(
+            "INSERT INTO flavors (id, flavorid, name, memory_mb, vcpus, root_gb, ephemeral_gb, \"swap\", rxtx_factor, is_public, disabled) \
+             VALUES (6, '6', 'm1.tiny.specs', 512, 1, 1, 0, 0, 1, ?, ?)",
+            &[true.into(), false.into()],
+        )
+        .await
+        .expect("flavor 6");
+    let root = samples_dir();
+    let server_subs = |name: &str| {
+        vec![
+            ("image_id", CIRROS.to_owned()),
+            ("host", "http://openstack.example.com".to_owned()),
+            ("name", name.to_owned()),
+            ("availability_zone", "nova".to_owned()),
+            ("access_ip_v4", "1.2.3.4".to_owned()),
+            ("access_ip_v6", "80fe::".to_owned()),
+            (
+                "user_data",
+                "IyEvYmluL2Jhc2gKL2Jpbi9zdQplY2hvICJJIGFtIGluIHlvdSEiCg==".to_owned(),
+            ),
+            ("sg_uuid", "48e6a9f6-30af-47e0-bc04-acaed113bb4e".to_owned()),
+            ("uuid", "48e6a9f6-30af-47e0-bc04-acaed113bb4e".to_owned()),
+            ("type", "SOFT".to_owned()),
+        ]
+    };
+    let mut outcomes = Vec::new();
+    let creates = samples(&root, "servers", |f| f.starts_with("server-create-req"));
+    assert!(creates.len() >= 20, "the create samples: {creates:?}");
+    let mut booted = None;
+    for (index, (sample, version)) in creates.iter().enumerate() {
+        let template = std::fs::read_to_string(root.join(sample)).expect("the sample");
+        let name = format!("sample-{index}");
+        let body = fill(&template, &server_subs(&name), sample);
+        let (status, answer) = send(&cloud, version, "POST", "/v2.1/servers", &body).await;
+        if status == 202 && booted.is_none() {
+            booted = answer["server"]["id"].as_str().map(str::to_owned);
+        }
+        outcomes.push(Outcome {
+            sample: sample.clone(),
+            status,
+            body: answer,
+        });
+    }
+    // The power actions, in an order each state allows, on a booted server.
+    let id = booted.expect("at least one create sample booted a server");
+    cloud.wait_status(&id, "ACTIVE").await;
+    let action_path = format!("/v2.1/servers/{id}/action");
+    for (file, action, after) in [
+        ("server-action-stop.json.tpl", "os-stop", "SHUTOFF"),
+        ("server-action-start.json.tpl", "os-start", "ACTIVE"),
+        ("server-action-reboot.json.tpl", "reboot", "ACTIVE"),
+    ] {
+        let sample = format!("servers/{file}");
+        let template = std::fs::read_to_string(root.join(&sample)).expect("the sample");
+        let mut subs = server_subs("unused");
+        subs.push(("action", action.to_owned()));
+        let body = fill(&template, &subs, &sample);
+        let (status, answer) = send(&cloud, "2.1", "POST", &action_path, &body).await;
+        outcomes.push(Outcome {
+            sample,
+            status,
+            body: answer,
+        });
+        cloud.wait_status(&id, after).await;
+    }
+    // os-services: the legacy PUTs by name before 2.53, by uuid from then on.
+    let services = cloud.admin("GET", "/v2.1/os-services", None).await;
+    let compute_uuid = services.body["services"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["binary"] == "nova-compute"))
+        .and_then(|s| s["id"].as_str())
+        .expect("the compute service")
+        .to_owned();
+    let service_subs = vec![
+        ("host", cloud.host.clone()),
+        ("binary", "nova-compute".to_owned()),
+        ("disabled_reason", "test2".to_owned()),
+        ("forced_down", "true".to_owned()),
+    ];
+    for (sample, version) in samples(&root, "os-services", |f| f.ends_with("-put-req.json.tpl")) {
+        let template = std::fs::read_to_string(root.join(&sample)).expect("the sample");
+        let body = fill(&template, &service_subs, &sample);
+        let path = if version == "2.53" {
+            format!("/v2.1/os-services/{compute_uuid}")
+        } else {
+            let file = sample.rsplit('/').next().unwrap_or_default();
+            let legacy = match file {
+                "service-disable-put-req.json.tpl" => "disable",
+                "service-enable-put-req.json.tpl" => "enable",
+                "service-disable-log-put-req.json.tpl" => "disable-log-reason",
+                "service-force-down-put-req.json.tpl" => "force-down",
+                other => panic!("an os-services sample novactor does not know: {other}"),
+            };
+            format!("/v2.1/os-services/{legacy}")
+        };
+        let (status, answer) = send(&cloud, &version, "PUT", &path, &body).await;
+        outcomes.push(Outcome {
+            sample,
+            status,
+            body: answer,
+        });
+    }
+    let mut wrong = Vec::new();
+    for outcome in &outcomes {
+        let refused = REFUSED.iter().find(|(s, _)| *s == outcome.sample);
+        let right = match refused {
+            None => (200..300).contains(&outcome.status),
+            Some((_, field)) => {
+                outcome.status == 400
+                    && outcome.body["badRequest"]["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains(&format!("novactor cannot honour {field}")))
+            }
+        };
+        if !right {
+            wrong.push(format!(
+                "{} → {} {}{}",
+                outcome.sample,
+                outcome.status,
+                outcome.body,
+                refused.map_or(String::new(), |(_, f)| format!(
+                    " (expected a 400 naming {f})"
+                ))
+            ));
+        }
+    }
+    for (sample, _) in REFUSED {
+        assert!(
+            outcomes.iter().any(|o| o.sample == *sample),
+            "{sample} is listed as refused but was not sent"
+        );
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} of Nova's request samples were not answered as expected:\n{}",
+        wrong.len(),
+        outcomes.len(),
+        wrong.join("\n")
+    );
+    let served = outcomes.len() - REFUSED.len();
+    assert!(
+        served >= 20,
+        "only {served} samples served: {}",
+        json!(outcomes.len())
+    );
+}
