@@ -4,6 +4,8 @@
 use crate::cloud::*;
 use serde_json::json;
 
+const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
+
 #[actix_rt::test]
 async fn discovery_documents_need_no_token_and_advertise_2_1_to_2_104() {
     let cloud = cloud().await;
@@ -205,5 +207,162 @@ async fn a_policy_file_overrides_novas_rules_by_their_names() {
     assert_eq!(listed.status, 403, "all_tenants stays admin-only");
     let admin = cloud.admin("POST", "/v2.1/servers", Some(boot)).await;
     assert_eq!(admin.status, 202, "{:?}", admin.body);
+    cloud.node.shutdown().await.unwrap();
+}
+
+/// What changes with the microversion on the routes served: a route removed (2.88), fields
+/// a create may carry (2.19 description, 2.90 hostname, 2.94 FQDN), fields views gain.
+#[actix_rt::test]
+async fn routes_fields_and_views_follow_the_microversion() {
+    let cloud = cloud().await;
+    let at = |version: &str| format!("compute {version}");
+    let send = |version: String, method: &'static str, path: String, body: Option<String>| {
+        let cloud = &cloud;
+        async move {
+            cloud
+                .send(
+                    method,
+                    &path,
+                    &[
+                        ("X-Auth-Token", "alice:demo"),
+                        ("OpenStack-API-Version", &version),
+                    ],
+                    body.as_deref(),
+                )
+                .await
+        }
+    };
+    let hypervisors = cloud.admin("GET", "/v2.1/os-hypervisors", None).await;
+    let node = hypervisors.body["hypervisors"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let uptime = |version: &str| {
+        let path = format!("/v2.1/os-hypervisors/{node}/uptime");
+        let version = at(version);
+        let cloud = &cloud;
+        async move {
+            cloud
+                .send(
+                    "GET",
+                    &path,
+                    &[
+                        ("X-Auth-Token", "admin:admin"),
+                        ("OpenStack-API-Version", &version),
+                    ],
+                    None,
+                )
+                .await
+        }
+    };
+    assert_eq!(uptime("2.87").await.status, 200);
+    let gone = uptime("2.88").await;
+    assert_eq!(gone.status, 404, "{:?}", gone.body);
+    assert_eq!(
+        gone.body["itemNotFound"]["message"],
+        "The resource could not be found."
+    );
+    let detail = cloud
+        .send(
+            "GET",
+            &format!("/v2.1/os-hypervisors/{node}"),
+            &[
+                ("X-Auth-Token", "admin:admin"),
+                ("OpenStack-API-Version", "compute 2.88"),
+            ],
+            None,
+        )
+        .await;
+    assert!(
+        detail.body["hypervisor"]["uptime"].is_string(),
+        "{:?}",
+        detail.body
+    );
+    assert!(detail.body["hypervisor"].get("vcpus").is_none());
+
+    let create = |name: &str, extra: &str| {
+        format!(
+            r#"{{"server": {{"name": "{name}", "imageRef": "{CIRROS}", "flavorRef": "1", "networks": "none"{extra}}}}}"#
+        )
+    };
+    let early = send(
+        at("2.89"),
+        "POST",
+        "/v2.1/servers".into(),
+        Some(create("h1", r#", "hostname": "web-01""#)),
+    )
+    .await;
+    assert_eq!(early.status, 400);
+    assert!(early.body["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("'hostname' was unexpected"));
+    let bad = send(
+        at("2.90"),
+        "POST",
+        "/v2.1/servers".into(),
+        Some(create("h1", r#", "hostname": "web_01""#)),
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{:?}", bad.body);
+    let many = send(
+        at("2.90"),
+        "POST",
+        "/v2.1/servers".into(),
+        Some(create("h1", r#", "hostname": "web-01", "max_count": 2"#)),
+    )
+    .await;
+    assert_eq!(
+        many.body["badRequest"]["message"],
+        "Unable to allocate a single hostname to multiple instances"
+    );
+    let fqdn = send(at("2.94"), "POST", "/v2.1/servers".into(), Some(create("h2", r#", "hostname": "web.example.com", "accessIPv4": "192.0.2.7", "OS-DCF:diskConfig": "AUTO""#))).await;
+    assert_eq!(fqdn.status, 202, "{:?}", fqdn.body);
+    assert_eq!(fqdn.body["server"]["OS-DCF:diskConfig"], "AUTO");
+    let id = fqdn.body["server"]["id"].as_str().unwrap().to_owned();
+    let shown = send(at("2.90"), "GET", format!("/v2.1/servers/{id}"), None).await;
+    let server = &shown.body["server"];
+    assert_eq!(
+        server["OS-EXT-SRV-ATTR:hostname"], "web.example.com",
+        "a member sees the hostname from 2.90"
+    );
+    assert!(
+        server.get("OS-EXT-SRV-ATTR:host").is_none(),
+        "but not the other extended attributes"
+    );
+    assert_eq!(server["accessIPv4"], "192.0.2.7");
+    assert_eq!(server["OS-DCF:diskConfig"], "AUTO");
+    assert_eq!(server["locked_reason"], serde_json::Value::Null);
+    assert_eq!(server["server_groups"], json!([]));
+    let older = send(at("2.89"), "GET", format!("/v2.1/servers/{id}"), None).await;
+    assert!(older.body["server"]
+        .get("OS-EXT-SRV-ATTR:hostname")
+        .is_none());
+    // Before 2.19 Nova describes a server by its name; a name is made into a hostname.
+    let legacy = send(
+        at("2.1"),
+        "POST",
+        "/v2.1/servers".into(),
+        Some(create("My Web_Server", "")),
+    )
+    .await;
+    let legacy_id = legacy.body["server"]["id"].as_str().unwrap().to_owned();
+    let seen = cloud
+        .admin("GET", &format!("/v2.1/servers/{legacy_id}"), None)
+        .await;
+    assert_eq!(seen.body["server"]["description"], "My Web_Server");
+    assert_eq!(
+        seen.body["server"]["OS-EXT-SRV-ATTR:hostname"],
+        "my-web-server"
+    );
+
+    let flavor = |version: &str| send(at(version), "GET", "/v2.1/flavors/1".into(), None);
+    assert_eq!(flavor("2.74").await.body["flavor"]["swap"], "");
+    let modern = flavor("2.75").await;
+    assert_eq!(modern.body["flavor"]["swap"], 0);
+    assert!(modern.body["flavor"].get("description").is_some());
+    assert!(flavor("2.102").await.body["flavor"]
+        .get("rxtx_factor")
+        .is_none());
     cloud.node.shutdown().await.unwrap();
 }
