@@ -110,6 +110,8 @@ pub struct InstanceDetails {
     pub user_data: Option<String>,
     /// `config_drive` asked: stored as Nova's `"True"` (else `""`).
     pub config_drive: bool,
+    /// `tags` (2.52+), stored in the `tags` table.
+    pub tags: Vec<String>,
 }
 
 /// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
@@ -166,6 +168,12 @@ pub async fn create(
             .instance_create(values.as_object().unwrap_or(&Map::new()))
             .await
             .map_err(db_error)?;
+        if !request.details.tags.is_empty() {
+            deps.db
+                .tag_set(&row.uuid, &request.details.tags)
+                .await
+                .map_err(db_error)?;
+        }
         let spec = RequestSpec {
             instance_uuid: row.uuid.clone(),
             num_instances: i64::from(request.count),

@@ -1,5 +1,5 @@
 //! The reads the server handlers share: one instance as the caller may see it, and what the
-//! detail view needs about instances besides their rows (fault, host service, flavor).
+//! detail view needs about instances besides their rows (fault, host service, flavor, tags).
 
 use std::collections::HashMap;
 
@@ -26,6 +26,14 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
         .run(move |b| async move {
             let mut services: HashMap<String, Option<ServiceRow>> = HashMap::new();
             let flavors = b.deps.db.flavor_list(None).await.map_err(ApiFault::db)?;
+            // One query for the page's tags, not one per server.
+            let uuids: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
+            let mut tags = b
+                .deps
+                .db
+                .tags_by_resource_ids(&uuids)
+                .await
+                .map_err(ApiFault::db)?;
             let mut out = Vec::new();
             for (uuid, host, faulty, type_id) in wanted {
                 let flavor = flavors
@@ -59,6 +67,7 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                     None => None,
                 };
                 out.push(Extra {
+                    tags: tags.remove(&uuid).unwrap_or_default(),
                     fault,
                     service,
                     service_down_time: b.deps.service_down_time,

@@ -23,6 +23,8 @@ pub struct Extra {
     pub service_down_time: std::time::Duration,
     /// The flavor's (name, flavorid) by `instance_type_id`, when the snapshot lacks them.
     pub flavor: Option<(String, String)>,
+    /// The server's tags (`tags`, 2.26+), sorted.
+    pub tags: Vec<String>,
 }
 
 /// A server's `self` and `bookmark` links.
@@ -184,7 +186,7 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
         obj.insert("description".into(), json!(row.display_description));
     }
     if ctx.version.at_least(26) {
-        obj.insert("tags".into(), json!([]));
+        obj.insert("tags".into(), json!(extra.tags));
     }
     s
 }
