@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::instance_checks::visible_maybe_deleted;
+use super::instance_checks::{refuse_query, visible_maybe_deleted};
 use super::views::host_id;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
@@ -298,13 +298,7 @@ pub async fn show(
         ctx.version.at_least(21),
     )
     .await?;
-    if ctx.version.at_least(102) {
-        if let Some((name, _)) = query(&req)?.first() {
-            return Err(ApiFault::bad_request(format!(
-                "Additional properties are not allowed ('{name}' was unexpected)"
-            )));
-        }
-    }
+    refuse_query(&ctx, &req)?;
     let project = row.project_id.clone().unwrap_or_default();
     let all_events = ctx.can(policy::INSTANCE_ACTIONS_EVENTS, &project);
     let show_events = all_events || ctx.version.at_least(51);

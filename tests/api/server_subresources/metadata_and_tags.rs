@@ -334,6 +334,11 @@ async fn tags_crud_in_the_views_and_at_create() {
         json!({"tags": []})
     );
 
+    let unknown = call(&cloud, BOB, "2.26", "GET", "/v2.1/servers/nope/tags", None).await;
+    assert_eq!(
+        (unknown.status, message(&unknown)),
+        (404, "Instance nope has no mapping to a cell.".into())
+    );
     let stranger = call(&cloud, "eve:p3", "2.26", "GET", &tags, None).await;
     assert_eq!(
         stranger.status, 403,
