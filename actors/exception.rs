@@ -44,6 +44,9 @@ pub enum NovaException {
     NoValidHost,
     /// An (object, method) pair the conductor does not serve.
     ObjectActionError,
+    /// The instance is in a state that does not allow the call (diagnostics of a guest
+    /// that is not running).
+    InstanceInvalidState,
     /// The vTPM secret of an instance may not be read (declared by Nova's compute manager;
     /// the fake driver never raises it).
     VTPMSecretForbidden,
@@ -51,7 +54,7 @@ pub enum NovaException {
 
 impl NovaException {
     /// Every class, for reading a failure back.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::InstanceNotFound,
         Self::UnexpectedTaskStateError,
         Self::UnexpectedDeletingTaskStateError,
@@ -68,6 +71,7 @@ impl NovaException {
         Self::InstanceActionEventNotFound,
         Self::NoValidHost,
         Self::ObjectActionError,
+        Self::InstanceInvalidState,
         Self::VTPMSecretForbidden,
     ];
 
@@ -90,6 +94,7 @@ impl NovaException {
             Self::InstanceActionEventNotFound => "InstanceActionEventNotFound",
             Self::NoValidHost => "NoValidHost",
             Self::ObjectActionError => "ObjectActionError",
+            Self::InstanceInvalidState => "InstanceInvalidState",
             Self::VTPMSecretForbidden => "VTPMSecretForbidden",
         }
     }

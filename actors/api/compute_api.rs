@@ -120,6 +120,8 @@ pub struct InstanceDetails {
     pub access_ip_v6: Option<String>,
     /// `OS-DCF:diskConfig` AUTO (true) or MANUAL (false).
     pub auto_disk_config: Option<bool>,
+    /// `tags` (2.52+), stored in the `tags` table.
+    pub tags: Vec<String>,
 }
 
 /// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
@@ -188,6 +190,12 @@ pub async fn create(
             .instance_create(values.as_object().unwrap_or(&Map::new()))
             .await
             .map_err(db_error)?;
+        if !request.details.tags.is_empty() {
+            deps.db
+                .tag_set(&row.uuid, &request.details.tags)
+                .await
+                .map_err(db_error)?;
+        }
         let spec = RequestSpec {
             instance_uuid: row.uuid.clone(),
             num_instances: i64::from(request.count),

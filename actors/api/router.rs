@@ -41,10 +41,51 @@ pub fn app(
         .service(
             resource("/v2.1/servers/{id}")
                 .route(web::get().to(servers::show::show))
+                .route(web::put().to(servers::update::update))
                 .route(web::delete().to(servers::delete::delete)),
         )
         .service(
+            resource("/v2.1/servers/{id}/metadata")
+                .route(web::get().to(servers::metadata::index))
+                .route(web::post().to(servers::metadata::create))
+                .route(web::put().to(servers::metadata::update_all)),
+        )
+        .service(
+            resource("/v2.1/servers/{id}/metadata/{key}")
+                .route(web::get().to(servers::metadata::show))
+                .route(web::put().to(servers::metadata::update))
+                .route(web::delete().to(servers::metadata::delete)),
+        )
+        .service(
+            resource("/v2.1/servers/{id}/tags")
+                .route(web::get().to(servers::tags::index))
+                .route(web::put().to(servers::tags::update_all))
+                .route(web::delete().to(servers::tags::delete_all)),
+        )
+        .service(
+            resource("/v2.1/servers/{id}/tags/{tag}")
+                .route(web::get().to(servers::tags::show))
+                .route(web::put().to(servers::tags::update))
+                .route(web::delete().to(servers::tags::delete)),
+        )
+        .service(
+            resource("/v2.1/servers/{id}/diagnostics")
+                .route(web::get().to(servers::diagnostics::diagnostics)),
+        )
+        .service(
+            resource("/v2.1/servers/{id}/topology")
+                .route(web::get().to(servers::diagnostics::topology)),
+        )
+        .service(
             resource("/v2.1/servers/{id}/action").route(web::post().to(servers::actions::action)),
+        )
+        .service(
+            resource("/v2.1/servers/{id}/os-instance-actions")
+                .route(web::get().to(servers::instance_actions::index)),
+        )
+        .service(
+            resource("/v2.1/servers/{id}/os-instance-actions/{request_id}")
+                .route(web::get().to(servers::instance_actions::show)),
         )
         .service(resource("/v2.1/os-services").route(web::get().to(services::list)))
         .service(resource("/v2.1/os-services/{id}").route(web::put().to(services::update)))

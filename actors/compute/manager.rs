@@ -18,8 +18,8 @@ use super::instance_build::BuildRequest;
 use crate::exception::NovaException;
 use crate::rpcapi::baseapi::{self, BaseRpc};
 use crate::rpcapi::compute::{
-    instance_from, BuildAndRunInstance, GetHostUptime, RebootInstance, StartInstance, StopInstance,
-    TerminateInstance,
+    instance_from, BuildAndRunInstance, GetDiagnostics, GetHostUptime, GetInstanceDiagnostics,
+    RebootInstance, StartInstance, StopInstance, TerminateInstance,
 };
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
@@ -193,6 +193,34 @@ impl ComputeManager {
         Response::ok(self.flows.driver.get_host_uptime())
     }
 
+    /// `get_diagnostics(instance)` (call): the legacy dict of a running guest.
+    fn get_diagnostics(&mut self, call: Call) -> Response {
+        let parsed =
+            GetDiagnostics::from_call(&call).and_then(|args| instance_from(&args.instance));
+        parse(parsed, |instance| {
+            let uuid = super::flows::uuid_of(&instance);
+            let driver = &self.flows.driver;
+            match driver.check_running(&uuid, "get_diagnostics") {
+                Ok(()) => Response::ok(driver.get_diagnostics()),
+                Err(failure) => Response::err(failure),
+            }
+        })
+    }
+
+    /// `get_instance_diagnostics(instance)` (call): a running guest's `Diagnostics`.
+    fn get_instance_diagnostics(&mut self, call: Call) -> Response {
+        let parsed =
+            GetInstanceDiagnostics::from_call(&call).and_then(|args| instance_from(&args.instance));
+        parse(parsed, |instance| {
+            let uuid = super::flows::uuid_of(&instance);
+            let driver = &self.flows.driver;
+            match driver.check_running(&uuid, "get_instance_diagnostics") {
+                Ok(()) => Response::ok(driver.get_instance_diagnostics()),
+                Err(failure) => Response::err(failure),
+            }
+        })
+    }
+
     /// Periodic `update_available_resource`.
     fn update_available_resource(&mut self, call: Call) -> Response {
         let flows = Arc::clone(&self.flows);
@@ -255,7 +283,12 @@ impl ServiceManager for ComputeManager {
                 .expected_exceptions(VTPM_SECRET_FORBIDDEN)
                 .method(RebootInstance::METHOD, Self::reboot_instance)
                 .expected_exceptions(VTPM_SECRET_FORBIDDEN)
-                .method(GetHostUptime::METHOD, Self::get_host_uptime),
+                .method(GetHostUptime::METHOD, Self::get_host_uptime)
+                .method(GetDiagnostics::METHOD, Self::get_diagnostics)
+                .method(
+                    GetInstanceDiagnostics::METHOD,
+                    Self::get_instance_diagnostics,
+                ),
             baseapi::endpoint(),
         ]
     }

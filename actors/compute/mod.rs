@@ -25,6 +25,7 @@
 //! node_identity.rs         the node uuid kept in state_path across restarts
 //! placement_report.rs      the node as a placement resource provider; allocations on delete
 //! fake_driver.rs           the in-memory hypervisor (nova/virt/fake.py) with fault injection
+//! diagnostics.rs           get_diagnostics, get_instance_diagnostics: the fake driver's values
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
 //! servicegroup.rs          heartbeats through the conductor
 //! ```
@@ -35,6 +36,7 @@
 
 mod conductor_objects;
 mod definition;
+mod diagnostics;
 pub mod fake_driver;
 mod flows;
 mod init_host;

@@ -56,6 +56,19 @@ pub struct InstanceActionEventRow {
     pub deleted: i64,
 }
 
+/// Which page of an instance's actions [`NovaDb::actions_page`] reads.
+#[derive(Debug, Clone, Default)]
+pub struct ActionsPage {
+    /// At most this many (none: all).
+    pub limit: Option<u64>,
+    /// Only those after this action (the `marker` request id's row).
+    pub marker: Option<InstanceActionRow>,
+    /// `changes-since`: updated at or after.
+    pub changes_since: Option<DateTime<Utc>>,
+    /// `changes-before`: updated at or before.
+    pub changes_before: Option<DateTime<Utc>>,
+}
+
 impl NovaDb {
     /// Nova `action_start`: one action of one request on one instance.
     pub async fn action_start(
@@ -151,6 +164,7 @@ impl NovaDb {
                 ],
             )
             .await?;
+        self.action_touch(action.id, now).await?;
         self.action_event_get(id, event, action.id).await
     }
 
@@ -199,11 +213,12 @@ impl NovaDb {
         if result.eq_ignore_ascii_case("error") {
             self.db
                 .execute(
-                    "UPDATE instance_actions SET message = ?, updated_at = ? WHERE id = ?",
-                    &["Error".into(), now.into(), action.id.into()],
+                    "UPDATE instance_actions SET message = ? WHERE id = ?",
+                    &["Error".into(), action.id.into()],
                 )
                 .await?;
         }
+        self.action_touch(action.id, now).await?;
         self.action_event_get(row.id, event, action.id).await
     }
 
@@ -217,6 +232,54 @@ impl NovaDb {
              AND deleted = 0 ORDER BY created_at DESC, id DESC"
         );
         Ok(self.db.fetch_all(&sql, &[action_id.into()]).await?)
+    }
+
+    /// Nova's `action.update({'updated_at': …})` of an event's start and finish: what
+    /// 2.58's `updated_at` and `changes-since` read.
+    async fn action_touch(&self, action_id: i64, now: DateTime<Utc>) -> Result<(), NovaDbError> {
+        self.db
+            .execute(
+                "UPDATE instance_actions SET updated_at = ? WHERE id = ?",
+                &[now.into(), action_id.into()],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Nova `actions_get` with 2.58's paging and filters: the instance's actions newest
+    /// first (`created_at`, `id` descending), those after `marker` in that order, updated
+    /// at or after `changes_since` and at or before `changes_before`, at most `limit`.
+    pub async fn actions_page(
+        &self,
+        instance_uuid: &str,
+        page: &ActionsPage,
+    ) -> Result<Vec<InstanceActionRow>, NovaDbError> {
+        if page.limit == Some(0) {
+            return Ok(Vec::new());
+        }
+        let mut sql = format!(
+            "SELECT {ACTION_COLUMNS} FROM instance_actions WHERE instance_uuid = ? AND deleted = 0"
+        );
+        let mut params: Vec<novactor::db::SqlValue> = vec![instance_uuid.into()];
+        if let Some(since) = page.changes_since {
+            sql.push_str(" AND updated_at >= ?");
+            params.push(since.into());
+        }
+        if let Some(before) = page.changes_before {
+            sql.push_str(" AND updated_at <= ?");
+            params.push(before.into());
+        }
+        if let Some(marker) = &page.marker {
+            sql.push_str(" AND (created_at < ? OR (created_at = ? AND id < ?))");
+            params.push(marker.created_at.into());
+            params.push(marker.created_at.into());
+            params.push(marker.id.into());
+        }
+        sql.push_str(" ORDER BY created_at DESC, id DESC");
+        if let Some(limit) = page.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        Ok(self.db.fetch_all(&sql, &params).await?)
     }
 
     async fn action_event_get(

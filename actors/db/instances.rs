@@ -404,6 +404,8 @@ impl NovaDb {
                 uuid: uuid.to_owned(),
             });
         }
+        // Nova's instance_destroy hard-deletes the instance's tags.
+        self.tag_delete_all(uuid).await?;
         Ok(row)
     }
 }

@@ -15,7 +15,8 @@
 //! instance_faults.rs  instance_faults table
 //! flavors.rs          flavors table (seeded with m1.tiny … m1.xlarge)
 //! request_specs.rs    request_specs table (JSON blob)
-//! instance_actions.rs instance_actions + instance_actions_events
+//! instance_actions.rs instance_actions + instance_actions_events (2.58 paging)
+//! instance_tags.rs    tags table (server tags)
 //! ```
 //!
 //! Every table file adds its functions to [`NovaDb`] and depends on `nova_db.rs` and
@@ -29,6 +30,7 @@ mod db_servicegroup;
 mod flavors;
 mod instance_actions;
 mod instance_faults;
+mod instance_tags;
 mod instances;
 mod nova_db;
 mod nova_db_error;
@@ -39,8 +41,9 @@ mod services;
 pub use compute_nodes::{ComputeNodeRow, ComputeNodeValues};
 pub use db_servicegroup::DbServiceGroup;
 pub use flavors::FlavorRow;
-pub use instance_actions::{InstanceActionEventRow, InstanceActionRow};
+pub use instance_actions::{ActionsPage, InstanceActionEventRow, InstanceActionRow};
 pub use instance_faults::InstanceFaultRow;
+pub use instance_tags::MAX_TAG_COUNT;
 pub use instances::{InstanceRow, INSTANCE_UPDATABLE_COLUMNS};
 pub use nova_db::{open, NovaDb};
 pub use nova_db_error::NovaDbError;

@@ -350,6 +350,8 @@ pub fn instance_fields(row: &InstanceRow, expected_attrs: &[&str]) -> Map<String
             ),
             "security_groups" => put("security_groups", empty_list("SecurityGroupList")),
             "pci_devices" => put("pci_devices", empty_list("PciDeviceList")),
+            // The tags are in the `tags` table, which the API's views read; the objects
+            // sent over RPC carry none, no compute flow needs them (D-API-14).
             "tags" => put("tags", empty_list("TagList")),
             "flavor" | "old_flavor" | "new_flavor" => {
                 if let Some((current, old, new)) = flavors_of(row) {

@@ -4,7 +4,8 @@
 //!
 //! Version history kept by novactor (Nova's numbering; the client sends 6.0 as Nova's does
 //! unpinned): baseapi 1.0–1.1; 6.0 `build_and_run_instance`, `terminate_instance`,
-//! `stop_instance`, `start_instance`, `reboot_instance`, `get_host_uptime`.
+//! `stop_instance`, `start_instance`, `reboot_instance`, `get_host_uptime`, `get_diagnostics`,
+//! `get_instance_diagnostics`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -109,6 +110,28 @@ pub struct GetHostUptime {}
 
 impl RpcArgs for GetHostUptime {
     const METHOD: &'static str = "get_host_uptime";
+}
+
+/// `get_diagnostics(instance)` (6.0, call) → the driver's legacy dict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetDiagnostics {
+    /// An `Instance` primitive.
+    pub instance: Value,
+}
+
+impl RpcArgs for GetDiagnostics {
+    const METHOD: &'static str = "get_diagnostics";
+}
+
+/// `get_instance_diagnostics(instance)` (6.0, call) → a `Diagnostics` primitive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetInstanceDiagnostics {
+    /// An `Instance` primitive.
+    pub instance: Value,
+}
+
+impl RpcArgs for GetInstanceDiagnostics {
+    const METHOD: &'static str = "get_instance_diagnostics";
 }
 
 /// An `instance` argument: an `Instance` primitive with a uuid. Its pending changes are
@@ -256,6 +279,26 @@ impl ComputeApi {
     ) -> Result<Value, CallError> {
         rpc_args::call(&self.at(host), ctx, &GetHostUptime {}).await
     }
+
+    /// `get_diagnostics` (call to the instance's host): the legacy dict.
+    pub async fn get_diagnostics(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+        instance: Value,
+    ) -> Result<Value, CallError> {
+        rpc_args::call(&self.at(host), ctx, &GetDiagnostics { instance }).await
+    }
+
+    /// `get_instance_diagnostics` (call to the instance's host): a `Diagnostics` primitive.
+    pub async fn get_instance_diagnostics(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+        instance: Value,
+    ) -> Result<Value, CallError> {
+        rpc_args::call(&self.at(host), ctx, &GetInstanceDiagnostics { instance }).await
+    }
 }
 
 #[cfg(test)]
@@ -327,6 +370,12 @@ mod tests {
             json!({"instance": instance, "block_device_info": null, "reboot_type": "HARD"}),
         );
         same_wire(&GetHostUptime {}, json!({}));
+        same_wire(
+            &GetInstanceDiagnostics {
+                instance: instance.clone(),
+            },
+            json!({ "instance": instance }),
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Nova's compute REST API (actors/api): versions, microversions, errors and auth, flavors,
-//! servers, services and hypervisors, against a whole cloud in this process (`cloud`:
+//! servers, their sub-resources (actions, metadata, tags, update, diagnostics), services and
+//! hypervisors, against a whole cloud in this process (`cloud`:
 //! memory transport, SQLite, the API on a free port); random bodies never get a 500; and
 //! the real python-openstackclient (`scripts/osc-venv.sh`) against `novactor run`, embedded
 //! and over RabbitMQ + PostgreSQL.
@@ -14,6 +15,7 @@ mod cloud;
 mod flavors;
 mod osc_drives_the_compute_api;
 mod random_bodies_never_get_a_500;
+mod server_subresources;
 mod servers;
 mod services_and_hypervisors;
 mod versions_microversions_errors_and_auth;

@@ -1,7 +1,8 @@
 //! The real python-openstackclient (latest from PyPI, `scripts/osc-venv.sh`) against
 //! `novactor run`, with `OS_AUTH_TYPE=none` as Nova's noauth labs use it: server
 //! create (image by name, `--wait`), list, show, stop, start, reboot, reboot --hard,
-//! delete; flavor list; compute service list/set; hypervisor list/show.
+//! set/unset --property, set --tag, set --name --description, delete, event list/show of
+//! the deleted server; flavor list; compute service list/set; hypervisor list/show.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -203,8 +204,135 @@ fn exercise(client: &Client) {
     ]);
     assert_eq!(shown.trim(), "fake");
 
-    client.run(&["server", "delete", "--wait", "vm1"]);
+    // Metadata, tags and the update: set, unset, rename.
+    client.run(&[
+        "server",
+        "set",
+        "--property",
+        "role=db",
+        "--property",
+        "tier=web",
+        "vm1",
+    ]);
+    let properties = client.run(&["server", "show", "vm1", "-f", "value", "-c", "properties"]);
+    assert!(
+        properties.contains("'role': 'db'") && properties.contains("'tier': 'web'"),
+        "{properties}"
+    );
+    client.run(&["server", "unset", "--property", "tier", "vm1"]);
+    let properties = client.run(&["server", "show", "vm1", "-f", "value", "-c", "properties"]);
+    assert!(
+        properties.contains("'role': 'db'") && !properties.contains("tier"),
+        "{properties}"
+    );
+    client.run(&[
+        "--os-compute-api-version",
+        "2.26",
+        "server",
+        "set",
+        "--tag",
+        "blue",
+        "vm1",
+    ]);
+    let tags = client.run(&[
+        "--os-compute-api-version",
+        "2.26",
+        "server",
+        "show",
+        "vm1",
+        "-f",
+        "value",
+        "-c",
+        "tags",
+    ]);
+    assert!(tags.contains("blue"), "{tags}");
+    client.run(&[
+        "--os-compute-api-version",
+        "2.19",
+        "server",
+        "set",
+        "--name",
+        "vm2",
+        "--description",
+        "the database",
+        "vm1",
+    ]);
+    let renamed = client.run(&[
+        "--os-compute-api-version",
+        "2.19",
+        "server",
+        "show",
+        "vm2",
+        "-f",
+        "value",
+        "-c",
+        "name",
+        "-c",
+        "description",
+    ]);
+    let lines: Vec<&str> = renamed.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&"vm2") && lines.contains(&"the database"),
+        "{renamed}"
+    );
+    let id = client.run(&["server", "show", "vm2", "-f", "value", "-c", "id"]);
+    let id = id.trim();
+
+    client.run(&["server", "delete", "--wait", "vm2"]);
     assert_eq!(client.run(&["server", "list", "-f", "value"]).trim(), "");
+
+    // The history of the deleted server (by id, 2.21+), newest first, with its events.
+    let events = client.run(&[
+        "--os-compute-api-version",
+        "2.21",
+        "server",
+        "event",
+        "list",
+        id,
+        "-f",
+        "value",
+        "-c",
+        "Action",
+        "-c",
+        "Request ID",
+    ]);
+    let actions: Vec<&str> = events
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(
+        actions,
+        ["delete", "reboot", "reboot", "start", "stop", "create"],
+        "{events}"
+    );
+    for (action, event) in [
+        ("create", "compute__do_build_and_run_instance"),
+        ("stop", "compute_stop_instance"),
+        ("start", "compute_start_instance"),
+        ("reboot", "compute_reboot_instance"),
+        ("delete", "compute_terminate_instance"),
+    ] {
+        let request_id = events
+            .lines()
+            .find(|line| line.split_whitespace().nth(1) == Some(action))
+            .and_then(|line| line.split_whitespace().next())
+            .expect("the action's request id");
+        let shown = client.run(&[
+            "--os-compute-api-version",
+            "2.21",
+            "server",
+            "event",
+            "show",
+            id,
+            request_id,
+            "-f",
+            "json",
+        ]);
+        assert!(
+            shown.contains(event) && shown.contains("Success"),
+            "{action}: {shown}"
+        );
+    }
 }
 
 #[test]

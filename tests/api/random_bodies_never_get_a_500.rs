@@ -39,6 +39,11 @@ fn json_value() -> impl Strategy<Value = Value> {
                     Just("status".to_owned()),
                     Just("disabled_reason".to_owned()),
                     Just("forced_down".to_owned()),
+                    Just("metadata".to_owned()),
+                    Just("meta".to_owned()),
+                    Just("tags".to_owned()),
+                    Just("description".to_owned()),
+                    Just("hostname".to_owned()),
                     ".{0,8}",
                 ],
                 inner,
@@ -82,6 +87,12 @@ async fn random_bodies_and_versions_get_4xx_never_5xx() {
         ("POST", "/v2.1/servers/not-a-uuid/action".to_owned()),
         ("PUT", format!("/v2.1/os-services/{service_id}")),
         ("PUT", "/v2.1/os-services/disable".to_owned()),
+        ("PUT", format!("/v2.1/servers/{server_id}")),
+        ("POST", format!("/v2.1/servers/{server_id}/metadata")),
+        ("PUT", format!("/v2.1/servers/{server_id}/metadata")),
+        ("PUT", format!("/v2.1/servers/{server_id}/metadata/k")),
+        ("PUT", format!("/v2.1/servers/{server_id}/tags")),
+        ("PUT", format!("/v2.1/servers/{server_id}/tags/t")),
     ];
     let versions = [
         "compute 2.1",
@@ -93,7 +104,7 @@ async fn random_bodies_and_versions_get_4xx_never_5xx() {
         "nova 2.1",
     ];
     let bodies = json_value();
-    for case in 0..300 {
+    for case in 0..480 {
         let (method, path) = &paths[case % paths.len()];
         let body = match case % 10 {
             // Now and then not JSON at all.
@@ -104,7 +115,9 @@ async fn random_bodies_and_versions_get_4xx_never_5xx() {
             .into_owned(),
             // Mostly a known top-level key around random content.
             1..=6 => {
-                let key = ["server", "reboot", "os-stop", "os-start", "status"][case % 5];
+                let key = [
+                    "server", "reboot", "os-stop", "os-start", "status", "metadata", "meta", "tags",
+                ][case % 8];
                 json!({ key: sample(&bodies, &mut runner) }).to_string()
             }
             _ => sample(&bodies, &mut runner).to_string(),

@@ -15,3 +15,4 @@ mod compute_nodes;
 mod instances;
 mod schema_and_flavors;
 mod services;
+mod tags_and_action_pages;

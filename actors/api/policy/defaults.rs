@@ -58,6 +58,31 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (SERVERS_REBOOT, "rule:project_member_or_admin"),
     (SERVERS_START, "rule:project_member_or_admin"),
     (SERVERS_STOP, "rule:project_member_or_admin"),
+    (SERVERS_UPDATE, "rule:project_member_or_admin"),
+    // nova/policies/instance_actions.py
+    (INSTANCE_ACTIONS_LIST, "rule:project_reader_or_admin"),
+    (INSTANCE_ACTIONS_SHOW, "rule:project_reader_or_admin"),
+    (INSTANCE_ACTIONS_EVENTS, "rule:context_is_admin"),
+    (INSTANCE_ACTIONS_EVENTS_DETAILS, "rule:context_is_admin"),
+    // nova/policies/server_metadata.py
+    (SERVER_METADATA_INDEX, "rule:project_reader_or_admin"),
+    (SERVER_METADATA_SHOW, "rule:project_reader_or_admin"),
+    (SERVER_METADATA_CREATE, "rule:project_member_or_admin"),
+    (SERVER_METADATA_UPDATE_ALL, "rule:project_member_or_admin"),
+    (SERVER_METADATA_UPDATE, "rule:project_member_or_admin"),
+    (SERVER_METADATA_DELETE, "rule:project_member_or_admin"),
+    // nova/policies/server_tags.py
+    (SERVER_TAGS_INDEX, "rule:project_reader_or_admin"),
+    (SERVER_TAGS_SHOW, "rule:project_reader_or_admin"),
+    (SERVER_TAGS_UPDATE, "rule:project_member_or_admin"),
+    (SERVER_TAGS_UPDATE_ALL, "rule:project_member_or_admin"),
+    (SERVER_TAGS_DELETE, "rule:project_member_or_admin"),
+    (SERVER_TAGS_DELETE_ALL, "rule:project_member_or_admin"),
+    // nova/policies/server_diagnostics.py
+    (SERVER_DIAGNOSTICS, "rule:context_is_admin"),
+    // nova/policies/server_topology.py
+    (SERVER_TOPOLOGY_INDEX, "rule:project_reader_or_admin"),
+    (SERVER_TOPOLOGY_HOST_INDEX, "rule:context_is_admin"),
     // nova/policies/extended_server_attributes.py
     (EXTENDED_SERVER_ATTRIBUTES, "rule:context_is_admin"),
     // nova/policies/services.py
@@ -116,3 +141,44 @@ pub const HYPERVISORS_SHOW: &str = "os_compute_api:os-hypervisors:show";
 pub const HYPERVISORS_UPTIME: &str = "os_compute_api:os-hypervisors:uptime";
 /// `GET /os-aggregates`.
 pub const AGGREGATES_INDEX: &str = "os_compute_api:os-aggregates:index";
+/// `PUT /servers/{id}`.
+pub const SERVERS_UPDATE: &str = "os_compute_api:servers:update";
+/// `GET /servers/{id}/os-instance-actions`.
+pub const INSTANCE_ACTIONS_LIST: &str = "os_compute_api:os-instance-actions:list";
+/// `GET /servers/{id}/os-instance-actions/{request_id}`.
+pub const INSTANCE_ACTIONS_SHOW: &str = "os_compute_api:os-instance-actions:show";
+/// An action's events with their traceback (and `host` from 2.62).
+pub const INSTANCE_ACTIONS_EVENTS: &str = "os_compute_api:os-instance-actions:events";
+/// The events' `details` (2.84).
+pub const INSTANCE_ACTIONS_EVENTS_DETAILS: &str =
+    "os_compute_api:os-instance-actions:events:details";
+/// `GET /servers/{id}/metadata`.
+pub const SERVER_METADATA_INDEX: &str = "os_compute_api:server-metadata:index";
+/// `GET /servers/{id}/metadata/{key}`.
+pub const SERVER_METADATA_SHOW: &str = "os_compute_api:server-metadata:show";
+/// `POST /servers/{id}/metadata`.
+pub const SERVER_METADATA_CREATE: &str = "os_compute_api:server-metadata:create";
+/// `PUT /servers/{id}/metadata`.
+pub const SERVER_METADATA_UPDATE_ALL: &str = "os_compute_api:server-metadata:update_all";
+/// `PUT /servers/{id}/metadata/{key}`.
+pub const SERVER_METADATA_UPDATE: &str = "os_compute_api:server-metadata:update";
+/// `DELETE /servers/{id}/metadata/{key}`.
+pub const SERVER_METADATA_DELETE: &str = "os_compute_api:server-metadata:delete";
+/// `GET /servers/{id}/tags`.
+pub const SERVER_TAGS_INDEX: &str = "os_compute_api:os-server-tags:index";
+/// `GET /servers/{id}/tags/{tag}`.
+pub const SERVER_TAGS_SHOW: &str = "os_compute_api:os-server-tags:show";
+/// `PUT /servers/{id}/tags/{tag}`.
+pub const SERVER_TAGS_UPDATE: &str = "os_compute_api:os-server-tags:update";
+/// `PUT /servers/{id}/tags`.
+pub const SERVER_TAGS_UPDATE_ALL: &str = "os_compute_api:os-server-tags:update_all";
+/// `DELETE /servers/{id}/tags/{tag}`.
+pub const SERVER_TAGS_DELETE: &str = "os_compute_api:os-server-tags:delete";
+/// `DELETE /servers/{id}/tags`.
+pub const SERVER_TAGS_DELETE_ALL: &str = "os_compute_api:os-server-tags:delete_all";
+/// `GET /servers/{id}/diagnostics`.
+pub const SERVER_DIAGNOSTICS: &str = "os_compute_api:os-server-diagnostics";
+/// `GET /servers/{id}/topology`.
+pub const SERVER_TOPOLOGY_INDEX: &str = "compute:server:topology:index";
+/// The host's side of the topology (`host_node`, `cpu_pinning`).
+pub const SERVER_TOPOLOGY_HOST_INDEX: &str = "compute:server:topology:host:index";

@@ -10,11 +10,12 @@ use serde_json::{json, Value};
 use super::create_details::instance_details;
 use super::create_fields::refuse_unhonoured;
 use super::create_schema::parse_create;
+use super::tags::create_tags;
 use super::views::links;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
-use crate::api::compute_api::{self, BootRequest};
+use crate::api::compute_api::{self, BootRequest, InstanceDetails};
 use crate::api::http::json_body;
 use crate::api::images;
 use crate::api::policy::defaults as policy;
@@ -62,7 +63,10 @@ pub async fn create(
         count: request.count,
         user_id: ctx.user_id.clone(),
         project_id: ctx.project_id.clone(),
-        details: instance_details(&server, request.description, request.hostname)?,
+        details: InstanceDetails {
+            tags: create_tags(&ctx, server.get("tags"))?,
+            ..instance_details(&server, request.description, request.hostname)?
+        },
     };
     let disk_config = match boot.details.auto_disk_config {
         Some(true) => "AUTO",

@@ -23,12 +23,30 @@ fn invalid(field: &str, value: &Value, why: &str) -> ApiFault {
 
 /// `metadata` as Nova validates it.
 pub fn metadata(value: Option<&Value>) -> Result<Map<String, Value>, ApiFault> {
+    let map = metadata_items("metadata", value)?;
+    metadata_quota(map.len())?;
+    Ok(map)
+}
+
+/// 403 when `count` items exceed Nova's `metadata_items` quota.
+pub fn metadata_quota(count: usize) -> Result<(), ApiFault> {
+    if count > MAX_METADATA_ITEMS {
+        return Err(ApiFault::forbidden(format!(
+            "Quota exceeded for metadata_items: Maximum number of metadata items exceeds {MAX_METADATA_ITEMS}"
+        )));
+    }
+    Ok(())
+}
+
+/// The body field `field` as Nova's `parameter_types.metadata` schema reads it (the quota
+/// is the caller's: the metadata API counts the merged items).
+pub fn metadata_items(field: &str, value: Option<&Value>) -> Result<Map<String, Value>, ApiFault> {
     let map = match value {
         None | Some(Value::Null) => return Ok(Map::new()),
         Some(Value::Object(map)) => map,
         Some(other) => {
             return Err(invalid(
-                "metadata",
+                field,
                 other,
                 &format!("{other} is not of type 'object'"),
             ))
@@ -41,7 +59,7 @@ pub fn metadata(value: Option<&Value>) -> Result<Map<String, Value>, ApiFault> {
                 .all(|c| c.is_ascii_alphanumeric() || "-_:. ".contains(c));
         if !key_ok {
             return Err(ApiFault::bad_request(format!(
-                "Invalid input for field/attribute metadata. Value: {}. Additional properties are not allowed ('{key}' was unexpected)",
+                "Invalid input for field/attribute {field}. Value: {}. Additional properties are not allowed ('{key}' was unexpected)",
                 Value::Object(map.clone())
             )));
         }
@@ -49,24 +67,19 @@ pub fn metadata(value: Option<&Value>) -> Result<Map<String, Value>, ApiFault> {
             Value::String(text) if text.chars().count() <= 255 => {}
             Value::String(text) => {
                 return Err(invalid(
-                    &format!("metadata.{key}"),
+                    &format!("{field}.{key}"),
                     item,
                     &format!("'{text}' is too long"),
                 ))
             }
             other => {
                 return Err(invalid(
-                    &format!("metadata.{key}"),
+                    &format!("{field}.{key}"),
                     other,
                     &format!("{other} is not of type 'string'"),
                 ))
             }
         }
-    }
-    if map.len() > MAX_METADATA_ITEMS {
-        return Err(ApiFault::forbidden(format!(
-            "Quota exceeded for metadata_items: Maximum number of metadata items exceeds {MAX_METADATA_ITEMS}"
-        )));
     }
     Ok(map.clone())
 }
@@ -177,6 +190,7 @@ pub fn instance_details(
             .get("availability_zone")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        tags: Vec::new(),
     })
 }
 

@@ -5,8 +5,8 @@
 //! default availability zone, an image booted to local disk in `block_device_mapping_v2`, …
 //! What is honoured: `name`, `imageRef`, `flavorRef`, `networks` `none`/`auto`,
 //! `min_count`/`max_count`, `description`, `metadata`, `user_data`, `config_drive`
-//! `accessIPv4`/`accessIPv6`, `OS-DCF:diskConfig` (`create_details.rs`), `adminPass`,
-//! `return_reservation_id`, `hostname`.
+//! `accessIPv4`/`accessIPv6`, `OS-DCF:diskConfig` (`create_details.rs`), `tags` (2.52+,
+//! `tags.rs`), `adminPass`, `return_reservation_id`, `hostname`.
 
 use serde_json::{Map, Value};
 
@@ -50,7 +50,6 @@ pub fn refuse_unhonoured(
     let unsupported: &[(&str, &str)] = &[
         ("key_name", "there are no key pairs"),
         ("personality", "file injection is not implemented"),
-        ("tags", "server tags are not stored"),
         (
             "trusted_image_certificates",
             "images are not signed or verified",
@@ -163,7 +162,6 @@ mod tests {
         assert_eq!(check(nothing, json!({"os:scheduler_hints": {}})), Ok(()));
         for (field, value) in [
             ("key_name", json!("mykey")),
-            ("tags", json!(["t"])),
             ("security_groups", json!([{"name": "web"}])),
             ("availability_zone", json!("nova:host1")),
             ("networks", json!([{"uuid": "net"}])),

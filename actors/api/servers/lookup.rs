@@ -1,6 +1,6 @@
 //! The reads the server handlers share: one instance as the caller may see it, and what the
-//! detail view needs about instances besides their rows (fault, host service, flavor, the
-//! scheduling request).
+//! detail view needs about instances besides their rows (fault, host service, flavor, tags,
+//! the scheduling request).
 
 use std::collections::HashMap;
 
@@ -44,6 +44,13 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                     specs.insert(spec.instance_uuid, value);
                 }
             }
+            // One query for the page's tags, not one per server.
+            let mut tags = b
+                .deps
+                .db
+                .tags_by_resource_ids(&uuids)
+                .await
+                .map_err(ApiFault::db)?;
             let mut out = Vec::new();
             for (uuid, host, faulty, type_id) in wanted {
                 let flavor = flavors
@@ -77,6 +84,7 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                     None => None,
                 };
                 out.push(Extra {
+                    tags: tags.remove(&uuid).unwrap_or_default(),
                     fault,
                     service,
                     service_down_time: b.deps.service_down_time,

@@ -13,6 +13,12 @@
 //! actions.rs        POST /servers/{id}/action: os-stop, os-start, reboot
 //! views.rs          the brief and detail views at each microversion
 //! lookup.rs         the reads handlers share: a visible instance, the detail view's extras
+//! instance_checks.rs the sub-resources' instance checks: deleted ones (2.21), by mapping, lock and state
+//! instance_actions.rs GET /servers/{id}/os-instance-actions[/{request_id}]
+//! metadata.rs       /servers/{id}/metadata[/{key}]
+//! tags.rs           /servers/{id}/tags[/{tag}] (2.26+), the create field tags (2.52+)
+//! update.rs         PUT /servers/{id}: name, description, hostname
+//! diagnostics.rs    GET /servers/{id}/diagnostics, GET /servers/{id}/topology (2.78+)
 //! ```
 
 pub mod actions;
@@ -21,7 +27,13 @@ pub mod create_details;
 pub mod create_fields;
 pub mod create_schema;
 pub mod delete;
+pub mod diagnostics;
+pub mod instance_actions;
+pub mod instance_checks;
 pub mod list;
 pub mod lookup;
+pub mod metadata;
 pub mod show;
+pub mod tags;
+pub mod update;
 pub mod views;

@@ -25,6 +25,8 @@ pub struct Extra {
     pub flavor: Option<(String, String)>,
     /// What the server's scheduling request asked (none for a server without a spec).
     pub scheduling: Option<Scheduling>,
+    /// The server's tags (`tags`, 2.26+), sorted.
+    pub tags: Vec<String>,
 }
 
 /// What a server's `RequestSpec` asked of the scheduler, as the 2.96 and 2.100 views show it.
@@ -228,7 +230,7 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
         obj.insert("description".into(), json!(row.display_description));
     }
     if ctx.version.at_least(26) {
-        obj.insert("tags".into(), json!([]));
+        obj.insert("tags".into(), json!(extra.tags));
     }
     if ctx.version.at_least(63) {
         // novactor has no image signature verification: no server ever carries trusted
