@@ -174,6 +174,7 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     )
     .await;
     rec.cloud.wait_status(&id, "ACTIVE").await;
+    sub_resources(rec, version, &id).await;
     rec.send(MEMBER, version, "DELETE", &one, None).await;
 
     let services = rec
@@ -230,6 +231,87 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     }
     rec.send(ADMIN, version, "GET", "/v2.1/os-aggregates", None)
         .await;
+}
+
+/// The routes under one server: update, metadata, tags, instance actions, diagnostics,
+/// topology, each at the versions Nova serves it.
+async fn sub_resources(rec: &mut Recorder<'_>, version: &str, id: &str) {
+    let v = minor(version);
+    let one = format!("/v2.1/servers/{id}");
+    let mut update = json!({"name": format!("renamed-{version}")});
+    if v >= 19 {
+        update["description"] = json!("updated");
+    }
+    if v >= 90 {
+        update["hostname"] = json!("renamed-host");
+    }
+    rec.send(
+        MEMBER,
+        version,
+        "PUT",
+        &one,
+        Some(json!({ "server": update })),
+    )
+    .await;
+    let metadata = format!("{one}/metadata");
+    rec.send(
+        MEMBER,
+        version,
+        "PUT",
+        &metadata,
+        Some(json!({"metadata": {"a": "1", "b": "2"}})),
+    )
+    .await;
+    rec.send(
+        MEMBER,
+        version,
+        "POST",
+        &metadata,
+        Some(json!({"metadata": {"c": "3"}})),
+    )
+    .await;
+    rec.read(version, &metadata).await;
+    let key = format!("{metadata}/a");
+    rec.send(
+        MEMBER,
+        version,
+        "PUT",
+        &key,
+        Some(json!({"meta": {"a": "9"}})),
+    )
+    .await;
+    rec.read(version, &key).await;
+    rec.send(MEMBER, version, "DELETE", &key, None).await;
+    if v >= 26 {
+        let tags = format!("{one}/tags");
+        rec.send(
+            MEMBER,
+            version,
+            "PUT",
+            &tags,
+            Some(json!({"tags": ["red", "blue"]})),
+        )
+        .await;
+        rec.send(MEMBER, version, "PUT", &format!("{tags}/green"), None)
+            .await;
+        rec.read(version, &tags).await;
+        rec.read(version, &format!("{tags}/green")).await;
+        rec.send(MEMBER, version, "DELETE", &format!("{tags}/green"), None)
+            .await;
+        rec.send(MEMBER, version, "DELETE", &tags, None).await;
+    }
+    let actions = format!("{one}/os-instance-actions");
+    let listed = rec.send(ADMIN, version, "GET", &actions, None).await;
+    rec.send(MEMBER, version, "GET", &actions, None).await;
+    if let Some(request_id) = listed.body["instanceActions"][0]["request_id"].as_str() {
+        let path = format!("{actions}/{request_id}");
+        rec.read(version, &path).await;
+    }
+    rec.send(ADMIN, version, "GET", &format!("{one}/diagnostics"), None)
+        .await;
+    if v >= 78 {
+        rec.read(version, &format!("{one}/topology")).await;
+    }
 }
 
 /// Runs Nova's checker over `exchanges`; the failures, one line each.

@@ -230,6 +230,62 @@ async fn novas_own_request_samples_are_served() {
         });
         cloud.wait_status(&id, after).await;
     }
+    // The server's sub-resources: update, metadata, tags.
+    let one = format!("/v2.1/servers/{id}");
+    let updates = samples(&root, "servers", |f| {
+        f == "server-update-req.json.tpl" || f == "server-put-req.json.tpl"
+    });
+    assert!(updates.len() >= 10, "the update samples: {updates:?}");
+    let mut subs = server_subs("unused");
+    subs.extend([
+        ("value", "Foo Value".to_owned()),
+        ("tag1", "tag1".to_owned()),
+        ("tag2", "tag2".to_owned()),
+    ]);
+    let mut requests: Vec<(String, String, &str, String)> = updates
+        .into_iter()
+        .map(|(sample, version)| (sample, version, "PUT", one.clone()))
+        .collect();
+    for (file, method, path) in [
+        (
+            "server-metadata-all-req.json.tpl",
+            "PUT",
+            format!("{one}/metadata"),
+        ),
+        (
+            "server-metadata-all-req.json.tpl",
+            "POST",
+            format!("{one}/metadata"),
+        ),
+        (
+            "server-metadata-req.json.tpl",
+            "PUT",
+            format!("{one}/metadata/foo"),
+        ),
+    ] {
+        requests.push((
+            format!("server-metadata/{file}"),
+            "2.1".to_owned(),
+            method,
+            path,
+        ));
+    }
+    requests.push((
+        "os-server-tags/v2.26/server-tags-put-all-req.json.tpl".to_owned(),
+        "2.26".to_owned(),
+        "PUT",
+        format!("{one}/tags"),
+    ));
+    for (sample, version, method, path) in requests {
+        let template = std::fs::read_to_string(root.join(&sample)).expect("the sample");
+        let body = fill(&template, &subs, &sample);
+        let (status, answer) = send(&cloud, &version, method, &path, &body).await;
+        outcomes.push(Outcome {
+            sample: format!("{sample} ({method})"),
+            status,
+            body: answer,
+        });
+    }
     // os-services: the legacy PUTs by name before 2.53, by uuid from then on.
     let services = cloud.admin("GET", "/v2.1/os-services", None).await;
     let compute_uuid = services.body["services"]

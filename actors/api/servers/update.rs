@@ -2,33 +2,28 @@
 //! policy `os_compute_api:servers:update`): a server's `name`, `description` (2.19+) and
 //! `hostname` (2.90+; an FQDN from 2.94), answered with the detail view at the request's
 //! microversion (before 2.75 without the attributes Nova's update response leaves out).
-//! `OS-DCF:diskConfig` `MANUAL` is what every novactor server has; `AUTO`, `accessIPv4`,
-//! `accessIPv6` and 2.104's `pinned_availability_zone` are refused with a 400 naming them.
+//! `accessIPv4`, `accessIPv6` and `OS-DCF:diskConfig` are stored as at create; 2.104's
+//! `pinned_availability_zone` pins the server's request spec to its zone or unpins it, with
+//! Nova's 409s.
 
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
+use super::create_details::{access_ip, disk_config};
 use super::lookup::{extras, visible};
-use super::views::detail_view;
+use super::views::show_view;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
 use crate::api::http::{json_body, ok};
 use crate::api::microversion::ApiVersion;
 use crate::api::policy::defaults as policy;
+use crate::db::InstanceRow;
 
 fn invalid(field: &str, value: &Value, why: &str) -> ApiFault {
     ApiFault::bad_request(format!(
         "Invalid input for field/attribute {field}. Value: {value}. {why}"
     ))
-}
-
-fn refused(field: &str, value: &Value, why: &str) -> ApiFault {
-    invalid(
-        field,
-        value,
-        &format!("novactor cannot honour {field} yet: {why}"),
-    )
 }
 
 /// The `server` keys Nova's update schema allows at `version`.
@@ -179,36 +174,104 @@ pub fn changes(
             "hostname" => {
                 update.insert("hostname".into(), json!(hostname(version, value)?));
             }
-            "OS-DCF:diskConfig" => match value.as_str() {
-                Some("MANUAL") => {}
-                Some("AUTO") => {
-                    return Err(refused(
-                        key,
-                        value,
-                        "the fake driver partitions nothing; only MANUAL",
-                    ))
-                }
-                _ => {
-                    return Err(invalid(
-                        key,
-                        value,
-                        &format!("{value} is not one of ['AUTO', 'MANUAL']"),
-                    ))
-                }
-            },
-            "accessIPv4" | "accessIPv6" => {
-                return Err(refused(key, value, "access addresses are not stored"))
+            "OS-DCF:diskConfig" => {
+                update.insert("auto_disk_config".into(), json!(disk_config(Some(value))?));
             }
-            _ => {
-                return Err(refused(
-                    key,
-                    value,
-                    "availability zone pinning is not implemented",
-                ))
+            "accessIPv4" => {
+                update.insert("access_ip_v4".into(), json!(access_ip(server, key, 4)?));
             }
+            "accessIPv6" => {
+                update.insert("access_ip_v6".into(), json!(access_ip(server, key, 6)?));
+            }
+            // 2.104's `pinned_availability_zone`: read by `pinning`, kept in the request spec.
+            _ => {}
         }
     }
     Ok(update)
+}
+
+/// 2.104's `pinned_availability_zone`: `None` when not asked, `Some(None)` to unpin,
+/// `Some(Some(zone))` to pin.
+fn pinning(
+    version: ApiVersion,
+    body: &Map<String, Value>,
+) -> Result<Option<Option<String>>, ApiFault> {
+    let asked = body
+        .get("server")
+        .and_then(|s| s.get("pinned_availability_zone"));
+    match asked {
+        Some(_) if !version.at_least(104) => Ok(None),
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(zone)) if !zone.is_empty() && zone.chars().count() <= 255 => {
+            Ok(Some(Some(zone.clone())))
+        }
+        Some(other) => Err(invalid(
+            "pinned_availability_zone",
+            other,
+            &format!("{other} is not valid under any of the given schemas"),
+        )),
+    }
+}
+
+/// Nova `servers.py` `update` at 2.104: unpinning clears the spec's zone; pinning is allowed
+/// only to the zone the server is in, and a pinned server must be unpinned before another
+/// zone is pinned (409s with Nova's texts).
+async fn pin(
+    state: &ApiState,
+    row: &InstanceRow,
+    requested: Option<String>,
+) -> Result<(), ApiFault> {
+    let uuid = row.uuid.clone();
+    let zone = row.availability_zone.clone();
+    state
+        .run(move |b| async move {
+            // A server the conductor has not placed in a zone is in the computes' zone.
+            let instance_zone = zone.unwrap_or_else(|| b.deps.service_zones.compute.clone());
+            let spec_row = b
+                .deps
+                .db
+                .request_spec_get_by_instance_uuid(&uuid)
+                .await
+                .map_err(ApiFault::db)?;
+            let mut spec = spec_row.spec_json().map_err(ApiFault::db)?;
+            let data = spec
+                .get_mut("nova_object.data")
+                .and_then(Value::as_object_mut)
+                .ok_or_else(|| {
+                    ApiFault::internal("the request spec is no RequestSpec primitive")
+                })?;
+            let current = data
+                .get("availability_zone")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let new = match (requested, current) {
+                (None, None) => return Ok(()),
+                (None, Some(_)) => Value::Null,
+                (Some(zone), Some(current)) if zone == current => return Ok(()),
+                (Some(_), Some(_)) => {
+                    return Err(ApiFault::conflict(
+                        "Cannot change pinned availability zone directly. Unpin first by \
+                         setting pinned_availability_zone to null.",
+                    ))
+                }
+                (Some(zone), None) if zone != instance_zone => {
+                    return Err(ApiFault::conflict(format!(
+                        "Server can only be pinned to its current availability zone \
+                         '{instance_zone}', but '{zone}' was requested."
+                    )))
+                }
+                (Some(zone), None) => json!(zone),
+            };
+            data.insert("availability_zone".into(), new);
+            b.deps
+                .db
+                .request_spec_save(&uuid, &spec)
+                .await
+                .map(drop)
+                .map_err(ApiFault::db)
+        })
+        .await
 }
 
 /// The keys Nova's update response shows only from 2.75 (`show_all_attributes`).
@@ -235,7 +298,11 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiFault> {
     let body = json_body(&body)?;
     let values = changes(ctx.version, &body)?;
+    let pinning = pinning(ctx.version, &body)?;
     let row = visible(&ctx, &state, &id, policy::SERVERS_UPDATE).await?;
+    if let Some(requested) = pinning {
+        pin(&state, &row, requested).await?;
+    }
     let row = if values.is_empty() {
         row
     } else {
@@ -258,7 +325,7 @@ pub async fn update(
         .await?
         .pop()
         .unwrap_or_default();
-    let mut server = detail_view(&ctx, &row, &extra);
+    let mut server = show_view(&ctx, &row, &extra);
     if !ctx.version.at_least(75) {
         if let Some(fields) = server.as_object_mut() {
             fields.retain(|key, _| {
@@ -318,16 +385,21 @@ mod tests {
             "{}",
             spaced.message
         );
-        let ip = changes(v2_1, &body(json!({"accessIPv4": "10.0.0.1"}))).unwrap_err();
-        assert!(
-            ip.message.contains("field/attribute accessIPv4."),
-            "{}",
-            ip.message
+        let ip = changes(
+            v2_1,
+            &body(json!({"accessIPv4": "10.0.0.1", "OS-DCF:diskConfig": "AUTO"})),
         );
-        assert!(changes(v2_1, &body(json!({"OS-DCF:diskConfig": "MANUAL"})))
-            .unwrap()
-            .is_empty());
-        assert!(changes(v2_1, &body(json!({"OS-DCF:diskConfig": "AUTO"}))).is_err());
+        assert_eq!(
+            Value::Object(ip.unwrap()),
+            json!({"access_ip_v4": "10.0.0.1", "auto_disk_config": true})
+        );
+        let bad = changes(v2_1, &body(json!({"accessIPv6": "10.0.0.1"}))).unwrap_err();
+        assert!(bad.message.contains("is not a 'ipv6'"), "{}", bad.message);
+        assert!(changes(v2_1, &body(json!({"OS-DCF:diskConfig": "SOMETIMES"}))).is_err());
+        let v2_104 = ApiVersion::new(2, 104);
+        let unpin = body(json!({"pinned_availability_zone": null}));
+        assert_eq!(pinning(v2_104, &unpin).unwrap(), Some(None));
+        assert!(changes(ApiVersion::new(2, 103), &unpin).is_err());
         assert!(changes(v2_1, &json!({"srv": {}}).as_object().cloned().unwrap()).is_err());
     }
 }

@@ -1,12 +1,12 @@
 //! `PUT /servers/{id}`, `GET /servers/{id}/diagnostics` and `/topology`.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::*;
 use crate::cloud::*;
 
 #[actix_rt::test]
-async fn update_renames_and_refuses_what_it_cannot_store() {
+async fn update_changes_what_nova_updates_and_refuses_bad_values() {
     let cloud = cloud().await;
     let id = boot(&cloud, BOB, "before", json!({})).await;
     let path = format!("/v2.1/servers/{id}");
@@ -63,13 +63,13 @@ async fn update_renames_and_refuses_what_it_cannot_store() {
         ("2.1", r#"{"server": {"name": ""}}"#, "should be non-empty"),
         (
             "2.1",
-            r#"{"server": {"accessIPv4": "10.0.0.1"}}"#,
-            "field/attribute accessIPv4.",
+            r#"{"server": {"accessIPv4": "10.0.0"}}"#,
+            "is not a 'ipv4'",
         ),
         (
             "2.1",
-            r#"{"server": {"OS-DCF:diskConfig": "AUTO"}}"#,
-            "only MANUAL",
+            r#"{"server": {"OS-DCF:diskConfig": "SOMETIMES"}}"#,
+            "is not one of ['AUTO', 'MANUAL']",
         ),
         ("2.1", r#"{"srv": {}}"#, "('srv' was unexpected)"),
     ];
@@ -78,6 +78,41 @@ async fn update_renames_and_refuses_what_it_cannot_store() {
         assert_eq!(reply.status, 400, "{body}: {reply:?}");
         assert!(message(&reply).contains(text), "{body}: {reply:?}");
     }
+    let addressed = call(
+        &cloud,
+        BOB,
+        "2.1",
+        "PUT",
+        &path,
+        Some(r#"{"server": {"accessIPv4": "192.0.2.9", "accessIPv6": "2001:db8::9", "OS-DCF:diskConfig": "AUTO"}}"#),
+    )
+    .await;
+    assert_eq!(addressed.status, 200, "{addressed:?}");
+    assert_eq!(addressed.body["server"]["accessIPv4"], "192.0.2.9");
+    assert_eq!(addressed.body["server"]["accessIPv6"], "2001:db8::9");
+    assert_eq!(addressed.body["server"]["OS-DCF:diskConfig"], "AUTO");
+    // 2.104: pin to the server's own zone, refuse another, unpin.
+    let pin = |zone: &'static str| {
+        let body = format!(r#"{{"server": {{"pinned_availability_zone": {zone}}}}}"#);
+        let cloud = &cloud;
+        let path = path.clone();
+        async move { call(cloud, BOB, "2.104", "PUT", &path, Some(&body)).await }
+    };
+    let elsewhere = pin(r#""elsewhere""#).await;
+    assert_eq!(elsewhere.status, 409, "{elsewhere:?}");
+    assert!(message(&elsewhere)
+        .contains("Server can only be pinned to its current availability zone 'nova'"));
+    let pinned = pin(r#""nova""#).await;
+    assert_eq!(pinned.status, 200, "{pinned:?}");
+    assert_eq!(pinned.body["server"]["pinned_availability_zone"], "nova");
+    let other = pin(r#""other""#).await;
+    assert_eq!(other.status, 409);
+    assert!(message(&other).starts_with("Cannot change pinned availability zone directly."));
+    let unpinned = pin("null").await;
+    assert_eq!(
+        unpinned.body["server"]["pinned_availability_zone"],
+        Value::Null
+    );
     if served(90) {
         let host = call(
             &cloud,
