@@ -47,11 +47,16 @@ pub enum NovaException {
     /// The vTPM secret of an instance may not be read (declared by Nova's compute manager;
     /// the fake driver never raises it).
     VTPMSecretForbidden,
+    /// The compute could not set the admin password (the guest is not running, or the
+    /// driver failed); the API answers 409 with its text.
+    InstancePasswordSetFailed,
+    /// The compute's driver could not rescue the instance.
+    InstanceNotRescuable,
 }
 
 impl NovaException {
     /// Every class, for reading a failure back.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::InstanceNotFound,
         Self::UnexpectedTaskStateError,
         Self::UnexpectedDeletingTaskStateError,
@@ -69,6 +74,8 @@ impl NovaException {
         Self::NoValidHost,
         Self::ObjectActionError,
         Self::VTPMSecretForbidden,
+        Self::InstancePasswordSetFailed,
+        Self::InstanceNotRescuable,
     ];
 
     /// The class name on the wire.
@@ -91,6 +98,8 @@ impl NovaException {
             Self::NoValidHost => "NoValidHost",
             Self::ObjectActionError => "ObjectActionError",
             Self::VTPMSecretForbidden => "VTPMSecretForbidden",
+            Self::InstancePasswordSetFailed => "InstancePasswordSetFailed",
+            Self::InstanceNotRescuable => "InstanceNotRescuable",
         }
     }
 

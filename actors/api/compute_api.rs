@@ -1,6 +1,7 @@
 //! The api side of the instance flows (Nova: `nova/compute/api.py`): create (insert the
 //! rows, cast `schedule_and_build_instances`), delete, stop, start and reboot with Nova's
-//! state checks and casts. The REST layer turns [`ApiError`]s into HTTP statuses.
+//! state checks and casts and Nova's `check_instance_lock` (the other server actions: `compute_api_actions.rs`,
+//! `compute_api_lock.rs`). The REST layer turns [`ApiError`]s into HTTP statuses.
 
 use std::time::Duration;
 
@@ -32,7 +33,8 @@ pub enum ApiError {
     Unavailable(String),
 }
 
-fn db_error(error: NovaDbError) -> ApiError {
+/// A database error as the API's: not found, conflict or unavailable.
+pub(crate) fn db_error(error: NovaDbError) -> ApiError {
     match error.nova_class() {
         Some("InstanceNotFound" | "FlavorNotFound" | "FlavorNotFoundByName") => {
             ApiError::NotFound(error.to_string())
@@ -54,6 +56,7 @@ pub fn status(vm_state: Option<&str>, task_state: Option<&str>) -> &'static str 
         ("active", "rebooting_hard" | "reboot_pending_hard" | "reboot_started_hard") => {
             "HARD_REBOOT"
         }
+        ("active", "updating_password") => "PASSWORD",
         ("active", _) => "ACTIVE",
         ("stopped", "powering-on") => "SHUTOFF",
         ("stopped", _) => "SHUTOFF",
@@ -61,6 +64,8 @@ pub fn status(vm_state: Option<&str>, task_state: Option<&str>) -> &'static str 
         ("deleted", _) => "DELETED",
         ("paused", _) => "PAUSED",
         ("suspended", _) => "SUSPENDED",
+        ("rescued", _) => "RESCUE",
+        ("soft-delete", _) => "SOFT_DELETED",
         _ => "UNKNOWN",
     }
 }
@@ -207,11 +212,13 @@ pub async fn create(
     Ok(uuids)
 }
 
-async fn instance(deps: &ComputeApiDeps, uuid: &str) -> Result<InstanceRow, ApiError> {
+/// The instance row, or 404.
+pub(crate) async fn instance(deps: &ComputeApiDeps, uuid: &str) -> Result<InstanceRow, ApiError> {
     deps.db.instance_get_by_uuid(uuid).await.map_err(db_error)
 }
 
-fn values(value: Value) -> Map<String, Value> {
+/// A JSON object literal as a column map.
+pub(crate) fn values(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
@@ -224,6 +231,7 @@ pub async fn delete(
     uuid: &str,
 ) -> Result<(), ApiError> {
     let row = instance(deps, uuid).await?;
+    check_instance_lock(ctx, &row)?;
     if row.task_state.as_deref() == Some("deleting") {
         return Ok(());
     }
@@ -277,6 +285,23 @@ pub async fn delete(
         .map_err(|e| ApiError::Unavailable(format!("could not reach {host}: {e}")))
 }
 
+/// Nova `check_instance_lock`: a locked instance refuses everyone but an admin (409
+/// `InstanceIsLocked`).
+pub(crate) fn check_instance_lock(ctx: &RequestContext, row: &InstanceRow) -> Result<(), ApiError> {
+    let is_admin = ctx
+        .values()
+        .get("is_admin")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if row.locked_by.is_some() && !is_admin {
+        return Err(ApiError::Conflict(format!(
+            "Instance {} is locked",
+            row.uuid
+        )));
+    }
+    Ok(())
+}
+
 fn cannot(action: &str, row: &InstanceRow) -> ApiError {
     ApiError::Conflict(format!(
         "Cannot '{action}' instance {} while it is in vm_state {}",
@@ -286,7 +311,7 @@ fn cannot(action: &str, row: &InstanceRow) -> ApiError {
 }
 
 /// Move `row` into `task_state` expecting `expected`, or a 409 naming the action.
-async fn claim_task(
+pub(crate) async fn claim_task(
     deps: &ComputeApiDeps,
     row: &InstanceRow,
     action: &str,
@@ -311,7 +336,7 @@ async fn claim_task(
 
 /// Nova `_record_action_start`: the action the compute's events are recorded under (found
 /// by the request id the cast carries).
-async fn record_action(
+pub(crate) async fn record_action(
     deps: &ComputeApiDeps,
     ctx: &RequestContext,
     row: &InstanceRow,
@@ -332,7 +357,8 @@ async fn record_action(
         .map_err(db_error)
 }
 
-fn host_of(row: &InstanceRow) -> Result<String, ApiError> {
+/// Nova `check_instance_host`: the instance's host, or 409 `InstanceNotReady`.
+pub(crate) fn host_of(row: &InstanceRow) -> Result<String, ApiError> {
     row.host
         .clone()
         .ok_or_else(|| ApiError::Conflict(format!("Instance {} is not ready", row.uuid)))
@@ -341,6 +367,7 @@ fn host_of(row: &InstanceRow) -> Result<String, ApiError> {
 /// Nova `API.stop`: active or error, no task, launched.
 pub async fn stop(deps: &ComputeApiDeps, ctx: &RequestContext, uuid: &str) -> Result<(), ApiError> {
     let row = instance(deps, uuid).await?;
+    check_instance_lock(ctx, &row)?;
     let host = host_of(&row)?;
     let allowed = matches!(row.vm_state.as_deref(), Some("active" | "error"))
         && row.task_state.is_none()
@@ -363,6 +390,7 @@ pub async fn start(
     uuid: &str,
 ) -> Result<(), ApiError> {
     let row = instance(deps, uuid).await?;
+    check_instance_lock(ctx, &row)?;
     let host = host_of(&row)?;
     if row.vm_state.as_deref() != Some("stopped") || row.task_state.is_some() {
         return Err(cannot("start", &row));
@@ -383,6 +411,7 @@ pub async fn reboot(
     hard: bool,
 ) -> Result<(), ApiError> {
     let row = instance(deps, uuid).await?;
+    check_instance_lock(ctx, &row)?;
     let host = host_of(&row)?;
     let row = if hard {
         let vm_ok = matches!(

@@ -18,6 +18,8 @@
 //! aggregates.rs     /os-aggregates
 //! images.rs         D-IMAGE: the read-only Glance stand-in under /image
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
+//! compute_api_actions.rs  its server actions that go to the compute, with Nova's checks
+//! compute_api_local.rs    its server actions the API does itself: lock, reset, password
 //!
 //! serving HTTP
 //! http_server.rs    bind, run and stop the actix-web server
@@ -37,6 +39,8 @@ pub mod api_fault;
 pub mod api_state;
 pub mod auth;
 pub mod compute_api;
+pub mod compute_api_actions;
+pub mod compute_api_local;
 pub mod exposure;
 pub mod flavors;
 pub mod http;
