@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::common::amqp_vhost::Vhost;
 use crate::common::process::*;
 use crate::common::{wait_until_blocking, Backend};
 use crate::nova::{fresh_nova_db, BIN};
@@ -304,8 +305,11 @@ async fn the_same_over_rabbitmq_with_compute_in_a_separate_process() {
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let fresh = fresh_nova_db(Backend::Postgres, "novactor_osc").await;
-    let rabbit = std::env::var("NOVACTOR_TEST_RABBIT_URL")
-        .unwrap_or_else(|_| "rabbit://guest:guest@127.0.0.1:5672/".into());
+    // A vhost of its own: oslo's topic queues (`conductor`, `compute`) are named without
+    // the exchange, so in a shared vhost another run's conductor would consume this run's
+    // calls (seen with several test runs on one broker).
+    let vhost = Vhost::new();
+    let rabbit = vhost.url();
     let exchange = format!("osc_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let conf = home.path().join("nova.conf");
     std::fs::write(
