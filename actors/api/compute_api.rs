@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
+use super::instance_state_checks::{invalid_state, AllowedStates};
 use crate::conf::ServiceZones;
 use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
 use crate::objects::instance::instance_primitive;
@@ -302,6 +303,11 @@ pub(crate) fn check_instance_lock(ctx: &RequestContext, row: &InstanceRow) -> Re
     Ok(())
 }
 
+/// Nova `check_instance_state` (`instance_state_checks.rs`): 409 with Nova's text.
+fn check_state(row: &InstanceRow, action: &str, allowed: AllowedStates) -> Result<(), ApiError> {
+    invalid_state(row, action, allowed).map_or(Ok(()), |text| Err(ApiError::Conflict(text)))
+}
+
 fn cannot(action: &str, row: &InstanceRow) -> ApiError {
     ApiError::Conflict(format!(
         "Cannot '{action}' instance {} while it is in vm_state {}",
@@ -369,12 +375,7 @@ pub async fn stop(deps: &ComputeApiDeps, ctx: &RequestContext, uuid: &str) -> Re
     let row = instance(deps, uuid).await?;
     check_instance_lock(ctx, &row)?;
     let host = host_of(&row)?;
-    let allowed = matches!(row.vm_state.as_deref(), Some("active" | "error"))
-        && row.task_state.is_none()
-        && row.launched_at.is_some();
-    if !allowed {
-        return Err(cannot("stop", &row));
-    }
+    check_state(&row, "stop", AllowedStates::vm(&["active", "error"]))?;
     let row = claim_task(deps, &row, "stop", "powering-off", &[None]).await?;
     record_action(deps, ctx, &row, "stop").await?;
     deps.compute
@@ -392,9 +393,7 @@ pub async fn start(
     let row = instance(deps, uuid).await?;
     check_instance_lock(ctx, &row)?;
     let host = host_of(&row)?;
-    if row.vm_state.as_deref() != Some("stopped") || row.task_state.is_some() {
-        return Err(cannot("start", &row));
-    }
+    check_state(&row, "start", AllowedStates::vm(&["stopped"]))?;
     let row = claim_task(deps, &row, "start", "powering-on", &[None]).await?;
     record_action(deps, ctx, &row, "start").await?;
     deps.compute
@@ -402,6 +401,21 @@ pub async fn start(
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))
 }
+
+/// Nova `vm_states.ALLOW_HARD_REBOOT`.
+const ALLOW_HARD_REBOOT: [&str; 5] = ["active", "stopped", "paused", "suspended", "error"];
+/// Nova `task_states.ALLOW_REBOOT`: the task states a hard reboot may interrupt.
+const ALLOW_REBOOT: [Option<&str>; 9] = [
+    None,
+    Some("rebooting"),
+    Some("reboot_pending"),
+    Some("reboot_started"),
+    Some("resuming"),
+    Some("rebooting_hard"),
+    Some("unpausing"),
+    Some("pausing"),
+    Some("suspending"),
+];
 
 /// Nova `API.reboot`: SOFT needs active and no task; HARD allows more states.
 pub async fn reboot(
@@ -414,32 +428,16 @@ pub async fn reboot(
     check_instance_lock(ctx, &row)?;
     let host = host_of(&row)?;
     let row = if hard {
-        let vm_ok = matches!(
-            row.vm_state.as_deref(),
-            Some("active" | "stopped" | "paused" | "suspended" | "error")
-        );
-        if !vm_ok {
-            return Err(cannot("reboot", &row));
-        }
-        let allow: Vec<Option<String>> = [
-            None,
-            Some("rebooting"),
-            Some("reboot_pending"),
-            Some("reboot_started"),
-            Some("resuming"),
-            Some("rebooting_hard"),
-            Some("unpausing"),
-            Some("pausing"),
-            Some("suspending"),
-        ]
-        .into_iter()
-        .map(|s| s.map(str::to_owned))
-        .collect();
+        check_state(
+            &row,
+            "reboot",
+            AllowedStates::vm_and_task(&ALLOW_HARD_REBOOT, &ALLOW_REBOOT),
+        )?;
+        let allow: Vec<Option<String>> =
+            ALLOW_REBOOT.iter().map(|s| s.map(str::to_owned)).collect();
         claim_task(deps, &row, "reboot", "rebooting_hard", &allow).await?
     } else {
-        if row.vm_state.as_deref() != Some("active") || row.task_state.is_some() {
-            return Err(cannot("reboot", &row));
-        }
+        check_state(&row, "reboot", AllowedStates::vm(&["active"]))?;
         claim_task(deps, &row, "reboot", "rebooting", &[None]).await?
     };
     record_action(deps, ctx, &row, "reboot").await?;

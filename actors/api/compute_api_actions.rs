@@ -2,7 +2,7 @@
 //! `nova/compute/api.py` `pause`, `unpause`, `suspend`, `resume`, `rescue`, `unrescue`,
 //! `set_admin_password`, `get_console_output`, `trigger_crash_dump`), each behind Nova's
 //! decorators in Nova's order: `check_instance_lock`, then `check_instance_state`
-//! ([`check_instance_state`], the 409 texts of `InstanceInvalidState`), then the host.
+//! (`instance_state_checks.rs`, the 409 texts of `InstanceInvalidState`), then the host.
 
 use serde_json::Value;
 
@@ -11,65 +11,19 @@ use super::compute_api::{
     ComputeApiDeps,
 };
 use super::images;
+use super::instance_state_checks::{invalid_state, AllowedStates};
 use crate::db::InstanceRow;
 use crate::exception::NovaException;
 use crate::objects::instance::instance_primitive;
 use novactor::rpc::{CallError, RequestContext};
 
-/// Nova `check_instance_state(vm_state=…, task_state=(None,), must_have_launched=True)`:
-/// which states an action is allowed from.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct AllowedStates {
-    /// The vm states (`None`: any).
-    pub(crate) vm: Option<&'static [&'static str]>,
-    /// The task states (`None`: any; Nova's default is "no task").
-    pub(crate) task: Option<&'static [Option<&'static str>]>,
-    /// The instance must have been launched once.
-    pub(crate) must_have_launched: bool,
-}
-
-impl AllowedStates {
-    /// Nova's default task state check (no task) and launch check, from `vm`.
-    pub(crate) const fn vm(vm: &'static [&'static str]) -> Self {
-        Self {
-            vm: Some(vm),
-            task: Some(&[None]),
-            must_have_launched: true,
-        }
-    }
-}
-
-/// Nova `raise_http_conflict_for_instance_invalid_state` on `InstanceInvalidState`:
-/// `Cannot '<action>' instance <uuid> while it is in <attr> <state>`, Python's `None` for
-/// an unset state.
+/// Nova `check_instance_state`: 409 with Nova's text unless `row` may undergo `action`.
 pub(crate) fn check_instance_state(
     row: &InstanceRow,
     action: &str,
     allowed: AllowedStates,
 ) -> Result<(), ApiError> {
-    let refuse = |attr: &str, state: Option<&str>| {
-        ApiError::Conflict(format!(
-            "Cannot '{action}' instance {} while it is in {attr} {}",
-            row.uuid,
-            state.unwrap_or("None")
-        ))
-    };
-    let vm_state = row.vm_state.as_deref();
-    if let Some(vm) = allowed.vm {
-        if !vm.iter().any(|s| Some(*s) == vm_state) {
-            return Err(refuse("vm_state", vm_state));
-        }
-    }
-    let task_state = row.task_state.as_deref();
-    if let Some(task) = allowed.task {
-        if !task.contains(&task_state) {
-            return Err(refuse("task_state", task_state));
-        }
-    }
-    if allowed.must_have_launched && row.launched_at.is_none() {
-        return Err(refuse("launched_at", None));
-    }
-    Ok(())
+    invalid_state(row, action, allowed).map_or(Ok(()), |text| Err(ApiError::Conflict(text)))
 }
 
 /// An action that sets a task state and casts to the compute.

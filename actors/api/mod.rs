@@ -20,6 +20,7 @@
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
 //! compute_api_actions.rs  its server actions that go to the compute, with Nova's checks
 //! compute_api_local.rs    its server actions the API does itself: lock, reset, password
+//! instance_state_checks.rs Nova's check_instance_state and its 409 texts
 //!
 //! serving HTTP
 //! http_server.rs    bind, run and stop the actix-web server
@@ -47,6 +48,7 @@ pub mod http;
 pub mod http_server;
 pub mod hypervisors;
 pub mod images;
+pub mod instance_state_checks;
 pub mod microversion;
 pub mod middleware;
 pub mod policy;

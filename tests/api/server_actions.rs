@@ -276,6 +276,48 @@ async fn pause_suspend_rescue_and_the_rest_show_novas_statuses_and_are_recorded(
         conflict(&pause_error),
         format!("Cannot 'pause' instance {id} while it is in vm_state error")
     );
+    // A task in progress, then a server never launched: Nova names the attribute.
+    let set = |values: Value| {
+        let cloud = &cloud;
+        let id = id.clone();
+        async move {
+            let values = values.as_object().unwrap().clone();
+            cloud
+                .db
+                .instance_update_and_get(&id, &values, None, None)
+                .await
+                .unwrap();
+        }
+    };
+    set(json!({"vm_state": "active", "task_state": "powering-off"})).await;
+    for (body, action) in [
+        (json!({"suspend": null}), "suspend"),
+        (json!({"os-stop": null}), "stop"),
+        (json!({"reboot": {"type": "SOFT"}}), "reboot"),
+    ] {
+        let refused = cloud.act(ALICE, &id, body).await;
+        assert_eq!(
+            conflict(&refused),
+            format!("Cannot '{action}' instance {id} while it is in task_state powering-off")
+        );
+    }
+    let launched_at = cloud
+        .db
+        .instance_get_by_uuid(&id)
+        .await
+        .unwrap()
+        .launched_at;
+    set(json!({"task_state": null, "launched_at": null})).await;
+    let refused = cloud.act(ALICE, &id, json!({"pause": null})).await;
+    assert_eq!(
+        conflict(&refused),
+        format!("Cannot 'pause' instance {id} while it is in launched_at None")
+    );
+    let launched_at = launched_at
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string();
+    set(json!({ "launched_at": launched_at })).await;
     let reset = cloud
         .act(
             "notused",
