@@ -1,7 +1,8 @@
 //! The api side of the instance flows (Nova: `nova/compute/api.py`): create (insert the
 //! rows, cast `schedule_and_build_instances`), delete, stop, start and reboot with Nova's
-//! state checks and casts and Nova's `check_instance_lock` (the other server actions: `compute_api_actions.rs`,
-//! `compute_api_lock.rs`). The REST layer turns [`ApiError`]s into HTTP statuses.
+//! state checks (`instance_state_checks.rs`), `check_instance_lock` and casts. The other
+//! server actions: `compute_api_actions.rs` (to the compute), `compute_api_local.rs` (the
+//! API's own). The REST layer turns [`ApiError`]s into HTTP statuses.
 
 use std::time::Duration;
 

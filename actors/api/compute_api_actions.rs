@@ -7,8 +7,7 @@
 use serde_json::Value;
 
 use super::compute_api::{
-    check_instance_lock, claim_task, db_error, host_of, instance, record_action, ApiError,
-    ComputeApiDeps,
+    check_instance_lock, claim_task, host_of, instance, record_action, ApiError, ComputeApiDeps,
 };
 use super::images;
 use super::instance_state_checks::{invalid_state, AllowedStates};
@@ -232,16 +231,4 @@ pub async fn get_console_output(
             "{host} answered get_console_output with {other}, not a text"
         ))),
     }
-}
-
-/// The row after a write the API makes itself (`os-resetState`, lock, password clear).
-pub(crate) async fn update(
-    deps: &ComputeApiDeps,
-    uuid: &str,
-    values: serde_json::Map<String, Value>,
-) -> Result<InstanceRow, ApiError> {
-    deps.db
-        .instance_update_and_get(uuid, &values, None, None)
-        .await
-        .map_err(db_error)
 }

@@ -8,8 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::compute_api::{instance, record_action, values, ApiError, ComputeApiDeps};
-use super::compute_api_actions::update;
+use super::compute_api::{db_error, instance, record_action, values, ApiError, ComputeApiDeps};
 use crate::db::InstanceRow;
 use novactor::rpc::RequestContext;
 
@@ -28,6 +27,18 @@ pub(crate) fn system_metadata(row: &InstanceRow) -> Map<String, Value> {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     }
+}
+
+/// The row after a write the API makes itself (`os-resetState`, lock, password clear).
+async fn update(
+    deps: &ComputeApiDeps,
+    uuid: &str,
+    values: Map<String, Value>,
+) -> Result<InstanceRow, ApiError> {
+    deps.db
+        .instance_update_and_get(uuid, &values, None, None)
+        .await
+        .map_err(db_error)
 }
 
 /// Nova's lock reason of `row`, if it has one.
