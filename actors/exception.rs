@@ -50,11 +50,16 @@ pub enum NovaException {
     /// The vTPM secret of an instance may not be read (declared by Nova's compute manager;
     /// the fake driver never raises it).
     VTPMSecretForbidden,
+    /// The compute could not set the admin password (the guest is not running, or the
+    /// driver failed); the API answers 409 with its text.
+    InstancePasswordSetFailed,
+    /// The compute's driver could not rescue the instance.
+    InstanceNotRescuable,
 }
 
 impl NovaException {
     /// Every class, for reading a failure back.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 20] = [
         Self::InstanceNotFound,
         Self::UnexpectedTaskStateError,
         Self::UnexpectedDeletingTaskStateError,
@@ -73,6 +78,8 @@ impl NovaException {
         Self::ObjectActionError,
         Self::InstanceInvalidState,
         Self::VTPMSecretForbidden,
+        Self::InstancePasswordSetFailed,
+        Self::InstanceNotRescuable,
     ];
 
     /// The class name on the wire.
@@ -96,6 +103,8 @@ impl NovaException {
             Self::ObjectActionError => "ObjectActionError",
             Self::InstanceInvalidState => "InstanceInvalidState",
             Self::VTPMSecretForbidden => "VTPMSecretForbidden",
+            Self::InstancePasswordSetFailed => "InstancePasswordSetFailed",
+            Self::InstanceNotRescuable => "InstanceNotRescuable",
         }
     }
 

@@ -1,12 +1,15 @@
 //! The api side of the instance flows (Nova: `nova/compute/api.py`): create (insert the
 //! rows, cast `schedule_and_build_instances`), delete, stop, start and reboot with Nova's
-//! state checks and casts. The REST layer turns [`ApiError`]s into HTTP statuses.
+//! state checks (`instance_state_checks.rs`), `check_instance_lock` and casts. The other
+//! server actions: `compute_api_actions.rs` (to the compute), `compute_api_local.rs` (the
+//! API's own). The REST layer turns [`ApiError`]s into HTTP statuses.
 
 use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
+use super::instance_state_checks::{invalid_state, AllowedStates};
 use crate::conf::ServiceZones;
 use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
 use crate::objects::instance::instance_primitive;
@@ -32,7 +35,8 @@ pub enum ApiError {
     Unavailable(String),
 }
 
-fn db_error(error: NovaDbError) -> ApiError {
+/// A database error as the API's: not found, conflict or unavailable.
+pub(crate) fn db_error(error: NovaDbError) -> ApiError {
     match error.nova_class() {
         Some("InstanceNotFound" | "FlavorNotFound" | "FlavorNotFoundByName") => {
             ApiError::NotFound(error.to_string())
@@ -54,6 +58,7 @@ pub fn status(vm_state: Option<&str>, task_state: Option<&str>) -> &'static str 
         ("active", "rebooting_hard" | "reboot_pending_hard" | "reboot_started_hard") => {
             "HARD_REBOOT"
         }
+        ("active", "updating_password") => "PASSWORD",
         ("active", _) => "ACTIVE",
         ("stopped", "powering-on") => "SHUTOFF",
         ("stopped", _) => "SHUTOFF",
@@ -61,6 +66,8 @@ pub fn status(vm_state: Option<&str>, task_state: Option<&str>) -> &'static str 
         ("deleted", _) => "DELETED",
         ("paused", _) => "PAUSED",
         ("suspended", _) => "SUSPENDED",
+        ("rescued", _) => "RESCUE",
+        ("soft-delete", _) => "SOFT_DELETED",
         _ => "UNKNOWN",
     }
 }
@@ -256,11 +263,13 @@ pub fn sanitize_hostname(name: &str) -> String {
         .to_owned()
 }
 
-async fn instance(deps: &ComputeApiDeps, uuid: &str) -> Result<InstanceRow, ApiError> {
+/// The instance row, or 404.
+pub(crate) async fn instance(deps: &ComputeApiDeps, uuid: &str) -> Result<InstanceRow, ApiError> {
     deps.db.instance_get_by_uuid(uuid).await.map_err(db_error)
 }
 
-fn values(value: Value) -> Map<String, Value> {
+/// A JSON object literal as a column map.
+pub(crate) fn values(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
@@ -273,6 +282,7 @@ pub async fn delete(
     uuid: &str,
 ) -> Result<(), ApiError> {
     let row = instance(deps, uuid).await?;
+    check_instance_lock(ctx, &row)?;
     if row.task_state.as_deref() == Some("deleting") {
         return Ok(());
     }
@@ -326,6 +336,28 @@ pub async fn delete(
         .map_err(|e| ApiError::Unavailable(format!("could not reach {host}: {e}")))
 }
 
+/// Nova `check_instance_lock`: a locked instance refuses everyone but an admin (409
+/// `InstanceIsLocked`).
+pub(crate) fn check_instance_lock(ctx: &RequestContext, row: &InstanceRow) -> Result<(), ApiError> {
+    let is_admin = ctx
+        .values()
+        .get("is_admin")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if row.locked_by.is_some() && !is_admin {
+        return Err(ApiError::Conflict(format!(
+            "Instance {} is locked",
+            row.uuid
+        )));
+    }
+    Ok(())
+}
+
+/// Nova `check_instance_state` (`instance_state_checks.rs`): 409 with Nova's text.
+fn check_state(row: &InstanceRow, action: &str, allowed: AllowedStates) -> Result<(), ApiError> {
+    invalid_state(row, action, allowed).map_or(Ok(()), |text| Err(ApiError::Conflict(text)))
+}
+
 fn cannot(action: &str, row: &InstanceRow) -> ApiError {
     ApiError::Conflict(format!(
         "Cannot '{action}' instance {} while it is in vm_state {}",
@@ -335,7 +367,7 @@ fn cannot(action: &str, row: &InstanceRow) -> ApiError {
 }
 
 /// Move `row` into `task_state` expecting `expected`, or a 409 naming the action.
-async fn claim_task(
+pub(crate) async fn claim_task(
     deps: &ComputeApiDeps,
     row: &InstanceRow,
     action: &str,
@@ -360,7 +392,7 @@ async fn claim_task(
 
 /// Nova `_record_action_start`: the action the compute's events are recorded under (found
 /// by the request id the cast carries).
-async fn record_action(
+pub(crate) async fn record_action(
     deps: &ComputeApiDeps,
     ctx: &RequestContext,
     row: &InstanceRow,
@@ -381,7 +413,8 @@ async fn record_action(
         .map_err(db_error)
 }
 
-fn host_of(row: &InstanceRow) -> Result<String, ApiError> {
+/// Nova `check_instance_host`: the instance's host, or 409 `InstanceNotReady`.
+pub(crate) fn host_of(row: &InstanceRow) -> Result<String, ApiError> {
     row.host
         .clone()
         .ok_or_else(|| ApiError::Conflict(format!("Instance {} is not ready", row.uuid)))
@@ -390,13 +423,9 @@ fn host_of(row: &InstanceRow) -> Result<String, ApiError> {
 /// Nova `API.stop`: active or error, no task, launched.
 pub async fn stop(deps: &ComputeApiDeps, ctx: &RequestContext, uuid: &str) -> Result<(), ApiError> {
     let row = instance(deps, uuid).await?;
+    check_instance_lock(ctx, &row)?;
     let host = host_of(&row)?;
-    let allowed = matches!(row.vm_state.as_deref(), Some("active" | "error"))
-        && row.task_state.is_none()
-        && row.launched_at.is_some();
-    if !allowed {
-        return Err(cannot("stop", &row));
-    }
+    check_state(&row, "stop", AllowedStates::vm(&["active", "error"]))?;
     let row = claim_task(deps, &row, "stop", "powering-off", &[None]).await?;
     record_action(deps, ctx, &row, "stop").await?;
     deps.compute
@@ -412,10 +441,9 @@ pub async fn start(
     uuid: &str,
 ) -> Result<(), ApiError> {
     let row = instance(deps, uuid).await?;
+    check_instance_lock(ctx, &row)?;
     let host = host_of(&row)?;
-    if row.vm_state.as_deref() != Some("stopped") || row.task_state.is_some() {
-        return Err(cannot("start", &row));
-    }
+    check_state(&row, "start", AllowedStates::vm(&["stopped"]))?;
     let row = claim_task(deps, &row, "start", "powering-on", &[None]).await?;
     record_action(deps, ctx, &row, "start").await?;
     deps.compute
@@ -423,6 +451,21 @@ pub async fn start(
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))
 }
+
+/// Nova `vm_states.ALLOW_HARD_REBOOT`.
+const ALLOW_HARD_REBOOT: [&str; 5] = ["active", "stopped", "paused", "suspended", "error"];
+/// Nova `task_states.ALLOW_REBOOT`: the task states a hard reboot may interrupt.
+const ALLOW_REBOOT: [Option<&str>; 9] = [
+    None,
+    Some("rebooting"),
+    Some("reboot_pending"),
+    Some("reboot_started"),
+    Some("resuming"),
+    Some("rebooting_hard"),
+    Some("unpausing"),
+    Some("pausing"),
+    Some("suspending"),
+];
 
 /// Nova `API.reboot`: SOFT needs active and no task; HARD allows more states.
 pub async fn reboot(
@@ -432,34 +475,19 @@ pub async fn reboot(
     hard: bool,
 ) -> Result<(), ApiError> {
     let row = instance(deps, uuid).await?;
+    check_instance_lock(ctx, &row)?;
     let host = host_of(&row)?;
     let row = if hard {
-        let vm_ok = matches!(
-            row.vm_state.as_deref(),
-            Some("active" | "stopped" | "paused" | "suspended" | "error")
-        );
-        if !vm_ok {
-            return Err(cannot("reboot", &row));
-        }
-        let allow: Vec<Option<String>> = [
-            None,
-            Some("rebooting"),
-            Some("reboot_pending"),
-            Some("reboot_started"),
-            Some("resuming"),
-            Some("rebooting_hard"),
-            Some("unpausing"),
-            Some("pausing"),
-            Some("suspending"),
-        ]
-        .into_iter()
-        .map(|s| s.map(str::to_owned))
-        .collect();
+        check_state(
+            &row,
+            "reboot",
+            AllowedStates::vm_and_task(&ALLOW_HARD_REBOOT, &ALLOW_REBOOT),
+        )?;
+        let allow: Vec<Option<String>> =
+            ALLOW_REBOOT.iter().map(|s| s.map(str::to_owned)).collect();
         claim_task(deps, &row, "reboot", "rebooting_hard", &allow).await?
     } else {
-        if row.vm_state.as_deref() != Some("active") || row.task_state.is_some() {
-            return Err(cannot("reboot", &row));
-        }
+        check_state(&row, "reboot", AllowedStates::vm(&["active"]))?;
         claim_task(deps, &row, "reboot", "rebooting", &[None]).await?
     };
     record_action(deps, ctx, &row, "reboot").await?;

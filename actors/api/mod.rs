@@ -18,6 +18,9 @@
 //! aggregates.rs     /os-aggregates
 //! images.rs         D-IMAGE: the read-only Glance stand-in under /image
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
+//! compute_api_actions.rs  its server actions that go to the compute, with Nova's checks
+//! compute_api_local.rs    its server actions the API does itself: lock, reset, password
+//! instance_state_checks.rs Nova's check_instance_state and its 409 texts
 //!
 //! serving HTTP
 //! http_server.rs    bind, run and stop the actix-web server
@@ -37,12 +40,15 @@ pub mod api_fault;
 pub mod api_state;
 pub mod auth;
 pub mod compute_api;
+pub mod compute_api_actions;
+pub mod compute_api_local;
 pub mod exposure;
 pub mod flavors;
 pub mod http;
 pub mod http_server;
 pub mod hypervisors;
 pub mod images;
+pub mod instance_state_checks;
 pub mod microversion;
 pub mod middleware;
 pub mod policy;

@@ -87,6 +87,11 @@ pub fn app(
             resource("/v2.1/servers/{id}/os-instance-actions/{request_id}")
                 .route(web::get().to(servers::instance_actions::show)),
         )
+        .service(
+            resource("/v2.1/servers/{id}/os-server-password")
+                .route(web::get().to(servers::server_password::show))
+                .route(web::delete().to(servers::server_password::clear)),
+        )
         .service(resource("/v2.1/os-services").route(web::get().to(services::list)))
         .service(resource("/v2.1/os-services/{id}").route(web::put().to(services::update)))
         .service(resource("/v2.1/os-hypervisors").route(web::get().to(hypervisors::list)))

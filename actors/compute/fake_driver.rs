@@ -305,7 +305,8 @@ impl FakeDriver {
         removed
     }
 
-    fn set_state(&self, uuid: &str, state: PowerState) -> Result<(), DriverError> {
+    /// Set a defined guest's power state (`InstanceNotFound` when there is none).
+    pub(super) fn set_state(&self, uuid: &str, state: PowerState) -> Result<(), DriverError> {
         match self.hypervisor.guests().get_mut(uuid) {
             Some(guest) => {
                 guest.state = state;

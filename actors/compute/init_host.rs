@@ -110,6 +110,10 @@ impl ComputeFlows {
                 tracing::warn!(instance = %uuid, vm_state = vm, task_state = task, "Instance in a reboot task state no retry applies to at start-up, clearing task state");
                 self.settle(ctx, &mut instance, None).await
             }
+            InitAction::RetryUnpause => {
+                tracing::warn!(instance = %uuid, "Instance in transitional state unpausing at start-up and its guest is paused, unpausing the instance");
+                self.unpause_instance(ctx, instance).await
+            }
             InitAction::RetryStop => {
                 tracing::info!(instance = %uuid, "Instance in transitional state powering-off at start-up, retrying stop request");
                 self.stop_instance(ctx, instance).await

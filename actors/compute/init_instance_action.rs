@@ -32,8 +32,11 @@ pub(super) enum InitAction {
         hard: bool,
     },
     /// `reboot_started[_hard]` with the guest running: the reboot happened, only its
-    /// last save is missing: `vm_state=active`, task state cleared.
+    /// last save is missing: `vm_state=active`, task state cleared. Nova does the same
+    /// for `pausing` / `unpausing` with the guest running.
     FinishReboot,
+    /// `unpausing` with the guest still paused: retry the unpause (Nova).
+    RetryUnpause,
     /// `powering-off`: retry the stop.
     RetryStop,
     /// `powering-on`: retry the start.
@@ -110,6 +113,12 @@ pub(super) fn init_instance_action(
         } else {
             InitAction::ClearTask
         };
+    }
+    if power == PowerState::Running && matches!(task, PAUSING | UNPAUSING) {
+        return InitAction::FinishReboot;
+    }
+    if power == PowerState::Paused && task == UNPAUSING {
+        return InitAction::RetryUnpause;
     }
     match task {
         POWERING_OFF => InitAction::RetryStop,
@@ -276,5 +285,25 @@ mod tests {
                 "{host:?}"
             );
         }
+    }
+
+    #[test]
+    fn init_an_interrupted_pause_is_cleared_and_an_unpause_retried() {
+        assert_eq!(
+            decide(Some("active"), Some("pausing"), RUNNING),
+            InitAction::FinishReboot
+        );
+        assert_eq!(
+            decide(Some("paused"), Some("unpausing"), RUNNING),
+            InitAction::FinishReboot
+        );
+        assert_eq!(
+            decide(Some("paused"), Some("unpausing"), PowerState::Paused),
+            InitAction::RetryUnpause
+        );
+        assert_eq!(
+            decide(Some("active"), Some("pausing"), NO_GUEST),
+            InitAction::Leave
+        );
     }
 }

@@ -33,9 +33,16 @@ pub(crate) mod task_states {
     pub(crate) const REBOOT_PENDING_HARD: &str = "reboot_pending_hard";
     pub(crate) const REBOOT_STARTED_HARD: &str = "reboot_started_hard";
     pub(crate) const DELETING: &str = "deleting";
+    pub(crate) const PAUSING: &str = "pausing";
+    pub(crate) const UNPAUSING: &str = "unpausing";
+    pub(crate) const SUSPENDING: &str = "suspending";
+    pub(crate) const RESUMING: &str = "resuming";
+    pub(crate) const RESCUING: &str = "rescuing";
+    pub(crate) const UNRESCUING: &str = "unrescuing";
+    pub(crate) const UPDATING_PASSWORD: &str = "updating_password";
 
     /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
-    pub(crate) const ALL: [&str; 14] = [
+    pub(crate) const ALL: [&str; 21] = [
         SCHEDULING,
         NETWORKING,
         BLOCK_DEVICE_MAPPING,
@@ -49,6 +56,13 @@ pub(crate) mod task_states {
         REBOOT_PENDING_HARD,
         REBOOT_STARTED_HARD,
         DELETING,
+        PAUSING,
+        UNPAUSING,
+        SUSPENDING,
+        RESUMING,
+        RESCUING,
+        UNRESCUING,
+        UPDATING_PASSWORD,
         // Not written by the compute, but a task state Nova's API sets.
         "soft-deleting",
     ];

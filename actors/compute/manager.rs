@@ -21,6 +21,10 @@ use crate::rpcapi::compute::{
     instance_from, BuildAndRunInstance, GetDiagnostics, GetHostUptime, GetInstanceDiagnostics,
     RebootInstance, StartInstance, StopInstance, TerminateInstance,
 };
+use crate::rpcapi::compute_instance_ops::{
+    GetConsoleOutput, PauseInstance, RescueInstance, ResumeInstance, SetAdminPassword,
+    SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
+};
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
 use novactor::service::{Call, Endpoint, PeriodicTask, Response, ServiceManager, Spacing};
@@ -69,6 +73,11 @@ impl ComputeManager {
             rpc_timeout,
             flows,
         }
+    }
+
+    /// The flows this incarnation's handlers run (`manager_instance_ops.rs` uses them).
+    pub(super) fn flows(&self) -> &Arc<ComputeFlows> {
+        &self.flows
     }
 
     /// `build_and_run_instance` (cast).
@@ -272,6 +281,10 @@ impl ComputeManager {
 /// `@messaging.expected_exceptions(exception.VTPMSecretForbidden)`.
 const VTPM_SECRET_FORBIDDEN: &[FailureClass] = &[NovaException::VTPMSecretForbidden.expected()];
 
+/// Nova `ComputeManager.get_console_output`:
+/// `@messaging.expected_exceptions(..., exception.InstanceNotFound)`.
+const CONSOLE_OUTPUT_EXPECTED: &[FailureClass] = &[NovaException::InstanceNotFound.expected()];
+
 impl ServiceManager for ComputeManager {
     fn endpoints() -> Vec<Endpoint<Self>> {
         vec![
@@ -288,7 +301,17 @@ impl ServiceManager for ComputeManager {
                 .method(
                     GetInstanceDiagnostics::METHOD,
                     Self::get_instance_diagnostics,
-                ),
+                )
+                .method(PauseInstance::METHOD, Self::pause_instance)
+                .method(UnpauseInstance::METHOD, Self::unpause_instance)
+                .method(SuspendInstance::METHOD, Self::suspend_instance)
+                .method(ResumeInstance::METHOD, Self::resume_instance)
+                .method(RescueInstance::METHOD, Self::rescue_instance)
+                .method(UnrescueInstance::METHOD, Self::unrescue_instance)
+                .method(SetAdminPassword::METHOD, Self::set_admin_password)
+                .method(GetConsoleOutput::METHOD, Self::get_console_output)
+                .expected_exceptions(CONSOLE_OUTPUT_EXPECTED)
+                .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump),
             baseapi::endpoint(),
         ]
     }

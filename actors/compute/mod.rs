@@ -13,6 +13,10 @@
 //! instance_terminate.rs    terminate_instance: destroy, delete, give the usage back
 //! instance_power.rs        stop_instance, start_instance
 //! instance_reboot.rs       reboot_instance
+//! instance_pause.rs        pause, unpause, suspend, resume (and the shared transition)
+//! instance_rescue.rs       rescue_instance, unrescue_instance
+//! instance_guest_requests.rs  set_admin_password, get_console_output, trigger_crash_dump
+//! manager_instance_ops.rs  the handlers of those methods
 //! operation_failure.rs     OperationError; fault, ERROR state, reverted task state
 //! init_instance_action.rs  what a restart does with an interrupted instance (pure)
 //! init_host.rs             the settling pass over this host's instances at start
@@ -26,6 +30,7 @@
 //! placement_report.rs      the node as a placement resource provider; allocations on delete
 //! fake_driver.rs           the in-memory hypervisor (nova/virt/fake.py) with fault injection
 //! diagnostics.rs           get_diagnostics, get_instance_diagnostics: the fake driver's values
+//! fake_driver_guest_ops.rs its pause, suspend, rescue, password, console, crash dump
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
 //! servicegroup.rs          heartbeats through the conductor
 //! ```
@@ -38,17 +43,22 @@ mod conductor_objects;
 mod definition;
 mod diagnostics;
 pub mod fake_driver;
+mod fake_driver_guest_ops;
 mod flows;
 mod init_host;
 mod init_instance_action;
 mod instance_build;
 mod instance_events;
+mod instance_guest_requests;
 mod instance_locks;
+mod instance_pause;
 mod instance_power;
 mod instance_reboot;
+mod instance_rescue;
 mod instance_states;
 mod instance_terminate;
 mod manager;
+mod manager_instance_ops;
 mod node_identity;
 mod operation_failure;
 mod periodic_tasks;

@@ -24,6 +24,10 @@ pub(super) enum OperationError {
     /// The driver failed.
     #[error(transparent)]
     Driver(#[from] DriverError),
+    /// The operation ended in a `nova.exception` its caller is told of as it is
+    /// (`InstancePasswordSetFailed`, `InstanceNotRescuable`).
+    #[error("{}", .0.message)]
+    Refused(RemoteFailure),
 }
 
 impl OperationError {
@@ -32,6 +36,7 @@ impl OperationError {
         match self {
             Self::Object(e) => e.to_failure(),
             Self::Driver(e) => RemoteFailure::runtime_error(e.to_string()),
+            Self::Refused(failure) => failure.clone(),
         }
     }
 

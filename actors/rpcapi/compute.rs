@@ -5,7 +5,10 @@
 //! Version history kept by novactor (Nova's numbering; the client sends 6.0 as Nova's does
 //! unpinned): baseapi 1.0–1.1; 6.0 `build_and_run_instance`, `terminate_instance`,
 //! `stop_instance`, `start_instance`, `reboot_instance`, `get_host_uptime`, `get_diagnostics`,
-//! `get_instance_diagnostics`.
+//! `get_instance_diagnostics`; and in `compute_instance_ops.rs` `pause_instance`,
+//! `unpause_instance`, `suspend_instance`, `resume_instance`, `rescue_instance`,
+//! `unrescue_instance`, `set_admin_password`, `get_console_output`, `trigger_crash_dump` (all
+//! 5.0 in Nova, sent at 6.0 unpinned).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -180,7 +183,8 @@ impl ComputeApi {
         Self::new(self.client.with_server(host))
     }
 
-    fn at(&self, host: &str) -> RpcClient {
+    /// The client for one host's compute at 6.0 (`compute_instance_ops.rs` sends with it).
+    pub(super) fn at(&self, host: &str) -> RpcClient {
         self.client.with_server(host).with_version("6.0")
     }
 

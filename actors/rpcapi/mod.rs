@@ -12,10 +12,12 @@
 //! compute_task.rs  ComputeTaskApi: the conductor's compute_task flows (1.17, 1.19)
 //! scheduler.rs     SchedulerApi: select_destinations, the instance-info fanouts
 //! compute.rs       ComputeApi: build, terminate, stop, start, reboot, uptime (6.0)
+//! compute_instance_ops.rs  pause, suspend, rescue, password, console, crash dump (6.0)
 //! ```
 
 pub mod baseapi;
 pub mod compute;
+pub mod compute_instance_ops;
 pub mod compute_task;
 pub mod conductor;
 pub mod rpc_args;

@@ -15,6 +15,7 @@ mod cloud;
 mod flavors;
 mod osc_drives_the_compute_api;
 mod random_bodies_never_get_a_500;
+mod server_actions;
 mod server_subresources;
 mod servers;
 mod services_and_hypervisors;

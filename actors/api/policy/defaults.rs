@@ -83,6 +83,24 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     // nova/policies/server_topology.py
     (SERVER_TOPOLOGY_INDEX, "rule:project_reader_or_admin"),
     (SERVER_TOPOLOGY_HOST_INDEX, "rule:context_is_admin"),
+    (SERVERS_TRIGGER_CRASH_DUMP, "rule:project_member_or_admin"),
+    // nova/policies/pause_server.py, suspend_server.py, lock_server.py, rescue.py
+    (PAUSE_SERVER_PAUSE, "rule:project_member_or_admin"),
+    (PAUSE_SERVER_UNPAUSE, "rule:project_member_or_admin"),
+    (SUSPEND_SERVER_SUSPEND, "rule:project_member_or_admin"),
+    (SUSPEND_SERVER_RESUME, "rule:project_member_or_admin"),
+    (LOCK_SERVER_LOCK, "rule:project_member_or_admin"),
+    (LOCK_SERVER_UNLOCK, "rule:project_member_or_admin"),
+    (LOCK_SERVER_UNLOCK_OVERRIDE, "rule:context_is_admin"),
+    (RESCUE, "rule:project_member_or_admin"),
+    (UNRESCUE, "rule:project_member_or_admin"),
+    // nova/policies/admin_actions.py, admin_password.py, console_output.py,
+    // server_password.py
+    (ADMIN_ACTIONS_RESET_STATE, "rule:context_is_admin"),
+    (ADMIN_PASSWORD, "rule:project_member_or_admin"),
+    (CONSOLE_OUTPUT, "rule:project_member_or_admin"),
+    (SERVER_PASSWORD_SHOW, "rule:project_reader_or_admin"),
+    (SERVER_PASSWORD_CLEAR, "rule:project_member_or_admin"),
     // nova/policies/extended_server_attributes.py
     (EXTENDED_SERVER_ATTRIBUTES, "rule:context_is_admin"),
     // nova/policies/services.py
@@ -125,6 +143,37 @@ pub const SERVERS_REBOOT: &str = "os_compute_api:servers:reboot";
 pub const SERVERS_START: &str = "os_compute_api:servers:start";
 /// `os-stop` action.
 pub const SERVERS_STOP: &str = "os_compute_api:servers:stop";
+/// `trigger_crash_dump` (2.17+).
+pub const SERVERS_TRIGGER_CRASH_DUMP: &str = "os_compute_api:servers:trigger_crash_dump";
+/// `pause`.
+pub const PAUSE_SERVER_PAUSE: &str = "os_compute_api:os-pause-server:pause";
+/// `unpause`.
+pub const PAUSE_SERVER_UNPAUSE: &str = "os_compute_api:os-pause-server:unpause";
+/// `suspend`.
+pub const SUSPEND_SERVER_SUSPEND: &str = "os_compute_api:os-suspend-server:suspend";
+/// `resume`.
+pub const SUSPEND_SERVER_RESUME: &str = "os_compute_api:os-suspend-server:resume";
+/// `lock`.
+pub const LOCK_SERVER_LOCK: &str = "os_compute_api:os-lock-server:lock";
+/// `unlock`.
+pub const LOCK_SERVER_UNLOCK: &str = "os_compute_api:os-lock-server:unlock";
+/// `unlock` of a lock the other side holds.
+pub const LOCK_SERVER_UNLOCK_OVERRIDE: &str =
+    "os_compute_api:os-lock-server:unlock:unlock_override";
+/// `rescue`.
+pub const RESCUE: &str = "os_compute_api:os-rescue";
+/// `unrescue`.
+pub const UNRESCUE: &str = "os_compute_api:os-unrescue";
+/// `os-resetState`.
+pub const ADMIN_ACTIONS_RESET_STATE: &str = "os_compute_api:os-admin-actions:reset_state";
+/// `changePassword`.
+pub const ADMIN_PASSWORD: &str = "os_compute_api:os-admin-password";
+/// `os-getConsoleOutput`.
+pub const CONSOLE_OUTPUT: &str = "os_compute_api:os-console-output";
+/// `GET /servers/{id}/os-server-password`.
+pub const SERVER_PASSWORD_SHOW: &str = "os_compute_api:os-server-password:show";
+/// `DELETE /servers/{id}/os-server-password`.
+pub const SERVER_PASSWORD_CLEAR: &str = "os_compute_api:os-server-password:clear";
 /// `OS-EXT-SRV-ATTR:*` in server views.
 pub const EXTENDED_SERVER_ATTRIBUTES: &str = "os_compute_api:os-extended-server-attributes";
 /// `GET /os-services`.

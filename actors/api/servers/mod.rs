@@ -10,7 +10,8 @@
 //! create_details.rs metadata, user_data, config_drive: read as Nova's schema, kept per instance
 //! create_fields.rs  the create fields novactor cannot honour yet: a 400 naming each
 //! delete.rs         DELETE /servers/{id}
-//! actions.rs        POST /servers/{id}/action: os-stop, os-start, reboot
+//! actions/          POST /servers/{id}/action: one file per group of actions (see its mod.rs)
+//! server_password.rs GET, DELETE /servers/{id}/os-server-password
 //! views.rs          the brief and detail views at each microversion
 //! lookup.rs         the reads handlers share: a visible instance, the detail view's extras
 //! instance_checks.rs the sub-resources' instance checks: deleted ones (2.21), by mapping, lock and state
@@ -33,6 +34,7 @@ pub mod instance_checks;
 pub mod list;
 pub mod lookup;
 pub mod metadata;
+pub mod server_password;
 pub mod show;
 pub mod tags;
 pub mod update;

@@ -226,6 +226,10 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
     if ctx.version.at_least(9) {
         obj.insert("locked".into(), json!(row.locked_by.is_some()));
     }
+    if ctx.version.at_least(73) {
+        let reason = crate::api::compute_api_local::locked_reason(row);
+        obj.insert("locked_reason".into(), json!(reason));
+    }
     if ctx.version.at_least(19) {
         obj.insert("description".into(), json!(row.display_description));
     }

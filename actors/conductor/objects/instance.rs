@@ -245,6 +245,7 @@ mod tests {
         instance.set("locked", json!(true));
         instance.set("tags", json!({"nova_object.name": "TagList"}));
         instance.set("no_such_field", json!(1));
+        instance.set("system_metadata", json!({"old_vm_state": "active"}));
         instance.set(
             "flavor",
             json!({"nova_object.name": "Flavor", "nova_object.namespace": "nova",
@@ -253,7 +254,11 @@ mod tests {
         let values = saved_values(&instance);
         let mut keys: Vec<&str> = values.keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["flavor", "no_such_field", "task_state"]);
+        assert_eq!(
+            keys,
+            ["flavor", "no_such_field", "system_metadata", "task_state"]
+        );
+        assert_eq!(values["system_metadata"]["old_vm_state"], "active");
         assert_eq!(
             values["flavor"]["cur"]["nova_object.data"]["name"],
             "m1.tiny"

@@ -1,6 +1,6 @@
 //! Bad input, target 3: what the compute REST API reads from a request: the JSON body of
-//! every write it accepts (`POST /servers`, `POST /servers/{id}/action` with `os-stop`,
-//! `os-start`, `reboot`, `PUT /os-services/{id}` at 2.53 and the legacy
+//! every write it accepts (`POST /servers`, `POST /servers/{id}/action` with every action
+//! novactor serves, `PUT /os-services/{id}` at 2.53 and the legacy
 //! `PUT /os-services/{action}` below it; `POST /flavors`, which novactor does not serve),
 //! and the path ids and query strings of its reads. Any request gets a 2xx or a 4xx with
 //! Nova's error body (`{"<fault name>": {"code": N, "message": "…"}}`) and request id,

@@ -1,0 +1,110 @@
+//! The fake driver's guest operations beyond power and reboot (Nova: `nova/virt/fake.py`
+//! `pause`, `unpause`, `suspend`, `resume`, `rescue`, `unrescue`, `set_admin_password`,
+//! `get_console_output`, `trigger_crash_dump`).
+//!
+//! [novactor] Nova's fake leaves the power state alone for pause and suspend (its
+//! `pause` is `pass`); this one moves the guest to `Paused` / `Suspended` as libvirt
+//! does, so `OS-EXT-STS:power_state` and `_sync_power_states` see what a real
+//! hypervisor reports. Every operation needs a defined guest (`InstanceNotFound`
+//! otherwise), as a real hypervisor does.
+
+use super::fake_driver::{DriverError, FakeDriver, PowerState};
+
+/// Nova's fake console log (`FakeDriver.get_console_output`), three lines.
+pub(super) const FAKE_CONSOLE_OUTPUT: &str = "FAKE CONSOLE OUTPUT\nANOTHER\nLAST LINE";
+
+impl FakeDriver {
+    /// Nova `pause` → PAUSED.
+    pub fn pause(&self, uuid: &str) -> Result<(), DriverError> {
+        self.set_state(uuid, PowerState::Paused)
+    }
+
+    /// Nova `unpause` → RUNNING.
+    pub fn unpause(&self, uuid: &str) -> Result<(), DriverError> {
+        self.set_state(uuid, PowerState::Running)
+    }
+
+    /// Nova `suspend` → SUSPENDED.
+    pub fn suspend(&self, uuid: &str) -> Result<(), DriverError> {
+        self.set_state(uuid, PowerState::Suspended)
+    }
+
+    /// Nova `resume` → RUNNING.
+    pub fn resume(&self, uuid: &str) -> Result<(), DriverError> {
+        self.set_state(uuid, PowerState::Running)
+    }
+
+    /// Nova `rescue`: the guest runs again, from the rescue image (which the fake has no
+    /// disk to boot from; the compute logs which it was asked for).
+    pub fn rescue(&self, uuid: &str) -> Result<(), DriverError> {
+        self.set_state(uuid, PowerState::Running)
+    }
+
+    /// Nova `unrescue` → RUNNING (Nova's fake sets exactly this).
+    pub fn unrescue(&self, uuid: &str) -> Result<(), DriverError> {
+        self.set_state(uuid, PowerState::Running)
+    }
+
+    /// Nova `set_admin_password`: accepted for any defined guest (Nova's fake: `pass`).
+    pub fn set_admin_password(&self, uuid: &str, _new_pass: &str) -> Result<(), DriverError> {
+        self.get_info(uuid).map(drop)
+    }
+
+    /// Nova `get_console_output`: [`FAKE_CONSOLE_OUTPUT`] for a defined guest.
+    pub fn get_console_output(&self, uuid: &str) -> Result<String, DriverError> {
+        self.get_info(uuid).map(|_| FAKE_CONSOLE_OUTPUT.to_owned())
+    }
+
+    /// Nova `trigger_crash_dump`: accepted for any defined guest (Nova's fake: `pass`);
+    /// the guest keeps its state, as Nova's manager notes the effect is the guest's.
+    pub fn trigger_crash_dump(&self, uuid: &str) -> Result<(), DriverError> {
+        self.get_info(uuid).map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::compute::fake_driver::{FakeDriverSettings, GuestSize};
+
+    fn driver() -> FakeDriver {
+        let settings = FakeDriverSettings::from_conf(
+            &crate::conf::NovaConfig::default_for_tests().fake_driver,
+        );
+        FakeDriver::new("h1", settings, Arc::default())
+    }
+
+    #[tokio::test]
+    async fn guests_pause_suspend_and_rescue_as_a_hypervisor_reports_them() {
+        let d = driver();
+        assert!(matches!(
+            d.pause("u1"),
+            Err(DriverError::InstanceNotFound { .. })
+        ));
+        assert!(d.get_console_output("u1").is_err());
+        d.spawn("u1", "vm", GuestSize::default()).await.unwrap();
+        d.pause("u1").unwrap();
+        assert_eq!(d.power_state("u1"), PowerState::Paused);
+        d.unpause("u1").unwrap();
+        assert_eq!(d.power_state("u1"), PowerState::Running);
+        d.suspend("u1").unwrap();
+        assert_eq!(d.power_state("u1").code(), 7);
+        d.resume("u1").unwrap();
+        d.power_off("u1").unwrap();
+        d.rescue("u1").unwrap();
+        assert_eq!(d.power_state("u1"), PowerState::Running);
+        d.unrescue("u1").unwrap();
+        d.set_admin_password("u1", "secret").unwrap();
+        d.trigger_crash_dump("u1").unwrap();
+        assert_eq!(d.power_state("u1"), PowerState::Running);
+        assert_eq!(
+            d.get_console_output("u1")
+                .unwrap()
+                .lines()
+                .collect::<Vec<_>>(),
+            ["FAKE CONSOLE OUTPUT", "ANOTHER", "LAST LINE"]
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! The [`ComputeManager`] handlers of the server actions' RPC methods (Nova:
+//! `ComputeManager.pause_instance` … `trigger_crash_dump`): each decodes its arguments
+//! (`rpcapi/compute_instance_ops.rs`) at once and returns the flow as a later response,
+//! recorded as the `compute_<method>` event (`@wrap_instance_event(prefix='compute')`)
+//! where Nova records one. The endpoint table lists them in `manager.rs`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::flows::{uuid_of, ComputeFlows};
+use super::manager::ComputeManager;
+use super::operation_failure::OperationError;
+use crate::objects::NovaObject;
+use crate::rpcapi::compute::instance_from;
+use crate::rpcapi::compute_instance_ops::{
+    GetConsoleOutput, PauseInstance, RescueInstance, ResumeInstance, SetAdminPassword,
+    SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
+};
+use crate::rpcapi::RpcArgs;
+use novactor::rpc::{RemoteFailure, RequestContext};
+use novactor::service::{Call, Response};
+
+impl ComputeManager {
+    /// `operation` on the decoded instance, recorded as event `event`; the reply is null
+    /// or the operation's failure.
+    fn reported_operation<F, Fut>(
+        &self,
+        ctx: RequestContext,
+        parsed: Result<NovaObject, RemoteFailure>,
+        event: &'static str,
+        operation: F,
+    ) -> Response
+    where
+        F: FnOnce(Arc<ComputeFlows>, RequestContext, NovaObject) -> Fut + 'static,
+        Fut: Future<Output = Result<(), OperationError>> + 'static,
+    {
+        let instance = match parsed {
+            Ok(instance) => instance,
+            Err(failure) => return Response::err(failure),
+        };
+        let flows = Arc::clone(self.flows());
+        Response::later(async move {
+            let uuid = uuid_of(&instance);
+            let work = operation(Arc::clone(&flows), ctx.clone(), instance);
+            flows
+                .reported(&ctx, &uuid, event, work)
+                .await
+                .map_err(|e| e.to_failure())?;
+            Ok(Value::Null)
+        })
+    }
+
+    /// `pause_instance` (cast).
+    pub(super) fn pause_instance(&mut self, call: Call) -> Response {
+        let parsed = PauseInstance::from_call(&call).and_then(|a| instance_from(&a.instance));
+        self.reported_operation(
+            call.context,
+            parsed,
+            "compute_pause_instance",
+            |flows, ctx, instance| async move { flows.pause_instance(&ctx, instance).await },
+        )
+    }
+
+    /// `unpause_instance` (cast).
+    pub(super) fn unpause_instance(&mut self, call: Call) -> Response {
+        let parsed = UnpauseInstance::from_call(&call).and_then(|a| instance_from(&a.instance));
+        self.reported_operation(
+            call.context,
+            parsed,
+            "compute_unpause_instance",
+            |flows, ctx, instance| async move { flows.unpause_instance(&ctx, instance).await },
+        )
+    }
+
+    /// `suspend_instance` (cast).
+    pub(super) fn suspend_instance(&mut self, call: Call) -> Response {
+        let parsed = SuspendInstance::from_call(&call).and_then(|a| instance_from(&a.instance));
+        self.reported_operation(
+            call.context,
+            parsed,
+            "compute_suspend_instance",
+            |flows, ctx, instance| async move { flows.suspend_instance(&ctx, instance).await },
+        )
+    }
+
+    /// `resume_instance` (cast).
+    pub(super) fn resume_instance(&mut self, call: Call) -> Response {
+        let parsed = ResumeInstance::from_call(&call).and_then(|a| instance_from(&a.instance));
+        self.reported_operation(
+            call.context,
+            parsed,
+            "compute_resume_instance",
+            |flows, ctx, instance| async move { flows.resume_instance(&ctx, instance).await },
+        )
+    }
+
+    /// `rescue_instance` (cast).
+    pub(super) fn rescue_instance(&mut self, call: Call) -> Response {
+        let parsed = RescueInstance::from_call(&call);
+        let image = parsed
+            .as_ref()
+            .ok()
+            .and_then(|args| args.rescue_image_ref.clone());
+        let parsed = parsed.and_then(|a| instance_from(&a.instance));
+        self.reported_operation(
+            call.context,
+            parsed,
+            "compute_rescue_instance",
+            move |flows, ctx, instance| async move {
+                flows
+                    .rescue_instance(&ctx, instance, image.as_deref())
+                    .await
+            },
+        )
+    }
+
+    /// `unrescue_instance` (cast).
+    pub(super) fn unrescue_instance(&mut self, call: Call) -> Response {
+        let parsed = UnrescueInstance::from_call(&call).and_then(|a| instance_from(&a.instance));
+        self.reported_operation(
+            call.context,
+            parsed,
+            "compute_unrescue_instance",
+            |flows, ctx, instance| async move { flows.unrescue_instance(&ctx, instance).await },
+        )
+    }
+
+    /// `set_admin_password` (call): null once set, else `InstancePasswordSetFailed`.
+    pub(super) fn set_admin_password(&mut self, call: Call) -> Response {
+        let parsed = SetAdminPassword::from_call(&call);
+        let new_pass = parsed
+            .as_ref()
+            .map(|args| args.new_pass.clone())
+            .unwrap_or_default();
+        let parsed = parsed.and_then(|a| instance_from(&a.instance));
+        self.reported_operation(
+            call.context,
+            parsed,
+            "compute_set_admin_password",
+            move |flows, ctx, instance| async move {
+                flows.set_admin_password(&ctx, instance, &new_pass).await
+            },
+        )
+    }
+
+    /// `get_console_output` (call): the console text (no event, as in Nova).
+    pub(super) fn get_console_output(&mut self, call: Call) -> Response {
+        let parsed = GetConsoleOutput::from_call(&call)
+            .and_then(|a| Ok((instance_from(&a.instance)?, a.tail_length)));
+        match parsed {
+            Ok((instance, tail)) => self
+                .flows()
+                .get_console_output(&instance, tail.as_ref())
+                .into(),
+            Err(failure) => Response::err(failure),
+        }
+    }
+
+    /// `trigger_crash_dump` (cast).
+    pub(super) fn trigger_crash_dump(&mut self, call: Call) -> Response {
+        let parsed = TriggerCrashDump::from_call(&call).and_then(|a| instance_from(&a.instance));
+        self.reported_operation(
+            call.context,
+            parsed,
+            "compute_trigger_crash_dump",
+            |flows, ctx, instance| async move { flows.trigger_crash_dump(&ctx, instance).await },
+        )
+    }
+}
