@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
-use crate::conf::ServiceZones;
-use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
+use crate::conf::{LabNetworkConf, ServiceZones};
+use crate::db::{service_is_up, InstanceRow, LabPortError, NovaDb, NovaDbError, PortAddresses};
 use crate::objects::instance::instance_primitive;
 use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
 use crate::objects::{BuildRequest, Flavor, RequestSpec, TypedObject};
@@ -78,6 +78,8 @@ pub struct ComputeApiDeps {
     pub service_down_time: Duration,
     /// The zones services are shown in.
     pub service_zones: ServiceZones,
+    /// `[lab_network]`: where the servers' ports are allocated.
+    pub lab_network: LabNetworkConf,
 }
 
 /// What to boot.
@@ -110,6 +112,28 @@ pub struct InstanceDetails {
     pub user_data: Option<String>,
     /// `config_drive` asked: stored as Nova's `"True"` (else `""`).
     pub config_drive: bool,
+    /// The lab network port each instance gets (`None`: `networks: "none"`).
+    pub port: Option<PortAddresses>,
+}
+
+fn port_error(error: LabPortError) -> ApiError {
+    match error {
+        // Nova answers both with a 400 (servers.py create, attach_interfaces.py).
+        LabPortError::NoMoreFixedIps { .. } | LabPortError::FixedIpAlreadyInUse { .. } => {
+            ApiError::BadRequest(error.to_string())
+        }
+        LabPortError::Contended { .. } => ApiError::Unavailable(error.to_string()),
+        LabPortError::Db(e) => db_error(e),
+    }
+}
+
+/// Destroys the rows of a create that cannot go on (their ports are released with them).
+async fn undo_create(deps: &ComputeApiDeps, uuids: &[String]) {
+    for uuid in uuids {
+        if let Err(cleanup) = deps.db.instance_destroy(uuid).await {
+            tracing::error!(instance = %uuid, %cleanup, "could not remove the instance of a failed create");
+        }
+    }
 }
 
 /// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
@@ -161,11 +185,30 @@ pub async fn create(
             "user_data": request.details.user_data,
             "config_drive": if request.details.config_drive { "True" } else { "" },
         });
-        let row = deps
+        let row = match deps
             .db
             .instance_create(values.as_object().unwrap_or(&Map::new()))
             .await
-            .map_err(db_error)?;
+        {
+            Ok(row) => row,
+            Err(error) => {
+                undo_create(deps, &uuids).await;
+                return Err(db_error(error));
+            }
+        };
+        uuids.push(row.uuid.clone());
+        // novactor's API allocates (Nova's compute asks Neutron during the build; D-LABNET):
+        // a create that cannot have its addresses leaves no server behind.
+        if let Some(addresses) = request.details.port {
+            if let Err(error) = deps
+                .db
+                .lab_network_port_create(&deps.lab_network, &row.uuid, addresses)
+                .await
+            {
+                undo_create(deps, &uuids).await;
+                return Err(port_error(error));
+            }
+        }
         let spec = RequestSpec {
             instance_uuid: row.uuid.clone(),
             num_instances: i64::from(request.count),
@@ -186,7 +229,6 @@ pub async fn create(
         };
         build_requests.push(build_request.to_primitive());
         specs.push(spec.to_primitive());
-        uuids.push(row.uuid);
     }
     if let Err(error) = deps
         .compute_task
@@ -195,11 +237,7 @@ pub async fn create(
     {
         // The caller is told the create failed, so no server may appear: the rows go.
         // Should the cast still arrive, the conductor finds them deleted and drops it.
-        for uuid in &uuids {
-            if let Err(cleanup) = deps.db.instance_destroy(uuid).await {
-                tracing::error!(instance = %uuid, %cleanup, "could not remove the instance of a failed create");
-            }
-        }
+        undo_create(deps, &uuids).await;
         return Err(ApiError::Unavailable(format!(
             "could not reach the conductor ({error}); the servers were not created, try again"
         )));

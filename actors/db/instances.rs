@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::lab_network_ports::RELEASE_INSTANCE_PORTS;
 use super::nova_db::{utc_now, NovaDb};
 use super::nova_db_error::NovaDbError;
 use novactor::db::SqlValue;
@@ -382,11 +383,22 @@ impl NovaDb {
         })
     }
 
-    /// Nova `instance_destroy`: soft delete (`deleted = id`, `deleted_at = now`); returns the
-    /// row as it was. Later reads by uuid find nothing.
+    /// Nova `instance_destroy`: soft delete (`deleted = id`, `deleted_at = now`) and, in the
+    /// same transaction, the release of its lab network ports (their addresses are free
+    /// again); returns the row as it was. Later reads by uuid find nothing.
     pub async fn instance_destroy(&self, uuid: &str) -> Result<InstanceRow, NovaDbError> {
         let row = self.instance_get_by_uuid(uuid).await?;
-        if !self.soft_delete("instances", "uuid", uuid.into()).await? {
+        let now = utc_now();
+        let soft_delete = "UPDATE instances SET deleted = id, deleted_at = ?, updated_at = ? \
+                           WHERE uuid = ? AND deleted = 0";
+        let affected = self
+            .db
+            .execute_in_transaction(&[
+                (soft_delete, &[now.into(), now.into(), uuid.into()]),
+                (RELEASE_INSTANCE_PORTS, &[uuid.into()]),
+            ])
+            .await?;
+        if affected.first().copied().unwrap_or(0) == 0 {
             // Deleted by someone else between the read and the update.
             return Err(NovaDbError::InstanceNotFound {
                 uuid: uuid.to_owned(),

@@ -49,10 +49,14 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (SERVERS_SHOW, "rule:project_reader_or_admin"),
     (SERVERS_SHOW_HOST_STATUS, "rule:context_is_admin"),
     (SERVERS_CREATE, "rule:project_member_or_admin"),
+    (SERVERS_CREATE_ATTACH_NETWORK, "rule:project_member_or_admin"),
     (SERVERS_DELETE, "rule:project_member_or_admin"),
     (SERVERS_REBOOT, "rule:project_member_or_admin"),
     (SERVERS_START, "rule:project_member_or_admin"),
     (SERVERS_STOP, "rule:project_member_or_admin"),
+    // nova/policies/ips.py
+    (IPS_INDEX, "rule:project_reader_or_admin"),
+    (IPS_SHOW, "rule:project_reader_or_admin"),
     // nova/policies/extended_server_attributes.py
     (EXTENDED_SERVER_ATTRIBUTES, "rule:context_is_admin"),
     // nova/policies/services.py
@@ -83,6 +87,12 @@ pub const SERVERS_SHOW: &str = "os_compute_api:servers:show";
 pub const SERVERS_SHOW_HOST_STATUS: &str = "os_compute_api:servers:show:host_status";
 /// `POST /servers`.
 pub const SERVERS_CREATE: &str = "os_compute_api:servers:create";
+/// `POST /servers` asking for a network (`networks` other than `none`).
+pub const SERVERS_CREATE_ATTACH_NETWORK: &str = "os_compute_api:servers:create:attach_network";
+/// `GET /servers/{id}/ips`.
+pub const IPS_INDEX: &str = "os_compute_api:ips:index";
+/// `GET /servers/{id}/ips/{network_label}`.
+pub const IPS_SHOW: &str = "os_compute_api:ips:show";
 /// `DELETE /servers/{id}`.
 pub const SERVERS_DELETE: &str = "os_compute_api:servers:delete";
 /// `reboot` action.

@@ -125,6 +125,8 @@ pub fn instance_details(
         metadata: metadata(server.get("metadata"))?,
         user_data: user_data(server.get("user_data"))?,
         config_drive: config_drive(server.get("config_drive"))?,
+        // Set from `networks` once the lab network is known (`create_networks.rs`).
+        port: None,
     })
 }
 

@@ -1,13 +1,15 @@
 //! The reads the server handlers share: one instance as the caller may see it, and what the
-//! detail view needs about instances besides their rows (fault, host service, flavor).
+//! detail view needs about instances besides their rows (fault, host service, flavor,
+//! addresses: one query for the ports of all the rows).
 
 use std::collections::HashMap;
 
+use super::addresses::addresses;
 use super::views::Extra;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
-use crate::db::{InstanceRow, ServiceRow};
+use crate::db::{InstanceRow, LabPortRow, ServiceRow};
 
 /// The faults and services the detail view of `rows` needs.
 pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>, ApiFault> {
@@ -26,6 +28,17 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
         .run(move |b| async move {
             let mut services: HashMap<String, Option<ServiceRow>> = HashMap::new();
             let flavors = b.deps.db.flavor_list(None).await.map_err(ApiFault::db)?;
+            let uuids: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
+            let mut ports: HashMap<String, Vec<LabPortRow>> = HashMap::new();
+            for port in b
+                .deps
+                .db
+                .lab_network_ports_of_instances(&uuids)
+                .await
+                .map_err(ApiFault::db)?
+            {
+                ports.entry(port.instance_uuid.clone()).or_default().push(port);
+            }
             let mut out = Vec::new();
             for (uuid, host, faulty, type_id) in wanted {
                 let flavor = flavors
@@ -58,7 +71,9 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                     }
                     None => None,
                 };
+                let own = ports.remove(&uuid).unwrap_or_default();
                 out.push(Extra {
+                    addresses: addresses(&own, &b.deps.lab_network, true),
                     fault,
                     service,
                     service_down_time: b.deps.service_down_time,

@@ -23,6 +23,8 @@ pub struct Extra {
     pub service_down_time: std::time::Duration,
     /// The flavor's (name, flavorid) by `instance_type_id`, when the snapshot lacks them.
     pub flavor: Option<(String, String)>,
+    /// `addresses`: the lab network ports' addresses (`addresses.rs`, extended).
+    pub addresses: serde_json::Map<String, Value>,
 }
 
 /// A server's `self` and `bookmark` links.
@@ -120,7 +122,7 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
         "hostId": host_id(&project, row.host.as_deref()),
         "image": image, "flavor": flavor_view(ctx, row, extra),
         "created": iso(row.created_at), "updated": iso(row.updated_at.or(row.created_at)),
-        "addresses": {}, "accessIPv4": "", "accessIPv6": "",
+        "addresses": extra.addresses, "accessIPv4": "", "accessIPv6": "",
         "links": links(ctx, &row.uuid),
         "OS-DCF:diskConfig": "MANUAL",
         "OS-EXT-AZ:availability_zone": row.availability_zone.clone().unwrap_or_else(|| "nova".into()),
