@@ -65,12 +65,7 @@ pub struct LabNetworkConf {
     pub ipv6_cidr: Option<Ipv6Net>,
 }
 
-fn invalid(
-    r: &OptionReader<'_>,
-    name: &'static str,
-    value: &str,
-    expected: String,
-) -> ConfigError {
+fn invalid(r: &OptionReader<'_>, name: &'static str, value: &str, expected: String) -> ConfigError {
     ConfigError::InvalidValue {
         group: G,
         name,
@@ -95,16 +90,23 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<LabNetworkConf, ConfigError>
     let parsed = uuid::Uuid::try_parse(uuid.trim())
         .map_err(|_| invalid(r, "uuid", &uuid, "a UUID".into()))?;
     let v4_text = r.string(G, "ipv4_cidr")?;
-    let ipv4_cidr: Ipv4Net = v4_text
-        .trim()
-        .parse()
-        .map_err(|_| invalid(r, "ipv4_cidr", &v4_text, "an IPv4 CIDR such as 10.0.0.0/16".into()))?;
+    let ipv4_cidr: Ipv4Net = v4_text.trim().parse().map_err(|_| {
+        invalid(
+            r,
+            "ipv4_cidr",
+            &v4_text,
+            "an IPv4 CIDR such as 10.0.0.0/16".into(),
+        )
+    })?;
     if ipv4_cidr != ipv4_cidr.trunc() {
         return Err(invalid(
             r,
             "ipv4_cidr",
             &v4_text,
-            format!("a network address without host bits ({})", ipv4_cidr.trunc()),
+            format!(
+                "a network address without host bits ({})",
+                ipv4_cidr.trunc()
+            ),
         ));
     }
     if ipv4_cidr.prefix_len() > 30 {
@@ -120,7 +122,12 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<LabNetworkConf, ConfigError>
         None
     } else {
         let net: Ipv6Net = v6_text.trim().parse().map_err(|_| {
-            invalid(r, "ipv6_cidr", &v6_text, "an IPv6 CIDR such as fd00::/64, or empty".into())
+            invalid(
+                r,
+                "ipv6_cidr",
+                &v6_text,
+                "an IPv6 CIDR such as fd00::/64, or empty".into(),
+            )
         })?;
         if net != net.trunc() {
             return Err(invalid(
@@ -131,7 +138,12 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<LabNetworkConf, ConfigError>
             ));
         }
         if net.prefix_len() > 126 {
-            return Err(invalid(r, "ipv6_cidr", &v6_text, "a prefix of at most /126".into()));
+            return Err(invalid(
+                r,
+                "ipv6_cidr",
+                &v6_text,
+                "a prefix of at most /126".into(),
+            ));
         }
         Some(net)
     };
@@ -210,11 +222,8 @@ mod tests {
     use super::*;
 
     fn conf(v4: &str, v6: &str) -> Result<LabNetworkConf, ConfigError> {
-        crate::conf::NovaConfig::with_overrides(&[
-            (G, "ipv4_cidr", v4),
-            (G, "ipv6_cidr", v6),
-        ])
-        .map(|c| c.lab_network)
+        crate::conf::NovaConfig::with_overrides(&[(G, "ipv4_cidr", v4), (G, "ipv6_cidr", v6)])
+            .map(|c| c.lab_network)
     }
 
     #[test]
@@ -224,7 +233,10 @@ mod tests {
         assert_eq!(net.ipv4_gateway(), Ipv4Addr::new(10, 0, 0, 1));
         assert_eq!(net.ipv6_gateway(), Some("fd00::1".parse().expect("v6")));
         let free = net.free_ipv4(&HashSet::new(), 2);
-        assert_eq!(free, vec![Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::new(10, 0, 0, 3)]);
+        assert_eq!(
+            free,
+            vec![Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::new(10, 0, 0, 3)]
+        );
         assert!(!net.in_pool("10.0.0.1".parse().expect("ip")));
         assert!(!net.in_pool("10.0.255.255".parse().expect("ip")));
         assert!(net.in_pool("10.0.255.254".parse().expect("ip")));
@@ -237,7 +249,10 @@ mod tests {
         let net = conf("192.168.7.0/29", "").expect("tiny");
         assert_eq!(net.ipv6_cidr, None);
         let taken: HashSet<Ipv4Addr> = (2..=5).map(|h| Ipv4Addr::new(192, 168, 7, h)).collect();
-        assert_eq!(net.free_ipv4(&taken, 8), vec![Ipv4Addr::new(192, 168, 7, 6)]);
+        assert_eq!(
+            net.free_ipv4(&taken, 8),
+            vec![Ipv4Addr::new(192, 168, 7, 6)]
+        );
         let all: HashSet<Ipv4Addr> = (2..=6).map(|h| Ipv4Addr::new(192, 168, 7, h)).collect();
         assert!(net.free_ipv4(&all, 8).is_empty());
         assert!(net.free_ipv6(&HashSet::new(), 1).is_empty());
@@ -254,7 +269,10 @@ mod tests {
             ("10.0.0.0/24", "fd00::1/64", "ipv6_cidr"),
         ] {
             let error = conf(v4, v6).expect_err(v4).to_string();
-            assert!(error.contains(&format!("[lab_network] {option}")), "{error}");
+            assert!(
+                error.contains(&format!("[lab_network] {option}")),
+                "{error}"
+            );
         }
         let error = crate::conf::NovaConfig::with_overrides(&[(G, "uuid", "not-a-uuid")])
             .expect_err("uuid")

@@ -203,6 +203,22 @@ fn exercise(client: &Client) {
     ]);
     assert_eq!(shown.trim(), "fake");
 
+    // The lab network ([lab_network], D-LABNET): --nic auto gives an IPv4 and an IPv6
+    // address on "private", shown by server show and freed by the delete.
+    let created = client.run(&[
+        "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "auto", "--wait",
+        "vm2", "-f", "value", "-c", "status",
+    ]);
+    assert_eq!(created.trim(), "ACTIVE");
+    let addresses = client.run(&["server", "show", "vm2", "-f", "value", "-c", "addresses"]);
+    assert!(
+        addresses.contains("private")
+            && addresses.contains("10.0.0.")
+            && addresses.contains("fd00::"),
+        "{addresses}"
+    );
+    client.run(&["server", "delete", "--wait", "vm2"]);
+
     client.run(&["server", "delete", "--wait", "vm1"]);
     assert_eq!(client.run(&["server", "list", "-f", "value"]).trim(), "");
 }

@@ -49,7 +49,10 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (SERVERS_SHOW, "rule:project_reader_or_admin"),
     (SERVERS_SHOW_HOST_STATUS, "rule:context_is_admin"),
     (SERVERS_CREATE, "rule:project_member_or_admin"),
-    (SERVERS_CREATE_ATTACH_NETWORK, "rule:project_member_or_admin"),
+    (
+        SERVERS_CREATE_ATTACH_NETWORK,
+        "rule:project_member_or_admin",
+    ),
     (SERVERS_DELETE, "rule:project_member_or_admin"),
     (SERVERS_REBOOT, "rule:project_member_or_admin"),
     (SERVERS_START, "rule:project_member_or_admin"),

@@ -61,7 +61,10 @@ mod tests {
             ]})
         );
         let brief = addresses(&[port], &lab, false);
-        assert_eq!(brief["private"][0], json!({"version": 4, "addr": "10.0.0.2"}));
+        assert_eq!(
+            brief["private"][0],
+            json!({"version": 4, "addr": "10.0.0.2"})
+        );
         assert!(addresses(&[], &lab, true).is_empty());
     }
 }

@@ -84,7 +84,11 @@ pub fn requested_port(
 }
 
 /// One entry of the list: the lab network, with its `fixed_ip` if one is asked.
-fn entry(version: ApiVersion, item: &Value, lab: &LabNetworkConf) -> Result<Option<IpAddr>, ApiFault> {
+fn entry(
+    version: ApiVersion,
+    item: &Value,
+    lab: &LabNetworkConf,
+) -> Result<Option<IpAddr>, ApiFault> {
     let Value::Object(fields) = item else {
         return Err(invalid(
             "networks",
@@ -139,11 +143,7 @@ fn entry(version: ApiVersion, item: &Value, lab: &LabNetworkConf) -> Result<Opti
         ));
     }
     let uuid = match fields.get("uuid") {
-        None => {
-            return Err(ApiFault::bad_request(
-                "Bad network format: missing 'uuid'",
-            ))
-        }
+        None => return Err(ApiFault::bad_request("Bad network format: missing 'uuid'")),
         Some(Value::String(uuid)) => uuid,
         Some(other) => {
             return Err(invalid(

@@ -37,7 +37,10 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                 .await
                 .map_err(ApiFault::db)?
             {
-                ports.entry(port.instance_uuid.clone()).or_default().push(port);
+                ports
+                    .entry(port.instance_uuid.clone())
+                    .or_default()
+                    .push(port);
             }
             let mut out = Vec::new();
             for (uuid, host, faulty, type_id) in wanted {
