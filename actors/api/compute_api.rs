@@ -11,6 +11,7 @@ use crate::conf::{LabNetworkConf, ServiceZones};
 use crate::db::{service_is_up, InstanceRow, LabPortError, NovaDb, NovaDbError, PortAddresses};
 use crate::objects::instance::instance_primitive;
 use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
+use crate::objects::network_info::network_info;
 use crate::objects::{BuildRequest, Flavor, RequestSpec, TypedObject};
 use crate::rpcapi::{ComputeApi, ComputeTaskApi};
 use novactor::rpc::RequestContext;
@@ -127,6 +128,31 @@ fn port_error(error: LabPortError) -> ApiError {
     }
 }
 
+/// A lab network port for `row`, and its `NetworkInfo` in the row's info cache (what the
+/// build request and a Nova peer's `Instance` carry); the row as it is then.
+async fn with_port(
+    deps: &ComputeApiDeps,
+    row: &InstanceRow,
+    addresses: PortAddresses,
+) -> Result<InstanceRow, ApiError> {
+    let port = deps
+        .db
+        .lab_network_port_create(&deps.lab_network, &row.uuid, addresses)
+        .await
+        .map_err(port_error)?;
+    let project = row.project_id.as_deref().unwrap_or_default();
+    let info = network_info(&port, &deps.lab_network, project);
+    deps.db
+        .instance_update_and_get(
+            &row.uuid,
+            &values(json!({ "network_info": info })),
+            None,
+            None,
+        )
+        .await
+        .map_err(db_error)
+}
+
 /// Destroys the rows of a create that cannot go on (their ports are released with them).
 async fn undo_create(deps: &ComputeApiDeps, uuids: &[String]) {
     for uuid in uuids {
@@ -199,16 +225,16 @@ pub async fn create(
         uuids.push(row.uuid.clone());
         // novactor's API allocates (Nova's compute asks Neutron during the build; D-LABNET):
         // a create that cannot have its addresses leaves no server behind.
-        if let Some(addresses) = request.details.port {
-            if let Err(error) = deps
-                .db
-                .lab_network_port_create(&deps.lab_network, &row.uuid, addresses)
-                .await
-            {
-                undo_create(deps, &uuids).await;
-                return Err(port_error(error));
-            }
-        }
+        let row = match request.details.port {
+            None => row,
+            Some(addresses) => match with_port(deps, &row, addresses).await {
+                Ok(row) => row,
+                Err(error) => {
+                    undo_create(deps, &uuids).await;
+                    return Err(error);
+                }
+            },
+        };
         let spec = RequestSpec {
             instance_uuid: row.uuid.clone(),
             num_instances: i64::from(request.count),

@@ -18,8 +18,8 @@ const COLUMNS: &str = "id, uuid, display_name, display_description, hostname, us
      project_id, image_ref, instance_type_id, memory_mb, vcpus, root_gb, ephemeral_gb, swap, \
      flavor, vm_state, task_state, power_state, host, node, compute_id, launched_on, \
      launched_at, terminated_at, availability_zone, reservation_id, launch_index, key_name, \
-     user_data, config_drive, locked_by, progress, metadata, system_metadata, created_at, \
-     updated_at, deleted_at, deleted";
+     user_data, config_drive, locked_by, progress, metadata, system_metadata, network_info, \
+     created_at, updated_at, deleted_at, deleted";
 
 /// Nova's task state of an instance being deleted (`nova/compute/task_states.py`).
 const DELETING: &str = "deleting";
@@ -59,6 +59,7 @@ pub const INSTANCE_UPDATABLE_COLUMNS: &[&str] = &[
     "progress",
     "metadata",
     "system_metadata",
+    "network_info",
 ];
 
 /// How a column's JSON value becomes a bind parameter.
@@ -76,7 +77,7 @@ fn kind_of(column: &str) -> Kind {
         "instance_type_id" | "memory_mb" | "vcpus" | "root_gb" | "ephemeral_gb" | "swap"
         | "power_state" | "compute_id" | "launch_index" | "progress" => Kind::Int,
         "launched_at" | "terminated_at" => Kind::Timestamp,
-        "flavor" | "metadata" | "system_metadata" => Kind::Json,
+        "flavor" | "metadata" | "system_metadata" | "network_info" => Kind::Json,
         _ => Kind::Text,
     }
 }
@@ -123,6 +124,9 @@ pub struct InstanceRow {
     /// Nova's system metadata (lock reason, password, …), JSON text (see
     /// [`InstanceRow::system_metadata_json`]).
     pub system_metadata: Option<String>,
+    /// Nova's `NetworkInfo` of the instance's lab network port, JSON text (the
+    /// `info_cache.network_info` objects carry; `None`: no network).
+    pub network_info: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,

@@ -35,6 +35,7 @@ const ALLOCATION_ATTEMPTS: usize = 64;
 #[allow(missing_docs)] // the columns of migration 0007
 pub struct LabPortRow {
     pub id: i64,
+    pub uuid: String,
     pub network_uuid: String,
     pub instance_uuid: String,
     pub mac_address: String,
@@ -153,6 +154,7 @@ impl NovaDb {
             };
             let row = LabPortRow {
                 id: 0,
+                uuid: uuid::Uuid::new_v4().to_string(),
                 network_uuid: network.uuid.clone(),
                 instance_uuid: instance_uuid.to_owned(),
                 mac_address: random_mac(),
@@ -160,7 +162,8 @@ impl NovaDb {
                 ipv6_address: ipv6,
                 created_at: Some(utc_now()),
             };
-            let columns: [(&'static str, SqlValue); 6] = [
+            let columns: [(&'static str, SqlValue); 7] = [
+                ("uuid", row.uuid.as_str().into()),
                 ("network_uuid", row.network_uuid.as_str().into()),
                 ("instance_uuid", row.instance_uuid.as_str().into()),
                 ("mac_address", row.mac_address.as_str().into()),

@@ -45,6 +45,7 @@ mod tests {
         let lab = crate::conf::NovaConfig::default_for_tests().lab_network;
         let port = LabPortRow {
             id: 1,
+            uuid: "p".into(),
             network_uuid: lab.uuid.clone(),
             instance_uuid: "i".into(),
             mac_address: "fa:16:3e:00:00:01".into(),
