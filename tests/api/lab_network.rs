@@ -106,6 +106,21 @@ async fn auto_none_uuid_and_fixed_ip_give_the_addresses_show_detail_and_ips_list
         assert_eq!(address["OS-EXT-IPS:type"], "fixed");
         assert_eq!(address["OS-EXT-IPS-MAC:mac_addr"], mac);
     }
+    // The instance's info cache carries the port as Nova's NetworkInfo (what a Nova peer's
+    // get_network_info() reads).
+    let row = cloud.db.instance_get_by_uuid(&auto).await.unwrap();
+    let primitive = novactor_nova::objects::instance::instance_primitive(&row);
+    let cache = &primitive["nova_object.data"]["info_cache"]["nova_object.data"];
+    let info: Value = serde_json::from_str(cache["network_info"].as_str().unwrap()).unwrap();
+    assert_eq!(info[0]["address"], mac, "{info}");
+    assert_eq!(info[0]["network"]["label"], "private");
+    let cached: Vec<&Value> = info[0]["network"]["subnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|subnet| &subnet["ips"][0]["address"])
+        .collect();
+    assert_eq!(cached, [&private[0]["addr"], &private[1]["addr"]]);
     let plain: Vec<Value> = private
         .iter()
         .map(|a| json!({"version": a["version"], "addr": a["addr"]}))
