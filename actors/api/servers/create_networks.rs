@@ -97,9 +97,9 @@ fn entry(
         ));
     };
     let tag_allowed = version.at_least(32);
-    if let Some(extra) = fields.keys().find(|k| {
-        !matches!(k.as_str(), "uuid" | "fixed_ip" | "port") && !(tag_allowed && *k == "tag")
-    }) {
+    let known =
+        |key: &str| matches!(key, "uuid" | "fixed_ip" | "port") || (tag_allowed && key == "tag");
+    if let Some(extra) = fields.keys().find(|k| !known(k)) {
         return Err(ApiFault::bad_request(format!(
             "Additional properties are not allowed ('{extra}' was unexpected)"
         )));
