@@ -13,5 +13,6 @@ mod scenario;
 
 mod compute_nodes;
 mod instances;
+mod lab_network_ports;
 mod schema_and_flavors;
 mod services;
