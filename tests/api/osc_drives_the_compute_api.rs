@@ -254,8 +254,10 @@ async fn the_same_over_rabbitmq_with_compute_in_a_separate_process() {
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let fresh = fresh_nova_db(Backend::Postgres, "novactor_osc").await;
-    let rabbit = std::env::var("NOVACTOR_TEST_RABBIT_URL")
-        .unwrap_or_else(|_| "rabbit://guest:guest@127.0.0.1:5672/".into());
+    // A vhost of its own: the queue names (conductor, compute.compute1, …) do not depend on
+    // the exchange, so another run of this test on the same broker would share them.
+    let vhost = crate::common::amqp_vhost::Vhost::new();
+    let rabbit = vhost.url();
     let exchange = format!("osc_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let conf = home.path().join("nova.conf");
     std::fs::write(
