@@ -10,10 +10,11 @@ use chrono::Utc;
 use serde_json::{json, Map, Value};
 
 use super::instance_state_checks::{invalid_state, AllowedStates};
-use crate::conf::ServiceZones;
-use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
+use crate::conf::{LabNetworkConf, ServiceZones};
+use crate::db::{service_is_up, InstanceRow, LabPortError, NovaDb, NovaDbError, PortAddresses};
 use crate::objects::instance::instance_primitive;
 use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
+use crate::objects::network_info::network_info;
 use crate::objects::{BuildRequest, Flavor, RequestSpec, TypedObject};
 use crate::rpcapi::{ComputeApi, ComputeTaskApi};
 use novactor::rpc::RequestContext;
@@ -85,6 +86,8 @@ pub struct ComputeApiDeps {
     pub service_down_time: Duration,
     /// The zones services are shown in.
     pub service_zones: ServiceZones,
+    /// `[lab_network]`: where the servers' ports are allocated.
+    pub lab_network: LabNetworkConf,
 }
 
 /// What to boot.
@@ -129,6 +132,53 @@ pub struct InstanceDetails {
     pub auto_disk_config: Option<bool>,
     /// `tags` (2.52+), stored in the `tags` table.
     pub tags: Vec<String>,
+    /// The lab network port each instance gets (`None`: `networks: "none"`).
+    pub port: Option<PortAddresses>,
+}
+
+fn port_error(error: LabPortError) -> ApiError {
+    match error {
+        // Nova answers both with a 400 (servers.py create, attach_interfaces.py).
+        LabPortError::NoMoreFixedIps { .. } | LabPortError::FixedIpAlreadyInUse { .. } => {
+            ApiError::BadRequest(error.to_string())
+        }
+        LabPortError::Contended { .. } => ApiError::Unavailable(error.to_string()),
+        LabPortError::Db(e) => db_error(e),
+    }
+}
+
+/// A lab network port for `row`, and its `NetworkInfo` in the row's info cache (what the
+/// build request and a Nova peer's `Instance` carry); the row as it is then.
+async fn with_port(
+    deps: &ComputeApiDeps,
+    row: &InstanceRow,
+    addresses: PortAddresses,
+) -> Result<InstanceRow, ApiError> {
+    let port = deps
+        .db
+        .lab_network_port_create(&deps.lab_network, &row.uuid, addresses)
+        .await
+        .map_err(port_error)?;
+    let project = row.project_id.as_deref().unwrap_or_default();
+    let info = network_info(&port, &deps.lab_network, project);
+    deps.db
+        .instance_update_and_get(
+            &row.uuid,
+            &values(json!({ "network_info": info })),
+            None,
+            None,
+        )
+        .await
+        .map_err(db_error)
+}
+
+/// Destroys the rows of a create that cannot go on (their ports are released with them).
+async fn undo_create(deps: &ComputeApiDeps, uuids: &[String]) {
+    for uuid in uuids {
+        if let Err(cleanup) = deps.db.instance_destroy(uuid).await {
+            tracing::error!(instance = %uuid, %cleanup, "could not remove the instance of a failed create");
+        }
+    }
 }
 
 /// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
@@ -192,17 +242,36 @@ pub async fn create(
             "access_ip_v6": request.details.access_ip_v6,
             "auto_disk_config": request.details.auto_disk_config.unwrap_or(false),
         });
-        let row = deps
+        let row = match deps
             .db
             .instance_create(values.as_object().unwrap_or(&Map::new()))
             .await
-            .map_err(db_error)?;
+        {
+            Ok(row) => row,
+            Err(error) => {
+                undo_create(deps, &uuids).await;
+                return Err(db_error(error));
+            }
+        };
+        uuids.push(row.uuid.clone());
         if !request.details.tags.is_empty() {
-            deps.db
-                .tag_set(&row.uuid, &request.details.tags)
-                .await
-                .map_err(db_error)?;
+            if let Err(error) = deps.db.tag_set(&row.uuid, &request.details.tags).await {
+                undo_create(deps, &uuids).await;
+                return Err(db_error(error));
+            }
         }
+        // novactor's API allocates (Nova's compute asks Neutron during the build; D-LABNET):
+        // a create that cannot have its addresses leaves no server behind.
+        let row = match request.details.port {
+            None => row,
+            Some(addresses) => match with_port(deps, &row, addresses).await {
+                Ok(row) => row,
+                Err(error) => {
+                    undo_create(deps, &uuids).await;
+                    return Err(error);
+                }
+            },
+        };
         let spec = RequestSpec {
             instance_uuid: row.uuid.clone(),
             num_instances: i64::from(request.count),
@@ -223,7 +292,6 @@ pub async fn create(
         };
         build_requests.push(build_request.to_primitive());
         specs.push(spec.to_primitive());
-        uuids.push(row.uuid);
     }
     if let Err(error) = deps
         .compute_task
@@ -232,11 +300,7 @@ pub async fn create(
     {
         // The caller is told the create failed, so no server may appear: the rows go.
         // Should the cast still arrive, the conductor finds them deleted and drops it.
-        for uuid in &uuids {
-            if let Err(cleanup) = deps.db.instance_destroy(uuid).await {
-                tracing::error!(instance = %uuid, %cleanup, "could not remove the instance of a failed create");
-            }
-        }
+        undo_create(deps, &uuids).await;
         return Err(ApiError::Unavailable(format!(
             "could not reach the conductor ({error}); the servers were not created, try again"
         )));

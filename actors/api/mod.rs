@@ -192,6 +192,7 @@ pub fn definition(
     let api = config.api.clone();
     let service_down_time = config.service.service_down_time;
     let service_zones = config.compute.service_zones();
+    let lab_network = config.lab_network.clone();
     Ok(define(NovaService::Api.spec(config), move |ctx| {
         ApiManager {
             host: ctx.spec.host.clone(),
@@ -206,6 +207,7 @@ pub fn definition(
                 compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
                 service_down_time,
                 service_zones: service_zones.clone(),
+                lab_network: lab_network.clone(),
             },
             server: None,
         }

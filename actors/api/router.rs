@@ -92,6 +92,11 @@ pub fn app(
                 .route(web::get().to(servers::server_password::show))
                 .route(web::delete().to(servers::server_password::clear)),
         )
+        .service(resource("/v2.1/servers/{id}/ips").route(web::get().to(servers::ips::index)))
+        .service(
+            resource("/v2.1/servers/{id}/ips/{network_label}")
+                .route(web::get().to(servers::ips::show)),
+        )
         .service(resource("/v2.1/os-services").route(web::get().to(services::list)))
         .service(resource("/v2.1/os-services/{id}").route(web::put().to(services::update)))
         .service(resource("/v2.1/os-hypervisors").route(web::get().to(hypervisors::list)))

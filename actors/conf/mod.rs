@@ -7,6 +7,7 @@
 //! conf/auth_groups.rs   AuthConf: how the API authenticates (noauth2 / Keystone) and its policy file
 //! conf/groups.rs   ServiceConf, ApiConf, ConductorConf, SchedulerConf, ComputeConf, FakeDriverConf,
 //!                  PlacementConf (keystoneauth's [placement] options, checked per auth plugin)
+//! conf/lab_network.rs   [lab_network]: LabNetworkConf, the built-in network, and its pools' arithmetic
 //! ```
 //!
 //! [`NovaConfig`] is what Nova's code takes: the runtime's [`Config`] (messaging, database,
@@ -15,6 +16,7 @@
 mod auth_groups;
 mod auth_options;
 mod groups;
+mod lab_network;
 mod options;
 
 #[cfg(test)]
@@ -32,6 +34,7 @@ pub use groups::{
     AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, PlacementAuth,
     PlacementConf, SchedulerConf, ServiceConf, ServiceZones,
 };
+pub use lab_network::{LabNetworkConf, LAB_NETWORK_OPTIONS};
 pub use options::{FAKE_COMPUTE_DRIVER, NOVA_DEFAULTS, NOVA_OPTIONS};
 
 /// The project name oslo.config is given: `./nova.conf`, `/etc/nova/nova.conf`.
@@ -43,7 +46,8 @@ static REGISTRY: LazyLock<Arc<OptionRegistry>> = LazyLock::new(|| {
             .with_table(NOVA_OPTIONS)
             .with_table(&auth_options::PLACEMENT_LOGIN_OPTIONS)
             .with_table(&auth_options::AUTHTOKEN_LOGIN_OPTIONS)
-            .with_table(auth_options::AUTH_OPTIONS),
+            .with_table(auth_options::AUTH_OPTIONS)
+            .with_table(lab_network::LAB_NETWORK_OPTIONS),
         |registry, (group, name, default)| registry.with_default(group, name, *default),
     );
     Arc::new(registry)
@@ -79,6 +83,8 @@ pub struct NovaConfig {
     pub fake_driver: FakeDriverConf,
     /// `[placement]`; `None` when `auth_type` is unset (placement not configured).
     pub placement: Option<PlacementConf>,
+    /// `[lab_network]`: the built-in network servers get their addresses from.
+    pub lab_network: LabNetworkConf,
 }
 
 impl std::ops::Deref for NovaConfig {
@@ -120,6 +126,7 @@ impl NovaConfig {
     pub fn from_runtime(mut runtime: Config) -> Result<(NovaConfig, Vec<String>), ConfigError> {
         let warnings = Self::check(&mut runtime)?;
         let groups = groups::build(&runtime.reader())?;
+        let lab_network = lab_network::build(&runtime.reader())?;
         let config = NovaConfig {
             runtime: Arc::new(runtime),
             service: groups.service,
@@ -129,6 +136,7 @@ impl NovaConfig {
             compute: groups.compute,
             fake_driver: groups.fake_driver,
             placement: groups.placement,
+            lab_network,
         };
         Ok((config, warnings))
     }
@@ -137,6 +145,7 @@ impl NovaConfig {
     /// must build; an adjusted `service_down_time` is noted where `config show` prints it.
     pub fn check(runtime: &mut Config) -> Result<Vec<String>, ConfigError> {
         let groups = groups::build(&runtime.reader())?;
+        lab_network::build(&runtime.reader())?;
         let service = &groups.service;
         if service.service_down_time != service.service_down_time_configured {
             runtime.annotate(OptionNote {

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::lab_network_ports::RELEASE_INSTANCE_PORTS;
 use super::nova_db::{utc_now, NovaDb};
 use super::nova_db_error::NovaDbError;
 use novactor::db::SqlValue;
@@ -18,7 +19,7 @@ const COLUMNS: &str = "id, uuid, display_name, display_description, hostname, us
      flavor, vm_state, task_state, power_state, host, node, compute_id, launched_on, \
      launched_at, terminated_at, availability_zone, reservation_id, launch_index, key_name, \
      user_data, config_drive, locked_by, progress, metadata, system_metadata, access_ip_v4, \
-     access_ip_v6, auto_disk_config, created_at, updated_at, deleted_at, deleted";
+     access_ip_v6, auto_disk_config, network_info, created_at, updated_at, deleted_at, deleted";
 
 /// Nova's task state of an instance being deleted (`nova/compute/task_states.py`).
 const DELETING: &str = "deleting";
@@ -61,6 +62,7 @@ pub const INSTANCE_UPDATABLE_COLUMNS: &[&str] = &[
     "access_ip_v4",
     "access_ip_v6",
     "auto_disk_config",
+    "network_info",
 ];
 
 /// How a column's JSON value becomes a bind parameter.
@@ -80,7 +82,7 @@ fn kind_of(column: &str) -> Kind {
         "instance_type_id" | "memory_mb" | "vcpus" | "root_gb" | "ephemeral_gb" | "swap"
         | "power_state" | "compute_id" | "launch_index" | "progress" => Kind::Int,
         "launched_at" | "terminated_at" => Kind::Timestamp,
-        "flavor" | "metadata" | "system_metadata" => Kind::Json,
+        "flavor" | "metadata" | "system_metadata" | "network_info" => Kind::Json,
         "auto_disk_config" => Kind::Bool,
         _ => Kind::Text,
     }
@@ -131,6 +133,9 @@ pub struct InstanceRow {
     pub access_ip_v4: Option<String>,
     pub access_ip_v6: Option<String>,
     pub auto_disk_config: Option<bool>,
+    /// Nova's `NetworkInfo` of the instance's lab network port, JSON text (the
+    /// `info_cache.network_info` objects carry; `None`: no network).
+    pub network_info: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -394,11 +399,22 @@ impl NovaDb {
         })
     }
 
-    /// Nova `instance_destroy`: soft delete (`deleted = id`, `deleted_at = now`); returns the
-    /// row as it was. Later reads by uuid find nothing.
+    /// Nova `instance_destroy`: soft delete (`deleted = id`, `deleted_at = now`) and, in the
+    /// same transaction, the release of its lab network ports (their addresses are free
+    /// again); returns the row as it was. Later reads by uuid find nothing.
     pub async fn instance_destroy(&self, uuid: &str) -> Result<InstanceRow, NovaDbError> {
         let row = self.instance_get_by_uuid(uuid).await?;
-        if !self.soft_delete("instances", "uuid", uuid.into()).await? {
+        let now = utc_now();
+        let soft_delete = "UPDATE instances SET deleted = id, deleted_at = ?, updated_at = ? \
+                           WHERE uuid = ? AND deleted = 0";
+        let affected = self
+            .db
+            .execute_in_transaction(&[
+                (soft_delete, &[now.into(), now.into(), uuid.into()]),
+                (RELEASE_INSTANCE_PORTS, &[uuid.into()]),
+            ])
+            .await?;
+        if affected.first().copied().unwrap_or(0) == 0 {
             // Deleted by someone else between the read and the update.
             return Err(NovaDbError::InstanceNotFound {
                 uuid: uuid.to_owned(),

@@ -11,7 +11,9 @@
 //! services.rs         services table, Nova's service_is_up rule, SERVICE_VERSION
 //! db_servicegroup.rs  DbServiceGroup: the servicegroup DB driver over services.rs
 //! compute_nodes.rs    compute_nodes table
-//! instances.rs        instances table, the conditional instance_update_and_get
+//! instances.rs        instances table, the conditional instance_update_and_get; destroy
+//!                     releases the instance's lab network ports in the same transaction
+//! lab_network_ports.rs lab_network_ports: the [lab_network] ports, allocated under unique keys
 //! instance_faults.rs  instance_faults table
 //! flavors.rs          flavors table (seeded with m1.tiny … m1.xlarge)
 //! request_specs.rs    request_specs table (JSON blob)
@@ -20,7 +22,8 @@
 //! ```
 //!
 //! Every table file adds its functions to [`NovaDb`] and depends on `nova_db.rs` and
-//! `nova_db_error.rs` only (plus `services.rs` for the servicegroup driver).
+//! `nova_db_error.rs` only (plus `services.rs` for the servicegroup driver, and
+//! `lab_network_ports.rs` for the destroy that releases ports).
 //!
 //! Every write stamps `updated_at`/`created_at` with a UTC time from this process; soft
 //! delete sets `deleted = id` and `deleted_at`, and reads skip rows with `deleted != 0`.
@@ -32,6 +35,7 @@ mod instance_actions;
 mod instance_faults;
 mod instance_tags;
 mod instances;
+mod lab_network_ports;
 mod nova_db;
 mod nova_db_error;
 mod request_specs;
@@ -45,6 +49,7 @@ pub use instance_actions::{ActionsPage, InstanceActionEventRow, InstanceActionRo
 pub use instance_faults::InstanceFaultRow;
 pub use instance_tags::MAX_TAG_COUNT;
 pub use instances::{InstanceRow, INSTANCE_UPDATABLE_COLUMNS};
+pub use lab_network_ports::{LabPortError, LabPortRow, PortAddresses};
 pub use nova_db::{open, NovaDb};
 pub use nova_db_error::NovaDbError;
 pub use request_specs::RequestSpecRow;

@@ -8,8 +8,8 @@
 //!
 //! The slice's `instances` table keeps fewer columns than Nova's: the fields without one
 //! carry what Nova stores for an instance its API created without them (null, `false`;
-//! `locked` is "`locked_by` is set"), `info_cache` holds no
-//! network (novactor boots without networks); `fault` is the conductor's to read, and
+//! `locked` is "`locked_by` is set"), `info_cache` holds the lab network port's
+//! `NetworkInfo` (`network_info.rs`) or none; `fault` is the conductor's to read, and
 //! `services`, `ec2_ids`, `keypairs` are left unset (docs/DEVIATIONS.md).
 
 use serde_json::{json, Map, Value};
@@ -345,7 +345,8 @@ pub fn instance_fields(row: &InstanceRow, expected_attrs: &[&str]) -> Map<String
                 nested(
                     "InstanceInfoCache",
                     json!({
-                        "instance_uuid": row.uuid, "network_info": "[]",
+                        "instance_uuid": row.uuid,
+                        "network_info": row.network_info.as_deref().unwrap_or("[]"),
                         "created_at": wire_time(row.created_at.as_ref()),
                         "updated_at": null, "deleted_at": null, "deleted": false,
                     }),
@@ -426,6 +427,7 @@ mod tests {
             access_ip_v4: None,
             access_ip_v6: None,
             auto_disk_config: None,
+            network_info: None,
             created_at: None,
             updated_at: None,
             deleted_at: None,

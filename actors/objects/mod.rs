@@ -13,6 +13,7 @@
 //! instance.rs      the Instance primitive of an instances row, InstanceList, BuildRequest's uuid
 //! instance_fields.rs  Nova's Instance fields of an instances row (Instance._from_db_object),
 //!                  the flavor snapshot as Flavor objects and back
+//! network_info.rs  Nova's NetworkInfo JSON of a lab network port (info_cache.network_info)
 //! versions.rs      the versions of the objects kept as field maps
 //! limits.rs        limits more than one service enforces
 //! ```
@@ -23,6 +24,7 @@ mod envelope;
 pub mod instance;
 pub mod instance_fields;
 pub mod limits;
+pub mod network_info;
 mod stored;
 mod typed;
 pub mod versions;

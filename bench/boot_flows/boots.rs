@@ -113,6 +113,7 @@ pub(crate) fn api_deps(node: &Node, db: &NovaDb, config: &NovaConfig) -> Compute
         compute: ComputeApi::new(node.client(ComputeApi::target())),
         service_down_time: config.service.service_down_time,
         service_zones: config.compute.service_zones(),
+        lab_network: config.lab_network.clone(),
     }
 }
 

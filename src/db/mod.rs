@@ -4,7 +4,8 @@
 //! schema and queries belong to its own module (Nova's: `actors/db/`).
 //!
 //! ```text
-//! pool.rs     Database: connect (oslo.db URL → typed pool, retries at start), queries
+//! pool.rs     Database: connect (oslo.db URL → typed pool, retries at start), queries,
+//!             statements run in one transaction
 //! dialect.rs  Dialect, and the rewrite of `?` / "quoted" SQL into each dialect's text
 //! value.rs    SqlValue, a typed bind parameter (NULLs keep their type, as PostgreSQL wants)
 //! migrate.rs  Migrations (one embedded migrator per dialect), sync and schema check

@@ -314,6 +314,30 @@ impl Database {
         }))
     }
 
+    /// Runs `statements` (portable SQL with their parameters) in order in ONE transaction:
+    /// all take effect or, on the first failure, none. Returns each statement's affected
+    /// rows (counted as [`Database::execute`] counts them).
+    pub async fn execute_in_transaction(
+        &self,
+        statements: &[(&str, &[SqlValue])],
+    ) -> Result<Vec<u64>, DbError> {
+        let dialect = self.dialect();
+        let mut affected = Vec::with_capacity(statements.len());
+        on_each_backend!(&self.pool, |p, Db| {
+            // Dropped without commit on any error: sqlx rolls the transaction back.
+            let mut tx = p.begin().await?;
+            for (sql, params) in statements {
+                let sql = dialect.sql(sql);
+                let done = sqlx::query_with(&sql, arguments::<Db>(params)?)
+                    .execute(&mut *tx)
+                    .await?;
+                affected.push(done.rows_affected());
+            }
+            tx.commit().await?;
+        });
+        Ok(affected)
+    }
+
     /// `INSERT INTO table (columns…) VALUES (…)`; returns the new row's integer `id`.
     /// Table and column names are `'static` so they come from code, never from input.
     pub async fn insert(

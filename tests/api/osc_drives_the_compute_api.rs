@@ -213,6 +213,22 @@ fn exercise(client: &Client) {
     ]);
     assert_eq!(shown.trim(), "fake");
 
+    // The lab network ([lab_network], D-LABNET): --nic auto gives an IPv4 and an IPv6
+    // address on "private", shown by server show and freed by the delete.
+    let created = client.run(&[
+        "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "auto", "--wait",
+        "vm3", "-f", "value", "-c", "status",
+    ]);
+    assert_eq!(created.trim(), "ACTIVE");
+    let addresses = client.run(&["server", "show", "vm3", "-f", "value", "-c", "addresses"]);
+    assert!(
+        addresses.contains("private")
+            && addresses.contains("10.0.0.")
+            && addresses.contains("fd00::"),
+        "{addresses}"
+    );
+    client.run(&["server", "delete", "--wait", "vm3"]);
+
     // Metadata, tags and the update: set, unset, rename.
     client.run(&[
         "server",
@@ -451,9 +467,8 @@ async fn the_same_over_rabbitmq_with_compute_in_a_separate_process() {
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let fresh = fresh_nova_db(Backend::Postgres, "novactor_osc").await;
-    // A vhost of its own: oslo's topic queues (`conductor`, `compute`) are named without
-    // the exchange, so in a shared vhost another run's conductor would consume this run's
-    // calls (seen with several test runs on one broker).
+    // A vhost of its own: the queue names (conductor, compute.compute1, …) do not depend on
+    // the exchange, so another run of this test on the same broker would share them.
     let vhost = Vhost::new();
     let rabbit = vhost.url();
     let exchange = format!("osc_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);

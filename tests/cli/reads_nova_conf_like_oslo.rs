@@ -221,6 +221,24 @@ fn a_transport_url_this_build_cannot_serve_is_exit_2_with_the_password_masked() 
 }
 
 #[test]
+fn a_lab_network_cidr_that_is_no_subnet_stops_the_process_with_exit_2_naming_it() {
+    for (option, value) in [
+        ("ipv4_cidr", "10.0.0.0/33"),
+        ("ipv4_cidr", "10.0.0.7/24"),
+        ("ipv6_cidr", "not-a-cidr"),
+    ] {
+        let conf = format!("[lab_network]\n{option} = {value}\n[dashboard]\nport = 0\n");
+        let (output, _dir) = with_conf(&conf, &["run"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("[lab_network] {option}")) && stderr.contains(value),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn a_compute_driver_other_than_the_fake_one_stops_a_compute_process_with_exit_2() {
     let conf = "[DEFAULT]\ncompute_driver = libvirt.LibvirtDriver\n[dashboard]\nport = 0\n";
     let (output, _dir) = with_conf(conf, &["run", "--actors", "compute"]);

@@ -13,6 +13,7 @@ mod scenario;
 
 mod compute_nodes;
 mod instances;
+mod lab_network_ports;
 mod schema_and_flavors;
 mod services;
 mod tags_and_action_pages;

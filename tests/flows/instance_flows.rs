@@ -87,6 +87,7 @@ async fn cloud(deployment: Deployment, computes: &[ComputeHost<'_>]) -> Cloud {
         compute: ComputeApi::new(control.client(ComputeApi::target())),
         service_down_time: control_config.service.service_down_time,
         service_zones: control_config.compute.service_zones(),
+        lab_network: control_config.lab_network.clone(),
     };
     let cloud = Cloud {
         _turn: turn,

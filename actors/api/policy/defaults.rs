@@ -54,6 +54,10 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     ),
     (SERVERS_CREATE, "rule:project_member_or_admin"),
     (FLAVOR_EXTRA_SPECS_INDEX, "rule:project_reader_or_admin"),
+    (
+        SERVERS_CREATE_ATTACH_NETWORK,
+        "rule:project_member_or_admin",
+    ),
     (SERVERS_DELETE, "rule:project_member_or_admin"),
     (SERVERS_REBOOT, "rule:project_member_or_admin"),
     (SERVERS_START, "rule:project_member_or_admin"),
@@ -101,6 +105,9 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (CONSOLE_OUTPUT, "rule:project_member_or_admin"),
     (SERVER_PASSWORD_SHOW, "rule:project_reader_or_admin"),
     (SERVER_PASSWORD_CLEAR, "rule:project_member_or_admin"),
+    // nova/policies/ips.py
+    (IPS_INDEX, "rule:project_reader_or_admin"),
+    (IPS_SHOW, "rule:project_reader_or_admin"),
     // nova/policies/extended_server_attributes.py
     (EXTENDED_SERVER_ATTRIBUTES, "rule:context_is_admin"),
     // nova/policies/services.py
@@ -135,6 +142,12 @@ pub const SERVERS_SHOW_FLAVOR_EXTRA_SPECS: &str = "os_compute_api:servers:show:f
 pub const FLAVOR_EXTRA_SPECS_INDEX: &str = "os_compute_api:os-flavor-extra-specs:index";
 /// `POST /servers`.
 pub const SERVERS_CREATE: &str = "os_compute_api:servers:create";
+/// `POST /servers` asking for a network (`networks` other than `none`).
+pub const SERVERS_CREATE_ATTACH_NETWORK: &str = "os_compute_api:servers:create:attach_network";
+/// `GET /servers/{id}/ips`.
+pub const IPS_INDEX: &str = "os_compute_api:ips:index";
+/// `GET /servers/{id}/ips/{network_label}`.
+pub const IPS_SHOW: &str = "os_compute_api:ips:show";
 /// `DELETE /servers/{id}`.
 pub const SERVERS_DELETE: &str = "os_compute_api:servers:delete";
 /// `reboot` action.

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::create_details::instance_details;
 use super::create_fields::refuse_unhonoured;
+use super::create_networks::requested_port;
 use super::create_schema::parse_create;
 use super::tags::create_tags;
 use super::views::links;
@@ -29,6 +30,14 @@ pub async fn create(
     ctx.authorize_own(policy::SERVERS_CREATE)?;
     let body = json_body(&body)?;
     let request = parse_create(&ctx, &body)?;
+    // Nova checks attach_network when a network is asked for (`none` asks for none).
+    let asks_network = body
+        .get("server")
+        .and_then(|s| s.get("networks"))
+        .is_some_and(|n| n.as_str() != Some("none"));
+    if asks_network {
+        ctx.authorize_own(policy::SERVERS_CREATE_ATTACH_NETWORK)?;
+    }
     if images::by_id(&request.image).is_none() {
         return Err(ApiFault::bad_request("Can not find requested image"));
     }
@@ -56,7 +65,9 @@ pub async fn create(
         }
     };
     let image = request.image.clone();
-    let boot = BootRequest {
+    let version = ctx.version;
+    let count = request.count;
+    let mut boot = BootRequest {
         name: request.name,
         flavor: request.flavor.clone(),
         image_ref: request.image,
@@ -77,6 +88,7 @@ pub async fn create(
     let (uuids, reservation_id) = state
         .run(move |b| async move {
             refuse_unhonoured(&body, &server, &image, &b.deps.service_zones.compute)?;
+            boot.details.port = requested_port(version, &server, &b.deps.lab_network, count)?;
             // Nova resolves flavorRef by flavorid only; an unknown one is a 400.
             if let Err(e) = b.deps.db.flavor_get_by_flavor_id(&boot.flavor).await {
                 return Err(match e.nova_class() {

@@ -191,6 +191,8 @@ pub fn instance_details(
             .and_then(Value::as_str)
             .map(str::to_owned),
         tags: Vec::new(),
+        // Set from `networks` once the lab network is known (`create_networks.rs`).
+        port: None,
     })
 }
 

@@ -3,7 +3,8 @@
 //! a key pair or a volume it does not have). A field at its "nothing asked" value passes:
 //! `metadata: {}`, `security_groups: [{"name": "default"}]`, `config_drive: false`, the
 //! default availability zone, an image booted to local disk in `block_device_mapping_v2`, …
-//! What is honoured: `name`, `imageRef`, `flavorRef`, `networks` `none`/`auto`,
+//! What is honoured: `name`, `imageRef`, `flavorRef`, `networks` (the lab network,
+//! `create_networks.rs`),
 //! `min_count`/`max_count`, `description`, `metadata`, `user_data`, `config_drive`
 //! `accessIPv4`/`accessIPv6`, `OS-DCF:diskConfig` (`create_details.rs`), `tags` (2.52+,
 //! `tags.rs`), `adminPass`, `return_reservation_id`, `hostname`.
@@ -101,15 +102,6 @@ pub fn refuse_unhonoured(
             ));
         }
     }
-    if let Some(Value::Array(networks)) = server.get("networks") {
-        if !networks.is_empty() {
-            return Err(refused(
-                "networks",
-                &Value::Array(networks.clone()),
-                "there is no network service; ask for 'none' or 'auto'",
-            ));
-        }
-    }
     if let Some(bdms) = server
         .get("block_device_mapping_v2")
         .filter(|v| !asks_nothing(v))
@@ -164,7 +156,6 @@ mod tests {
             ("key_name", json!("mykey")),
             ("security_groups", json!([{"name": "web"}])),
             ("availability_zone", json!("nova:host1")),
-            ("networks", json!([{"uuid": "net"}])),
             (
                 "block_device_mapping_v2",
                 json!([{"boot_index": 0, "source_type": "volume",

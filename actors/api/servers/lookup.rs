@@ -1,16 +1,17 @@
 //! The reads the server handlers share: one instance as the caller may see it, and what the
 //! detail view needs about instances besides their rows (fault, host service, flavor, tags,
-//! the scheduling request).
+//! the scheduling request, addresses: one query for each over all the rows).
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::addresses::addresses;
 use super::views::{Extra, Scheduling};
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
-use crate::db::{InstanceRow, ServiceRow};
+use crate::db::{InstanceRow, LabPortRow, ServiceRow};
 
 /// The faults and services the detail view of `rows` needs.
 pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>, ApiFault> {
@@ -51,6 +52,19 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                 .tags_by_resource_ids(&uuids)
                 .await
                 .map_err(ApiFault::db)?;
+            let mut ports: HashMap<String, Vec<LabPortRow>> = HashMap::new();
+            for port in b
+                .deps
+                .db
+                .lab_network_ports_of_instances(&uuids)
+                .await
+                .map_err(ApiFault::db)?
+            {
+                ports
+                    .entry(port.instance_uuid.clone())
+                    .or_default()
+                    .push(port);
+            }
             let mut out = Vec::new();
             for (uuid, host, faulty, type_id) in wanted {
                 let flavor = flavors
@@ -83,8 +97,10 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                     }
                     None => None,
                 };
+                let own = ports.remove(&uuid).unwrap_or_default();
                 out.push(Extra {
                     tags: tags.remove(&uuid).unwrap_or_default(),
+                    addresses: addresses(&own, &b.deps.lab_network, true),
                     fault,
                     service,
                     service_down_time: b.deps.service_down_time,

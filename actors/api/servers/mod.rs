@@ -9,6 +9,9 @@
 //! create_schema.rs  the create body as Nova's schema reads it
 //! create_details.rs metadata, user_data, config_drive: read as Nova's schema, kept per instance
 //! create_fields.rs  the create fields novactor cannot honour yet: a 400 naming each
+//! create_networks.rs `networks`: the lab network's port a create asks for
+//! ips.rs            GET /servers/{id}/ips[/{label}]
+//! addresses.rs      a server's `addresses` from its lab network ports
 //! delete.rs         DELETE /servers/{id}
 //! actions/          POST /servers/{id}/action: one file per group of actions (see its mod.rs)
 //! server_password.rs GET, DELETE /servers/{id}/os-server-password
@@ -23,14 +26,17 @@
 //! ```
 
 pub mod actions;
+pub mod addresses;
 pub mod create;
 pub mod create_details;
 pub mod create_fields;
+pub mod create_networks;
 pub mod create_schema;
 pub mod delete;
 pub mod diagnostics;
 pub mod instance_actions;
 pub mod instance_checks;
+pub mod ips;
 pub mod list;
 pub mod lookup;
 pub mod metadata;

@@ -27,6 +27,8 @@ pub struct Extra {
     pub scheduling: Option<Scheduling>,
     /// The server's tags (`tags`, 2.26+), sorted.
     pub tags: Vec<String>,
+    /// `addresses`: the lab network ports' addresses (`addresses.rs`, extended).
+    pub addresses: Map<String, Value>,
 }
 
 /// What a server's `RequestSpec` asked of the scheduler, as the 2.96 and 2.100 views show it.
@@ -163,7 +165,7 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
         "hostId": host_id(&project, row.host.as_deref()),
         "image": image, "flavor": flavor_view(ctx, row, extra, &project),
         "created": iso(row.created_at), "updated": iso(row.updated_at.or(row.created_at)),
-        "addresses": {},
+        "addresses": extra.addresses,
         "accessIPv4": row.access_ip_v4.clone().unwrap_or_default(),
         "accessIPv6": row.access_ip_v6.clone().unwrap_or_default(),
         "links": links(ctx, &row.uuid),
