@@ -12,6 +12,8 @@
 //! db_servicegroup.rs  DbServiceGroup: the servicegroup DB driver over services.rs
 //! compute_nodes.rs    compute_nodes table
 //! instances.rs        instances table, the conditional instance_update_and_get
+//! instance_list.rs    one page of instances: filters, sort keys, marker, all in SQL
+//! list_extras.rs      what a page's detail view needs (faults, services, flavors), batched
 //! instance_faults.rs  instance_faults table
 //! flavors.rs          flavors table (seeded with m1.tiny … m1.xlarge)
 //! request_specs.rs    request_specs table (JSON blob)
@@ -29,7 +31,9 @@ mod db_servicegroup;
 mod flavors;
 mod instance_actions;
 mod instance_faults;
+mod instance_list;
 mod instances;
+mod list_extras;
 mod nova_db;
 mod nova_db_error;
 mod request_specs;
@@ -41,6 +45,9 @@ pub use db_servicegroup::DbServiceGroup;
 pub use flavors::FlavorRow;
 pub use instance_actions::{InstanceActionEventRow, InstanceActionRow};
 pub use instance_faults::InstanceFaultRow;
+pub use instance_list::{
+    ColumnFilter, ColumnMatch, Deletion, InstanceListQuery, SortColumn, SortKey, TagFilters,
+};
 pub use instances::{InstanceRow, INSTANCE_UPDATABLE_COLUMNS};
 pub use nova_db::{open, NovaDb};
 pub use nova_db_error::NovaDbError;

@@ -1,73 +1,54 @@
 //! The reads the server handlers share: one instance as the caller may see it, and what the
 //! detail view needs about instances besides their rows (fault, host service, flavor).
 
-use std::collections::HashMap;
-
 use super::views::Extra;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
-use crate::db::{InstanceRow, ServiceRow};
+use crate::db::InstanceRow;
 
-/// The faults and services the detail view of `rows` needs.
+/// The faults, services and flavors the detail view of `rows` needs: three reads for the
+/// whole page (Nova's `fill_faults` and joins), keyed by the page's own uuids, hosts and
+/// flavor ids.
 pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>, ApiFault> {
-    let wanted: Vec<(String, Option<String>, bool, Option<i64>)> = rows
+    let faulty: Vec<String> = rows
         .iter()
-        .map(|r| {
-            (
-                r.uuid.clone(),
-                r.host.clone(),
-                matches!(r.vm_state.as_deref(), Some("error" | "deleted")),
-                r.instance_type_id,
-            )
-        })
+        .filter(|r| matches!(r.vm_state.as_deref(), Some("error" | "deleted")))
+        .map(|r| r.uuid.clone())
         .collect();
-    state
+    let mut hosts: Vec<String> = rows.iter().filter_map(|r| r.host.clone()).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let mut flavor_ids: Vec<i64> = rows.iter().filter_map(|r| r.instance_type_id).collect();
+    flavor_ids.sort_unstable();
+    flavor_ids.dedup();
+    let (mut faults, services, flavors, service_down_time) = state
         .run(move |b| async move {
-            let mut services: HashMap<String, Option<ServiceRow>> = HashMap::new();
-            let flavors = b.deps.db.flavor_list(None).await.map_err(ApiFault::db)?;
-            let mut out = Vec::new();
-            for (uuid, host, faulty, type_id) in wanted {
-                let flavor = flavors
-                    .iter()
-                    .find(|f| Some(f.id) == type_id)
-                    .map(|f| (f.name.clone(), f.flavorid.clone()));
-                let fault = if faulty {
-                    b.deps
-                        .db
-                        .instance_fault_get_by_instance_uuid(&uuid)
-                        .await
-                        .map_err(ApiFault::db)?
-                        .into_iter()
-                        .next()
-                } else {
-                    None
-                };
-                let service = match host {
-                    Some(host) => {
-                        if !services.contains_key(&host) {
-                            let row = b
-                                .deps
-                                .db
-                                .service_get_by_host_and_binary(&host, "nova-compute")
-                                .await
-                                .map_err(ApiFault::db)?;
-                            services.insert(host.clone(), row);
-                        }
-                        services.get(&host).cloned().flatten()
-                    }
-                    None => None,
-                };
-                out.push(Extra {
-                    fault,
-                    service,
-                    service_down_time: b.deps.service_down_time,
-                    flavor,
-                });
-            }
-            Ok(out)
+            let db = &b.deps.db;
+            let faults = db
+                .instance_faults_newest_by_uuids(&faulty)
+                .await
+                .map_err(ApiFault::db)?;
+            let services = db
+                .compute_services_by_hosts(&hosts)
+                .await
+                .map_err(ApiFault::db)?;
+            let flavors = db.flavors_by_ids(&flavor_ids).await.map_err(ApiFault::db)?;
+            Ok((faults, services, flavors, b.deps.service_down_time))
         })
-        .await
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Extra {
+            fault: faults.remove(&r.uuid),
+            service: r.host.as_ref().and_then(|h| services.get(h).cloned()),
+            service_down_time,
+            flavor: r
+                .instance_type_id
+                .and_then(|id| flavors.get(&id))
+                .map(|f| (f.name.clone(), f.flavorid.clone())),
+        })
+        .collect())
 }
 
 /// The instance `id` if this caller may see it (another project's is 404, as in Nova's

@@ -28,8 +28,8 @@ pub struct Extra {
 /// A server's `self` and `bookmark` links.
 pub fn links(ctx: &Ctx, id: &str) -> Value {
     json!([
-        {"rel": "self", "href": format!("{}/v2.1/servers/{id}", ctx.base)},
-        {"rel": "bookmark", "href": format!("{}/servers/{id}", ctx.base)},
+        {"rel": "self", "href": ctx.href(&format!("servers/{id}"))},
+        {"rel": "bookmark", "href": ctx.bookmark(&format!("servers/{id}"))},
     ])
 }
 
@@ -99,7 +99,7 @@ fn flavor_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
             .map(str::to_owned)
             .or_else(|| extra.flavor.as_ref().map(|f| f.1.clone()))
             .unwrap_or_default();
-        json!({"id": id, "links": [{"rel": "bookmark", "href": format!("{}/flavors/{id}", ctx.base)}]})
+        json!({"id": id, "links": [{"rel": "bookmark", "href": ctx.bookmark(&format!("flavors/{id}"))}]})
     }
 }
 
@@ -110,7 +110,7 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
     let image = match row.image_ref.as_deref() {
         None | Some("") => json!(""),
         Some(id) => {
-            json!({"id": id, "links": [{"rel": "bookmark", "href": format!("{}/images/{id}", ctx.base)}]})
+            json!({"id": id, "links": [{"rel": "bookmark", "href": ctx.bookmark(&format!("images/{id}"))}]})
         }
     };
     let mut s = json!({
