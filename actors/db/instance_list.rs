@@ -365,7 +365,13 @@ impl NovaDb {
         let order: Vec<String> = query
             .sort
             .iter()
-            .map(|k| format!("{} {}", k.column.sql(), if k.descending { "DESC" } else { "ASC" }))
+            .map(|k| {
+                format!(
+                    "{} {}",
+                    k.column.sql(),
+                    if k.descending { "DESC" } else { "ASC" }
+                )
+            })
             .collect();
         let mut sql = format!("SELECT {COLUMNS} FROM instances");
         if !clause.conditions.is_empty() {
@@ -377,9 +383,9 @@ impl NovaDb {
             sql.push_str(&order.join(", "));
         }
         sql.push_str(" LIMIT ?");
-        clause
-            .params
-            .push(SqlValue::Int(Some(i64::try_from(query.limit).unwrap_or(i64::MAX))));
+        clause.params.push(SqlValue::Int(Some(
+            i64::try_from(query.limit).unwrap_or(i64::MAX),
+        )));
         let rows: Vec<InstanceRow> = self.db.fetch_all(&sql, &clause.params).await?;
         self.count_rows_read(rows.len());
         Ok(rows)

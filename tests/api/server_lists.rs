@@ -21,13 +21,9 @@ async fn seed(db: &NovaDb, fields: Value) -> String {
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    values
-        .entry("project_id")
-        .or_insert_with(|| json!("admin"));
+    values.entry("project_id").or_insert_with(|| json!("admin"));
     values.entry("user_id").or_insert_with(|| json!("admin"));
-    values
-        .entry("vm_state")
-        .or_insert_with(|| json!("active"));
+    values.entry("vm_state").or_insert_with(|| json!("active"));
     db.instance_create(&values).await.expect("seed").uuid
 }
 
@@ -245,7 +241,12 @@ async fn members_get_a_403_naming_an_admin_only_filter_and_their_own_servers_oth
         let cloud = &cloud;
         async move {
             cloud
-                .send("GET", &format!("/v2.1/servers/detail?{query}"), &alice, None)
+                .send(
+                    "GET",
+                    &format!("/v2.1/servers/detail?{query}"),
+                    &alice,
+                    None,
+                )
                 .await
         }
     };
@@ -308,7 +309,10 @@ async fn sort_keys_and_directions_order_the_list_as_nova_does() {
     };
     assert_eq!(ids(&list("").await), newest_first);
     // An ignored key (vcpus) goes with its direction: the default order remains.
-    assert_eq!(ids(&list("sort_key=vcpus&sort_dir=asc").await), newest_first);
+    assert_eq!(
+        ids(&list("sort_key=vcpus&sort_dir=asc").await),
+        newest_first
+    );
     let id = |i: usize| by_name[i].2.clone();
     // display_name asc, ties by the appended created_at asc.
     assert_eq!(
@@ -317,11 +321,17 @@ async fn sort_keys_and_directions_order_the_list_as_nova_does() {
     );
     // Two pairs: zone desc, then name asc.
     assert_eq!(
-        ids(&list("sort_key=availability_zone&sort_dir=desc&sort_key=display_name&sort_dir=asc").await),
+        ids(
+            &list("sort_key=availability_zone&sort_dir=desc&sort_key=display_name&sort_dir=asc")
+                .await
+        ),
         [id(1), id(3), id(2), id(0)]
     );
     assert_eq!(
-        ids(&list("sort_key=availability_zone&sort_key=display_name&sort_dir=asc&sort_dir=desc").await),
+        ids(
+            &list("sort_key=availability_zone&sort_key=display_name&sort_dir=asc&sort_dir=desc")
+                .await
+        ),
         [id(0), id(2), id(3), id(1)]
     );
     for (query, message) in [
@@ -514,7 +524,12 @@ async fn the_legacy_project_id_prefix_serves_the_callers_project_and_refuses_ano
         )
     );
     let shown = cloud
-        .send("GET", &format!("/v2.1/{project}/servers/{id}"), &headers, None)
+        .send(
+            "GET",
+            &format!("/v2.1/{project}/servers/{id}"),
+            &headers,
+            None,
+        )
         .await;
     assert_eq!(shown.status, 200, "{shown:?}");
     assert_eq!(shown.body["server"]["id"], id.as_str());

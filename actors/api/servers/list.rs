@@ -131,5 +131,12 @@ pub async fn detail(
         .zip(&extras)
         .map(|(r, e)| detail_view(&ctx, r, e))
         .collect();
-    Ok(ok(body(&ctx, &pairs, &state, "servers/detail", &rows, servers)?))
+    Ok(ok(body(
+        &ctx,
+        &pairs,
+        &state,
+        "servers/detail",
+        &rows,
+        servers,
+    )?))
 }

@@ -89,11 +89,21 @@ pub const PARAMS: &[Param] = &[
     p("reservation_id", 1, Regex("reservation_id"), MembersFrom(1)),
     p("launched_at", 1, Time("launched_at"), MembersFrom(83)),
     p("terminated_at", 1, Time("terminated_at"), MembersFrom(83)),
-    p("availability_zone", 1, Regex("availability_zone"), MembersFrom(83)),
+    p(
+        "availability_zone",
+        1,
+        Regex("availability_zone"),
+        MembersFrom(83),
+    ),
     p("name", 1, Regex("display_name"), MembersFrom(1)),
     p("display_name", 1, Regex("display_name"), AdminOnly),
     p("description", 1, Regex("display_description"), AdminOnly),
-    p("display_description", 1, Regex("display_description"), AdminOnly),
+    p(
+        "display_description",
+        1,
+        Regex("display_description"),
+        AdminOnly,
+    ),
     p("locked_by", 1, Regex("locked_by"), AdminOnly),
     p("uuid", 1, Exact("uuid"), AdminOnly),
     p("root_device_name", 1, Unfilled, AdminOnly),
@@ -186,8 +196,9 @@ pub fn column_match(param: &Param, value: &str) -> Result<Option<ColumnMatch>, A
     Ok(Some(match param.kind {
         Exact(_) => ColumnMatch::AnyOf(vec![SqlValue::from(value)]),
         Regex(_) => {
-            regex::Regex::new(value)
-                .map_err(|_| invalid_value(param.name, value, &format!("'{value}' is not a 'regex'")))?;
+            regex::Regex::new(value).map_err(|_| {
+                invalid_value(param.name, value, &format!("'{value}' is not a 'regex'"))
+            })?;
             ColumnMatch::Regex(value.to_owned())
         }
         Int(_) => {
@@ -198,7 +209,11 @@ pub fn column_match(param: &Param, value: &str) -> Result<Option<ColumnMatch>, A
         }
         Time(_) => {
             let instant = parse_time(value).ok_or_else(|| {
-                invalid_value(param.name, value, &format!("'{value}' is not a 'date-time'"))
+                invalid_value(
+                    param.name,
+                    value,
+                    &format!("'{value}' is not a 'date-time'"),
+                )
             })?;
             ColumnMatch::AnyOf(vec![SqlValue::from(instant)])
         }
@@ -228,9 +243,13 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
-    if let Some(t) = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    if let Some(t) = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
     {
         return Some(t.and_utc());
     }

@@ -122,7 +122,13 @@ pub fn page_size(pairs: &[(String, String)], max_limit: usize) -> Result<usize, 
         Some(text) => text
             .parse::<usize>()
             .map(|limit| limit.min(max_limit))
-            .map_err(|_| invalid_value("limit", text, &format!("'{text}' does not match '^[0-9]*$'"))),
+            .map_err(|_| {
+                invalid_value(
+                    "limit",
+                    text,
+                    &format!("'{text}' does not match '^[0-9]*$'"),
+                )
+            }),
     }
 }
 
@@ -266,7 +272,10 @@ pub fn plan(
         })?;
         query.flavorid = Some(flavor.to_owned());
     }
-    let statuses: Vec<String> = all(pairs, "status").into_iter().map(str::to_owned).collect();
+    let statuses: Vec<String> = all(pairs, "status")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     let mut vm_state_is_deleted = false;
     if !statuses.is_empty() {
         let (vm_states, task_states) = states_from_statuses(&statuses);
