@@ -316,9 +316,16 @@ fn after_marker(sort: &[SortKey], marker: &InstanceRow, dialect: Dialect, clause
     // scan at the marker instead of filtering every row before it.
     if let Some(first) = sort.first() {
         let value = first.column.value_of(marker);
-        if !value.is_null() && !nulls_after(*first, dialect) {
+        if !value.is_null() {
             let op = if first.descending { "<=" } else { ">=" };
-            clause.push(format!("{} {op} ?", first.column.sql()), [value]);
+            let column = first.column.sql();
+            let bound = if nulls_after(*first, dialect) {
+                // NULLs follow in this direction: they are after the marker too.
+                format!("({column} {op} ? OR {column} IS NULL)")
+            } else {
+                format!("{column} {op} ?")
+            };
+            clause.push(bound, [value]);
         }
     }
 }

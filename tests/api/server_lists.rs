@@ -450,6 +450,16 @@ async fn cloud_on(backend: Backend) {
         admin_ids(&cloud, "tags=blue&name=^tag").await,
         set(&[&tagged])
     );
+    if backend == Backend::Postgres {
+        // Valid for the API's check, not for PostgreSQL's regular expressions: a 400.
+        let refused = cloud.admin("GET", "/v2.1/servers?name=%5CpL", None).await;
+        assert_eq!(refused.status, 400, "{refused:?}");
+        assert!(
+            fault_message(&refused)
+                .starts_with("The database cannot apply the regular expression of this request"),
+            "{refused:?}"
+        );
+    }
     cloud.node.shutdown().await.unwrap();
 }
 

@@ -15,7 +15,8 @@ use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
 use crate::api::http::{ok, query};
 use crate::api::policy::defaults as policy;
-use crate::db::{InstanceRow, NovaDbError};
+use crate::db::{ColumnMatch, InstanceRow, NovaDbError};
+use novactor::db::DbError;
 
 /// The page a list request selects.
 async fn selected(
@@ -34,6 +35,14 @@ async fn selected(
         ListPlan::Empty => return Ok(Vec::new()),
     };
     let marker = query.marker.clone();
+    let patterns: Vec<String> = query
+        .filters
+        .iter()
+        .filter_map(|f| match &f.matching {
+            ColumnMatch::Regex(pattern) => Some(pattern.clone()),
+            _ => None,
+        })
+        .collect();
     state
         .run(move |b| async move {
             match b.deps.db.instance_get_all_by_filters_sort(&query).await {
@@ -43,10 +52,31 @@ async fn selected(
                     "marker [{}] not found",
                     marker.unwrap_or_default()
                 ))),
+                Err(e) if !patterns.is_empty() && is_refused_regex(&e) => {
+                    Err(ApiFault::bad_request(format!(
+                        "The database cannot apply the regular expression of this request \
+                         ({}): {e}",
+                        patterns.join(", ")
+                    )))
+                }
                 Err(e) => Err(ApiFault::db(e)),
             }
         })
         .await
+}
+
+/// Whether the database refused a regular expression the API's check let through (the
+/// three servers' dialects differ at the edges: PostgreSQL has no `\p{…}`, for one).
+fn is_refused_regex(error: &NovaDbError) -> bool {
+    let NovaDbError::Db(DbError::Query(sqlx::Error::Database(e))) = error else {
+        return false;
+    };
+    if let Some(mysql) = e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        // MariaDB ER_REGEXP_ERROR; MySQL 8's ER_REGEXP_* family.
+        return matches!(mysql.number(), 1139 | 3685..=3699);
+    }
+    // PostgreSQL invalid_regular_expression.
+    e.code().as_deref() == Some("2201B")
 }
 
 /// Nova `_get_collection_links`: a `next` link when the page holds as many items as were
