@@ -250,8 +250,8 @@ async fn members_get_a_403_naming_an_admin_only_filter_and_their_own_servers_oth
                 .await
         }
     };
-    assert_eq!(ids(&get("name=^m").await), [mine.clone()]);
-    assert_eq!(ids(&get("").await), [mine.clone()]);
+    assert_eq!(ids(&get("name=^m").await), std::slice::from_ref(&mine));
+    assert_eq!(ids(&get("").await), std::slice::from_ref(&mine));
     for (query, name) in [
         ("host=h1", "host"),
         ("node=x", "node"),
@@ -516,7 +516,7 @@ async fn the_legacy_project_id_prefix_serves_the_callers_project_and_refuses_ano
             None,
         )
         .await;
-    assert_eq!(ids(&listed), [id.clone()]);
+    assert_eq!(ids(&listed), std::slice::from_ref(&id));
     let server = &listed.body["servers"][0];
     assert_eq!(
         server["links"][0]["href"],
