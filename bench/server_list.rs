@@ -115,7 +115,11 @@ fn main() {
                 format!("/v2.1/servers/detail?limit=100&marker={last_page}"),
             ),
             (
-                "name=vm-1 (many match)",
+                "name=vm-9 (the newest rows match)",
+                "/v2.1/servers/detail?limit=100&name=vm-9".to_owned(),
+            ),
+            (
+                "name=vm-1 (first match after 80% of rows)",
                 "/v2.1/servers/detail?limit=100&name=vm-1".to_owned(),
             ),
             (
