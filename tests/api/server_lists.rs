@@ -153,6 +153,33 @@ async fn every_filter_selects_in_sql_as_nova_does() {
         set(&[&web2])
     );
 
+    // The detail page shows each ERROR server's newest fault and each host's service,
+    // read once for the page.
+    db.instance_fault_create(&broken, 500, "old failure", None, None)
+        .await
+        .unwrap();
+    db.instance_fault_create(&broken, 500, "newest failure", None, None)
+        .await
+        .unwrap();
+    let detail = cloud
+        .admin(
+            "GET",
+            "/v2.1/servers/detail?name=%5Ebroken%24%7C%5Eweb-1%24",
+            None,
+        )
+        .await;
+    assert_eq!(detail.status, 200, "{detail:?}");
+    let servers = detail.body["servers"].as_array().unwrap();
+    let shown = |id: &str| {
+        servers
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("{id} listed"))
+    };
+    assert_eq!(shown(&broken)["fault"]["message"], "newest failure");
+    assert!(shown(&web1).get("fault").is_none());
+    assert_eq!(shown(&web1)["flavor"]["original_name"], "m1.small");
+
     // changes-since: only what changed since then, deleted ones included (no `deleted`).
     let before = chrono::Utc::now();
     let since = before.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
@@ -433,6 +460,16 @@ async fn pages_follow_servers_links_through_the_whole_list() {
         first.body["servers_links"],
         json!([{"rel": "next",
                 "href": format!("{}/v2.1/servers?limit=2&marker={last}&name=vm", cloud.base)}])
+    );
+    let huge = cloud
+        .admin("GET", "/v2.1/servers?limit=99999999999999999999", None)
+        .await;
+    assert_eq!(ids(&huge).len(), 7, "a limit past any integer is max_limit");
+    let negative = cloud.admin("GET", "/v2.1/servers?limit=-1", None).await;
+    assert_eq!(negative.status, 400);
+    assert_eq!(
+        fault_message(&negative),
+        "Invalid input for query parameters limit. Value: -1. '-1' does not match '^[0-9]*$'"
     );
     let zero = cloud.admin("GET", "/v2.1/servers?limit=0", None).await;
     assert!(ids(&zero).is_empty());

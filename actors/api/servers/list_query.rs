@@ -119,16 +119,15 @@ fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
 pub fn page_size(pairs: &[(String, String)], max_limit: usize) -> Result<usize, ApiFault> {
     match last(pairs, "limit") {
         None => Ok(max_limit),
-        Some(text) => text
-            .parse::<usize>()
-            .map(|limit| limit.min(max_limit))
-            .map_err(|_| {
-                invalid_value(
-                    "limit",
-                    text,
-                    &format!("'{text}' does not match '^[0-9]*$'"),
-                )
-            }),
+        // Digits only (Nova's '^[0-9]*$'); a number past usize is still "more than max".
+        Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(text.parse::<usize>().unwrap_or(usize::MAX).min(max_limit))
+        }
+        Some(text) => Err(invalid_value(
+            "limit",
+            text,
+            &format!("'{text}' does not match '^[0-9]*$'"),
+        )),
     }
 }
 
