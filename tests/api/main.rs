@@ -1,6 +1,8 @@
 //! Nova's compute REST API (actors/api): versions, microversions, errors and auth, flavors,
-//! servers, services and hypervisors, against a whole cloud in this process (`cloud`:
-//! memory transport, SQLite, the API on a free port); random bodies never get a 500; and
+//! servers, server lists (filters, sorting, paging in SQL, also on PostgreSQL and MariaDB),
+//! the legacy project-id prefix, services and hypervisors, against a whole cloud in this
+//! process (`cloud`: memory transport, SQLite, the API on a free port); random bodies never
+//! get a 500; and
 //! the real python-openstackclient (`scripts/osc-venv.sh`) against `novactor run`, embedded
 //! and over RabbitMQ + PostgreSQL.
 
@@ -13,6 +15,7 @@ mod cloud;
 
 mod flavors;
 mod osc_drives_the_compute_api;
+mod project_id_prefix;
 mod random_bodies_never_get_a_500;
 mod server_lists;
 mod servers;
