@@ -21,15 +21,23 @@ pub struct Backend {
 pub struct ApiState {
     backend: Arc<Backend>,
     actor: actix_rt::ArbiterHandle,
+    /// `[api] max_limit`: the most items one list response holds.
+    max_limit: usize,
 }
 
 impl ApiState {
     /// The state of a server whose work runs on the current arbiter (the api actor's).
-    pub fn on_current_arbiter(deps: ComputeApiDeps) -> Self {
+    pub fn on_current_arbiter(deps: ComputeApiDeps, max_limit: usize) -> Self {
         Self {
             backend: Arc::new(Backend { deps }),
             actor: actix_rt::Arbiter::current(),
+            max_limit,
         }
+    }
+
+    /// `[api] max_limit`.
+    pub fn max_limit(&self) -> usize {
+        self.max_limit
     }
 
     /// Runs `work` on the api actor's arbiter and waits for its result.

@@ -27,6 +27,7 @@ use super::api_fault::ApiFault;
 use super::microversion::{self, ApiVersion};
 use super::policy::check::Credentials;
 use super::policy::{credentials, Policy};
+use super::project_prefix::UrlProject;
 use crate::keystone::{TokenRejection, TokenValidator};
 use novactor::rpc::RequestContext;
 
@@ -90,12 +91,31 @@ pub struct Ctx {
     pub base: String,
     /// `req-<uuid>`.
     pub request_id: String,
+    /// The project id of a legacy `/v2.1/{project_id}/…` URL (then the caller's own):
+    /// links in bodies carry it, as Nova's do.
+    pub url_project: Option<String>,
     policy: Arc<Policy>,
     /// oslo.policy's credentials of the caller, built once per request.
     creds: Credentials,
 }
 
 impl Ctx {
+    /// A versioned link to `path` (`servers/<id>`) as Nova's `_get_href_link` makes it.
+    pub fn href(&self, path: &str) -> String {
+        match &self.url_project {
+            Some(project) => format!("{}/v2.1/{project}/{path}", self.base),
+            None => format!("{}/v2.1/{path}", self.base),
+        }
+    }
+
+    /// An unversioned link to `path` as Nova's `_get_bookmark_link` makes it.
+    pub fn bookmark(&self, path: &str) -> String {
+        match &self.url_project {
+            Some(project) => format!("{}/{project}/{path}", self.base),
+            None => format!("{}/{path}", self.base),
+        }
+    }
+
     /// Whether rule `rule` allows this caller on a resource of `target_project`.
     pub fn can(&self, rule: &str, target_project: &str) -> bool {
         let target = HashMap::from([
@@ -195,6 +215,15 @@ impl Ctx {
                 )
             }
         };
+        let url_project = req.extensions().get::<UrlProject>().map(|p| p.0.clone());
+        if let Some(url_project) = url_project.as_deref() {
+            if url_project != project_id {
+                return Err(ApiFault::bad_request(format!(
+                    "Malformed request URL: URL's project_id '{url_project}' doesn't match \
+                     Context's project_id '{project_id}'"
+                )));
+            }
+        }
         let is_admin = auth.policy.is_admin(&roles, &user_id, &project_id);
         let creds = credentials(&roles, &user_id, &project_id, is_admin);
         let info = req.connection_info();
@@ -210,6 +239,7 @@ impl Ctx {
                 .extensions()
                 .get::<RequestId>()
                 .map_or_else(String::new, |r| r.0.clone()),
+            url_project,
             policy: auth.policy,
         })
     }

@@ -12,8 +12,8 @@ use crate::db::FlavorRow;
 
 fn links(ctx: &Ctx, id: &str) -> Value {
     json!([
-        {"rel": "self", "href": format!("{}/v2.1/flavors/{id}", ctx.base)},
-        {"rel": "bookmark", "href": format!("{}/flavors/{id}", ctx.base)},
+        {"rel": "self", "href": ctx.href(&format!("flavors/{id}"))},
+        {"rel": "bookmark", "href": ctx.bookmark(&format!("flavors/{id}"))},
     ])
 }
 

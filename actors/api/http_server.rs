@@ -26,16 +26,17 @@ pub struct RunningServer {
 /// Seconds a graceful stop waits for in-flight requests.
 const SHUTDOWN_TIMEOUT: u64 = 10;
 
-/// Binds `listen:port` and starts serving with `workers` workers; the server future runs
-/// on the current arbiter.
+/// Binds `listen:port` and starts serving with `workers` workers, lists holding at most
+/// `max_limit` items; the server future runs on the current arbiter.
 pub fn start(
     listen: &str,
     port: u16,
     workers: usize,
+    max_limit: usize,
     deps: ComputeApiDeps,
     auth: ApiAuth,
 ) -> Result<RunningServer, String> {
-    let state = ApiState::on_current_arbiter(deps);
+    let state = ApiState::on_current_arbiter(deps, max_limit);
     let auth = actix_web::web::Data::new(auth);
     let server = HttpServer::new(move || {
         // Per worker: a reqwest client's pooled connections live on the runtime that

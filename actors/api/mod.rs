@@ -25,6 +25,7 @@
 //! serving HTTP
 //! http_server.rs    bind, run and stop the actix-web server
 //! router.rs         the route table: path + method -> handler, 404 / 405
+//! project_prefix.rs the legacy /v2.1/{project_id}/… prefix, stripped before routing
 //! middleware.rs     request id, version headers, fault bodies, the log line of a request
 //! api_state.rs      ApiState: runs handlers' database and RPC work on the actor's runtime
 //! http.rs           what handlers share: JSON body, query string, paging, base URL, 200 reply
@@ -52,6 +53,7 @@ pub mod instance_state_checks;
 pub mod microversion;
 pub mod middleware;
 pub mod policy;
+pub mod project_prefix;
 pub mod router;
 pub mod servers;
 pub mod services;
@@ -106,6 +108,8 @@ pub struct ApiManager {
     listen: String,
     port: u16,
     workers: usize,
+    /// `[api] max_limit`.
+    max_limit: usize,
     auth: ApiAuth,
     deps: ComputeApiDeps,
     server: Option<ServerHandle>,
@@ -137,6 +141,7 @@ impl ApiManager {
             &self.listen,
             self.port,
             self.workers,
+            self.max_limit,
             self.deps.clone(),
             self.auth.clone(),
         )
@@ -200,6 +205,7 @@ pub fn definition(
             listen: api.osapi_compute_listen.clone(),
             port: api.osapi_compute_listen_port,
             workers: api.osapi_compute_workers,
+            max_limit: api.max_limit,
             auth: auth.clone(),
             deps: ComputeApiDeps {
                 db: db.clone(),

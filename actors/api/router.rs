@@ -9,7 +9,9 @@ use actix_web::{web, App, HttpResponse, Resource};
 use super::api_fault::ApiFault;
 use super::api_state::ApiState;
 use super::middleware::RequestStamp;
-use super::{aggregates, flavors, hypervisors, images, servers, services, versions};
+use super::{
+    aggregates, flavors, hypervisors, images, project_prefix, servers, services, versions,
+};
 
 /// The app every HTTP worker serves, on `state`.
 pub fn app(
@@ -112,8 +114,9 @@ pub fn app(
         .service(resource("/image/v2/images").route(web::get().to(images::list)))
         .service(resource("/image/v2/images/{id}").route(web::get().to(images::show)))
         .default_service(web::to(not_found))
-        .wrap_fn(|req, srv| {
+        .wrap_fn(|mut req, srv| {
             let stamp = RequestStamp::begin(&req);
+            project_prefix::strip(&mut req);
             let response = srv.call(req);
             async move { Ok(stamp.finish(response.await?)) }
         })

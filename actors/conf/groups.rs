@@ -60,6 +60,8 @@ pub struct ApiConf {
     pub noauth_notused_is_admin: bool,
     /// `[api] allow_noauth_on_network`: a non-loopback `osapi_compute_listen` may serve.
     pub allow_noauth_on_network: bool,
+    /// `[api] max_limit`: the most items one list response holds.
+    pub max_limit: usize,
     /// `[api] auth_strategy` with `[keystone_authtoken]`, and `[oslo_policy]`.
     pub auth: AuthConf,
 }
@@ -275,6 +277,8 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         osapi_compute_workers: r.count_or_one("DEFAULT", "osapi_compute_workers")?,
         noauth_notused_is_admin: r.boolean("api", "noauth_notused_is_admin")?,
         allow_noauth_on_network: r.boolean("api", "allow_noauth_on_network")?,
+        max_limit: usize::try_from(r.int("api", "max_limit")?)
+            .map_err(|_| r.mismatch("api", "max_limit", "a count"))?,
         auth: super::auth_groups::build(r)?,
     };
 

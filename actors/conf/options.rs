@@ -143,6 +143,15 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
          with a warning, and /readyz warns too. For a lab network only.",
         "novactor",
     ),
+    OptionSpec::new(
+        "api",
+        "max_limit",
+        OptionKind::integer(Some(0), None),
+        Value("1000"),
+        "As a query can potentially return many thousands of items, you can limit the maximum \
+         number of items in a single response by setting this option.",
+        "nova/conf/api.py",
+    ),
     // ---- [conductor] / [scheduler] ----
     OptionSpec::new(
         "conductor",

@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::nova_db::NovaDb;
 use super::nova_db_error::NovaDbError;
 
-const COLUMNS: &str = "id, flavorid, name, memory_mb, vcpus, root_gb, ephemeral_gb, swap, \
+pub(super) const COLUMNS: &str =
+    "id, flavorid, name, memory_mb, vcpus, root_gb, ephemeral_gb, swap, \
      rxtx_factor, vcpu_weight, is_public, disabled, description, created_at, updated_at";
 
 /// One row of `flavors`.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::nova_db::{utc_now, NovaDb};
 use super::nova_db_error::NovaDbError;
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "id, instance_uuid, code, message, details, host, created_at, updated_at, deleted_at, deleted";
 
 /// One row of `instance_faults`.

@@ -14,7 +14,7 @@ use novactor::db::SqlValue;
 
 const TABLE: &str = "instances";
 
-const COLUMNS: &str = "id, uuid, display_name, display_description, hostname, user_id, \
+pub(super) const COLUMNS: &str = "id, uuid, display_name, display_description, hostname, user_id, \
      project_id, image_ref, instance_type_id, memory_mb, vcpus, root_gb, ephemeral_gb, swap, \
      flavor, vm_state, task_state, power_state, host, node, compute_id, launched_on, \
      launched_at, terminated_at, availability_zone, reservation_id, launch_index, key_name, \

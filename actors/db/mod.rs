@@ -13,6 +13,8 @@
 //! compute_nodes.rs    compute_nodes table
 //! instances.rs        instances table, the conditional instance_update_and_get; destroy
 //!                     releases the instance's lab network ports in the same transaction
+//! instance_list.rs    one page of instances: filters, sort keys, marker, all in SQL
+//! list_extras.rs      what a page's detail view needs (faults, services, flavors), batched
 //! lab_network_ports.rs lab_network_ports: the [lab_network] ports, allocated under unique keys
 //! instance_faults.rs  instance_faults table
 //! flavors.rs          flavors table (seeded with m1.tiny … m1.xlarge)
@@ -33,9 +35,11 @@ mod db_servicegroup;
 mod flavors;
 mod instance_actions;
 mod instance_faults;
+mod instance_list;
 mod instance_tags;
 mod instances;
 mod lab_network_ports;
+mod list_extras;
 mod nova_db;
 mod nova_db_error;
 mod request_specs;
@@ -47,6 +51,9 @@ pub use db_servicegroup::DbServiceGroup;
 pub use flavors::FlavorRow;
 pub use instance_actions::{ActionsPage, InstanceActionEventRow, InstanceActionRow};
 pub use instance_faults::InstanceFaultRow;
+pub use instance_list::{
+    ColumnFilter, ColumnMatch, Deletion, InstanceListQuery, SortColumn, SortKey, TagFilters,
+};
 pub use instance_tags::MAX_TAG_COUNT;
 pub use instances::{InstanceRow, INSTANCE_UPDATABLE_COLUMNS};
 pub use lab_network_ports::{LabPortError, LabPortRow, PortAddresses};

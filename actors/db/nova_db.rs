@@ -1,6 +1,9 @@
 //! [`NovaDb`], the repository handle every table file adds its functions to, and how a
 //! service process opens it ([`open`]). The schema it checks and applies is `schema.rs`'s.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use crate::conf::NovaConfig;
 use novactor::db::Database;
 
@@ -13,6 +16,9 @@ use super::schema::MIGRATIONS;
 pub struct NovaDb {
     /// The runtime's pool; the table files of this folder run their SQL on it.
     pub(super) db: Database,
+    /// Instance rows the list query returned through this handle and its clones: what a
+    /// test reads to prove a list reads its page, not the table.
+    list_rows_read: Arc<AtomicU64>,
 }
 
 /// Open the database `config` names for a service process. The embedded default (SQLite
@@ -32,7 +38,21 @@ pub async fn open(config: &NovaConfig) -> Result<NovaDb, NovaDbError> {
 impl NovaDb {
     /// Wraps a connected database.
     pub fn new(db: Database) -> Self {
-        NovaDb { db }
+        NovaDb {
+            db,
+            list_rows_read: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Instance rows [`NovaDb::instance_get_all_by_filters_sort`] has returned so far
+    /// through this handle and its clones.
+    pub fn instance_list_rows_read(&self) -> u64 {
+        self.list_rows_read.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn count_rows_read(&self, rows: usize) {
+        let rows = u64::try_from(rows).unwrap_or(u64::MAX);
+        self.list_rows_read.fetch_add(rows, Ordering::Relaxed);
     }
 
     /// The runtime database underneath.

@@ -16,7 +16,7 @@ use novactor::db::{DbError, SqlValue};
 /// placement only for providers with the `OWNER_NOVA` trait.
 pub const SERVICE_VERSION: i64 = 74;
 
-const COLUMNS: &str = "id, uuid, host, \"binary\", topic, report_count, disabled, \
+pub(super) const COLUMNS: &str = "id, uuid, host, \"binary\", topic, report_count, disabled, \
      disabled_reason, last_seen_up, forced_down, version, created_at, updated_at, deleted_at, deleted";
 
 /// One row of `services`.

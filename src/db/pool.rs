@@ -191,7 +191,9 @@ impl Database {
                     // NORMAL is durable in WAL mode except for the last commits on power loss.
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    // `column REGEXP pattern`, as PostgreSQL's `~` and MySQL's REGEXP.
+                    .with_regexp();
                 let pool = SqlitePoolOptions::new()
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .max_connections(options.max_pool_size)
@@ -206,7 +208,8 @@ impl Database {
                 // forever.
                 let opts = SqliteConnectOptions::from_str("sqlite::memory:")
                     .map_err(invalid)?
-                    .foreign_keys(true);
+                    .foreign_keys(true)
+                    .with_regexp();
                 let pool = SqlitePoolOptions::new()
                     .acquire_timeout(ACQUIRE_TIMEOUT)
                     .max_connections(1)

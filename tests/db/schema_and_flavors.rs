@@ -19,6 +19,7 @@ async fn the_schema_check_asks_for_db_sync_until_it_ran_and_sync_is_idempotent(b
             .map(|m| m.version)
             .collect();
         let newest = *embedded.last().expect("migrations");
+        assert!(embedded.starts_with(&[1, 2, 3]), "{embedded:?}");
         let err = db
             .check_schema()
             .await

@@ -134,7 +134,7 @@ pub async fn create(
             .map(char::from)
             .collect()
     });
-    let location = format!("{}/v2.1/servers/{uuid}", ctx.base);
+    let location = ctx.href(&format!("servers/{uuid}"));
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, location))
         .json(json!({"server": {

@@ -1,122 +1,138 @@
-//! `GET /servers` and `GET /servers/detail` (Nova: `servers.py` `index`, `detail`): the
-//! caller's instances, filtered by the query as Nova's `_get_servers` does, paged.
+//! `GET /servers` and `GET /servers/detail` (Nova: `servers.py` `index`, `detail`,
+//! `_get_servers`; `views/servers.py` `index`, `detail`): one page of the caller's
+//! instances read in SQL as [`list_query`](super::list_query) plans it, the detail view's
+//! extras read once for the page, and `servers_links` with the `next` page when this one
+//! is full (Nova's `_get_collection_links`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
+use super::list_query::{page_size, plan, ListPlan};
 use super::lookup::extras;
 use super::views::{brief_view, detail_view};
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
-use crate::api::compute_api;
-use crate::api::http::{ok, page, param, query};
+use crate::api::http::{ok, query};
 use crate::api::policy::defaults as policy;
-use crate::db::InstanceRow;
+use crate::db::{ColumnMatch, InstanceRow, NovaDbError};
+use novactor::db::DbError;
 
-/// Live instances, newest first (Nova's default sort `created_at desc`).
-async fn all_instances(state: &ApiState) -> Result<Vec<InstanceRow>, ApiFault> {
-    // NOTE: NovaDb has no "list instances" function yet; this is Nova's instance_get_all
-    // without filters, read through the runtime database (filters apply in memory).
+/// The page a list request selects.
+async fn selected(
+    ctx: &Ctx,
+    pairs: &[(String, String)],
+    state: &ApiState,
+    detail: bool,
+) -> Result<Vec<InstanceRow>, ApiFault> {
+    ctx.authorize_own(if detail {
+        policy::SERVERS_DETAIL
+    } else {
+        policy::SERVERS_INDEX
+    })?;
+    let query = match plan(ctx, pairs, state.max_limit(), detail)? {
+        ListPlan::Query(query) => query,
+        ListPlan::Empty => return Ok(Vec::new()),
+    };
+    let marker = query.marker.clone();
+    let patterns: Vec<String> = query
+        .filters
+        .iter()
+        .filter_map(|f| match &f.matching {
+            ColumnMatch::Regex(pattern) => Some(pattern.clone()),
+            _ => None,
+        })
+        .collect();
     state
-        .run(|b| async move {
-            b.deps
-                .db
-                .database()
-                .fetch_all::<InstanceRow>(
-                    "SELECT * FROM instances WHERE deleted = 0 ORDER BY created_at DESC, id DESC",
-                    &[],
-                )
-                .await
-                .map_err(|e| ApiFault::db(e.into()))
+        .run(move |b| async move {
+            match b.deps.db.instance_get_all_by_filters_sort(&query).await {
+                Ok(rows) => Ok(rows),
+                // The only instance the list looks up by uuid is the marker.
+                Err(NovaDbError::InstanceNotFound { .. }) => Err(ApiFault::bad_request(format!(
+                    "marker [{}] not found",
+                    marker.unwrap_or_default()
+                ))),
+                Err(e) if !patterns.is_empty() && is_refused_regex(&e) => {
+                    Err(ApiFault::bad_request(format!(
+                        "The database cannot apply the regular expression of this request \
+                         ({}): {e}",
+                        patterns.join(", ")
+                    )))
+                }
+                Err(e) => Err(ApiFault::db(e)),
+            }
         })
         .await
 }
 
-const STATUSES: &[&str] = &[
-    "ACTIVE",
-    "BUILD",
-    "REBOOT",
-    "HARD_REBOOT",
-    "SHUTOFF",
-    "ERROR",
-    "DELETED",
-    "PAUSED",
-    "SUSPENDED",
-    "UNKNOWN",
-];
-
-/// The rows a list request selects: own project unless `all_tenants` is asked (and allowed),
-/// then `name` (regex), `status`, `host`, `image`, `flavor`, `reservation_id`.
-async fn selected(
-    ctx: &Ctx,
-    req: &HttpRequest,
-    state: &ApiState,
-    detail: bool,
-) -> Result<Vec<InstanceRow>, ApiFault> {
-    let (rule, all_tenants_rule) = if detail {
-        (policy::SERVERS_DETAIL, policy::SERVERS_DETAIL_ALL_TENANTS)
-    } else {
-        (policy::SERVERS_INDEX, policy::SERVERS_INDEX_ALL_TENANTS)
+/// Whether the database refused a regular expression the API's check let through (the
+/// three servers' dialects differ at the edges: PostgreSQL has no `\p{…}`, for one).
+fn is_refused_regex(error: &NovaDbError) -> bool {
+    let NovaDbError::Db(DbError::Query(sqlx::Error::Database(e))) = error else {
+        return false;
     };
-    ctx.authorize_own(rule)?;
-    let pairs = query(req)?;
-    let all_tenants = param(&pairs, "all_tenants").is_some_and(|v| {
-        !matches!(
-            v.to_ascii_lowercase().as_str(),
-            "0" | "false" | "f" | "no" | "off"
-        )
-    });
-    // Nova: asking for every project's servers without the right is a 403, not a quiet
-    // narrowing to one's own.
-    if all_tenants {
-        ctx.authorize_own(all_tenants_rule)?;
+    if let Some(mysql) = e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        // MariaDB ER_REGEXP_ERROR; MySQL 8's ER_REGEXP_* family.
+        return matches!(mysql.number(), 1139 | 3685..=3699);
     }
-    let name = param(&pairs, "name")
-        .map(|n| {
-            regex::Regex::new(n)
-                .map_err(|e| ApiFault::bad_request(format!("Invalid name filter: {e}")))
-        })
-        .transpose()?;
-    let status = param(&pairs, "status").map(str::to_ascii_uppercase);
-    if let Some(status) = &status {
-        if !STATUSES.contains(&status.as_str()) && ctx.version.at_least(38) {
-            return Err(ApiFault::bad_request(format!(
-                "Invalid status value: {status}"
-            )));
-        }
-    }
-    let host = param(&pairs, "host")
-        .filter(|_| ctx.can(policy::SERVERS_ALLOW_ALL_FILTERS, &ctx.project_id));
-    let image = param(&pairs, "image");
-    let reservation = param(&pairs, "reservation_id");
-    let flavor = param(&pairs, "flavor");
-    let rows = all_instances(state).await?;
-    let rows = rows
-        .into_iter()
-        .filter(|r| all_tenants || r.project_id.as_deref() == Some(ctx.project_id.as_str()))
-        .filter(|r| {
-            name.as_ref()
-                .is_none_or(|re| re.is_match(r.display_name.as_deref().unwrap_or("")))
-        })
-        .filter(|r| {
-            status.as_deref().is_none_or(|s| {
-                compute_api::status(r.vm_state.as_deref(), r.task_state.as_deref()) == s
-            })
-        })
-        .filter(|r| host.is_none_or(|h| r.host.as_deref() == Some(h)))
-        .filter(|r| image.is_none_or(|i| r.image_ref.as_deref() == Some(i)))
-        .filter(|r| reservation.is_none_or(|i| r.reservation_id.as_deref() == Some(i)))
-        .filter(|r| {
-            flavor.is_none_or(|f| {
-                r.flavor_json()
-                    .ok()
-                    .and_then(|v| v.get("flavorid").and_then(Value::as_str).map(|id| id == f))
-                    .unwrap_or(false)
-            })
-        })
+    // PostgreSQL invalid_regular_expression.
+    e.code().as_deref() == Some("2201B")
+}
+
+/// Nova `_get_collection_links`: a `next` link when the page holds as many items as were
+/// asked (`limit`, at most `max_limit`), its query the request's with `marker` the last id.
+fn collection_links(
+    ctx: &Ctx,
+    pairs: &[(String, String)],
+    max_limit: usize,
+    collection: &str,
+    last_id: Option<&str>,
+    count: usize,
+) -> Result<Option<Value>, ApiFault> {
+    let wanted = page_size(pairs, max_limit)?;
+    let Some(last_id) = last_id.filter(|_| wanted > 0 && wanted == count) else {
+        return Ok(None);
+    };
+    // Nova: the request's parameters sorted by name, `marker` set to the last id. Nova's
+    // OrderedDict keeps one value per name, which loses the second `sort_key`/`sort_dir`
+    // pair; novactor keeps every value in its order (D-LIST-FILTERS).
+    let mut unique: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "marker")
+        .cloned()
+        .chain([("marker".to_owned(), last_id.to_owned())])
         .collect();
-    page(rows, &pairs, |r| r.uuid.as_str())
+    unique.sort_by(|a, b| a.0.cmp(&b.0));
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(unique)
+        .finish();
+    let href = format!("{}?{encoded}", ctx.href(collection));
+    Ok(Some(json!([{"rel": "next", "href": href}])))
+}
+
+/// `{"servers": [...]}` plus `servers_links` when there is a next page.
+fn body(
+    ctx: &Ctx,
+    pairs: &[(String, String)],
+    state: &ApiState,
+    collection: &str,
+    rows: &[InstanceRow],
+    servers: Vec<Value>,
+) -> Result<Value, ApiFault> {
+    let links = collection_links(
+        ctx,
+        pairs,
+        state.max_limit(),
+        collection,
+        rows.last().map(|r| r.uuid.as_str()),
+        rows.len(),
+    )?;
+    let mut body = Map::new();
+    body.insert("servers".to_owned(), Value::Array(servers));
+    if let Some(links) = links {
+        body.insert("servers_links".to_owned(), links);
+    }
+    Ok(Value::Object(body))
 }
 
 /// `GET /servers`.
@@ -125,9 +141,10 @@ pub async fn list(
     req: HttpRequest,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let rows = selected(&ctx, &req, &state, false).await?;
+    let pairs = query(&req)?;
+    let rows = selected(&ctx, &pairs, &state, false).await?;
     let servers: Vec<Value> = rows.iter().map(|r| brief_view(&ctx, r)).collect();
-    Ok(ok(json!({"servers": servers})))
+    Ok(ok(body(&ctx, &pairs, &state, "servers", &rows, servers)?))
 }
 
 /// `GET /servers/detail`.
@@ -136,12 +153,20 @@ pub async fn detail(
     req: HttpRequest,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
-    let rows = selected(&ctx, &req, &state, true).await?;
+    let pairs = query(&req)?;
+    let rows = selected(&ctx, &pairs, &state, true).await?;
     let extras = extras(&state, &rows).await?;
     let servers: Vec<Value> = rows
         .iter()
         .zip(&extras)
         .map(|(r, e)| detail_view(&ctx, r, e))
         .collect();
-    Ok(ok(json!({"servers": servers})))
+    Ok(ok(body(
+        &ctx,
+        &pairs,
+        &state,
+        "servers/detail",
+        &rows,
+        servers,
+    )?))
 }

@@ -1,40 +1,52 @@
 //! The reads the server handlers share: one instance as the caller may see it, and what the
 //! detail view needs about instances besides their rows (fault, host service, flavor, tags,
-//! the scheduling request, addresses: one query for each over all the rows).
+//! the scheduling request, addresses), read for a whole page at once.
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::addresses::addresses;
 use super::views::{Extra, Scheduling};
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
-use crate::db::{InstanceRow, LabPortRow, ServiceRow};
+use crate::db::{InstanceRow, LabPortRow};
 
-/// The faults and services the detail view of `rows` needs.
+/// What the detail view of `rows` needs: one read each for the page's faults, services,
+/// flavors (Nova's `fill_faults` and joins), tags, request specs and lab network ports,
+/// keyed by the page's own uuids, hosts and flavor ids — never one read per server.
 pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>, ApiFault> {
-    let wanted: Vec<(String, Option<String>, bool, Option<i64>)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r.uuid.clone(),
-                r.host.clone(),
-                matches!(r.vm_state.as_deref(), Some("error" | "deleted")),
-                r.instance_type_id,
-            )
-        })
-        .collect();
     let uuids: Vec<String> = rows.iter().map(|r| r.uuid.clone()).collect();
-    state
+    let faulty: Vec<String> = rows
+        .iter()
+        .filter(|r| matches!(r.vm_state.as_deref(), Some("error" | "deleted")))
+        .map(|r| r.uuid.clone())
+        .collect();
+    let mut hosts: Vec<String> = rows.iter().filter_map(|r| r.host.clone()).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let mut flavor_ids: Vec<i64> = rows.iter().filter_map(|r| r.instance_type_id).collect();
+    flavor_ids.sort_unstable();
+    flavor_ids.dedup();
+    let page = state
         .run(move |b| async move {
-            let mut services: HashMap<String, Option<ServiceRow>> = HashMap::new();
-            let flavors = b.deps.db.flavor_list(None).await.map_err(ApiFault::db)?;
-            let mut specs: HashMap<String, Value> = HashMap::new();
-            for spec in b
-                .deps
-                .db
+            let db = &b.deps.db;
+            let faults = db
+                .instance_faults_newest_by_uuids(&faulty)
+                .await
+                .map_err(ApiFault::db)?;
+            let services = db
+                .compute_services_by_hosts(&hosts)
+                .await
+                .map_err(ApiFault::db)?;
+            let flavors = db.flavors_by_ids(&flavor_ids).await.map_err(ApiFault::db)?;
+            let tags = db
+                .tags_by_resource_ids(&uuids)
+                .await
+                .map_err(ApiFault::db)?;
+            let mut specs: HashMap<String, Scheduling> = HashMap::new();
+            for spec in db
                 .request_specs_by_instance_uuids(&uuids)
                 .await
                 .map_err(ApiFault::db)?
@@ -42,20 +54,11 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                 // A spec that does not parse shows as no spec (null zone, no hints): the
                 // view is history, not the place to fail a whole list.
                 if let Ok(value) = spec.spec_json() {
-                    specs.insert(spec.instance_uuid, value);
+                    specs.insert(spec.instance_uuid, Scheduling::of_spec(&value));
                 }
             }
-            // One query for the page's tags, not one per server.
-            let mut tags = b
-                .deps
-                .db
-                .tags_by_resource_ids(&uuids)
-                .await
-                .map_err(ApiFault::db)?;
             let mut ports: HashMap<String, Vec<LabPortRow>> = HashMap::new();
-            for port in b
-                .deps
-                .db
+            for port in db
                 .lab_network_ports_of_instances(&uuids)
                 .await
                 .map_err(ApiFault::db)?
@@ -65,52 +68,56 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                     .or_default()
                     .push(port);
             }
-            let mut out = Vec::new();
-            for (uuid, host, faulty, type_id) in wanted {
-                let flavor = flavors
-                    .iter()
-                    .find(|f| Some(f.id) == type_id)
-                    .map(|f| (f.name.clone(), f.flavorid.clone()));
-                let fault = if faulty {
-                    b.deps
-                        .db
-                        .instance_fault_get_by_instance_uuid(&uuid)
-                        .await
-                        .map_err(ApiFault::db)?
-                        .into_iter()
-                        .next()
-                } else {
-                    None
-                };
-                let service = match host {
-                    Some(host) => {
-                        if !services.contains_key(&host) {
-                            let row = b
-                                .deps
-                                .db
-                                .service_get_by_host_and_binary(&host, "nova-compute")
-                                .await
-                                .map_err(ApiFault::db)?;
-                            services.insert(host.clone(), row);
-                        }
-                        services.get(&host).cloned().flatten()
-                    }
-                    None => None,
-                };
-                let own = ports.remove(&uuid).unwrap_or_default();
-                out.push(Extra {
-                    tags: tags.remove(&uuid).unwrap_or_default(),
-                    addresses: addresses(&own, &b.deps.lab_network, true),
-                    fault,
-                    service,
-                    service_down_time: b.deps.service_down_time,
-                    flavor,
-                    scheduling: specs.remove(&uuid).map(|spec| Scheduling::of_spec(&spec)),
-                });
-            }
-            Ok(out)
+            let addressed: HashMap<String, Map<String, Value>> = ports
+                .into_iter()
+                .map(|(uuid, own)| (uuid, addresses(&own, &b.deps.lab_network, true)))
+                .collect();
+            Ok(Page {
+                faults,
+                services,
+                flavors,
+                tags,
+                specs,
+                addressed,
+                service_down_time: b.deps.service_down_time,
+            })
         })
-        .await
+        .await?;
+    let Page {
+        mut faults,
+        services,
+        flavors,
+        mut tags,
+        mut specs,
+        mut addressed,
+        service_down_time,
+    } = page;
+    Ok(rows
+        .iter()
+        .map(|r| Extra {
+            fault: faults.remove(&r.uuid),
+            service: r.host.as_ref().and_then(|h| services.get(h).cloned()),
+            service_down_time,
+            flavor: r
+                .instance_type_id
+                .and_then(|id| flavors.get(&id))
+                .map(|f| (f.name.clone(), f.flavorid.clone())),
+            tags: tags.remove(&r.uuid).unwrap_or_default(),
+            scheduling: specs.remove(&r.uuid),
+            addresses: addressed.remove(&r.uuid).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// One page's reads, keyed by instance uuid, host or flavor id.
+struct Page {
+    faults: HashMap<String, crate::db::InstanceFaultRow>,
+    services: HashMap<String, crate::db::ServiceRow>,
+    flavors: HashMap<i64, crate::db::FlavorRow>,
+    tags: HashMap<String, Vec<String>>,
+    specs: HashMap<String, Scheduling>,
+    addressed: HashMap<String, Map<String, Value>>,
+    service_down_time: std::time::Duration,
 }
 
 /// The instance `id` if this caller may see it (another project's is 404, as in Nova's

@@ -3,7 +3,9 @@
 //! [`compute_api`](super::compute_api):
 //!
 //! ```text
-//! list.rs           GET /servers, GET /servers/detail: query filters and paging
+//! list.rs           GET /servers, GET /servers/detail: one page read in SQL, servers_links
+//! list_query.rs     the list's query string → one database query (scope, sort, page)
+//! list_filters.rs   the list's filter parameters per microversion and audience
 //! show.rs           GET /servers/{id}
 //! create.rs         POST /servers
 //! create_schema.rs  the create body as Nova's schema reads it
@@ -38,6 +40,8 @@ pub mod instance_actions;
 pub mod instance_checks;
 pub mod ips;
 pub mod list;
+pub mod list_filters;
+pub mod list_query;
 pub mod lookup;
 pub mod metadata;
 pub mod server_password;

@@ -61,8 +61,8 @@ impl Scheduling {
 /// A server's `self` and `bookmark` links.
 pub fn links(ctx: &Ctx, id: &str) -> Value {
     json!([
-        {"rel": "self", "href": format!("{}/v2.1/servers/{id}", ctx.base)},
-        {"rel": "bookmark", "href": format!("{}/servers/{id}", ctx.base)},
+        {"rel": "self", "href": ctx.href(&format!("servers/{id}"))},
+        {"rel": "bookmark", "href": ctx.bookmark(&format!("servers/{id}"))},
     ])
 }
 
@@ -135,7 +135,7 @@ fn flavor_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra, project: &str) -> Va
             .map(str::to_owned)
             .or_else(|| extra.flavor.as_ref().map(|f| f.1.clone()))
             .unwrap_or_default();
-        json!({"id": id, "links": [{"rel": "bookmark", "href": format!("{}/flavors/{id}", ctx.base)}]})
+        json!({"id": id, "links": [{"rel": "bookmark", "href": ctx.bookmark(&format!("flavors/{id}"))}]})
     }
 }
 
@@ -151,7 +151,7 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
     let image = match row.image_ref.as_deref() {
         None | Some("") => json!(""),
         Some(id) => {
-            let mut image = json!({"id": id, "links": [{"rel": "bookmark", "href": format!("{}/images/{id}", ctx.base)}]});
+            let mut image = json!({"id": id, "links": [{"rel": "bookmark", "href": ctx.bookmark(&format!("images/{id}"))}]});
             if ctx.version.at_least(98) {
                 image["properties"] = Value::Object(image_properties(&system_metadata));
             }
