@@ -7,11 +7,12 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
+use super::server_group_api;
 use crate::conf::ServiceZones;
 use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
 use crate::objects::instance::instance_primitive;
 use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
-use crate::objects::{BuildRequest, Flavor, RequestSpec, TypedObject};
+use crate::objects::{BuildRequest, Flavor, InstanceGroup, RequestSpec, TypedObject};
 use crate::rpcapi::{ComputeApi, ComputeTaskApi};
 use novactor::rpc::RequestContext;
 
@@ -27,6 +28,9 @@ pub enum ApiError {
     /// The request is malformed (400).
     #[error("{0}")]
     BadRequest(String),
+    /// Over a quota (403, as Nova answers `OverQuota` on create).
+    #[error("{0}")]
+    Forbidden(String),
     /// The database or the bus failed (503 / 500).
     #[error("{0}")]
     Unavailable(String),
@@ -120,6 +124,10 @@ pub struct InstanceDetails {
     pub access_ip_v6: Option<String>,
     /// `OS-DCF:diskConfig` AUTO (true) or MANUAL (false).
     pub auto_disk_config: Option<bool>,
+    /// The scheduler hints, as the request spec carries them (dict of lists of strings).
+    pub scheduler_hints: Map<String, Value>,
+    /// Hint `group`: the server group every instance joins.
+    pub group: Option<String>,
 }
 
 /// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
@@ -149,6 +157,8 @@ pub async fn create(
             .map_err(db_error)?,
     };
     let flavor = Flavor::from_row(&flavor_row);
+    let mut group =
+        server_group_api::requested_group(&deps.db, request.details.group.as_deref()).await?;
     let reservation_id = format!("r-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let mut uuids = Vec::new();
     let mut build_requests = Vec::new();
@@ -188,6 +198,22 @@ pub async fn create(
             .instance_create(values.as_object().unwrap_or(&Map::new()))
             .await
             .map_err(db_error)?;
+        if let Some(group) = group.as_mut() {
+            if let Err(error) =
+                server_group_api::join(&deps.db, group, &row.uuid, &request.user_id).await
+            {
+                // Nova's _cleanup_build_artifacts: no server of a refused create remains.
+                uuids.push(row.uuid.clone());
+                for uuid in &uuids {
+                    let _ = deps.db.instance_destroy(uuid).await;
+                }
+                let _ = deps
+                    .db
+                    .instance_group_remove_members(group.id, &uuids)
+                    .await;
+                return Err(error);
+            }
+        }
         let spec = RequestSpec {
             instance_uuid: row.uuid.clone(),
             num_instances: i64::from(request.count),
@@ -200,6 +226,8 @@ pub async fn create(
             ignore_hosts: None,
             project_id: Some(request.project_id.clone()),
             user_id: Some(request.user_id.clone()),
+            scheduler_hints: request.details.scheduler_hints.clone(),
+            instance_group: group.as_ref().map(InstanceGroup::from_row),
         };
         let build_request = BuildRequest {
             instance_uuid: row.uuid.clone(),

@@ -16,8 +16,10 @@
 //! services.rs       /os-services
 //! hypervisors.rs    /os-hypervisors
 //! aggregates.rs     /os-aggregates
+//! server_groups.rs  /os-server-groups
 //! images.rs         D-IMAGE: the read-only Glance stand-in under /image
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
+//! server_group_api.rs  server groups in the create flow: the hinted group, the member quota
 //!
 //! serving HTTP
 //! http_server.rs    bind, run and stop the actix-web server
@@ -47,6 +49,8 @@ pub mod microversion;
 pub mod middleware;
 pub mod policy;
 pub mod router;
+pub mod server_group_api;
+pub mod server_groups;
 pub mod servers;
 pub mod services;
 pub mod versions;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+use super::group_setup::setup_instance_group;
 use crate::db::{InstanceRow, NovaDb};
 use crate::exception::NovaException;
 use crate::objects::instance::{build_request_instance_uuid, instance_primitive};
@@ -136,8 +137,17 @@ pub async fn schedule_and_build_instances(
     let first = request_specs
         .first()
         .ok_or_else(|| RemoteFailure::value_error("request_specs is empty"))?;
-    let spec = RequestSpec::from_primitive(first)
+    let mut spec = RequestSpec::from_primitive(first)
         .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
+    if let Err(error) = setup_instance_group(&deps.db, &mut spec).await {
+        // Nova's conductor buries the instances when this fails; the group cannot be
+        // honoured without its members' hosts.
+        let message = format!("No valid host was found. {error}");
+        for uuid in &uuids {
+            fail_instance(&deps.db, uuid, &message).await;
+        }
+        return Ok(Value::Null);
+    }
     let placed = deps
         .scheduler
         .select_destinations(

@@ -16,6 +16,7 @@
 //! flavors.rs          flavors table (seeded with m1.tiny … m1.xlarge)
 //! request_specs.rs    request_specs table (JSON blob)
 //! instance_actions.rs instance_actions + instance_actions_events
+//! instance_groups.rs  instance_groups + instance_group_policy + instance_group_member
 //! ```
 //!
 //! Every table file adds its functions to [`NovaDb`] and depends on `nova_db.rs` and
@@ -29,6 +30,7 @@ mod db_servicegroup;
 mod flavors;
 mod instance_actions;
 mod instance_faults;
+mod instance_groups;
 mod instances;
 mod nova_db;
 mod nova_db_error;
@@ -41,6 +43,7 @@ pub use db_servicegroup::DbServiceGroup;
 pub use flavors::FlavorRow;
 pub use instance_actions::{InstanceActionEventRow, InstanceActionRow};
 pub use instance_faults::InstanceFaultRow;
+pub use instance_groups::{InstanceGroupRow, InstanceHostRow};
 pub use instances::{InstanceRow, INSTANCE_UPDATABLE_COLUMNS};
 pub use nova_db::{open, NovaDb};
 pub use nova_db_error::NovaDbError;

@@ -70,6 +70,12 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (HYPERVISORS_UPTIME, "rule:context_is_admin"),
     // nova/policies/aggregates.py
     (AGGREGATES_INDEX, "rule:context_is_admin"),
+    // nova/policies/server_groups.py
+    (SERVER_GROUPS_CREATE, "rule:project_member_or_admin"),
+    (SERVER_GROUPS_DELETE, "rule:project_member_or_admin"),
+    (SERVER_GROUPS_INDEX, "rule:project_reader_or_admin"),
+    (SERVER_GROUPS_INDEX_ALL_PROJECTS, "rule:context_is_admin"),
+    (SERVER_GROUPS_SHOW, "rule:project_reader_or_admin"),
 ];
 
 /// `GET /servers`.
@@ -116,3 +122,14 @@ pub const HYPERVISORS_SHOW: &str = "os_compute_api:os-hypervisors:show";
 pub const HYPERVISORS_UPTIME: &str = "os_compute_api:os-hypervisors:uptime";
 /// `GET /os-aggregates`.
 pub const AGGREGATES_INDEX: &str = "os_compute_api:os-aggregates:index";
+/// `POST /os-server-groups`.
+pub const SERVER_GROUPS_CREATE: &str = "os_compute_api:os-server-groups:create";
+/// `DELETE /os-server-groups/{id}`.
+pub const SERVER_GROUPS_DELETE: &str = "os_compute_api:os-server-groups:delete";
+/// `GET /os-server-groups`.
+pub const SERVER_GROUPS_INDEX: &str = "os_compute_api:os-server-groups:index";
+/// `GET /os-server-groups?all_projects`.
+pub const SERVER_GROUPS_INDEX_ALL_PROJECTS: &str =
+    "os_compute_api:os-server-groups:index:all_projects";
+/// `GET /os-server-groups/{id}`.
+pub const SERVER_GROUPS_SHOW: &str = "os_compute_api:os-server-groups:show";

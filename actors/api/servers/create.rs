@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::create_details::instance_details;
 use super::create_fields::refuse_unhonoured;
+use super::create_hints::parse_hints;
 use super::create_schema::parse_create;
 use super::views::links;
 use crate::api::api_fault::ApiFault;
@@ -54,7 +55,11 @@ pub async fn create(
             )))
         }
     };
+    let hints = parse_hints(&body)?;
     let image = request.image.clone();
+    let mut details = instance_details(&server, request.description, request.hostname)?;
+    details.scheduler_hints = hints.scheduler_hints;
+    details.group = hints.group;
     let boot = BootRequest {
         name: request.name,
         flavor: request.flavor.clone(),
@@ -62,7 +67,7 @@ pub async fn create(
         count: request.count,
         user_id: ctx.user_id.clone(),
         project_id: ctx.project_id.clone(),
-        details: instance_details(&server, request.description, request.hostname)?,
+        details,
     };
     let disk_config = match boot.details.auto_disk_config {
         Some(true) => "AUTO",
@@ -72,7 +77,7 @@ pub async fn create(
     let flavor = request.flavor;
     let (uuids, reservation_id) = state
         .run(move |b| async move {
-            refuse_unhonoured(&body, &server, &image, &b.deps.service_zones.compute)?;
+            refuse_unhonoured(&server, &image, &b.deps.service_zones.compute)?;
             // Nova resolves flavorRef by flavorid only; an unknown one is a 400.
             if let Err(e) = b.deps.db.flavor_get_by_flavor_id(&boot.flavor).await {
                 return Err(match e.nova_class() {

@@ -177,6 +177,8 @@ pub fn instance_details(
             .get("availability_zone")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        // The hints are the body's, not the server's: create.rs adds them (create_hints.rs).
+        ..InstanceDetails::default()
     })
 }
 

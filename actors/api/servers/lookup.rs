@@ -82,6 +82,7 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
                     service_down_time: b.deps.service_down_time,
                     flavor,
                     scheduling: specs.remove(&uuid).map(|spec| Scheduling::of_spec(&spec)),
+                    server_groups: Vec::new(),
                 });
             }
             Ok(out)
@@ -115,4 +116,19 @@ pub async fn visible(
     }
     ctx.authorize(rule, &project)?;
     Ok(row)
+}
+
+/// The uuids of the server groups instance `uuid` belongs to (Nova `_get_server_groups`,
+/// shown from 2.71 by the views of one server).
+pub async fn server_groups(state: &ApiState, uuid: &str) -> Result<Vec<String>, ApiFault> {
+    let uuid = uuid.to_owned();
+    state
+        .run(move |b| async move {
+            b.deps
+                .db
+                .instance_group_uuids_of_instance(&uuid)
+                .await
+                .map_err(ApiFault::db)
+        })
+        .await
 }

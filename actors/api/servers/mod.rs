@@ -9,6 +9,7 @@
 //! create_schema.rs  the create body as Nova's schema reads it
 //! create_details.rs metadata, user_data, config_drive: read as Nova's schema, kept per instance
 //! create_fields.rs  the create fields novactor cannot honour yet: a 400 naming each
+//! create_hints.rs   the scheduler hints: same_host, different_host, group; others refused
 //! delete.rs         DELETE /servers/{id}
 //! actions.rs        POST /servers/{id}/action: os-stop, os-start, reboot
 //! views.rs          the brief and detail views at each microversion
@@ -19,6 +20,7 @@ pub mod actions;
 pub mod create;
 pub mod create_details;
 pub mod create_fields;
+pub mod create_hints;
 pub mod create_schema;
 pub mod delete;
 pub mod list;
