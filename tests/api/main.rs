@@ -14,6 +14,7 @@ mod cloud;
 mod flavors;
 mod osc_drives_the_compute_api;
 mod random_bodies_never_get_a_500;
+mod server_groups;
 mod servers;
 mod services_and_hypervisors;
 mod versions_microversions_errors_and_auth;
