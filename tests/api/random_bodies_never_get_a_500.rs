@@ -82,6 +82,7 @@ async fn random_bodies_and_versions_get_4xx_never_5xx() {
         ("POST", "/v2.1/servers/not-a-uuid/action".to_owned()),
         ("PUT", format!("/v2.1/os-services/{service_id}")),
         ("PUT", "/v2.1/os-services/disable".to_owned()),
+        ("POST", "/v2.1/os-server-groups".to_owned()),
     ];
     let versions = [
         "compute 2.1",
@@ -104,7 +105,14 @@ async fn random_bodies_and_versions_get_4xx_never_5xx() {
             .into_owned(),
             // Mostly a known top-level key around random content.
             1..=6 => {
-                let key = ["server", "reboot", "os-stop", "os-start", "status"][case % 5];
+                let key = [
+                    "server",
+                    "reboot",
+                    "os-stop",
+                    "os-start",
+                    "status",
+                    "server_group",
+                ][case % 6];
                 json!({ key: sample(&bodies, &mut runner) }).to_string()
             }
             _ => sample(&bodies, &mut runner).to_string(),

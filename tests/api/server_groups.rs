@@ -285,6 +285,32 @@ async fn server_groups_are_created_listed_shown_and_deleted_at_each_version_shap
     .await;
     assert_eq!(bad.status, 400);
 
+    // The member quota (10 of a user's servers per group): a create of 11 is refused whole.
+    let body = json!({"server": {"name": "crowd", "imageRef": CIRROS, "flavorRef": "1",
+        "networks": "none", "min_count": 11, "max_count": 11},
+        "os:scheduler_hints": {"group": id}});
+    let crowd = at(&cloud, "2.53", "POST", "/v2.1/servers", Some(body)).await;
+    assert_eq!(crowd.status, 403, "{crowd:?}");
+    assert_eq!(
+        crowd.body["forbidden"]["message"],
+        "Quota exceeded, too many servers in group"
+    );
+    let servers = at(&cloud, "2.53", "GET", "/v2.1/servers", None).await;
+    assert_eq!(
+        servers.body["servers"],
+        json!([]),
+        "no server of it remains"
+    );
+    let group = at(
+        &cloud,
+        "2.64",
+        "GET",
+        &format!("/v2.1/os-server-groups/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(group.body["server_group"]["members"], json!([]));
+
     assert_eq!(
         at(
             &cloud,
