@@ -36,6 +36,17 @@ pub enum ApiError {
     Unavailable(String),
 }
 
+impl From<server_group_api::GroupRefusal> for ApiError {
+    fn from(refusal: server_group_api::GroupRefusal) -> Self {
+        use server_group_api::GroupRefusal;
+        match refusal {
+            GroupRefusal::NotFound(_) => ApiError::BadRequest(refusal.to_string()),
+            GroupRefusal::OverQuota => ApiError::Forbidden(refusal.to_string()),
+            GroupRefusal::Db(error) => ApiError::Unavailable(error.to_string()),
+        }
+    }
+}
+
 fn db_error(error: NovaDbError) -> ApiError {
     match error.nova_class() {
         Some("InstanceNotFound" | "FlavorNotFound" | "FlavorNotFoundByName") => {
@@ -211,7 +222,7 @@ pub async fn create(
                     .db
                     .instance_group_remove_members(group.id, &uuids)
                     .await;
-                return Err(error);
+                return Err(error.into());
             }
         }
         let spec = RequestSpec {

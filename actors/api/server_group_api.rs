@@ -4,8 +4,21 @@
 //! share. Nova's default quotas apply (`[quota] server_groups = 10`,
 //! `server_group_members = 10`); novactor has no quota options yet.
 
-use super::compute_api::ApiError;
 use crate::db::{InstanceGroupRow, NovaDb, NovaDbError};
+
+/// Why a server cannot join the group its create names.
+#[derive(Debug, thiserror::Error)]
+pub enum GroupRefusal {
+    /// No such group (Nova answers the create 400 `InstanceGroupNotFound`).
+    #[error("Instance group {0} could not be found.")]
+    NotFound(String),
+    /// Over the member quota (403).
+    #[error("Quota exceeded, too many servers in group")]
+    OverQuota,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] NovaDbError),
+}
 
 /// Nova `[quota] server_groups` default: groups per project.
 pub const SERVER_GROUPS_QUOTA: i64 = 10;
@@ -13,51 +26,38 @@ pub const SERVER_GROUPS_QUOTA: i64 = 10;
 /// Nova `[quota] server_group_members` default: a user's servers per group.
 pub const SERVER_GROUP_MEMBERS_QUOTA: usize = 10;
 
-fn unavailable(error: NovaDbError) -> ApiError {
-    ApiError::Unavailable(error.to_string())
-}
-
-/// The group hint `group` names, or a 400 `InstanceGroupNotFound` as Nova's create answers.
+/// The group hint `group` names ([`GroupRefusal::NotFound`] when there is none).
 pub async fn requested_group(
     db: &NovaDb,
     group_uuid: Option<&str>,
-) -> Result<Option<InstanceGroupRow>, ApiError> {
+) -> Result<Option<InstanceGroupRow>, GroupRefusal> {
     let Some(uuid) = group_uuid else {
         return Ok(None);
     };
-    match db.instance_group_get_by_uuid(uuid).await {
-        Ok(Some(group)) => Ok(Some(group)),
-        Ok(None) => Err(ApiError::BadRequest(format!(
-            "Instance group {uuid} could not be found."
-        ))),
-        Err(error) => Err(unavailable(error)),
+    match db.instance_group_get_by_uuid(uuid).await? {
+        Some(group) => Ok(Some(group)),
+        None => Err(GroupRefusal::NotFound(uuid.to_owned())),
     }
 }
 
 /// `instance_uuid` (of `user_id`) joins `group`, within the member quota (Nova counts the
-/// user's live members): 403 "Quota exceeded, too many servers in group" beyond it.
+/// user's live members): [`GroupRefusal::OverQuota`] beyond it.
 pub async fn join(
     db: &NovaDb,
     group: &mut InstanceGroupRow,
     instance_uuid: &str,
     user_id: &str,
-) -> Result<(), ApiError> {
-    let live = db
-        .instance_hosts_of(&group.members)
-        .await
-        .map_err(unavailable)?;
+) -> Result<(), GroupRefusal> {
+    let live = db.instance_hosts_of(&group.members).await?;
     let mine = live
         .iter()
         .filter(|member| member.user_id.as_deref() == Some(user_id))
         .count();
     if mine + 1 > SERVER_GROUP_MEMBERS_QUOTA {
-        return Err(ApiError::Forbidden(
-            "Quota exceeded, too many servers in group".into(),
-        ));
+        return Err(GroupRefusal::OverQuota);
     }
     db.instance_group_add_member(group.id, instance_uuid)
-        .await
-        .map_err(unavailable)?;
+        .await?;
     group.members.push(instance_uuid.to_owned());
     Ok(())
 }

@@ -196,6 +196,11 @@ impl TypedObject for RequestSpec {
     }
 }
 
+impl TypedObject for InstanceGroup {
+    const NAME: &'static str = "InstanceGroup";
+    const VERSION: &'static str = "1.11";
+}
+
 /// Nova `Selection`: one host chosen for an instance (the first of a list; the rest are
 /// alternates for a reschedule).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
