@@ -12,6 +12,7 @@ mod common;
 mod scenario;
 
 mod compute_nodes;
+mod instance_groups;
 mod instances;
 mod schema_and_flavors;
 mod services;
