@@ -408,6 +408,19 @@ async fn affinity_keeps_a_group_on_one_host_and_anti_affinity_spreads_it() {
     assert_ne!(h1, h2, "anti-affinity puts the two on two hosts");
     let third = boot(&cloud, "anti-third", 1, json!({"group": anti})).await;
     let failed = cloud.wait_status(&third[0], "ERROR").await;
+    let failed_at_2100 = at(
+        &cloud,
+        "2.100",
+        "GET",
+        &format!("/v2.1/servers/{}", third[0]),
+        None,
+    )
+    .await;
+    assert_eq!(
+        failed_at_2100.body["server"]["scheduler_hints"],
+        json!({"group": [anti]}),
+        "a server that found no host still shows what it asked"
+    );
     assert_eq!(
         failed["server"]["fault"]["message"],
         "No valid host was found. There are not enough hosts available."
