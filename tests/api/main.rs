@@ -1,5 +1,6 @@
 //! Nova's compute REST API (actors/api): versions, microversions, errors and auth, flavors,
-//! servers, services and hypervisors, against a whole cloud in this process (`cloud`:
+//! servers, server groups and scheduler hints (two fake hosts), services and hypervisors,
+//! against a whole cloud in this process (`cloud`:
 //! memory transport, SQLite, the API on a free port); random bodies never get a 500; and
 //! the real python-openstackclient (`scripts/osc-venv.sh`) against `novactor run`, embedded
 //! and over RabbitMQ + PostgreSQL.
