@@ -6,7 +6,7 @@
 //!
 //! [`RequestSpec`]: super::RequestSpec
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use crate::db::InstanceGroupRow;
@@ -19,10 +19,21 @@ pub const GROUP_POLICIES: [&str; 4] = [
     "soft-anti-affinity",
 ];
 
+/// A nullable Nova field read as its empty value when null (Nova's `members`, `hosts`,
+/// `RequestSpec.scheduler_hints` are nullable; novactor's fields are not).
+pub(super) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// Nova `InstanceGroup`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InstanceGroup {
-    /// The group's uuid.
+    /// The group's uuid (very old request specs carry a group without one).
+    #[serde(default)]
     pub uuid: String,
     /// Name.
     #[serde(default)]
@@ -37,13 +48,13 @@ pub struct InstanceGroup {
     #[serde(default)]
     pub policy: Option<String>,
     /// Nova's `_rules`, a dict of strings (`max_server_per_host` → `"2"`).
-    #[serde(default, rename = "_rules")]
+    #[serde(default, rename = "_rules", deserialize_with = "null_as_default")]
     pub rules: Map<String, Value>,
     /// Member instance uuids.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub members: Vec<String>,
     /// Hosts of the members (one entry per placed member of this request too).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub hosts: Vec<String>,
 }
 
@@ -110,5 +121,10 @@ mod tests {
             "3"
         );
         assert!(group.has_policy("anti-affinity"));
+        let nulls: InstanceGroup = serde_json::from_value(serde_json::json!(
+            {"uuid": "g", "members": null, "hosts": null, "_rules": null}
+        ))
+        .unwrap();
+        assert!(nulls.members.is_empty() && nulls.hosts.is_empty() && nulls.rules.is_empty());
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::envelope::{NovaObject, ObjectError};
-use super::instance_group::InstanceGroup;
+use super::instance_group::{null_as_default, InstanceGroup};
 use crate::db::FlavorRow;
 
 /// A typed Nova object.
@@ -155,7 +155,7 @@ pub struct RequestSpec {
     pub user_id: Option<String>,
     /// Nova's `scheduler_hints`: a dict of lists of strings (`same_host`,
     /// `different_host`, `group`), as `RequestSpec._from_hints` makes it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub scheduler_hints: Map<String, Value>,
     /// The server group the instances join (hint `group`), as an `InstanceGroup` object.
     #[serde(default)]
