@@ -93,6 +93,8 @@ fn small() -> RequestSpec {
         ignore_hosts: None,
         project_id: Some("demo".into()),
         user_id: Some("demo".into()),
+        scheduler_hints: Map::new(),
+        instance_group: None,
     }
 }
 

@@ -139,6 +139,7 @@ impl From<ApiError> for ApiFault {
             ApiError::NotFound(m) => Self::not_found(m),
             ApiError::Conflict(m) => Self::conflict(m),
             ApiError::BadRequest(m) => Self::bad_request(m),
+            ApiError::Forbidden(m) => Self::forbidden(m),
             ApiError::Unavailable(m) => Self {
                 detail: Some(m),
                 ..Self::unavailable("The service is unavailable; try again later.")

@@ -1,5 +1,5 @@
-//! The api side of the instance flows (Nova: `nova/compute/api.py`): create (insert the
-//! rows, cast `schedule_and_build_instances`), delete, stop, start and reboot with Nova's
+//! The api side of the instance flows (Nova: `nova/compute/api.py`): create
+//! (`compute_api_create.rs`), delete, stop, start and reboot with Nova's
 //! state checks (`instance_state_checks.rs`), `check_instance_lock` and casts. The other
 //! server actions: `compute_api_actions.rs` (to the compute), `compute_api_local.rs` (the
 //! API's own). The REST layer turns [`ApiError`]s into HTTP statuses.
@@ -10,12 +10,10 @@ use chrono::Utc;
 use serde_json::{json, Map, Value};
 
 use super::instance_state_checks::{invalid_state, AllowedStates};
+use super::server_group_api;
 use crate::conf::{LabNetworkConf, ServiceZones};
-use crate::db::{service_is_up, InstanceRow, LabPortError, NovaDb, NovaDbError, PortAddresses};
+use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
 use crate::objects::instance::instance_primitive;
-use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
-use crate::objects::network_info::network_info;
-use crate::objects::{BuildRequest, Flavor, RequestSpec, TypedObject};
 use crate::rpcapi::{ComputeApi, ComputeTaskApi};
 use novactor::rpc::RequestContext;
 
@@ -31,9 +29,23 @@ pub enum ApiError {
     /// The request is malformed (400).
     #[error("{0}")]
     BadRequest(String),
+    /// Over a quota (403, as Nova answers `OverQuota` on create).
+    #[error("{0}")]
+    Forbidden(String),
     /// The database or the bus failed (503 / 500).
     #[error("{0}")]
     Unavailable(String),
+}
+
+impl From<server_group_api::GroupRefusal> for ApiError {
+    fn from(refusal: server_group_api::GroupRefusal) -> Self {
+        use server_group_api::GroupRefusal;
+        match refusal {
+            GroupRefusal::NotFound(_) => ApiError::BadRequest(refusal.to_string()),
+            GroupRefusal::OverQuota => ApiError::Forbidden(refusal.to_string()),
+            GroupRefusal::Db(error) => ApiError::Unavailable(error.to_string()),
+        }
+    }
 }
 
 /// A database error as the API's: not found, conflict or unavailable.
@@ -88,243 +100,6 @@ pub struct ComputeApiDeps {
     pub service_zones: ServiceZones,
     /// `[lab_network]`: where the servers' ports are allocated.
     pub lab_network: LabNetworkConf,
-}
-
-/// What to boot.
-#[derive(Debug, Clone)]
-pub struct BootRequest {
-    /// Display name; with several instances, `<name>-<n>`.
-    pub name: String,
-    /// Flavor id or name.
-    pub flavor: String,
-    /// Image id (the catalog is the api's; kept on the instance).
-    pub image_ref: String,
-    /// How many instances.
-    pub count: u32,
-    /// Owner.
-    pub user_id: String,
-    /// Owner project.
-    pub project_id: String,
-    /// What the caller asked the instances to carry.
-    pub details: InstanceDetails,
-}
-
-/// The create fields stored on each instance as Nova stores them (shown by the views).
-#[derive(Debug, Clone, Default)]
-pub struct InstanceDetails {
-    /// `description` (2.19+; the name before).
-    pub description: Option<String>,
-    /// `hostname` (2.90+): else made from the name, as Nova's `_populate_instance_names`.
-    pub hostname: Option<String>,
-    /// `metadata`: string keys and values.
-    pub metadata: Map<String, Value>,
-    /// `user_data`, base64 as sent.
-    pub user_data: Option<String>,
-    /// `config_drive` asked: stored as Nova's `"True"` (else `""`).
-    pub config_drive: bool,
-    /// The zone the request asked for: the request spec's (pinned) `availability_zone`.
-    pub availability_zone: Option<String>,
-    /// `accessIPv4`.
-    pub access_ip_v4: Option<String>,
-    /// `accessIPv6`.
-    pub access_ip_v6: Option<String>,
-    /// `OS-DCF:diskConfig` AUTO (true) or MANUAL (false).
-    pub auto_disk_config: Option<bool>,
-    /// `tags` (2.52+), stored in the `tags` table.
-    pub tags: Vec<String>,
-    /// The lab network port each instance gets (`None`: `networks: "none"`).
-    pub port: Option<PortAddresses>,
-}
-
-fn port_error(error: LabPortError) -> ApiError {
-    match error {
-        // Nova answers both with a 400 (servers.py create, attach_interfaces.py).
-        LabPortError::NoMoreFixedIps { .. } | LabPortError::FixedIpAlreadyInUse { .. } => {
-            ApiError::BadRequest(error.to_string())
-        }
-        LabPortError::Contended { .. } => ApiError::Unavailable(error.to_string()),
-        LabPortError::Db(e) => db_error(e),
-    }
-}
-
-/// A lab network port for `row`, and its `NetworkInfo` in the row's info cache (what the
-/// build request and a Nova peer's `Instance` carry); the row as it is then.
-async fn with_port(
-    deps: &ComputeApiDeps,
-    row: &InstanceRow,
-    addresses: PortAddresses,
-) -> Result<InstanceRow, ApiError> {
-    let port = deps
-        .db
-        .lab_network_port_create(&deps.lab_network, &row.uuid, addresses)
-        .await
-        .map_err(port_error)?;
-    let project = row.project_id.as_deref().unwrap_or_default();
-    let info = network_info(&port, &deps.lab_network, project);
-    deps.db
-        .instance_update_and_get(
-            &row.uuid,
-            &values(json!({ "network_info": info })),
-            None,
-            None,
-        )
-        .await
-        .map_err(db_error)
-}
-
-/// Destroys the rows of a create that cannot go on (their ports are released with them).
-async fn undo_create(deps: &ComputeApiDeps, uuids: &[String]) {
-    for uuid in uuids {
-        if let Err(cleanup) = deps.db.instance_destroy(uuid).await {
-            tracing::error!(instance = %uuid, %cleanup, "could not remove the instance of a failed create");
-        }
-    }
-}
-
-/// Nova `API.create`: one row per instance (`building`/`scheduling`, no host), one request
-/// spec, and a `schedule_and_build_instances` cast. Returns the instance uuids.
-pub async fn create(
-    deps: &ComputeApiDeps,
-    ctx: &RequestContext,
-    request: &BootRequest,
-) -> Result<Vec<String>, ApiError> {
-    if request.count == 0 {
-        return Err(ApiError::BadRequest("min_count must be at least 1".into()));
-    }
-    if request.count > MAX_INSTANCES_PER_REQUEST {
-        // Nova bounds this with quotas (10 instances per project by default); novactor
-        // has no quotas yet, so one request must not be able to ask for billions.
-        return Err(ApiError::BadRequest(format!(
-            "max_count {} is more than the {MAX_INSTANCES_PER_REQUEST} instances one request may create",
-            request.count
-        )));
-    }
-    let flavor_row = match deps.db.flavor_get_by_flavor_id(&request.flavor).await {
-        Ok(row) => row,
-        Err(_) => deps
-            .db
-            .flavor_get_by_name(&request.flavor)
-            .await
-            .map_err(db_error)?,
-    };
-    let flavor = Flavor::from_row(&flavor_row);
-    let reservation_id = format!("r-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let mut uuids = Vec::new();
-    let mut build_requests = Vec::new();
-    let mut specs = Vec::new();
-    for index in 0..request.count {
-        let name = if request.count == 1 {
-            request.name.clone()
-        } else {
-            format!("{}-{}", request.name, index + 1)
-        };
-        let uuid = uuid::Uuid::new_v4().to_string();
-        let hostname = match &request.details.hostname {
-            Some(asked) => asked.clone(),
-            None => match sanitize_hostname(&request.name) {
-                sane if sane.is_empty() => format!("Server-{uuid}"),
-                sane if request.count > 1 => format!("{sane}-{}", index + 1),
-                sane => sane,
-            },
-        };
-        let values = json!({
-            "uuid": uuid, "display_name": name, "hostname": hostname, "user_id": request.user_id, "project_id": request.project_id,
-            "image_ref": request.image_ref, "instance_type_id": flavor.id, "memory_mb": flavor.memory_mb,
-            "vcpus": flavor.vcpus, "root_gb": flavor.root_gb, "ephemeral_gb": flavor.ephemeral_gb, "swap": flavor.swap,
-            "flavor": serde_json::to_string(&flavor).unwrap_or_default(),
-            "vm_state": "building", "task_state": "scheduling", "power_state": 0, "progress": 0,
-            "reservation_id": reservation_id, "launch_index": index,
-            "metadata": Value::Object(request.details.metadata.clone()),
-            "display_description": request.details.description,
-            "user_data": request.details.user_data,
-            "config_drive": if request.details.config_drive { "True" } else { "" },
-            "access_ip_v4": request.details.access_ip_v4,
-            "access_ip_v6": request.details.access_ip_v6,
-            "auto_disk_config": request.details.auto_disk_config.unwrap_or(false),
-        });
-        let row = match deps
-            .db
-            .instance_create(values.as_object().unwrap_or(&Map::new()))
-            .await
-        {
-            Ok(row) => row,
-            Err(error) => {
-                undo_create(deps, &uuids).await;
-                return Err(db_error(error));
-            }
-        };
-        uuids.push(row.uuid.clone());
-        if !request.details.tags.is_empty() {
-            if let Err(error) = deps.db.tag_set(&row.uuid, &request.details.tags).await {
-                undo_create(deps, &uuids).await;
-                return Err(db_error(error));
-            }
-        }
-        // novactor's API allocates (Nova's compute asks Neutron during the build; D-LABNET):
-        // a create that cannot have its addresses leaves no server behind.
-        let row = match request.details.port {
-            None => row,
-            Some(addresses) => match with_port(deps, &row, addresses).await {
-                Ok(row) => row,
-                Err(error) => {
-                    undo_create(deps, &uuids).await;
-                    return Err(error);
-                }
-            },
-        };
-        let spec = RequestSpec {
-            instance_uuid: row.uuid.clone(),
-            num_instances: i64::from(request.count),
-            flavor: flavor.clone(),
-            image: json!({"id": request.image_ref})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-            availability_zone: request.details.availability_zone.clone(),
-            ignore_hosts: None,
-            project_id: Some(request.project_id.clone()),
-            user_id: Some(request.user_id.clone()),
-        };
-        let build_request = BuildRequest {
-            instance_uuid: row.uuid.clone(),
-            instance: instance_primitive(&row),
-            project_id: request.project_id.clone(),
-        };
-        build_requests.push(build_request.to_primitive());
-        specs.push(spec.to_primitive());
-    }
-    if let Err(error) = deps
-        .compute_task
-        .schedule_and_build_instances(ctx, build_requests, specs, json!({"id": request.image_ref}))
-        .await
-    {
-        // The caller is told the create failed, so no server may appear: the rows go.
-        // Should the cast still arrive, the conductor finds them deleted and drops it.
-        undo_create(deps, &uuids).await;
-        return Err(ApiError::Unavailable(format!(
-            "could not reach the conductor ({error}); the servers were not created, try again"
-        )));
-    }
-    Ok(uuids)
-}
-
-/// Nova `utils.sanitize_hostname`: latin-1 only, at most 63 characters, spaces, `_` and `.`
-/// as `-`, other non-word characters dropped, lower case, no leading or trailing `.`/`-`.
-pub fn sanitize_hostname(name: &str) -> String {
-    let latin1: String = name
-        .chars()
-        .filter(|c| u32::from(*c) <= 0xFF)
-        .take(63)
-        .collect();
-    let dashed: String = latin1
-        .chars()
-        .map(|c| if matches!(c, ' ' | '_' | '.') { '-' } else { c })
-        .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
-        .collect();
-    dashed
-        .to_lowercase()
-        .trim_matches(|c| c == '.' || c == '-')
-        .to_owned()
 }
 
 /// The instance row, or 404.
@@ -569,18 +344,6 @@ pub async fn reboot(
 #[cfg(test)]
 mod tests {
     use super::status;
-
-    #[test]
-    fn hostnames_are_sanitized_as_nova_does() {
-        use super::sanitize_hostname;
-        assert_eq!(
-            sanitize_hostname("My Server_1.example"),
-            "my-server-1-example"
-        );
-        assert_eq!(sanitize_hostname("--web@01--"), "web01");
-        assert_eq!(sanitize_hostname("日本"), "");
-        assert_eq!(sanitize_hostname(&"a".repeat(80)).len(), 63);
-    }
 
     #[test]
     fn status_follows_novas_state_map() {

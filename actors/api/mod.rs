@@ -16,11 +16,14 @@
 //! services.rs       /os-services
 //! hypervisors.rs    /os-hypervisors
 //! aggregates.rs     /os-aggregates
+//! server_groups.rs  /os-server-groups
 //! images.rs         D-IMAGE: the read-only Glance stand-in under /image
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
 //! compute_api_actions.rs  its server actions that go to the compute, with Nova's checks
 //! compute_api_local.rs    its server actions the API does itself: lock, reset, password
+//! compute_api_create.rs   its create: rows, tags, group, port, request specs, the cast
 //! instance_state_checks.rs Nova's check_instance_state and its 409 texts
+//! server_group_api.rs  server groups in the create flow: the hinted group, the member quota
 //!
 //! serving HTTP
 //! http_server.rs    bind, run and stop the actix-web server
@@ -42,6 +45,7 @@ pub mod api_state;
 pub mod auth;
 pub mod compute_api;
 pub mod compute_api_actions;
+pub mod compute_api_create;
 pub mod compute_api_local;
 pub mod exposure;
 pub mod flavors;
@@ -55,6 +59,8 @@ pub mod middleware;
 pub mod policy;
 pub mod project_prefix;
 pub mod router;
+pub mod server_group_api;
+pub mod server_groups;
 pub mod servers;
 pub mod services;
 pub mod versions;

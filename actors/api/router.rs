@@ -10,7 +10,8 @@ use super::api_fault::ApiFault;
 use super::api_state::ApiState;
 use super::middleware::RequestStamp;
 use super::{
-    aggregates, flavors, hypervisors, images, project_prefix, servers, services, versions,
+    aggregates, flavors, hypervisors, images, project_prefix, server_groups, servers, services,
+    versions,
 };
 
 /// The app every HTTP worker serves, on `state`.
@@ -108,6 +109,16 @@ pub fn app(
             resource("/v2.1/os-hypervisors/{id}/uptime").route(web::get().to(hypervisors::uptime)),
         )
         .service(resource("/v2.1/os-aggregates").route(web::get().to(aggregates::list)))
+        .service(
+            resource("/v2.1/os-server-groups")
+                .route(web::get().to(server_groups::index))
+                .route(web::post().to(server_groups::create)),
+        )
+        .service(
+            resource("/v2.1/os-server-groups/{id}")
+                .route(web::get().to(server_groups::show))
+                .route(web::delete().to(server_groups::delete)),
+        )
         .service(resource("/image").route(web::get().to(images::versions)))
         .service(resource("/image/v2").route(web::get().to(images::versions)))
         .service(resource("/image/v2/").route(web::get().to(images::versions)))

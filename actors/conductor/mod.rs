@@ -8,11 +8,13 @@
 //! definition.rs  how the supervisor hosts it ([conductor] workers, the flows' proxies)
 //! objects.rs     object indirection: the (object, method) registry run against NovaDb
 //! tasks.rs       compute_task flows: schedule_and_build_instances, build_instances
+//! group_setup.rs setup_instance_group: the spec's server group as the database has it
 //! ```
 //!
-//! Dependency order inside: `definition` → `manager` → `objects`, `tasks`.
+//! Dependency order inside: `definition` → `manager` → `objects`, `tasks` → `group_setup`.
 
 mod definition;
+mod group_setup;
 mod manager;
 pub mod objects;
 pub mod tasks;

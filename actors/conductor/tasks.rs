@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+use super::group_setup::setup_instance_group;
 use crate::db::{InstanceRow, NovaDb};
 use crate::exception::NovaException;
 use crate::objects::instance::{build_request_instance_uuid, instance_primitive};
@@ -119,6 +120,27 @@ async fn cast_build(
     }
 }
 
+/// Keep the request spec of `uuid` (Nova's api stores it before scheduling): the server
+/// views show what it asked (2.96 zone, 2.100 hints), also when no host was found.
+async fn store_spec(db: &NovaDb, uuid: &str, spec: &Value) {
+    if db.request_spec_get_by_instance_uuid(uuid).await.is_ok() {
+        let _ = db.request_spec_save(uuid, spec).await;
+    } else if let Err(error) = db.request_spec_create(uuid, spec).await {
+        tracing::warn!(%uuid, %error, "could not store the request spec");
+    }
+}
+
+/// Set every instance of a request that found no host to ERROR with `message`, keeping
+/// its spec.
+async fn fail_all(db: &NovaDb, uuids: &[String], request_specs: &[Value], message: &str) {
+    for (index, uuid) in uuids.iter().enumerate() {
+        if let Some(spec) = request_specs.get(index).or(request_specs.first()) {
+            store_spec(db, uuid, spec).await;
+        }
+        fail_instance(db, uuid, message).await;
+    }
+}
+
 /// `schedule_and_build_instances(build_requests, request_specs, image, …)`.
 pub async fn schedule_and_build_instances(
     deps: TaskDeps,
@@ -136,8 +158,15 @@ pub async fn schedule_and_build_instances(
     let first = request_specs
         .first()
         .ok_or_else(|| RemoteFailure::value_error("request_specs is empty"))?;
-    let spec = RequestSpec::from_primitive(first)
+    let mut spec = RequestSpec::from_primitive(first)
         .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
+    if let Err(error) = setup_instance_group(&deps.db, &mut spec).await {
+        // Nova's conductor buries the instances when this fails; the group cannot be
+        // honoured without its members' hosts.
+        let message = format!("No valid host was found. {error}");
+        fail_all(&deps.db, &uuids, &request_specs, &message).await;
+        return Ok(Value::Null);
+    }
     let placed = deps
         .scheduler
         .select_destinations(
@@ -156,9 +185,7 @@ pub async fn schedule_and_build_instances(
                 lists.len(),
                 uuids.len()
             );
-            for uuid in &uuids {
-                fail_instance(&deps.db, uuid, &message).await;
-            }
+            fail_all(&deps.db, &uuids, &request_specs, &message).await;
             return Ok(Value::Null);
         }
         Err(error) => {
@@ -172,9 +199,7 @@ pub async fn schedule_and_build_instances(
                 other => format!("No valid host was found. {other}"),
             };
             tracing::warn!(instances = uuids.len(), %message, "scheduling failed");
-            for uuid in &uuids {
-                fail_instance(&deps.db, uuid, &message).await;
-            }
+            fail_all(&deps.db, &uuids, &request_specs, &message).await;
             return Ok(Value::Null);
         }
     };
@@ -186,16 +211,7 @@ pub async fn schedule_and_build_instances(
             .get(index)
             .cloned()
             .unwrap_or_else(|| first.clone());
-        if deps
-            .db
-            .request_spec_get_by_instance_uuid(uuid)
-            .await
-            .is_ok()
-        {
-            let _ = deps.db.request_spec_save(uuid, &spec_primitive).await;
-        } else if let Err(error) = deps.db.request_spec_create(uuid, &spec_primitive).await {
-            tracing::warn!(%uuid, %error, "could not store the request spec");
-        }
+        store_spec(&deps.db, uuid, &spec_primitive).await;
         let request_id = ctx.request_id().unwrap_or("-").to_owned();
         if let Err(error) = deps
             .db

@@ -21,6 +21,7 @@
 //! request_specs.rs    request_specs table (JSON blob)
 //! instance_actions.rs instance_actions + instance_actions_events (2.58 paging)
 //! instance_tags.rs    tags table (server tags)
+//! instance_groups.rs  instance_groups + instance_group_policy + instance_group_member
 //! ```
 //!
 //! Every table file adds its functions to [`NovaDb`] and depends on `nova_db.rs` and
@@ -35,6 +36,7 @@ mod db_servicegroup;
 mod flavors;
 mod instance_actions;
 mod instance_faults;
+mod instance_groups;
 mod instance_list;
 mod instance_tags;
 mod instances;
@@ -51,6 +53,7 @@ pub use db_servicegroup::DbServiceGroup;
 pub use flavors::FlavorRow;
 pub use instance_actions::{ActionsPage, InstanceActionEventRow, InstanceActionRow};
 pub use instance_faults::InstanceFaultRow;
+pub use instance_groups::{InstanceGroupRow, InstanceHostRow};
 pub use instance_list::{
     ColumnFilter, ColumnMatch, Deletion, InstanceListQuery, SortColumn, SortKey, TagFilters,
 };

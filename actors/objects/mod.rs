@@ -10,6 +10,7 @@
 //! compute_node.rs  ComputeNode and HVSpec: Nova's fields <-> the compute_nodes columns
 //! datetime.rs      DateTimeField's wire form
 //! typed.rs         Flavor, RequestSpec, Selection, BuildRequest as typed structs
+//! instance_group.rs  InstanceGroup, the server group a RequestSpec carries
 //! instance.rs      the Instance primitive of an instances row, InstanceList, BuildRequest's uuid
 //! instance_fields.rs  Nova's Instance fields of an instances row (Instance._from_db_object),
 //!                  the flavor snapshot as Flavor objects and back
@@ -23,6 +24,7 @@ mod datetime;
 mod envelope;
 pub mod instance;
 pub mod instance_fields;
+mod instance_group;
 pub mod limits;
 pub mod network_info;
 mod stored;
@@ -31,5 +33,6 @@ pub mod versions;
 
 pub use datetime::{isotime, wire_time};
 pub use envelope::{NovaObject, ObjectError, OBJECT_NAMESPACE};
+pub use instance_group::{InstanceGroup, GROUP_POLICIES};
 pub use stored::StoredObject;
 pub use typed::{BuildRequest, Flavor, RequestSpec, Selection, TypedObject};

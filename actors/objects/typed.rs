@@ -1,5 +1,6 @@
 //! The slice's objects as typed structs, converted to and from their `nova_object`
-//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor`), `Selection` (1.1),
+//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor` and an
+//! `InstanceGroup`), `Selection` (1.1),
 //! `BuildRequest` (1.3, carrying an `Instance` primitive).
 //! Field names are Nova's; fields novactor does not use are not carried.
 
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::envelope::{NovaObject, ObjectError};
+use super::instance_group::{null_as_default, InstanceGroup};
 use crate::db::FlavorRow;
 
 /// A typed Nova object.
@@ -151,6 +153,24 @@ pub struct RequestSpec {
     /// Owner user.
     #[serde(default)]
     pub user_id: Option<String>,
+    /// Nova's `scheduler_hints`: a dict of lists of strings (`same_host`,
+    /// `different_host`, `group`), as `RequestSpec._from_hints` makes it.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub scheduler_hints: Map<String, Value>,
+    /// The server group the instances join (hint `group`), as an `InstanceGroup` object.
+    #[serde(default)]
+    pub instance_group: Option<InstanceGroup>,
+}
+
+impl RequestSpec {
+    /// Nova `RequestSpec.get_scheduler_hint`: the strings of hint `name` (none when unset).
+    pub fn scheduler_hint(&self, name: &str) -> Vec<&str> {
+        match self.scheduler_hints.get(name) {
+            Some(Value::Array(values)) => values.iter().filter_map(Value::as_str).collect(),
+            Some(Value::String(value)) => vec![value.as_str()],
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl TypedObject for RequestSpec {
@@ -159,16 +179,26 @@ impl TypedObject for RequestSpec {
 
     fn nest(&self, mut data: Map<String, Value>) -> Map<String, Value> {
         data.insert("flavor".into(), self.flavor.to_primitive());
+        if let Some(group) = &self.instance_group {
+            data.insert("instance_group".into(), group.to_primitive());
+        }
         data
     }
 
     fn unnest(mut data: Map<String, Value>) -> Result<Map<String, Value>, ObjectError> {
-        if let Some(flavor) = data.get("flavor").cloned() {
-            let flavor = NovaObject::from_primitive(&flavor)?;
-            data.insert("flavor".into(), Value::Object(flavor.data));
+        for nested in ["flavor", "instance_group"] {
+            if let Some(object) = data.get(nested).filter(|v| !v.is_null()).cloned() {
+                let object = NovaObject::from_primitive(&object)?;
+                data.insert(nested.into(), Value::Object(object.data));
+            }
         }
         Ok(data)
     }
+}
+
+impl TypedObject for InstanceGroup {
+    const NAME: &'static str = "InstanceGroup";
+    const VERSION: &'static str = "1.11";
 }
 
 /// Nova `Selection`: one host chosen for an instance (the first of a list; the rest are
@@ -245,6 +275,16 @@ mod tests {
             ignore_hosts: Some(vec!["a".into()]),
             project_id: Some("p".into()),
             user_id: None,
+            scheduler_hints: serde_json::json!({"same_host": ["u0"]})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            instance_group: Some(InstanceGroup {
+                uuid: "g1".into(),
+                policy: Some("affinity".into()),
+                members: vec!["u1".into()],
+                ..InstanceGroup::default()
+            }),
         };
         let primitive = spec.to_primitive();
         assert_eq!(primitive["nova_object.name"], "RequestSpec");
@@ -252,7 +292,13 @@ mod tests {
             primitive["nova_object.data"]["flavor"]["nova_object.name"],
             "Flavor"
         );
+        assert_eq!(
+            primitive["nova_object.data"]["instance_group"]["nova_object.name"],
+            "InstanceGroup"
+        );
         assert_eq!(RequestSpec::from_primitive(&primitive).unwrap(), spec);
+        assert_eq!(spec.scheduler_hint("same_host"), ["u0"]);
+        assert!(spec.scheduler_hint("group").is_empty());
     }
 
     #[test]

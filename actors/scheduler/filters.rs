@@ -5,8 +5,14 @@
 //! as Nova's pre-Placement filters, with the formulas of the legacy `RamFilter`,
 //! `DiskFilter` and `CoreFilter`, computed on [`HostState`] (which includes what this
 //! scheduler consumed since the node last reported).
+//!
+//! The placement filters — `SameHostFilter`, `DifferentHostFilter` (not in Nova's default
+//! `enabled_filters`; novactor always runs them, D-SCHED-HINTS) and the group filters
+//! `ServerGroupAntiAffinityFilter`, `ServerGroupAffinityFilter` (in Nova's default list) —
+//! read where the instances the request names run ([`InstancePlacement`]).
 
 use super::host_state::HostState;
+use super::instance_placement::InstancePlacement;
 use crate::objects::RequestSpec;
 
 /// One enabled filter.
@@ -21,10 +27,30 @@ pub enum Filter {
     Disk,
     /// Legacy `CoreFilter`: `vcpus * cpu_allocation_ratio - vcpus_used ≥ flavor.vcpus`.
     Core,
+    /// Nova `SameHostFilter`: with hint `same_host`, a host running one of those instances.
+    SameHost,
+    /// Nova `DifferentHostFilter`: with hint `different_host`, a host running none of them.
+    DifferentHost,
+    /// Nova `ServerGroupAntiAffinityFilter`: for an `anti-affinity` group, a host running
+    /// fewer of its members than `max_server_per_host` (default 1).
+    GroupAntiAffinity,
+    /// Nova `ServerGroupAffinityFilter`: for an `affinity` group with members placed, one of
+    /// their hosts.
+    GroupAffinity,
 }
 
-/// The filters run on every request, in Nova's order (cheap status check first).
-pub const ENABLED_FILTERS: [Filter; 4] = [Filter::Compute, Filter::Ram, Filter::Disk, Filter::Core];
+/// The filters run on every request, in Nova's order (cheap status check first, Nova's
+/// default list's group filters last).
+pub const ENABLED_FILTERS: [Filter; 8] = [
+    Filter::Compute,
+    Filter::Ram,
+    Filter::Disk,
+    Filter::Core,
+    Filter::SameHost,
+    Filter::DifferentHost,
+    Filter::GroupAntiAffinity,
+    Filter::GroupAffinity,
+];
 
 impl Filter {
     /// Nova's class name, as logged.
@@ -34,12 +60,23 @@ impl Filter {
             Self::Ram => "RamFilter",
             Self::Disk => "DiskFilter",
             Self::Core => "CoreFilter",
+            Self::SameHost => "SameHostFilter",
+            Self::DifferentHost => "DifferentHostFilter",
+            Self::GroupAntiAffinity => "ServerGroupAntiAffinityFilter",
+            Self::GroupAffinity => "ServerGroupAffinityFilter",
         }
     }
 
-    /// True when `host` may take one instance of `spec`.
-    pub fn host_passes(self, host: &HostState, spec: &RequestSpec) -> bool {
+    /// True when `host` may take one instance of `spec`; `placement` is where the
+    /// instances `spec` names run.
+    pub fn host_passes(
+        self,
+        host: &HostState,
+        spec: &RequestSpec,
+        placement: &InstancePlacement,
+    ) -> bool {
         let flavor = &spec.flavor;
+        let group = spec.instance_group.as_ref();
         match self {
             Self::Compute => host
                 .service
@@ -48,6 +85,28 @@ impl Filter {
             Self::Ram => host.usable_ram_mb() >= flavor.memory_mb as f64,
             Self::Disk => host.usable_disk_gb() >= flavor.disk_gb() as f64,
             Self::Core => host.usable_vcpus() >= flavor.vcpus as f64,
+            Self::SameHost => {
+                let uuids = spec.scheduler_hint("same_host");
+                uuids.is_empty() || placement.any_on(&host.host, &uuids)
+            }
+            Self::DifferentHost => {
+                !placement.any_on(&host.host, &spec.scheduler_hint("different_host"))
+            }
+            Self::GroupAntiAffinity => match group {
+                Some(group) if group.has_policy("anti-affinity") => {
+                    // A move may land where the instance already is (Nova's NOTE(hanrong)).
+                    placement.is_on(&host.host, &spec.instance_uuid)
+                        || placement.count_on(&host.host, &group.members)
+                            < group.max_server_per_host()
+                }
+                _ => true,
+            },
+            Self::GroupAffinity => match group {
+                Some(group) if group.has_policy("affinity") && !group.hosts.is_empty() => {
+                    group.hosts.contains(&host.host)
+                }
+                _ => true,
+            },
         }
     }
 }
@@ -75,6 +134,7 @@ impl std::fmt::Display for FilterReport {
 pub fn filtered_hosts<'a>(
     hosts: impl IntoIterator<Item = &'a HostState>,
     spec: &RequestSpec,
+    placement: &InstancePlacement,
 ) -> (Vec<&'a HostState>, FilterReport) {
     let ignored = spec.ignore_hosts.as_deref().unwrap_or_default();
     let mut kept: Vec<&HostState> = hosts
@@ -87,7 +147,7 @@ pub fn filtered_hosts<'a>(
             break;
         }
         let start = kept.len();
-        kept.retain(|h| filter.host_passes(h, spec));
+        kept.retain(|h| filter.host_passes(h, spec, placement));
         report.steps.push((filter.name(), start, kept.len()));
     }
     (kept, report)
@@ -98,21 +158,25 @@ mod tests {
     use super::*;
     use crate::scheduler::host_state::tests::{host, spec};
 
+    fn none() -> InstancePlacement {
+        InstancePlacement::default()
+    }
+
     #[test]
     fn resource_filters_use_the_allocation_ratios_and_what_is_used() {
         let mut h = host(1, "h1", 4096, 40, 2);
         h.memory_mb_used = 2048;
         let fits = spec(2048, 40, 2);
         for filter in [Filter::Ram, Filter::Disk, Filter::Core] {
-            assert!(filter.host_passes(&h, &fits), "{}", filter.name());
+            assert!(filter.host_passes(&h, &fits, &none()), "{}", filter.name());
         }
-        assert!(!Filter::Ram.host_passes(&h, &spec(2049, 1, 1)));
+        assert!(!Filter::Ram.host_passes(&h, &spec(2049, 1, 1), &none()));
         h.ram_allocation_ratio = 1.5; // 6144 usable, 2048 used
-        assert!(Filter::Ram.host_passes(&h, &spec(4096, 1, 1)));
-        assert!(!Filter::Disk.host_passes(&h, &spec(1, 41, 1)));
+        assert!(Filter::Ram.host_passes(&h, &spec(4096, 1, 1), &none()));
+        assert!(!Filter::Disk.host_passes(&h, &spec(1, 41, 1), &none()));
         h.cpu_allocation_ratio = 4.0;
-        assert!(Filter::Core.host_passes(&h, &spec(1, 1, 8)));
-        assert!(!Filter::Core.host_passes(&h, &spec(1, 1, 9)));
+        assert!(Filter::Core.host_passes(&h, &spec(1, 1, 8), &none()));
+        assert!(!Filter::Core.host_passes(&h, &spec(1, 1, 9), &none()));
         assert_eq!(
             h.limits(),
             serde_json::json!({"memory_mb": 6144, "disk_gb": 40, "vcpu": 8})
@@ -126,7 +190,7 @@ mod tests {
     fn the_compute_filter_needs_an_enabled_live_service() {
         let mut h = host(1, "h1", 4096, 40, 2);
         let s = spec(1, 1, 1);
-        assert!(Filter::Compute.host_passes(&h, &s));
+        assert!(Filter::Compute.host_passes(&h, &s, &none()));
         for break_it in [
             |h: &mut HostState| h.service = None,
             |h: &mut HostState| h.service.as_mut().unwrap().disabled = true,
@@ -135,26 +199,87 @@ mod tests {
         ] {
             let mut broken = h.clone();
             break_it(&mut broken);
-            assert!(!Filter::Compute.host_passes(&broken, &s));
+            assert!(!Filter::Compute.host_passes(&broken, &s, &none()));
         }
         h.host = "h2".into();
-        assert!(Filter::Compute.host_passes(&h, &s));
+        assert!(Filter::Compute.host_passes(&h, &s, &none()));
     }
 
     #[test]
     fn ignore_hosts_are_stripped_and_the_report_names_each_filter() {
         let hosts = [host(1, "a", 4096, 40, 2), host(2, "b", 1024, 40, 2)];
         let mut s = spec(2048, 1, 1);
-        let (kept, report) = filtered_hosts(&hosts, &s);
+        let (kept, report) = filtered_hosts(&hosts, &s, &none());
         assert_eq!(kept.len(), 1);
         assert_eq!(
             report.to_string(),
             "['ComputeFilter: (start: 2, end: 2)', 'RamFilter: (start: 2, end: 1)', \
-             'DiskFilter: (start: 1, end: 1)', 'CoreFilter: (start: 1, end: 1)']"
+             'DiskFilter: (start: 1, end: 1)', 'CoreFilter: (start: 1, end: 1)', \
+             'SameHostFilter: (start: 1, end: 1)', 'DifferentHostFilter: (start: 1, end: 1)', \
+             'ServerGroupAntiAffinityFilter: (start: 1, end: 1)', \
+             'ServerGroupAffinityFilter: (start: 1, end: 1)']"
         );
         s.ignore_hosts = Some(vec!["a".into()]);
-        let (kept, report) = filtered_hosts(&hosts, &s);
+        let (kept, report) = filtered_hosts(&hosts, &s, &none());
         assert!(kept.is_empty());
         assert_eq!(report.steps.len(), 2, "stops once no host is left");
+    }
+
+    fn hinted(hint: &str, uuids: &[&str]) -> RequestSpec {
+        let mut s = spec(1, 1, 1);
+        s.scheduler_hints
+            .insert(hint.into(), serde_json::json!(uuids));
+        s
+    }
+
+    fn grouped(policy: &str, members: &[&str], hosts: &[&str]) -> RequestSpec {
+        let mut s = spec(1, 1, 1);
+        s.instance_group = Some(crate::objects::InstanceGroup {
+            uuid: "g".into(),
+            policy: Some(policy.into()),
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
+            hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
+            ..Default::default()
+        });
+        s
+    }
+
+    #[test]
+    fn same_and_different_host_read_where_the_named_instances_run() {
+        let (a, b) = (host(1, "a", 4096, 40, 2), host(2, "b", 4096, 40, 2));
+        let placement = InstancePlacement::from_hosts([("vm1".into(), Some("a".into()))]);
+        let same = hinted("same_host", &["vm1", "gone"]);
+        assert!(Filter::SameHost.host_passes(&a, &same, &placement));
+        assert!(!Filter::SameHost.host_passes(&b, &same, &placement));
+        let different = hinted("different_host", &["vm1"]);
+        assert!(!Filter::DifferentHost.host_passes(&a, &different, &placement));
+        assert!(Filter::DifferentHost.host_passes(&b, &different, &placement));
+        // Without the hint (or with an empty one) both pass every host.
+        for filter in [Filter::SameHost, Filter::DifferentHost] {
+            assert!(filter.host_passes(&b, &spec(1, 1, 1), &placement));
+            assert!(filter.host_passes(&b, &hinted("same_host", &[]), &placement));
+        }
+    }
+
+    #[test]
+    fn the_group_filters_follow_the_policy_and_max_server_per_host() {
+        let (a, b) = (host(1, "a", 4096, 40, 2), host(2, "b", 4096, 40, 2));
+        let placement = InstancePlacement::from_hosts([("m1".into(), Some("a".into()))]);
+        let anti = grouped("anti-affinity", &["m1", "new"], &["a"]);
+        assert!(!Filter::GroupAntiAffinity.host_passes(&a, &anti, &placement));
+        assert!(Filter::GroupAntiAffinity.host_passes(&b, &anti, &placement));
+        let mut two_per_host = anti.clone();
+        if let Some(group) = two_per_host.instance_group.as_mut() {
+            group.rules.insert("max_server_per_host".into(), "2".into());
+        }
+        assert!(Filter::GroupAntiAffinity.host_passes(&a, &two_per_host, &placement));
+        let affinity = grouped("affinity", &["m1", "new"], &["a"]);
+        assert!(Filter::GroupAffinity.host_passes(&a, &affinity, &placement));
+        assert!(!Filter::GroupAffinity.host_passes(&b, &affinity, &placement));
+        // The first member of an affinity group may go anywhere; other policies pass.
+        let first = grouped("affinity", &["new"], &[]);
+        assert!(Filter::GroupAffinity.host_passes(&b, &first, &placement));
+        assert!(Filter::GroupAffinity.host_passes(&b, &anti, &placement));
+        assert!(Filter::GroupAntiAffinity.host_passes(&a, &affinity, &placement));
     }
 }

@@ -34,6 +34,7 @@ use rand::Rng;
 use super::filters::{self, FilterReport};
 use super::host_rows::{HostRows, ReadPlan};
 use super::host_state::{row_time, HostState, ServiceStatus};
+use super::instance_placement::InstancePlacement;
 use super::scheduler_options::SchedulerOptions;
 use super::weights;
 use crate::db::{service_is_up, ServiceRow};
@@ -59,6 +60,8 @@ pub struct SelectRequest {
     pub instance_uuids: Vec<String>,
     /// Return alternates (up to `max_attempts - 1` per instance).
     pub return_alternates: bool,
+    /// Where the instances the spec's hints and group name run.
+    pub placement: InstancePlacement,
 }
 
 impl SelectRequest {
@@ -188,9 +191,13 @@ impl HostManager {
     }
 
     /// Filtered and weighed hosts for one more instance of `spec`, best first.
-    fn sorted_hosts(&self, spec: &RequestSpec) -> (Vec<i64>, FilterReport) {
-        let (kept, report) = filters::filtered_hosts(self.hosts.values(), spec);
-        let sorted = weights::weighed_hosts(kept)
+    fn sorted_hosts(
+        &self,
+        spec: &RequestSpec,
+        placement: &InstancePlacement,
+    ) -> (Vec<i64>, FilterReport) {
+        let (kept, report) = filters::filtered_hosts(self.hosts.values(), spec, placement);
+        let sorted = weights::weighed_hosts(kept, spec, placement)
             .into_iter()
             .map(|h| h.compute_node_id)
             .collect();
@@ -213,8 +220,15 @@ impl HostManager {
         let wanted = request.num_instances();
         let mut chosen: Vec<i64> = Vec::with_capacity(wanted);
         let mut before: HashMap<i64, HostState> = HashMap::new();
-        for _ in 0..wanted {
-            let (sorted, report) = self.sorted_hosts(&request.spec);
+        // Nova updates the spec's instance_uuid and group hosts per instance of a
+        // multi-create (not persisted), and adds each placed instance to its host.
+        let mut spec = request.spec.clone();
+        let mut placement = request.placement.clone();
+        for index in 0..wanted {
+            if let Some(uuid) = request.instance_uuids.get(index) {
+                spec.instance_uuid.clone_from(uuid);
+            }
+            let (sorted, report) = self.sorted_hosts(&spec, &placement);
             if sorted.is_empty() {
                 tracing::info!(
                     instance_uuid = %request.spec.instance_uuid,
@@ -230,6 +244,10 @@ impl HostManager {
                 before.entry(id).or_insert_with(|| state.clone());
                 state.consume(&request.spec.flavor, now);
                 chosen.push(id);
+                if let Some(group) = spec.instance_group.as_mut() {
+                    group.hosts.push(state.host.clone());
+                    placement.place(&state.host, &spec.instance_uuid);
+                }
             }
         }
         if chosen.len() < wanted {
@@ -248,7 +266,7 @@ impl HostManager {
         let others: Vec<i64> = if alternates > 0 {
             // Re-filter after consumption, as Nova does for multi-create: a host that took
             // one of these instances may no longer fit.
-            let (sorted, _) = self.sorted_hosts(&request.spec);
+            let (sorted, _) = self.sorted_hosts(&spec, &placement);
             sorted
                 .into_iter()
                 .filter(|id| !chosen.contains(id))
@@ -308,6 +326,7 @@ mod tests {
             spec,
             instance_uuids: (0..n).map(|i| format!("i-{i}")).collect(),
             return_alternates: true,
+            placement: InstancePlacement::default(),
         }
     }
 

@@ -217,6 +217,8 @@ pub(crate) mod tests {
             ignore_hosts: None,
             project_id: None,
             user_id: None,
+            scheduler_hints: Map::new(),
+            instance_group: None,
         }
     }
 }

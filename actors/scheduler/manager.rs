@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::host_manager::SelectRequest;
 use super::host_rows;
 use super::instance_info::Applied;
+use super::instance_placement::InstancePlacement;
 use super::scheduler_options::SchedulerOptions;
 use super::scheduler_state::SchedulerState;
 use crate::db::NovaDb;
@@ -85,6 +86,7 @@ impl SchedulerManager {
                 spec,
                 instance_uuids: args.instance_uuids.unwrap_or_default(),
                 return_alternates: args.return_alternates.unwrap_or(false),
+                placement: InstancePlacement::default(),
             };
             // The placement loop (synchronous, under the state lock) runs once per
             // instance: a count from the wire beyond what the API ever asks for is refused,
@@ -98,7 +100,7 @@ impl SchedulerManager {
             }
             Ok((request, args.return_objects.unwrap_or(false)))
         });
-        let (request, return_objects) = match parsed {
+        let (mut request, return_objects) = match parsed {
             Ok(parsed) => parsed,
             Err(failure) => return Response::err(failure),
         };
@@ -112,6 +114,16 @@ impl SchedulerManager {
             let rows = host_rows::read(&db, plan)
                 .await
                 .map_err(|e| e.to_failure())?;
+            // Where the instances the hints and the group name run (none: no query).
+            let named = InstancePlacement::wanted(&request.spec);
+            if !named.is_empty() {
+                let hosts = db
+                    .instance_hosts_of(&named)
+                    .await
+                    .map_err(|e| e.to_failure())?;
+                request.placement =
+                    InstancePlacement::from_hosts(hosts.into_iter().map(|r| (r.uuid, r.host)));
+            }
             // Step 2: decide and consume in one synchronous section.
             let now = chrono::Utc::now();
             let outcome = {

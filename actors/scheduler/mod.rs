@@ -9,14 +9,16 @@
 //! host_manager.rs       HostManager: refresh from rows, select + consume
 //! host_state.rs         HostState: one node's resources, consumption, service status
 //! host_rows.rs          reading compute_nodes + services: all, or what changed since
-//! filters.rs            ComputeFilter, RamFilter, DiskFilter, CoreFilter, ignore_hosts
-//! weights.rs            RAMWeigher, Nova's normalization
+//! filters.rs            ComputeFilter, RamFilter, DiskFilter, CoreFilter, SameHostFilter,
+//!                       DifferentHostFilter, the server group filters, ignore_hosts
+//! weights.rs            RAMWeigher, the soft-(anti-)affinity weighers, Nova's normalization
+//! instance_placement.rs where the instances a request's hints and group name run
 //! instance_info.rs      per-host instance view kept by the compute fanouts
 //! ```
 //!
 //! Dependency order inside: `definition` → `manager` → `scheduler_state` → `host_manager`
 //! → `filters`, `weights`, `host_rows` → `host_state` → `scheduler_options`;
-//! `instance_info` is a leaf.
+//! `instance_info` and `instance_placement` are leaves.
 //!
 //! ## Why concurrent requests never double-book
 //!
@@ -48,6 +50,7 @@ pub mod host_manager;
 pub mod host_rows;
 pub mod host_state;
 pub mod instance_info;
+pub mod instance_placement;
 mod manager;
 pub mod scheduler_options;
 mod scheduler_state;

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use novactor::rpc::transport::memory::MemoryTransport;
 use novactor::rpc::{RequestContext, Transport};
 use novactor::Node;
-use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
+use novactor_nova::api::compute_api::ComputeApiDeps;
+use novactor_nova::api::compute_api_create::{self, BootRequest};
 use novactor_nova::db::{self, NovaDb};
 use novactor_nova::rpcapi::{ComputeApi, ComputeTaskApi, ConductorApi};
 
@@ -54,7 +55,7 @@ pub(crate) async fn boot_all(deps: &ComputeApiDeps) -> BootRun {
                     project_id: "bench".to_owned(),
                     details: Default::default(),
                 };
-                compute_api::create(&deps, &ctx, &request)
+                compute_api_create::create(&deps, &ctx, &request)
                     .await
                     .expect("create accepted");
                 if batch == 0 {

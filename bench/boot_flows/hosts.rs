@@ -54,6 +54,8 @@ pub(crate) async fn place(
             ignore_hosts: None,
             project_id: Some("bench".into()),
             user_id: Some("bench".into()),
+            scheduler_hints: Map::new(),
+            instance_group: None,
         };
         let t = Instant::now();
         let lists = api

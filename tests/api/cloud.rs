@@ -20,6 +20,8 @@ pub struct Cloud {
     pub node: Node,
     pub db: NovaDb,
     pub host: String,
+    /// The compute hosts: `host`, or `<host>-1` … `<host>-N` with `[compute] fake_hosts`.
+    pub computes: Vec<String>,
     pub base: String,
     _dir: tempfile::TempDir,
 }
@@ -86,11 +88,22 @@ pub async fn cloud_with(extra: &[(&str, &str, &str)]) -> Cloud {
         novactor_nova::api::bound_addr(&host)
     })
     .await;
+    let fake_hosts = extra
+        .iter()
+        .find(|(group, option, _)| *group == "compute" && *option == "fake_hosts")
+        .and_then(|(_, _, n)| n.parse::<usize>().ok())
+        .unwrap_or(1);
+    let computes = if fake_hosts > 1 {
+        (1..=fake_hosts).map(|n| format!("{host}-{n}")).collect()
+    } else {
+        vec![host.clone()]
+    };
     let cloud = Cloud {
         node,
         db,
         base: format!("http://{addr}"),
         host,
+        computes,
         _dir: dir,
     };
     cloud.wait_for_compute().await;
@@ -99,18 +112,20 @@ pub async fn cloud_with(extra: &[(&str, &str, &str)]) -> Cloud {
 
 impl Cloud {
     async fn wait_for_compute(&self) {
-        wait_until(Duration::from_secs(30), "compute registered", async || {
-            let node = self
-                .db
-                .compute_node_get_by_host_and_nodename(&self.host, &self.host)
-                .await;
-            let service = self
-                .db
-                .service_get_by_host_and_binary(&self.host, "nova-compute")
-                .await;
-            node.is_ok() && matches!(service, Ok(Some(ref s)) if s.report_count > 0)
-        })
-        .await;
+        for host in &self.computes {
+            wait_until(Duration::from_secs(30), "compute registered", async || {
+                let node = self
+                    .db
+                    .compute_node_get_by_host_and_nodename(host, host)
+                    .await;
+                let service = self
+                    .db
+                    .service_get_by_host_and_binary(host, "nova-compute")
+                    .await;
+                node.is_ok() && matches!(service, Ok(Some(ref s)) if s.report_count > 0)
+            })
+            .await;
+        }
     }
 
     /// A request with `headers`, optional raw body.

@@ -136,6 +136,24 @@ fn exercise(client: &Client) {
     ]);
     assert_eq!(host.trim(), "compute1");
 
+    // A server group, a server booted into it with --hint, the group's members, both gone.
+    let group = client.run(&[
+        "server", "group", "create", "--policy", "affinity", "grp", "-f", "value", "-c", "id",
+    ]);
+    let hint = format!("group={}", group.trim());
+    let booted = client.run(&[
+        "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "none", "--hint",
+        &hint, "--wait", "vm2", "-f", "value", "-c", "id",
+    ]);
+    let members = client.run(&[
+        "server", "group", "show", "grp", "-f", "value", "-c", "members",
+    ]);
+    assert!(members.contains(booted.trim()), "{members}");
+    client.run(&["server", "delete", "--wait", "vm2"]);
+    client.run(&["server", "group", "delete", "grp"]);
+    let groups = client.run(&["server", "group", "list", "-f", "value", "-c", "Name"]);
+    assert_eq!(groups.trim(), "");
+
     client.run(&["server", "stop", "vm1"]);
     client.wait_status("vm1", "SHUTOFF");
     client.run(&["server", "start", "vm1"]);

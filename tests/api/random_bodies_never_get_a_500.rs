@@ -93,6 +93,7 @@ async fn random_bodies_and_versions_get_4xx_never_5xx() {
         ("PUT", format!("/v2.1/servers/{server_id}/metadata/k")),
         ("PUT", format!("/v2.1/servers/{server_id}/tags")),
         ("PUT", format!("/v2.1/servers/{server_id}/tags/t")),
+        ("POST", "/v2.1/os-server-groups".to_owned()),
     ];
     let versions = [
         "compute 2.1",
@@ -116,8 +117,16 @@ async fn random_bodies_and_versions_get_4xx_never_5xx() {
             // Mostly a known top-level key around random content.
             1..=6 => {
                 let key = [
-                    "server", "reboot", "os-stop", "os-start", "status", "metadata", "meta", "tags",
-                ][case % 8];
+                    "server",
+                    "reboot",
+                    "os-stop",
+                    "os-start",
+                    "status",
+                    "metadata",
+                    "meta",
+                    "tags",
+                    "server_group",
+                ][case % 9];
                 json!({ key: sample(&bodies, &mut runner) }).to_string()
             }
             _ => sample(&bodies, &mut runner).to_string(),

@@ -217,8 +217,8 @@ async fn a_create_field_novactor_cannot_honour_is_a_400_naming_it_and_the_rest_i
             r#", "block_device_mapping_v2": [{"boot_index": 0, "source_type": "volume", "destination_type": "volume", "uuid": "v1"}]"#,
         ),
         (
-            "os:scheduler_hints",
-            r#"}, "os:scheduler_hints": {"same_host": ["x"]"#,
+            "query",
+            r#"}, "os:scheduler_hints": {"query": "[\">=\", \"$free_ram_mb\", 1024]""#,
         ),
     ] {
         let refused = cloud

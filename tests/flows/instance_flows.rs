@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use novactor::rpc::{RequestContext, Transport};
 use novactor::supervisor::RuntimeEnv;
 use novactor::Node;
-use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
+use novactor_nova::api::compute_api::{self, ComputeApiDeps};
+use novactor_nova::api::compute_api_create::{self, BootRequest};
 use novactor_nova::db::{DbServiceGroup, NovaDb, SERVICE_VERSION};
 use novactor_nova::rpcapi::ComputeApi;
 use novactor_nova::rpcapi::{ComputeTaskApi, ConductorApi};
@@ -162,7 +163,7 @@ impl Cloud {
             project_id: "p1".to_owned(),
             details: Default::default(),
         };
-        compute_api::create(&self.deps, &RequestContext::new(), &request)
+        compute_api_create::create(&self.deps, &RequestContext::new(), &request)
             .await
             .expect("create accepted")
     }

@@ -12,7 +12,8 @@ use crate::common::{rabbit_url, unique, Backend, Broker};
 use crate::deployment::nova_on_rabbit_turn;
 use crate::nova::{fresh_nova_db, BIN};
 use novactor::rpc::{ClientShared, RequestContext};
-use novactor_nova::api::compute_api::{self, BootRequest, ComputeApiDeps};
+use novactor_nova::api::compute_api::ComputeApiDeps;
+use novactor_nova::api::compute_api_create::{self, BootRequest};
 use novactor_nova::rpcapi::ComputeApi;
 use novactor_nova::rpcapi::{ComputeTaskApi, ConductorApi};
 
@@ -108,7 +109,7 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
         project_id: "p".into(),
         details: Default::default(),
     };
-    let uuids = compute_api::create(&deps, &RequestContext::new(), &request)
+    let uuids = compute_api_create::create(&deps, &RequestContext::new(), &request)
         .await
         .expect("boot accepted");
     assert_eq!(uuids.len(), 20);
@@ -163,7 +164,7 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
         count: 5,
         ..request
     };
-    let uuids = compute_api::create(&deps, &RequestContext::new(), &after)
+    let uuids = compute_api_create::create(&deps, &RequestContext::new(), &after)
         .await
         .expect("boot accepted");
     let started = Instant::now();

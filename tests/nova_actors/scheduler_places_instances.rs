@@ -117,6 +117,8 @@ fn spec(memory_mb: i64, root_gb: i64, vcpus: i64) -> RequestSpec {
         ignore_hosts: None,
         project_id: Some("p".into()),
         user_id: Some("u".into()),
+        scheduler_hints: Map::new(),
+        instance_group: None,
     }
 }
 

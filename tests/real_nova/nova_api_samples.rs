@@ -1,6 +1,7 @@
 //! Nova's own API samples (`nova/tests/functional/api_sample_tests/api_samples/`, the
 //! request templates Nova's functional tests and its API reference are made from) sent to
-//! novactor for every route it serves, at the microversion of the sample's directory: each
+//! novactor for every route it serves (servers, their power actions, os-services,
+//! os-server-groups), at the microversion of the sample's directory: each
 //! is answered 2xx — or, for the few that ask for what novactor has not built, refused with
 //! a 400 naming the field ([`REFUSED`]), never accepted and dropped.
 
@@ -16,44 +17,24 @@ const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 /// Samples novactor answers with a 400 naming the field it cannot honour yet (the sample,
 /// the field named), as `actors/api/servers/create_fields.rs` refuses them.
 const REFUSED: &[(&str, &str)] = &[
-    // Scheduler hints (checked first, so named first).
-    (
-        "servers/server-create-req.json.tpl",
-        "OS-SCH-HNT:scheduler_hints",
-    ),
-    (
-        "servers/server-create-req-v237.json.tpl",
-        "OS-SCH-HNT:scheduler_hints",
-    ),
-    (
-        "servers/v2.47/server-create-req.json.tpl",
-        "OS-SCH-HNT:scheduler_hints",
-    ),
-    (
-        "servers/v2.52/server-create-req.json.tpl",
-        "OS-SCH-HNT:scheduler_hints",
-    ),
     // Boot from volume: there is no volume service.
     ("servers/v2.32/server-create-req.json.tpl", "networks"),
     ("servers/v2.42/server-create-req.json.tpl", "networks"),
     ("servers/v2.67/server-create-req.json.tpl", "networks"),
-    // The one with no hints is refused for its trusted certificates below.
+    // Images are not signed or verified.
     (
         "servers/v2.63/server-create-req.json.tpl",
-        "OS-SCH-HNT:scheduler_hints",
+        "trusted_image_certificates",
     ),
     (
         "servers/v2.66/server-create-req.json.tpl",
-        "OS-SCH-HNT:scheduler_hints",
+        "trusted_image_certificates",
     ),
-    (
-        "servers/v2.71/server-create-req.json.tpl",
-        "OS-SCH-HNT:scheduler_hints",
-    ),
-    (
-        "servers/v2.100/server-create-req.json.tpl",
-        "OS-SCH-HNT:scheduler_hints",
-    ),
+    // File injection (personality, up to 2.56).
+    ("servers/server-create-req.json.tpl", "personality"),
+    ("servers/server-create-req-v237.json.tpl", "personality"),
+    ("servers/v2.47/server-create-req.json.tpl", "personality"),
+    ("servers/v2.52/server-create-req.json.tpl", "personality"),
     (
         "servers/v2.74/server-create-req-with-host-and-node.json.tpl",
         "host",
@@ -144,6 +125,7 @@ async fn send(
     body: &Value,
 ) -> (u16, Value) {
     let header = format!("compute {version}");
+    let text = (!body.is_null()).then(|| body.to_string());
     let reply = cloud
         .send(
             method,
@@ -152,7 +134,7 @@ async fn send(
                 ("X-Auth-Token", "admin:admin"),
                 ("OpenStack-API-Version", &header),
             ],
-            Some(&body.to_string()),
+            text.as_deref(),
         )
         .await;
     (reply.status, reply.body)
@@ -185,21 +167,77 @@ async fn novas_own_request_samples_are_served() {
                 "user_data",
                 "IyEvYmluL2Jhc2gKL2Jpbi9zdQplY2hvICJJIGFtIGluIHlvdSEiCg==".to_owned(),
             ),
-            ("sg_uuid", "48e6a9f6-30af-47e0-bc04-acaed113bb4e".to_owned()),
             ("uuid", "48e6a9f6-30af-47e0-bc04-acaed113bb4e".to_owned()),
             ("type", "SOFT".to_owned()),
         ]
     };
     let mut outcomes = Vec::new();
+    // os-server-groups: each version's create sample, then the list and one delete; the
+    // 2.71 sample's group is the one the 2.71 create sample boots into.
+    let mut group_samples = samples(&root, "os-server-groups", |f| {
+        f == "server-groups-post-req.json.tpl"
+    });
+    group_samples.push((
+        "servers/v2.71/server-groups-post-req.json.tpl".to_owned(),
+        "2.71".to_owned(),
+    ));
+    let mut groups = Vec::new();
+    for (index, (sample, version)) in group_samples.iter().enumerate() {
+        let template = std::fs::read_to_string(root.join(sample)).expect("the sample");
+        let body = fill(&template, &[("name", format!("group-{index}"))], sample);
+        let (status, answer) = send(&cloud, version, "POST", "/v2.1/os-server-groups", &body).await;
+        if let Some(id) = answer["server_group"]["id"].as_str() {
+            groups.push(id.to_owned());
+        }
+        outcomes.push(Outcome {
+            sample: sample.clone(),
+            status,
+            body: answer,
+        });
+    }
+    assert_eq!(groups.len(), 4, "the four group create samples");
+    let sg_uuid = groups.last().cloned().unwrap_or_default();
+    for version in ["2.1", "2.13", "2.64"] {
+        let (status, answer) = send(
+            &cloud,
+            version,
+            "GET",
+            "/v2.1/os-server-groups",
+            &json!(null),
+        )
+        .await;
+        outcomes.push(Outcome {
+            sample: format!("os-server-groups list at {version}"),
+            status,
+            body: answer,
+        });
+    }
+    let (status, answer) = send(
+        &cloud,
+        "2.1",
+        "DELETE",
+        &format!("/v2.1/os-server-groups/{}", groups[0]),
+        &json!(null),
+    )
+    .await;
+    outcomes.push(Outcome {
+        sample: "os-server-groups delete".into(),
+        status,
+        body: answer,
+    });
     let creates = samples(&root, "servers", |f| f.starts_with("server-create-req"));
     assert!(creates.len() >= 20, "the create samples: {creates:?}");
     let mut booted = None;
     for (index, (sample, version)) in creates.iter().enumerate() {
         let template = std::fs::read_to_string(root.join(sample)).expect("the sample");
         let name = format!("sample-{index}");
-        let body = fill(&template, &server_subs(&name), sample);
+        let mut subs = server_subs(&name);
+        subs.push(("sg_uuid", sg_uuid.clone()));
+        let body = fill(&template, &subs, sample);
+        // The samples' same_host names a server that does not exist: those go to ERROR.
+        let hinted = body.get("OS-SCH-HNT:scheduler_hints").is_some();
         let (status, answer) = send(&cloud, version, "POST", "/v2.1/servers", &body).await;
-        if status == 202 && booted.is_none() {
+        if status == 202 && booted.is_none() && !hinted {
             booted = answer["server"]["id"].as_str().map(str::to_owned);
         }
         outcomes.push(Outcome {
@@ -362,7 +400,7 @@ async fn novas_own_request_samples_are_served() {
     );
     let served = outcomes.len() - REFUSED.len();
     assert!(
-        served >= 20,
+        served >= 30,
         "only {served} samples served: {}",
         json!(outcomes.len())
     );

@@ -120,6 +120,12 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (HYPERVISORS_UPTIME, "rule:context_is_admin"),
     // nova/policies/aggregates.py
     (AGGREGATES_INDEX, "rule:context_is_admin"),
+    // nova/policies/server_groups.py
+    (SERVER_GROUPS_CREATE, "rule:project_member_or_admin"),
+    (SERVER_GROUPS_DELETE, "rule:project_member_or_admin"),
+    (SERVER_GROUPS_INDEX, "rule:project_reader_or_admin"),
+    (SERVER_GROUPS_INDEX_ALL_PROJECTS, "rule:context_is_admin"),
+    (SERVER_GROUPS_SHOW, "rule:project_reader_or_admin"),
 ];
 
 /// `GET /servers`.
@@ -244,3 +250,14 @@ pub const SERVER_DIAGNOSTICS: &str = "os_compute_api:os-server-diagnostics";
 pub const SERVER_TOPOLOGY_INDEX: &str = "compute:server:topology:index";
 /// The host's side of the topology (`host_node`, `cpu_pinning`).
 pub const SERVER_TOPOLOGY_HOST_INDEX: &str = "compute:server:topology:host:index";
+/// `POST /os-server-groups`.
+pub const SERVER_GROUPS_CREATE: &str = "os_compute_api:os-server-groups:create";
+/// `DELETE /os-server-groups/{id}`.
+pub const SERVER_GROUPS_DELETE: &str = "os_compute_api:os-server-groups:delete";
+/// `GET /os-server-groups`.
+pub const SERVER_GROUPS_INDEX: &str = "os_compute_api:os-server-groups:index";
+/// `GET /os-server-groups?all_projects`.
+pub const SERVER_GROUPS_INDEX_ALL_PROJECTS: &str =
+    "os_compute_api:os-server-groups:index:all_projects";
+/// `GET /os-server-groups/{id}`.
+pub const SERVER_GROUPS_SHOW: &str = "os_compute_api:os-server-groups:show";

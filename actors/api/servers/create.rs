@@ -1,5 +1,5 @@
 //! `POST /servers` (Nova: `servers.py` `create`): a valid body, a known image and flavor,
-//! then [`compute_api::create`]; 202 with `Location` and the new server's id, links and
+//! then [`compute_api_create::create`]; 202 with `Location` and the new server's id, links and
 //! admin password.
 
 use actix_web::http::header;
@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::create_details::instance_details;
 use super::create_fields::refuse_unhonoured;
+use super::create_hints::parse_hints;
 use super::create_networks::requested_port;
 use super::create_schema::parse_create;
 use super::tags::create_tags;
@@ -16,7 +17,8 @@ use super::views::links;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
-use crate::api::compute_api::{self, BootRequest, InstanceDetails};
+use crate::api::compute_api;
+use crate::api::compute_api_create::{self, BootRequest, InstanceDetails};
 use crate::api::http::json_body;
 use crate::api::images;
 use crate::api::policy::defaults as policy;
@@ -64,7 +66,14 @@ pub async fn create(
             )))
         }
     };
+    let hints = parse_hints(&body)?;
     let image = request.image.clone();
+    let mut details = InstanceDetails {
+        tags: create_tags(&ctx, server.get("tags"))?,
+        ..instance_details(&server, request.description, request.hostname)?
+    };
+    details.scheduler_hints = hints.scheduler_hints;
+    details.group = hints.group;
     let version = ctx.version;
     let count = request.count;
     let mut boot = BootRequest {
@@ -74,10 +83,7 @@ pub async fn create(
         count: request.count,
         user_id: ctx.user_id.clone(),
         project_id: ctx.project_id.clone(),
-        details: InstanceDetails {
-            tags: create_tags(&ctx, server.get("tags"))?,
-            ..instance_details(&server, request.description, request.hostname)?
-        },
+        details,
     };
     let disk_config = match boot.details.auto_disk_config {
         Some(true) => "AUTO",
@@ -87,7 +93,7 @@ pub async fn create(
     let flavor = request.flavor;
     let (uuids, reservation_id) = state
         .run(move |b| async move {
-            refuse_unhonoured(&body, &server, &image, &b.deps.service_zones.compute)?;
+            refuse_unhonoured(&server, &image, &b.deps.service_zones.compute)?;
             boot.details.port = requested_port(version, &server, &b.deps.lab_network, count)?;
             // Nova resolves flavorRef by flavorid only; an unknown one is a 400.
             if let Err(e) = b.deps.db.flavor_get_by_flavor_id(&boot.flavor).await {
@@ -96,7 +102,7 @@ pub async fn create(
                     _ => ApiFault::db(e),
                 });
             }
-            let uuids = compute_api::create(&b.deps, &rpc, &boot)
+            let uuids = compute_api_create::create(&b.deps, &rpc, &boot)
                 .await
                 .map_err(|e| match e {
                     compute_api::ApiError::NotFound(_) => {

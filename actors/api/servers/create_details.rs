@@ -8,7 +8,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::api::api_fault::ApiFault;
-use crate::api::compute_api::InstanceDetails;
+use crate::api::compute_api_create::InstanceDetails;
 
 /// Nova's `MAX_USERDATA_SIZE`.
 pub const MAX_USER_DATA: usize = 65535;
@@ -193,6 +193,8 @@ pub fn instance_details(
         tags: Vec::new(),
         // Set from `networks` once the lab network is known (`create_networks.rs`).
         port: None,
+        // The hints are the body's, not the server's: create.rs adds them (create_hints.rs).
+        ..InstanceDetails::default()
     })
 }
 

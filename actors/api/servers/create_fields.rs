@@ -7,7 +7,8 @@
 //! `create_networks.rs`),
 //! `min_count`/`max_count`, `description`, `metadata`, `user_data`, `config_drive`
 //! `accessIPv4`/`accessIPv6`, `OS-DCF:diskConfig` (`create_details.rs`), `tags` (2.52+,
-//! `tags.rs`), `adminPass`, `return_reservation_id`, `hostname`.
+//! `tags.rs`), `adminPass`, `return_reservation_id`, `hostname`, and the scheduler hints
+//! `create_hints.rs` reads.
 
 use serde_json::{Map, Value};
 
@@ -31,23 +32,14 @@ fn asks_nothing(value: &Value) -> bool {
     }
 }
 
-/// 400 for the first field of `server` (and the scheduler hints of `body`) novactor would
-/// have to drop; `image` is the image the server boots from, `default_zone` the compute zone.
+/// 400 for the first field of `server` novactor would have to drop (the scheduler hints
+/// are `create_hints.rs`'s); `image` is the image the server boots from, `default_zone` the
+/// compute zone.
 pub fn refuse_unhonoured(
-    body: &Map<String, Value>,
     server: &Map<String, Value>,
     image: &str,
     default_zone: &str,
 ) -> Result<(), ApiFault> {
-    for hints in ["os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"] {
-        if let Some(value) = body.get(hints).filter(|v| !asks_nothing(v)) {
-            return Err(refused(
-                hints,
-                value,
-                "scheduler hints (same_host, different_host, group, …) are not implemented",
-            ));
-        }
-    }
     let unsupported: &[(&str, &str)] = &[
         ("key_name", "there are no key pairs"),
         ("personality", "file injection is not implemented"),
@@ -137,10 +129,8 @@ mod tests {
 
     const IMAGE: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 
-    fn check(server: serde_json::Value, body_extra: serde_json::Value) -> Result<(), String> {
-        let mut body = body_extra.as_object().cloned().unwrap_or_default();
-        body.insert("server".into(), server.clone());
-        refuse_unhonoured(&body, server.as_object().expect("object"), IMAGE, "nova")
+    fn check(server: serde_json::Value) -> Result<(), String> {
+        refuse_unhonoured(server.as_object().expect("object"), IMAGE, "nova")
             .map_err(|e| e.to_string())
     }
 
@@ -151,7 +141,7 @@ mod tests {
             "networks": "auto", "OS-DCF:diskConfig": "MANUAL",
             "block_device_mapping_v2": [{"boot_index": 0, "uuid": IMAGE, "source_type": "image",
                 "destination_type": "local"}]});
-        assert_eq!(check(nothing, json!({"os:scheduler_hints": {}})), Ok(()));
+        assert_eq!(check(nothing), Ok(()));
         for (field, value) in [
             ("key_name", json!("mykey")),
             ("security_groups", json!([{"name": "web"}])),
@@ -163,17 +153,11 @@ mod tests {
             ),
             ("personality", json!([{"path": "/a", "contents": "YQ=="}])),
         ] {
-            let error = check(json!({ field: value }), json!({})).expect_err(field);
+            let error = check(json!({ field: value })).expect_err(field);
             assert!(
                 error.contains(&format!("field/attribute {field}.")),
                 "{field}: {error}"
             );
         }
-        let error = check(
-            json!({}),
-            json!({"os:scheduler_hints": {"same_host": ["x"]}}),
-        )
-        .expect_err("hints");
-        assert!(error.contains("os:scheduler_hints"), "{error}");
     }
 }

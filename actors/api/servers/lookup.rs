@@ -105,6 +105,8 @@ pub async fn extras(state: &ApiState, rows: &[InstanceRow]) -> Result<Vec<Extra>
             tags: tags.remove(&r.uuid).unwrap_or_default(),
             scheduling: specs.remove(&r.uuid),
             addresses: addressed.remove(&r.uuid).unwrap_or_default(),
+            // The show and update views read them (`server_groups`); lists never show them.
+            server_groups: Vec::new(),
         })
         .collect())
 }
@@ -146,4 +148,19 @@ pub async fn visible(
     }
     ctx.authorize(rule, &project)?;
     Ok(row)
+}
+
+/// The uuids of the server groups instance `uuid` belongs to (Nova `_get_server_groups`,
+/// shown from 2.71 by the views of one server).
+pub async fn server_groups(state: &ApiState, uuid: &str) -> Result<Vec<String>, ApiFault> {
+    let uuid = uuid.to_owned();
+    state
+        .run(move |b| async move {
+            b.deps
+                .db
+                .instance_group_uuids_of_instance(&uuid)
+                .await
+                .map_err(ApiFault::db)
+        })
+        .await
 }

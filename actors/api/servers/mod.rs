@@ -14,6 +14,7 @@
 //! create_networks.rs `networks`: the lab network's port a create asks for
 //! ips.rs            GET /servers/{id}/ips[/{label}]
 //! addresses.rs      a server's `addresses` from its lab network ports
+//! create_hints.rs   the scheduler hints: same_host, different_host, group; others refused
 //! delete.rs         DELETE /servers/{id}
 //! actions/          POST /servers/{id}/action: one file per group of actions (see its mod.rs)
 //! server_password.rs GET, DELETE /servers/{id}/os-server-password
@@ -32,6 +33,7 @@ pub mod addresses;
 pub mod create;
 pub mod create_details;
 pub mod create_fields;
+pub mod create_hints;
 pub mod create_networks;
 pub mod create_schema;
 pub mod delete;

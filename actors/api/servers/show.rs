@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use super::lookup::{extras, visible};
+use super::lookup::{extras, server_groups, visible};
 use super::views::show_view;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
@@ -18,9 +18,12 @@ pub async fn show(
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiFault> {
     let row = visible(&ctx, &state, &id, policy::SERVERS_SHOW).await?;
-    let extra = extras(&state, std::slice::from_ref(&row))
+    let mut extra = extras(&state, std::slice::from_ref(&row))
         .await?
         .pop()
         .unwrap_or_default();
+    if ctx.version.at_least(71) {
+        extra.server_groups = server_groups(&state, &row.uuid).await?;
+    }
     Ok(ok(json!({"server": show_view(&ctx, &row, &extra)})))
 }

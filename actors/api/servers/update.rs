@@ -10,7 +10,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use super::create_details::{access_ip, disk_config};
-use super::lookup::{extras, visible};
+use super::lookup::{extras, server_groups, visible};
 use super::views::show_view;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
@@ -321,10 +321,13 @@ pub async fn update(
             })
             .await?
     };
-    let extra = extras(&state, std::slice::from_ref(&row))
+    let mut extra = extras(&state, std::slice::from_ref(&row))
         .await?
         .pop()
         .unwrap_or_default();
+    if ctx.version.at_least(71) {
+        extra.server_groups = server_groups(&state, &row.uuid).await?;
+    }
     let mut server = show_view(&ctx, &row, &extra);
     if !ctx.version.at_least(75) {
         if let Some(fields) = server.as_object_mut() {

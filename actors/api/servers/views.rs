@@ -29,6 +29,8 @@ pub struct Extra {
     pub tags: Vec<String>,
     /// `addresses`: the lab network ports' addresses (`addresses.rs`, extended).
     pub addresses: Map<String, Value>,
+    /// The uuids of the server groups it is a member of (read for the show view only).
+    pub server_groups: Vec<String>,
 }
 
 /// What a server's `RequestSpec` asked of the scheduler, as the 2.96 and 2.100 views show it.
@@ -273,12 +275,12 @@ pub fn detail_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
 }
 
 /// The view of one server on its own (show, update, rebuild): the detail view and, from 2.71,
-/// its `server_groups` (Nova leaves them out of the list view). novactor has no server groups
-/// yet, so the list is empty.
+/// its `server_groups` (Nova leaves them out of the list view): `extra.server_groups`, which
+/// the caller reads with `lookup::server_groups`.
 pub fn show_view(ctx: &Ctx, row: &InstanceRow, extra: &Extra) -> Value {
     let mut view = detail_view(ctx, row, extra);
     if ctx.version.at_least(71) {
-        view["server_groups"] = json!([]);
+        view["server_groups"] = json!(extra.server_groups);
     }
     view
 }
