@@ -371,13 +371,16 @@ fn failures(exchanges: &[Exchange]) -> Vec<String> {
         input.push_str(&line.to_string());
         input.push('\n');
     }
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("the checker reads its input");
+    // Written from a thread of its own: the checker answers as it reads, and a pipe holds
+    // only so much, so writing everything before reading would deadlock once the answers
+    // outgrow the pipe's buffer.
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().expect("the checker ends");
+    writer
+        .join()
+        .expect("the writer thread")
+        .expect("the checker reads its input");
     assert!(
         output.status.success(),
         "the checker failed: {}",

@@ -18,9 +18,18 @@ const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 /// the field named), as `actors/api/servers/create_fields.rs` refuses them.
 const REFUSED: &[(&str, &str)] = &[
     // Boot from volume: there is no volume service.
-    ("servers/v2.32/server-create-req.json.tpl", "networks"),
-    ("servers/v2.42/server-create-req.json.tpl", "networks"),
-    ("servers/v2.67/server-create-req.json.tpl", "networks"),
+    (
+        "servers/v2.32/server-create-req.json.tpl",
+        "block_device_mapping_v2",
+    ),
+    (
+        "servers/v2.42/server-create-req.json.tpl",
+        "block_device_mapping_v2",
+    ),
+    (
+        "servers/v2.67/server-create-req.json.tpl",
+        "block_device_mapping_v2",
+    ),
     // Images are not signed or verified.
     (
         "servers/v2.63/server-create-req.json.tpl",

@@ -222,6 +222,18 @@ fn sort_column(key: &str) -> SortColumn {
     SortColumn::Column(known)
 }
 
+/// Whether an admin-only filter asks for nothing but what every caller gets: `deleted` or
+/// `soft_deleted` false (the real `openstack server list` sends `deleted=False`). A member
+/// sending one is answered as if it were not there — nothing is dropped, since nothing was
+/// asked.
+fn asks_for_the_default(name: &str, value: &str) -> bool {
+    matches!(name, "deleted" | "soft_deleted")
+        && matches!(
+            value.to_ascii_lowercase().as_str(),
+            "0" | "f" | "false" | "off" | "n" | "no"
+        )
+}
+
 /// The query of `GET /servers[/detail]` for `ctx` with `pairs`, pages of at most
 /// `max_limit`. `detail` picks the all-tenants rule.
 pub fn plan(
@@ -253,14 +265,14 @@ pub fn plan(
         }
         seen.push(name);
         let param = lookup(name, minor)?;
-        if !all_filters && !members_may_use(param, minor) {
+        let value = last(pairs, name).unwrap_or_default();
+        if !all_filters && !members_may_use(param, minor) && !asks_for_the_default(name, value) {
             return Err(ApiFault::forbidden(format!(
                 "Only administrators may filter servers by {name} (policy {} does not \
                  allow this caller).",
                 policy::SERVERS_ALLOW_ALL_FILTERS
             )));
         }
-        let value = last(pairs, name).unwrap_or_default();
         if let (Some(matching), Some(column)) = (column_match(param, value)?, column_of(param)) {
             query.filters.push(ColumnFilter { column, matching });
         }

@@ -334,6 +334,20 @@ pub async fn update(
             fields.retain(|key, _| {
                 !FROM_2_75.contains(&key.as_str()) && !key.starts_with("OS-EXT-SRV-ATTR:")
             });
+            // Nova's update view before 2.75 shows addresses unextended (`extend_address`
+            // false): no type, no MAC.
+            if let Some(Value::Object(networks)) = fields.get_mut("addresses") {
+                for address in networks
+                    .values_mut()
+                    .filter_map(Value::as_array_mut)
+                    .flatten()
+                {
+                    if let Some(address) = address.as_object_mut() {
+                        address.remove("OS-EXT-IPS:type");
+                        address.remove("OS-EXT-IPS-MAC:mac_addr");
+                    }
+                }
+            }
         }
     }
     Ok(ok(json!({ "server": server })))
