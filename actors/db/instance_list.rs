@@ -23,6 +23,14 @@ pub enum ColumnMatch {
     /// The column matches this regular expression (PostgreSQL `~`, MySQL and SQLite
     /// `REGEXP`), as Nova's `_regex_instance_filter`.
     Regex(String),
+    /// One of the instance's lab network ports has an address in `column` (`ipv4_address`
+    /// or `ipv6_address`) matching `pattern` (Nova's `ip` / `ip6` filters).
+    PortAddress {
+        /// The `lab_network_ports` column; from code, never from input.
+        column: &'static str,
+        /// The regular expression.
+        pattern: String,
+    },
     /// The column is NULL on every instance of this deployment (a column Nova has and the
     /// slice does not fill): nothing can match a value.
     Nothing,
@@ -201,6 +209,13 @@ fn column_filter(filter: &ColumnFilter, dialect: Dialect, clause: &mut Where) {
         ),
         ColumnMatch::Regex(pattern) => clause.push(
             format!("\"{column}\" {} ?", regex_operator(dialect)),
+            [SqlValue::from(pattern.as_str())],
+        ),
+        ColumnMatch::PortAddress { column, pattern } => clause.push(
+            format!(
+                "uuid IN (SELECT instance_uuid FROM lab_network_ports WHERE \"{column}\" {} ?)",
+                regex_operator(dialect)
+            ),
             [SqlValue::from(pattern.as_str())],
         ),
         ColumnMatch::Nothing => clause.push("1 = 0", []),

@@ -176,6 +176,41 @@ async fn auto_none_uuid_and_fixed_ip_give_the_addresses_show_detail_and_ips_list
     let fixed_addresses = &show(&cloud, &fixed).await["addresses"]["private"];
     assert_eq!(fixed_addresses.as_array().map(Vec::len), Some(1));
     assert_eq!(fixed_addresses[0]["addr"], "10.0.3.7");
+    // Nova's `ip` / `ip6` list filters match the ports' addresses by regular expression.
+    let listed = |query: &'static str| {
+        let cloud = &cloud;
+        async move {
+            let reply = cloud
+                .admin("GET", &format!("/v2.1/servers?{query}"), None)
+                .await;
+            assert_eq!(reply.status, 200, "{query}: {reply:?}");
+            reply.body["servers"]
+                .as_array()
+                .map(|all| {
+                    all.iter()
+                        .filter_map(|s| s["id"].as_str())
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(listed("ip=^10\\.0\\.3\\.7$").await, std::slice::from_ref(&fixed));
+    let by_uuid_v6 = show(&cloud, &by_uuid).await["addresses"]["private"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["version"] == 6))
+        .and_then(|x| x["addr"].as_str())
+        .map(str::to_owned)
+        .expect("an IPv6 address");
+    let v6 = cloud
+        .admin("GET", &format!("/v2.1/servers?ip6={by_uuid_v6}"), None)
+        .await;
+    let v6_ids: Vec<&str> = v6.body["servers"]
+        .as_array()
+        .map(|all| all.iter().filter_map(|s| s["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(v6_ids, [by_uuid.as_str()]);
+    assert!(listed("ip=^192\\.").await.is_empty());
     let taken = cloud
         .admin(
             "POST",

@@ -25,6 +25,10 @@ pub(crate) async fn seed(db: &NovaDb, fields: Value) -> String {
     values.entry("project_id").or_insert_with(|| json!("admin"));
     values.entry("user_id").or_insert_with(|| json!("admin"));
     values.entry("vm_state").or_insert_with(|| json!("active"));
+    // What the API writes for every server it creates.
+    values
+        .entry("auto_disk_config")
+        .or_insert_with(|| json!(false));
     db.instance_create(&values).await.expect("seed").uuid
 }
 
@@ -86,7 +90,9 @@ async fn every_filter_selects_in_sql_as_nova_does() {
     let web2 = seed(
         db,
         json!({"display_name": "web-2", "host": "h2", "node": "node-b", "image_ref": "img-b",
-               "vm_state": "stopped", "power_state": 4, "reservation_id": "r-bbb"}),
+               "vm_state": "stopped", "power_state": 4, "reservation_id": "r-bbb",
+               "access_ip_v4": "192.0.2.20", "access_ip_v6": "2001:db8::20",
+               "auto_disk_config": true}),
     )
     .await;
     let db1 = seed(
@@ -135,6 +141,10 @@ async fn every_filter_selects_in_sql_as_nova_does() {
         ("launched_at=2024-05-01T12:00:00Z", set(&[&web1])),
         ("user_id=admin&name=db", set(&[&db1])),
         ("kernel_id=x", set(&[])),
+        ("access_ip_v4=^192\\.0\\.2\\.2", set(&[&web2])),
+        ("access_ip_v6=2001:db8::20", set(&[&web2])),
+        ("auto_disk_config=true", set(&[&web2])),
+        ("auto_disk_config=false&name=web", set(&[&web1])),
         ("tags=blue", set(&[&web1, &web2])),
         ("tags=blue,green", set(&[&web1])),
         ("tags-any=green,red", set(&[&web1])),
@@ -209,8 +219,13 @@ async fn every_filter_selects_in_sql_as_nova_does() {
             "Additional properties are not allowed ('locked' was unexpected)",
         ),
         (
-            "ip=10.0.0.1",
-            "The 'ip' filter is not supported: the slice has no fixed IP addresses to match.",
+            "ip=(",
+            "Invalid input for query parameters ip. Value: (. '(' is not a 'regex'",
+        ),
+        (
+            "auto_disk_config=maybe",
+            "Invalid input for query parameters auto_disk_config. Value: maybe. 'maybe' is \
+             not a boolean",
         ),
         ("status=NOPE", "Invalid status value"),
         (

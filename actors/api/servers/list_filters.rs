@@ -24,10 +24,13 @@ pub enum Kind {
     /// Exact instant (Nova matches these timestamps by regex on the server's text form,
     /// which differs per database; the instant is what they mean).
     Time(&'static str),
+    /// Boolean match (oslo's `bool_from_string`) on the column.
+    Bool(&'static str),
+    /// Regular-expression match on an address of the server's lab network ports (Nova
+    /// matches the info cache's fixed addresses; `ipv4_address` or `ipv6_address`).
+    PortAddress(&'static str),
     /// A column Nova has and the slice never fills: no instance matches a value.
     Unfilled,
-    /// A filter that needs what the slice does not have (named in the 400).
-    Unsupported(&'static str),
     /// Handled by the list itself (status, flavor, projects, deletion, times, tags…).
     Special,
     /// Paging and sorting (`limit`, `marker`, `sort_key`, `sort_dir`).
@@ -66,7 +69,7 @@ const fn p(name: &'static str, since: u32, kind: Kind, audience: Audience) -> Pa
 }
 
 use Audience::{AdminOnly, MembersFrom};
-use Kind::{Exact, Int, Paging, Regex, Special, Time, Unfilled, Unsupported};
+use Kind::{Bool, Exact, Int, Paging, PortAddress, Regex, Special, Time, Unfilled};
 
 /// Nova 34's `index_query` properties, with the versions that add them.
 pub const PARAMS: &[Param] = &[
@@ -108,14 +111,9 @@ pub const PARAMS: &[Param] = &[
     p("uuid", 1, Exact("uuid"), AdminOnly),
     p("root_device_name", 1, Unfilled, AdminOnly),
     p("config_drive", 1, Regex("config_drive"), MembersFrom(83)),
-    p("access_ip_v4", 1, Unfilled, AdminOnly),
-    p("access_ip_v6", 1, Unfilled, AdminOnly),
-    p(
-        "auto_disk_config",
-        1,
-        Unsupported("the slice keeps no auto_disk_config on its instances"),
-        AdminOnly,
-    ),
+    p("access_ip_v4", 1, Regex("access_ip_v4"), AdminOnly),
+    p("access_ip_v6", 1, Regex("access_ip_v6"), AdminOnly),
+    p("auto_disk_config", 1, Bool("auto_disk_config"), AdminOnly),
     p("progress", 1, Int("progress"), MembersFrom(83)),
     p("sort_key", 1, Paging, MembersFrom(1)),
     p("sort_dir", 1, Paging, MembersFrom(1)),
@@ -126,18 +124,8 @@ pub const PARAMS: &[Param] = &[
     p("deleted", 1, Special, AdminOnly),
     p("status", 1, Special, MembersFrom(1)),
     p("changes-since", 1, Special, MembersFrom(1)),
-    p(
-        "ip",
-        1,
-        Unsupported("the slice has no fixed IP addresses to match"),
-        MembersFrom(1),
-    ),
-    p(
-        "ip6",
-        1,
-        Unsupported("the slice has no fixed IP addresses to match"),
-        MembersFrom(5),
-    ),
+    p("ip", 1, PortAddress("ipv4_address"), MembersFrom(1)),
+    p("ip6", 1, PortAddress("ipv6_address"), MembersFrom(5)),
     p("created_at", 1, Time("created_at"), MembersFrom(83)),
     p("tags", 26, Special, MembersFrom(26)),
     p("tags-any", 26, Special, MembersFrom(26)),
@@ -217,13 +205,30 @@ pub fn column_match(param: &Param, value: &str) -> Result<Option<ColumnMatch>, A
             })?;
             ColumnMatch::AnyOf(vec![SqlValue::from(instant)])
         }
-        Unfilled => ColumnMatch::Nothing,
-        Unsupported(why) => {
-            return Err(ApiFault::bad_request(format!(
-                "The '{}' filter is not supported: {why}.",
-                param.name
-            )))
+        Bool(_) => {
+            let wanted = match value.to_ascii_lowercase().as_str() {
+                "1" | "t" | "true" | "on" | "y" | "yes" => true,
+                "0" | "f" | "false" | "off" | "n" | "no" => false,
+                _ => {
+                    return Err(invalid_value(
+                        param.name,
+                        value,
+                        &format!("'{value}' is not a boolean"),
+                    ))
+                }
+            };
+            ColumnMatch::AnyOf(vec![SqlValue::Bool(Some(wanted))])
         }
+        PortAddress(column) => {
+            regex::Regex::new(value).map_err(|_| {
+                invalid_value(param.name, value, &format!("'{value}' is not a 'regex'"))
+            })?;
+            ColumnMatch::PortAddress {
+                column,
+                pattern: value.to_owned(),
+            }
+        }
+        Unfilled => ColumnMatch::Nothing,
         Special | Paging => return Ok(None),
     }))
 }
@@ -231,7 +236,9 @@ pub fn column_match(param: &Param, value: &str) -> Result<Option<ColumnMatch>, A
 /// The column a simple filter matches.
 pub fn column_of(param: &Param) -> Option<&'static str> {
     match param.kind {
-        Exact(c) | Regex(c) | Int(c) | Time(c) => Some(c),
+        Exact(c) | Regex(c) | Int(c) | Time(c) | Bool(c) => Some(c),
+        // The ports are matched by instance uuid.
+        PortAddress(_) => Some("uuid"),
         // Any column: `Nothing` never reads it.
         Unfilled => Some("uuid"),
         _ => None,
