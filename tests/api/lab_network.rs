@@ -195,7 +195,10 @@ async fn auto_none_uuid_and_fixed_ip_give_the_addresses_show_detail_and_ips_list
                 .unwrap_or_default()
         }
     };
-    assert_eq!(listed("ip=^10\\.0\\.3\\.7$").await, std::slice::from_ref(&fixed));
+    assert_eq!(
+        listed("ip=^10\\.0\\.3\\.7$").await,
+        std::slice::from_ref(&fixed)
+    );
     let by_uuid_v6 = show(&cloud, &by_uuid).await["addresses"]["private"]
         .as_array()
         .and_then(|a| a.iter().find(|x| x["version"] == 6))

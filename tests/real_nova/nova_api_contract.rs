@@ -346,6 +346,59 @@ async fn sub_resources(rec: &mut Recorder<'_>, version: &str, id: &str) {
     if v >= 78 {
         rec.read(version, &format!("{one}/topology")).await;
     }
+    rec.read(version, &format!("{one}/ips")).await;
+    rec.read(version, &format!("{one}/os-server-password"))
+        .await;
+    rec.send(
+        MEMBER,
+        version,
+        "DELETE",
+        &format!("{one}/os-server-password"),
+        None,
+    )
+    .await;
+    guest_actions(rec, version, id).await;
+}
+
+/// The server actions besides power, each waited for before the next: their answers
+/// (`null`, or the body some return) against Nova's schemas.
+async fn guest_actions(rec: &mut Recorder<'_>, version: &str, id: &str) {
+    let v = minor(version);
+    let action = format!("/v2.1/servers/{id}/action");
+    let mut steps: Vec<(&str, Value, Option<&str>)> = vec![
+        (MEMBER, json!({"pause": null}), Some("PAUSED")),
+        (MEMBER, json!({"unpause": null}), Some("ACTIVE")),
+        (MEMBER, json!({"suspend": null}), Some("SUSPENDED")),
+        (MEMBER, json!({"resume": null}), Some("ACTIVE")),
+        (MEMBER, json!({"rescue": null}), Some("RESCUE")),
+        (MEMBER, json!({"unrescue": null}), Some("ACTIVE")),
+        (
+            MEMBER,
+            json!({"changePassword": {"adminPass": "s3cret"}}),
+            None,
+        ),
+        (MEMBER, json!({"os-getConsoleOutput": {"length": 2}}), None),
+        (
+            ADMIN,
+            json!({"os-resetState": {"state": "active"}}),
+            Some("ACTIVE"),
+        ),
+        (MEMBER, json!({"lock": null}), None),
+        (MEMBER, json!({"unlock": null}), None),
+    ];
+    if v >= 73 {
+        steps.push((MEMBER, json!({"lock": {"locked_reason": "contract"}}), None));
+        steps.push((MEMBER, json!({"unlock": null}), None));
+    }
+    if v >= 17 {
+        steps.push((MEMBER, json!({"trigger_crash_dump": null}), None));
+    }
+    for (who, body, status) in steps {
+        rec.send(who, version, "POST", &action, Some(body)).await;
+        if let Some(status) = status {
+            rec.cloud.wait_status(id, status).await;
+        }
+    }
 }
 
 /// Runs Nova's checker over `exchanges`; the failures, one line each.

@@ -333,6 +333,121 @@ async fn novas_own_request_samples_are_served() {
             body: answer,
         });
     }
+    // The guest actions, each waited for before the next (Nova's sample directory, the
+    // microversion of its subdirectory).
+    let mut subs = server_subs("unused");
+    subs.push(("password", "MySecretPass".to_owned()));
+    for (sample, version, after) in [
+        (
+            "os-pause-server/pause-server.json.tpl",
+            "2.1",
+            Some("PAUSED"),
+        ),
+        (
+            "os-pause-server/unpause-server.json.tpl",
+            "2.1",
+            Some("ACTIVE"),
+        ),
+        (
+            "os-suspend-server/server-suspend.json.tpl",
+            "2.1",
+            Some("SUSPENDED"),
+        ),
+        (
+            "os-suspend-server/server-resume.json.tpl",
+            "2.1",
+            Some("ACTIVE"),
+        ),
+        (
+            "os-rescue/server-rescue-req.json.tpl",
+            "2.1",
+            Some("RESCUE"),
+        ),
+        (
+            "os-rescue/server-unrescue-req.json.tpl",
+            "2.1",
+            Some("ACTIVE"),
+        ),
+        (
+            "os-rescue/server-rescue-req-with-image-ref.json.tpl",
+            "2.1",
+            Some("RESCUE"),
+        ),
+        (
+            "os-rescue/server-unrescue-req.json.tpl",
+            "2.1",
+            Some("ACTIVE"),
+        ),
+        (
+            "os-rescue/v2.87/server-rescue-req.json.tpl",
+            "2.87",
+            Some("RESCUE"),
+        ),
+        (
+            "os-rescue/v2.87/server-unrescue-req.json.tpl",
+            "2.87",
+            Some("ACTIVE"),
+        ),
+        ("os-lock-server/lock-server.json.tpl", "2.1", None),
+        ("os-lock-server/unlock-server.json.tpl", "2.1", None),
+        (
+            "os-lock-server/v2.73/lock-server-with-reason.json.tpl",
+            "2.73",
+            None,
+        ),
+        ("os-lock-server/v2.73/unlock-server.json.tpl", "2.73", None),
+        ("os-lock-server/v2.73/lock-server.json.tpl", "2.73", None),
+        ("os-lock-server/v2.73/unlock-server.json.tpl", "2.73", None),
+        (
+            "os-admin-actions/admin-actions-reset-server-state.json.tpl",
+            "2.1",
+            Some("ACTIVE"),
+        ),
+        (
+            "os-admin-password/admin-password-change-password.json.tpl",
+            "2.1",
+            None,
+        ),
+        (
+            "os-console-output/console-output-post-req.json.tpl",
+            "2.1",
+            None,
+        ),
+        (
+            "servers/v2.17/server-action-trigger-crash-dump.json.tpl",
+            "2.17",
+            None,
+        ),
+    ] {
+        let template = std::fs::read_to_string(root.join(sample)).expect("the sample");
+        let body = fill(&template, &subs, sample);
+        let (status, answer) = send(&cloud, version, "POST", &action_path, &body).await;
+        outcomes.push(Outcome {
+            sample: sample.to_owned(),
+            status,
+            body: answer,
+        });
+        if let Some(after) = after {
+            cloud.wait_status(&id, after).await;
+        }
+    }
+    // Not sent: `os-admin-actions/admin-actions-reset-state.json.tpl` is not JSON (Nova's
+    // own sample quotes with '), and `injectNetworkInfo` is an action novactor does not
+    // serve yet: it answers Nova's 400 for an unknown action.
+    let inject = fill(
+        &std::fs::read_to_string(
+            root.join("os-admin-actions/admin-actions-inject-network-info.json.tpl"),
+        )
+        .expect("the sample"),
+        &subs,
+        "inject",
+    );
+    let (status, answer) = send(&cloud, "2.1", "POST", &action_path, &inject).await;
+    assert_eq!(
+        (status, answer["badRequest"]["message"].as_str()),
+        (400, Some("There is no such action: injectNetworkInfo")),
+        "{answer}"
+    );
     // os-services: the legacy PUTs by name before 2.53, by uuid from then on.
     let services = cloud.admin("GET", "/v2.1/os-services", None).await;
     let compute_uuid = services.body["services"]
