@@ -4,7 +4,8 @@
 //! pause, unpause, suspend, resume, rescue, unrescue, lock (`--reason` at 2.73), unlock,
 //! set --state, console log show, set/unset --property, set --tag, set --name
 //! --description, delete, event list/show of the deleted server; flavor list; compute
-//! service list/set; hypervisor list/show.
+//! service list/set; hypervisor list/show — at the client's default microversion in
+//! process, and pinned to 2.104 over RabbitMQ + PostgreSQL.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -41,6 +42,8 @@ struct Client {
     bin: PathBuf,
     port: u16,
     home: PathBuf,
+    /// `OS_COMPUTE_API_VERSION`: none lets the client pick its default.
+    compute_api_version: Option<&'static str>,
 }
 
 impl Client {
@@ -58,11 +61,15 @@ impl Client {
 
     /// Run `openstack <args>` and hand back what it did, success or not.
     fn output(&self, args: &[&str]) -> std::process::Output {
-        Command::new("timeout")
+        let mut command = Command::new("timeout");
+        command.env_clear();
+        if let Some(version) = self.compute_api_version {
+            command.env("OS_COMPUTE_API_VERSION", version);
+        }
+        command
             .arg("120")
             .arg(&self.bin)
             .args(args)
-            .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
             .env("OS_AUTH_TYPE", "none")
@@ -471,6 +478,7 @@ fn the_openstack_client_runs_the_server_lifecycle_and_admin_commands() {
         bin,
         port,
         home: home.path().to_path_buf(),
+        compute_api_version: None,
     };
 
     exercise(&client);
@@ -479,6 +487,8 @@ fn the_openstack_client_runs_the_server_lifecycle_and_admin_commands() {
     assert_eq!(novactor.wait_exit(Duration::from_secs(30)).code(), Some(0));
 }
 
+/// The same commands over RabbitMQ and PostgreSQL, the compute in a process of its own, and
+/// the client pinned to the newest microversion (2.104) instead of its default.
 #[actix_rt::test]
 async fn the_same_over_rabbitmq_with_compute_in_a_separate_process() {
     let bin = openstack_bin();
@@ -513,10 +523,12 @@ async fn the_same_over_rabbitmq_with_compute_in_a_separate_process() {
     control.wait_for("api listening on", 1, Duration::from_secs(30));
     let mut compute = start("compute", "compute1");
     compute.wait_for("actor ready", 1, Duration::from_secs(60));
+    // The newest microversion: every command as a client pinned to 2.104 sends it.
     let client = Client {
         bin,
         port,
         home: home.path().to_path_buf(),
+        compute_api_version: Some("2.104"),
     };
     // The compute registers its hypervisor with its first resource audit.
     let started = Instant::now();
