@@ -100,6 +100,9 @@ pub struct ComputeApiDeps {
     pub service_zones: ServiceZones,
     /// `[lab_network]`: where the servers' ports are allocated.
     pub lab_network: LabNetworkConf,
+    /// `reclaim_instance_interval`: non-zero ⇒ `DELETE` soft-deletes
+    /// (`compute_api_deferred_delete.rs`).
+    pub reclaim_instance_interval: Duration,
 }
 
 /// The instance row, or 404.
@@ -122,7 +125,11 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     let row = instance(deps, uuid).await?;
     check_instance_lock(ctx, &row)?;
-    if row.task_state.as_deref() == Some("deleting") {
+    // Nova `_delete`: a delete or soft delete already under way is not repeated.
+    if matches!(
+        row.task_state.as_deref(),
+        Some("deleting" | "soft-deleting")
+    ) {
         return Ok(());
     }
     let Some(host) = row.host.clone() else {

@@ -22,6 +22,7 @@
 //! compute_api_actions.rs  its server actions that go to the compute, with Nova's checks
 //! compute_api_local.rs    its server actions the API does itself: lock, reset, password
 //! compute_api_create.rs   its create: rows, tags, group, port, request specs, the cast
+//! compute_api_deferred_delete.rs  soft delete on DELETE, restore, forceDelete
 //! instance_state_checks.rs Nova's check_instance_state and its 409 texts
 //! server_group_api.rs  server groups in the create flow: the hinted group, the member quota
 //!
@@ -46,6 +47,7 @@ pub mod auth;
 pub mod compute_api;
 pub mod compute_api_actions;
 pub mod compute_api_create;
+pub mod compute_api_deferred_delete;
 pub mod compute_api_local;
 pub mod exposure;
 pub mod flavors;
@@ -204,6 +206,7 @@ pub fn definition(
     let service_down_time = config.service.service_down_time;
     let service_zones = config.compute.service_zones();
     let lab_network = config.lab_network.clone();
+    let reclaim_instance_interval = config.compute.reclaim_instance_interval;
     Ok(define(NovaService::Api.spec(config), move |ctx| {
         ApiManager {
             host: ctx.spec.host.clone(),
@@ -220,6 +223,7 @@ pub fn definition(
                 service_down_time,
                 service_zones: service_zones.clone(),
                 lab_network: lab_network.clone(),
+                reclaim_instance_interval,
             },
             server: None,
         }

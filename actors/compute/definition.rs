@@ -138,6 +138,7 @@ fn manager_for(ctx: &ServiceContext, config: &NovaConfig, parts: HostParts) -> C
         scheduler: SchedulerApi::new(ctx.rpc_client(SchedulerApi::target())),
         track_instance_changes: config.scheduler.track_instance_changes,
         instance_build_timeout: config.compute.instance_build_timeout,
+        reclaim_instance_interval: config.compute.reclaim_instance_interval,
     });
     ComputeManager::new(
         conductor,

@@ -71,6 +71,8 @@ pub(super) struct ComputeFlows {
     pub(super) track_instance_changes: bool,
     /// `instance_build_timeout` (0 = off).
     pub(super) instance_build_timeout: Duration,
+    /// `reclaim_instance_interval` (0 = no soft delete, nothing to reclaim).
+    pub(super) reclaim_instance_interval: Duration,
 }
 
 /// What [`ComputeFlows::new`] needs.
@@ -92,6 +94,8 @@ pub(super) struct FlowParts {
     pub(super) track_instance_changes: bool,
     /// `instance_build_timeout` seconds (0 = off).
     pub(super) instance_build_timeout: Duration,
+    /// `reclaim_instance_interval` (0 = off).
+    pub(super) reclaim_instance_interval: Duration,
 }
 
 impl ComputeFlows {
@@ -107,6 +111,7 @@ impl ComputeFlows {
             locks: InstanceLocks::default(),
             track_instance_changes: parts.track_instance_changes,
             instance_build_timeout: parts.instance_build_timeout,
+            reclaim_instance_interval: parts.reclaim_instance_interval,
         }
     }
 

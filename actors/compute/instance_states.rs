@@ -40,9 +40,11 @@ pub(crate) mod task_states {
     pub(crate) const RESCUING: &str = "rescuing";
     pub(crate) const UNRESCUING: &str = "unrescuing";
     pub(crate) const UPDATING_PASSWORD: &str = "updating_password";
+    pub(crate) const SOFT_DELETING: &str = "soft-deleting";
+    pub(crate) const RESTORING: &str = "restoring";
 
     /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
-    pub(crate) const ALL: [&str; 21] = [
+    pub(crate) const ALL: [&str; 22] = [
         SCHEDULING,
         NETWORKING,
         BLOCK_DEVICE_MAPPING,
@@ -63,8 +65,8 @@ pub(crate) mod task_states {
         RESCUING,
         UNRESCUING,
         UPDATING_PASSWORD,
-        // Not written by the compute, but a task state Nova's API sets.
-        "soft-deleting",
+        SOFT_DELETING,
+        RESTORING,
     ];
     /// Nova `task_states.soft_reboot_states`.
     pub(crate) const SOFT_REBOOT_STATES: [&str; 3] = [REBOOTING, REBOOT_PENDING, REBOOT_STARTED];

@@ -21,6 +21,7 @@ use crate::rpcapi::compute::{
     instance_from, BuildAndRunInstance, GetDiagnostics, GetHostUptime, GetInstanceDiagnostics,
     RebootInstance, StartInstance, StopInstance, TerminateInstance,
 };
+use crate::rpcapi::compute_deferred_delete::{RestoreInstance, SoftDeleteInstance};
 use crate::rpcapi::compute_instance_ops::{
     GetConsoleOutput, PauseInstance, RescueInstance, ResumeInstance, SetAdminPassword,
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
@@ -311,7 +312,9 @@ impl ServiceManager for ComputeManager {
                 .method(SetAdminPassword::METHOD, Self::set_admin_password)
                 .method(GetConsoleOutput::METHOD, Self::get_console_output)
                 .expected_exceptions(CONSOLE_OUTPUT_EXPECTED)
-                .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump),
+                .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump)
+                .method(SoftDeleteInstance::METHOD, Self::soft_delete_instance)
+                .method(RestoreInstance::METHOD, Self::restore_instance),
             baseapi::endpoint(),
         ]
     }
@@ -351,6 +354,16 @@ impl ServiceManager for ComputeManager {
                 "_check_instance_build_time",
                 Spacing::Seconds(60.0),
                 Self::check_instance_build_time,
+            ),
+            // Nova ticks every 60 s; here every `reclaim_instance_interval` (D-API-7).
+            PeriodicTask::new(
+                "_reclaim_queued_deletes",
+                Spacing::Option {
+                    group: "DEFAULT",
+                    name: "reclaim_instance_interval",
+                    default: 0.0,
+                },
+                Self::reclaim_queued_deletes,
             ),
         ]
     }

@@ -25,7 +25,7 @@ use novactor::service::{Call, Response};
 impl ComputeManager {
     /// `operation` on the decoded instance, recorded as event `event`; the reply is null
     /// or the operation's failure.
-    fn reported_operation<F, Fut>(
+    pub(super) fn reported_operation<F, Fut>(
         &self,
         ctx: RequestContext,
         parsed: Result<NovaObject, RemoteFailure>,

@@ -17,6 +17,9 @@
 //! instance_rescue.rs       rescue_instance, unrescue_instance
 //! instance_guest_requests.rs  set_admin_password, get_console_output, trigger_crash_dump
 //! manager_instance_ops.rs  the handlers of those methods
+//! instance_deferred_delete.rs  soft_delete_instance, restore_instance,
+//!                          _reclaim_queued_deletes
+//! manager_deferred_delete.rs  their handlers and the reclaim's periodic task
 //! operation_failure.rs     OperationError; fault, ERROR state, reverted task state
 //! init_instance_action.rs  what a restart does with an interrupted instance (pure)
 //! init_host.rs             the settling pass over this host's instances at start
@@ -48,6 +51,7 @@ mod flows;
 mod init_host;
 mod init_instance_action;
 mod instance_build;
+mod instance_deferred_delete;
 mod instance_events;
 mod instance_guest_requests;
 mod instance_locks;
@@ -58,6 +62,7 @@ mod instance_rescue;
 mod instance_states;
 mod instance_terminate;
 mod manager;
+mod manager_deferred_delete;
 mod manager_instance_ops;
 mod node_identity;
 mod operation_failure;

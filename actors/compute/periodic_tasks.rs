@@ -15,7 +15,7 @@ use super::instance_states::{task_states, vm_states};
 use crate::objects::NovaObject;
 use novactor::rpc::{RemoteFailure, RequestContext};
 
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+pub(super) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }

@@ -106,6 +106,9 @@ pub struct ComputeConf {
     pub compute_driver: String,
     /// `instance_build_timeout`; zero disables the check.
     pub instance_build_timeout: Duration,
+    /// `reclaim_instance_interval`: how long a soft-deleted server waits for its reclaim;
+    /// zero (Nova: any value ≤ 0) deletes at once.
+    pub reclaim_instance_interval: Duration,
     /// `reserved_host_memory_mb`.
     pub reserved_host_memory_mb: i64,
     /// `reserved_host_disk_mb`.
@@ -292,6 +295,7 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         fake_hosts: r.count("compute", "fake_hosts")?,
         compute_driver: r.string("DEFAULT", "compute_driver")?,
         instance_build_timeout: r.secs("DEFAULT", "instance_build_timeout")?,
+        reclaim_instance_interval: r.secs("DEFAULT", "reclaim_instance_interval")?,
         reserved_host_memory_mb: r.int("DEFAULT", "reserved_host_memory_mb")?,
         reserved_host_disk_mb: r.int("DEFAULT", "reserved_host_disk_mb")?,
         reserved_host_cpus: r.int("DEFAULT", "reserved_host_cpus")?,

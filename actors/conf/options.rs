@@ -223,6 +223,14 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
     ),
     OptionSpec::new(
         "DEFAULT",
+        "reclaim_instance_interval",
+        OptionKind::integer(None, Some(31_536_000)),
+        Value("0"),
+        "Seconds a deleted server stays SOFT_DELETED (restorable) before its compute reclaims it; 0 or less deletes at once. Read by the api and the computes: set it everywhere.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
         "reserved_host_memory_mb",
         OptionKind::integer(Some(0), None),
         Value("512"),

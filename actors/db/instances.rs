@@ -49,6 +49,8 @@ pub const INSTANCE_UPDATABLE_COLUMNS: &[&str] = &[
     "launched_on",
     "launched_at",
     "terminated_at",
+    // Set while the row lives by a soft delete (`SOFT_DELETED`), cleared by a restore.
+    "deleted_at",
     "availability_zone",
     "reservation_id",
     "launch_index",
@@ -81,7 +83,7 @@ fn kind_of(column: &str) -> Kind {
     match column {
         "instance_type_id" | "memory_mb" | "vcpus" | "root_gb" | "ephemeral_gb" | "swap"
         | "power_state" | "compute_id" | "launch_index" | "progress" => Kind::Int,
-        "launched_at" | "terminated_at" => Kind::Timestamp,
+        "launched_at" | "terminated_at" | "deleted_at" => Kind::Timestamp,
         "flavor" | "metadata" | "system_metadata" | "network_info" => Kind::Json,
         "auto_disk_config" => Kind::Bool,
         _ => Kind::Text,

@@ -13,10 +13,12 @@
 //! scheduler.rs     SchedulerApi: select_destinations, the instance-info fanouts
 //! compute.rs       ComputeApi: build, terminate, stop, start, reboot, uptime (6.0)
 //! compute_instance_ops.rs  pause, suspend, rescue, password, console, crash dump (6.0)
+//! compute_deferred_delete.rs  soft_delete_instance, restore_instance (6.0)
 //! ```
 
 pub mod baseapi;
 pub mod compute;
+pub mod compute_deferred_delete;
 pub mod compute_instance_ops;
 pub mod compute_task;
 pub mod conductor;

@@ -115,6 +115,7 @@ pub(crate) fn api_deps(node: &Node, db: &NovaDb, config: &NovaConfig) -> Compute
         service_down_time: config.service.service_down_time,
         service_zones: config.compute.service_zones(),
         lab_network: config.lab_network.clone(),
+        reclaim_instance_interval: config.compute.reclaim_instance_interval,
     }
 }
 

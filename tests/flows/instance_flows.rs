@@ -89,6 +89,7 @@ async fn cloud(deployment: Deployment, computes: &[ComputeHost<'_>]) -> Cloud {
         service_down_time: control_config.service.service_down_time,
         service_zones: control_config.compute.service_zones(),
         lab_network: control_config.lab_network.clone(),
+        reclaim_instance_interval: control_config.compute.reclaim_instance_interval,
     };
     let cloud = Cloud {
         _turn: turn,

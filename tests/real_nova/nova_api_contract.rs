@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
-use crate::cloud::{cloud, Cloud, Reply};
+use crate::cloud::{cloud_with, Cloud, Reply};
 use crate::placement_server::real_nova_venv;
 
 /// The microversions the issue names, each a step where a view gains or loses fields.
@@ -208,7 +208,7 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     .await;
     rec.cloud.wait_status(&id, "ACTIVE").await;
     sub_resources(rec, version, &id).await;
-    rec.send(MEMBER, version, "DELETE", &one, None).await;
+    deferred_delete(rec, version, &id).await;
     rec.send(MEMBER, version, "DELETE", &group_path, None).await;
 
     let services = rec
@@ -265,6 +265,35 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     }
     rec.send(ADMIN, version, "GET", "/v2.1/os-aggregates", None)
         .await;
+}
+
+/// With `reclaim_instance_interval` set: `DELETE` soft-deletes, `restore` brings the
+/// server back, `DELETE` again and `forceDelete` delete it for good.
+async fn deferred_delete(rec: &mut Recorder<'_>, version: &str, id: &str) {
+    let one = format!("/v2.1/servers/{id}");
+    let action = format!("{one}/action");
+    rec.send(MEMBER, version, "DELETE", &one, None).await;
+    rec.cloud.wait_status(id, "SOFT_DELETED").await;
+    rec.read(version, &one).await;
+    rec.send(
+        MEMBER,
+        version,
+        "POST",
+        &action,
+        Some(json!({"restore": null})),
+    )
+    .await;
+    rec.cloud.wait_status(id, "ACTIVE").await;
+    rec.send(MEMBER, version, "DELETE", &one, None).await;
+    rec.cloud.wait_status(id, "SOFT_DELETED").await;
+    rec.send(
+        MEMBER,
+        version,
+        "POST",
+        &action,
+        Some(json!({"forceDelete": null})),
+    )
+    .await;
 }
 
 /// The routes under one server: update, metadata, tags, instance actions, diagnostics,
@@ -463,7 +492,8 @@ fn failures(exchanges: &[Exchange]) -> Vec<String> {
 
 #[actix_rt::test]
 async fn every_answer_matches_novas_response_schema_at_every_microversion() {
-    let cloud = cloud().await;
+    // Soft delete on, so DELETE, restore and forceDelete are all exercised.
+    let cloud = cloud_with(&[("DEFAULT", "reclaim_instance_interval", "3600")]).await;
     let mut rec = Recorder {
         cloud: &cloud,
         exchanges: Vec::new(),

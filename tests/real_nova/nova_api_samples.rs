@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::cloud::{cloud, Cloud};
+use crate::cloud::{cloud_with, Cloud};
 use crate::placement_server::real_nova_venv;
 
 const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
@@ -151,7 +151,8 @@ async fn send(
 
 #[actix_rt::test]
 async fn novas_own_request_samples_are_served() {
-    let cloud = cloud().await;
+    // Soft delete on, for the os-deferred-delete samples.
+    let cloud = cloud_with(&[("DEFAULT", "reclaim_instance_interval", "3600")]).await;
     // Nova's sample tests boot flavor 6 (its `m1.tiny.specs`); novactor's defaults end at 5.
     cloud
         .db
@@ -484,6 +485,27 @@ async fn novas_own_request_samples_are_served() {
             status,
             body: answer,
         });
+    }
+    // os-deferred-delete: restore a soft-deleted server, then force-delete it.
+    for (file, after) in [
+        ("restore-post-req.json.tpl", "ACTIVE"),
+        ("force-delete-post-req.json.tpl", "gone"),
+    ] {
+        let deleted = cloud.admin("DELETE", &one, None).await;
+        assert_eq!(deleted.status, 204, "{deleted:?}");
+        cloud.wait_status(&id, "SOFT_DELETED").await;
+        let sample = format!("os-deferred-delete/{file}");
+        let template = std::fs::read_to_string(root.join(&sample)).expect("the sample");
+        let body = fill(&template, &[], &sample);
+        let (status, answer) = send(&cloud, "2.1", "POST", &action_path, &body).await;
+        outcomes.push(Outcome {
+            sample,
+            status,
+            body: answer,
+        });
+        if after == "ACTIVE" {
+            cloud.wait_status(&id, after).await;
+        }
     }
     let mut wrong = Vec::new();
     for outcome in &outcomes {

@@ -97,6 +97,9 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (LOCK_SERVER_UNLOCK, "rule:project_member_or_admin"),
     (LOCK_SERVER_UNLOCK_OVERRIDE, "rule:context_is_admin"),
     (RESCUE, "rule:project_member_or_admin"),
+    // nova/policies/deferred_delete.py
+    (DEFERRED_DELETE_RESTORE, "rule:project_member_or_admin"),
+    (DEFERRED_DELETE_FORCE, "rule:project_member_or_admin"),
     (UNRESCUE, "rule:project_member_or_admin"),
     // nova/policies/admin_actions.py, admin_password.py, console_output.py,
     // server_password.py
@@ -261,3 +264,7 @@ pub const SERVER_GROUPS_INDEX_ALL_PROJECTS: &str =
     "os_compute_api:os-server-groups:index:all_projects";
 /// `GET /os-server-groups/{id}`.
 pub const SERVER_GROUPS_SHOW: &str = "os_compute_api:os-server-groups:show";
+/// `restore`.
+pub const DEFERRED_DELETE_RESTORE: &str = "os_compute_api:os-deferred-delete:restore";
+/// `forceDelete`.
+pub const DEFERRED_DELETE_FORCE: &str = "os_compute_api:os-deferred-delete:force";

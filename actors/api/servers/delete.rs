@@ -1,4 +1,5 @@
-//! `DELETE /servers/{id}` (Nova: `servers.py` `delete`): [`compute_api::delete`], 204.
+//! `DELETE /servers/{id}` (Nova: `servers.py` `delete`): a delete, or a soft delete with
+//! `reclaim_instance_interval` set ([`compute_api_deferred_delete::delete_server`]), 204.
 
 use actix_web::{web, HttpResponse};
 
@@ -6,7 +7,7 @@ use super::lookup::visible;
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
-use crate::api::compute_api;
+use crate::api::compute_api_deferred_delete;
 use crate::api::policy::defaults as policy;
 
 /// `DELETE /servers/{id}` → 204.
@@ -19,7 +20,7 @@ pub async fn delete(
     let rpc = ctx.rpc_context();
     state
         .run(move |b| async move {
-            compute_api::delete(&b.deps, &rpc, &row.uuid)
+            compute_api_deferred_delete::delete_server(&b.deps, &rpc, &row.uuid)
                 .await
                 .map_err(ApiFault::from)
         })

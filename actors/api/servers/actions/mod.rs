@@ -1,8 +1,9 @@
 //! `POST /servers/{id}/action` (Nova: the `@wsgi.action` methods of `servers.py`,
 //! `pause_server.py`, `suspend_server.py`, `lock_server.py`, `rescue.py`,
-//! `admin_actions.py`, `admin_password.py`, `console_output.py`): the body names exactly
-//! one action; this file finds it and hands its value to the file of its group, which
-//! checks the value as Nova's schema does, the policy, and calls the flow layer.
+//! `admin_actions.py`, `admin_password.py`, `console_output.py`, `deferred_delete.py`):
+//! the body names exactly one action; this file finds it and hands its value to the file
+//! of its group, which checks the value as Nova's schema does, the policy, and calls the
+//! flow layer.
 //!
 //! ```text
 //! power.rs          os-stop, os-start, reboot
@@ -10,11 +11,13 @@
 //! lock.rs           lock, unlock
 //! rescue.rs         rescue, unrescue
 //! admin.rs          os-resetState, changePassword, trigger_crash_dump, os-getConsoleOutput
+//! deferred_delete.rs  restore, forceDelete
 //! body.rs           the schema checks the action files share (Nova's 400 texts)
 //! ```
 
 mod admin;
 mod body;
+mod deferred_delete;
 mod lock;
 mod pause_suspend;
 mod power;
@@ -57,6 +60,7 @@ pub async fn action(
         "changePassword" => admin::change_password(ctx, &id, &value, &state).await,
         "trigger_crash_dump" => admin::trigger_crash_dump(ctx, &id, &state).await,
         "os-getConsoleOutput" => admin::console_output(ctx, &id, &value, &state).await,
+        "restore" | "forceDelete" => deferred_delete::act(ctx, &id, &name, &state).await,
         other => Err(ApiFault::bad_request(format!(
             "There is no such action: {other}"
         ))),
