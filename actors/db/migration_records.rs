@@ -94,8 +94,14 @@ pub struct MigrationFilters {
     pub migration_type: Option<String>,
     /// The instance.
     pub instance_uuid: Option<String>,
-    /// Source compute.
+    /// Source compute (ignored when `host` is given, as in Nova).
     pub source_compute: Option<String>,
+    /// Source or destination node.
+    pub node: Option<String>,
+    /// The record's own uuid.
+    pub uuid: Option<String>,
+    /// Hidden (`true`) or shown (`false`) records only.
+    pub hidden: Option<bool>,
     /// Owner user (2.80).
     pub user_id: Option<String>,
     /// Owner project (2.80).
@@ -240,12 +246,24 @@ impl NovaDb {
             conditions.push("(source_compute = ? OR dest_compute = ?)".to_owned());
             params.push(host.as_str().into());
             params.push(host.as_str().into());
+        } else if let Some(source) = &filters.source_compute {
+            conditions.push("source_compute = ?".to_owned());
+            params.push(source.as_str().into());
+        }
+        if let Some(node) = &filters.node {
+            conditions.push("(source_node = ? OR dest_node = ?)".to_owned());
+            params.push(node.as_str().into());
+            params.push(node.as_str().into());
+        }
+        if let Some(hidden) = filters.hidden {
+            conditions.push("hidden = ?".to_owned());
+            params.push(hidden.into());
         }
         let exact = [
             ("status", &filters.status),
             ("migration_type", &filters.migration_type),
             ("instance_uuid", &filters.instance_uuid),
-            ("source_compute", &filters.source_compute),
+            ("uuid", &filters.uuid),
             ("user_id", &filters.user_id),
             ("project_id", &filters.project_id),
         ];
@@ -269,6 +287,9 @@ impl NovaDb {
             params.push(marker.created_at.into());
             params.push(marker.created_at.into());
             params.push(marker.id.into());
+        }
+        if filters.limit == Some(0) {
+            return Ok(Vec::new());
         }
         let limit = filters
             .limit
