@@ -168,7 +168,9 @@ async fn the_migration_list_shows_each_versions_shape_filters_and_pages() {
         page.body["migrations"][0]["uuid"],
         live.uuid.clone().unwrap()
     );
-    let next = page.body["migrations_links"][0]["href"].as_str().expect(&format!("{page:?}"));
+    let next = page.body["migrations_links"][0]["href"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no next link: {page:?}"));
     let next_path = &next[next.find("/v2.1/").unwrap()..];
     assert!(
         next_path.contains(&format!("marker={}", live.uuid.clone().unwrap())),
