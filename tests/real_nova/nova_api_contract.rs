@@ -413,13 +413,15 @@ fn failures(exchanges: &[Exchange]) -> Vec<String> {
         input.push_str(&line.to_string());
         input.push('\n');
     }
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("the checker reads its input");
+    // Written from a thread while this one reads the verdicts: the checker answers line by
+    // line, and with both pipes full each side would wait on the other for ever.
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().expect("the checker ends");
+    writer
+        .join()
+        .expect("the writer thread")
+        .expect("the checker reads its input");
     assert!(
         output.status.success(),
         "the checker failed: {}",
