@@ -55,11 +55,15 @@ pub enum NovaException {
     InstancePasswordSetFailed,
     /// The compute's driver could not rescue the instance.
     InstanceNotRescuable,
+    /// No migration record with that id or uuid.
+    MigrationNotFound,
+    /// No migration of the instance in that status.
+    MigrationNotFoundByStatus,
 }
 
 impl NovaException {
     /// Every class, for reading a failure back.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 22] = [
         Self::InstanceNotFound,
         Self::UnexpectedTaskStateError,
         Self::UnexpectedDeletingTaskStateError,
@@ -80,6 +84,8 @@ impl NovaException {
         Self::VTPMSecretForbidden,
         Self::InstancePasswordSetFailed,
         Self::InstanceNotRescuable,
+        Self::MigrationNotFound,
+        Self::MigrationNotFoundByStatus,
     ];
 
     /// The class name on the wire.
@@ -105,6 +111,8 @@ impl NovaException {
             Self::VTPMSecretForbidden => "VTPMSecretForbidden",
             Self::InstancePasswordSetFailed => "InstancePasswordSetFailed",
             Self::InstanceNotRescuable => "InstanceNotRescuable",
+            Self::MigrationNotFound => "MigrationNotFound",
+            Self::MigrationNotFoundByStatus => "MigrationNotFoundByStatus",
         }
     }
 

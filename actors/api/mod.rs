@@ -16,6 +16,7 @@
 //! services.rs       /os-services
 //! hypervisors.rs    /os-hypervisors
 //! aggregates.rs     /os-aggregates
+//! migrations.rs     /os-migrations (2.1, 2.23, 2.59 paging, 2.66, 2.80)
 //! server_groups.rs  /os-server-groups
 //! images.rs         D-IMAGE: the read-only Glance stand-in under /image
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
@@ -58,6 +59,7 @@ pub mod images;
 pub mod instance_state_checks;
 pub mod microversion;
 pub mod middleware;
+pub mod migrations;
 pub mod policy;
 pub mod project_prefix;
 pub mod router;

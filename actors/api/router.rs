@@ -10,8 +10,8 @@ use super::api_fault::ApiFault;
 use super::api_state::ApiState;
 use super::middleware::RequestStamp;
 use super::{
-    aggregates, flavors, hypervisors, images, project_prefix, server_groups, servers, services,
-    versions,
+    aggregates, flavors, hypervisors, images, migrations, project_prefix, server_groups, servers,
+    services, versions,
 };
 
 /// The app every HTTP worker serves, on `state`.
@@ -108,6 +108,7 @@ pub fn app(
         .service(
             resource("/v2.1/os-hypervisors/{id}/uptime").route(web::get().to(hypervisors::uptime)),
         )
+        .service(resource("/v2.1/os-migrations").route(web::get().to(migrations::index)))
         .service(resource("/v2.1/os-aggregates").route(web::get().to(aggregates::list)))
         .service(
             resource("/v2.1/os-server-groups")

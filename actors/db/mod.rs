@@ -22,6 +22,7 @@
 //! instance_actions.rs instance_actions + instance_actions_events (2.58 paging)
 //! instance_tags.rs    tags table (server tags)
 //! instance_groups.rs  instance_groups + instance_group_policy + instance_group_member
+//! migration_records.rs migrations: resize and cold migration records (os-migrations)
 //! ```
 //!
 //! Every table file adds its functions to [`NovaDb`] and depends on `nova_db.rs` and
@@ -42,6 +43,7 @@ mod instance_tags;
 mod instances;
 mod lab_network_ports;
 mod list_extras;
+mod migration_records;
 mod nova_db;
 mod nova_db_error;
 mod request_specs;
@@ -60,6 +62,9 @@ pub use instance_list::{
 pub use instance_tags::MAX_TAG_COUNT;
 pub use instances::{InstanceRow, INSTANCE_UPDATABLE_COLUMNS};
 pub use lab_network_ports::{LabPortError, LabPortRow, PortAddresses};
+pub use migration_records::{
+    MigrationChanges, MigrationFilters, MigrationRow, NewMigration, MIGRATION_TYPES,
+};
 pub use nova_db::{open, NovaDb};
 pub use nova_db_error::NovaDbError;
 pub use request_specs::RequestSpecRow;

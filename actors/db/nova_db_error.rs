@@ -170,6 +170,20 @@ pub enum NovaDbError {
         /// The action id.
         action_id: i64,
     },
+    /// `MigrationNotFound`.
+    #[error("Migration {migration_id} could not be found.")]
+    MigrationNotFound {
+        /// The id (or uuid) asked for.
+        migration_id: String,
+    },
+    /// `MigrationNotFoundByStatus`.
+    #[error("Migration not found for instance {instance_id} with status {status}.")]
+    MigrationNotFoundByStatus {
+        /// The instance uuid.
+        instance_id: String,
+        /// The status asked for.
+        status: String,
+    },
     /// A stored JSON column could not be read back.
     #[error("{table}.{column} of {key} holds invalid JSON: {source}")]
     CorruptJson {
@@ -217,6 +231,10 @@ impl NovaDbError {
             }
             NovaDbError::InstanceActionEventNotFound { .. } => {
                 Some(NovaException::InstanceActionEventNotFound)
+            }
+            NovaDbError::MigrationNotFound { .. } => Some(NovaException::MigrationNotFound),
+            NovaDbError::MigrationNotFoundByStatus { .. } => {
+                Some(NovaException::MigrationNotFoundByStatus)
             }
             NovaDbError::UnknownColumn { .. }
             | NovaDbError::InvalidValue { .. }

@@ -15,6 +15,7 @@ mod compute_nodes;
 mod instance_groups;
 mod instances;
 mod lab_network_ports;
+mod migration_records;
 mod schema_and_flavors;
 mod services;
 mod tags_and_action_pages;

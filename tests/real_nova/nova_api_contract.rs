@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::cloud::{cloud_with, Cloud, Reply};
 use crate::placement_server::real_nova_venv;
+use novactor_nova::db::{MigrationChanges, NewMigration};
 
 /// The microversions the issue names, each a step where a view gains or loses fields.
 const VERSIONS: &[&str] = &[
@@ -265,6 +266,47 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     }
     rec.send(ADMIN, version, "GET", "/v2.1/os-aggregates", None)
         .await;
+    migration_records(rec, version, &id).await;
+}
+
+/// `GET /os-migrations` over a resize and a running live migration of the server (the
+/// latter carries `links` from 2.23), and a page of one with its `migrations_links`.
+async fn migration_records(rec: &mut Recorder<'_>, version: &str, id: &str) {
+    for (kind, status) in [("resize", "finished"), ("live-migration", "running")] {
+        let row = rec
+            .cloud
+            .db
+            .migration_create(&NewMigration {
+                instance_uuid: id.to_owned(),
+                migration_type: kind.to_owned(),
+                status: status.to_owned(),
+                source_compute: Some(rec.cloud.host.clone()),
+                source_node: Some(rec.cloud.host.clone()),
+                old_instance_type_id: Some(1),
+                new_instance_type_id: Some(2),
+                user_id: Some("alice".to_owned()),
+                project_id: Some("demo".to_owned()),
+                ..NewMigration::default()
+            })
+            .await
+            .expect("a migration record");
+        let destination = MigrationChanges {
+            dest_compute: Some("elsewhere".to_owned()),
+            dest_node: Some("elsewhere".to_owned()),
+            ..MigrationChanges::default()
+        };
+        rec.cloud
+            .db
+            .migration_update(row.id, &destination)
+            .await
+            .expect("the record's destination");
+    }
+    rec.send(ADMIN, version, "GET", "/v2.1/os-migrations", None)
+        .await;
+    if minor(version) >= 59 {
+        rec.send(ADMIN, version, "GET", "/v2.1/os-migrations?limit=1", None)
+            .await;
+    }
 }
 
 /// With `reclaim_instance_interval` set: `DELETE` soft-deletes, `restore` brings the

@@ -124,6 +124,10 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     // nova/policies/aggregates.py
     (AGGREGATES_INDEX, "rule:context_is_admin"),
     // nova/policies/server_groups.py
+    // nova/policies/migrations.py
+    (MIGRATIONS_INDEX, "rule:project_manager_or_admin"),
+    (MIGRATIONS_INDEX_ALL_PROJECTS, "rule:context_is_admin"),
+    (MIGRATIONS_INDEX_HOST, "rule:context_is_admin"),
     (SERVER_GROUPS_CREATE, "rule:project_member_or_admin"),
     (SERVER_GROUPS_DELETE, "rule:project_member_or_admin"),
     (SERVER_GROUPS_INDEX, "rule:project_reader_or_admin"),
@@ -253,6 +257,12 @@ pub const SERVER_DIAGNOSTICS: &str = "os_compute_api:os-server-diagnostics";
 pub const SERVER_TOPOLOGY_INDEX: &str = "compute:server:topology:index";
 /// The host's side of the topology (`host_node`, `cpu_pinning`).
 pub const SERVER_TOPOLOGY_HOST_INDEX: &str = "compute:server:topology:host:index";
+/// `GET /os-migrations` (without hosts).
+pub const MIGRATIONS_INDEX: &str = "os_compute_api:os-migrations:index";
+/// `GET /os-migrations` of all or another project.
+pub const MIGRATIONS_INDEX_ALL_PROJECTS: &str = "os_compute_api:os-migrations:index:all_projects";
+/// `GET /os-migrations` with the hosts.
+pub const MIGRATIONS_INDEX_HOST: &str = "os_compute_api:os-migrations:index:host";
 /// `POST /os-server-groups`.
 pub const SERVER_GROUPS_CREATE: &str = "os_compute_api:os-server-groups:create";
 /// `DELETE /os-server-groups/{id}`.

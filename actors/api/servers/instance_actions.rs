@@ -23,7 +23,7 @@ use crate::db::{ActionsPage, InstanceActionEventRow, InstanceActionRow};
 const MAX_LIMIT: u64 = 1000;
 
 /// Nova's JSON form of a stored time (oslo `to_primitive`: microseconds, no zone).
-fn time(t: Option<DateTime<Utc>>) -> Value {
+pub(crate) fn time(t: Option<DateTime<Utc>>) -> Value {
     t.map_or(Value::Null, |t| {
         json!(t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
     })
@@ -91,7 +91,7 @@ fn query_fault(name: &str, value: &str, why: &str) -> ApiFault {
 
 /// An ISO 8601 time as Nova's `date-time` format check and `parse_isotime` read it (no
 /// zone means UTC).
-fn iso_time(name: &str, text: &str) -> Result<DateTime<Utc>, ApiFault> {
+pub(crate) fn iso_time(name: &str, text: &str) -> Result<DateTime<Utc>, ApiFault> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }

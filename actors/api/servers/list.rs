@@ -81,7 +81,7 @@ fn is_refused_regex(error: &NovaDbError) -> bool {
 
 /// Nova `_get_collection_links`: a `next` link when the page holds as many items as were
 /// asked (`limit`, at most `max_limit`), its query the request's with `marker` the last id.
-fn collection_links(
+pub(crate) fn collection_links(
     ctx: &Ctx,
     pairs: &[(String, String)],
     max_limit: usize,
