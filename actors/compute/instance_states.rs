@@ -40,9 +40,12 @@ pub(crate) mod task_states {
     pub(crate) const RESCUING: &str = "rescuing";
     pub(crate) const UNRESCUING: &str = "unrescuing";
     pub(crate) const UPDATING_PASSWORD: &str = "updating_password";
+    pub(crate) const REBUILDING: &str = "rebuilding";
+    pub(crate) const REBUILD_BLOCK_DEVICE_MAPPING: &str = "rebuild_block_device_mapping";
+    pub(crate) const REBUILD_SPAWNING: &str = "rebuild_spawning";
 
     /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
-    pub(crate) const ALL: [&str; 21] = [
+    pub(crate) const ALL: [&str; 24] = [
         SCHEDULING,
         NETWORKING,
         BLOCK_DEVICE_MAPPING,
@@ -63,6 +66,9 @@ pub(crate) mod task_states {
         RESCUING,
         UNRESCUING,
         UPDATING_PASSWORD,
+        REBUILDING,
+        REBUILD_BLOCK_DEVICE_MAPPING,
+        REBUILD_SPAWNING,
         // Not written by the compute, but a task state Nova's API sets.
         "soft-deleting",
     ];

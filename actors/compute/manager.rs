@@ -25,6 +25,7 @@ use crate::rpcapi::compute_instance_ops::{
     GetConsoleOutput, PauseInstance, RescueInstance, ResumeInstance, SetAdminPassword,
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
 };
+use crate::rpcapi::compute_rebuild::RebuildInstance;
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
 use novactor::service::{Call, Endpoint, PeriodicTask, Response, ServiceManager, Spacing};
@@ -311,7 +312,8 @@ impl ServiceManager for ComputeManager {
                 .method(SetAdminPassword::METHOD, Self::set_admin_password)
                 .method(GetConsoleOutput::METHOD, Self::get_console_output)
                 .expected_exceptions(CONSOLE_OUTPUT_EXPECTED)
-                .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump),
+                .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump)
+                .method(RebuildInstance::METHOD, Self::rebuild_instance),
             baseapi::endpoint(),
         ]
     }

@@ -22,6 +22,7 @@ mod random_bodies_never_get_a_500;
 mod server_actions;
 mod server_groups;
 mod server_lists;
+mod server_rebuild_shelve;
 mod server_subresources;
 mod servers;
 mod services_and_hypervisors;

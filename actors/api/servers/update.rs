@@ -44,7 +44,7 @@ fn text<'a>(field: &str, value: &'a Value) -> Result<&'a str, ApiFault> {
 }
 
 /// `parameter_types.name`: printable, no outer whitespace, 1–255 characters.
-fn name(value: &Value) -> Result<String, ApiFault> {
+pub(crate) fn name(value: &Value) -> Result<String, ApiFault> {
     let name = text("name", value)?;
     let printable = !name.chars().any(char::is_control);
     let trimmed = name.trim() == name;
@@ -62,7 +62,7 @@ fn name(value: &Value) -> Result<String, ApiFault> {
 }
 
 /// `parameter_types.description`: null, or printable text of at most 255 characters.
-fn description(value: &Value) -> Result<Option<String>, ApiFault> {
+pub(crate) fn description(value: &Value) -> Result<Option<String>, ApiFault> {
     if value.is_null() {
         return Ok(None);
     }
@@ -91,7 +91,7 @@ fn description(value: &Value) -> Result<Option<String>, ApiFault> {
 }
 
 /// `parameter_types.hostname` (2.90–2.93) or `fqdn` (2.94+).
-fn hostname(version: ApiVersion, value: &Value) -> Result<String, ApiFault> {
+pub(crate) fn hostname(version: ApiVersion, value: &Value) -> Result<String, ApiFault> {
     let host = text("hostname", value)?;
     let length = host.chars().count();
     let (pattern, ok, min, max) = if version.at_least(94) {
@@ -275,7 +275,7 @@ async fn pin(
 }
 
 /// The keys Nova's update response shows only from 2.75 (`show_all_attributes`).
-const FROM_2_75: &[&str] = &[
+pub(crate) const FROM_2_75: &[&str] = &[
     "OS-EXT-AZ:availability_zone",
     "config_drive",
     "key_name",
