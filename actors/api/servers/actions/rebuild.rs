@@ -7,8 +7,8 @@
 //! (and 2.57's `user_data`).
 //!
 //! Refused with a 400 naming them, as create refuses them (D-API-7): `personality` with
-//! files (no file injection), a `key_name` other than null (there are no key pairs:
-//! Nova's "Invalid key_name provided."), `trusted_image_certificates` other than null (no
+//! files (no file injection), a `key_name` other than null (there are no key pairs),
+//! `trusted_image_certificates` other than null (no
 //! image signing).
 
 use actix_web::HttpResponse;
@@ -155,9 +155,7 @@ pub(crate) fn parse(ctx: &Ctx, value: &Value, project: &str) -> Result<RebuildFi
                 Value::Null => {
                     columns.insert("key_name".into(), Value::Null);
                 }
-                Value::String(_) => {
-                    return Err(ApiFault::bad_request("Invalid key_name provided."))
-                }
+                Value::String(_) => return Err(refused(key, field, "there are no key pairs")),
                 other => {
                     return Err(invalid(
                         "key_name",
