@@ -42,9 +42,12 @@ pub(crate) mod task_states {
     pub(crate) const UPDATING_PASSWORD: &str = "updating_password";
     pub(crate) const SOFT_DELETING: &str = "soft-deleting";
     pub(crate) const RESTORING: &str = "restoring";
+    pub(crate) const REBUILDING: &str = "rebuilding";
+    pub(crate) const REBUILD_BLOCK_DEVICE_MAPPING: &str = "rebuild_block_device_mapping";
+    pub(crate) const REBUILD_SPAWNING: &str = "rebuild_spawning";
 
     /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
-    pub(crate) const ALL: [&str; 22] = [
+    pub(crate) const ALL: [&str; 25] = [
         SCHEDULING,
         NETWORKING,
         BLOCK_DEVICE_MAPPING,
@@ -67,6 +70,9 @@ pub(crate) mod task_states {
         UPDATING_PASSWORD,
         SOFT_DELETING,
         RESTORING,
+        REBUILDING,
+        REBUILD_BLOCK_DEVICE_MAPPING,
+        REBUILD_SPAWNING,
     ];
     /// Nova `task_states.soft_reboot_states`.
     pub(crate) const SOFT_REBOOT_STATES: [&str; 3] = [REBOOTING, REBOOT_PENDING, REBOOT_STARTED];

@@ -26,6 +26,7 @@ use crate::rpcapi::compute_instance_ops::{
     GetConsoleOutput, PauseInstance, RescueInstance, ResumeInstance, SetAdminPassword,
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
 };
+use crate::rpcapi::compute_rebuild::RebuildInstance;
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
 use novactor::service::{Call, Endpoint, PeriodicTask, Response, ServiceManager, Spacing};
@@ -314,7 +315,8 @@ impl ServiceManager for ComputeManager {
                 .expected_exceptions(CONSOLE_OUTPUT_EXPECTED)
                 .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump)
                 .method(SoftDeleteInstance::METHOD, Self::soft_delete_instance)
-                .method(RestoreInstance::METHOD, Self::restore_instance),
+                .method(RestoreInstance::METHOD, Self::restore_instance)
+                .method(RebuildInstance::METHOD, Self::rebuild_instance),
             baseapi::endpoint(),
         ]
     }

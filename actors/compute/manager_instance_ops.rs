@@ -18,6 +18,7 @@ use crate::rpcapi::compute_instance_ops::{
     GetConsoleOutput, PauseInstance, RescueInstance, ResumeInstance, SetAdminPassword,
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
 };
+use crate::rpcapi::compute_rebuild::RebuildInstance;
 use crate::rpcapi::RpcArgs;
 use novactor::rpc::{RemoteFailure, RequestContext};
 use novactor::service::{Call, Response};
@@ -156,6 +157,32 @@ impl ComputeManager {
                 .into(),
             Err(failure) => Response::err(failure),
         }
+    }
+
+    /// `rebuild_instance` (cast): a rebuild in place; `recreate` (evacuate) is refused.
+    pub(super) fn rebuild_instance(&mut self, call: Call) -> Response {
+        let parsed = RebuildInstance::from_call(&call);
+        let image = parsed
+            .as_ref()
+            .ok()
+            .and_then(|args| args.image_ref.clone())
+            .unwrap_or_default();
+        let parsed = parsed.and_then(|a| {
+            if a.recreate == Some(true) {
+                return Err(RemoteFailure::value_error(
+                    "rebuild_instance with recreate (evacuate) is not served by this compute",
+                ));
+            }
+            instance_from(&a.instance)
+        });
+        self.reported_operation(
+            call.context,
+            parsed,
+            "compute_rebuild_instance",
+            move |flows, ctx, instance| async move {
+                flows.rebuild_instance(&ctx, instance, &image).await
+            },
+        )
     }
 
     /// `trigger_crash_dump` (cast).

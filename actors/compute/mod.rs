@@ -13,6 +13,7 @@
 //! instance_terminate.rs    terminate_instance: destroy, delete, give the usage back
 //! instance_power.rs        stop_instance, start_instance
 //! instance_reboot.rs       reboot_instance
+//! instance_rebuild.rs      rebuild_instance (in place)
 //! instance_pause.rs        pause, unpause, suspend, resume (and the shared transition)
 //! instance_rescue.rs       rescue_instance, unrescue_instance
 //! instance_guest_requests.rs  set_admin_password, get_console_output, trigger_crash_dump
@@ -58,6 +59,7 @@ mod instance_locks;
 mod instance_pause;
 mod instance_power;
 mod instance_reboot;
+mod instance_rebuild;
 mod instance_rescue;
 mod instance_states;
 mod instance_terminate;

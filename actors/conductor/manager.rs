@@ -11,6 +11,7 @@ use super::tasks::{self, TaskDeps, COMPUTE_TASK_VERSION};
 use crate::db::NovaDb;
 use crate::objects::NovaObject;
 use crate::rpcapi::baseapi::{self, BaseRpc};
+use crate::rpcapi::compute_rebuild::RebuildInstanceTask;
 use crate::rpcapi::compute_task::{
     BuildInstances, ScheduleAndBuildInstances, COMPUTE_TASK_NAMESPACE,
 };
@@ -106,6 +107,19 @@ impl ConductorManager {
         }
     }
 
+    /// `compute_task.rebuild_instance` (cast): `rebuild.rs`.
+    fn rebuild_instance(&mut self, call: Call) -> Response {
+        let parsed = self
+            .task_deps()
+            .and_then(|deps| Ok((deps, RebuildInstanceTask::from_call(&call)?)));
+        match parsed {
+            Ok((deps, args)) => {
+                Response::later(super::rebuild::rebuild_instance(deps, call.context, args))
+            }
+            Err(failure) => Response::err(failure),
+        }
+    }
+
     /// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)`.
     fn object_class_action_versions(&mut self, call: Call) -> Response {
         let (objname, objmethod, args, kwargs) = match ObjectClassActionVersions::from_call(&call) {
@@ -173,7 +187,8 @@ impl ServiceManager for ConductorManager {
                     ScheduleAndBuildInstances::METHOD,
                     Self::schedule_and_build_instances,
                 )
-                .method(BuildInstances::METHOD, Self::build_instances),
+                .method(BuildInstances::METHOD, Self::build_instances)
+                .method(RebuildInstanceTask::METHOD, Self::rebuild_instance),
             baseapi::endpoint(),
         ]
     }

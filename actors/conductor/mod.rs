@@ -8,6 +8,7 @@
 //! definition.rs  how the supervisor hosts it ([conductor] workers, the flows' proxies)
 //! objects.rs     object indirection: the (object, method) registry run against NovaDb
 //! tasks.rs       compute_task flows: schedule_and_build_instances, build_instances
+//! rebuild.rs     rebuild_instance: a rebuild in place, cast to the instance's host
 //! group_setup.rs setup_instance_group: the spec's server group as the database has it
 //! ```
 //!
@@ -17,6 +18,7 @@ mod definition;
 mod group_setup;
 mod manager;
 pub mod objects;
+pub mod rebuild;
 pub mod tasks;
 
 pub use definition::definition;

@@ -4,7 +4,8 @@
 //! api and the compute use. Same topic as `conductor.rs`'s API.
 //!
 //! Version history kept by novactor: 1.17 `schedule_and_build_instances` (with `tags`),
-//! 1.19 `build_instances` (with `host_lists`).
+//! 1.19 `build_instances` (with `host_lists`), 1.25 `rebuild_instance` (in
+//! `compute_rebuild.rs`, with `target_state`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -82,6 +83,11 @@ impl ComputeTaskApi {
         Self {
             client: client.with_namespace(COMPUTE_TASK_NAMESPACE),
         }
+    }
+
+    /// The client at `version` (`compute_rebuild.rs` sends with it).
+    pub(super) fn versioned(&self, version: &str) -> RpcClient {
+        self.client.with_version(version)
     }
 
     /// `schedule_and_build_instances` (1.17), a cast: place and build the instances of

@@ -14,12 +14,14 @@
 //! compute.rs       ComputeApi: build, terminate, stop, start, reboot, uptime (6.0)
 //! compute_instance_ops.rs  pause, suspend, rescue, password, console, crash dump (6.0)
 //! compute_deferred_delete.rs  soft_delete_instance, restore_instance (6.0)
+//! compute_rebuild.rs  rebuild_instance: conductor (1.25) and compute (6.2)
 //! ```
 
 pub mod baseapi;
 pub mod compute;
 pub mod compute_deferred_delete;
 pub mod compute_instance_ops;
+pub mod compute_rebuild;
 pub mod compute_task;
 pub mod conductor;
 pub mod rpc_args;

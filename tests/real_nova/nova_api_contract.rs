@@ -208,6 +208,30 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     )
     .await;
     rec.cloud.wait_status(&id, "ACTIVE").await;
+    // Rebuild with the fields each version adds (its reply's schema changes 14 times).
+    let mut rebuild = json!({"imageRef": CIRROS, "name": format!("rebuilt-{version}"),
+        "metadata": {"purpose": "rebuilt"}, "adminPass": "seekr3t", "preserve_ephemeral": false});
+    if v >= 19 {
+        rebuild["description"] = json!("rebuilt");
+    }
+    if v >= 54 {
+        rebuild["key_name"] = Value::Null;
+    }
+    if v >= 57 {
+        rebuild["user_data"] = json!("aGVsbG8=");
+    }
+    if v >= 90 {
+        rebuild["hostname"] = json!("rebuilt-host");
+    }
+    rec.send(
+        MEMBER,
+        version,
+        "POST",
+        &action,
+        Some(json!({ "rebuild": rebuild })),
+    )
+    .await;
+    rec.cloud.wait_status(&id, "ACTIVE").await;
     sub_resources(rec, version, &id).await;
     deferred_delete(rec, version, &id).await;
     rec.send(MEMBER, version, "DELETE", &group_path, None).await;

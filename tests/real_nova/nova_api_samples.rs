@@ -44,6 +44,19 @@ const REFUSED: &[(&str, &str)] = &[
     ("servers/server-create-req-v237.json.tpl", "personality"),
     ("servers/v2.47/server-create-req.json.tpl", "personality"),
     ("servers/v2.52/server-create-req.json.tpl", "personality"),
+    // Rebuild: file injection, and key pairs (there are none).
+    ("servers/server-action-rebuild.json.tpl", "personality"),
+    (
+        "servers/v2.26/server-action-rebuild.json.tpl",
+        "personality",
+    ),
+    (
+        "servers/v2.47/server-action-rebuild.json.tpl",
+        "personality",
+    ),
+    ("servers/v2.54/server-action-rebuild.json.tpl", "key_name"),
+    ("servers/v2.57/server-action-rebuild.json.tpl", "key_name"),
+    ("servers/v2.63/server-action-rebuild.json.tpl", "key_name"),
     (
         "servers/v2.74/server-create-req-with-host-and-node.json.tpl",
         "host",
@@ -277,6 +290,31 @@ async fn novas_own_request_samples_are_served() {
             body: answer,
         });
         cloud.wait_status(&id, after).await;
+    }
+    // Rebuild, each version's sample, waited for.
+    let rebuilds = samples(&root, "servers", |f| f == "server-action-rebuild.json.tpl");
+    assert!(rebuilds.len() >= 14, "the rebuild samples: {rebuilds:?}");
+    for (sample, version) in rebuilds {
+        let template = std::fs::read_to_string(root.join(&sample)).expect("the sample");
+        let mut subs = server_subs("rebuilt");
+        subs.retain(|(key, _)| *key != "uuid");
+        subs.extend([
+            ("uuid", CIRROS.to_owned()),
+            ("pass", "seekr3t".to_owned()),
+            ("description", "rebuilt".to_owned()),
+            ("disk_config", "AUTO".to_owned()),
+            ("hostname", "rebuilt-host".to_owned()),
+            ("key_name", "new-key".to_owned()),
+            ("preserve_ephemeral", "true".to_owned()),
+        ]);
+        let body = fill(&template, &subs, &sample);
+        let (status, answer) = send(&cloud, &version, "POST", &action_path, &body).await;
+        outcomes.push(Outcome {
+            sample,
+            status,
+            body: answer,
+        });
+        cloud.wait_status(&id, "ACTIVE").await;
     }
     // The server's sub-resources: update, metadata, tags.
     let one = format!("/v2.1/servers/{id}");

@@ -63,6 +63,11 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (SERVERS_START, "rule:project_member_or_admin"),
     (SERVERS_STOP, "rule:project_member_or_admin"),
     (SERVERS_UPDATE, "rule:project_member_or_admin"),
+    (SERVERS_REBUILD, "rule:project_member_or_admin"),
+    (
+        SERVERS_REBUILD_TRUSTED_CERTS,
+        "rule:project_member_or_admin",
+    ),
     // nova/policies/instance_actions.py
     (INSTANCE_ACTIONS_LIST, "rule:project_reader_or_admin"),
     (INSTANCE_ACTIONS_SHOW, "rule:project_reader_or_admin"),
@@ -218,6 +223,10 @@ pub const HYPERVISORS_UPTIME: &str = "os_compute_api:os-hypervisors:uptime";
 pub const AGGREGATES_INDEX: &str = "os_compute_api:os-aggregates:index";
 /// `PUT /servers/{id}`.
 pub const SERVERS_UPDATE: &str = "os_compute_api:servers:update";
+/// The `rebuild` server action.
+pub const SERVERS_REBUILD: &str = "os_compute_api:servers:rebuild";
+/// `rebuild` naming `trusted_image_certificates` (2.63).
+pub const SERVERS_REBUILD_TRUSTED_CERTS: &str = "os_compute_api:servers:rebuild:trusted_certs";
 /// `GET /servers/{id}/os-instance-actions`.
 pub const INSTANCE_ACTIONS_LIST: &str = "os_compute_api:os-instance-actions:list";
 /// `GET /servers/{id}/os-instance-actions/{request_id}`.

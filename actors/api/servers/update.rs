@@ -44,7 +44,7 @@ fn text<'a>(field: &str, value: &'a Value) -> Result<&'a str, ApiFault> {
 }
 
 /// `parameter_types.name`: printable, no outer whitespace, 1–255 characters.
-fn name(value: &Value) -> Result<String, ApiFault> {
+pub(crate) fn name(value: &Value) -> Result<String, ApiFault> {
     let name = text("name", value)?;
     let printable = !name.chars().any(char::is_control);
     let trimmed = name.trim() == name;
@@ -62,7 +62,7 @@ fn name(value: &Value) -> Result<String, ApiFault> {
 }
 
 /// `parameter_types.description`: null, or printable text of at most 255 characters.
-fn description(value: &Value) -> Result<Option<String>, ApiFault> {
+pub(crate) fn description(value: &Value) -> Result<Option<String>, ApiFault> {
     if value.is_null() {
         return Ok(None);
     }
@@ -91,7 +91,7 @@ fn description(value: &Value) -> Result<Option<String>, ApiFault> {
 }
 
 /// `parameter_types.hostname` (2.90–2.93) or `fqdn` (2.94+).
-fn hostname(version: ApiVersion, value: &Value) -> Result<String, ApiFault> {
+pub(crate) fn hostname(version: ApiVersion, value: &Value) -> Result<String, ApiFault> {
     let host = text("hostname", value)?;
     let length = host.chars().count();
     let (pattern, ok, min, max) = if version.at_least(94) {
@@ -275,7 +275,7 @@ async fn pin(
 }
 
 /// The keys Nova's update response shows only from 2.75 (`show_all_attributes`).
-const FROM_2_75: &[&str] = &[
+pub(crate) const FROM_2_75: &[&str] = &[
     "OS-EXT-AZ:availability_zone",
     "config_drive",
     "key_name",
@@ -288,6 +288,23 @@ const FROM_2_75: &[&str] = &[
     "os-extended-volumes:volumes_attached",
     "host_status",
 ];
+
+/// Nova's update and rebuild views before 2.75 show addresses unextended
+/// (`extend_address=False`): no `OS-EXT-IPS:type`, no `OS-EXT-IPS-MAC:mac_addr`.
+pub(crate) fn unextend_addresses(server: &mut Map<String, Value>) {
+    if let Some(Value::Object(networks)) = server.get_mut("addresses") {
+        for address in networks
+            .values_mut()
+            .filter_map(Value::as_array_mut)
+            .flatten()
+        {
+            if let Some(address) = address.as_object_mut() {
+                address.remove("OS-EXT-IPS:type");
+                address.remove("OS-EXT-IPS-MAC:mac_addr");
+            }
+        }
+    }
+}
 
 /// `PUT /servers/{id}` → 200 with the server.
 pub async fn update(
@@ -334,20 +351,7 @@ pub async fn update(
             fields.retain(|key, _| {
                 !FROM_2_75.contains(&key.as_str()) && !key.starts_with("OS-EXT-SRV-ATTR:")
             });
-            // Nova's update view before 2.75 shows addresses unextended (`extend_address`
-            // false): no type, no MAC.
-            if let Some(Value::Object(networks)) = fields.get_mut("addresses") {
-                for address in networks
-                    .values_mut()
-                    .filter_map(Value::as_array_mut)
-                    .flatten()
-                {
-                    if let Some(address) = address.as_object_mut() {
-                        address.remove("OS-EXT-IPS:type");
-                        address.remove("OS-EXT-IPS-MAC:mac_addr");
-                    }
-                }
-            }
+            unextend_addresses(fields);
         }
     }
     Ok(ok(json!({ "server": server })))

@@ -17,7 +17,7 @@ use crate::api::policy::defaults as policy;
 use crate::api::servers::lookup::visible;
 
 /// Nova `utils.generate_password()` at `[DEFAULT] password_length` 12.
-fn generate_password() -> String {
+pub(super) fn generate_password() -> String {
     rand::rng()
         .sample_iter(rand::distr::Alphanumeric)
         .take(12)

@@ -1,0 +1,96 @@
+//! The api side of rebuild (Nova: `nova/compute/api.py` `API.rebuild`, in place): behind
+//! `check_instance_lock` and `check_instance_state(vm_state=[ACTIVE, STOPPED, ERROR])`,
+//! the image must be one of the catalog's (400 "Cannot find image for rebuild"); the new
+//! image, name, metadata and the other fields are saved with task state `rebuilding`
+//! (expecting none), the `rebuild` action is recorded, and the conductor's
+//! `rebuild_instance` takes it to the instance's host.
+
+use serde_json::{json, Map, Value};
+
+use super::compute_api::{check_instance_lock, db_error, host_of, instance, record_action};
+use super::compute_api::{ApiError, ComputeApiDeps};
+use super::compute_api_actions::check_instance_state;
+use super::images;
+use super::instance_state_checks::AllowedStates;
+use crate::db::InstanceRow;
+use crate::objects::instance::instance_primitive;
+use crate::rpcapi::compute_rebuild::RebuildRequest;
+use novactor::rpc::RequestContext;
+
+/// Nova's action name (and the action a 409 names).
+const REBUILD: &str = "rebuild";
+
+/// Nova `API.rebuild`'s `@check_instance_state(vm_state=[ACTIVE, STOPPED, ERROR])`.
+const REBUILD_ALLOWED: AllowedStates = AllowedStates::vm(&["active", "stopped", "error"]);
+
+/// What a valid rebuild body asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RebuildFields {
+    /// The image id (the last path segment of `imageRef`).
+    pub image: String,
+    /// The guest's new admin password.
+    pub password: String,
+    /// Nova's `preserve_ephemeral`.
+    pub preserve_ephemeral: bool,
+    /// The instance columns to set (`display_name`, `metadata`, `user_data`, …).
+    pub columns: Map<String, Value>,
+}
+
+/// Nova `API.rebuild` in place.
+pub async fn rebuild(
+    deps: &ComputeApiDeps,
+    ctx: &RequestContext,
+    uuid: &str,
+    fields: RebuildFields,
+) -> Result<(), ApiError> {
+    let row = instance(deps, uuid).await?;
+    check_instance_lock(ctx, &row)?;
+    check_instance_state(&row, REBUILD, REBUILD_ALLOWED)?;
+    if images::by_id(&fields.image).is_none() {
+        return Err(ApiError::BadRequest("Cannot find image for rebuild".into()));
+    }
+    let host = host_of(&row)?;
+    let orig_image_ref = row.image_ref.clone().unwrap_or_default();
+    let mut columns = fields.columns;
+    columns.insert("image_ref".into(), json!(fields.image));
+    columns.insert("task_state".into(), json!("rebuilding"));
+    columns.insert("progress".into(), json!(0));
+    let row = save_claimed(deps, &row, &columns).await?;
+    record_action(deps, ctx, &row, REBUILD).await?;
+    let request = RebuildRequest {
+        instance: instance_primitive(&row),
+        new_pass: Some(fields.password),
+        image_ref: fields.image,
+        orig_image_ref,
+        preserve_ephemeral: fields.preserve_ephemeral,
+    };
+    deps.compute_task
+        .rebuild_instance(ctx, request)
+        .await
+        .map_err(|e| {
+            ApiError::Unavailable(format!("could not reach the conductor for {host}: {e}"))
+        })
+}
+
+/// Save `columns` with the task state, expecting none (a task that started meanwhile is
+/// Nova's 409 naming the action).
+async fn save_claimed(
+    deps: &ComputeApiDeps,
+    row: &InstanceRow,
+    columns: &Map<String, Value>,
+) -> Result<InstanceRow, ApiError> {
+    let no_task: [Option<String>; 1] = [None];
+    deps.db
+        .instance_update_and_get(&row.uuid, columns, Some(&no_task), None)
+        .await
+        .map_err(|error| match error.nova_class() {
+            Some("UnexpectedTaskStateError" | "UnexpectedDeletingTaskStateError") => {
+                ApiError::Conflict(format!(
+                    "Cannot '{REBUILD}' instance {} while it is in task_state {}",
+                    row.uuid,
+                    row.task_state.as_deref().unwrap_or("unknown")
+                ))
+            }
+            _ => db_error(error),
+        })
+}

@@ -1,0 +1,108 @@
+//! Rebuild in place (Nova: `ComputeManager.rebuild_instance` → `_do_rebuild_instance` →
+//! `_rebuild_default_impl`): under the instance's lock, the task states Nova walks
+//! (`rebuilding` → `rebuild_block_device_mapping` → `rebuild_spawning`), the guest
+//! destroyed and spawned again from the new image, then ACTIVE with a new `launched_at`.
+//! A server that was STOPPED is powered off again (Nova's "bringing vm to original
+//! state"). The api already saved the new image, name and metadata.
+//!
+//! A driver failure leaves the instance in ERROR with a fault: the old guest is gone.
+
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use super::conductor_objects::Expected;
+use super::fake_driver::{guest_size, PowerState};
+use super::flows::{utc_text, uuid_of, ComputeFlows};
+use super::instance_states::{task_states, vm_states};
+use super::operation_failure::OperationError;
+use crate::objects::NovaObject;
+use novactor::rpc::RequestContext;
+
+impl ComputeFlows {
+    /// Nova `rebuild_instance` with `recreate` false.
+    pub(super) async fn rebuild_instance(
+        &self,
+        ctx: &RequestContext,
+        instance: NovaObject,
+        image_ref: &str,
+    ) -> Result<(), OperationError> {
+        let uuid = uuid_of(&instance);
+        let _lock = self.locks.lock(&uuid).await;
+        tracing::info!(instance = %uuid, image = %image_ref, "Rebuilding instance");
+        let was_stopped = instance.get("vm_state").as_str() == Some(vm_states::STOPPED);
+        let mut working = instance.clone();
+        working.set("power_state", json!(self.driver.power_state(&uuid).code()));
+        working.set("task_state", json!(task_states::REBUILDING));
+        if let Err(error) = self
+            .save(
+                ctx,
+                &mut working,
+                &Expected::task(Some(task_states::REBUILDING)),
+            )
+            .await
+        {
+            return self.after_failure(ctx, &instance, error.into()).await;
+        }
+        for (next, expected) in [
+            (
+                task_states::REBUILD_BLOCK_DEVICE_MAPPING,
+                task_states::REBUILDING,
+            ),
+            (
+                task_states::REBUILD_SPAWNING,
+                task_states::REBUILD_BLOCK_DEVICE_MAPPING,
+            ),
+        ] {
+            working.set("task_state", json!(next));
+            if let Err(error) = self
+                .save(ctx, &mut working, &Expected::task(Some(expected)))
+                .await
+            {
+                return self.after_failure(ctx, &instance, error.into()).await;
+            }
+        }
+        // `_rebuild_default_impl`: destroy, then spawn from the new image.
+        self.driver.destroy(&uuid);
+        let name = working
+            .get("display_name")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if let Err(error) = self
+            .driver
+            .spawn(&uuid, &name, guest_size(&working.data))
+            .await
+        {
+            tracing::error!(instance = %uuid, %error, "Rebuild failed");
+            self.set_error_state(ctx, &mut working, true).await;
+            self.add_fault(ctx, &uuid, &error.to_string(), "").await;
+            return Err(error.into());
+        }
+        // `_update_instance_after_spawn`.
+        working.set("power_state", json!(PowerState::Running.code()));
+        working.set("vm_state", json!(vm_states::ACTIVE));
+        working.set("task_state", Value::Null);
+        working.set("launched_at", json!(utc_text(Utc::now())));
+        if was_stopped {
+            // Nova saves ACTIVE/powering-off and calls `stop_instance`; the fake's power
+            // off cannot fail for a guest just spawned, so one save says the same.
+            if let Err(error) = self.driver.power_off(&uuid) {
+                tracing::warn!(instance = %uuid, %error, "could not stop the rebuilt guest");
+            } else {
+                working.set("power_state", json!(PowerState::Shutdown.code()));
+                working.set("vm_state", json!(vm_states::STOPPED));
+            }
+        }
+        let saved = self
+            .save(
+                ctx,
+                &mut working,
+                &Expected::task(Some(task_states::REBUILD_SPAWNING)),
+            )
+            .await;
+        match saved {
+            Ok(()) => Ok(()),
+            Err(error) => self.after_failure(ctx, &instance, error.into()).await,
+        }
+    }
+}

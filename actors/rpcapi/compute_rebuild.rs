@@ -1,0 +1,203 @@
+//! Rebuild on the wire (Nova: `nova/compute/rpcapi.py` `rebuild_instance` 6.2 and
+//! `nova/conductor/rpcapi.py` ComputeTaskAPI `rebuild_instance` 1.25): the argument struct
+//! of each, in the order Nova's proxies write the keyword arguments, and the proxy methods
+//! the api (to the conductor) and the conductor (to the compute) send them with.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::compute::ComputeApi;
+use super::compute_task::ComputeTaskApi;
+use super::rpc_args::{self, RpcArgs, Unread};
+use novactor::rpc::{CallError, RequestContext};
+
+/// What a rebuild asks for, shared by the conductor's and the compute's method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RebuildRequest {
+    /// The `Instance` primitive (image, name, metadata already saved by the api).
+    pub instance: Value,
+    /// The guest's new admin password.
+    pub new_pass: Option<String>,
+    /// The image to rebuild from.
+    pub image_ref: String,
+    /// The image the instance had before.
+    pub orig_image_ref: String,
+    /// Nova's `preserve_ephemeral` (the fake driver has no ephemeral disk to keep).
+    pub preserve_ephemeral: bool,
+}
+
+/// Conductor `rebuild_instance(instance, new_pass, injected_files, image_ref,
+/// orig_image_ref, orig_sys_metadata, bdms, recreate, on_shared_storage,
+/// preserve_ephemeral, host, request_spec, reimage_boot_volume, target_state)` (1.25, cast).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RebuildInstanceTask {
+    /// An `Instance` primitive.
+    pub instance: Value,
+    /// The new admin password.
+    pub new_pass: Option<String>,
+    /// Personality files (refused by the api: always empty).
+    pub injected_files: Unread,
+    /// The image to rebuild from.
+    pub image_ref: Option<String>,
+    /// The image before the rebuild.
+    pub orig_image_ref: Option<String>,
+    /// The system metadata before the rebuild.
+    pub orig_sys_metadata: Unread,
+    /// No volumes in novactor.
+    pub bdms: Unread,
+    /// True for an evacuation.
+    pub recreate: Option<bool>,
+    /// Evacuation only.
+    pub on_shared_storage: Unread,
+    /// Keep the ephemeral disk.
+    pub preserve_ephemeral: Option<bool>,
+    /// The destination an evacuation names (null: the scheduler picks, or a rebuild in
+    /// place).
+    pub host: Option<String>,
+    /// The `RequestSpec` primitive.
+    pub request_spec: Unread,
+    /// Volume-backed rebuild (no volumes in novactor).
+    pub reimage_boot_volume: Unread,
+    /// Evacuation's target state (2.95).
+    pub target_state: Option<String>,
+}
+
+impl RpcArgs for RebuildInstanceTask {
+    const METHOD: &'static str = "rebuild_instance";
+}
+
+/// Compute `rebuild_instance(instance, new_pass, injected_files, image_ref,
+/// orig_image_ref, orig_sys_metadata, bdms, recreate, on_shared_storage,
+/// preserve_ephemeral, migration, scheduled_node, limits, request_spec, accel_uuids,
+/// reimage_boot_volume, target_state)` (6.2, cast).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RebuildInstance {
+    /// An `Instance` primitive.
+    pub instance: Value,
+    /// The new admin password.
+    pub new_pass: Option<String>,
+    /// Personality files (always empty).
+    pub injected_files: Unread,
+    /// The image to rebuild from.
+    pub image_ref: Option<String>,
+    /// The image before the rebuild.
+    pub orig_image_ref: Option<String>,
+    /// The system metadata before the rebuild.
+    pub orig_sys_metadata: Unread,
+    /// No volumes in novactor.
+    pub bdms: Unread,
+    /// True for an evacuation.
+    pub recreate: Option<bool>,
+    /// Evacuation only.
+    pub on_shared_storage: Unread,
+    /// Keep the ephemeral disk.
+    pub preserve_ephemeral: Option<bool>,
+    /// Evacuation's migration.
+    pub migration: Unread,
+    /// The node an evacuation was scheduled to.
+    pub scheduled_node: Option<String>,
+    /// Scheduler limits.
+    pub limits: Unread,
+    /// The `RequestSpec` primitive.
+    pub request_spec: Unread,
+    /// No accelerators in novactor.
+    pub accel_uuids: Unread,
+    /// Volume-backed rebuild (no volumes in novactor).
+    pub reimage_boot_volume: Unread,
+    /// Evacuation's target state (2.95).
+    pub target_state: Option<String>,
+}
+
+impl RpcArgs for RebuildInstance {
+    const METHOD: &'static str = "rebuild_instance";
+}
+
+impl ComputeTaskApi {
+    /// Conductor `rebuild_instance` (1.25), a cast: a rebuild in place (`recreate` false,
+    /// no host).
+    pub async fn rebuild_instance(
+        &self,
+        ctx: &RequestContext,
+        request: RebuildRequest,
+    ) -> Result<(), CallError> {
+        let args = RebuildInstanceTask {
+            instance: request.instance,
+            new_pass: request.new_pass,
+            injected_files: Some(json!([])),
+            image_ref: Some(request.image_ref),
+            orig_image_ref: Some(request.orig_image_ref),
+            orig_sys_metadata: Some(json!({})),
+            bdms: None,
+            recreate: Some(false),
+            on_shared_storage: Some(json!(false)),
+            preserve_ephemeral: Some(request.preserve_ephemeral),
+            host: None,
+            request_spec: None,
+            reimage_boot_volume: Some(json!(false)),
+            target_state: None,
+        };
+        rpc_args::cast(&self.versioned("1.25"), ctx, &args).await
+    }
+}
+
+impl ComputeApi {
+    /// Compute `rebuild_instance` (6.2), a cast to `host`.
+    pub async fn rebuild_instance(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+        request: RebuildRequest,
+        recreate: bool,
+    ) -> Result<(), CallError> {
+        let args = RebuildInstance {
+            instance: request.instance,
+            new_pass: request.new_pass,
+            injected_files: Some(json!([])),
+            image_ref: Some(request.image_ref),
+            orig_image_ref: Some(request.orig_image_ref),
+            orig_sys_metadata: Some(json!({})),
+            bdms: None,
+            recreate: Some(recreate),
+            on_shared_storage: Some(json!(false)),
+            preserve_ephemeral: Some(request.preserve_ephemeral),
+            migration: None,
+            scheduled_node: None,
+            limits: Some(json!({})),
+            request_spec: None,
+            accel_uuids: Some(json!([])),
+            reimage_boot_volume: Some(json!(false)),
+            target_state: None,
+        };
+        rpc_args::cast(&self.at(host).with_version("6.2"), ctx, &args).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebuild_is_sent_as_novas_proxies_send_it() {
+        let task = RebuildInstanceTask {
+            instance: json!(1),
+            new_pass: Some("pw".into()),
+            injected_files: Some(json!([])),
+            image_ref: Some("img".into()),
+            orig_image_ref: Some("old".into()),
+            orig_sys_metadata: Some(json!({})),
+            bdms: None,
+            recreate: Some(false),
+            on_shared_storage: Some(json!(false)),
+            preserve_ephemeral: Some(false),
+            host: None,
+            request_spec: None,
+            reimage_boot_volume: Some(json!(false)),
+            target_state: None,
+        };
+        let wire = task.to_kwargs().unwrap();
+        let keys: Vec<&String> = wire.as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), 14, "{keys:?}");
+        assert_eq!(task.to_kwargs().unwrap()["image_ref"], "img");
+        assert_eq!(RebuildInstance::METHOD, "rebuild_instance");
+    }
+}
