@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
+use futures::StreamExt as _;
 use serde_json::{json, Value};
 
 use super::api_fault::ApiFault;
@@ -98,18 +99,26 @@ async fn uptimes(ctx: &Ctx, state: &ApiState, all: &[Hypervisor]) -> Vec<Option<
     if !ctx.version.at_least(88) {
         return vec![None; all.len()];
     }
-    let mut out = Vec::with_capacity(all.len());
-    for (node, _, up) in all {
+    // A few calls in flight at once, in order: one host that does not answer costs the
+    // page one RPC timeout, not one per silent host.
+    futures::stream::iter(all.iter().map(|(node, _, up)| {
         let host = node.host.clone().unwrap_or_default();
-        let uptime = if *up {
-            host_uptime(ctx, state, host).await.ok()
-        } else {
-            None
-        };
-        out.push(uptime);
-    }
-    out
+        let up = *up;
+        async move {
+            if up {
+                host_uptime(ctx, state, host).await.ok()
+            } else {
+                None
+            }
+        }
+    }))
+    .buffered(UPTIME_CALLS_IN_FLIGHT)
+    .collect()
+    .await
 }
+
+/// How many `get_host_uptime` calls one detail page keeps in flight.
+const UPTIME_CALLS_IN_FLIGHT: usize = 16;
 
 /// `get_host_uptime` (RPC call) to `host`, its answer as text.
 async fn host_uptime(ctx: &Ctx, state: &ApiState, host: String) -> Result<Value, ApiFault> {
