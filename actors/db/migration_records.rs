@@ -81,7 +81,28 @@ pub struct MigrationChanges {
     pub dest_node: Option<String>,
     pub dest_compute_id: Option<i64>,
     pub dest_host: Option<String>,
+    pub source_compute: Option<String>,
+    pub source_node: Option<String>,
+    pub new_instance_type_id: Option<i64>,
+    pub memory_total: Option<i64>,
+    pub memory_processed: Option<i64>,
+    pub memory_remaining: Option<i64>,
+    pub disk_total: Option<i64>,
+    pub disk_processed: Option<i64>,
+    pub disk_remaining: Option<i64>,
 }
+
+/// Statuses in which a migration is over (Nova `migration_get_in_progress_by_host_and_node`
+/// and `..._by_instance` leave these out).
+pub const MIGRATION_DONE_STATUSES: &[&str] = &[
+    "confirmed",
+    "reverted",
+    "error",
+    "failed",
+    "completed",
+    "cancelled",
+    "done",
+];
 
 /// The filters of `GET /os-migrations` (Nova `migration_get_all_by_filters`).
 #[derive(Debug, Clone, Default)]
@@ -210,6 +231,8 @@ impl NovaDb {
             ("dest_compute", &changes.dest_compute),
             ("dest_node", &changes.dest_node),
             ("dest_host", &changes.dest_host),
+            ("source_compute", &changes.source_compute),
+            ("source_node", &changes.source_node),
         ];
         for (column, value) in text {
             if let Some(value) = value {
@@ -217,9 +240,21 @@ impl NovaDb {
                 params.push(value.as_str().into());
             }
         }
-        if let Some(id) = changes.dest_compute_id {
-            set.push("dest_compute_id = ?".to_owned());
-            params.push(id.into());
+        let numbers = [
+            ("dest_compute_id", changes.dest_compute_id),
+            ("new_instance_type_id", changes.new_instance_type_id),
+            ("memory_total", changes.memory_total),
+            ("memory_processed", changes.memory_processed),
+            ("memory_remaining", changes.memory_remaining),
+            ("disk_total", changes.disk_total),
+            ("disk_processed", changes.disk_processed),
+            ("disk_remaining", changes.disk_remaining),
+        ];
+        for (column, value) in numbers {
+            if let Some(value) = value {
+                set.push(format!("{column} = ?"));
+                params.push(value.into());
+            }
         }
         params.push(id.into());
         let sql = format!(
@@ -297,6 +332,48 @@ impl NovaDb {
             .unwrap_or_default();
         let sql = format!(
             "SELECT {COLUMNS} FROM migrations WHERE {} ORDER BY created_at DESC, id DESC{limit}",
+            conditions.join(" AND ")
+        );
+        Ok(self.db.fetch_all(&sql, &params).await?)
+    }
+
+    /// Nova `migration_get_in_progress_by_host_and_node` (`node` given) and
+    /// `migration_get_in_progress_by_instance` (`instance_uuid` given): the records not in
+    /// one of [`MIGRATION_DONE_STATUSES`], oldest first.
+    pub async fn migration_get_in_progress(
+        &self,
+        host_and_node: Option<(&str, &str)>,
+        instance_uuid: Option<&str>,
+        migration_type: Option<&str>,
+    ) -> Result<Vec<MigrationRow>, NovaDbError> {
+        let placeholders = vec!["?"; MIGRATION_DONE_STATUSES.len()].join(", ");
+        let mut conditions = vec![
+            "deleted = 0".to_owned(),
+            format!("status NOT IN ({placeholders})"),
+        ];
+        let mut params: Vec<SqlValue> = MIGRATION_DONE_STATUSES
+            .iter()
+            .map(|status| (*status).into())
+            .collect();
+        if let Some((host, node)) = host_and_node {
+            conditions.push(
+                "((source_compute = ? AND source_node = ?) OR (dest_compute = ? AND dest_node = ?))"
+                    .to_owned(),
+            );
+            for value in [host, node, host, node] {
+                params.push(value.into());
+            }
+        }
+        if let Some(uuid) = instance_uuid {
+            conditions.push("instance_uuid = ?".to_owned());
+            params.push(uuid.into());
+        }
+        if let Some(kind) = migration_type {
+            conditions.push("migration_type = ?".to_owned());
+            params.push(kind.into());
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM migrations WHERE {} ORDER BY created_at, id",
             conditions.join(" AND ")
         );
         Ok(self.db.fetch_all(&sql, &params).await?)

@@ -63,7 +63,8 @@ pub use instance_tags::MAX_TAG_COUNT;
 pub use instances::{InstanceRow, INSTANCE_UPDATABLE_COLUMNS};
 pub use lab_network_ports::{LabPortError, LabPortRow, PortAddresses};
 pub use migration_records::{
-    MigrationChanges, MigrationFilters, MigrationRow, NewMigration, MIGRATION_TYPES,
+    MigrationChanges, MigrationFilters, MigrationRow, NewMigration, MIGRATION_DONE_STATUSES,
+    MIGRATION_TYPES,
 };
 pub use nova_db::{open, NovaDb};
 pub use nova_db_error::NovaDbError;

@@ -17,6 +17,10 @@ pub const COMPUTE_NODE: &str = "1.19";
 pub const COMPUTE_NODE_LIST: &str = "1.17";
 /// `InstanceFault`.
 pub const INSTANCE_FAULT: &str = "1.2";
+/// `Migration`.
+pub const MIGRATION: &str = "1.8";
+/// `MigrationList`.
+pub const MIGRATION_LIST: &str = "1.5";
 /// `InstanceActionEvent`.
 pub const INSTANCE_ACTION_EVENT: &str = "1.4";
 

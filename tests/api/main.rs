@@ -17,6 +17,7 @@ mod cloud;
 mod flavors;
 mod lab_network;
 mod migrations_list;
+mod osc_client;
 mod osc_drives_the_compute_api;
 mod project_id_prefix;
 mod random_bodies_never_get_a_500;

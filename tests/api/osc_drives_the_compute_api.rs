@@ -4,109 +4,22 @@
 //! pause, unpause, suspend, resume, rescue, unrescue, lock (`--reason` at 2.73), unlock,
 //! set --state, console log show, set/unset --property, set --tag, set --name
 //! --description, delete, event list/show of the deleted server; flavor list; compute
-//! service list/set; hypervisor list/show — at the client's default microversion in
-//! process, and pinned to 2.104 over RabbitMQ + PostgreSQL.
+//! service list/set; hypervisor list/show — in a cloud of three fake computes: at the
+//! client's default microversion in one process, and pinned to 2.104 over RabbitMQ +
+//! PostgreSQL with each compute in a process of its own. `server event list` must show
+//! exactly the actions performed (`Client::act`), newest first.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use crate::common::amqp_vhost::Vhost;
 use crate::common::process::*;
-use crate::common::{wait_until_blocking, Backend};
+use crate::common::Backend;
 use crate::nova::{fresh_nova_db, BIN};
+use crate::osc_client::{openstack_bin, Client};
 
-fn openstack_bin() -> PathBuf {
-    let output = Command::new("bash")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../scripts/osc-venv.sh"
-        ))
-        .output()
-        .expect("bash runs scripts/osc-venv.sh");
-    assert!(
-        output.status.success(),
-        "scripts/osc-venv.sh failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    PathBuf::from(
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .last()
-            .expect("a path")
-            .trim(),
-    )
-}
-
-struct Client {
-    bin: PathBuf,
-    port: u16,
-    home: PathBuf,
-    /// `OS_COMPUTE_API_VERSION`: none lets the client pick its default.
-    compute_api_version: Option<&'static str>,
-}
-
-impl Client {
-    /// Run `openstack <args>`; returns stdout, panicking with stderr on failure.
-    fn run(&self, args: &[&str]) -> String {
-        let output = self.output(args);
-        assert!(
-            output.status.success(),
-            "openstack {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Run `openstack <args>` and hand back what it did, success or not.
-    fn output(&self, args: &[&str]) -> std::process::Output {
-        let mut command = Command::new("timeout");
-        command.env_clear();
-        if let Some(version) = self.compute_api_version {
-            command.env("OS_COMPUTE_API_VERSION", version);
-        }
-        command
-            .arg("120")
-            .arg(&self.bin)
-            .args(args)
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("OS_AUTH_TYPE", "none")
-            .env(
-                "OS_ENDPOINT",
-                format!("http://127.0.0.1:{}/v2.1", self.port),
-            )
-            .env("OS_IDENTITY_API_VERSION", "3")
-            .env(
-                "OS_IMAGE_ENDPOINT_OVERRIDE",
-                format!("http://127.0.0.1:{}/image/v2", self.port),
-            )
-            .output()
-            .expect("openstack runs")
-    }
-
-    fn status(&self, name: &str) -> String {
-        self.run(&["server", "show", name, "-c", "status", "-f", "value"])
-            .trim()
-            .to_owned()
-    }
-
-    fn wait_status(&self, name: &str, want: &str) {
-        wait_until_blocking(
-            Duration::from_secs(60),
-            &format!("{name} to be {want}"),
-            || {
-                let status = self.status(name);
-                if status == want {
-                    Ok(())
-                } else {
-                    Err(format!("{name} stayed {status}"))
-                }
-            },
-        );
-    }
-}
+/// The compute hosts of both clouds: three fake hypervisors.
+const HOSTS: [&str; 3] = ["compute-1", "compute-2", "compute-3"];
 
 /// The command sequence of the issue, with assertions on what the client prints.
 fn exercise(client: &Client) {
@@ -122,26 +35,25 @@ fn exercise(client: &Client) {
         assert!(services.contains(&format!("{binary} up")), "{services}");
     }
 
-    let created = client.run(&[
-        "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "none", "--wait",
-        "vm1", "-f", "value", "-c", "status",
-    ]);
+    let created = client.act(
+        "create",
+        &[
+            "server", "create", "--flavor", "m1.tiny", "--image", "cirros", "--nic", "none",
+            "--wait", "vm1", "-f", "value", "-c", "status",
+        ],
+    );
     assert_eq!(created.trim(), "ACTIVE");
     let listed = client.run(&[
         "server", "list", "-f", "value", "-c", "Name", "-c", "Status", "-c", "Image", "-c",
         "Flavor",
     ]);
     assert_eq!(listed.trim(), "vm1 ACTIVE cirros m1.tiny");
-    let host = client.run(&[
-        "server",
-        "show",
-        "vm1",
-        "-f",
-        "value",
-        "-c",
-        "OS-EXT-SRV-ATTR:host",
-    ]);
-    assert_eq!(host.trim(), "compute1");
+    let host = client.field("vm1", "OS-EXT-SRV-ATTR:host");
+    assert!(
+        client.hosts.contains(&host),
+        "{host} is not one of {:?}",
+        client.hosts
+    );
 
     // A server group, a server booted into it with --hint, the group's members, both gone.
     let group = client.run(&[
@@ -161,13 +73,13 @@ fn exercise(client: &Client) {
     let groups = client.run(&["server", "group", "list", "-f", "value", "-c", "Name"]);
     assert_eq!(groups.trim(), "");
 
-    client.run(&["server", "stop", "vm1"]);
+    client.act("stop", &["server", "stop", "vm1"]);
     client.wait_status("vm1", "SHUTOFF");
-    client.run(&["server", "start", "vm1"]);
+    client.act("start", &["server", "start", "vm1"]);
     client.wait_status("vm1", "ACTIVE");
-    client.run(&["server", "reboot", "vm1"]);
+    client.act("reboot", &["server", "reboot", "vm1"]);
     client.wait_status("vm1", "ACTIVE");
-    client.run(&["server", "reboot", "--hard", "vm1"]);
+    client.act("reboot", &["server", "reboot", "--hard", "vm1"]);
     client.wait_status("vm1", "ACTIVE");
     server_actions(client);
 
@@ -178,13 +90,15 @@ fn exercise(client: &Client) {
         "--disable",
         "--disable-reason",
         "maint",
-        "compute1",
+        &client.hosts[0],
         "nova-compute",
     ]);
     let disabled = client.run(&[
         "compute",
         "service",
         "list",
+        "--host",
+        &client.hosts[0],
         "--service",
         "nova-compute",
         "-f",
@@ -198,13 +112,15 @@ fn exercise(client: &Client) {
         "service",
         "set",
         "--enable",
-        "compute1",
+        &client.hosts[0],
         "nova-compute",
     ]);
     let enabled = client.run(&[
         "compute",
         "service",
         "list",
+        "--host",
+        &client.hosts[0],
         "--service",
         "nova-compute",
         "-f",
@@ -226,11 +142,18 @@ fn exercise(client: &Client) {
         "-c",
         "State",
     ]);
-    assert_eq!(hypervisors.trim(), "compute1 fake up");
+    let mut listed: Vec<&str> = hypervisors.lines().map(str::trim).collect();
+    listed.sort_unstable();
+    let expected: Vec<String> = client
+        .hosts
+        .iter()
+        .map(|h| format!("{h} fake up"))
+        .collect();
+    assert_eq!(listed, expected, "{hypervisors}");
     let shown = client.run(&[
         "hypervisor",
         "show",
-        "compute1",
+        &client.hosts[0],
         "-f",
         "value",
         "-c",
@@ -328,7 +251,7 @@ fn exercise(client: &Client) {
     let id = client.run(&["server", "show", "vm2", "-f", "value", "-c", "id"]);
     let id = id.trim();
 
-    client.run(&["server", "delete", "--wait", "vm2"]);
+    client.act("delete", &["server", "delete", "--wait", "vm2"]);
     assert_eq!(client.run(&["server", "list", "-f", "value"]).trim(), "");
 
     // The history of the deleted server (by id, 2.21+), newest first, with its events.
@@ -350,28 +273,9 @@ fn exercise(client: &Client) {
         .lines()
         .filter_map(|line| line.split_whitespace().nth(1))
         .collect();
-    assert_eq!(
-        actions,
-        [
-            "delete",
-            "resetState",
-            "resetState",
-            "unlock",
-            "lock",
-            "unrescue",
-            "rescue",
-            "resume",
-            "suspend",
-            "unpause",
-            "pause",
-            "reboot",
-            "reboot",
-            "start",
-            "stop",
-            "create"
-        ],
-        "{events}"
-    );
+    let mut expected = client.performed.borrow().clone();
+    expected.reverse();
+    assert_eq!(actions, expected, "{events}");
     for (action, event) in [
         ("create", "compute__do_build_and_run_instance"),
         ("stop", "compute_stop_instance"),
@@ -412,11 +316,12 @@ fn server_actions(client: &Client) {
         ("rescue", "RESCUE"),
         ("unrescue", "ACTIVE"),
     ] {
-        client.run(&["server", command, "vm1"]);
+        client.act(command, &["server", command, "vm1"]);
         client.wait_status("vm1", status);
     }
     // A lock reason needs 2.73; where the API stops below it, the client says so and the
     // lock is taken without one.
+    client.performed.borrow_mut().push("lock");
     let with_reason = client.output(&[
         "--os-compute-api-version",
         "2.73",
@@ -443,17 +348,23 @@ fn server_actions(client: &Client) {
         "locked",
     ]);
     assert_eq!(locked.trim(), "True");
-    client.run(&["server", "unlock", "vm1"]);
-    client.run(&["server", "set", "--auto-approve", "--state", "error", "vm1"]);
+    client.act("unlock", &["server", "unlock", "vm1"]);
+    client.act(
+        "resetState",
+        &["server", "set", "--auto-approve", "--state", "error", "vm1"],
+    );
     client.wait_status("vm1", "ERROR");
-    client.run(&[
-        "server",
-        "set",
-        "--auto-approve",
-        "--state",
-        "active",
-        "vm1",
-    ]);
+    client.act(
+        "resetState",
+        &[
+            "server",
+            "set",
+            "--auto-approve",
+            "--state",
+            "active",
+            "vm1",
+        ],
+    );
     client.wait_status("vm1", "ACTIVE");
     let log = client.run(&["console", "log", "show", "vm1"]);
     assert_eq!(log.trim_end(), "FAKE CONSOLE OUTPUT\nANOTHER\nLAST LINE");
@@ -461,25 +372,61 @@ fn server_actions(client: &Client) {
     assert_eq!(tail.trim(), "LAST LINE");
 }
 
+/// A client of the cloud at `port`; `compute_api_version` none lets it pick its default.
+fn client_of(
+    port: u16,
+    home: &std::path::Path,
+    compute_api_version: Option<&'static str>,
+) -> Client {
+    Client {
+        bin: openstack_bin(),
+        port,
+        home: home.to_path_buf(),
+        compute_api_version,
+        hosts: HOSTS.iter().map(|host| (*host).to_owned()).collect(),
+        performed: RefCell::new(Vec::new()),
+    }
+}
+
+/// Every compute registers its hypervisor with its first resource audit: wait for all of
+/// them; `logs` tells what the processes said if one never does.
+fn wait_for_hypervisors(client: &Client, logs: &dyn Fn() -> String) {
+    let started = Instant::now();
+    loop {
+        let listed = client.run(&["hypervisor", "list", "-f", "value"]);
+        if client
+            .hosts
+            .iter()
+            .all(|host| listed.contains(host.as_str()))
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not every compute registered; last list: {listed:?}\n{}",
+            logs()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// One process, three fake computes in it (`[compute] fake_hosts = 3` on host `compute`:
+/// `compute-1` … `compute-3`), the client at its default microversion.
 #[test]
 fn the_openstack_client_runs_the_server_lifecycle_and_admin_commands() {
-    let bin = openstack_bin();
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut command = command(BIN.as_ref(), home.path());
     command
         .env("OS_DEFAULT__OSAPI_COMPUTE_LISTEN_PORT", port.to_string())
         .env("OS_DEFAULT__REPORT_INTERVAL", "1")
-        .args(["run", "--host", "compute1"]);
+        .env("OS_COMPUTE__FAKE_HOSTS", HOSTS.len().to_string())
+        .args(["run", "--host", "compute"]);
     let mut novactor = Running::spawn(command);
     novactor.wait_for("api listening on", 1, Duration::from_secs(30));
-    novactor.wait_for("actor ready", 4, Duration::from_secs(30));
-    let client = Client {
-        bin,
-        port,
-        home: home.path().to_path_buf(),
-        compute_api_version: None,
-    };
+    novactor.wait_for("actor ready", 3 + HOSTS.len(), Duration::from_secs(30));
+    let client = client_of(port, home.path(), None);
+    wait_for_hypervisors(&client, &|| novactor.lines().join("\n"));
 
     exercise(&client);
 
@@ -487,15 +434,14 @@ fn the_openstack_client_runs_the_server_lifecycle_and_admin_commands() {
     assert_eq!(novactor.wait_exit(Duration::from_secs(30)).code(), Some(0));
 }
 
-/// The same commands over RabbitMQ and PostgreSQL, the compute in a process of its own, and
-/// the client pinned to the newest microversion (2.104) instead of its default.
+/// The same commands over RabbitMQ and PostgreSQL, each of the three computes in a process of
+/// its own, and the client pinned to the newest microversion (2.104) instead of its default.
 #[actix_rt::test]
-async fn the_same_over_rabbitmq_with_compute_in_a_separate_process() {
-    let bin = openstack_bin();
+async fn the_same_over_rabbitmq_with_computes_in_separate_processes() {
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let fresh = fresh_nova_db(Backend::Postgres, "novactor_osc").await;
-    // A vhost of its own: the queue names (conductor, compute.compute1, …) do not depend on
+    // A vhost of its own: the queue names (conductor, compute.compute-1, …) do not depend on
     // the exchange, so another run of this test on the same broker would share them.
     let vhost = Vhost::new();
     let rabbit = vhost.url();
@@ -521,32 +467,22 @@ async fn the_same_over_rabbitmq_with_compute_in_a_separate_process() {
     };
     let mut control = start("api,conductor,scheduler", "ctl1");
     control.wait_for("api listening on", 1, Duration::from_secs(30));
-    let mut compute = start("compute", "compute1");
-    compute.wait_for("actor ready", 1, Duration::from_secs(60));
-    // The newest microversion: every command as a client pinned to 2.104 sends it.
-    let client = Client {
-        bin,
-        port,
-        home: home.path().to_path_buf(),
-        compute_api_version: Some("2.104"),
-    };
-    // The compute registers its hypervisor with its first resource audit.
-    let started = Instant::now();
-    loop {
-        let listed = client.run(&["hypervisor", "list", "-f", "value"]);
-        if listed.contains("compute1") {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "compute1 never registered; last list: {listed:?}\ncompute:\n{}\ncontrol:\n{}",
-            compute.lines().join("\n"),
-            control.lines().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(300));
+    let mut computes: Vec<Running> = HOSTS.iter().map(|host| start("compute", host)).collect();
+    for compute in &computes {
+        compute.wait_for("actor ready", 1, Duration::from_secs(60));
     }
+    // The newest microversion: every command as a client pinned to 2.104 sends it.
+    let client = client_of(port, home.path(), Some("2.104"));
+    wait_for_hypervisors(&client, &|| {
+        computes
+            .iter()
+            .chain([&control])
+            .map(|running| running.lines().join("\n"))
+            .collect::<Vec<_>>()
+            .join("\n----\n")
+    });
     exercise(&client);
-    for running in [&mut compute, &mut control] {
+    for running in computes.iter_mut().chain([&mut control]) {
         running.signal("TERM");
         assert_eq!(
             running.wait_exit(Duration::from_secs(30)).code(),

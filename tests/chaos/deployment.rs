@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use novactor_nova::db::NovaDb;
 use serde_json::{json, Value};
 
+use crate::common::amqp_vhost::Vhost;
 use crate::common::process::{command, free_port, Running};
-use crate::common::{http, rabbit_url, unique, Backend};
+use crate::common::{http, unique, Backend};
 use crate::nova::{fresh_nova_db, FreshNovaDb, BIN};
 
 /// The dashboards' admin token.
@@ -43,6 +44,9 @@ pub struct Deployment {
     pub api: String,
     pub processes: BTreeMap<&'static str, Process>,
     _fresh: FreshNovaDb,
+    /// The deployment's own RabbitMQ vhost: oslo's queue names (`conductor`, `compute.<host>`)
+    /// do not depend on the exchange, so two runs on one broker would otherwise share queues.
+    pub vhost: Vhost,
 }
 
 /// What an instance became.
@@ -70,6 +74,7 @@ impl Deployment {
         let dir = tempfile::tempdir().expect("temp dir");
         let fresh = fresh_nova_db(Backend::Postgres, &format!("novactor_chaos_{name}")).await;
         let exchange = unique(&format!("chaos-{name}"));
+        let vhost = Vhost::new();
         let api_port = free_port();
         let conf = dir.path().join("nova.conf");
         std::fs::write(
@@ -83,7 +88,7 @@ impl Deployment {
                  [database]\nconnection = {db}\nmax_retries = 0\n\
                  [dashboard]\nadmin_token = {TOKEN}\nrefresh_interval = 0.5\n\
                  {extra}\n",
-                rabbit = rabbit_url(),
+                rabbit = vhost.url(),
                 db = fresh.url,
             ),
         )
@@ -96,6 +101,7 @@ impl Deployment {
             exchange,
             processes: BTreeMap::new(),
             _fresh: fresh,
+            vhost,
         };
         let control_host = unique("ctl");
         for (name, actors, host) in [

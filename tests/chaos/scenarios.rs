@@ -272,11 +272,13 @@ async fn a_database_outage_gives_clear_errors_and_everything_recovers_by_itself(
     );
 }
 
-/// Messages waiting in the queue `name` (all vhost queues of that name).
-fn queue_depth(name: &str) -> u64 {
+/// Messages waiting in the queue `name` of `vhost`.
+fn queue_depth(vhost: &str, name: &str) -> u64 {
     let output = std::process::Command::new("rabbitmqctl")
         .args([
             "list_queues",
+            "-p",
+            vhost,
             "name",
             "messages",
             "--quiet",
@@ -362,11 +364,11 @@ async fn sigterm_under_load_finishes_in_flight_builds_and_leaves_the_rest_queued
     // in its queue for the next incarnation.
     let queued = deployment.boot_accepted("queued", 4).await;
     let started = Instant::now();
-    while queue_depth("compute.node1") < 4 {
+    while queue_depth(&deployment.vhost.name, "compute.node1") < 4 {
         assert!(
             started.elapsed() < Duration::from_secs(20),
             "the casts to node1 did not reach its queue: {} messages",
-            queue_depth("compute.node1")
+            queue_depth(&deployment.vhost.name, "compute.node1")
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -33,6 +33,9 @@ struct Cloud {
     transport: Arc<dyn Transport>,
     exchange: String,
     _database: FreshNovaDb,
+    /// Over RabbitMQ, a vhost of the cloud's own, so another run of these tests on the same
+    /// broker cannot take this cloud's messages either (dropped last, after the nodes).
+    _vhost: Option<amqp_vhost::Vhost>,
 }
 
 fn flow_config(exchange: &str, host: &str, extra: &[(&str, &str, &str)]) -> NovaConfig {
@@ -64,7 +67,14 @@ async fn cloud(deployment: Deployment, computes: &[ComputeHost<'_>]) -> Cloud {
     let control_config = flow_config(&exchange, &unique("ctl"), &[]);
     let database = deployment.database().await;
     let db = database.db.clone();
-    let transport = deployment.broker().transport().await;
+    let (transport, vhost): (Arc<dyn Transport>, _) = match deployment.broker() {
+        Broker::Rabbit => {
+            let vhost = amqp_vhost::Vhost::new();
+            let transport = Arc::new(vhost.transport(Default::default()).await);
+            (transport, Some(vhost))
+        }
+        Broker::Memory => (Broker::Memory.transport().await, None),
+    };
     let servicegroup = Arc::new(DbServiceGroup::new(db.clone(), SERVICE_VERSION));
     let env = RuntimeEnv::new(
         Arc::clone(control_config.runtime()),
@@ -93,6 +103,7 @@ async fn cloud(deployment: Deployment, computes: &[ComputeHost<'_>]) -> Cloud {
     };
     let cloud = Cloud {
         _turn: turn,
+        _vhost: vhost,
         control,
         computes: nodes,
         db,

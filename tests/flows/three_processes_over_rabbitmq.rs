@@ -5,13 +5,16 @@
 //! with the other clouds of this binary on RabbitMQ (`nova_on_rabbit_turn`).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::amqp_vhost::Vhost;
 use crate::common::process::{command, Running};
-use crate::common::{rabbit_url, unique, Backend, Broker};
+use crate::common::{unique, Backend};
 use crate::deployment::nova_on_rabbit_turn;
 use crate::nova::{fresh_nova_db, BIN};
-use novactor::rpc::{ClientShared, RequestContext};
+use novactor::rpc::transport::amqp::AmqpSettings;
+use novactor::rpc::{ClientShared, RequestContext, Transport};
 use novactor_nova::api::compute_api::ComputeApiDeps;
 use novactor_nova::api::compute_api_create::{self, BootRequest};
 use novactor_nova::rpcapi::ComputeApi;
@@ -41,12 +44,15 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
     let fresh = fresh_nova_db(Backend::Postgres, "novactor_three").await;
     let db_url = fresh.url.clone();
     let exchange = unique("three");
+    // A vhost of its own: oslo's queue names (`conductor`, `compute.node1`) do not depend on
+    // the exchange, so another run on the same broker would share them.
+    let vhost = Vhost::new();
     let conf = dir.path().join("nova.conf");
     std::fs::write(
         &conf,
         format!(
             "[DEFAULT]\ntransport_url = {}\ncontrol_exchange = {exchange}\nreport_interval = 1\nservice_down_time = 5\nupdate_resources_interval = 2\nperiodic_fuzzy_delay = 0\n[database]\nconnection = {db_url}\n",
-            rabbit_url()
+            vhost.url()
         ),
     )
     .unwrap();
@@ -86,7 +92,7 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
     }
 
     // The api's part of a boot, from this test process, over its own connection.
-    let transport = Broker::Rabbit.transport().await;
+    let transport: Arc<dyn Transport> = Arc::new(vhost.transport(AmqpSettings::default()).await);
     let shared = ClientShared::new(transport, exchange.clone());
     let deps = ComputeApiDeps {
         db: db.clone(),

@@ -14,10 +14,12 @@
 //! | `ComputeNodeList` | `get_all_by_host(host)` (`ComputeHostNotFound` if none), `get_all_by_uuids(uuids)` | – |
 //! | `InstanceFault` | – | `create` (`instance_uuid`, `code`, `message`, `details`, `host`) |
 //! | `InstanceActionEvent` | `event_start`, `event_finish_with_failure`, `event_finish` | – |
+//! | `Migration` | `get_by_id`, `get_by_uuid`, `get_by_id_and_instance`, `get_by_instance_and_status` | `create`, `save` (status, hosts, nodes, progress counters) |
+//! | `MigrationList` | `get_in_progress_by_host_and_node`, `get_in_progress_by_instance`, `get_by_filters` | – |
 //!
 //! One file per class family: `service.rs`, `instance.rs` (with `InstanceFault`),
 //! `compute_node.rs` (Nova's field conversions are `objects::compute_node`'s),
-//! `action_events.rs`; `args.rs` reads arguments and turns rows into fields.
+//! `action_events.rs`, `migration.rs`; `args.rs` reads arguments and turns rows into fields.
 
 use serde_json::{json, Map, Value};
 
@@ -29,7 +31,10 @@ mod action_events;
 mod args;
 mod compute_node;
 mod instance;
+mod migration;
 mod service;
+
+pub use migration::migration_primitive;
 
 use args::unsupported;
 
@@ -52,6 +57,9 @@ pub async fn class_action(
         }
         "InstanceActionEvent" => {
             action_events::class_action(db, request_id, objmethod, args, kwargs).await
+        }
+        "Migration" | "MigrationList" => {
+            migration::class_action(db, objname, objmethod, args, kwargs).await
         }
         _ => Err(unsupported(objname, objmethod)),
     }
@@ -84,6 +92,7 @@ pub async fn instance_action(
             instance::instance_action(db, &object, objmethod, kwargs).await?
         }
         "ComputeNode" => compute_node::instance_action(db, &object, objmethod).await?,
+        "Migration" => migration::instance_action(db, &object, objmethod).await?,
         name => return Err(unsupported(name, objmethod)),
     };
     Ok(json!([updates(&object.data, after), Value::Null]))
