@@ -174,15 +174,14 @@ pub async fn unshelve(
         if let Some(refusal) = &request.to_host_refusal {
             return Err(ApiError::Forbidden(refusal.clone()));
         }
-        let nodes = deps
-            .db
-            .compute_node_get_all_by_host(host)
-            .await
-            .map_err(db_error)?;
-        if nodes.is_empty() {
-            return Err(ApiError::BadRequest(format!(
-                "Compute host {host} could not be found."
-            )));
+        // Nova `ComputeNode.get_first_node_by_host_for_old_compat`: ComputeHostNotFound, 400.
+        if let Err(error) = deps.db.compute_node_get_all_by_host(host).await {
+            return Err(match error.nova_class() {
+                Some("ComputeHostNotFound") => {
+                    ApiError::BadRequest(format!("Compute host {host} could not be found."))
+                }
+                _ => db_error(error),
+            });
         }
         if let Some(zone) = &expected_az {
             if *zone != compute_zone {

@@ -194,23 +194,25 @@ impl ComputeFlows {
         self.power_off_for_shelve(&uuid)?;
         let power_state = self.driver.power_state(&uuid);
         self.driver.destroy(&uuid);
-        // `rt.delete_allocation_for_shelve_offloaded_instance`: before the state changes,
-        // so a client that polls for SHELVED_OFFLOADED finds the resources free.
+        // `rt.delete_allocation_for_shelve_offloaded_instance` and the node's usage, before
+        // the state changes, so a client that polls for SHELVED_OFFLOADED finds the
+        // resources free. One save then sets the state and clears the placement
+        // (`_nil_out_instance_obj_host_and_node`; Nova saves twice, with the tracker's
+        // update between, which novactor's tracker, keyed by uuid, does not need), so no
+        // reader sees SHELVED_OFFLOADED with a host.
         self.tracker.instance_deleted(&uuid).await;
+        self.tracker.release(ctx, &uuid).await;
         instance.set("power_state", json!(power_state.code()));
         instance.set("vm_state", json!(vm_states::SHELVED_OFFLOADED));
         instance.set("task_state", Value::Null);
+        for field in ["host", "node", "compute_id", "launched_on"] {
+            instance.set(field, Value::Null);
+        }
         let expected = Expected::TaskState(vec![
             Some(task_states::SHELVING),
             Some(task_states::SHELVING_OFFLOADING),
         ]);
         self.save(ctx, instance, &expected).await?;
-        self.tracker.release(ctx, &uuid).await;
-        // `_nil_out_instance_obj_host_and_node`.
-        for field in ["host", "node", "compute_id", "launched_on"] {
-            instance.set(field, Value::Null);
-        }
-        self.save(ctx, instance, &Expected::task(None)).await?;
         if self.track_instance_changes {
             if let Err(error) = self
                 .scheduler
