@@ -22,13 +22,15 @@ struct Reporter<'a> {
     db: &'a NovaDb,
     uuid: &'a str,
     request_id: String,
+    /// The conductor's host (Nova's `EventReporter(context, event, self.host, …)`).
+    host: &'a str,
 }
 
 impl Reporter<'_> {
     async fn start(&self, event: &str) {
         if let Err(error) = self
             .db
-            .action_event_start(self.uuid, &self.request_id, event, None)
+            .action_event_start(self.uuid, &self.request_id, event, Some(self.host))
             .await
         {
             tracing::debug!(instance = %self.uuid, event, %error, "event not recorded");
@@ -133,6 +135,7 @@ async fn schedule_and_unshelve(
         db: &deps.db,
         uuid,
         request_id: ctx.request_id().unwrap_or("-").to_owned(),
+        host: &deps.host,
     };
     let image_id = object
         .get("system_metadata")
