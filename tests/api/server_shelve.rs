@@ -309,6 +309,39 @@ async fn shelve_refuses_wrong_states_locks_and_bodies_as_nova_does() {
     );
     let gone = act(&cloud, BOB, "2.53", "nope", json!({"shelve": null})).await;
     assert_eq!(gone.status, 404, "{gone:?}");
+
+    // To a disabled host: the scheduler finds none, the server stays SHELVED_OFFLOADED
+    // and the action's `schedule_instances` event says why.
+    let target = cloud.computes[1].clone();
+    let services = cloud
+        .admin(
+            "GET",
+            &format!("/v2.1/os-services?binary=nova-compute&host={target}"),
+            None,
+        )
+        .await;
+    let service = services.body["services"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let disabled = cloud
+        .admin(
+            "PUT",
+            &format!("/v2.1/os-services/{service}"),
+            Some(r#"{"status": "disabled"}"#),
+        )
+        .await;
+    assert_eq!(disabled.status, 200, "{disabled:?}");
+    let unshelve = json!({"unshelve": {"host": target}});
+    let accepted = act(&cloud, ADMIN, "2.91", &id, unshelve).await;
+    assert_eq!(accepted.status, 202, "{accepted:?}");
+    let view = cloud.wait_status(&id, "SHELVED_OFFLOADED").await["server"].clone();
+    assert!(view["OS-EXT-SRV-ATTR:host"].is_null(), "{view}");
+    let events = finished_events(&cloud, &id, "unshelve").await;
+    assert_eq!(
+        events[0],
+        ("schedule_instances".to_owned(), "Error".to_owned())
+    );
 }
 
 #[actix_rt::test]
