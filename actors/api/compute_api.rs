@@ -81,6 +81,8 @@ pub fn status(vm_state: Option<&str>, task_state: Option<&str>) -> &'static str 
         ("suspended", _) => "SUSPENDED",
         ("rescued", _) => "RESCUE",
         ("soft-delete", _) => "SOFT_DELETED",
+        ("shelved", _) => "SHELVED",
+        ("shelved_offloaded", _) => "SHELVED_OFFLOADED",
         _ => "UNKNOWN",
     }
 }
@@ -364,6 +366,11 @@ mod tests {
         );
         assert_eq!(status(Some("stopped"), None), "SHUTOFF");
         assert_eq!(status(Some("error"), None), "ERROR");
+        assert_eq!(
+            status(Some("shelved"), Some("shelving_offloading")),
+            "SHELVED"
+        );
+        assert_eq!(status(Some("shelved_offloaded"), None), "SHELVED_OFFLOADED");
         assert_eq!(status(Some("weird"), None), "UNKNOWN");
     }
 }

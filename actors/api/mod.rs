@@ -22,6 +22,7 @@
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
 //! compute_api_actions.rs  its server actions that go to the compute, with Nova's checks
 //! compute_api_rebuild.rs  rebuild in place: the checks, the saved fields, the conductor
+//! compute_api_shelve.rs   shelve, shelveOffload, unshelve: Nova's checks, the spec's zone/host
 //! compute_api_local.rs    its server actions the API does itself: lock, reset, password
 //! compute_api_create.rs   its create: rows, tags, group, port, request specs, the cast
 //! compute_api_deferred_delete.rs  soft delete on DELETE, restore, forceDelete
@@ -52,6 +53,7 @@ pub mod compute_api_create;
 pub mod compute_api_deferred_delete;
 pub mod compute_api_local;
 pub mod compute_api_rebuild;
+pub mod compute_api_shelve;
 pub mod exposure;
 pub mod flavors;
 pub mod http;

@@ -178,9 +178,23 @@ impl ConductorObjects {
         ctx: &RequestContext,
         host: &str,
     ) -> Result<Vec<NovaObject>, ObjectCallError> {
+        self.instances_on_host_with(ctx, host, &[]).await
+    }
+
+    /// `InstanceList.get_by_host(host, expected_attrs=['flavor', *more])`: the host's
+    /// live instances with their flavors and the optional fields `more` (the shelve poll
+    /// reads `system_metadata`).
+    pub async fn instances_on_host_with(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+        more: &[&str],
+    ) -> Result<Vec<NovaObject>, ObjectCallError> {
         const CALL: &str = "InstanceList.get_by_host";
+        let mut attrs = vec!["flavor"];
+        attrs.extend_from_slice(more);
         let mut kwargs = Map::new();
-        kwargs.insert("expected_attrs".into(), json!(["flavor"]));
+        kwargs.insert("expected_attrs".into(), json!(attrs));
         let reply = self
             .conductor
             .object_class_action_versions(

@@ -139,6 +139,7 @@ fn manager_for(ctx: &ServiceContext, config: &NovaConfig, parts: HostParts) -> C
         track_instance_changes: config.scheduler.track_instance_changes,
         instance_build_timeout: config.compute.instance_build_timeout,
         reclaim_instance_interval: config.compute.reclaim_instance_interval,
+        shelved_offload_time: config.compute.shelved_offload_time,
     });
     ComputeManager::new(
         conductor,

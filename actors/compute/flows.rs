@@ -2,7 +2,7 @@
 //! flow uses — the guarded `Instance.save` and reading an instance's fields. The flows
 //! themselves are `impl ComputeFlows` blocks, one file per family (`instance_build.rs`,
 //! `instance_terminate.rs`, `instance_power.rs`, `instance_reboot.rs`, `init_host.rs`,
-//! `periodic_tasks.rs`).
+//! `periodic_tasks.rs`, `instance_shelve.rs`).
 //!
 //! Every write is an `Instance.save` through the conductor with the `expected_task_state`
 //! Nova uses, so a delete that races an operation wins: the flow sees
@@ -73,6 +73,8 @@ pub(super) struct ComputeFlows {
     pub(super) instance_build_timeout: Duration,
     /// `reclaim_instance_interval` (0 = no soft delete, nothing to reclaim).
     pub(super) reclaim_instance_interval: Duration,
+    /// `shelved_offload_time` seconds (0: offload at shelve, negative: never).
+    pub(super) shelved_offload_time: i64,
 }
 
 /// What [`ComputeFlows::new`] needs.
@@ -96,6 +98,8 @@ pub(super) struct FlowParts {
     pub(super) instance_build_timeout: Duration,
     /// `reclaim_instance_interval` (0 = off).
     pub(super) reclaim_instance_interval: Duration,
+    /// `shelved_offload_time` seconds.
+    pub(super) shelved_offload_time: i64,
 }
 
 impl ComputeFlows {
@@ -112,6 +116,7 @@ impl ComputeFlows {
             track_instance_changes: parts.track_instance_changes,
             instance_build_timeout: parts.instance_build_timeout,
             reclaim_instance_interval: parts.reclaim_instance_interval,
+            shelved_offload_time: parts.shelved_offload_time,
         }
     }
 

@@ -1,5 +1,5 @@
 //! The power flows (Nova: `ComputeManager.stop_instance` → `do_stop_instance`, and
-//! `start_instance` → `_power_on`, spec §2.3): under the instance's lock, the driver first,
+//! `start_instance` → `_power_on`, spec §2.3; a start also ends a shelve in place): under the instance's lock, the driver first,
 //! then one guarded save; a failure goes through `after_failure` (`operation_failure.rs`).
 
 use serde_json::{json, Value};
@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 use super::conductor_objects::Expected;
 use super::fake_driver::PowerState;
 use super::flows::{text_of, uuid_of, ComputeFlows};
+use super::instance_pause::system_metadata;
+use super::instance_shelve::without_shelved_keys;
 use super::instance_states::{task_states, vm_states};
 use super::operation_failure::OperationError;
 use crate::objects::NovaObject;
@@ -72,6 +74,17 @@ impl ComputeFlows {
             working.set("power_state", json!(self.driver.power_state(&uuid).code()));
             working.set("vm_state", json!(vm_states::ACTIVE));
             working.set("task_state", Value::Null);
+            // A SHELVED server unshelved in place: its shelve image and keys go.
+            let shelve_image = system_metadata(&working)
+                .get("shelved_image_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if let Some(image) = shelve_image {
+                self.delete_shelve_snapshot(&working, &image);
+            }
+            if let Some(meta) = without_shelved_keys(&working) {
+                working.set("system_metadata", Value::Object(meta));
+            }
             self.save(
                 ctx,
                 &mut working,

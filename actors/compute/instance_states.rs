@@ -13,6 +13,8 @@ pub(crate) mod vm_states {
     pub(crate) const ERROR: &str = "error";
     pub(crate) const DELETED: &str = "deleted";
     pub(crate) const SOFT_DELETED: &str = "soft-delete";
+    pub(crate) const SHELVED: &str = "shelved";
+    pub(crate) const SHELVED_OFFLOADED: &str = "shelved_offloaded";
 
     /// Nova `vm_states.ALLOW_HARD_REBOOT` (`ALLOW_SOFT_REBOOT` is `[ACTIVE]`).
     pub(crate) const ALLOW_HARD_REBOOT: [&str; 5] = [ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR];
@@ -45,9 +47,14 @@ pub(crate) mod task_states {
     pub(crate) const REBUILDING: &str = "rebuilding";
     pub(crate) const REBUILD_BLOCK_DEVICE_MAPPING: &str = "rebuild_block_device_mapping";
     pub(crate) const REBUILD_SPAWNING: &str = "rebuild_spawning";
+    pub(crate) const SHELVING: &str = "shelving";
+    pub(crate) const SHELVING_IMAGE_PENDING_UPLOAD: &str = "shelving_image_pending_upload";
+    pub(crate) const SHELVING_IMAGE_UPLOADING: &str = "shelving_image_uploading";
+    pub(crate) const SHELVING_OFFLOADING: &str = "shelving_offloading";
+    pub(crate) const UNSHELVING: &str = "unshelving";
 
     /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
-    pub(crate) const ALL: [&str; 25] = [
+    pub(crate) const ALL: [&str; 30] = [
         SCHEDULING,
         NETWORKING,
         BLOCK_DEVICE_MAPPING,
@@ -73,6 +80,11 @@ pub(crate) mod task_states {
         REBUILDING,
         REBUILD_BLOCK_DEVICE_MAPPING,
         REBUILD_SPAWNING,
+        SHELVING,
+        SHELVING_IMAGE_PENDING_UPLOAD,
+        SHELVING_IMAGE_UPLOADING,
+        SHELVING_OFFLOADING,
+        UNSHELVING,
     ];
     /// Nova `task_states.soft_reboot_states`.
     pub(crate) const SOFT_REBOOT_STATES: [&str; 3] = [REBOOTING, REBOOT_PENDING, REBOOT_STARTED];

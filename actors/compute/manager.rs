@@ -27,6 +27,7 @@ use crate::rpcapi::compute_instance_ops::{
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
 };
 use crate::rpcapi::compute_rebuild::RebuildInstance;
+use crate::rpcapi::compute_shelve::{ShelveInstance, ShelveOffloadInstance, UnshelveInstance};
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
 use novactor::service::{Call, Endpoint, PeriodicTask, Response, ServiceManager, Spacing};
@@ -316,7 +317,10 @@ impl ServiceManager for ComputeManager {
                 .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump)
                 .method(SoftDeleteInstance::METHOD, Self::soft_delete_instance)
                 .method(RestoreInstance::METHOD, Self::restore_instance)
-                .method(RebuildInstance::METHOD, Self::rebuild_instance),
+                .method(RebuildInstance::METHOD, Self::rebuild_instance)
+                .method(ShelveInstance::METHOD, Self::shelve_instance)
+                .method(ShelveOffloadInstance::METHOD, Self::shelve_offload_instance)
+                .method(UnshelveInstance::METHOD, Self::unshelve_instance),
             baseapi::endpoint(),
         ]
     }
@@ -366,6 +370,15 @@ impl ServiceManager for ComputeManager {
                     default: 0.0,
                 },
                 Self::reclaim_queued_deletes,
+            ),
+            PeriodicTask::new(
+                "_poll_shelved_instances",
+                Spacing::Option {
+                    group: "DEFAULT",
+                    name: "shelved_poll_interval",
+                    default: 3600.0,
+                },
+                Self::poll_shelved_instances,
             ),
         ]
     }

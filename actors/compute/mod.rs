@@ -21,6 +21,9 @@
 //! instance_deferred_delete.rs  soft_delete_instance, restore_instance,
 //!                          _reclaim_queued_deletes
 //! manager_deferred_delete.rs  their handlers and the reclaim's periodic task
+//! instance_shelve.rs       shelve_instance, shelve_offload_instance, unshelve_instance,
+//!                          _poll_shelved_instances (the shelve snapshot step)
+//! manager_shelve.rs        their handlers and the poll's periodic task
 //! operation_failure.rs     OperationError; fault, ERROR state, reverted task state
 //! init_instance_action.rs  what a restart does with an interrupted instance (pure)
 //! init_host.rs             the settling pass over this host's instances at start
@@ -61,11 +64,13 @@ mod instance_power;
 mod instance_reboot;
 mod instance_rebuild;
 mod instance_rescue;
+mod instance_shelve;
 mod instance_states;
 mod instance_terminate;
 mod manager;
 mod manager_deferred_delete;
 mod manager_instance_ops;
+mod manager_shelve;
 mod node_identity;
 mod operation_failure;
 mod periodic_tasks;

@@ -9,6 +9,7 @@
 //! objects.rs     object indirection: the (object, method) registry run against NovaDb
 //! tasks.rs       compute_task flows: schedule_and_build_instances, build_instances
 //! rebuild.rs     rebuild_instance: a rebuild in place, cast to the instance's host
+//! shelve.rs      unshelve_instance: power on in place, or schedule and cast to a compute
 //! group_setup.rs setup_instance_group: the spec's server group as the database has it
 //! ```
 //!
@@ -19,6 +20,7 @@ mod group_setup;
 mod manager;
 pub mod objects;
 pub mod rebuild;
+pub mod shelve;
 pub mod tasks;
 
 pub use definition::definition;

@@ -109,6 +109,9 @@ pub struct ComputeConf {
     /// `reclaim_instance_interval`: how long a soft-deleted server waits for its reclaim;
     /// zero (Nova: any value ≤ 0) deletes at once.
     pub reclaim_instance_interval: Duration,
+    /// `shelved_offload_time` seconds: 0 offloads a shelved server at once, a negative
+    /// value never, N after N seconds (the periodic `_poll_shelved_instances`).
+    pub shelved_offload_time: i64,
     /// `reserved_host_memory_mb`.
     pub reserved_host_memory_mb: i64,
     /// `reserved_host_disk_mb`.
@@ -296,6 +299,7 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         compute_driver: r.string("DEFAULT", "compute_driver")?,
         instance_build_timeout: r.secs("DEFAULT", "instance_build_timeout")?,
         reclaim_instance_interval: r.secs("DEFAULT", "reclaim_instance_interval")?,
+        shelved_offload_time: r.int("DEFAULT", "shelved_offload_time")?,
         reserved_host_memory_mb: r.int("DEFAULT", "reserved_host_memory_mb")?,
         reserved_host_disk_mb: r.int("DEFAULT", "reserved_host_disk_mb")?,
         reserved_host_cpus: r.int("DEFAULT", "reserved_host_cpus")?,

@@ -231,6 +231,22 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
     ),
     OptionSpec::new(
         "DEFAULT",
+        "shelved_offload_time",
+        OptionKind::integer(None, None),
+        Value("0"),
+        "Seconds a SHELVED server keeps its place on its compute before the compute's periodic task offloads it; 0 offloads at once, -1 never. Read by the computes.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "shelved_poll_interval",
+        OptionKind::integer(None, None),
+        Value("3600"),
+        "Seconds between a compute's checks for SHELVED servers to offload (_poll_shelved_instances); 0 means every 60 s, negative disables.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
         "reserved_host_memory_mb",
         OptionKind::integer(Some(0), None),
         Value("512"),

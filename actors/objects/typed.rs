@@ -160,6 +160,25 @@ pub struct RequestSpec {
     /// The server group the instances join (hint `group`), as an `InstanceGroup` object.
     #[serde(default)]
     pub instance_group: Option<InstanceGroup>,
+    /// Where the request must land (Nova's `Destination`: a 2.91 unshelve to a host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_destination: Option<Destination>,
+}
+
+/// Nova `Destination`: the host (and node) a request is restricted to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Destination {
+    /// The compute host.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Its node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+impl TypedObject for Destination {
+    const NAME: &'static str = "Destination";
+    const VERSION: &'static str = "1.4";
 }
 
 impl RequestSpec {
@@ -182,11 +201,14 @@ impl TypedObject for RequestSpec {
         if let Some(group) = &self.instance_group {
             data.insert("instance_group".into(), group.to_primitive());
         }
+        if let Some(destination) = &self.requested_destination {
+            data.insert("requested_destination".into(), destination.to_primitive());
+        }
         data
     }
 
     fn unnest(mut data: Map<String, Value>) -> Result<Map<String, Value>, ObjectError> {
-        for nested in ["flavor", "instance_group"] {
+        for nested in ["flavor", "instance_group", "requested_destination"] {
             if let Some(object) = data.get(nested).filter(|v| !v.is_null()).cloned() {
                 let object = NovaObject::from_primitive(&object)?;
                 data.insert(nested.into(), Value::Object(object.data));
@@ -285,6 +307,7 @@ mod tests {
                 members: vec!["u1".into()],
                 ..InstanceGroup::default()
             }),
+            requested_destination: None,
         };
         let primitive = spec.to_primitive();
         assert_eq!(primitive["nova_object.name"], "RequestSpec");

@@ -1,5 +1,6 @@
 //! The host filters the slice enables (Nova: `nova/scheduler/filters/`), applied in order to
-//! every request, plus `ignore_hosts` stripping (Nova: `HostManager._strip_ignore_hosts`).
+//! every request, plus `ignore_hosts` stripping (Nova: `HostManager._strip_ignore_hosts`) and
+//! the requested destination (`_get_hosts_matching_request`).
 //!
 //! Without Placement (spec §7 D-PLACEMENT) the resource checks Placement would do come back
 //! as Nova's pre-Placement filters, with the formulas of the legacy `RamFilter`,
@@ -141,6 +142,16 @@ pub fn filtered_hosts<'a>(
         .into_iter()
         .filter(|h| !ignored.contains(&h.host))
         .collect();
+    // Nova `_get_hosts_matching_request`: a requested destination narrows the hosts
+    // before the filters run (a 2.91 unshelve to a host).
+    if let Some(destination) = &spec.requested_destination {
+        if let Some(host) = &destination.host {
+            kept.retain(|h| &h.host == host);
+        }
+        if let Some(node) = &destination.node {
+            kept.retain(|h| &h.nodename == node);
+        }
+    }
     let mut report = FilterReport::default();
     for filter in ENABLED_FILTERS {
         if kept.is_empty() {
@@ -203,6 +214,19 @@ mod tests {
         }
         h.host = "h2".into();
         assert!(Filter::Compute.host_passes(&h, &s, &none()));
+    }
+
+    #[test]
+    fn a_requested_destination_keeps_only_its_host() {
+        let hosts = [host(1, "a", 4096, 40, 2), host(2, "b", 4096, 40, 2)];
+        let mut s = spec(1, 1, 1);
+        s.requested_destination = Some(crate::objects::Destination {
+            host: Some("b".into()),
+            node: None,
+        });
+        let (kept, _) = filtered_hosts(&hosts, &s, &none());
+        let names: Vec<&str> = kept.iter().map(|h| h.host.as_str()).collect();
+        assert_eq!(names, ["b"]);
     }
 
     #[test]

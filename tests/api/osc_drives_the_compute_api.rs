@@ -1,7 +1,7 @@
 //! The real python-openstackclient (latest from PyPI, `scripts/osc-venv.sh`) against
 //! `novactor run`, with `OS_AUTH_TYPE=none` as Nova's noauth labs use it: server
 //! create (image by name, `--wait`), list, show, stop, start, reboot, reboot --hard,
-//! pause, unpause, suspend, resume, rescue, unrescue, lock (`--reason` at 2.73), unlock,
+//! pause, unpause, suspend, resume, rescue, unrescue, shelve, unshelve (`--host` at 2.91), lock (`--reason` at 2.73), unlock,
 //! set --state, console log show, set/unset --property, set --tag, set --name
 //! --description, delete, event list/show of the deleted server; flavor list; compute
 //! service list/set; hypervisor list/show — in a cloud of three fake computes: at the
@@ -82,6 +82,7 @@ fn exercise(client: &Client) {
     client.act("reboot", &["server", "reboot", "--hard", "vm1"]);
     client.wait_status("vm1", "ACTIVE");
     server_actions(client);
+    crate::osc_shelve::shelve_actions(client);
 
     client.run(&[
         "compute",

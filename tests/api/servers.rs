@@ -182,7 +182,7 @@ async fn bad_create_and_action_bodies_are_400s_a_person_can_act_on() {
         .admin(
             "POST",
             "/v2.1/servers/x/action",
-            Some(r#"{"shelve": null}"#),
+            Some(r#"{"addFloatingIp": null}"#),
         )
         .await;
     assert_eq!(unknown.status, 400);

@@ -14,6 +14,9 @@ use crate::cloud::{cloud_with, Cloud, Reply};
 use crate::placement_server::real_nova_venv;
 use novactor_nova::db::{MigrationChanges, NewMigration};
 
+#[path = "nova_api_contract_shelve.rs"]
+mod shelve;
+
 /// The microversions the issue names, each a step where a view gains or loses fields.
 const VERSIONS: &[&str] = &[
     "2.1", "2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.53", "2.63", "2.73", "2.90", "2.96",
@@ -232,6 +235,7 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     )
     .await;
     rec.cloud.wait_status(&id, "ACTIVE").await;
+    shelve::shelve_cycle(rec, version, &id).await;
     sub_resources(rec, version, &id).await;
     deferred_delete(rec, version, &id).await;
     rec.send(MEMBER, version, "DELETE", &group_path, None).await;
@@ -558,8 +562,13 @@ fn failures(exchanges: &[Exchange]) -> Vec<String> {
 
 #[actix_rt::test]
 async fn every_answer_matches_novas_response_schema_at_every_microversion() {
-    // Soft delete on, so DELETE, restore and forceDelete are all exercised.
-    let cloud = cloud_with(&[("DEFAULT", "reclaim_instance_interval", "3600")]).await;
+    // Soft delete on, so DELETE, restore and forceDelete are all exercised; shelved
+    // servers stay SHELVED, so shelveOffload is too.
+    let cloud = cloud_with(&[
+        ("DEFAULT", "reclaim_instance_interval", "3600"),
+        ("DEFAULT", "shelved_offload_time", "-1"),
+    ])
+    .await;
     let mut rec = Recorder {
         cloud: &cloud,
         exchanges: Vec::new(),

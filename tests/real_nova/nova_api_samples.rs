@@ -1,7 +1,7 @@
 //! Nova's own API samples (`nova/tests/functional/api_sample_tests/api_samples/`, the
 //! request templates Nova's functional tests and its API reference are made from) sent to
-//! novactor for every route it serves (servers, their power actions, os-services,
-//! os-server-groups), at the microversion of the sample's directory: each
+//! novactor for every route it serves (servers, their power actions, os-shelve,
+//! os-services, os-server-groups), at the microversion of the sample's directory: each
 //! is answered 2xx — or, for the few that ask for what novactor has not built, refused with
 //! a 400 naming the field ([`REFUSED`]), never accepted and dropped.
 
@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::cloud::{cloud_with, Cloud};
+
+#[path = "nova_api_samples_shelve.rs"]
+mod shelve;
 use crate::placement_server::real_nova_venv;
 
 const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
@@ -165,7 +168,12 @@ async fn send(
 #[actix_rt::test]
 async fn novas_own_request_samples_are_served() {
     // Soft delete on, for the os-deferred-delete samples.
-    let cloud = cloud_with(&[("DEFAULT", "reclaim_instance_interval", "3600")]).await;
+    // Shelved servers stay SHELVED, for the shelveOffload sample.
+    let cloud = cloud_with(&[
+        ("DEFAULT", "reclaim_instance_interval", "3600"),
+        ("DEFAULT", "shelved_offload_time", "-1"),
+    ])
+    .await;
     // Nova's sample tests boot flavor 6 (its `m1.tiny.specs`); novactor's defaults end at 5.
     cloud
         .db
@@ -487,6 +495,7 @@ async fn novas_own_request_samples_are_served() {
         (400, Some("There is no such action: injectNetworkInfo")),
         "{answer}"
     );
+    outcomes.extend(shelve::shelve_samples(&cloud, &root, &id, &action_path).await);
     // os-services: the legacy PUTs by name before 2.53, by uuid from then on.
     let services = cloud.admin("GET", "/v2.1/os-services", None).await;
     let compute_uuid = services.body["services"]

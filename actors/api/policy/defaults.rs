@@ -105,6 +105,11 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     // nova/policies/deferred_delete.py
     (DEFERRED_DELETE_RESTORE, "rule:project_member_or_admin"),
     (DEFERRED_DELETE_FORCE, "rule:project_member_or_admin"),
+    // nova/policies/shelve.py
+    (SHELVE_SHELVE, "rule:project_member_or_admin"),
+    (SHELVE_UNSHELVE, "rule:project_member_or_admin"),
+    (SHELVE_UNSHELVE_TO_HOST, "rule:context_is_admin"),
+    (SHELVE_OFFLOAD, "rule:context_is_admin"),
     (UNRESCUE, "rule:project_member_or_admin"),
     // nova/policies/admin_actions.py, admin_password.py, console_output.py,
     // server_password.py
@@ -287,3 +292,11 @@ pub const SERVER_GROUPS_SHOW: &str = "os_compute_api:os-server-groups:show";
 pub const DEFERRED_DELETE_RESTORE: &str = "os_compute_api:os-deferred-delete:restore";
 /// `forceDelete`.
 pub const DEFERRED_DELETE_FORCE: &str = "os_compute_api:os-deferred-delete:force";
+/// `shelve`.
+pub const SHELVE_SHELVE: &str = "os_compute_api:os-shelve:shelve";
+/// `unshelve`.
+pub const SHELVE_UNSHELVE: &str = "os_compute_api:os-shelve:unshelve";
+/// `unshelve` naming a `host` (2.91).
+pub const SHELVE_UNSHELVE_TO_HOST: &str = "os_compute_api:os-shelve:unshelve_to_host";
+/// `shelveOffload`.
+pub const SHELVE_OFFLOAD: &str = "os_compute_api:os-shelve:shelve_offload";

@@ -218,7 +218,7 @@ mod tests {
             "# operators may list hypervisors\n\
              \"os_compute_api:os-hypervisors:list\": \"rule:context_is_admin or role:operator\"\n\
              \"os_compute_api:servers:create\": \"rule:project_member_api and not role:frozen\"\n\
-             \"os_compute_api:os-shelve:shelve\": \"!\"\n",
+             \"os_compute_api:os-floating-ip-pools\": \"!\"\n",
         )
         .expect("write");
         let (p, warnings) = Policy::load(&file, true).expect("loads");
@@ -232,7 +232,7 @@ mod tests {
         ));
         assert!(may(&p, defaults::SERVERS_CREATE, &["member"], "p", "p"));
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("os-shelve"), "{warnings:?}");
+        assert!(warnings[0].contains("os-floating-ip-pools"), "{warnings:?}");
 
         std::fs::write(&file, "{\"os_compute_api:servers:show\": \"role:a and\"}").expect("write");
         let error = Policy::load(&file, true).expect_err("bad check");
