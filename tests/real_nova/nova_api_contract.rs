@@ -1,5 +1,5 @@
 //! The compute API against Nova 34's own contract: every 2xx body novactor answers, on every
-//! route it serves, at every microversion of [`VERSIONS`], as an admin and as a project
+//! route it serves (os-keypairs among them), at every microversion of [`VERSIONS`], as an admin and as a project
 //! member, is validated against the response schema Nova's controller declares for that
 //! route, action and version (`nova_api_contract.py`, run by the real-Nova venv's Python,
 //! with Nova's validator). 100% must be valid, and every exchange must find its schema: a
@@ -115,8 +115,9 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     for path in ["/v2.1/flavors", "/v2.1/flavors/detail", "/v2.1/flavors/1"] {
         rec.read(version, path).await;
     }
+    let key_name = key_pairs(rec, version).await;
     let mut server = json!({"name": format!("contract-{version}"), "imageRef": CIRROS, "flavorRef": "1",
-        "metadata": {"purpose": "contract"}});
+        "metadata": {"purpose": "contract"}, "key_name": key_name});
     if v >= 37 {
         server["networks"] = json!("none");
     }
@@ -215,7 +216,7 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
         rebuild["description"] = json!("rebuilt");
     }
     if v >= 54 {
-        rebuild["key_name"] = Value::Null;
+        rebuild["key_name"] = json!(key_name);
     }
     if v >= 57 {
         rebuild["user_data"] = json!("aGVsbG8=");
@@ -235,6 +236,8 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     sub_resources(rec, version, &id).await;
     deferred_delete(rec, version, &id).await;
     rec.send(MEMBER, version, "DELETE", &group_path, None).await;
+    let key_path = format!("/v2.1/os-keypairs/{key_name}");
+    rec.send(MEMBER, version, "DELETE", &key_path, None).await;
 
     let services = rec
         .send(ADMIN, version, "GET", "/v2.1/os-services", None)
@@ -291,6 +294,79 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     rec.send(ADMIN, version, "GET", "/v2.1/os-aggregates", None)
         .await;
     migration_records(rec, version, &id).await;
+}
+
+/// os-keypairs at `version` as the member (and the admin reading hers, 2.10+): a generated
+/// key pair (before 2.92) and an imported one, the list (a page of one with its
+/// `keypairs_links` from 2.35), a show, a delete. Returns the imported key pair's name,
+/// which the server boots with.
+async fn key_pairs(rec: &mut Recorder<'_>, version: &str) -> String {
+    const PUBLIC_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDx8nkQv/zgGgB4rMYmIf+6A4l6Rr+o/6lHBQdW5aYd44bd8JttDCE/F/pNRr0lRE+PiqSPO8nDPHw0010JeMH9gYgnnFlyY3/OcJ02RhIPyyxYpv9FhY+2YiUkpwFOcLImyrxEsYXpD/0d3ac30bNH6Sw9JD9UZHYcpSxsIbECHw== Generated-by-Nova";
+    let v = minor(version);
+    let name = format!("contract-{}", version.replace('.', "-"));
+    let generated = format!("{name}-generated");
+    if v < 92 {
+        rec.send(
+            MEMBER,
+            version,
+            "POST",
+            "/v2.1/os-keypairs",
+            Some(json!({"keypair": {"name": generated}})),
+        )
+        .await;
+    }
+    rec.send(
+        MEMBER,
+        version,
+        "POST",
+        "/v2.1/os-keypairs",
+        Some(json!({"keypair": {"name": name, "public_key": PUBLIC_KEY}})),
+    )
+    .await;
+    rec.send(MEMBER, version, "GET", "/v2.1/os-keypairs", None)
+        .await;
+    if v >= 35 {
+        rec.send(MEMBER, version, "GET", "/v2.1/os-keypairs?limit=1", None)
+            .await;
+    }
+    rec.send(
+        MEMBER,
+        version,
+        "GET",
+        &format!("/v2.1/os-keypairs/{name}"),
+        None,
+    )
+    .await;
+    if v >= 10 {
+        let user = MEMBER.split(':').next().unwrap_or_default();
+        rec.send(
+            ADMIN,
+            version,
+            "GET",
+            &format!("/v2.1/os-keypairs?user_id={user}"),
+            None,
+        )
+        .await;
+        rec.send(
+            ADMIN,
+            version,
+            "GET",
+            &format!("/v2.1/os-keypairs/{name}?user_id={user}"),
+            None,
+        )
+        .await;
+    }
+    if v < 92 {
+        rec.send(
+            MEMBER,
+            version,
+            "DELETE",
+            &format!("/v2.1/os-keypairs/{generated}"),
+            None,
+        )
+        .await;
+    }
+    name
 }
 
 /// `GET /os-migrations` over a resize and a running live migration of the server (the
