@@ -2,6 +2,7 @@
 //! servers, their sub-resources (actions, metadata, tags, update, diagnostics), server lists
 //! (filters, sorting, paging in SQL, also on PostgreSQL and MariaDB), the legacy project-id
 //! prefix, the lab network's addresses, server groups and scheduler hints (two fake hosts),
+//! key pairs and the key pair and named host of a create (three fake hosts),
 //! services and hypervisors, against a whole cloud in this process (`cloud`: memory
 //! transport, SQLite, the API on a free port); random bodies never get a 500; and
 //! the real python-openstackclient (`scripts/osc-venv.sh`) against `novactor run`, embedded
@@ -16,6 +17,7 @@ mod cloud;
 
 mod flavors;
 mod keypairs;
+mod keypairs_at_boot;
 mod lab_network;
 mod migrations_list;
 mod osc_client;

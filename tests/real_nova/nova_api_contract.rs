@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use serde_json::{json, Value};
 
 use crate::cloud::{cloud_with, Cloud, Reply};
+use crate::nova_api_contract_keypairs::keypair_requests;
 use crate::placement_server::real_nova_venv;
 use novactor_nova::db::{MigrationChanges, NewMigration};
 
@@ -115,7 +116,12 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     for path in ["/v2.1/flavors", "/v2.1/flavors/detail", "/v2.1/flavors/1"] {
         rec.read(version, path).await;
     }
-    let key_name = key_pairs(rec, version).await;
+    // os-keypairs (`nova_api_contract_keypairs.rs`); the server boots with the imported one.
+    let (key_name, requests) = keypair_requests(v, version, "alice");
+    for r in requests {
+        let who = if r.as_admin { ADMIN } else { MEMBER };
+        rec.send(who, version, r.method, &r.path, r.body).await;
+    }
     let mut server = json!({"name": format!("contract-{version}"), "imageRef": CIRROS, "flavorRef": "1",
         "metadata": {"purpose": "contract"}, "key_name": key_name});
     if v >= 37 {
@@ -294,79 +300,6 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     rec.send(ADMIN, version, "GET", "/v2.1/os-aggregates", None)
         .await;
     migration_records(rec, version, &id).await;
-}
-
-/// os-keypairs at `version` as the member (and the admin reading hers, 2.10+): a generated
-/// key pair (before 2.92) and an imported one, the list (a page of one with its
-/// `keypairs_links` from 2.35), a show, a delete. Returns the imported key pair's name,
-/// which the server boots with.
-async fn key_pairs(rec: &mut Recorder<'_>, version: &str) -> String {
-    const PUBLIC_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDx8nkQv/zgGgB4rMYmIf+6A4l6Rr+o/6lHBQdW5aYd44bd8JttDCE/F/pNRr0lRE+PiqSPO8nDPHw0010JeMH9gYgnnFlyY3/OcJ02RhIPyyxYpv9FhY+2YiUkpwFOcLImyrxEsYXpD/0d3ac30bNH6Sw9JD9UZHYcpSxsIbECHw== Generated-by-Nova";
-    let v = minor(version);
-    let name = format!("contract-{}", version.replace('.', "-"));
-    let generated = format!("{name}-generated");
-    if v < 92 {
-        rec.send(
-            MEMBER,
-            version,
-            "POST",
-            "/v2.1/os-keypairs",
-            Some(json!({"keypair": {"name": generated}})),
-        )
-        .await;
-    }
-    rec.send(
-        MEMBER,
-        version,
-        "POST",
-        "/v2.1/os-keypairs",
-        Some(json!({"keypair": {"name": name, "public_key": PUBLIC_KEY}})),
-    )
-    .await;
-    rec.send(MEMBER, version, "GET", "/v2.1/os-keypairs", None)
-        .await;
-    if v >= 35 {
-        rec.send(MEMBER, version, "GET", "/v2.1/os-keypairs?limit=1", None)
-            .await;
-    }
-    rec.send(
-        MEMBER,
-        version,
-        "GET",
-        &format!("/v2.1/os-keypairs/{name}"),
-        None,
-    )
-    .await;
-    if v >= 10 {
-        let user = MEMBER.split(':').next().unwrap_or_default();
-        rec.send(
-            ADMIN,
-            version,
-            "GET",
-            &format!("/v2.1/os-keypairs?user_id={user}"),
-            None,
-        )
-        .await;
-        rec.send(
-            ADMIN,
-            version,
-            "GET",
-            &format!("/v2.1/os-keypairs/{name}?user_id={user}"),
-            None,
-        )
-        .await;
-    }
-    if v < 92 {
-        rec.send(
-            MEMBER,
-            version,
-            "DELETE",
-            &format!("/v2.1/os-keypairs/{generated}"),
-            None,
-        )
-        .await;
-    }
-    name
 }
 
 /// `GET /os-migrations` over a resize and a running live migration of the server (the

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::cloud::{cloud_with, Cloud};
-use crate::placement_server::real_nova_venv;
+use crate::nova_api_sample_files::{fill, samples, samples_dir};
+use crate::nova_api_samples_keypairs::keypair_requests;
 
 const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 
@@ -55,68 +56,6 @@ const REFUSED: &[(&str, &str)] = &[
         "personality",
     ),
 ];
-
-/// The samples directory of the real-Nova venv's `nova` package.
-fn samples_dir() -> PathBuf {
-    let lib = real_nova_venv().join("lib");
-    let python = std::fs::read_dir(&lib)
-        .unwrap_or_else(|e| panic!("{}: {e}", lib.display()))
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with("python3"))
-        .expect("a python3.* dir in the venv");
-    python
-        .path()
-        .join("site-packages/nova/tests/functional/api_sample_tests/api_samples")
-}
-
-/// `family/[v2.X/]file` with its microversion ("2.1" at the family's top).
-fn samples(root: &Path, family: &str, wanted: impl Fn(&str) -> bool) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let top = root.join(family);
-    for entry in std::fs::read_dir(&top).expect("the family's directory") {
-        let entry = entry.expect("a directory entry");
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().is_dir() {
-            let Some(version) = name.strip_prefix('v') else {
-                continue;
-            };
-            for inner in std::fs::read_dir(entry.path()).expect("a version directory") {
-                let inner = inner
-                    .expect("a directory entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned();
-                if wanted(&inner) {
-                    found.push((format!("{family}/{name}/{inner}"), version.to_owned()));
-                }
-            }
-        } else if wanted(&name) {
-            found.push((format!("{family}/{name}"), "2.1".to_owned()));
-        }
-    }
-    found.sort();
-    found
-}
-
-/// The template with its `%(name)s` placeholders filled from `subs`; an unknown one fails
-/// the test (a new sample needs a value chosen for it).
-fn fill(template: &str, subs: &[(&str, String)], sample: &str) -> Value {
-    let mut text = template.to_owned();
-    while let Some(start) = text.find("%(") {
-        let end = text[start..]
-            .find(")s")
-            .map(|e| start + e)
-            .expect("a closed placeholder");
-        let key = &text[start + 2..end];
-        let value = subs
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| panic!("{sample}: no value for %({key})s"));
-        text.replace_range(start..end + 2, &value);
-    }
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{sample}: not JSON once filled: {e}"))
-}
 
 struct Outcome {
     sample: String,
@@ -233,7 +172,31 @@ async fn novas_own_request_samples_are_served() {
         status,
         body: answer,
     });
-    keypair_samples(&cloud, &root, &mut outcomes).await;
+    // os-keypairs (`nova_api_samples_keypairs.rs`), before the rebuilds that use `new-key`.
+    for request in keypair_requests(&root) {
+        let (status, answer) = send(
+            &cloud,
+            &request.version,
+            request.method,
+            &request.path,
+            &request.body,
+        )
+        .await;
+        if let Some(why) = request.nova_refuses {
+            assert_eq!(status, 400, "{}: {answer}", request.sample);
+            assert!(
+                answer.to_string().contains(why),
+                "{}: {answer}",
+                request.sample
+            );
+            continue;
+        }
+        outcomes.push(Outcome {
+            sample: request.sample,
+            status,
+            body: answer,
+        });
+    }
     let creates = samples(&root, "servers", |f| f.starts_with("server-create-req"));
     assert!(creates.len() >= 20, "the create samples: {creates:?}");
     let mut booted = None;
@@ -581,73 +544,4 @@ async fn novas_own_request_samples_are_served() {
         "only {served} samples served: {}",
         json!(outcomes.len())
     );
-}
-
-/// Nova's test key (`nova/tests/unit/fake_crypto.py`), what the import samples send.
-const SSH_KEY: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDx8nkQv/zgGgB4rMYmIf+6A4l6Rr+o/6lHBQdW5aYd44bd8JttDCE/F/pNRr0lRE+PiqSPO8nDPHw0010JeMH9gYgnnFlyY3/OcJ02RhIPyyxYpv9FhY+2YiUkpwFOcLImyrxEsYXpD/0d3ac30bNH6Sw9JD9UZHYcpSxsIbECHw== Generated-by-Nova";
-
-/// os-keypairs: every version's create (generated) and import sample — the 2.54+ rebuild
-/// samples boot with the imported `new-key` — then the lists, a show and a delete at the
-/// versions that change them. The 2.92 create sample asks to generate, which 2.92 removed:
-/// Nova answers it 400 too (`public_key` is required), and so must novactor.
-async fn keypair_samples(cloud: &Cloud, root: &Path, outcomes: &mut Vec<Outcome>) {
-    let requests = samples(root, "os-keypairs", |f| {
-        f == "keypairs-post-req.json.tpl" || f == "keypairs-import-post-req.json.tpl"
-    });
-    assert!(requests.len() >= 9, "the key pair samples: {requests:?}");
-    for (index, (sample, version)) in requests.iter().enumerate() {
-        let template = std::fs::read_to_string(root.join(sample)).expect("the sample");
-        let name = if sample == "os-keypairs/keypairs-import-post-req.json.tpl" {
-            "new-key".to_owned()
-        } else {
-            format!("kp-{index}")
-        };
-        let subs = [
-            ("keypair_name", name),
-            ("public_key", SSH_KEY.to_owned()),
-            ("keypair_type", "ssh".to_owned()),
-            ("user_id", "admin".to_owned()),
-        ];
-        let body = fill(&template, &subs, sample);
-        let (status, answer) = send(cloud, version, "POST", "/v2.1/os-keypairs", &body).await;
-        if sample == "os-keypairs/v2.92/keypairs-post-req.json.tpl" {
-            assert_eq!(status, 400, "{sample}: {answer}");
-            assert!(
-                answer
-                    .to_string()
-                    .contains("'public_key' is a required property"),
-                "{sample}: {answer}"
-            );
-            continue;
-        }
-        outcomes.push(Outcome {
-            sample: sample.clone(),
-            status,
-            body: answer,
-        });
-    }
-    for (version, path) in [
-        ("2.1", "/v2.1/os-keypairs"),
-        ("2.2", "/v2.1/os-keypairs"),
-        ("2.35", "/v2.1/os-keypairs?limit=1"),
-        ("2.35", "/v2.1/os-keypairs?limit=1&marker=kp-1"),
-        ("2.1", "/v2.1/os-keypairs/new-key"),
-        ("2.2", "/v2.1/os-keypairs/new-key?user_id=admin"),
-    ] {
-        let (status, answer) = send(cloud, version, "GET", path, &json!(null)).await;
-        outcomes.push(Outcome {
-            sample: format!("os-keypairs GET {path} at {version}"),
-            status,
-            body: answer,
-        });
-    }
-    for (version, name) in [("2.1", "kp-1"), ("2.2", "kp-2")] {
-        let path = format!("/v2.1/os-keypairs/{name}");
-        let (status, answer) = send(cloud, version, "DELETE", &path, &json!(null)).await;
-        outcomes.push(Outcome {
-            sample: format!("os-keypairs DELETE at {version}"),
-            status,
-            body: answer,
-        });
-    }
 }
