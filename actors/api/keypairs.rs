@@ -14,6 +14,7 @@ use super::api_state::ApiState;
 use super::auth::Ctx;
 use super::http::{json_body, ok, query};
 use super::keypair_api::{self, KeyPairRefusal};
+use super::keypair_crypto::KeyMaterialError;
 use super::policy::defaults as policy;
 use super::servers::list::collection_links;
 use super::servers::list_query::page_size;
@@ -23,6 +24,7 @@ use crate::db::{KeyPairListError, KeyPairRow};
 fn fault(refusal: KeyPairRefusal) -> ApiFault {
     match refusal {
         KeyPairRefusal::OverQuota => ApiFault::forbidden(refusal.to_string()),
+        KeyPairRefusal::Invalid(KeyMaterialError::Generation(why)) => ApiFault::internal(why),
         KeyPairRefusal::Invalid(_) | KeyPairRefusal::X509GenerationUnsupported => {
             ApiFault::bad_request(refusal.to_string())
         }
