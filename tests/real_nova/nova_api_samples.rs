@@ -4,6 +4,7 @@
 //! os-server-groups, os-keypairs), at the microversion of the sample's directory: each
 //! is answered 2xx — or, for the few that ask for what novactor has not built, refused with
 //! a 400 naming the field ([`REFUSED`]), never accepted and dropped.
+
 use serde_json::{json, Value};
 
 use crate::cloud::{cloud_with, Cloud};
