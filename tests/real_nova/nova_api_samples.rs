@@ -38,6 +38,10 @@ const REFUSED: &[(&str, &str)] = &[
         "servers/v2.66/server-create-req.json.tpl",
         "trusted_image_certificates",
     ),
+    (
+        "servers/v2.63/server-action-rebuild.json.tpl",
+        "trusted_image_certificates",
+    ),
     // File injection (personality, up to 2.56).
     ("servers/server-create-req.json.tpl", "personality"),
     ("servers/server-create-req-v237.json.tpl", "personality"),
