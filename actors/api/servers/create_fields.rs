@@ -82,7 +82,7 @@ pub fn refuse_unhonoured(
             return Err(refused(
                 "availability_zone",
                 zone,
-                &format!("the computes are all in zone {default_zone:?}, and placing on a named host is not implemented"),
+                &format!("the computes are all in zone {default_zone:?}, and forcing a host as zone:host[:node] is not implemented (2.74 host / hypervisor_hostname are)"),
             ));
         }
     }
