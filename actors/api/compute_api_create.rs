@@ -1,6 +1,7 @@
 //! Nova `API.create` (`nova/compute/api.py`): what a boot asks for, the instance rows, their
-//! tags, server group and lab network port, one request spec each, and the
-//! `schedule_and_build_instances` cast — all undone when any step fails.
+//! tags, server group, key pair and lab network port, one request spec each (with a 2.74
+//! `requested_destination`), and the `schedule_and_build_instances` cast — all undone when
+//! any step fails.
 
 use serde_json::{json, Map, Value};
 

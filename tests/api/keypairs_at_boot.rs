@@ -146,6 +146,19 @@ async fn servers_boot_with_a_key_pair_are_rebuilt_with_another_and_land_on_the_n
             json!(expected),
             "{pin}"
         );
+        // As Nova, the kept request spec does not pin the server's later moves.
+        let kept = cloud
+            .db
+            .request_spec_get_by_instance_uuid(&id)
+            .await
+            .expect("a spec");
+        let kept = kept.spec_json().expect("JSON");
+        assert!(
+            kept["nova_object.data"]
+                .get("requested_destination")
+                .is_none(),
+            "{kept}"
+        );
     }
     let no_host = boot(&cloud, "2.74", admin, "x", json!({"host": "nowhere"})).await;
     assert_eq!(
