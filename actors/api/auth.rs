@@ -137,6 +137,19 @@ impl Ctx {
         }
     }
 
+    /// 403 unless rule `rule` allows this caller on a resource of user `target_user` (Nova's
+    /// `target={'user_id': user_id}`, what the key pair rules are checked against).
+    pub fn authorize_for_user(&self, rule: &str, target_user: &str) -> Result<(), ApiFault> {
+        let target = HashMap::from([("user_id", target_user.to_owned())]);
+        if self.policy.allows(rule, &self.creds, &target) {
+            Ok(())
+        } else {
+            Err(ApiFault::forbidden(format!(
+                "Policy doesn't allow {rule} to be performed."
+            )))
+        }
+    }
+
     /// [`Ctx::authorize`] on the caller's own project (Nova's `target={'project_id':
     /// context.project_id}`, what admin-only and list rules are checked against).
     pub fn authorize_own(&self, rule: &str) -> Result<(), ApiFault> {

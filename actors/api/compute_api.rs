@@ -105,6 +105,8 @@ pub struct ComputeApiDeps {
     /// `reclaim_instance_interval`: non-zero ⇒ `DELETE` soft-deletes
     /// (`compute_api_deferred_delete.rs`).
     pub reclaim_instance_interval: Duration,
+    /// `[quota] key_pairs`: key pairs per user (`None`: unlimited).
+    pub key_pairs_quota: Option<i64>,
 }
 
 /// The instance row, or 404.

@@ -1,16 +1,18 @@
 //! Nova `API.create` (`nova/compute/api.py`): what a boot asks for, the instance rows, their
-//! tags, server group and lab network port, one request spec each, and the
-//! `schedule_and_build_instances` cast — all undone when any step fails.
+//! tags, server group, key pair and lab network port, one request spec each (with a 2.74
+//! `requested_destination`), and the `schedule_and_build_instances` cast — all undone when
+//! any step fails.
 
 use serde_json::{json, Map, Value};
 
 use super::compute_api::{db_error, values, ApiError, ComputeApiDeps};
+use super::keypair_api;
 use super::server_group_api;
 use crate::db::{InstanceRow, LabPortError, PortAddresses};
 use crate::objects::instance::instance_primitive;
 use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
 use crate::objects::network_info::network_info;
-use crate::objects::{BuildRequest, Flavor, InstanceGroup, RequestSpec, TypedObject};
+use crate::objects::{BuildRequest, Destination, Flavor, InstanceGroup, RequestSpec, TypedObject};
 use novactor::rpc::RequestContext;
 
 /// What to boot.
@@ -61,6 +63,10 @@ pub struct InstanceDetails {
     pub scheduler_hints: Map<String, Value>,
     /// Hint `group`: the server group every instance joins.
     pub group: Option<String>,
+    /// `key_name`: the caller's key pair the instances boot with.
+    pub key_name: Option<String>,
+    /// 2.74 `host` / `hypervisor_hostname`: the request spec's `requested_destination`.
+    pub requested_destination: Option<Destination>,
 }
 
 fn port_error(error: LabPortError) -> ApiError {
@@ -137,6 +143,10 @@ pub async fn create(
     let flavor = Flavor::from_row(&flavor_row);
     let mut group =
         server_group_api::requested_group(&deps.db, request.details.group.as_deref()).await?;
+    let key_columns = boot_key_pair(deps, request).await?;
+    if let Some(destination) = &request.details.requested_destination {
+        check_destination(deps, destination).await?;
+    }
     let reservation_id = format!("r-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let mut uuids = Vec::new();
     let mut build_requests = Vec::new();
@@ -156,7 +166,7 @@ pub async fn create(
                 sane => sane,
             },
         };
-        let values = json!({
+        let mut values = json!({
             "uuid": uuid, "display_name": name, "hostname": hostname, "user_id": request.user_id, "project_id": request.project_id,
             "image_ref": request.image_ref, "instance_type_id": flavor.id, "memory_mb": flavor.memory_mb,
             "vcpus": flavor.vcpus, "root_gb": flavor.root_gb, "ephemeral_gb": flavor.ephemeral_gb, "swap": flavor.swap,
@@ -171,6 +181,9 @@ pub async fn create(
             "access_ip_v6": request.details.access_ip_v6,
             "auto_disk_config": request.details.auto_disk_config.unwrap_or(false),
         });
+        if let Some(columns) = values.as_object_mut() {
+            columns.extend(key_columns.clone());
+        }
         let row = match deps
             .db
             .instance_create(values.as_object().unwrap_or(&Map::new()))
@@ -224,11 +237,11 @@ pub async fn create(
                 .unwrap_or_default(),
             availability_zone: request.details.availability_zone.clone(),
             ignore_hosts: None,
+            requested_destination: request.details.requested_destination.clone(),
             project_id: Some(request.project_id.clone()),
             user_id: Some(request.user_id.clone()),
             scheduler_hints: request.details.scheduler_hints.clone(),
             instance_group: group.as_ref().map(InstanceGroup::from_row),
-            requested_destination: None,
         };
         let build_request = BuildRequest {
             instance_uuid: row.uuid.clone(),
@@ -251,6 +264,54 @@ pub async fn create(
         )));
     }
     Ok(uuids)
+}
+
+/// The instance columns of the boot's `key_name` (Nova `_validate_and_build_base_options`:
+/// the caller's own key pair, else 400 "Invalid key_name provided.").
+async fn boot_key_pair(
+    deps: &ComputeApiDeps,
+    request: &BootRequest,
+) -> Result<Map<String, Value>, ApiError> {
+    let Some(name) = &request.details.key_name else {
+        return Ok(Map::new());
+    };
+    match deps
+        .db
+        .key_pair_get(&request.user_id, name)
+        .await
+        .map_err(db_error)?
+    {
+        Some(row) => Ok(keypair_api::instance_key_columns(Some(&row))),
+        None => Err(ApiError::BadRequest("Invalid key_name provided.".into())),
+    }
+}
+
+/// Nova `_validate_host_or_node`: the host (and node) a 2.74 create names must be a
+/// compute's; else 400 `ComputeHostNotFound` — naming the host, or the node when only the
+/// node was given, as Nova words it.
+async fn check_destination(
+    deps: &ComputeApiDeps,
+    destination: &Destination,
+) -> Result<(), ApiError> {
+    let missing =
+        |name: &str| ApiError::BadRequest(format!("Compute host {name} could not be found."));
+    let nodes = deps.db.compute_node_get_all().await.map_err(db_error)?;
+    let found = nodes.iter().any(|node| {
+        destination
+            .host
+            .as_ref()
+            .is_none_or(|host| node.host.as_ref() == Some(host))
+            && destination
+                .node
+                .as_ref()
+                .is_none_or(|name| node.hypervisor_hostname.as_ref() == Some(name))
+    });
+    match (&destination.host, &destination.node) {
+        _ if found => Ok(()),
+        (Some(host), _) => Err(missing(host)),
+        (None, Some(node)) => Err(missing(node)),
+        (None, None) => Ok(()),
+    }
 }
 
 /// Nova `utils.sanitize_hostname`: latin-1 only, at most 63 characters, spaces, `_` and `.`

@@ -1,7 +1,8 @@
 //! The api side of rebuild (Nova: `nova/compute/api.py` `API.rebuild`, in place): behind
 //! `check_instance_lock` and `check_instance_state(vm_state=[ACTIVE, STOPPED, ERROR])`,
 //! the image must be one of the catalog's (400 "Cannot find image for rebuild"); the new
-//! image, name, metadata and the other fields are saved with task state `rebuilding`
+//! image, name, metadata, the key pair (2.54 `key_name`: the requester's, else 400 "Invalid
+//! key_name provided."; null unsets it) and the other fields are saved with task state `rebuilding`
 //! (expecting none), the `rebuild` action is recorded, and the conductor's
 //! `rebuild_instance` takes it to the instance's host.
 
@@ -12,6 +13,7 @@ use super::compute_api::{ApiError, ComputeApiDeps};
 use super::compute_api_actions::check_instance_state;
 use super::images;
 use super::instance_state_checks::AllowedStates;
+use super::keypair_api::instance_key_columns;
 use crate::db::InstanceRow;
 use crate::objects::instance::instance_primitive;
 use crate::rpcapi::compute_rebuild::RebuildRequest;
@@ -34,6 +36,9 @@ pub struct RebuildFields {
     pub preserve_ephemeral: bool,
     /// The instance columns to set (`display_name`, `metadata`, `user_data`, …).
     pub columns: Map<String, Value>,
+    /// 2.54 `key_name`: `Some(Some(name))` the caller's key pair to boot with from now on,
+    /// `Some(None)` none (null), `None` unchanged.
+    pub key_name: Option<Option<String>>,
 }
 
 /// Nova `API.rebuild` in place.
@@ -52,6 +57,27 @@ pub async fn rebuild(
     let host = host_of(&row)?;
     let orig_image_ref = row.image_ref.clone().unwrap_or_default();
     let mut columns = fields.columns;
+    // Nova: the key pair is the requester's (users own keys, projects own instances).
+    match &fields.key_name {
+        None => {}
+        Some(None) => columns.extend(instance_key_columns(None)),
+        Some(Some(name)) => {
+            let user_id = ctx
+                .values()
+                .get("user_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match deps
+                .db
+                .key_pair_get(user_id, name)
+                .await
+                .map_err(db_error)?
+            {
+                Some(key_pair) => columns.extend(instance_key_columns(Some(&key_pair))),
+                None => return Err(ApiError::BadRequest("Invalid key_name provided.".into())),
+            }
+        }
+    }
     columns.insert("image_ref".into(), json!(fields.image));
     columns.insert("task_state".into(), json!("rebuilding"));
     columns.insert("progress".into(), json!(0));

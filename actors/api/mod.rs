@@ -18,6 +18,7 @@
 //! aggregates.rs     /os-aggregates
 //! migrations.rs     /os-migrations (2.1, 2.23, 2.59 paging, 2.66, 2.80)
 //! server_groups.rs  /os-server-groups
+//! keypairs.rs       /os-keypairs (2.2 type, 2.10 user_id, 2.35 paging, 2.92 import only)
 //! images.rs         D-IMAGE: the read-only Glance stand-in under /image
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
 //! compute_api_actions.rs  its server actions that go to the compute, with Nova's checks
@@ -28,6 +29,8 @@
 //! compute_api_deferred_delete.rs  soft delete on DELETE, restore, forceDelete
 //! instance_state_checks.rs Nova's check_instance_state and its 409 texts
 //! server_group_api.rs  server groups in the create flow: the hinted group, the member quota
+//! keypair_api.rs    Nova KeypairAPI: import, generate, quota, delete; a boot's key pair
+//! keypair_crypto.rs key material as nova/crypto.py: SSH/X.509 fingerprints, RSA generation
 //!
 //! serving HTTP
 //! http_server.rs    bind, run and stop the actix-web server
@@ -61,6 +64,9 @@ pub mod http_server;
 pub mod hypervisors;
 pub mod images;
 pub mod instance_state_checks;
+pub mod keypair_api;
+pub mod keypair_crypto;
+pub mod keypairs;
 pub mod microversion;
 pub mod middleware;
 pub mod migrations;
@@ -230,6 +236,7 @@ pub fn definition(
                 service_zones: service_zones.clone(),
                 lab_network: lab_network.clone(),
                 reclaim_instance_interval,
+                key_pairs_quota: api.key_pairs_quota,
             },
             server: None,
         }

@@ -10,8 +10,8 @@ use super::api_fault::ApiFault;
 use super::api_state::ApiState;
 use super::middleware::RequestStamp;
 use super::{
-    aggregates, flavors, hypervisors, images, migrations, project_prefix, server_groups, servers,
-    services, versions,
+    aggregates, flavors, hypervisors, images, keypairs, migrations, project_prefix, server_groups,
+    servers, services, versions,
 };
 
 /// The app every HTTP worker serves, on `state`.
@@ -119,6 +119,16 @@ pub fn app(
             resource("/v2.1/os-server-groups/{id}")
                 .route(web::get().to(server_groups::show))
                 .route(web::delete().to(server_groups::delete)),
+        )
+        .service(
+            resource("/v2.1/os-keypairs")
+                .route(web::get().to(keypairs::index))
+                .route(web::post().to(keypairs::create)),
+        )
+        .service(
+            resource("/v2.1/os-keypairs/{name}")
+                .route(web::get().to(keypairs::show))
+                .route(web::delete().to(keypairs::delete)),
         )
         .service(resource("/image").route(web::get().to(images::versions)))
         .service(resource("/image/v2").route(web::get().to(images::versions)))

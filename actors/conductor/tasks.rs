@@ -124,7 +124,17 @@ async fn cast_build(
 
 /// Keep the request spec of `uuid` (Nova's api stores it before scheduling): the server
 /// views show what it asked (2.96 zone, 2.100 hints), also when no host was found.
+/// As Nova's `RequestSpec._get_update_primitives`, the per-request `requested_destination`
+/// (a 2.74 create's host) is not kept: a later move of the server is not pinned by it.
 async fn store_spec(db: &NovaDb, uuid: &str, spec: &Value) {
+    let mut spec = spec.clone();
+    if let Some(data) = spec
+        .get_mut("nova_object.data")
+        .and_then(Value::as_object_mut)
+    {
+        data.remove("requested_destination");
+    }
+    let spec = &spec;
     if db.request_spec_get_by_instance_uuid(uuid).await.is_ok() {
         let _ = db.request_spec_save(uuid, spec).await;
     } else if let Err(error) = db.request_spec_create(uuid, spec).await {

@@ -62,6 +62,8 @@ pub struct ApiConf {
     pub allow_noauth_on_network: bool,
     /// `[api] max_limit`: the most items one list response holds.
     pub max_limit: usize,
+    /// `[quota] key_pairs`: key pairs per user; `None` is unlimited (Nova's -1).
+    pub key_pairs_quota: Option<i64>,
     /// `[api] auth_strategy` with `[keystone_authtoken]`, and `[oslo_policy]`.
     pub auth: AuthConf,
 }
@@ -285,6 +287,7 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         allow_noauth_on_network: r.boolean("api", "allow_noauth_on_network")?,
         max_limit: usize::try_from(r.int("api", "max_limit")?)
             .map_err(|_| r.mismatch("api", "max_limit", "a count"))?,
+        key_pairs_quota: Some(r.int("quota", "key_pairs")?).filter(|quota| *quota >= 0),
         auth: super::auth_groups::build(r)?,
     };
 

@@ -152,6 +152,16 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
          number of items in a single response by setting this option.",
         "nova/conf/api.py",
     ),
+    // ---- [quota] ----
+    OptionSpec::new(
+        "quota",
+        "key_pairs",
+        OptionKind::integer(Some(-1), None),
+        Value("100"),
+        "The maximum number of key pairs allowed per user. -1 is unlimited. Key pairs are the \
+         only quota novactor enforces from this group.",
+        "nova/conf/quota.py",
+    ),
     // ---- [conductor] / [scheduler] ----
     OptionSpec::new(
         "conductor",

@@ -18,7 +18,7 @@ pub(super) const COLUMNS: &str = "id, uuid, display_name, display_description, h
      project_id, image_ref, instance_type_id, memory_mb, vcpus, root_gb, ephemeral_gb, swap, \
      flavor, vm_state, task_state, power_state, host, node, compute_id, launched_on, \
      launched_at, terminated_at, availability_zone, reservation_id, launch_index, key_name, \
-     user_data, config_drive, locked_by, progress, metadata, system_metadata, access_ip_v4, \
+     key_data, keypairs, user_data, config_drive, locked_by, progress, metadata, system_metadata, access_ip_v4, \
      access_ip_v6, auto_disk_config, network_info, created_at, updated_at, deleted_at, deleted";
 
 /// Nova's task state of an instance being deleted (`nova/compute/task_states.py`).
@@ -55,6 +55,9 @@ pub const INSTANCE_UPDATABLE_COLUMNS: &[&str] = &[
     "reservation_id",
     "launch_index",
     "key_name",
+    // The booted key pair's public key and Nova's KeyPairList primitive (JSON text).
+    "key_data",
+    "keypairs",
     "user_data",
     "config_drive",
     "locked_by",
@@ -84,7 +87,7 @@ fn kind_of(column: &str) -> Kind {
         "instance_type_id" | "memory_mb" | "vcpus" | "root_gb" | "ephemeral_gb" | "swap"
         | "power_state" | "compute_id" | "launch_index" | "progress" => Kind::Int,
         "launched_at" | "terminated_at" | "deleted_at" => Kind::Timestamp,
-        "flavor" | "metadata" | "system_metadata" | "network_info" => Kind::Json,
+        "flavor" | "metadata" | "system_metadata" | "network_info" | "keypairs" => Kind::Json,
         "auto_disk_config" => Kind::Bool,
         _ => Kind::Text,
     }
@@ -123,6 +126,11 @@ pub struct InstanceRow {
     pub reservation_id: Option<String>,
     pub launch_index: Option<i64>,
     pub key_name: Option<String>,
+    /// The public key of the key pair the instance booted (or was rebuilt) with.
+    pub key_data: Option<String>,
+    /// Nova's `KeyPairList` primitive of that key pair, JSON text (Nova's
+    /// `instance_extra.keypairs`).
+    pub keypairs: Option<String>,
     pub user_data: Option<String>,
     pub config_drive: Option<String>,
     pub locked_by: Option<String>,

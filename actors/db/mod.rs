@@ -23,6 +23,7 @@
 //! instance_tags.rs    tags table (server tags)
 //! instance_groups.rs  instance_groups + instance_group_policy + instance_group_member
 //! migration_records.rs migrations: resize and cold migration records (os-migrations)
+//! key_pairs.rs        key_pairs: a user's public keys by name (os-keypairs)
 //! ```
 //!
 //! Every table file adds its functions to [`NovaDb`] and depends on `nova_db.rs` and
@@ -41,6 +42,7 @@ mod instance_groups;
 mod instance_list;
 mod instance_tags;
 mod instances;
+mod key_pairs;
 mod lab_network_ports;
 mod list_extras;
 mod migration_records;
@@ -61,6 +63,7 @@ pub use instance_list::{
 };
 pub use instance_tags::MAX_TAG_COUNT;
 pub use instances::{InstanceRow, INSTANCE_UPDATABLE_COLUMNS};
+pub use key_pairs::{KeyPairListError, KeyPairRow, NewKeyPair, KEY_PAIR_TYPES};
 pub use lab_network_ports::{LabPortError, LabPortRow, PortAddresses};
 pub use migration_records::{
     MigrationChanges, MigrationFilters, MigrationRow, NewMigration, MIGRATION_DONE_STATUSES,

@@ -10,7 +10,8 @@
 //! carry what Nova stores for an instance its API created without them (null, `false`;
 //! `locked` is "`locked_by` is set"), `info_cache` holds the lab network port's
 //! `NetworkInfo` (`network_info.rs`) or none; `fault` is the conductor's to read, and
-//! `services`, `ec2_ids`, `keypairs` are left unset (docs/DEVIATIONS.md).
+//! `services`, `ec2_ids` are left unset (docs/DEVIATIONS.md); `keypairs` is the
+//! `KeyPairList` primitive kept in the `keypairs` column (Nova's `instance_extra`).
 
 use serde_json::{json, Map, Value};
 
@@ -53,7 +54,6 @@ const WITHOUT_COLUMN: &[(&str, bool)] = &[
     // (field, is a BooleanField: false; otherwise null)
     ("kernel_id", false),
     ("ramdisk_id", false),
-    ("key_data", false),
     ("ephemeral_key_uuid", false),
     ("os_type", false),
     ("architecture", false),
@@ -79,6 +79,7 @@ pub fn is_instance_field(name: &str) -> bool {
         "hostname",
         "launch_index",
         "key_name",
+        "key_data",
         "power_state",
         "vm_state",
         "task_state",
@@ -287,6 +288,7 @@ pub fn instance_fields(row: &InstanceRow, expected_attrs: &[&str]) -> Map<String
     put("hostname", row.hostname.clone().into());
     put("launch_index", row.launch_index.into());
     put("key_name", row.key_name.clone().into());
+    put("key_data", row.key_data.clone().into());
     put("power_state", row.power_state.into());
     put("vm_state", row.vm_state.clone().into());
     put("task_state", row.task_state.clone().into());
@@ -373,7 +375,16 @@ pub fn instance_fields(row: &InstanceRow, expected_attrs: &[&str]) -> Map<String
             ),
             "numa_topology" | "vcpu_model" | "migration_context" | "device_metadata"
             | "trusted_certs" | "resources" => put(attr, Value::Null),
-            // fault: read by the conductor; services, ec2_ids, keypairs: not kept.
+            // Nova's instance_extra.keypairs: the KeyPairList of the booted key pair
+            // (an empty list for an instance without one, as Nova makes it).
+            "keypairs" => put(
+                "keypairs",
+                row.keypairs
+                    .as_deref()
+                    .and_then(|text| serde_json::from_str(text).ok())
+                    .unwrap_or_else(|| empty_list("KeyPairList")),
+            ),
+            // fault: read by the conductor; services, ec2_ids: not kept.
             _ => {}
         }
     }
@@ -418,6 +429,8 @@ mod tests {
             reservation_id: None,
             launch_index: Some(0),
             key_name: None,
+            key_data: None,
+            keypairs: None,
             user_data: None,
             config_drive: None,
             locked_by: Some("admin".into()),

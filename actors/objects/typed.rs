@@ -147,6 +147,10 @@ pub struct RequestSpec {
     /// Hosts not to use (earlier attempts).
     #[serde(default)]
     pub ignore_hosts: Option<Vec<String>>,
+    /// Where a request must land (Nova `Destination`: a 2.74 create's `host` /
+    /// `hypervisor_hostname`, a cold migration's 2.56 `host`, a 2.91 unshelve's `host`).
+    #[serde(default)]
+    pub requested_destination: Option<Destination>,
     /// Owner project.
     #[serde(default)]
     pub project_id: Option<String>,
@@ -160,16 +164,14 @@ pub struct RequestSpec {
     /// The server group the instances join (hint `group`), as an `InstanceGroup` object.
     #[serde(default)]
     pub instance_group: Option<InstanceGroup>,
-    /// Where the request must land (Nova's `Destination`: a 2.91 unshelve to a host).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requested_destination: Option<Destination>,
 }
 
-/// Nova `Destination`: the host (and node) a request is restricted to.
+/// Nova `Destination` (1.4): the host (and node) a move is pinned to; the scheduler keeps
+/// only that host.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Destination {
     /// The compute host.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// Its node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,6 +297,7 @@ mod tests {
             image: Map::new(),
             availability_zone: None,
             ignore_hosts: Some(vec!["a".into()]),
+            requested_destination: None,
             project_id: Some("p".into()),
             user_id: None,
             scheduler_hints: serde_json::json!({"same_host": ["u0"]})
@@ -307,7 +310,6 @@ mod tests {
                 members: vec!["u1".into()],
                 ..InstanceGroup::default()
             }),
-            requested_destination: None,
         };
         let primitive = spec.to_primitive();
         assert_eq!(primitive["nova_object.name"], "RequestSpec");

@@ -138,20 +138,23 @@ pub fn filtered_hosts<'a>(
     placement: &InstancePlacement,
 ) -> (Vec<&'a HostState>, FilterReport) {
     let ignored = spec.ignore_hosts.as_deref().unwrap_or_default();
+    // Nova `_get_hosts_matching_request`: a requested destination (a 2.74 create's host or
+    // node, a 2.56 migrate's or a 2.91 unshelve's host) narrows the hosts before the filters.
+    let pinned = spec
+        .requested_destination
+        .as_ref()
+        .and_then(|destination| destination.host.as_deref());
+    // A create's 2.74 `hypervisor_hostname` pins the node too (or only the node).
+    let pinned_node = spec
+        .requested_destination
+        .as_ref()
+        .and_then(|destination| destination.node.as_deref());
     let mut kept: Vec<&HostState> = hosts
         .into_iter()
         .filter(|h| !ignored.contains(&h.host))
+        .filter(|h| pinned.is_none_or(|host| host == h.host))
+        .filter(|h| pinned_node.is_none_or(|node| node == h.nodename))
         .collect();
-    // Nova `_get_hosts_matching_request`: a requested destination narrows the hosts
-    // before the filters run (a 2.91 unshelve to a host).
-    if let Some(destination) = &spec.requested_destination {
-        if let Some(host) = &destination.host {
-            kept.retain(|h| &h.host == host);
-        }
-        if let Some(node) = &destination.node {
-            kept.retain(|h| &h.nodename == node);
-        }
-    }
     let mut report = FilterReport::default();
     for filter in ENABLED_FILTERS {
         if kept.is_empty() {

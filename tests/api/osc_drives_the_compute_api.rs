@@ -17,6 +17,7 @@ use crate::common::process::*;
 use crate::common::Backend;
 use crate::nova::{fresh_nova_db, BIN};
 use crate::osc_client::{openstack_bin, Client};
+use crate::osc_keypairs::keypair_actions;
 
 /// The compute hosts of both clouds: three fake hypervisors.
 const HOSTS: [&str; 3] = ["compute-1", "compute-2", "compute-3"];
@@ -83,6 +84,7 @@ fn exercise(client: &Client) {
     client.wait_status("vm1", "ACTIVE");
     server_actions(client);
     crate::osc_shelve::shelve_actions(client);
+    keypair_actions(client);
 
     client.run(&[
         "compute",

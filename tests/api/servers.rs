@@ -206,7 +206,6 @@ async fn a_create_field_novactor_cannot_honour_is_a_400_naming_it_and_the_rest_i
         )
     };
     for (field, extra) in [
-        ("key_name", r#", "key_name": "mykey""#),
         (
             "security_groups",
             r#", "security_groups": [{"name": "web"}]"#,

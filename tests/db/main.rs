@@ -14,6 +14,7 @@ mod scenario;
 mod compute_nodes;
 mod instance_groups;
 mod instances;
+mod key_pairs;
 mod lab_network_ports;
 mod migration_records;
 mod schema_and_flavors;

@@ -41,7 +41,10 @@ mod placement_server;
 
 mod keystone_auth;
 mod nova_api_contract;
+mod nova_api_contract_keypairs;
+mod nova_api_sample_files;
 mod nova_api_samples;
+mod nova_api_samples_keypairs;
 mod nova_objects;
 mod novactor_hypervisors;
 mod placement;

@@ -1,5 +1,5 @@
 //! The compute API against Nova 34's own contract: every 2xx body novactor answers, on every
-//! route it serves, at every microversion of [`VERSIONS`], as an admin and as a project
+//! route it serves (os-keypairs among them), at every microversion of [`VERSIONS`], as an admin and as a project
 //! member, is validated against the response schema Nova's controller declares for that
 //! route, action and version (`nova_api_contract.py`, run by the real-Nova venv's Python,
 //! with Nova's validator). 100% must be valid, and every exchange must find its schema: a
@@ -11,11 +11,14 @@ use std::process::{Command, Stdio};
 use serde_json::{json, Value};
 
 use crate::cloud::{cloud_with, Cloud, Reply};
+use crate::nova_api_contract_keypairs::keypair_requests;
 use crate::placement_server::real_nova_venv;
-use novactor_nova::db::{MigrationChanges, NewMigration};
 
+#[path = "nova_api_contract_records.rs"]
+mod records;
 #[path = "nova_api_contract_shelve.rs"]
 mod shelve;
+use records::{deferred_delete, migration_records};
 
 /// The microversions the issue names, each a step where a view gains or loses fields.
 const VERSIONS: &[&str] = &[
@@ -118,8 +121,14 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     for path in ["/v2.1/flavors", "/v2.1/flavors/detail", "/v2.1/flavors/1"] {
         rec.read(version, path).await;
     }
+    // os-keypairs (`nova_api_contract_keypairs.rs`); the server boots with the imported one.
+    let (key_name, requests) = keypair_requests(v, version, "alice");
+    for r in requests {
+        let who = if r.as_admin { ADMIN } else { MEMBER };
+        rec.send(who, version, r.method, &r.path, r.body).await;
+    }
     let mut server = json!({"name": format!("contract-{version}"), "imageRef": CIRROS, "flavorRef": "1",
-        "metadata": {"purpose": "contract"}});
+        "metadata": {"purpose": "contract"}, "key_name": key_name});
     if v >= 37 {
         server["networks"] = json!("none");
     }
@@ -218,7 +227,7 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
         rebuild["description"] = json!("rebuilt");
     }
     if v >= 54 {
-        rebuild["key_name"] = Value::Null;
+        rebuild["key_name"] = json!(key_name);
     }
     if v >= 57 {
         rebuild["user_data"] = json!("aGVsbG8=");
@@ -239,6 +248,8 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     sub_resources(rec, version, &id).await;
     deferred_delete(rec, version, &id).await;
     rec.send(MEMBER, version, "DELETE", &group_path, None).await;
+    let key_path = format!("/v2.1/os-keypairs/{key_name}");
+    rec.send(MEMBER, version, "DELETE", &key_path, None).await;
 
     let services = rec
         .send(ADMIN, version, "GET", "/v2.1/os-services", None)
@@ -295,75 +306,6 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     rec.send(ADMIN, version, "GET", "/v2.1/os-aggregates", None)
         .await;
     migration_records(rec, version, &id).await;
-}
-
-/// `GET /os-migrations` over a resize and a running live migration of the server (the
-/// latter carries `links` from 2.23), and a page of one with its `migrations_links`.
-async fn migration_records(rec: &mut Recorder<'_>, version: &str, id: &str) {
-    for (kind, status) in [("resize", "finished"), ("live-migration", "running")] {
-        let row = rec
-            .cloud
-            .db
-            .migration_create(&NewMigration {
-                instance_uuid: id.to_owned(),
-                migration_type: kind.to_owned(),
-                status: status.to_owned(),
-                source_compute: Some(rec.cloud.host.clone()),
-                source_node: Some(rec.cloud.host.clone()),
-                old_instance_type_id: Some(1),
-                new_instance_type_id: Some(2),
-                user_id: Some("alice".to_owned()),
-                project_id: Some("demo".to_owned()),
-                ..NewMigration::default()
-            })
-            .await
-            .expect("a migration record");
-        let destination = MigrationChanges {
-            dest_compute: Some("elsewhere".to_owned()),
-            dest_node: Some("elsewhere".to_owned()),
-            ..MigrationChanges::default()
-        };
-        rec.cloud
-            .db
-            .migration_update(row.id, &destination)
-            .await
-            .expect("the record's destination");
-    }
-    rec.send(ADMIN, version, "GET", "/v2.1/os-migrations", None)
-        .await;
-    if minor(version) >= 59 {
-        rec.send(ADMIN, version, "GET", "/v2.1/os-migrations?limit=1", None)
-            .await;
-    }
-}
-
-/// With `reclaim_instance_interval` set: `DELETE` soft-deletes, `restore` brings the
-/// server back, `DELETE` again and `forceDelete` delete it for good.
-async fn deferred_delete(rec: &mut Recorder<'_>, version: &str, id: &str) {
-    let one = format!("/v2.1/servers/{id}");
-    let action = format!("{one}/action");
-    rec.send(MEMBER, version, "DELETE", &one, None).await;
-    rec.cloud.wait_status(id, "SOFT_DELETED").await;
-    rec.read(version, &one).await;
-    rec.send(
-        MEMBER,
-        version,
-        "POST",
-        &action,
-        Some(json!({"restore": null})),
-    )
-    .await;
-    rec.cloud.wait_status(id, "ACTIVE").await;
-    rec.send(MEMBER, version, "DELETE", &one, None).await;
-    rec.cloud.wait_status(id, "SOFT_DELETED").await;
-    rec.send(
-        MEMBER,
-        version,
-        "POST",
-        &action,
-        Some(json!({"forceDelete": null})),
-    )
-    .await;
 }
 
 /// The routes under one server: update, metadata, tags, instance actions, diagnostics,

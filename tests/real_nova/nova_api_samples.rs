@@ -1,11 +1,9 @@
 //! Nova's own API samples (`nova/tests/functional/api_sample_tests/api_samples/`, the
 //! request templates Nova's functional tests and its API reference are made from) sent to
 //! novactor for every route it serves (servers, their power actions, os-shelve,
-//! os-services, os-server-groups), at the microversion of the sample's directory: each
-//! is answered 2xx — or, for the few that ask for what novactor has not built, refused with
+//! os-services, os-server-groups, os-keypairs), at the microversion of the sample's
+//! directory: each is answered 2xx — or, for the few that ask for what novactor has not built, refused with
 //! a 400 naming the field ([`REFUSED`]), never accepted and dropped.
-
-use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
@@ -13,7 +11,8 @@ use crate::cloud::{cloud_with, Cloud};
 
 #[path = "nova_api_samples_shelve.rs"]
 mod shelve;
-use crate::placement_server::real_nova_venv;
+use crate::nova_api_sample_files::{fill, samples, samples_dir};
+use crate::nova_api_samples_keypairs::keypair_requests;
 
 const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 
@@ -42,12 +41,16 @@ const REFUSED: &[(&str, &str)] = &[
         "servers/v2.66/server-create-req.json.tpl",
         "trusted_image_certificates",
     ),
+    (
+        "servers/v2.63/server-action-rebuild.json.tpl",
+        "trusted_image_certificates",
+    ),
     // File injection (personality, up to 2.56).
     ("servers/server-create-req.json.tpl", "personality"),
     ("servers/server-create-req-v237.json.tpl", "personality"),
     ("servers/v2.47/server-create-req.json.tpl", "personality"),
     ("servers/v2.52/server-create-req.json.tpl", "personality"),
-    // Rebuild: file injection, and key pairs (there are none).
+    // Rebuild: file injection.
     ("servers/server-action-rebuild.json.tpl", "personality"),
     (
         "servers/v2.26/server-action-rebuild.json.tpl",
@@ -57,84 +60,7 @@ const REFUSED: &[(&str, &str)] = &[
         "servers/v2.47/server-action-rebuild.json.tpl",
         "personality",
     ),
-    ("servers/v2.54/server-action-rebuild.json.tpl", "key_name"),
-    ("servers/v2.57/server-action-rebuild.json.tpl", "key_name"),
-    ("servers/v2.63/server-action-rebuild.json.tpl", "key_name"),
-    (
-        "servers/v2.74/server-create-req-with-host-and-node.json.tpl",
-        "host",
-    ),
-    (
-        "servers/v2.74/server-create-req-with-only-host.json.tpl",
-        "host",
-    ),
-    (
-        "servers/v2.74/server-create-req-with-only-node.json.tpl",
-        "hypervisor_hostname",
-    ),
 ];
-
-/// The samples directory of the real-Nova venv's `nova` package.
-fn samples_dir() -> PathBuf {
-    let lib = real_nova_venv().join("lib");
-    let python = std::fs::read_dir(&lib)
-        .unwrap_or_else(|e| panic!("{}: {e}", lib.display()))
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with("python3"))
-        .expect("a python3.* dir in the venv");
-    python
-        .path()
-        .join("site-packages/nova/tests/functional/api_sample_tests/api_samples")
-}
-
-/// `family/[v2.X/]file` with its microversion ("2.1" at the family's top).
-fn samples(root: &Path, family: &str, wanted: impl Fn(&str) -> bool) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let top = root.join(family);
-    for entry in std::fs::read_dir(&top).expect("the family's directory") {
-        let entry = entry.expect("a directory entry");
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().is_dir() {
-            let Some(version) = name.strip_prefix('v') else {
-                continue;
-            };
-            for inner in std::fs::read_dir(entry.path()).expect("a version directory") {
-                let inner = inner
-                    .expect("a directory entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned();
-                if wanted(&inner) {
-                    found.push((format!("{family}/{name}/{inner}"), version.to_owned()));
-                }
-            }
-        } else if wanted(&name) {
-            found.push((format!("{family}/{name}"), "2.1".to_owned()));
-        }
-    }
-    found.sort();
-    found
-}
-
-/// The template with its `%(name)s` placeholders filled from `subs`; an unknown one fails
-/// the test (a new sample needs a value chosen for it).
-fn fill(template: &str, subs: &[(&str, String)], sample: &str) -> Value {
-    let mut text = template.to_owned();
-    while let Some(start) = text.find("%(") {
-        let end = text[start..]
-            .find(")s")
-            .map(|e| start + e)
-            .expect("a closed placeholder");
-        let key = &text[start + 2..end];
-        let value = subs
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| panic!("{sample}: no value for %({key})s"));
-        text.replace_range(start..end + 2, &value);
-    }
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{sample}: not JSON once filled: {e}"))
-}
 
 struct Outcome {
     sample: String,
@@ -256,6 +182,31 @@ async fn novas_own_request_samples_are_served() {
         status,
         body: answer,
     });
+    // os-keypairs (`nova_api_samples_keypairs.rs`), before the rebuilds that use `new-key`.
+    for request in keypair_requests(&root) {
+        let (status, answer) = send(
+            &cloud,
+            &request.version,
+            request.method,
+            &request.path,
+            &request.body,
+        )
+        .await;
+        if let Some(why) = request.nova_refuses {
+            assert_eq!(status, 400, "{}: {answer}", request.sample);
+            assert!(
+                answer.to_string().contains(why),
+                "{}: {answer}",
+                request.sample
+            );
+            continue;
+        }
+        outcomes.push(Outcome {
+            sample: request.sample,
+            status,
+            body: answer,
+        });
+    }
     let creates = samples(&root, "servers", |f| f.starts_with("server-create-req"));
     assert!(creates.len() >= 20, "the create samples: {creates:?}");
     let mut booted = None;
@@ -264,7 +215,14 @@ async fn novas_own_request_samples_are_served() {
         let name = format!("sample-{index}");
         let mut subs = server_subs(&name);
         subs.push(("sg_uuid", sg_uuid.clone()));
-        let body = fill(&template, &subs, sample);
+        let mut body = fill(&template, &subs, sample);
+        // The 2.74 samples name Nova's test compute (openstack-node-01): this cloud's
+        // compute (host and node) stands in for it.
+        for field in ["host", "hypervisor_hostname"] {
+            if let Some(named) = body["server"].get_mut(field) {
+                *named = json!(cloud.host);
+            }
+        }
         // The samples' same_host names a server that does not exist: those go to ERROR.
         let hinted = body.get("OS-SCH-HNT:scheduler_hints").is_some();
         let (status, answer) = send(&cloud, version, "POST", "/v2.1/servers", &body).await;

@@ -143,6 +143,28 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (SERVER_GROUPS_INDEX, "rule:project_reader_or_admin"),
     (SERVER_GROUPS_INDEX_ALL_PROJECTS, "rule:context_is_admin"),
     (SERVER_GROUPS_SHOW, "rule:project_reader_or_admin"),
+    // nova/policies/keypairs.py
+    (
+        KEYPAIRS_INDEX,
+        "(rule:context_is_admin) or user_id:%(user_id)s",
+    ),
+    (
+        KEYPAIRS_CREATE,
+        "(rule:context_is_admin) or user_id:%(user_id)s",
+    ),
+    (
+        KEYPAIRS_DELETE,
+        "(rule:context_is_admin) or user_id:%(user_id)s",
+    ),
+    (
+        KEYPAIRS_SHOW,
+        "(rule:context_is_admin) or user_id:%(user_id)s",
+    ),
+    // nova/policies/servers.py: a create's host / hypervisor_hostname (2.74)
+    (
+        SERVERS_CREATE_REQUESTED_DESTINATION,
+        "rule:context_is_admin",
+    ),
 ];
 
 /// `GET /servers`.
@@ -300,3 +322,14 @@ pub const SHELVE_UNSHELVE: &str = "os_compute_api:os-shelve:unshelve";
 pub const SHELVE_UNSHELVE_TO_HOST: &str = "os_compute_api:os-shelve:unshelve_to_host";
 /// `shelveOffload`.
 pub const SHELVE_OFFLOAD: &str = "os_compute_api:os-shelve:shelve_offload";
+/// `GET /os-keypairs`.
+pub const KEYPAIRS_INDEX: &str = "os_compute_api:os-keypairs:index";
+/// `POST /os-keypairs`.
+pub const KEYPAIRS_CREATE: &str = "os_compute_api:os-keypairs:create";
+/// `DELETE /os-keypairs/{name}`.
+pub const KEYPAIRS_DELETE: &str = "os_compute_api:os-keypairs:delete";
+/// `GET /os-keypairs/{name}`.
+pub const KEYPAIRS_SHOW: &str = "os_compute_api:os-keypairs:show";
+/// `POST /servers` with `host` or `hypervisor_hostname` (2.74).
+pub const SERVERS_CREATE_REQUESTED_DESTINATION: &str =
+    "compute:servers:create:requested_destination";

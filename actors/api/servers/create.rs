@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::create_details::instance_details;
 use super::create_fields::refuse_unhonoured;
 use super::create_hints::parse_hints;
+use super::create_key_and_host::{key_name, requested_destination};
 use super::create_networks::requested_port;
 use super::create_schema::parse_create;
 use super::tags::create_tags;
@@ -74,6 +75,8 @@ pub async fn create(
     };
     details.scheduler_hints = hints.scheduler_hints;
     details.group = hints.group;
+    details.key_name = key_name(&server)?;
+    details.requested_destination = requested_destination(&ctx, &server)?;
     let version = ctx.version;
     let count = request.count;
     let mut boot = BootRequest {

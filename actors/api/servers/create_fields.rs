@@ -7,8 +7,9 @@
 //! `create_networks.rs`),
 //! `min_count`/`max_count`, `description`, `metadata`, `user_data`, `config_drive`
 //! `accessIPv4`/`accessIPv6`, `OS-DCF:diskConfig` (`create_details.rs`), `tags` (2.52+,
-//! `tags.rs`), `adminPass`, `return_reservation_id`, `hostname`, and the scheduler hints
-//! `create_hints.rs` reads.
+//! `tags.rs`), `adminPass`, `return_reservation_id`, `hostname`, the scheduler hints
+//! `create_hints.rs` reads, and `key_name`, 2.74 `host` / `hypervisor_hostname`
+//! (`create_key_and_host.rs`).
 
 use serde_json::{Map, Value};
 
@@ -41,19 +42,10 @@ pub fn refuse_unhonoured(
     default_zone: &str,
 ) -> Result<(), ApiFault> {
     let unsupported: &[(&str, &str)] = &[
-        ("key_name", "there are no key pairs"),
         ("personality", "file injection is not implemented"),
         (
             "trusted_image_certificates",
             "images are not signed or verified",
-        ),
-        (
-            "host",
-            "placing a server on a named host is not implemented",
-        ),
-        (
-            "hypervisor_hostname",
-            "placing a server on a named node is not implemented",
         ),
     ];
     for (field, why) in unsupported {
@@ -90,7 +82,7 @@ pub fn refuse_unhonoured(
             return Err(refused(
                 "availability_zone",
                 zone,
-                &format!("the computes are all in zone {default_zone:?}, and placing on a named host is not implemented"),
+                &format!("the computes are all in zone {default_zone:?}, and forcing a host as zone:host[:node] is not implemented (2.74 host / hypervisor_hostname are)"),
             ));
         }
     }
@@ -143,7 +135,6 @@ mod tests {
                 "destination_type": "local"}]});
         assert_eq!(check(nothing), Ok(()));
         for (field, value) in [
-            ("key_name", json!("mykey")),
             ("security_groups", json!([{"name": "web"}])),
             ("availability_zone", json!("nova:host1")),
             (

@@ -15,6 +15,7 @@
 //! ips.rs            GET /servers/{id}/ips[/{label}]
 //! addresses.rs      a server's `addresses` from its lab network ports
 //! create_hints.rs   the scheduler hints: same_host, different_host, group; others refused
+//! create_key_and_host.rs  key_name; 2.74 host / hypervisor_hostname (requested_destination)
 //! delete.rs         DELETE /servers/{id}
 //! actions/          POST /servers/{id}/action: one file per group of actions (see its mod.rs)
 //! server_password.rs GET, DELETE /servers/{id}/os-server-password
@@ -34,6 +35,7 @@ pub mod create;
 pub mod create_details;
 pub mod create_fields;
 pub mod create_hints;
+pub mod create_key_and_host;
 pub mod create_networks;
 pub mod create_schema;
 pub mod delete;

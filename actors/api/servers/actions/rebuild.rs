@@ -7,8 +7,7 @@
 //! (and 2.57's `user_data`).
 //!
 //! Refused with a 400 naming them, as create refuses them (D-API-7): `personality` with
-//! files (no file injection), a `key_name` other than null (there are no key pairs),
-//! `trusted_image_certificates` other than null (no
+//! files (no file injection), `trusted_image_certificates` other than null (no
 //! image signing).
 
 use actix_web::HttpResponse;
@@ -23,6 +22,7 @@ use crate::api::compute_api_rebuild::{self, RebuildFields};
 use crate::api::microversion::ApiVersion;
 use crate::api::policy::defaults as policy;
 use crate::api::servers::create_details::{access_ip, disk_config, metadata, user_data};
+use crate::api::servers::create_key_and_host;
 use crate::api::servers::lookup::{extras, server_groups, visible};
 use crate::api::servers::update::{description, hostname, name, unextend_addresses, FROM_2_75};
 use crate::api::servers::views::show_view;
@@ -125,6 +125,7 @@ pub(crate) fn parse(ctx: &Ctx, value: &Value, project: &str) -> Result<RebuildFi
         Some(flag) => boolean("preserve_ephemeral", flag)?,
     };
     let mut columns = Map::new();
+    let mut key_name = None;
     for (key, field) in members {
         match key.as_str() {
             "name" => {
@@ -152,10 +153,11 @@ pub(crate) fn parse(ctx: &Ctx, value: &Value, project: &str) -> Result<RebuildFi
                 columns.insert("access_ip_v6".into(), json!(access_ip(members, key, 6)?));
             }
             "key_name" => match field {
-                Value::Null => {
-                    columns.insert("key_name".into(), Value::Null);
+                Value::Null => key_name = Some(None),
+                Value::String(_) => {
+                    let member = Map::from_iter([(key.clone(), field.clone())]);
+                    key_name = Some(create_key_and_host::key_name(&member)?);
                 }
-                Value::String(_) => return Err(refused(key, field, "there are no key pairs")),
                 other => {
                     return Err(invalid(
                         "key_name",
@@ -183,6 +185,7 @@ pub(crate) fn parse(ctx: &Ctx, value: &Value, project: &str) -> Result<RebuildFi
         password,
         preserve_ephemeral,
         columns,
+        key_name,
     })
 }
 
