@@ -123,6 +123,10 @@ pub(super) fn init_instance_action(
     match task {
         POWERING_OFF => InitAction::RetryStop,
         POWERING_ON => InitAction::RetryStart,
+        // Nova: a snapshot the restart interrupted is not resumed; its task is cleared.
+        IMAGE_SNAPSHOT_PENDING | IMAGE_PENDING_UPLOAD | IMAGE_UPLOADING | IMAGE_SNAPSHOT => {
+            InitAction::ClearTask
+        }
         _ => InitAction::Leave,
     }
 }

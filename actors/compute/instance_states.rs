@@ -45,9 +45,14 @@ pub(crate) mod task_states {
     pub(crate) const REBUILDING: &str = "rebuilding";
     pub(crate) const REBUILD_BLOCK_DEVICE_MAPPING: &str = "rebuild_block_device_mapping";
     pub(crate) const REBUILD_SPAWNING: &str = "rebuild_spawning";
+    pub(crate) const IMAGE_SNAPSHOT: &str = "image_snapshot";
+    pub(crate) const IMAGE_SNAPSHOT_PENDING: &str = "image_snapshot_pending";
+    pub(crate) const IMAGE_PENDING_UPLOAD: &str = "image_pending_upload";
+    pub(crate) const IMAGE_UPLOADING: &str = "image_uploading";
+    pub(crate) const IMAGE_BACKUP: &str = "image_backup";
 
     /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
-    pub(crate) const ALL: [&str; 25] = [
+    pub(crate) const ALL: [&str; 30] = [
         SCHEDULING,
         NETWORKING,
         BLOCK_DEVICE_MAPPING,
@@ -73,6 +78,11 @@ pub(crate) mod task_states {
         REBUILDING,
         REBUILD_BLOCK_DEVICE_MAPPING,
         REBUILD_SPAWNING,
+        IMAGE_SNAPSHOT,
+        IMAGE_SNAPSHOT_PENDING,
+        IMAGE_PENDING_UPLOAD,
+        IMAGE_UPLOADING,
+        IMAGE_BACKUP,
     ];
     /// Nova `task_states.soft_reboot_states`.
     pub(crate) const SOFT_REBOOT_STATES: [&str; 3] = [REBOOTING, REBOOT_PENDING, REBOOT_STARTED];

@@ -27,6 +27,7 @@ use crate::rpcapi::compute_instance_ops::{
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
 };
 use crate::rpcapi::compute_rebuild::RebuildInstance;
+use crate::rpcapi::compute_snapshot::{BackupInstance, InjectNetworkInfo, SnapshotInstance};
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
 use novactor::service::{Call, Endpoint, PeriodicTask, Response, ServiceManager, Spacing};
@@ -316,7 +317,10 @@ impl ServiceManager for ComputeManager {
                 .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump)
                 .method(SoftDeleteInstance::METHOD, Self::soft_delete_instance)
                 .method(RestoreInstance::METHOD, Self::restore_instance)
-                .method(RebuildInstance::METHOD, Self::rebuild_instance),
+                .method(RebuildInstance::METHOD, Self::rebuild_instance)
+                .method(SnapshotInstance::METHOD, Self::snapshot_instance)
+                .method(BackupInstance::METHOD, Self::backup_instance)
+                .method(InjectNetworkInfo::METHOD, Self::inject_network_info),
             baseapi::endpoint(),
         ]
     }

@@ -15,6 +15,7 @@
 //! compute_instance_ops.rs  pause, suspend, rescue, password, console, crash dump (6.0)
 //! compute_deferred_delete.rs  soft_delete_instance, restore_instance (6.0)
 //! compute_rebuild.rs  rebuild_instance: conductor (1.25) and compute (6.2)
+//! compute_snapshot.rs snapshot_instance, backup_instance, inject_network_info (6.0)
 //! ```
 
 pub mod baseapi;
@@ -22,6 +23,7 @@ pub mod compute;
 pub mod compute_deferred_delete;
 pub mod compute_instance_ops;
 pub mod compute_rebuild;
+pub mod compute_snapshot;
 pub mod compute_task;
 pub mod conductor;
 pub mod rpc_args;
