@@ -2,6 +2,7 @@
 //! servers, their sub-resources (actions, metadata, tags, update, diagnostics), server lists
 //! (filters, sorting, paging in SQL, also on PostgreSQL and MariaDB), the legacy project-id
 //! prefix, the lab network's addresses, server groups and scheduler hints (two fake hosts),
+//! snapshots, backups and the image catalog,
 //! services and hypervisors, against a whole cloud in this process (`cloud`: memory
 //! transport, SQLite, the API on a free port); random bodies never get a 500; and
 //! the real python-openstackclient (`scripts/osc-venv.sh`) against `novactor run`, embedded
@@ -23,6 +24,7 @@ mod project_id_prefix;
 mod random_bodies_never_get_a_500;
 mod server_actions;
 mod server_groups;
+mod server_images;
 mod server_lists;
 mod server_rebuild_shelve;
 mod server_soft_delete_and_images;
