@@ -171,13 +171,7 @@ pub async fn list(
     let query = list_query(&pairs)?;
     let viewer = viewer(&ctx);
     let rows = state
-        .run(move |b| async move {
-            b.deps
-                .db
-                .image_get_all()
-                .await
-                .map_err(|e| ApiFault::unavailable(e.to_string()))
-        })
+        .run(move |b| async move { b.deps.db.image_get_all().await.map_err(ApiFault::db) })
         .await?;
     let page = select_images(rows, &query, &viewer).map_err(|e| bad(e.to_string()))?;
     let mut body = json!({
@@ -197,13 +191,7 @@ async fn visible(ctx: &Ctx, state: &ApiState, id: String) -> Result<ImageRow, Ap
     let viewer = viewer(ctx);
     let lookup = id.clone();
     let image = state
-        .run(move |b| async move {
-            b.deps
-                .db
-                .image_get(&lookup)
-                .await
-                .map_err(|e| ApiFault::unavailable(e.to_string()))
-        })
+        .run(move |b| async move { b.deps.db.image_get(&lookup).await.map_err(ApiFault::db) })
         .await?;
     image
         .filter(|image| viewer.sees(image))
@@ -241,13 +229,7 @@ pub async fn delete(
     let id = image.id;
     let target = id.clone();
     let removed = state
-        .run(move |b| async move {
-            b.deps
-                .db
-                .image_delete(&target)
-                .await
-                .map_err(|e| ApiFault::unavailable(e.to_string()))
-        })
+        .run(move |b| async move { b.deps.db.image_delete(&target).await.map_err(ApiFault::db) })
         .await?;
     if removed {
         Ok(HttpResponse::NoContent().finish())

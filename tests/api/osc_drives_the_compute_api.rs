@@ -2,7 +2,8 @@
 //! `novactor run`, with `OS_AUTH_TYPE=none` as Nova's noauth labs use it: server
 //! create (image by name, `--wait`), list, show, stop, start, reboot, reboot --hard,
 //! pause, unpause, suspend, resume, rescue, unrescue, lock (`--reason` at 2.73), unlock,
-//! set --state, console log show, set/unset --property, set --tag, set --name
+//! set --state, console log show, server image create, server backup create, image
+//! show/list/delete, set/unset --property, set --tag, set --name
 //! --description, delete, event list/show of the deleted server; flavor list; compute
 //! service list/set; hypervisor list/show — in a cloud of three fake computes: at the
 //! client's default microversion in one process, and pinned to 2.104 over RabbitMQ +
@@ -82,6 +83,7 @@ fn exercise(client: &Client) {
     client.act("reboot", &["server", "reboot", "--hard", "vm1"]);
     client.wait_status("vm1", "ACTIVE");
     server_actions(client);
+    crate::osc_image::image_actions(client);
 
     client.run(&[
         "compute",

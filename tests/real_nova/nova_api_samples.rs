@@ -495,8 +495,7 @@ async fn novas_own_request_samples_are_served() {
             cloud.wait_status(&id, after).await;
         }
     }
-    // Not sent: `os-admin-actions/admin-actions-reset-state.json.tpl` is not JSON (Nova's
-    // own sample quotes with ').
+    // Not sent: `os-admin-actions/admin-actions-reset-state.json.tpl` is not JSON.
     // os-services: the legacy PUTs by name before 2.53, by uuid from then on.
     let services = cloud.admin("GET", "/v2.1/os-services", None).await;
     let compute_uuid = services.body["services"]
