@@ -119,12 +119,10 @@ fn list_query(pairs: &[(String, String)]) -> Result<ImageQuery, ApiFault> {
             }
             // No image has members here: every image is "accepted" for its viewers.
             "member_status" if matches!(value.as_str(), "accepted" | "all") => {}
-            "os_hidden" => {
-                let hidden = value == "true";
-                if hidden {
-                    query.filters.push(("id".into(), Vec::new()));
-                }
-            }
+            // No image is hidden and none has tags: `os_hidden=true` or any `tag` lists
+            // none (a filter no value satisfies).
+            "os_hidden" if value == "true" => query.filters.push(("id".into(), Vec::new())),
+            "os_hidden" => {}
             "tag" => query.filters.push(("tags".into(), Vec::new())),
             "member_status" | "size_min" | "size_max" | "created_at" | "updated_at" => {
                 return Err(bad(format!(
