@@ -59,11 +59,13 @@ pub enum NovaException {
     MigrationNotFound,
     /// No migration of the instance in that status.
     MigrationNotFoundByStatus,
+    /// No image with that id in the catalog (Glance's 404 as Nova's image API raises it).
+    ImageNotFound,
 }
 
 impl NovaException {
     /// Every class, for reading a failure back.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::InstanceNotFound,
         Self::UnexpectedTaskStateError,
         Self::UnexpectedDeletingTaskStateError,
@@ -86,6 +88,7 @@ impl NovaException {
         Self::InstanceNotRescuable,
         Self::MigrationNotFound,
         Self::MigrationNotFoundByStatus,
+        Self::ImageNotFound,
     ];
 
     /// The class name on the wire.
@@ -113,6 +116,7 @@ impl NovaException {
             Self::InstanceNotRescuable => "InstanceNotRescuable",
             Self::MigrationNotFound => "MigrationNotFound",
             Self::MigrationNotFoundByStatus => "MigrationNotFoundByStatus",
+            Self::ImageNotFound => "ImageNotFound",
         }
     }
 

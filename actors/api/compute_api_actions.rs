@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::compute_api::{
     check_instance_lock, claim_task, host_of, instance, record_action, ApiError, ComputeApiDeps,
 };
-use super::images;
+use super::image_catalog::visible_image;
 use super::instance_state_checks::{invalid_state, AllowedStates};
 use crate::db::InstanceRow;
 use crate::exception::NovaException;
@@ -161,7 +161,7 @@ pub async fn rescue(
     check_instance_lock(ctx, &row)?;
     check_instance_state(&row, RESCUE.action, RESCUE.allowed)?;
     if let Some(image) = rescue_image_ref {
-        if images::by_id(image).is_none() {
+        if visible_image(&deps.db, ctx, image).await?.is_none() {
             return Err(ApiError::BadRequest(format!(
                 "Requested rescue image '{image}' is not supported"
             )));

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use super::compute_api::{check_instance_lock, db_error, host_of, instance, record_action};
 use super::compute_api::{ApiError, ComputeApiDeps};
 use super::compute_api_actions::check_instance_state;
-use super::images;
+use super::image_catalog::bootable_image;
 use super::instance_state_checks::AllowedStates;
 use super::keypair_api::instance_key_columns;
 use crate::db::InstanceRow;
@@ -51,9 +51,13 @@ pub async fn rebuild(
     let row = instance(deps, uuid).await?;
     check_instance_lock(ctx, &row)?;
     check_instance_state(&row, REBUILD, REBUILD_ALLOWED)?;
-    if images::by_id(&fields.image).is_none() {
-        return Err(ApiError::BadRequest("Cannot find image for rebuild".into()));
-    }
+    bootable_image(
+        &deps.db,
+        ctx,
+        &fields.image,
+        "Cannot find image for rebuild",
+    )
+    .await?;
     let host = host_of(&row)?;
     let orig_image_ref = row.image_ref.clone().unwrap_or_default();
     let mut columns = fields.columns;

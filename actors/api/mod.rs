@@ -19,11 +19,14 @@
 //! migrations.rs     /os-migrations (2.1, 2.23, 2.59 paging, 2.66, 2.80)
 //! server_groups.rs  /os-server-groups
 //! keypairs.rs       /os-keypairs (2.2 type, 2.10 user_id, 2.35 paging, 2.92 import only)
-//! images.rs         D-IMAGE: the read-only Glance stand-in under /image
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
 //! compute_api_actions.rs  its server actions that go to the compute, with Nova's checks
 //! compute_api_rebuild.rs  rebuild in place: the checks, the saved fields, the conductor
 //! compute_api_shelve.rs   shelve, shelveOffload, unshelve: Nova's checks, the spec's zone/host
+//! images.rs         D-IMAGE: the Glance stand-in under /image: list, show, delete
+//! image_catalog.rs  the catalog as the flows use it: bootable images, instance images
+//! compute_api_snapshot.rs createImage, createBackup (the queued image, the task state,
+//!                   the compute's cast) and injectNetworkInfo
 //! compute_api_local.rs    its server actions the API does itself: lock, reset, password
 //! compute_api_create.rs   its create: rows, tags, group, port, request specs, the cast
 //! compute_api_deferred_delete.rs  soft delete on DELETE, restore, forceDelete
@@ -57,11 +60,13 @@ pub mod compute_api_deferred_delete;
 pub mod compute_api_local;
 pub mod compute_api_rebuild;
 pub mod compute_api_shelve;
+pub mod compute_api_snapshot;
 pub mod exposure;
 pub mod flavors;
 pub mod http;
 pub mod http_server;
 pub mod hypervisors;
+pub mod image_catalog;
 pub mod images;
 pub mod instance_state_checks;
 pub mod keypair_api;

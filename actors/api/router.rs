@@ -134,7 +134,11 @@ pub fn app(
         .service(resource("/image/v2").route(web::get().to(images::versions)))
         .service(resource("/image/v2/").route(web::get().to(images::versions)))
         .service(resource("/image/v2/images").route(web::get().to(images::list)))
-        .service(resource("/image/v2/images/{id}").route(web::get().to(images::show)))
+        .service(
+            resource("/image/v2/images/{id}")
+                .route(web::get().to(images::show))
+                .route(web::delete().to(images::delete)),
+        )
         .default_service(web::to(not_found))
         .wrap_fn(|mut req, srv| {
             let stamp = RequestStamp::begin(&req);

@@ -30,6 +30,9 @@ pub enum ObjectCallError {
     /// `InstanceActionNotFound`: no action for the request an event belongs to.
     #[error("{0}")]
     ActionNotFound(String),
+    /// `ImageNotFound`: the catalog has no such image (deleted meanwhile).
+    #[error("{0}")]
+    ImageNotFound(String),
     /// Any other failure the conductor replied (or no reply at all).
     #[error("via nova-conductor: {0}")]
     Conductor(IndirectionError),
@@ -71,6 +74,7 @@ impl From<IndirectionError> for ObjectCallError {
             NovaException::UnexpectedTaskStateError => Self::UnexpectedTaskState(message),
             NovaException::ComputeHostNotFound => Self::ComputeHostNotFound(message),
             NovaException::InstanceActionNotFound => Self::ActionNotFound(message),
+            NovaException::ImageNotFound => Self::ImageNotFound(message),
             _ => Self::Conductor(error),
         }
     }
@@ -88,6 +92,7 @@ impl ObjectCallError {
             }
             Self::ComputeHostNotFound(m) => NovaException::ComputeHostNotFound.failure(m.clone()),
             Self::ActionNotFound(m) => NovaException::InstanceActionNotFound.failure(m.clone()),
+            Self::ImageNotFound(m) => NovaException::ImageNotFound.failure(m.clone()),
             other => RemoteFailure::runtime_error(other.to_string()),
         }
     }
@@ -130,9 +135,15 @@ const HANDLED_FAILURES: &[FailureClass] = &[
     NovaException::UnexpectedTaskStateError.expected(),
     NovaException::ComputeHostNotFound.expected(),
     NovaException::InstanceActionNotFound.expected(),
+    NovaException::ImageNotFound.expected(),
 ];
 
 impl ConductorObjects {
+    /// The conductor proxy (for the object calls of sibling files, `image_service.rs`).
+    pub(super) fn conductor(&self) -> &ConductorApi {
+        &self.conductor
+    }
+
     /// Calls sent through `conductor`.
     pub fn new(conductor: ConductorApi) -> Self {
         Self {

@@ -13,6 +13,20 @@ use super::fake_driver::{DriverError, FakeDriver, PowerState};
 /// Nova's fake console log (`FakeDriver.get_console_output`), three lines.
 pub(super) const FAKE_CONSOLE_OUTPUT: &str = "FAKE CONSOLE OUTPUT\nANOTHER\nLAST LINE";
 
+/// The bytes of every fake snapshot: the guests have no disks, so their images have one size.
+pub(super) const FAKE_SNAPSHOT_BYTES: i64 = 25_165_824;
+
+/// What a fake snapshot makes: a qcow2 image of [`FAKE_SNAPSHOT_BYTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FakeSnapshot {
+    /// Bytes of the image data.
+    pub size: i64,
+    /// Its disk format.
+    pub disk_format: &'static str,
+    /// Its container format.
+    pub container_format: &'static str,
+}
+
 impl FakeDriver {
     /// Nova `pause` → PAUSED.
     pub fn pause(&self, uuid: &str) -> Result<(), DriverError> {
@@ -53,6 +67,21 @@ impl FakeDriver {
     /// Nova `get_console_output`: [`FAKE_CONSOLE_OUTPUT`] for a defined guest.
     pub fn get_console_output(&self, uuid: &str) -> Result<String, DriverError> {
         self.get_info(uuid).map(|_| FAKE_CONSOLE_OUTPUT.to_owned())
+    }
+
+    /// Nova `snapshot`: the data of a defined guest's disk (`InstanceNotFound` for none);
+    /// the compute uploads it into the image.
+    pub fn snapshot(&self, uuid: &str) -> Result<FakeSnapshot, DriverError> {
+        self.get_info(uuid).map(|_| FakeSnapshot {
+            size: FAKE_SNAPSHOT_BYTES,
+            disk_format: "qcow2",
+            container_format: "bare",
+        })
+    }
+
+    /// Nova `inject_network_info`: accepted for any defined guest (Nova's fake: `pass`).
+    pub fn inject_network_info(&self, uuid: &str) -> Result<(), DriverError> {
+        self.get_info(uuid).map(drop)
     }
 
     /// Nova `trigger_crash_dump`: accepted for any defined guest (Nova's fake: `pass`);

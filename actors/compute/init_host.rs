@@ -107,7 +107,7 @@ impl ComputeFlows {
                     .await
             }
             InitAction::ClearTask => {
-                tracing::warn!(instance = %uuid, vm_state = vm, task_state = task, "Instance in a reboot task state no retry applies to at start-up, clearing task state");
+                tracing::warn!(instance = %uuid, vm_state = vm, task_state = task, "Instance in transitional state at start-up, clearing task state");
                 self.settle(ctx, &mut instance, None).await
             }
             InitAction::RetryUnpause => {

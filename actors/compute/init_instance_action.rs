@@ -42,7 +42,9 @@ pub(super) enum InitAction {
     /// `powering-on`: retry the start.
     RetryStart,
     /// A reboot task state no retry applies to (say `reboot_pending` on a stopped
-    /// instance): novactor clears it so the instance is usable again (Nova leaves it).
+    /// instance): novactor clears it so the instance is usable again (Nova leaves it);
+    /// and, as Nova, a snapshot the restart interrupted (`image_snapshot*`,
+    /// `image_pending_upload`, `image_uploading`).
     ClearTask,
 }
 
@@ -123,6 +125,10 @@ pub(super) fn init_instance_action(
     match task {
         POWERING_OFF => InitAction::RetryStop,
         POWERING_ON => InitAction::RetryStart,
+        // Nova: a snapshot the restart interrupted is not resumed; its task is cleared.
+        IMAGE_SNAPSHOT_PENDING | IMAGE_PENDING_UPLOAD | IMAGE_UPLOADING | IMAGE_SNAPSHOT => {
+            InitAction::ClearTask
+        }
         _ => InitAction::Leave,
     }
 }
@@ -303,6 +309,31 @@ mod tests {
         );
         assert_eq!(
             decide(Some("active"), Some("pausing"), NO_GUEST),
+            InitAction::Leave
+        );
+    }
+
+    #[test]
+    fn init_an_interrupted_snapshot_has_its_task_cleared_but_not_a_backup() {
+        for task in [
+            "image_snapshot_pending",
+            "image_snapshot",
+            "image_pending_upload",
+            "image_uploading",
+        ] {
+            assert_eq!(
+                decide(Some("active"), Some(task), RUNNING),
+                InitAction::ClearTask,
+                "{task}"
+            );
+        }
+        // Nova's list leaves image_backup alone, and an instance in ERROR too.
+        assert_eq!(
+            decide(Some("active"), Some("image_backup"), RUNNING),
+            InitAction::Leave
+        );
+        assert_eq!(
+            decide(Some("error"), Some("image_uploading"), RUNNING),
             InitAction::Leave
         );
     }

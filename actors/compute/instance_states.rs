@@ -52,9 +52,14 @@ pub(crate) mod task_states {
     pub(crate) const SHELVING_IMAGE_UPLOADING: &str = "shelving_image_uploading";
     pub(crate) const SHELVING_OFFLOADING: &str = "shelving_offloading";
     pub(crate) const UNSHELVING: &str = "unshelving";
+    pub(crate) const IMAGE_SNAPSHOT: &str = "image_snapshot";
+    pub(crate) const IMAGE_SNAPSHOT_PENDING: &str = "image_snapshot_pending";
+    pub(crate) const IMAGE_PENDING_UPLOAD: &str = "image_pending_upload";
+    pub(crate) const IMAGE_UPLOADING: &str = "image_uploading";
+    pub(crate) const IMAGE_BACKUP: &str = "image_backup";
 
     /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
-    pub(crate) const ALL: [&str; 30] = [
+    pub(crate) const ALL: [&str; 35] = [
         SCHEDULING,
         NETWORKING,
         BLOCK_DEVICE_MAPPING,
@@ -85,6 +90,11 @@ pub(crate) mod task_states {
         SHELVING_IMAGE_UPLOADING,
         SHELVING_OFFLOADING,
         UNSHELVING,
+        IMAGE_SNAPSHOT,
+        IMAGE_SNAPSHOT_PENDING,
+        IMAGE_PENDING_UPLOAD,
+        IMAGE_UPLOADING,
+        IMAGE_BACKUP,
     ];
     /// Nova `task_states.soft_reboot_states`.
     pub(crate) const SOFT_REBOOT_STATES: [&str; 3] = [REBOOTING, REBOOT_PENDING, REBOOT_STARTED];

@@ -28,6 +28,7 @@ use crate::rpcapi::compute_instance_ops::{
 };
 use crate::rpcapi::compute_rebuild::RebuildInstance;
 use crate::rpcapi::compute_shelve::{ShelveInstance, ShelveOffloadInstance, UnshelveInstance};
+use crate::rpcapi::compute_snapshot::{BackupInstance, InjectNetworkInfo, SnapshotInstance};
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
 use novactor::service::{Call, Endpoint, PeriodicTask, Response, ServiceManager, Spacing};
@@ -320,7 +321,10 @@ impl ServiceManager for ComputeManager {
                 .method(RebuildInstance::METHOD, Self::rebuild_instance)
                 .method(ShelveInstance::METHOD, Self::shelve_instance)
                 .method(ShelveOffloadInstance::METHOD, Self::shelve_offload_instance)
-                .method(UnshelveInstance::METHOD, Self::unshelve_instance),
+                .method(UnshelveInstance::METHOD, Self::unshelve_instance)
+                .method(SnapshotInstance::METHOD, Self::snapshot_instance)
+                .method(BackupInstance::METHOD, Self::backup_instance)
+                .method(InjectNetworkInfo::METHOD, Self::inject_network_info),
             baseapi::endpoint(),
         ]
     }

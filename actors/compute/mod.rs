@@ -24,6 +24,10 @@
 //! instance_shelve.rs       shelve_instance, shelve_offload_instance, unshelve_instance,
 //!                          _poll_shelved_instances (the shelve snapshot step)
 //! manager_shelve.rs        their handlers and the poll's periodic task
+//! instance_snapshot.rs     snapshot_instance, backup_instance (with the rotation),
+//!                          inject_network_info; snapshot_into_image, shelve's part
+//! manager_snapshot.rs      their handlers
+//! image_service.rs         the compute's image service: the conductor's ImageCatalog
 //! operation_failure.rs     OperationError; fault, ERROR state, reverted task state
 //! init_instance_action.rs  what a restart does with an interrupted instance (pure)
 //! init_host.rs             the settling pass over this host's instances at start
@@ -52,6 +56,7 @@ mod diagnostics;
 pub mod fake_driver;
 mod fake_driver_guest_ops;
 mod flows;
+mod image_service;
 mod init_host;
 mod init_instance_action;
 mod instance_build;
@@ -65,12 +70,14 @@ mod instance_reboot;
 mod instance_rebuild;
 mod instance_rescue;
 mod instance_shelve;
+mod instance_snapshot;
 mod instance_states;
 mod instance_terminate;
 mod manager;
 mod manager_deferred_delete;
 mod manager_instance_ops;
 mod manager_shelve;
+mod manager_snapshot;
 mod node_identity;
 mod operation_failure;
 mod periodic_tasks;

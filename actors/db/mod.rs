@@ -24,6 +24,8 @@
 //! instance_groups.rs  instance_groups + instance_group_policy + instance_group_member
 //! migration_records.rs migrations: resize and cold migration records (os-migrations)
 //! key_pairs.rs        key_pairs: a user's public keys by name (os-keypairs)
+//! images.rs           novactor_images: the image catalog of the /image stand-in (D-IMAGE)
+//! image_query.rs      Glance v2's list rules (visibility, filters, sort, marker) on its rows
 //! ```
 //!
 //! Every table file adds its functions to [`NovaDb`] and depends on `nova_db.rs` and
@@ -36,6 +38,8 @@
 mod compute_nodes;
 mod db_servicegroup;
 mod flavors;
+mod image_query;
+mod images;
 mod instance_actions;
 mod instance_faults;
 mod instance_groups;
@@ -55,6 +59,8 @@ mod services;
 pub use compute_nodes::{ComputeNodeRow, ComputeNodeValues};
 pub use db_servicegroup::DbServiceGroup;
 pub use flavors::FlavorRow;
+pub use image_query::{select_images, ImageQuery, ImageQueryError, ImageViewer, IMAGE_SORT_KEYS};
+pub use images::{ImageRow, ImageUpload, NewImage};
 pub use instance_actions::{ActionsPage, InstanceActionEventRow, InstanceActionRow};
 pub use instance_faults::InstanceFaultRow;
 pub use instance_groups::{InstanceGroupRow, InstanceHostRow};

@@ -1,8 +1,10 @@
 //! The real python-openstackclient (latest from PyPI, `scripts/osc-venv.sh`) against
 //! `novactor run`, with `OS_AUTH_TYPE=none` as Nova's noauth labs use it: server
 //! create (image by name, `--wait`), list, show, stop, start, reboot, reboot --hard,
-//! pause, unpause, suspend, resume, rescue, unrescue, shelve, unshelve (`--host` at 2.91), lock (`--reason` at 2.73), unlock,
-//! set --state, console log show, set/unset --property, set --tag, set --name
+//! pause, unpause, suspend, resume, rescue, unrescue, shelve, unshelve (`--host` at 2.91),
+//! lock (`--reason` at 2.73), unlock, set --state, console log show, server image create,
+//! server backup create, image show/list/delete, keypair create/list/show/delete, server
+//! create --key-name and --host (2.74), set/unset --property, set --tag, set --name
 //! --description, delete, event list/show of the deleted server; flavor list; compute
 //! service list/set; hypervisor list/show — in a cloud of three fake computes: at the
 //! client's default microversion in one process, and pinned to 2.104 over RabbitMQ +
@@ -85,6 +87,7 @@ fn exercise(client: &Client) {
     server_actions(client);
     crate::osc_shelve::shelve_actions(client);
     keypair_actions(client);
+    crate::osc_image::image_actions(client);
 
     client.run(&[
         "compute",

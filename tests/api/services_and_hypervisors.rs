@@ -161,7 +161,7 @@ async fn hypervisors_are_listed_shown_and_report_uptime() {
 }
 
 #[actix_rt::test]
-async fn the_image_stand_in_serves_a_read_only_catalog() {
+async fn the_image_stand_in_serves_the_catalog_to_callers_with_a_token() {
     let cloud = cloud().await;
     let versions = cloud.send("GET", "/image/v2", &[], None).await;
     assert_eq!(versions.body["versions"][0]["id"], "v2.16");
@@ -174,18 +174,24 @@ async fn the_image_stand_in_serves_a_read_only_catalog() {
         )
         .await;
     let id = by_name.body["images"][0]["id"].as_str().unwrap().to_owned();
+    let token = [("X-Auth-Token", "notused")];
     let show = cloud
-        .send("GET", &format!("/image/v2/images/{id}"), &[], None)
+        .send("GET", &format!("/image/v2/images/{id}"), &token, None)
         .await;
     assert_eq!(show.body["name"], "cirros");
     assert_eq!(show.body["status"], "active");
     assert_eq!(
         cloud
-            .send("GET", "/image/v2/images/cirros", &[], None)
+            .send("GET", "/image/v2/images/cirros", &token, None)
             .await
             .status,
         404
     );
+    // As Glance, the images are a token's (the version document is anyone's).
+    let anonymous = cloud
+        .send("GET", &format!("/image/v2/images/{id}"), &[], None)
+        .await;
+    assert_eq!(anonymous.status, 401);
     cloud.node.shutdown().await.unwrap();
 }
 

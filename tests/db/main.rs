@@ -12,6 +12,7 @@ mod common;
 mod scenario;
 
 mod compute_nodes;
+mod images;
 mod instance_groups;
 mod instances;
 mod key_pairs;

@@ -434,6 +434,13 @@ async fn guest_actions(rec: &mut Recorder<'_>, version: &str, id: &str) {
     if v >= 17 {
         steps.push((MEMBER, json!({"trigger_crash_dump": null}), None));
     }
+    // The image actions: `null` before 2.45, `{"image_id"}` from 2.45.
+    let snapshot =
+        json!({"createImage": {"name": format!("snap-{version}"), "metadata": {"k": "v"}}});
+    steps.push((MEMBER, snapshot, Some("ACTIVE")));
+    let backup = json!({"createBackup": {"name": "bk", "backup_type": "daily", "rotation": 1}});
+    steps.push((MEMBER, backup, Some("ACTIVE")));
+    steps.push((ADMIN, json!({"injectNetworkInfo": null}), None));
     for (who, body, status) in steps {
         rec.send(who, version, "POST", &action, Some(body)).await;
         if let Some(status) = status {

@@ -114,6 +114,14 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     // nova/policies/admin_actions.py, admin_password.py, console_output.py,
     // server_password.py
     (ADMIN_ACTIONS_RESET_STATE, "rule:context_is_admin"),
+    (ADMIN_ACTIONS_INJECT_NETWORK_INFO, "rule:context_is_admin"),
+    // nova/policies/servers.py create_image, create_backup.py
+    (SERVERS_CREATE_IMAGE, "rule:project_member_or_admin"),
+    (
+        SERVERS_CREATE_IMAGE_VOLUME_BACKED,
+        "rule:project_member_or_admin",
+    ),
+    (CREATE_BACKUP, "rule:project_member_or_admin"),
     (ADMIN_PASSWORD, "rule:project_member_or_admin"),
     (CONSOLE_OUTPUT, "rule:project_member_or_admin"),
     (SERVER_PASSWORD_SHOW, "rule:project_reader_or_admin"),
@@ -224,6 +232,16 @@ pub const RESCUE: &str = "os_compute_api:os-rescue";
 pub const UNRESCUE: &str = "os_compute_api:os-unrescue";
 /// `os-resetState`.
 pub const ADMIN_ACTIONS_RESET_STATE: &str = "os_compute_api:os-admin-actions:reset_state";
+/// `injectNetworkInfo`.
+pub const ADMIN_ACTIONS_INJECT_NETWORK_INFO: &str =
+    "os_compute_api:os-admin-actions:inject_network_info";
+/// `createImage`.
+pub const SERVERS_CREATE_IMAGE: &str = "os_compute_api:servers:create_image";
+/// `createImage` of a volume-backed server (none here: every server boots from an image).
+pub const SERVERS_CREATE_IMAGE_VOLUME_BACKED: &str =
+    "os_compute_api:servers:create_image:allow_volume_backed";
+/// `createBackup`.
+pub const CREATE_BACKUP: &str = "os_compute_api:os-create-backup";
 /// `changePassword`.
 pub const ADMIN_PASSWORD: &str = "os_compute_api:os-admin-password";
 /// `os-getConsoleOutput`.

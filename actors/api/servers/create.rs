@@ -21,7 +21,7 @@ use crate::api::auth::Ctx;
 use crate::api::compute_api;
 use crate::api::compute_api_create::{self, BootRequest, InstanceDetails};
 use crate::api::http::json_body;
-use crate::api::images;
+use crate::api::image_catalog;
 use crate::api::policy::defaults as policy;
 
 /// `POST /servers` → 202 with `Location`.
@@ -41,9 +41,14 @@ pub async fn create(
     if asks_network {
         ctx.authorize_own(policy::SERVERS_CREATE_ATTACH_NETWORK)?;
     }
-    if images::by_id(&request.image).is_none() {
-        return Err(ApiFault::bad_request("Can not find requested image"));
-    }
+    let (rpc, image) = (ctx.rpc_context(), request.image.clone());
+    state
+        .run(move |b| async move {
+            image_catalog::bootable_image(&b.deps.db, &rpc, &image, "Can not find requested image")
+                .await
+                .map_err(ApiFault::from)
+        })
+        .await?;
     let server = body
         .get("server")
         .and_then(Value::as_object)

@@ -16,10 +16,11 @@
 //! | `InstanceActionEvent` | `event_start`, `event_finish_with_failure`, `event_finish` | – |
 //! | `Migration` | `get_by_id`, `get_by_uuid`, `get_by_id_and_instance`, `get_by_instance_and_status` | `create`, `save` (status, hosts, nodes, progress counters) |
 //! | `MigrationList` | `get_in_progress_by_host_and_node`, `get_in_progress_by_instance`, `get_by_filters` | – |
+//! | `ImageCatalog` (novactor's, D-IMAGE-UPLOAD) | `get`, `upload_done`, `delete`, `get_all` | – |
 //!
 //! One file per class family: `service.rs`, `instance.rs` (with `InstanceFault`),
 //! `compute_node.rs` (Nova's field conversions are `objects::compute_node`'s),
-//! `action_events.rs`, `migration.rs`; `args.rs` reads arguments and turns rows into fields.
+//! `action_events.rs`, `migration.rs`, `image_catalog.rs` (the compute's image service); `args.rs` reads arguments and turns rows into fields.
 
 use serde_json::{json, Map, Value};
 
@@ -30,6 +31,7 @@ use novactor::rpc::RemoteFailure;
 mod action_events;
 mod args;
 mod compute_node;
+mod image_catalog;
 mod instance;
 mod migration;
 mod service;
@@ -61,6 +63,7 @@ pub async fn class_action(
         "Migration" | "MigrationList" => {
             migration::class_action(db, objname, objmethod, args, kwargs).await
         }
+        "ImageCatalog" => image_catalog::class_action(db, objmethod, args, kwargs).await,
         _ => Err(unsupported(objname, objmethod)),
     }
 }

@@ -1,4 +1,4 @@
-//! `os-resetState` (Nova: `admin_actions.py`), `changePassword` (`admin_password.py`),
+//! `os-resetState`, `injectNetworkInfo` (Nova: `admin_actions.py`), `changePassword` (`admin_password.py`),
 //! `trigger_crash_dump` (`servers.py`, 2.17+), `os-getConsoleOutput`
 //! (`console_output.py`), each with Nova's schema, policy and reply.
 
@@ -12,6 +12,7 @@ use crate::api::api_state::ApiState;
 use crate::api::auth::Ctx;
 use crate::api::compute_api_actions::{self, SimpleAction};
 use crate::api::compute_api_local;
+use crate::api::compute_api_snapshot;
 use crate::api::policy::defaults as policy;
 use crate::api::servers::lookup::visible;
 
@@ -45,6 +46,26 @@ pub(super) async fn reset_state(
     state
         .run(move |b| async move {
             compute_api_local::reset_state(&b.deps, &rpc, &row.uuid, &vm_state)
+                .await
+                .map_err(ApiFault::from)
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// `injectNetworkInfo` (admin; its value is not looked at, as Nova's schema allows
+/// anything) → 202 once cast.
+pub(super) async fn inject_network_info(
+    ctx: Ctx,
+    id: &str,
+    state: &ApiState,
+) -> Result<HttpResponse, ApiFault> {
+    let rule = policy::ADMIN_ACTIONS_INJECT_NETWORK_INFO;
+    let row = visible(&ctx, state, id, rule).await?;
+    let rpc = ctx.rpc_context();
+    state
+        .run(move |b| async move {
+            compute_api_snapshot::inject_network_info(&b.deps, &rpc, &row.uuid)
                 .await
                 .map_err(ApiFault::from)
         })
