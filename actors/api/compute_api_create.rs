@@ -228,6 +228,7 @@ pub async fn create(
             user_id: Some(request.user_id.clone()),
             scheduler_hints: request.details.scheduler_hints.clone(),
             instance_group: group.as_ref().map(InstanceGroup::from_row),
+            requested_destination: None,
         };
         let build_request = BuildRequest {
             instance_uuid: row.uuid.clone(),

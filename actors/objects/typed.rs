@@ -1,6 +1,6 @@
 //! The slice's objects as typed structs, converted to and from their `nova_object`
-//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor` and an
-//! `InstanceGroup`), `Selection` (1.1),
+//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor`, an
+//! `InstanceGroup` and a `Destination` (1.4)), `Selection` (1.1),
 //! `BuildRequest` (1.3, carrying an `Instance` primitive).
 //! Field names are Nova's; fields novactor does not use are not carried.
 
@@ -160,6 +160,27 @@ pub struct RequestSpec {
     /// The server group the instances join (hint `group`), as an `InstanceGroup` object.
     #[serde(default)]
     pub instance_group: Option<InstanceGroup>,
+    /// Where the instance must go (an evacuation to a named host the scheduler still
+    /// checks), as a `Destination` object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_destination: Option<Destination>,
+}
+
+/// Nova `Destination` (1.4): the host (and node) a move asks for; the aggregate and cell
+/// fields are not carried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Destination {
+    /// The compute host.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Its node.
+    #[serde(default)]
+    pub node: Option<String>,
+}
+
+impl TypedObject for Destination {
+    const NAME: &'static str = "Destination";
+    const VERSION: &'static str = "1.4";
 }
 
 impl RequestSpec {
@@ -182,11 +203,14 @@ impl TypedObject for RequestSpec {
         if let Some(group) = &self.instance_group {
             data.insert("instance_group".into(), group.to_primitive());
         }
+        if let Some(destination) = &self.requested_destination {
+            data.insert("requested_destination".into(), destination.to_primitive());
+        }
         data
     }
 
     fn unnest(mut data: Map<String, Value>) -> Result<Map<String, Value>, ObjectError> {
-        for nested in ["flavor", "instance_group"] {
+        for nested in ["flavor", "instance_group", "requested_destination"] {
             if let Some(object) = data.get(nested).filter(|v| !v.is_null()).cloned() {
                 let object = NovaObject::from_primitive(&object)?;
                 data.insert(nested.into(), Value::Object(object.data));
@@ -284,6 +308,10 @@ mod tests {
                 policy: Some("affinity".into()),
                 members: vec!["u1".into()],
                 ..InstanceGroup::default()
+            }),
+            requested_destination: Some(Destination {
+                host: Some("h2".into()),
+                node: None,
             }),
         };
         let primitive = spec.to_primitive();

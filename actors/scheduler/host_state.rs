@@ -219,6 +219,7 @@ pub(crate) mod tests {
             user_id: None,
             scheduler_hints: Map::new(),
             instance_group: None,
+            requested_destination: None,
         }
     }
 }
