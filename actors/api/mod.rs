@@ -22,6 +22,7 @@
 //! compute_api.rs    the flow layer (Nova compute/api.py) the handlers call
 //! compute_api_actions.rs  its server actions that go to the compute, with Nova's checks
 //! compute_api_rebuild.rs  rebuild in place: the checks, the saved fields, the conductor
+//! compute_api_evacuate.rs evacuate: the down source, the migration record, the conductor
 //! compute_api_local.rs    its server actions the API does itself: lock, reset, password
 //! compute_api_create.rs   its create: rows, tags, group, port, request specs, the cast
 //! compute_api_deferred_delete.rs  soft delete on DELETE, restore, forceDelete
@@ -50,6 +51,7 @@ pub mod compute_api;
 pub mod compute_api_actions;
 pub mod compute_api_create;
 pub mod compute_api_deferred_delete;
+pub mod compute_api_evacuate;
 pub mod compute_api_local;
 pub mod compute_api_rebuild;
 pub mod exposure;

@@ -34,6 +34,8 @@ pub(super) struct EvacuationOrder {
     pub(super) limits: Map<String, Value>,
     /// 2.95: `stopped`.
     pub(super) target_state: Option<String>,
+    /// Before 2.14 the caller's `onSharedStorage` (else none: the driver decides).
+    pub(super) on_shared_storage: Option<bool>,
 }
 
 impl ComputeFlows {
@@ -93,6 +95,15 @@ impl ComputeFlows {
             let failure = RemoteFailure::runtime_error(format!(
                 "Instance {uuid} already exists on this host's hypervisor."
             ));
+            self.evacuation_failed(ctx, &instance, migration.as_mut(), false, &failure)
+                .await;
+            return Err(OperationError::Refused(failure));
+        }
+        if order.on_shared_storage == Some(true) {
+            // Nova compares with `driver.instance_on_disk`, which the fake driver's is not.
+            let failure = RemoteFailure::runtime_error(
+                "Invalid state of instance files on shared storage".to_owned(),
+            );
             self.evacuation_failed(ctx, &instance, migration.as_mut(), false, &failure)
                 .await;
             return Err(OperationError::Refused(failure));

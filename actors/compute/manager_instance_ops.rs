@@ -54,6 +54,7 @@ fn evacuation_order(args: &RebuildInstance) -> Result<EvacuationOrder, RemoteFai
         scheduled_node: args.scheduled_node.clone(),
         limits,
         target_state: args.target_state.clone(),
+        on_shared_storage: args.on_shared_storage.as_ref().and_then(Value::as_bool),
     })
 }
 
