@@ -2,7 +2,7 @@
 //! servers, their sub-resources (actions, metadata, tags, update, diagnostics), server lists
 //! (filters, sorting, paging in SQL, also on PostgreSQL and MariaDB), the legacy project-id
 //! prefix, the lab network's addresses, server groups and scheduler hints (two fake hosts),
-//! services and hypervisors, against a whole cloud in this process (`cloud`: memory
+//! services and hypervisors, evacuation (three fake hosts), against a whole cloud in this process (`cloud`: memory
 //! transport, SQLite, the API on a free port); random bodies never get a 500; and
 //! the real python-openstackclient (`scripts/osc-venv.sh`) against `novactor run`, embedded
 //! and over RabbitMQ + PostgreSQL.
@@ -22,6 +22,7 @@ mod osc_drives_the_compute_api;
 mod project_id_prefix;
 mod random_bodies_never_get_a_500;
 mod server_actions;
+mod server_evacuate;
 mod server_groups;
 mod server_lists;
 mod server_rebuild_shelve;
