@@ -2,7 +2,7 @@
 //! `novactor run`, with `OS_AUTH_TYPE=none` as Nova's noauth labs use it: server
 //! create (image by name, `--wait`), list, show, stop, start, reboot, reboot --hard,
 //! pause, unpause, suspend, resume, rescue, unrescue, lock (`--reason` at 2.73), unlock,
-//! set --state, console log show, set/unset --property, set --tag, set --name
+//! set --state, server evacuate (its compute set --down, then --up), console log show, set/unset --property, set --tag, set --name
 //! --description, delete, event list/show of the deleted server; flavor list; compute
 //! service list/set; hypervisor list/show — in a cloud of three fake computes: at the
 //! client's default microversion in one process, and pinned to 2.104 over RabbitMQ +
@@ -82,6 +82,7 @@ fn exercise(client: &Client) {
     client.act("reboot", &["server", "reboot", "--hard", "vm1"]);
     client.wait_status("vm1", "ACTIVE");
     server_actions(client);
+    crate::osc_evacuate::evacuate_actions(client);
 
     client.run(&[
         "compute",

@@ -169,3 +169,47 @@ pub(super) async fn evacuate(
         Ok(HttpResponse::Ok().json(json!({ "adminPass": password })))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minor: u32, body: Value) -> Result<EvacuateFields, String> {
+        parse(ApiVersion::new(2, minor), &body).map_err(|fault| fault.to_string())
+    }
+
+    #[test]
+    fn each_microversion_reads_its_own_body() {
+        let old = at(1, json!({"host": "h2", "onSharedStorage": "False", "adminPass": "p"}))
+            .unwrap();
+        assert_eq!(
+            (old.host.as_deref(), old.on_shared_storage, old.password.as_deref(), old.force),
+            (Some("h2"), Some(false), Some("p"), None)
+        );
+        let shared = at(13, json!({"onSharedStorage": true})).unwrap();
+        assert_eq!(shared.password, None, "no password for a disk kept as it is");
+        assert!(at(13, json!({})).unwrap_err().contains("'onSharedStorage' is a required"));
+        assert!(at(14, json!({"onSharedStorage": false}))
+            .unwrap_err()
+            .contains("'onSharedStorage' was unexpected"));
+        let generated = at(14, json!({})).unwrap();
+        assert!(generated.password.is_some_and(|p| !p.is_empty()));
+        assert_eq!(at(29, json!({"host": "h2"})).unwrap().force, Some(false));
+        assert_eq!(
+            at(29, json!({"host": "h2", "force": "yes"})).unwrap().force,
+            Some(true)
+        );
+        assert!(at(29, json!({"force": true}))
+            .unwrap_err()
+            .contains("Can't force to a non-provided destination"));
+        assert!(at(68, json!({"force": false}))
+            .unwrap_err()
+            .contains("'force' was unexpected"));
+        assert_eq!(at(94, json!({})).unwrap().target_state, None);
+        assert_eq!(at(95, json!({})).unwrap().target_state.as_deref(), Some("stopped"));
+        assert!(at(95, json!({"host": "bad host"}))
+            .unwrap_err()
+            .contains("does not match"));
+        assert!(at(95, json!({"host": ""})).unwrap_err().contains("non-empty"));
+    }
+}
