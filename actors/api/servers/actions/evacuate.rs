@@ -180,15 +180,28 @@ mod tests {
 
     #[test]
     fn each_microversion_reads_its_own_body() {
-        let old = at(1, json!({"host": "h2", "onSharedStorage": "False", "adminPass": "p"}))
-            .unwrap();
+        let old = at(
+            1,
+            json!({"host": "h2", "onSharedStorage": "False", "adminPass": "p"}),
+        )
+        .unwrap();
         assert_eq!(
-            (old.host.as_deref(), old.on_shared_storage, old.password.as_deref(), old.force),
+            (
+                old.host.as_deref(),
+                old.on_shared_storage,
+                old.password.as_deref(),
+                old.force
+            ),
             (Some("h2"), Some(false), Some("p"), None)
         );
         let shared = at(13, json!({"onSharedStorage": true})).unwrap();
-        assert_eq!(shared.password, None, "no password for a disk kept as it is");
-        assert!(at(13, json!({})).unwrap_err().contains("'onSharedStorage' is a required"));
+        assert_eq!(
+            shared.password, None,
+            "no password for a disk kept as it is"
+        );
+        assert!(at(13, json!({}))
+            .unwrap_err()
+            .contains("'onSharedStorage' is a required"));
         assert!(at(14, json!({"onSharedStorage": false}))
             .unwrap_err()
             .contains("'onSharedStorage' was unexpected"));
@@ -206,10 +219,15 @@ mod tests {
             .unwrap_err()
             .contains("'force' was unexpected"));
         assert_eq!(at(94, json!({})).unwrap().target_state, None);
-        assert_eq!(at(95, json!({})).unwrap().target_state.as_deref(), Some("stopped"));
+        assert_eq!(
+            at(95, json!({})).unwrap().target_state.as_deref(),
+            Some("stopped")
+        );
         assert!(at(95, json!({"host": "bad host"}))
             .unwrap_err()
             .contains("does not match"));
-        assert!(at(95, json!({"host": ""})).unwrap_err().contains("non-empty"));
+        assert!(at(95, json!({"host": ""}))
+            .unwrap_err()
+            .contains("non-empty"));
     }
 }
