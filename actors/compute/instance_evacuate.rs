@@ -117,6 +117,16 @@ impl ComputeFlows {
                 if let Some(migration) = migration.as_mut() {
                     set_status(self, ctx, migration, "done").await;
                 }
+                // Nova `_update_scheduler_instance_info`: the instance is this host's now.
+                if self.track_instance_changes {
+                    if let Err(error) = self
+                        .scheduler
+                        .update_instance_info(ctx, &self.host, vec![instance.to_primitive()])
+                        .await
+                    {
+                        tracing::warn!(instance = %uuid, %error, "update_instance_info fanout failed");
+                    }
+                }
                 Ok(())
             }
             Err(error) => {

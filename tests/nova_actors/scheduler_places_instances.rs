@@ -119,6 +119,7 @@ fn spec(memory_mb: i64, root_gb: i64, vcpus: i64) -> RequestSpec {
         user_id: Some("u".into()),
         scheduler_hints: Map::new(),
         instance_group: None,
+        requested_destination: None,
     }
 }
 
