@@ -238,3 +238,46 @@ impl ComputeManager {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn evacuation(limits: Value, target_state: Option<&str>) -> RebuildInstance {
+        RebuildInstance {
+            instance: json!({}),
+            new_pass: None,
+            injected_files: None,
+            image_ref: None,
+            orig_image_ref: None,
+            orig_sys_metadata: None,
+            bdms: None,
+            recreate: Some(true),
+            on_shared_storage: Some(Value::Null),
+            preserve_ephemeral: Some(false),
+            migration: None,
+            scheduled_node: Some("h2".into()),
+            limits: Some(limits),
+            request_spec: None,
+            accel_uuids: None,
+            reimage_boot_volume: None,
+            target_state: target_state.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn an_evacuation_order_reads_novas_arguments_and_refuses_the_rest() {
+        let order =
+            evacuation_order(&evacuation(json!({"memory_mb": 512}), Some("stopped"))).unwrap();
+        assert_eq!(order.scheduled_node.as_deref(), Some("h2"));
+        assert_eq!(order.limits["memory_mb"], 512);
+        assert_eq!(order.target_state.as_deref(), Some("stopped"));
+        assert_eq!(order.on_shared_storage, None);
+        assert!(order.migration.is_none());
+        assert!(evacuation_order(&evacuation(json!([]), None)).is_err());
+        let active = evacuation_order(&evacuation(json!({}), Some("active"))).unwrap_err();
+        assert!(active.message.contains("not supported"), "{active:?}");
+    }
+}
