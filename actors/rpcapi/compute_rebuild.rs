@@ -271,4 +271,33 @@ mod tests {
         assert_eq!(task.to_kwargs().unwrap()["image_ref"], "img");
         assert_eq!(RebuildInstance::METHOD, "rebuild_instance");
     }
+
+    #[test]
+    fn an_evacuation_is_sent_as_novas_api_sends_it() {
+        // Nova `API.evacuate`: no image, recreate, the host only when forced.
+        let task = RebuildInstanceTask {
+            instance: json!(1),
+            new_pass: Some("pw".into()),
+            injected_files: None,
+            image_ref: None,
+            orig_image_ref: None,
+            orig_sys_metadata: None,
+            bdms: None,
+            recreate: Some(true),
+            on_shared_storage: None,
+            preserve_ephemeral: Some(false),
+            host: Some("h2".into()),
+            request_spec: Some(json!({"nova_object.name": "RequestSpec"})),
+            reimage_boot_volume: Some(json!(false)),
+            target_state: Some("stopped".into()),
+        };
+        let wire = task.to_kwargs().unwrap();
+        assert_eq!(wire.as_object().unwrap().len(), 14);
+        assert_eq!(wire["recreate"], true);
+        assert_eq!(wire["image_ref"], Value::Null);
+        assert_eq!(wire["host"], "h2");
+        assert_eq!(wire["target_state"], "stopped");
+        let back: RebuildInstanceTask = serde_json::from_value(wire).unwrap();
+        assert_eq!(back, task);
+    }
 }
