@@ -95,6 +95,7 @@ fn small() -> RequestSpec {
         user_id: Some("demo".into()),
         scheduler_hints: Map::new(),
         instance_group: None,
+        requested_destination: None,
     }
 }
 

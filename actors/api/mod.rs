@@ -27,6 +27,7 @@
 //! image_catalog.rs  the catalog as the flows use it: bootable images, instance images
 //! compute_api_snapshot.rs createImage, createBackup (the queued image, the task state,
 //!                   the compute's cast) and injectNetworkInfo
+//! compute_api_evacuate.rs evacuate: the down source, the migration record, the conductor
 //! compute_api_local.rs    its server actions the API does itself: lock, reset, password
 //! compute_api_create.rs   its create: rows, tags, group, port, request specs, the cast
 //! compute_api_deferred_delete.rs  soft delete on DELETE, restore, forceDelete
@@ -57,6 +58,7 @@ pub mod compute_api;
 pub mod compute_api_actions;
 pub mod compute_api_create;
 pub mod compute_api_deferred_delete;
+pub mod compute_api_evacuate;
 pub mod compute_api_local;
 pub mod compute_api_rebuild;
 pub mod compute_api_shelve;

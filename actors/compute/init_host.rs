@@ -1,4 +1,5 @@
-//! `init_host`'s settling pass (Nova: `ComputeManager.init_host` → `_init_instance` per
+//! `init_host`'s settling pass (Nova: `ComputeManager.init_host` →
+//! `_destroy_evacuated_instances` (`evacuated_cleanup.rs`), then `_init_instance` per
 //! instance): before the actor serves, each instance of this host a killed compute left
 //! mid-operation is settled as [`init_instance_action`] decides — through the flows of
 //! the sibling files (terminate, stop, start, reboot) or a single guarded save.
@@ -37,6 +38,10 @@ impl ComputeFlows {
     /// hypervisor"), as Nova's does ("Instance is unexpectedly not found. Ignore."); a hard
     /// reboot, or a stop and a start, brings the guest back.
     pub(super) async fn init_host(&self, ctx: &RequestContext) -> Result<(), ObjectCallError> {
+        let evacuated = self.destroy_evacuated_instances(ctx).await?;
+        if evacuated > 0 {
+            tracing::info!(host = %self.host, evacuated, "init_host: instances evacuated away from this host cleaned up");
+        }
         let instances = self.objects.instances_on_host(ctx, &self.host).await?;
         let mut settled = 0usize;
         let mut failed = 0usize;

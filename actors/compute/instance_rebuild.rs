@@ -1,5 +1,6 @@
 //! Rebuild in place (Nova: `ComputeManager.rebuild_instance` → `_do_rebuild_instance` →
-//! `_rebuild_default_impl`): under the instance's lock, the task states Nova walks
+//! `_rebuild_default_impl`), whose steps an evacuation shares (`instance_evacuate.rs`,
+//! [`ComputeFlows::do_rebuild`]): under the instance's lock, the task states Nova walks
 //! (`rebuilding` → `rebuild_block_device_mapping` → `rebuild_spawning`), the guest
 //! destroyed and spawned again from the new image, then ACTIVE with a new `launched_at`.
 //! A server that was STOPPED is powered off again (Nova's "bringing vm to original
@@ -18,6 +19,16 @@ use super::operation_failure::OperationError;
 use crate::objects::NovaObject;
 use novactor::rpc::RequestContext;
 
+/// Where a rebuilt guest now runs when it moved here (an evacuation): Nova's
+/// `finish_evacuation` fields, saved with the rebuild's last save.
+#[derive(Debug, Clone)]
+pub(super) struct MovedHere {
+    /// This host's node.
+    pub(super) node: String,
+    /// The node's `compute_nodes.id`.
+    pub(super) compute_id: Value,
+}
+
 impl ComputeFlows {
     /// Nova `rebuild_instance` with `recreate` false.
     pub(super) async fn rebuild_instance(
@@ -30,6 +41,21 @@ impl ComputeFlows {
         let _lock = self.locks.lock(&uuid).await;
         tracing::info!(instance = %uuid, image = %image_ref, "Rebuilding instance");
         let was_stopped = instance.get("vm_state").as_str() == Some(vm_states::STOPPED);
+        self.do_rebuild(ctx, &instance, was_stopped, None).await
+    }
+
+    /// Nova `_do_rebuild_instance` from its `rebuilding` save on, under the instance's lock
+    /// (the caller's): the task states, the guest destroyed and spawned, ACTIVE — or
+    /// STOPPED when `end_stopped` — and, for an evacuation, the instance moved to this
+    /// host's node in the same last save.
+    pub(super) async fn do_rebuild(
+        &self,
+        ctx: &RequestContext,
+        instance: &NovaObject,
+        end_stopped: bool,
+        moved_here: Option<MovedHere>,
+    ) -> Result<(), OperationError> {
+        let uuid = uuid_of(instance);
         let mut working = instance.clone();
         working.set("power_state", json!(self.driver.power_state(&uuid).code()));
         working.set("task_state", json!(task_states::REBUILDING));
@@ -41,7 +67,7 @@ impl ComputeFlows {
             )
             .await
         {
-            return self.after_failure(ctx, &instance, error.into()).await;
+            return self.after_failure(ctx, instance, error.into()).await;
         }
         for (next, expected) in [
             (
@@ -58,11 +84,14 @@ impl ComputeFlows {
                 .save(ctx, &mut working, &Expected::task(Some(expected)))
                 .await
             {
-                return self.after_failure(ctx, &instance, error.into()).await;
+                return self.after_failure(ctx, instance, error.into()).await;
             }
         }
-        // `_rebuild_default_impl`: destroy, then spawn from the new image.
-        self.driver.destroy(&uuid);
+        // `_rebuild_default_impl`: destroy (not for an evacuation: the guest is on the
+        // failed host), then spawn from the image.
+        if moved_here.is_none() {
+            self.driver.destroy(&uuid);
+        }
         let name = working
             .get("display_name")
             .as_str()
@@ -83,7 +112,13 @@ impl ComputeFlows {
         working.set("vm_state", json!(vm_states::ACTIVE));
         working.set("task_state", Value::Null);
         working.set("launched_at", json!(utc_text(Utc::now())));
-        if was_stopped {
+        if let Some(moved) = moved_here {
+            // Nova `finish_evacuation`: the instance is this host's now.
+            working.set("host", json!(self.host));
+            working.set("node", json!(moved.node));
+            working.set("compute_id", moved.compute_id);
+        }
+        if end_stopped {
             // Nova saves ACTIVE/powering-off and calls `stop_instance`; the fake's power
             // off cannot fail for a guest just spawned, so one save says the same.
             if let Err(error) = self.driver.power_off(&uuid) {
@@ -102,7 +137,7 @@ impl ComputeFlows {
             .await;
         match saved {
             Ok(()) => Ok(()),
-            Err(error) => self.after_failure(ctx, &instance, error.into()).await,
+            Err(error) => self.after_failure(ctx, instance, error.into()).await,
         }
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::flows::{uuid_of, ComputeFlows};
+use super::instance_evacuate::EvacuationOrder;
 use super::manager::ComputeManager;
 use super::operation_failure::OperationError;
 use crate::objects::NovaObject;
@@ -22,6 +23,40 @@ use crate::rpcapi::compute_rebuild::RebuildInstance;
 use crate::rpcapi::RpcArgs;
 use novactor::rpc::{RemoteFailure, RequestContext};
 use novactor::service::{Call, Response};
+
+/// An evacuation's arguments: the migration, node, limits and target state.
+fn evacuation_order(args: &RebuildInstance) -> Result<EvacuationOrder, RemoteFailure> {
+    let migration = match &args.migration {
+        None | Some(Value::Null) => None,
+        Some(primitive) => Some(NovaObject::from_primitive(primitive).map_err(|e| {
+            RemoteFailure::value_error(format!("rebuild_instance(): bad migration: {e}"))
+        })?),
+    };
+    let limits = match &args.limits {
+        Some(Value::Object(limits)) => limits.clone(),
+        None | Some(Value::Null) => serde_json::Map::new(),
+        Some(other) => {
+            return Err(RemoteFailure::value_error(format!(
+                "rebuild_instance(): limits is not a dict: {other}"
+            )))
+        }
+    };
+    if let Some(target) = args.target_state.as_deref() {
+        // Nova `vm_states.ALLOW_TARGET_STATES`.
+        if target != "stopped" {
+            return Err(RemoteFailure::value_error(format!(
+                "The target state {target} for an evacuation is not supported."
+            )));
+        }
+    }
+    Ok(EvacuationOrder {
+        migration,
+        scheduled_node: args.scheduled_node.clone(),
+        limits,
+        target_state: args.target_state.clone(),
+        on_shared_storage: args.on_shared_storage.as_ref().and_then(Value::as_bool),
+    })
+}
 
 impl ComputeManager {
     /// `operation` on the decoded instance, recorded as event `event`; the reply is null
@@ -159,7 +194,8 @@ impl ComputeManager {
         }
     }
 
-    /// `rebuild_instance` (cast): a rebuild in place; `recreate` (evacuate) is refused.
+    /// `rebuild_instance` (cast): a rebuild in place, or with `recreate` an evacuation to
+    /// this host (`instance_evacuate.rs`); both recorded as `compute_rebuild_instance`.
     pub(super) fn rebuild_instance(&mut self, call: Call) -> Response {
         let parsed = RebuildInstance::from_call(&call);
         let image = parsed
@@ -167,20 +203,26 @@ impl ComputeManager {
             .ok()
             .and_then(|args| args.image_ref.clone())
             .unwrap_or_default();
-        let parsed = parsed.and_then(|a| {
-            if a.recreate == Some(true) {
-                return Err(RemoteFailure::value_error(
-                    "rebuild_instance with recreate (evacuate) is not served by this compute",
-                ));
-            }
-            instance_from(&a.instance)
+        let parsed = parsed.and_then(|args| {
+            let order = match args.recreate {
+                Some(true) => Some(evacuation_order(&args)?),
+                _ => None,
+            };
+            Ok((instance_from(&args.instance)?, order))
         });
+        let (parsed, order) = match parsed {
+            Ok((instance, order)) => (Ok(instance), order),
+            Err(failure) => (Err(failure), None),
+        };
         self.reported_operation(
             call.context,
             parsed,
             "compute_rebuild_instance",
             move |flows, ctx, instance| async move {
-                flows.rebuild_instance(&ctx, instance, &image).await
+                match order {
+                    Some(order) => flows.evacuate_instance(&ctx, instance, order).await,
+                    None => flows.rebuild_instance(&ctx, instance, &image).await,
+                }
             },
         )
     }
@@ -194,5 +236,48 @@ impl ComputeManager {
             "compute_trigger_crash_dump",
             |flows, ctx, instance| async move { flows.trigger_crash_dump(&ctx, instance).await },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn evacuation(limits: Value, target_state: Option<&str>) -> RebuildInstance {
+        RebuildInstance {
+            instance: json!({}),
+            new_pass: None,
+            injected_files: None,
+            image_ref: None,
+            orig_image_ref: None,
+            orig_sys_metadata: None,
+            bdms: None,
+            recreate: Some(true),
+            on_shared_storage: Some(Value::Null),
+            preserve_ephemeral: Some(false),
+            migration: None,
+            scheduled_node: Some("h2".into()),
+            limits: Some(limits),
+            request_spec: None,
+            accel_uuids: None,
+            reimage_boot_volume: None,
+            target_state: target_state.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn an_evacuation_order_reads_novas_arguments_and_refuses_the_rest() {
+        let order =
+            evacuation_order(&evacuation(json!({"memory_mb": 512}), Some("stopped"))).unwrap();
+        assert_eq!(order.scheduled_node.as_deref(), Some("h2"));
+        assert_eq!(order.limits["memory_mb"], 512);
+        assert_eq!(order.target_state.as_deref(), Some("stopped"));
+        assert_eq!(order.on_shared_storage, None);
+        assert!(order.migration.is_none());
+        assert!(evacuation_order(&evacuation(json!([]), None)).is_err());
+        let active = evacuation_order(&evacuation(json!({}), Some("active"))).unwrap_err();
+        assert!(active.message.contains("not supported"), "{active:?}");
     }
 }

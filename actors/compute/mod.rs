@@ -13,7 +13,9 @@
 //! instance_terminate.rs    terminate_instance: destroy, delete, give the usage back
 //! instance_power.rs        stop_instance, start_instance
 //! instance_reboot.rs       reboot_instance
-//! instance_rebuild.rs      rebuild_instance (in place)
+//! instance_rebuild.rs      rebuild_instance (in place, and the steps evacuation shares)
+//! instance_evacuate.rs     rebuild_instance with recreate: an evacuation to this host
+//! evacuated_cleanup.rs     init_host's _destroy_evacuated_instances on the source
 //! instance_pause.rs        pause, unpause, suspend, resume (and the shared transition)
 //! instance_rescue.rs       rescue_instance, unrescue_instance
 //! instance_guest_requests.rs  set_admin_password, get_console_output, trigger_crash_dump
@@ -43,6 +45,7 @@
 //! diagnostics.rs           get_diagnostics, get_instance_diagnostics: the fake driver's values
 //! fake_driver_guest_ops.rs its pause, suspend, rescue, password, console, crash dump
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
+//! conductor_migrations.rs  the Migration object calls among them
 //! servicegroup.rs          heartbeats through the conductor
 //! ```
 //!
@@ -50,9 +53,11 @@
 //! on `flows`, `operation_failure` and the leaves (`instance_states`, `instance_locks`,
 //! `fake_driver`, `conductor_objects`, `resource_tracker`); nothing points back up.
 
+mod conductor_migrations;
 mod conductor_objects;
 mod definition;
 mod diagnostics;
+mod evacuated_cleanup;
 pub mod fake_driver;
 mod fake_driver_guest_ops;
 mod flows;
@@ -61,6 +66,7 @@ mod init_host;
 mod init_instance_action;
 mod instance_build;
 mod instance_deferred_delete;
+mod instance_evacuate;
 mod instance_events;
 mod instance_guest_requests;
 mod instance_locks;

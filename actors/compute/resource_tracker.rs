@@ -2,7 +2,7 @@
 //! `compute_nodes` row of its node in step with the driver and the instances placed here,
 //! through the conductor only. `update_available_resource` audits (start and periodic);
 //! `instance_claim` re-checks the scheduler's limits and takes the usage of a new
-//! instance; `release` gives it back.
+//! instance, `rebuild_claim` of an evacuated one; `release` gives it back.
 //!
 //! Usage is always recomputed as reserved + the sum of the tracked instances, never
 //! adjusted by increments, so a lost or repeated message cannot make it drift. One async
@@ -383,6 +383,42 @@ impl ResourceTracker {
         state.tracked.insert(uuid, size);
         self.save_usage(ctx, &mut state).await;
         Ok(())
+    }
+
+    /// Nova `rebuild_claim` (an evacuation's move claim to this node): re-check the limits
+    /// and count the instance's usage here, without moving it yet (the flow moves `host`
+    /// and `node` when the guest runs, as Nova's `finish_evacuation`). Returns the node's
+    /// id for the instance's `compute_id` and the migration's `dest_compute_id`.
+    pub async fn rebuild_claim(
+        &self,
+        ctx: &RequestContext,
+        instance: &NovaObject,
+        limits: &Map<String, Value>,
+    ) -> Result<Value, ClaimError> {
+        let mut state = self.state.lock().await;
+        if state.node.is_none() {
+            self.audit(ctx, &mut state).await?;
+        }
+        let uuid = instance.get("uuid").as_str().unwrap_or_default().to_owned();
+        let size = guest_size(&instance.data);
+        let node = state.node.as_ref().and_then(|kept| kept.load().ok());
+        let node = node.ok_or_else(|| {
+            ObjectCallError::ComputeHostNotFound(format!(
+                "Compute host {}/{} could not be found.",
+                self.host, self.nodename
+            ))
+        })?;
+        if !state.tracked.contains_key(&uuid) {
+            self.test_claim(&node, limits, size)?;
+        }
+        state.tracked.insert(uuid, size);
+        self.save_usage(ctx, &mut state).await;
+        Ok(node.get("id").clone())
+    }
+
+    /// `[DEFAULT] my_ip`: a migration's `dest_host`.
+    pub fn host_ip(&self) -> &str {
+        &self.host_ip
     }
 
     /// Nova `Claim._test_memory/_test_disk/_test_vcpus`: requested ≤ limit − used.

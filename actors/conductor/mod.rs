@@ -10,12 +10,15 @@
 //! tasks.rs       compute_task flows: schedule_and_build_instances, build_instances
 //! rebuild.rs     rebuild_instance: a rebuild in place, cast to the instance's host
 //! shelve.rs      unshelve_instance: power on in place, or schedule and cast to a compute
+//! evacuate.rs    rebuild_instance with recreate: an evacuation, scheduled or forced
 //! group_setup.rs setup_instance_group: the spec's server group as the database has it
 //! ```
 //!
-//! Dependency order inside: `definition` → `manager` → `objects`, `tasks` → `group_setup`.
+//! Dependency order inside: `definition` → `manager` → `rebuild` → `evacuate` → `objects`,
+//! `tasks` → `group_setup`.
 
 mod definition;
+pub mod evacuate;
 mod group_setup;
 mod manager;
 pub mod objects;

@@ -1,7 +1,7 @@
 //! The conductor's `rebuild_instance` (Nova: `ComputeTaskManager.rebuild_instance`): a
 //! rebuild in place (`recreate` false) goes to the instance's own host, unscheduled, as
-//! Nova sends it when the api names no host. Evacuation (`recreate` true) is not served:
-//! the api refuses it before it gets here (D-API-7).
+//! Nova sends it when the api names no host. Evacuation (`recreate` true) is
+//! `evacuate.rs`'s.
 
 use serde_json::Value;
 
@@ -17,9 +17,7 @@ pub async fn rebuild_instance(
     args: RebuildInstanceTask,
 ) -> Result<Value, RemoteFailure> {
     if args.recreate == Some(true) {
-        return Err(RemoteFailure::value_error(
-            "rebuild_instance with recreate (evacuate) is not served by novactor's conductor",
-        ));
+        return super::evacuate::evacuate_instance(deps, ctx, args).await;
     }
     let object = NovaObject::from_primitive(&args.instance)
         .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
@@ -38,7 +36,7 @@ pub async fn rebuild_instance(
     };
     tracing::info!(instance = %uuid, %host, "rebuilding in place");
     deps.compute
-        .rebuild_instance(&ctx, &host, request, false)
+        .rebuild_instance(&ctx, &host, request, None)
         .await
         .map_err(|error| {
             tracing::warn!(instance = %uuid, %host, %error, "could not send the rebuild");

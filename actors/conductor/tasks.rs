@@ -40,7 +40,7 @@ pub struct TaskDeps {
 /// Set an instance to ERROR with a fault, as Nova's `_bury_in_cell0` / `_set_vm_state_and_notify` do.
 /// The fault is written first, so whoever sees ERROR (an API client polling the server)
 /// also sees why — the order of Nova's compute path and of novactor's own.
-async fn fail_instance(db: &NovaDb, uuid: &str, message: &str) {
+pub(super) async fn fail_instance(db: &NovaDb, uuid: &str, message: &str) {
     if let Err(error) = db
         .instance_fault_create(uuid, 500, message, None, None)
         .await

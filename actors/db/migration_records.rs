@@ -111,6 +111,8 @@ pub struct MigrationFilters {
     pub host: Option<String>,
     /// Exact status.
     pub status: Option<String>,
+    /// Any of these statuses (Nova's compute passes a list, as `_destroy_evacuated_instances`).
+    pub status_in: Option<Vec<String>>,
     /// Exact migration type.
     pub migration_type: Option<String>,
     /// The instance.
@@ -307,6 +309,14 @@ impl NovaDb {
                 conditions.push(format!("{column} = ?"));
                 params.push(value.as_str().into());
             }
+        }
+        if let Some(statuses) = &filters.status_in {
+            if statuses.is_empty() {
+                return Ok(Vec::new());
+            }
+            let placeholders = vec!["?"; statuses.len()].join(", ");
+            conditions.push(format!("status IN ({placeholders})"));
+            params.extend(statuses.iter().map(|status| status.as_str().into()));
         }
         if let Some(since) = filters.changes_since {
             conditions.push("updated_at >= ?".to_owned());

@@ -1,6 +1,6 @@
 //! The slice's objects as typed structs, converted to and from their `nova_object`
-//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor` and an
-//! `InstanceGroup`), `Selection` (1.1),
+//! primitives: `Flavor` (1.2), `RequestSpec` (1.15, carrying a `Flavor`, an
+//! `InstanceGroup` and a `Destination` (1.4)), `Selection` (1.1),
 //! `BuildRequest` (1.3, carrying an `Instance` primitive).
 //! Field names are Nova's; fields novactor does not use are not carried.
 
@@ -297,7 +297,6 @@ mod tests {
             image: Map::new(),
             availability_zone: None,
             ignore_hosts: Some(vec!["a".into()]),
-            requested_destination: None,
             project_id: Some("p".into()),
             user_id: None,
             scheduler_hints: serde_json::json!({"same_host": ["u0"]})
@@ -309,6 +308,10 @@ mod tests {
                 policy: Some("affinity".into()),
                 members: vec!["u1".into()],
                 ..InstanceGroup::default()
+            }),
+            requested_destination: Some(Destination {
+                host: Some("h2".into()),
+                node: None,
             }),
         };
         let primitive = spec.to_primitive();

@@ -1,7 +1,8 @@
 //! Rebuild on the wire (Nova: `nova/compute/rpcapi.py` `rebuild_instance` 6.2 and
 //! `nova/conductor/rpcapi.py` ComputeTaskAPI `rebuild_instance` 1.25): the argument struct
 //! of each, in the order Nova's proxies write the keyword arguments, and the proxy methods
-//! the api (to the conductor) and the conductor (to the compute) send them with.
+//! the api (to the conductor) and the conductor (to the compute) send them with. An
+//! evacuation is the same methods with `recreate` true ([`Evacuation`], [`EvacuateRequest`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -54,8 +55,8 @@ pub struct RebuildInstanceTask {
     /// The destination an evacuation names (null: the scheduler picks, or a rebuild in
     /// place).
     pub host: Option<String>,
-    /// The `RequestSpec` primitive.
-    pub request_spec: Unread,
+    /// The `RequestSpec` primitive (an evacuation's: what the conductor schedules with).
+    pub request_spec: Option<Value>,
     /// Volume-backed rebuild (no volumes in novactor).
     pub reimage_boot_volume: Unread,
     /// Evacuation's target state (2.95).
@@ -92,12 +93,12 @@ pub struct RebuildInstance {
     pub on_shared_storage: Unread,
     /// Keep the ephemeral disk.
     pub preserve_ephemeral: Option<bool>,
-    /// Evacuation's migration.
-    pub migration: Unread,
+    /// Evacuation's migration (a `Migration` primitive).
+    pub migration: Option<Value>,
     /// The node an evacuation was scheduled to.
     pub scheduled_node: Option<String>,
-    /// Scheduler limits.
-    pub limits: Unread,
+    /// Scheduler limits (`memory_mb`, `disk_gb`, `vcpu`).
+    pub limits: Option<Value>,
     /// The `RequestSpec` primitive.
     pub request_spec: Unread,
     /// No accelerators in novactor.
@@ -112,7 +113,68 @@ impl RpcArgs for RebuildInstance {
     const METHOD: &'static str = "rebuild_instance";
 }
 
+/// What an evacuation adds to a compute's `rebuild_instance` (Nova sends these with
+/// `recreate=True`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evacuation {
+    /// The `Migration` primitive the api created (status `accepted`).
+    pub migration: Option<Value>,
+    /// The node the scheduler chose (none when the host was forced).
+    pub scheduled_node: Option<String>,
+    /// The scheduler's limits for the destination's claim.
+    pub limits: Option<Value>,
+    /// 2.95: `stopped`.
+    pub target_state: Option<String>,
+    /// Before 2.14: the caller's `onSharedStorage`; later null (the driver decides).
+    pub on_shared_storage: Option<bool>,
+}
+
+/// What the api asks the conductor for an evacuation (Nova `API.evacuate`'s
+/// `rebuild_instance(recreate=True, …)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvacuateRequest {
+    /// The `Instance` primitive (task state `rebuilding` already saved).
+    pub instance: Value,
+    /// The guest's admin password (none on shared storage before 2.14).
+    pub new_pass: Option<String>,
+    /// Before 2.14: `onSharedStorage`.
+    pub on_shared_storage: Option<bool>,
+    /// A forced destination (the scheduler is bypassed), else none.
+    pub host: Option<String>,
+    /// The instance's `RequestSpec` primitive (with `requested_destination` for a named,
+    /// unforced host).
+    pub request_spec: Option<Value>,
+    /// 2.95: `stopped`.
+    pub target_state: Option<String>,
+}
+
 impl ComputeTaskApi {
+    /// Conductor `rebuild_instance` (1.25) with `recreate=True`, a cast: an evacuation
+    /// (Nova sends no image, the instance keeps its own).
+    pub async fn evacuate_instance(
+        &self,
+        ctx: &RequestContext,
+        request: EvacuateRequest,
+    ) -> Result<(), CallError> {
+        let args = RebuildInstanceTask {
+            instance: request.instance,
+            new_pass: request.new_pass,
+            injected_files: None,
+            image_ref: None,
+            orig_image_ref: None,
+            orig_sys_metadata: None,
+            bdms: None,
+            recreate: Some(true),
+            on_shared_storage: request.on_shared_storage.map(Value::Bool),
+            preserve_ephemeral: Some(false),
+            host: request.host,
+            request_spec: request.request_spec,
+            reimage_boot_volume: Some(json!(false)),
+            target_state: request.target_state,
+        };
+        rpc_args::cast(&self.versioned("1.25"), ctx, &args).await
+    }
+
     /// Conductor `rebuild_instance` (1.25), a cast: a rebuild in place (`recreate` false,
     /// no host).
     pub async fn rebuild_instance(
@@ -141,14 +203,17 @@ impl ComputeTaskApi {
 }
 
 impl ComputeApi {
-    /// Compute `rebuild_instance` (6.2), a cast to `host`.
+    /// Compute `rebuild_instance` (6.2), a cast to `host`: in place (`evacuation` none) or
+    /// an evacuation to `host` (`recreate` true with its migration, node and limits).
     pub async fn rebuild_instance(
         &self,
         ctx: &RequestContext,
         host: &str,
         request: RebuildRequest,
-        recreate: bool,
+        evacuation: Option<Evacuation>,
     ) -> Result<(), CallError> {
+        let recreate = evacuation.is_some();
+        let evacuation = evacuation.unwrap_or_default();
         let args = RebuildInstance {
             instance: request.instance,
             new_pass: request.new_pass,
@@ -158,15 +223,21 @@ impl ComputeApi {
             orig_sys_metadata: Some(json!({})),
             bdms: None,
             recreate: Some(recreate),
-            on_shared_storage: Some(json!(false)),
+            on_shared_storage: Some(if recreate {
+                evacuation
+                    .on_shared_storage
+                    .map_or(Value::Null, Value::Bool)
+            } else {
+                json!(false)
+            }),
             preserve_ephemeral: Some(request.preserve_ephemeral),
-            migration: None,
-            scheduled_node: None,
-            limits: Some(json!({})),
+            migration: evacuation.migration,
+            scheduled_node: evacuation.scheduled_node,
+            limits: Some(evacuation.limits.unwrap_or_else(|| json!({}))),
             request_spec: None,
             accel_uuids: Some(json!([])),
             reimage_boot_volume: Some(json!(false)),
-            target_state: None,
+            target_state: evacuation.target_state,
         };
         rpc_args::cast(&self.at(host).with_version("6.2"), ctx, &args).await
     }
@@ -199,5 +270,34 @@ mod tests {
         assert_eq!(keys.len(), 14, "{keys:?}");
         assert_eq!(task.to_kwargs().unwrap()["image_ref"], "img");
         assert_eq!(RebuildInstance::METHOD, "rebuild_instance");
+    }
+
+    #[test]
+    fn an_evacuation_is_sent_as_novas_api_sends_it() {
+        // Nova `API.evacuate`: no image, recreate, the host only when forced.
+        let task = RebuildInstanceTask {
+            instance: json!(1),
+            new_pass: Some("pw".into()),
+            injected_files: None,
+            image_ref: None,
+            orig_image_ref: None,
+            orig_sys_metadata: None,
+            bdms: None,
+            recreate: Some(true),
+            on_shared_storage: None,
+            preserve_ephemeral: Some(false),
+            host: Some("h2".into()),
+            request_spec: Some(json!({"nova_object.name": "RequestSpec"})),
+            reimage_boot_volume: Some(json!(false)),
+            target_state: Some("stopped".into()),
+        };
+        let wire = task.to_kwargs().unwrap();
+        assert_eq!(wire.as_object().unwrap().len(), 14);
+        assert_eq!(wire["recreate"], true);
+        assert_eq!(wire["image_ref"], Value::Null);
+        assert_eq!(wire["host"], "h2");
+        assert_eq!(wire["target_state"], "stopped");
+        let back: RebuildInstanceTask = serde_json::from_value(wire).unwrap();
+        assert_eq!(back, task);
     }
 }

@@ -131,7 +131,7 @@ impl std::fmt::Display for FilterReport {
 }
 
 /// Nova `HostManager.get_filtered_hosts`: the hosts of `hosts` not in `spec.ignore_hosts`
-/// that pass every enabled filter, in input order. Stops early once none is left.
+/// (and on `spec.requested_destination`, when given) that pass every enabled filter, in input order. Stops early once none is left.
 pub fn filtered_hosts<'a>(
     hosts: impl IntoIterator<Item = &'a HostState>,
     spec: &RequestSpec,
@@ -139,21 +139,18 @@ pub fn filtered_hosts<'a>(
 ) -> (Vec<&'a HostState>, FilterReport) {
     let ignored = spec.ignore_hosts.as_deref().unwrap_or_default();
     // Nova `_get_hosts_matching_request`: a requested destination (a 2.74 create's host or
-    // node, a 2.56 migrate's or a 2.91 unshelve's host) narrows the hosts before the filters.
-    let pinned = spec
-        .requested_destination
-        .as_ref()
-        .and_then(|destination| destination.host.as_deref());
-    // A create's 2.74 `hypervisor_hostname` pins the node too (or only the node).
-    let pinned_node = spec
-        .requested_destination
-        .as_ref()
-        .and_then(|destination| destination.node.as_deref());
+    // node, a 2.56 migrate's or a 2.91 unshelve's host, an evacuation's named host) narrows
+    // the hosts before the filters.
+    let requested = spec.requested_destination.as_ref();
+    let wanted = |h: &HostState| {
+        requested.is_none_or(|d| {
+            d.host.as_ref().is_none_or(|host| *host == h.host)
+                && d.node.as_ref().is_none_or(|node| *node == h.nodename)
+        })
+    };
     let mut kept: Vec<&HostState> = hosts
         .into_iter()
-        .filter(|h| !ignored.contains(&h.host))
-        .filter(|h| pinned.is_none_or(|host| host == h.host))
-        .filter(|h| pinned_node.is_none_or(|node| node == h.nodename))
+        .filter(|h| !ignored.contains(&h.host) && wanted(h))
         .collect();
     let mut report = FilterReport::default();
     for filter in ENABLED_FILTERS {
@@ -220,19 +217,6 @@ mod tests {
     }
 
     #[test]
-    fn a_requested_destination_keeps_only_its_host() {
-        let hosts = [host(1, "a", 4096, 40, 2), host(2, "b", 4096, 40, 2)];
-        let mut s = spec(1, 1, 1);
-        s.requested_destination = Some(crate::objects::Destination {
-            host: Some("b".into()),
-            node: None,
-        });
-        let (kept, _) = filtered_hosts(&hosts, &s, &none());
-        let names: Vec<&str> = kept.iter().map(|h| h.host.as_str()).collect();
-        assert_eq!(names, ["b"]);
-    }
-
-    #[test]
     fn ignore_hosts_are_stripped_and_the_report_names_each_filter() {
         let hosts = [host(1, "a", 4096, 40, 2), host(2, "b", 1024, 40, 2)];
         let mut s = spec(2048, 1, 1);
@@ -250,6 +234,23 @@ mod tests {
         let (kept, report) = filtered_hosts(&hosts, &s, &none());
         assert!(kept.is_empty());
         assert_eq!(report.steps.len(), 2, "stops once no host is left");
+    }
+
+    #[test]
+    fn a_requested_destination_keeps_only_its_host() {
+        let hosts = [host(1, "a", 4096, 40, 2), host(2, "b", 4096, 40, 2)];
+        let mut s = spec(1, 1, 1);
+        s.requested_destination = Some(crate::objects::Destination {
+            host: Some("b".into()),
+            node: None,
+        });
+        let (kept, _) = filtered_hosts(&hosts, &s, &none());
+        assert_eq!(
+            kept.iter().map(|h| h.host.as_str()).collect::<Vec<_>>(),
+            ["b"]
+        );
+        s.ignore_hosts = Some(vec!["b".into()]);
+        assert!(filtered_hosts(&hosts, &s, &none()).0.is_empty());
     }
 
     fn hinted(hint: &str, uuids: &[&str]) -> RequestSpec {

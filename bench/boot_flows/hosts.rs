@@ -56,6 +56,7 @@ pub(crate) async fn place(
             user_id: Some("bench".into()),
             scheduler_hints: Map::new(),
             instance_group: None,
+            requested_destination: None,
         };
         let t = Instant::now();
         let lists = api

@@ -3,7 +3,7 @@
 //! (filters, sorting, paging in SQL, also on PostgreSQL and MariaDB), the legacy project-id
 //! prefix, the lab network's addresses, server groups and scheduler hints (two fake hosts),
 //! key pairs and the key pair and named host of a create (three fake hosts),
-//! snapshots, backups and the image catalog,
+//! snapshots, backups and the image catalog, evacuation (three fake hosts),
 //! services and hypervisors, against a whole cloud in this process (`cloud`: memory
 //! transport, SQLite, the API on a free port); random bodies never get a 500; and
 //! the real python-openstackclient (`scripts/osc-venv.sh`) against `novactor run`, embedded
@@ -23,12 +23,14 @@ mod lab_network;
 mod migrations_list;
 mod osc_client;
 mod osc_drives_the_compute_api;
+mod osc_evacuate;
 mod osc_image;
 mod osc_keypairs;
 mod osc_shelve;
 mod project_id_prefix;
 mod random_bodies_never_get_a_500;
 mod server_actions;
+mod server_evacuate;
 mod server_groups;
 mod server_images;
 mod server_lists;

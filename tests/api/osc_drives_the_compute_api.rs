@@ -3,7 +3,8 @@
 //! create (image by name, `--wait`), list, show, stop, start, reboot, reboot --hard,
 //! pause, unpause, suspend, resume, rescue, unrescue, shelve, unshelve (`--host` at 2.91),
 //! lock (`--reason` at 2.73), unlock, set --state, console log show, server image create,
-//! server backup create, image show/list/delete, keypair create/list/show/delete, server
+//! server backup create, image show/list/delete, server evacuate (its compute set --down,
+//! then --up), keypair create/list/show/delete, server
 //! create --key-name and --host (2.74), set/unset --property, set --tag, set --name
 //! --description, delete, event list/show of the deleted server; flavor list; compute
 //! service list/set; hypervisor list/show — in a cloud of three fake computes: at the
@@ -88,6 +89,7 @@ fn exercise(client: &Client) {
     crate::osc_shelve::shelve_actions(client);
     keypair_actions(client);
     crate::osc_image::image_actions(client);
+    crate::osc_evacuate::evacuate_actions(client);
 
     client.run(&[
         "compute",

@@ -1,7 +1,7 @@
 //! Migration records (migration 0010: `migrations`) per backend: a resize record is
 //! created with its source and flavors, found by instance and status, moved through its
 //! statuses with its destination, and listed by Nova's filters newest first with marker
-//! paging; an unknown type is refused and a missing record is Nova's `MigrationNotFound`.
+//! paging (also by a list of statuses); an unknown type is refused and a missing record is Nova's `MigrationNotFound`.
 
 use novactor_nova::db::{MigrationChanges, MigrationFilters, NewMigration, NovaDbError};
 
@@ -111,6 +111,24 @@ async fn a_migration_record_moves_through_its_statuses_and_is_listed_by_filters(
             .map(|m| m.id)
             .collect();
         assert_eq!(ids, [second.id], "the one after the marker");
+        // A list of statuses, as `_destroy_evacuated_instances` asks (first is finished).
+        let statuses = |wanted: &[&str]| MigrationFilters {
+            status_in: Some(wanted.iter().map(|s| (*s).to_owned()).collect()),
+            ..MigrationFilters::default()
+        };
+        let ids: Vec<i64> = db
+            .migration_get_all_by_filters(&statuses(&["accepted", "pre-migrating"]))
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, [third.id, second.id]);
+        assert!(db
+            .migration_get_all_by_filters(&statuses(&[]))
+            .await
+            .unwrap()
+            .is_empty());
 
         let mut bad = resize("i-4", "h1");
         bad.migration_type = "teleport".to_owned();

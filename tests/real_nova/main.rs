@@ -19,7 +19,8 @@
 //! - `nova_api_contract`: the compute API (in this process, `../api/cloud.rs`) against Nova
 //!   34's own response schemas at every microversion step up to 2.104, checked by Nova's
 //!   validator (`nova_api_contract.py`); `nova_api_samples`: Nova's own request samples for
-//!   the routes novactor serves, each 2xx or refused naming the field it cannot honour.
+//!   the routes novactor serves, each 2xx or refused naming the field it cannot honour;
+//!   `nova_api_evacuate`: both for evacuate, in a cloud of two fake hosts.
 //! - `nova_objects`: novactor's conductor alone (its own vhost and database) driven by the
 //!   real `nova` package's object classes and conductor rpcapi (`nova_objects_client.py`):
 //!   a compute's start-up, an instance's saves with `expected_task_state`, action events —
@@ -42,6 +43,7 @@ mod placement_server;
 mod keystone_auth;
 mod nova_api_contract;
 mod nova_api_contract_keypairs;
+mod nova_api_evacuate;
 mod nova_api_sample_files;
 mod nova_api_samples;
 mod nova_api_samples_keypairs;

@@ -21,7 +21,7 @@ mod shelve;
 use records::{deferred_delete, migration_records};
 
 /// The microversions the issue names, each a step where a view gains or loses fields.
-const VERSIONS: &[&str] = &[
+pub(crate) const VERSIONS: &[&str] = &[
     "2.1", "2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.53", "2.63", "2.73", "2.90", "2.96",
     "2.100", "2.104",
 ];
@@ -29,12 +29,12 @@ const VERSIONS: &[&str] = &[
 const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 
 /// An admin of project `demo` and a member of it (noauth2 `user:project` tokens).
-const ADMIN: &str = "admin:demo";
-const MEMBER: &str = "alice:demo";
+pub(crate) const ADMIN: &str = "admin:demo";
+pub(crate) const MEMBER: &str = "alice:demo";
 
 /// One request and its 2xx answer, as the checker reads it.
 #[derive(Debug)]
-struct Exchange {
+pub(crate) struct Exchange {
     method: String,
     path: String,
     version: String,
@@ -45,13 +45,13 @@ struct Exchange {
 }
 
 /// Sends requests at one microversion and keeps every 2xx exchange.
-struct Recorder<'a> {
-    cloud: &'a Cloud,
-    exchanges: Vec<Exchange>,
+pub(crate) struct Recorder<'a> {
+    pub(crate) cloud: &'a Cloud,
+    pub(crate) exchanges: Vec<Exchange>,
 }
 
 impl Recorder<'_> {
-    async fn send(
+    pub(crate) async fn send(
         &mut self,
         who: &'static str,
         version: &str,
@@ -107,7 +107,7 @@ impl Recorder<'_> {
     }
 }
 
-fn minor(version: &str) -> u32 {
+pub(crate) fn minor(version: &str) -> u32 {
     version
         .split_once('.')
         .and_then(|(_, m)| m.parse().ok())
@@ -450,7 +450,7 @@ async fn guest_actions(rec: &mut Recorder<'_>, version: &str, id: &str) {
 }
 
 /// Runs Nova's checker over `exchanges`; the failures, one line each.
-fn failures(exchanges: &[Exchange]) -> Vec<String> {
+pub(crate) fn failures(exchanges: &[Exchange]) -> Vec<String> {
     let python = real_nova_venv().join("bin/python");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -68,7 +68,7 @@ struct Outcome {
     body: Value,
 }
 
-async fn send(
+pub(crate) async fn send(
     cloud: &Cloud,
     version: &str,
     method: &str,

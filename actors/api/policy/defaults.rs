@@ -68,6 +68,8 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
         SERVERS_REBUILD_TRUSTED_CERTS,
         "rule:project_member_or_admin",
     ),
+    // nova/policies/evacuate.py
+    (EVACUATE, "rule:context_is_admin"),
     // nova/policies/instance_actions.py
     (INSTANCE_ACTIONS_LIST, "rule:project_reader_or_admin"),
     (INSTANCE_ACTIONS_SHOW, "rule:project_reader_or_admin"),
@@ -270,6 +272,8 @@ pub const AGGREGATES_INDEX: &str = "os_compute_api:os-aggregates:index";
 pub const SERVERS_UPDATE: &str = "os_compute_api:servers:update";
 /// The `rebuild` server action.
 pub const SERVERS_REBUILD: &str = "os_compute_api:servers:rebuild";
+/// `os_compute_api:os-evacuate`.
+pub const EVACUATE: &str = "os_compute_api:os-evacuate";
 /// `rebuild` naming `trusted_image_certificates` (2.63).
 pub const SERVERS_REBUILD_TRUSTED_CERTS: &str = "os_compute_api:servers:rebuild:trusted_certs";
 /// `GET /servers/{id}/os-instance-actions`.

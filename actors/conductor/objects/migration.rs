@@ -115,7 +115,7 @@ pub(super) async fn class_action(
 }
 
 /// `MigrationList.get_by_filters`' filter dict: the keys Nova's compute sends (`status`
-/// may be a list in Nova; here one value), anything else is refused rather than ignored.
+/// one value or a list), anything else is refused rather than ignored.
 fn list_filters(filters: &Map<String, Value>) -> Result<MigrationFilters, RemoteFailure> {
     let mut out = MigrationFilters::default();
     for (key, value) in filters {
@@ -126,7 +126,17 @@ fn list_filters(filters: &Map<String, Value>) -> Result<MigrationFilters, Remote
                 .ok_or_else(|| bad_argument(&format!("filter {key} is not a string")))
         };
         match key.as_str() {
-            "status" => out.status = Some(text()?),
+            "status" => match value {
+                Value::Array(statuses) => {
+                    let statuses = statuses
+                        .iter()
+                        .map(|status| status.as_str().map(str::to_owned))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| bad_argument("filter status lists a non-string"))?;
+                    out.status_in = Some(statuses);
+                }
+                _ => out.status = Some(text()?),
+            },
             "migration_type" => out.migration_type = Some(text()?),
             "instance_uuid" => out.instance_uuid = Some(text()?),
             "source_compute" => out.source_compute = Some(text()?),

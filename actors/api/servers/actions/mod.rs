@@ -1,9 +1,9 @@
 //! `POST /servers/{id}/action` (Nova: the `@wsgi.action` methods of `servers.py`,
 //! `pause_server.py`, `suspend_server.py`, `lock_server.py`, `rescue.py`,
 //! `admin_actions.py`, `admin_password.py`, `console_output.py`, `deferred_delete.py`,
-//! `servers.py` rebuild and createImage, `shelve.py`, `create_backup.py`): the body names
-//! exactly one action; this file finds it and hands its value to the file of its group,
-//! which checks the value as Nova's schema does, the policy, and calls the flow layer.
+//! `servers.py` rebuild and createImage, `shelve.py`, `create_backup.py`, `evacuate.py`): the
+//! body names exactly one action; this file finds it and hands its value to the file of its
+//! group, which checks the value as Nova's schema does, the policy, and calls the flow layer.
 //!
 //! ```text
 //! power.rs          os-stop, os-start, reboot
@@ -14,6 +14,7 @@
 //! admin.rs          os-resetState, injectNetworkInfo, changePassword, trigger_crash_dump,
 //!                   os-getConsoleOutput
 //! image.rs          createImage, createBackup (their per-version replies)
+//! evacuate.rs       evacuate (its per-version fields and reply)
 //! deferred_delete.rs  restore, forceDelete
 //! shelve.rs         shelve, shelveOffload, unshelve (its per-version body)
 //! body.rs           the schema checks the action files share (Nova's 400 texts)
@@ -22,6 +23,7 @@
 mod admin;
 mod body;
 mod deferred_delete;
+mod evacuate;
 mod image;
 mod lock;
 mod pause_suspend;
@@ -75,6 +77,7 @@ pub async fn action(
         "createImage" => image::create_image(ctx, &id, &value, &state).await,
         "createBackup" => image::create_backup(ctx, &id, &value, &state).await,
         "injectNetworkInfo" => admin::inject_network_info(ctx, &id, &state).await,
+        "evacuate" => evacuate::evacuate(ctx, &id, &value, &state).await,
         other => Err(ApiFault::bad_request(format!(
             "There is no such action: {other}"
         ))),

@@ -59,7 +59,7 @@ fn allowed(version: ApiVersion) -> Vec<&'static str> {
 }
 
 /// `parameter_types.boolean`: a JSON boolean or one of its spellings.
-fn boolean(field: &str, value: &Value) -> Result<bool, ApiFault> {
+pub(super) fn boolean(field: &str, value: &Value) -> Result<bool, ApiFault> {
     let spelled = |text: &str| match text.to_ascii_lowercase().as_str() {
         "true" | "1" | "t" | "on" | "y" | "yes" => Some(true),
         "false" | "0" | "f" | "off" | "n" | "no" => Some(false),
