@@ -224,6 +224,7 @@ pub async fn create(
                 .unwrap_or_default(),
             availability_zone: request.details.availability_zone.clone(),
             ignore_hosts: None,
+            requested_destination: None,
             project_id: Some(request.project_id.clone()),
             user_id: Some(request.user_id.clone()),
             scheduler_hints: request.details.scheduler_hints.clone(),

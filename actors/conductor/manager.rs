@@ -12,6 +12,7 @@ use crate::db::NovaDb;
 use crate::objects::NovaObject;
 use crate::rpcapi::baseapi::{self, BaseRpc};
 use crate::rpcapi::compute_rebuild::RebuildInstanceTask;
+use crate::rpcapi::compute_resize::MigrateServer;
 use crate::rpcapi::compute_task::{
     BuildInstances, ScheduleAndBuildInstances, COMPUTE_TASK_NAMESPACE,
 };
@@ -120,6 +121,20 @@ impl ConductorManager {
         }
     }
 
+    /// `compute_task.migrate_server` (cast from the api for a resize or cold migration;
+    /// a call replies once the destination was asked): `migrate.rs`.
+    fn migrate_server(&mut self, call: Call) -> Response {
+        let parsed = self
+            .task_deps()
+            .and_then(|deps| Ok((deps, MigrateServer::from_call(&call)?)));
+        match parsed {
+            Ok((deps, args)) => {
+                Response::later(super::migrate::migrate_server(deps, call.context, args))
+            }
+            Err(failure) => Response::err(failure),
+        }
+    }
+
     /// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)`.
     fn object_class_action_versions(&mut self, call: Call) -> Response {
         let (objname, objmethod, args, kwargs) = match ObjectClassActionVersions::from_call(&call) {
@@ -188,7 +203,8 @@ impl ServiceManager for ConductorManager {
                     Self::schedule_and_build_instances,
                 )
                 .method(BuildInstances::METHOD, Self::build_instances)
-                .method(RebuildInstanceTask::METHOD, Self::rebuild_instance),
+                .method(RebuildInstanceTask::METHOD, Self::rebuild_instance)
+                .method(MigrateServer::METHOD, Self::migrate_server),
             baseapi::endpoint(),
         ]
     }

@@ -9,6 +9,8 @@
 //! objects.rs     object indirection: the (object, method) registry run against NovaDb
 //! tasks.rs       compute_task flows: schedule_and_build_instances, build_instances
 //! rebuild.rs     rebuild_instance: a rebuild in place, cast to the instance's host
+//! migrate.rs     migrate_server: cold migration and resize (migration record, scheduling,
+//!                prep_resize to the destination)
 //! group_setup.rs setup_instance_group: the spec's server group as the database has it
 //! ```
 //!
@@ -17,6 +19,7 @@
 mod definition;
 mod group_setup;
 mod manager;
+pub mod migrate;
 pub mod objects;
 pub mod rebuild;
 pub mod tasks;

@@ -35,4 +35,4 @@ pub use datetime::{isotime, wire_time};
 pub use envelope::{NovaObject, ObjectError, OBJECT_NAMESPACE};
 pub use instance_group::{InstanceGroup, GROUP_POLICIES};
 pub use stored::StoredObject;
-pub use typed::{BuildRequest, Flavor, RequestSpec, Selection, TypedObject};
+pub use typed::{BuildRequest, Destination, Flavor, RequestSpec, Selection, TypedObject};

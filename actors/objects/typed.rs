@@ -147,6 +147,9 @@ pub struct RequestSpec {
     /// Hosts not to use (earlier attempts).
     #[serde(default)]
     pub ignore_hosts: Option<Vec<String>>,
+    /// Where a move must go (Nova `Destination`: a cold migration's 2.56 `host`).
+    #[serde(default)]
+    pub requested_destination: Option<Destination>,
     /// Owner project.
     #[serde(default)]
     pub project_id: Option<String>,
@@ -160,6 +163,23 @@ pub struct RequestSpec {
     /// The server group the instances join (hint `group`), as an `InstanceGroup` object.
     #[serde(default)]
     pub instance_group: Option<InstanceGroup>,
+}
+
+/// Nova `Destination` (1.4): the host (and node) a move is pinned to; the scheduler keeps
+/// only that host.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Destination {
+    /// The compute host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Its node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+impl TypedObject for Destination {
+    const NAME: &'static str = "Destination";
+    const VERSION: &'static str = "1.4";
 }
 
 impl RequestSpec {
@@ -182,11 +202,14 @@ impl TypedObject for RequestSpec {
         if let Some(group) = &self.instance_group {
             data.insert("instance_group".into(), group.to_primitive());
         }
+        if let Some(destination) = &self.requested_destination {
+            data.insert("requested_destination".into(), destination.to_primitive());
+        }
         data
     }
 
     fn unnest(mut data: Map<String, Value>) -> Result<Map<String, Value>, ObjectError> {
-        for nested in ["flavor", "instance_group"] {
+        for nested in ["flavor", "instance_group", "requested_destination"] {
             if let Some(object) = data.get(nested).filter(|v| !v.is_null()).cloned() {
                 let object = NovaObject::from_primitive(&object)?;
                 data.insert(nested.into(), Value::Object(object.data));
@@ -273,6 +296,7 @@ mod tests {
             image: Map::new(),
             availability_zone: None,
             ignore_hosts: Some(vec!["a".into()]),
+            requested_destination: None,
             project_id: Some("p".into()),
             user_id: None,
             scheduler_hints: serde_json::json!({"same_host": ["u0"]})

@@ -15,6 +15,7 @@
 //! compute_instance_ops.rs  pause, suspend, rescue, password, console, crash dump (6.0)
 //! compute_deferred_delete.rs  soft_delete_instance, restore_instance (6.0)
 //! compute_rebuild.rs  rebuild_instance: conductor (1.25) and compute (6.2)
+//! compute_resize.rs   migrate_server (conductor 1.20); prep_resize … finish_revert_resize (6.0)
 //! ```
 
 pub mod baseapi;
@@ -22,6 +23,7 @@ pub mod compute;
 pub mod compute_deferred_delete;
 pub mod compute_instance_ops;
 pub mod compute_rebuild;
+pub mod compute_resize;
 pub mod compute_task;
 pub mod conductor;
 pub mod rpc_args;

@@ -137,9 +137,15 @@ pub fn filtered_hosts<'a>(
     placement: &InstancePlacement,
 ) -> (Vec<&'a HostState>, FilterReport) {
     let ignored = spec.ignore_hosts.as_deref().unwrap_or_default();
+    // A move pinned to a host (`requested_destination`) considers that host only.
+    let pinned = spec
+        .requested_destination
+        .as_ref()
+        .and_then(|destination| destination.host.as_deref());
     let mut kept: Vec<&HostState> = hosts
         .into_iter()
         .filter(|h| !ignored.contains(&h.host))
+        .filter(|h| pinned.is_none_or(|host| host == h.host))
         .collect();
     let mut report = FilterReport::default();
     for filter in ENABLED_FILTERS {

@@ -215,6 +215,7 @@ pub(crate) mod tests {
             image: Map::new(),
             availability_zone: None,
             ignore_hosts: None,
+            requested_destination: None,
             project_id: None,
             user_id: None,
             scheduler_hints: Map::new(),

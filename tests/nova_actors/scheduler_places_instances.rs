@@ -115,6 +115,7 @@ fn spec(memory_mb: i64, root_gb: i64, vcpus: i64) -> RequestSpec {
         image: Map::new(),
         availability_zone: None,
         ignore_hosts: None,
+        requested_destination: None,
         project_id: Some("p".into()),
         user_id: Some("u".into()),
         scheduler_hints: Map::new(),
