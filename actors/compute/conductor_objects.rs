@@ -112,10 +112,10 @@ impl Expected {
 /// The compute's object calls, through one conductor proxy.
 #[derive(Debug, Clone)]
 pub struct ConductorObjects {
-    conductor: ConductorApi,
+    pub(super) conductor: ConductorApi,
 }
 
-fn one_object(call: &'static str, value: &Value) -> Result<NovaObject, ObjectCallError> {
+pub(super) fn one_object(call: &'static str, value: &Value) -> Result<NovaObject, ObjectCallError> {
     NovaObject::from_primitive(value).map_err(|e: ObjectError| ObjectCallError::BadObject {
         call,
         problem: e.to_string(),

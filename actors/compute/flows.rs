@@ -19,7 +19,7 @@ use super::instance_locks::InstanceLocks;
 use super::instance_states::task_states;
 use super::resource_tracker::ResourceTracker;
 use crate::objects::NovaObject;
-use crate::rpcapi::{ComputeTaskApi, SchedulerApi};
+use crate::rpcapi::{ComputeApi, ComputeTaskApi, SchedulerApi};
 use novactor::rpc::RequestContext;
 
 /// Nova's time format on objects: naive UTC with microseconds.
@@ -73,6 +73,12 @@ pub(super) struct ComputeFlows {
     pub(super) instance_build_timeout: Duration,
     /// `reclaim_instance_interval` (0 = no soft delete, nothing to reclaim).
     pub(super) reclaim_instance_interval: Duration,
+    /// The other computes (a move's next step runs on the other host).
+    pub(super) compute: ComputeApi,
+    /// `allow_resize_to_same_host`.
+    pub(super) allow_resize_to_same_host: bool,
+    /// `resize_confirm_window` (0 = off).
+    pub(super) resize_confirm_window: Duration,
 }
 
 /// What [`ComputeFlows::new`] needs.
@@ -96,6 +102,12 @@ pub(super) struct FlowParts {
     pub(super) instance_build_timeout: Duration,
     /// `reclaim_instance_interval` (0 = off).
     pub(super) reclaim_instance_interval: Duration,
+    /// The computes' client.
+    pub(super) compute: ComputeApi,
+    /// `allow_resize_to_same_host`.
+    pub(super) allow_resize_to_same_host: bool,
+    /// `resize_confirm_window` (0 = off).
+    pub(super) resize_confirm_window: Duration,
 }
 
 impl ComputeFlows {
@@ -112,6 +124,9 @@ impl ComputeFlows {
             track_instance_changes: parts.track_instance_changes,
             instance_build_timeout: parts.instance_build_timeout,
             reclaim_instance_interval: parts.reclaim_instance_interval,
+            compute: parts.compute,
+            allow_resize_to_same_host: parts.allow_resize_to_same_host,
+            resize_confirm_window: parts.resize_confirm_window,
         }
     }
 

@@ -13,6 +13,7 @@ pub(crate) mod vm_states {
     pub(crate) const ERROR: &str = "error";
     pub(crate) const DELETED: &str = "deleted";
     pub(crate) const SOFT_DELETED: &str = "soft-delete";
+    pub(crate) const RESIZED: &str = "resized";
 
     /// Nova `vm_states.ALLOW_HARD_REBOOT` (`ALLOW_SOFT_REBOOT` is `[ACTIVE]`).
     pub(crate) const ALLOW_HARD_REBOOT: [&str; 5] = [ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR];
@@ -45,9 +46,14 @@ pub(crate) mod task_states {
     pub(crate) const REBUILDING: &str = "rebuilding";
     pub(crate) const REBUILD_BLOCK_DEVICE_MAPPING: &str = "rebuild_block_device_mapping";
     pub(crate) const REBUILD_SPAWNING: &str = "rebuild_spawning";
+    pub(crate) const RESIZE_PREP: &str = "resize_prep";
+    pub(crate) const RESIZE_MIGRATING: &str = "resize_migrating";
+    pub(crate) const RESIZE_MIGRATED: &str = "resize_migrated";
+    pub(crate) const RESIZE_FINISH: &str = "resize_finish";
+    pub(crate) const RESIZE_REVERTING: &str = "resize_reverting";
 
     /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
-    pub(crate) const ALL: [&str; 25] = [
+    pub(crate) const ALL: [&str; 30] = [
         SCHEDULING,
         NETWORKING,
         BLOCK_DEVICE_MAPPING,
@@ -73,6 +79,11 @@ pub(crate) mod task_states {
         REBUILDING,
         REBUILD_BLOCK_DEVICE_MAPPING,
         REBUILD_SPAWNING,
+        RESIZE_PREP,
+        RESIZE_MIGRATING,
+        RESIZE_MIGRATED,
+        RESIZE_FINISH,
+        RESIZE_REVERTING,
     ];
     /// Nova `task_states.soft_reboot_states`.
     pub(crate) const SOFT_REBOOT_STATES: [&str; 3] = [REBOOTING, REBOOT_PENDING, REBOOT_STARTED];

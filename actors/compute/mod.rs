@@ -30,12 +30,15 @@
 //! instance_states.rs       Nova's vm_states and task_states values
 //! instance_locks.rs        Nova's per-instance lock
 //! resource_tracker.rs      the compute_nodes row and usage, claims
+//! resource_tracker_moves.rs  resize_claim and the usage held for moves in progress
 //! node_identity.rs         the node uuid kept in state_path across restarts
 //! placement_report.rs      the node as a placement resource provider; allocations on delete
 //! fake_driver.rs           the in-memory hypervisor (nova/virt/fake.py) with fault injection
 //! diagnostics.rs           get_diagnostics, get_instance_diagnostics: the fake driver's values
 //! fake_driver_guest_ops.rs its pause, suspend, rescue, password, console, crash dump
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
+//! conductor_move_objects.rs  the move flows' calls: Instance with flavors, Migration.save,
+//!                          MigrationList.get_in_progress_by_host_and_node
 //! servicegroup.rs          heartbeats through the conductor
 //! ```
 //!
@@ -43,6 +46,7 @@
 //! on `flows`, `operation_failure` and the leaves (`instance_states`, `instance_locks`,
 //! `fake_driver`, `conductor_objects`, `resource_tracker`); nothing points back up.
 
+mod conductor_move_objects;
 mod conductor_objects;
 mod definition;
 mod diagnostics;
@@ -71,6 +75,7 @@ mod operation_failure;
 mod periodic_tasks;
 mod placement_report;
 pub mod resource_tracker;
+mod resource_tracker_moves;
 pub mod servicegroup;
 
 pub use conductor_objects::{ConductorObjects, Expected, ObjectCallError};

@@ -1,0 +1,72 @@
+//! The object calls of the resize and cold migration flows, through the conductor as
+//! the others (`conductor_objects.rs`): `Instance.get_by_uuid` with the flavors,
+//! `Migration.save`, `MigrationList.get_in_progress_by_host_and_node`.
+
+use serde_json::{json, Map};
+
+use super::conductor_objects::{one_object, ConductorObjects, ObjectCallError};
+use crate::objects::NovaObject;
+use novactor::rpc::RequestContext;
+
+/// What the move flows read an instance with: its flavors (current, old, new) and
+/// system metadata (`old_vm_state`).
+const MOVE_ATTRS: [&str; 4] = ["flavor", "old_flavor", "new_flavor", "system_metadata"];
+
+impl ConductorObjects {
+    /// `Instance.get_by_uuid(uuid, expected_attrs=[flavor, old_flavor, new_flavor,
+    /// system_metadata])`: the instance as stored, with what a move changes.
+    pub async fn instance_for_move(
+        &self,
+        ctx: &RequestContext,
+        uuid: &str,
+    ) -> Result<NovaObject, ObjectCallError> {
+        let mut kwargs = Map::new();
+        kwargs.insert("expected_attrs".into(), json!(MOVE_ATTRS));
+        let reply = self
+            .conductor
+            .object_class_action_versions(ctx, "Instance", "get_by_uuid", vec![json!(uuid)], kwargs)
+            .await?;
+        one_object("Instance.get_by_uuid", &reply)
+    }
+
+    /// `Migration.save()`: writes the record's changed fields.
+    pub async fn migration_save(
+        &self,
+        ctx: &RequestContext,
+        migration: &mut NovaObject,
+    ) -> Result<(), ObjectCallError> {
+        self.conductor
+            .object_action(ctx, migration, "save", Vec::new(), Map::new())
+            .await?;
+        Ok(())
+    }
+
+    /// `MigrationList.get_in_progress_by_host_and_node(host, node)`: the moves into or
+    /// out of this node not yet over.
+    pub async fn migrations_in_progress(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+        node: &str,
+    ) -> Result<Vec<NovaObject>, ObjectCallError> {
+        const CALL: &str = "MigrationList.get_in_progress_by_host_and_node";
+        let reply = self
+            .conductor
+            .object_class_action_versions(
+                ctx,
+                "MigrationList",
+                "get_in_progress_by_host_and_node",
+                vec![json!(host), json!(node)],
+                Map::new(),
+            )
+            .await?;
+        let list = one_object(CALL, &reply)?;
+        let Some(objects) = list.get("objects").as_array() else {
+            return Err(ObjectCallError::BadObject {
+                call: CALL,
+                problem: "no objects list".into(),
+            });
+        };
+        objects.iter().map(|o| one_object(CALL, o)).collect()
+    }
+}
