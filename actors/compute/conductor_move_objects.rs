@@ -1,6 +1,7 @@
 //! The object calls of the resize and cold migration flows, through the conductor as
 //! the others (`conductor_objects.rs`): `Instance.get_by_uuid` with the flavors,
-//! `Migration.save`, `MigrationList.get_in_progress_by_host_and_node`.
+//! `Migration.save`, `MigrationList.get_in_progress_by_host_and_node` and `get_by_filters`,
+//! `InstanceAction.action_start`.
 
 use serde_json::{json, Map};
 
@@ -68,5 +69,56 @@ impl ConductorObjects {
             });
         };
         objects.iter().map(|o| one_object(CALL, o)).collect()
+    }
+
+    /// `MigrationList.get_by_filters({"status": "finished", "host": host})`: the resized
+    /// servers waiting for a confirm that involve this host (Nova's
+    /// `get_unconfirmed_by_dest_compute` narrows them further; the caller does).
+    pub async fn migrations_finished_on(
+        &self,
+        ctx: &RequestContext,
+        host: &str,
+    ) -> Result<Vec<NovaObject>, ObjectCallError> {
+        const CALL: &str = "MigrationList.get_by_filters";
+        let reply = self
+            .conductor
+            .object_class_action_versions(
+                ctx,
+                "MigrationList",
+                "get_by_filters",
+                vec![json!({"status": "finished", "host": host})],
+                Map::new(),
+            )
+            .await?;
+        let list = one_object(CALL, &reply)?;
+        let Some(objects) = list.get("objects").as_array() else {
+            return Err(ObjectCallError::BadObject {
+                call: CALL,
+                problem: "no objects list".into(),
+            });
+        };
+        objects.iter().map(|o| one_object(CALL, o)).collect()
+    }
+
+    /// `InstanceAction.action_start(instance_uuid, action_name, want_result=False)`: the
+    /// action of the context's request.
+    pub async fn action_start(
+        &self,
+        ctx: &RequestContext,
+        instance_uuid: &str,
+        action: &str,
+    ) -> Result<(), ObjectCallError> {
+        let mut kwargs = Map::new();
+        kwargs.insert("want_result".into(), json!(false));
+        self.conductor
+            .object_class_action_versions(
+                ctx,
+                "InstanceAction",
+                "action_start",
+                vec![json!(instance_uuid), json!(action)],
+                kwargs,
+            )
+            .await?;
+        Ok(())
     }
 }

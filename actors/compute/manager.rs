@@ -27,6 +27,9 @@ use crate::rpcapi::compute_instance_ops::{
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
 };
 use crate::rpcapi::compute_rebuild::RebuildInstance;
+use crate::rpcapi::compute_resize::{
+    ConfirmResize, FinishResize, FinishRevertResize, PrepResize, ResizeInstance, RevertResize,
+};
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
 use novactor::service::{Call, Endpoint, PeriodicTask, Response, ServiceManager, Spacing};
@@ -316,7 +319,13 @@ impl ServiceManager for ComputeManager {
                 .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump)
                 .method(SoftDeleteInstance::METHOD, Self::soft_delete_instance)
                 .method(RestoreInstance::METHOD, Self::restore_instance)
-                .method(RebuildInstance::METHOD, Self::rebuild_instance),
+                .method(RebuildInstance::METHOD, Self::rebuild_instance)
+                .method(PrepResize::METHOD, Self::prep_resize)
+                .method(ResizeInstance::METHOD, Self::resize_instance)
+                .method(FinishResize::METHOD, Self::finish_resize)
+                .method(ConfirmResize::METHOD, Self::confirm_resize)
+                .method(RevertResize::METHOD, Self::revert_resize)
+                .method(FinishRevertResize::METHOD, Self::finish_revert_resize),
             baseapi::endpoint(),
         ]
     }
@@ -356,6 +365,16 @@ impl ServiceManager for ComputeManager {
                 "_check_instance_build_time",
                 Spacing::Seconds(60.0),
                 Self::check_instance_build_time,
+            ),
+            // Nova ticks every 60 s; here every `resize_confirm_window` (D-RESIZE).
+            PeriodicTask::new(
+                "_poll_unconfirmed_resizes",
+                Spacing::Option {
+                    group: "DEFAULT",
+                    name: "resize_confirm_window",
+                    default: 0.0,
+                },
+                Self::poll_unconfirmed_resizes,
             ),
             // Nova ticks every 60 s; here every `reclaim_instance_interval` (D-API-7).
             PeriodicTask::new(

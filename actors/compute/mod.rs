@@ -16,6 +16,10 @@
 //! instance_rebuild.rs      rebuild_instance (in place)
 //! instance_pause.rs        pause, unpause, suspend, resume (and the shared transition)
 //! instance_rescue.rs       rescue_instance, unrescue_instance
+//! instance_resize.rs       prep_resize, resize_instance, finish_resize (to VERIFY_RESIZE)
+//! instance_resize_confirm.rs  confirm_resize, revert_resize, finish_revert_resize
+//! instance_resize_autoconfirm.rs  _poll_unconfirmed_resizes (resize_confirm_window)
+//! manager_resize.rs        the handlers of the move methods and the auto-confirm's task
 //! instance_guest_requests.rs  set_admin_password, get_console_output, trigger_crash_dump
 //! manager_instance_ops.rs  the handlers of those methods
 //! instance_deferred_delete.rs  soft_delete_instance, restore_instance,
@@ -65,11 +69,15 @@ mod instance_power;
 mod instance_reboot;
 mod instance_rebuild;
 mod instance_rescue;
+mod instance_resize;
+mod instance_resize_autoconfirm;
+mod instance_resize_confirm;
 mod instance_states;
 mod instance_terminate;
 mod manager;
 mod manager_deferred_delete;
 mod manager_instance_ops;
+mod manager_resize;
 mod node_identity;
 mod operation_failure;
 mod periodic_tasks;
