@@ -52,6 +52,7 @@ pub mod compute_api_create;
 pub mod compute_api_deferred_delete;
 pub mod compute_api_local;
 pub mod compute_api_rebuild;
+pub mod compute_api_resize;
 pub mod exposure;
 pub mod flavors;
 pub mod http;
@@ -211,6 +212,7 @@ pub fn definition(
     let service_zones = config.compute.service_zones();
     let lab_network = config.lab_network.clone();
     let reclaim_instance_interval = config.compute.reclaim_instance_interval;
+    let allow_resize_to_same_host = config.compute.allow_resize_to_same_host;
     Ok(define(NovaService::Api.spec(config), move |ctx| {
         ApiManager {
             host: ctx.spec.host.clone(),
@@ -228,6 +230,7 @@ pub fn definition(
                 service_zones: service_zones.clone(),
                 lab_network: lab_network.clone(),
                 reclaim_instance_interval,
+                allow_resize_to_same_host,
             },
             server: None,
         }

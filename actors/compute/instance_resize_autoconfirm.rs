@@ -121,7 +121,12 @@ impl ComputeFlows {
             .map_err(|e| e.to_string())?;
         let source = text_of(migration, "source_compute").unwrap_or_default();
         self.compute
-            .confirm_resize(&ctx, &source, instance.to_primitive(), migration.to_primitive())
+            .confirm_resize(
+                &ctx,
+                &source,
+                instance.to_primitive(),
+                migration.to_primitive(),
+            )
             .await
             .map_err(|e| e.to_string())
     }

@@ -138,9 +138,7 @@ impl ComputeFlows {
     ) -> Result<(), OperationError> {
         let uuid = uuid_of(&instance);
         let _lock = self.locks.lock(&uuid).await;
-        let outcome = self
-            .finish_revert_locked(ctx, &uuid, &migration)
-            .await;
+        let outcome = self.finish_revert_locked(ctx, &uuid, &migration).await;
         self.tracker.update_available_resource(ctx).await.ok();
         if let Err(error) = &outcome {
             self.move_failed(ctx, &uuid, &mut migration, error, true)

@@ -88,9 +88,12 @@ impl ComputeManager {
             };
             Ok((instance, request))
         });
-        self.move_operation(call, parsed, "compute_prep_resize", |flows, ctx, i, r| async move {
-            flows.prep_resize(&ctx, i, r).await
-        })
+        self.move_operation(
+            call,
+            parsed,
+            "compute_prep_resize",
+            |flows, ctx, i, r| async move { flows.prep_resize(&ctx, i, r).await },
+        )
     }
 
     /// `resize_instance` (cast, on the source).
@@ -99,27 +102,36 @@ impl ComputeManager {
             let (instance, migration) = instance_and_migration(&a.instance, &a.migration)?;
             Ok((instance, (migration, a.request_spec)))
         });
-        self.move_operation(call, parsed, "compute_resize_instance", |flows, ctx, i, (m, spec)| async move {
-            flows.resize_instance(&ctx, i, m, spec).await
-        })
+        self.move_operation(
+            call,
+            parsed,
+            "compute_resize_instance",
+            |flows, ctx, i, (m, spec)| async move { flows.resize_instance(&ctx, i, m, spec).await },
+        )
     }
 
     /// `finish_resize` (cast, on the destination).
     pub(super) fn finish_resize(&mut self, call: Call) -> Response {
         let parsed = FinishResize::from_call(&call)
             .and_then(|a| instance_and_migration(&a.instance, &a.migration));
-        self.move_operation(call, parsed, "compute_finish_resize", |flows, ctx, i, m| async move {
-            flows.finish_resize(&ctx, i, m).await
-        })
+        self.move_operation(
+            call,
+            parsed,
+            "compute_finish_resize",
+            |flows, ctx, i, m| async move { flows.finish_resize(&ctx, i, m).await },
+        )
     }
 
     /// `confirm_resize` (cast, on the source).
     pub(super) fn confirm_resize(&mut self, call: Call) -> Response {
         let parsed = ConfirmResize::from_call(&call)
             .and_then(|a| instance_and_migration(&a.instance, &a.migration));
-        self.move_operation(call, parsed, "compute_confirm_resize", |flows, ctx, i, m| async move {
-            flows.confirm_resize(&ctx, i, m).await
-        })
+        self.move_operation(
+            call,
+            parsed,
+            "compute_confirm_resize",
+            |flows, ctx, i, m| async move { flows.confirm_resize(&ctx, i, m).await },
+        )
     }
 
     /// `revert_resize` (cast, on the destination).
@@ -128,9 +140,12 @@ impl ComputeManager {
             let (instance, migration) = instance_and_migration(&a.instance, &a.migration)?;
             Ok((instance, (migration, a.request_spec)))
         });
-        self.move_operation(call, parsed, "compute_revert_resize", |flows, ctx, i, (m, spec)| async move {
-            flows.revert_resize(&ctx, i, m, spec).await
-        })
+        self.move_operation(
+            call,
+            parsed,
+            "compute_revert_resize",
+            |flows, ctx, i, (m, spec)| async move { flows.revert_resize(&ctx, i, m, spec).await },
+        )
     }
 
     /// `finish_revert_resize` (cast, on the source).

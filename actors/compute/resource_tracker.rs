@@ -202,7 +202,9 @@ impl ResourceTracker {
             })
             .collect();
         let moving = self.moves_of(ctx, &instances).await?;
-        state.tracked.retain(|uuid, _| !moving.reverted_here.contains(uuid));
+        state
+            .tracked
+            .retain(|uuid, _| !moving.reverted_here.contains(uuid));
         state.moves = moving.held(&state.tracked);
         // A kept node that does not load (never expected: it is its own output) is read again.
         let (mut node, is_new) = match state.node.take().and_then(|kept| kept.load().ok()) {

@@ -12,8 +12,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::tasks::TaskDeps;
 use super::objects::migration_primitive;
+use super::tasks::TaskDeps;
 use crate::db::{InstanceRow, MigrationChanges, MigrationRow, NewMigration, NovaDb};
 use crate::exception::NovaException;
 use crate::objects::instance::instance_primitive;
@@ -55,7 +55,14 @@ async fn event_finish(
         Some(message) => ("Error", Some(format!("{event}: {message}"))),
     };
     if let Err(error) = db
-        .action_event_finish(uuid, request_id, event, result, traceback.as_deref(), failure)
+        .action_event_finish(
+            uuid,
+            request_id,
+            event,
+            result,
+            traceback.as_deref(),
+            failure,
+        )
         .await
     {
         tracing::debug!(instance = %uuid, event, %error, "could not record the event finish");
@@ -77,7 +84,9 @@ pub async fn migrate_server(
     let flavor = args
         .flavor
         .as_ref()
-        .ok_or_else(|| RemoteFailure::value_error("migrate_server: no flavor (NotImplementedError)"))
+        .ok_or_else(|| {
+            RemoteFailure::value_error("migrate_server: no flavor (NotImplementedError)")
+        })
         .and_then(|f| {
             Flavor::from_primitive(f).map_err(|e| RemoteFailure::value_error(e.to_string()))
         })?;
@@ -122,7 +131,9 @@ pub async fn migrate_server(
     .await;
     match outcome {
         Ok(()) => Ok(Value::Null),
-        Err(MoveFailure::NoValidHost(reason)) => Err(NovaException::NoValidHost.failure(format!("No valid host was found. {reason}"))),
+        Err(MoveFailure::NoValidHost(reason)) => {
+            Err(NovaException::NoValidHost.failure(format!("No valid host was found. {reason}")))
+        }
         Err(MoveFailure::Other(message)) => Err(RemoteFailure::runtime_error(message)),
     }
 }
@@ -202,8 +213,8 @@ async fn cold_migrate(
     if let Err(error) = db.request_spec_save(uuid, &spec.to_primitive()).await {
         tracing::warn!(instance = %uuid, %error, "could not save the request spec");
     }
-    let migration_value = migration_primitive(&migration)
-        .map_err(|failure| MoveFailure::Other(failure.message))?;
+    let migration_value =
+        migration_primitive(&migration).map_err(|failure| MoveFailure::Other(failure.message))?;
     let mut filter_properties = Map::new();
     filter_properties.insert(
         "limits".into(),

@@ -349,7 +349,13 @@ mod tests {
         };
         assert_eq!(
             keys(&finish),
-            ["instance", "migration", "image", "disk_info", "request_spec"]
+            [
+                "instance",
+                "migration",
+                "image",
+                "disk_info",
+                "request_spec"
+            ]
         );
     }
 }

@@ -100,6 +100,7 @@ async fn cloud(deployment: Deployment, computes: &[ComputeHost<'_>]) -> Cloud {
         service_zones: control_config.compute.service_zones(),
         lab_network: control_config.lab_network.clone(),
         reclaim_instance_interval: control_config.compute.reclaim_instance_interval,
+        allow_resize_to_same_host: false,
     };
     let cloud = Cloud {
         _turn: turn,

@@ -1,7 +1,7 @@
 //! `POST /servers/{id}/action` (Nova: the `@wsgi.action` methods of `servers.py`,
 //! `pause_server.py`, `suspend_server.py`, `lock_server.py`, `rescue.py`,
 //! `admin_actions.py`, `admin_password.py`, `console_output.py`, `deferred_delete.py`,
-//! `servers.py` rebuild): the body names exactly one action; this file finds it and hands its
+//! `servers.py` rebuild and resize, `migrate_server.py` migrate): the body names exactly one action; this file finds it and hands its
 //! value to the file of its group, which checks the value as Nova's schema does, the policy,
 //! and calls the flow layer.
 //!
@@ -11,6 +11,7 @@
 //! lock.rs           lock, unlock
 //! rescue.rs         rescue, unrescue
 //! rebuild.rs        rebuild (its per-version fields and reply)
+//! resize.rs         resize, confirmResize, revertResize, migrate
 //! admin.rs          os-resetState, changePassword, trigger_crash_dump, os-getConsoleOutput
 //! deferred_delete.rs  restore, forceDelete
 //! body.rs           the schema checks the action files share (Nova's 400 texts)
@@ -24,6 +25,7 @@ mod pause_suspend;
 mod power;
 mod rebuild;
 mod rescue;
+mod resize;
 
 use crate::api::api_fault::ApiFault;
 use crate::api::api_state::ApiState;
@@ -64,6 +66,9 @@ pub async fn action(
         "os-getConsoleOutput" => admin::console_output(ctx, &id, &value, &state).await,
         "restore" | "forceDelete" => deferred_delete::act(ctx, &id, &name, &state).await,
         "rebuild" => rebuild::rebuild(ctx, &id, &value, &state).await,
+        "resize" => resize::resize(ctx, &id, &value, &state).await,
+        "migrate" => resize::migrate(ctx, &id, &value, &state).await,
+        "confirmResize" | "revertResize" => resize::finish(ctx, &id, &name, &state).await,
         other => Err(ApiFault::bad_request(format!(
             "There is no such action: {other}"
         ))),
