@@ -25,6 +25,7 @@ mod server_actions;
 mod server_groups;
 mod server_lists;
 mod server_rebuild_shelve;
+mod server_resize;
 mod server_soft_delete_and_images;
 mod server_subresources;
 mod servers;
