@@ -51,7 +51,11 @@ pub struct MoveFields {
 
 /// The flavor of a snapshot member (`cur`, `old`), as a typed flavor.
 fn snapshot_flavor(row: &InstanceRow, member: &str) -> Result<Flavor, ApiError> {
-    let snapshot = row.flavor_json().map_err(db_error)?;
+    let mut snapshot = row.flavor_json().map_err(db_error)?;
+    // The api once wrote the snapshot as JSON text inside the JSON column.
+    if let Value::String(text) = &snapshot {
+        snapshot = serde_json::from_str(text).unwrap_or(Value::Null);
+    }
     let chosen = match snapshot.get("cur") {
         Some(_) => snapshot.get(member).cloned().unwrap_or_default(),
         None if member == "cur" => snapshot,

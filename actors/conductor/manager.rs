@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::objects;
 use super::tasks::{self, TaskDeps, COMPUTE_TASK_VERSION};
 use crate::db::NovaDb;
+use crate::exception::NovaException;
 use crate::objects::NovaObject;
 use crate::rpcapi::baseapi::{self, BaseRpc};
 use crate::rpcapi::compute_rebuild::RebuildInstanceTask;
@@ -18,8 +19,12 @@ use crate::rpcapi::compute_task::{
 };
 use crate::rpcapi::conductor::{ObjectAction, ObjectClassActionVersions};
 use crate::rpcapi::RpcArgs;
-use novactor::rpc::{RemoteFailure, Version};
+use novactor::rpc::{FailureClass, RemoteFailure, Version};
 use novactor::service::{Call, Endpoint, Response, ServiceManager};
+
+/// Nova `ComputeTaskManager.migrate_server`'s `@messaging.expected_exceptions(...,
+/// exception.NoValidHost, ...)`: a move nowhere to go is the caller's concern.
+const MIGRATE_SERVER_EXPECTED: &[FailureClass] = &[NovaException::NoValidHost.expected()];
 
 /// Nova `ConductorManager.target` (null namespace).
 pub const MANAGER_VERSION: Version = Version::new(3, 0);
@@ -204,7 +209,8 @@ impl ServiceManager for ConductorManager {
                 )
                 .method(BuildInstances::METHOD, Self::build_instances)
                 .method(RebuildInstanceTask::METHOD, Self::rebuild_instance)
-                .method(MigrateServer::METHOD, Self::migrate_server),
+                .method(MigrateServer::METHOD, Self::migrate_server)
+                .expected_exceptions(MIGRATE_SERVER_EXPECTED),
             baseapi::endpoint(),
         ]
     }

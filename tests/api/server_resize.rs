@@ -267,7 +267,7 @@ async fn resize_confirm_revert_and_migrate_move_the_server_and_its_usage_between
     assert_eq!(resized.status, 202, "{resized:?}");
     let server = cloud.wait_status(&id, "VERIFY_RESIZE").await;
     assert_eq!(host_of(&server), other);
-    assert_eq!(server["server"]["flavor"]["id"], "2");
+    assert_eq!(server["server"]["flavor"]["original_name"], "m1.small");
     assert_eq!(server["server"]["OS-EXT-STS:vm_state"], "resized");
     wait_used_ram(
         &cloud,
@@ -305,7 +305,7 @@ async fn resize_confirm_revert_and_migrate_move_the_server_and_its_usage_between
     wait_migration(&cloud, &id, "confirmed").await;
     let server = cloud.wait_status(&id, "ACTIVE").await;
     assert_eq!(host_of(&server), other);
-    assert_eq!(server["server"]["flavor"]["id"], "2");
+    assert_eq!(server["server"]["flavor"]["original_name"], "m1.small");
     wait_used_ram(
         &cloud,
         &[(&first, RESERVED_MB), (&other, RESERVED_MB + SMALL_MB)],
@@ -330,7 +330,7 @@ async fn resize_confirm_revert_and_migrate_move_the_server_and_its_usage_between
     assert_eq!(down.status, 202, "{down:?}");
     let server = cloud.wait_status(&id, "VERIFY_RESIZE").await;
     assert_eq!(host_of(&server), first);
-    assert_eq!(server["server"]["flavor"]["id"], "1");
+    assert_eq!(server["server"]["flavor"]["original_name"], "m1.tiny");
     wait_used_ram(
         &cloud,
         &[
@@ -344,7 +344,7 @@ async fn resize_confirm_revert_and_migrate_move_the_server_and_its_usage_between
     wait_migration(&cloud, &id, "reverted").await;
     let server = cloud.wait_status(&id, "ACTIVE").await;
     assert_eq!(host_of(&server), other);
-    assert_eq!(server["server"]["flavor"]["id"], "2");
+    assert_eq!(server["server"]["flavor"]["original_name"], "m1.small");
     wait_used_ram(
         &cloud,
         &[(&first, RESERVED_MB), (&other, RESERVED_MB + SMALL_MB)],
@@ -391,7 +391,7 @@ async fn resize_confirm_revert_and_migrate_move_the_server_and_its_usage_between
     assert_eq!(migrated.status, 202, "{migrated:?}");
     let server = cloud.wait_status(&id, "VERIFY_RESIZE").await;
     assert_eq!(host_of(&server), first);
-    assert_eq!(server["server"]["flavor"]["id"], "2");
+    assert_eq!(server["server"]["flavor"]["original_name"], "m1.small");
     let confirmed = act(&cloud, BOB, "2.53", &id, json!({"confirmResize": {}})).await;
     assert_eq!(confirmed.status, 204, "{confirmed:?}");
     wait_migration(&cloud, &id, "confirmed").await;
@@ -450,7 +450,7 @@ async fn without_another_host_the_resize_fails_as_novas_no_valid_host_and_a_lock
     wait_migration(&cloud, &id, "error").await;
     let server = cloud.wait_status(&id, "ACTIVE").await;
     assert_eq!(host_of(&server), host);
-    assert_eq!(server["server"]["flavor"]["id"], "1");
+    assert_eq!(server["server"]["flavor"]["original_name"], "m1.tiny");
     let actions = send(
         &cloud,
         BOB,
@@ -507,7 +507,7 @@ async fn allowed_on_one_host_a_resize_stays_and_the_confirm_window_confirms_it()
     wait_migration(&cloud, &id, "confirmed").await;
     let server = cloud.wait_status(&id, "ACTIVE").await;
     assert_eq!(host_of(&server), host);
-    assert_eq!(server["server"]["flavor"]["id"], "2");
+    assert_eq!(server["server"]["flavor"]["original_name"], "m1.small");
     assert_eq!(
         migrations(&cloud, &id).await,
         vec![(
