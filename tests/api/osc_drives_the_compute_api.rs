@@ -82,6 +82,7 @@ fn exercise(client: &Client) {
     client.act("reboot", &["server", "reboot", "--hard", "vm1"]);
     client.wait_status("vm1", "ACTIVE");
     server_actions(client);
+    crate::osc_resize::resize_actions(client);
 
     client.run(&[
         "compute",
