@@ -1,7 +1,7 @@
 //! Nova's own API samples (`nova/tests/functional/api_sample_tests/api_samples/`, the
 //! request templates Nova's functional tests and its API reference are made from) sent to
-//! novactor for every route it serves (servers, their power actions, os-services,
-//! os-server-groups), at the microversion of the sample's directory: each
+//! novactor for every route it serves (servers, their power actions, resize and cold
+//! migration, os-services, os-server-groups), at the microversion of the sample's directory: each
 //! is answered 2xx — or, for the few that ask for what novactor has not built, refused with
 //! a 400 naming the field ([`REFUSED`]), never accepted and dropped.
 
@@ -165,7 +165,11 @@ async fn send(
 #[actix_rt::test]
 async fn novas_own_request_samples_are_served() {
     // Soft delete on, for the os-deferred-delete samples.
-    let cloud = cloud_with(&[("DEFAULT", "reclaim_instance_interval", "3600")]).await;
+    let cloud = cloud_with(&[
+        ("DEFAULT", "reclaim_instance_interval", "3600"),
+        ("DEFAULT", "allow_resize_to_same_host", "true"),
+    ])
+    .await;
     // Nova's sample tests boot flavor 6 (its `m1.tiny.specs`); novactor's defaults end at 5.
     cloud
         .db
@@ -316,6 +320,78 @@ async fn novas_own_request_samples_are_served() {
         });
         cloud.wait_status(&id, "ACTIVE").await;
     }
+    // Resize (one host: allow_resize_to_same_host), confirmed, then again and reverted;
+    // cold migrations (Nova's fake never migrates to its own host: with one host they are
+    // accepted, then end in no valid host, back to ACTIVE).
+    for (sample, version, flavor, after) in [
+        (
+            "servers/server-action-resize.json.tpl",
+            "2.1",
+            "3",
+            "VERIFY_RESIZE",
+        ),
+        (
+            "servers/server-action-confirm-resize.json.tpl",
+            "2.1",
+            "",
+            "ACTIVE",
+        ),
+        (
+            "servers/server-action-resize.json.tpl",
+            "2.1",
+            "2",
+            "VERIFY_RESIZE",
+        ),
+        (
+            "servers/server-action-revert-resize.json.tpl",
+            "2.1",
+            "",
+            "ACTIVE",
+        ),
+        (
+            "os-migrate-server/migrate-server.json.tpl",
+            "2.1",
+            "",
+            "ACTIVE",
+        ),
+        (
+            "os-migrate-server/v2.56/migrate-server-null.json.tpl",
+            "2.56",
+            "",
+            "ACTIVE",
+        ),
+    ] {
+        let template = std::fs::read_to_string(root.join(sample)).expect("the sample");
+        let mut subs = server_subs("unused");
+        subs.push(("id", flavor.to_owned()));
+        let body = fill(&template, &subs, sample);
+        let (status, answer) = send(&cloud, version, "POST", &action_path, &body).await;
+        outcomes.push(Outcome {
+            sample: sample.to_owned(),
+            status,
+            body: answer,
+        });
+        cloud.wait_status(&id, after).await;
+    }
+    // The 2.56 sample naming a host: the only host is the server's own, Nova's 400.
+    let template =
+        std::fs::read_to_string(root.join("os-migrate-server/v2.56/migrate-server.json.tpl"))
+            .expect("the sample");
+    let own_host = cloud.computes[0].clone();
+    let body = fill(
+        &template,
+        &[("hostname", format!("\"{own_host}\""))],
+        "migrate-server v2.56",
+    );
+    let (status, answer) = send(&cloud, "2.56", "POST", &action_path, &body).await;
+    assert_eq!(
+        (status, answer["badRequest"]["message"].as_str()),
+        (
+            400,
+            Some("Cannot migrate to the host where the server exists.")
+        ),
+        "{answer}"
+    );
     // The server's sub-resources: update, metadata, tags.
     let one = format!("/v2.1/servers/{id}");
     let updates = samples(&root, "servers", |f| {
