@@ -357,7 +357,9 @@ pub async fn revert_resize(
             .await
             .map_err(db_error)?;
     }
-    let columns = values(json!({"task_state": "resize_reverting"}));
+    // The source's zone again (novactor's computes all share `default_availability_zone`).
+    let columns = values(json!({"task_state": "resize_reverting",
+        "availability_zone": deps.service_zones.of("nova-compute")}));
     let row = save_task(deps, &row, "revertResize", &columns).await?;
     let migration = set_status(deps, &migration, "reverting").await?;
     record_action(deps, ctx, &row, "revertResize").await?;

@@ -213,6 +213,19 @@ async fn cold_migrate(
     if let Err(error) = db.request_spec_save(uuid, &spec.to_primitive()).await {
         tracing::warn!(instance = %uuid, %error, "could not save the request spec");
     }
+    // `MigrationTask._execute`: the instance takes the destination's zone.
+    let row = match &selection.availability_zone {
+        Some(zone) if row.availability_zone.as_deref() != Some(zone.as_str()) => {
+            let values = json!({"availability_zone": zone})
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            db.instance_update_and_get(uuid, &values, None, None)
+                .await
+                .map_err(other)?
+        }
+        _ => row,
+    };
     let migration_value =
         migration_primitive(&migration).map_err(|failure| MoveFailure::Other(failure.message))?;
     let mut filter_properties = Map::new();
@@ -263,7 +276,7 @@ async fn stored_spec(db: &NovaDb, uuid: &str) -> Result<RequestSpec, MoveFailure
 /// vm state with no task and a fault saying why, the migration `error`.
 async fn roll_back(db: &NovaDb, row: &InstanceRow, migration: &MigrationRow, message: &str) {
     if let Err(error) = db
-        .instance_fault_create(&row.uuid, 400, message, None, None)
+        .instance_fault_create(&row.uuid, 500, message, None, None)
         .await
     {
         tracing::warn!(instance = %row.uuid, %error, "could not record the fault");
