@@ -15,6 +15,8 @@ use crate::placement_server::real_nova_venv;
 use novactor_nova::db::{MigrationChanges, NewMigration};
 
 /// The microversions the issue names, each a step where a view gains or loses fields.
+mod moves;
+
 const VERSIONS: &[&str] = &[
     "2.1", "2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.53", "2.63", "2.73", "2.90", "2.96",
     "2.100", "2.104",
@@ -232,7 +234,7 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     )
     .await;
     rec.cloud.wait_status(&id, "ACTIVE").await;
-    moves(rec, version, &id).await;
+    moves::moves(rec, version, &id).await;
     sub_resources(rec, version, &id).await;
     deferred_delete(rec, version, &id).await;
     rec.send(MEMBER, version, "DELETE", &group_path, None).await;
@@ -331,31 +333,6 @@ async fn migration_records(rec: &mut Recorder<'_>, version: &str, id: &str) {
     if minor(version) >= 59 {
         rec.send(ADMIN, version, "GET", "/v2.1/os-migrations?limit=1", None)
             .await;
-    }
-}
-
-/// Resize (on the one host, `allow_resize_to_same_host`) confirmed, resize reverted, and
-/// a cold migration (accepted; with one host it ends in no valid host, back to ACTIVE):
-/// their empty answers against Nova's schemas.
-async fn moves(rec: &mut Recorder<'_>, version: &str, id: &str) {
-    let action = format!("/v2.1/servers/{id}/action");
-    for (who, body, status) in [
-        (
-            MEMBER,
-            json!({"resize": {"flavorRef": "2"}}),
-            "VERIFY_RESIZE",
-        ),
-        (MEMBER, json!({"confirmResize": null}), "ACTIVE"),
-        (
-            MEMBER,
-            json!({"resize": {"flavorRef": "1"}}),
-            "VERIFY_RESIZE",
-        ),
-        (MEMBER, json!({"revertResize": null}), "ACTIVE"),
-        (ADMIN, json!({"migrate": null}), "ACTIVE"),
-    ] {
-        rec.send(who, version, "POST", &action, Some(body)).await;
-        rec.cloud.wait_status(id, status).await;
     }
 }
 

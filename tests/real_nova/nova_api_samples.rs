@@ -12,64 +12,12 @@ use serde_json::{json, Value};
 use crate::cloud::{cloud_with, Cloud};
 use crate::placement_server::real_nova_venv;
 
-const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
+mod moves;
+mod refused;
 
-/// Samples novactor answers with a 400 naming the field it cannot honour yet (the sample,
-/// the field named), as `actors/api/servers/create_fields.rs` refuses them.
-const REFUSED: &[(&str, &str)] = &[
-    // Boot from volume: there is no volume service.
-    (
-        "servers/v2.32/server-create-req.json.tpl",
-        "block_device_mapping_v2",
-    ),
-    (
-        "servers/v2.42/server-create-req.json.tpl",
-        "block_device_mapping_v2",
-    ),
-    (
-        "servers/v2.67/server-create-req.json.tpl",
-        "block_device_mapping_v2",
-    ),
-    // Images are not signed or verified.
-    (
-        "servers/v2.63/server-create-req.json.tpl",
-        "trusted_image_certificates",
-    ),
-    (
-        "servers/v2.66/server-create-req.json.tpl",
-        "trusted_image_certificates",
-    ),
-    // File injection (personality, up to 2.56).
-    ("servers/server-create-req.json.tpl", "personality"),
-    ("servers/server-create-req-v237.json.tpl", "personality"),
-    ("servers/v2.47/server-create-req.json.tpl", "personality"),
-    ("servers/v2.52/server-create-req.json.tpl", "personality"),
-    // Rebuild: file injection, and key pairs (there are none).
-    ("servers/server-action-rebuild.json.tpl", "personality"),
-    (
-        "servers/v2.26/server-action-rebuild.json.tpl",
-        "personality",
-    ),
-    (
-        "servers/v2.47/server-action-rebuild.json.tpl",
-        "personality",
-    ),
-    ("servers/v2.54/server-action-rebuild.json.tpl", "key_name"),
-    ("servers/v2.57/server-action-rebuild.json.tpl", "key_name"),
-    ("servers/v2.63/server-action-rebuild.json.tpl", "key_name"),
-    (
-        "servers/v2.74/server-create-req-with-host-and-node.json.tpl",
-        "host",
-    ),
-    (
-        "servers/v2.74/server-create-req-with-only-host.json.tpl",
-        "host",
-    ),
-    (
-        "servers/v2.74/server-create-req-with-only-node.json.tpl",
-        "hypervisor_hostname",
-    ),
-];
+use refused::REFUSED;
+
+const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 
 /// The samples directory of the real-Nova venv's `nova` package.
 fn samples_dir() -> PathBuf {
@@ -320,78 +268,7 @@ async fn novas_own_request_samples_are_served() {
         });
         cloud.wait_status(&id, "ACTIVE").await;
     }
-    // Resize (one host: allow_resize_to_same_host), confirmed, then again and reverted;
-    // cold migrations (Nova's fake never migrates to its own host: with one host they are
-    // accepted, then end in no valid host, back to ACTIVE).
-    for (sample, version, flavor, after) in [
-        (
-            "servers/server-action-resize.json.tpl",
-            "2.1",
-            "3",
-            "VERIFY_RESIZE",
-        ),
-        (
-            "servers/server-action-confirm-resize.json.tpl",
-            "2.1",
-            "",
-            "ACTIVE",
-        ),
-        (
-            "servers/server-action-resize.json.tpl",
-            "2.1",
-            "2",
-            "VERIFY_RESIZE",
-        ),
-        (
-            "servers/server-action-revert-resize.json.tpl",
-            "2.1",
-            "",
-            "ACTIVE",
-        ),
-        (
-            "os-migrate-server/migrate-server.json.tpl",
-            "2.1",
-            "",
-            "ACTIVE",
-        ),
-        (
-            "os-migrate-server/v2.56/migrate-server-null.json.tpl",
-            "2.56",
-            "",
-            "ACTIVE",
-        ),
-    ] {
-        let template = std::fs::read_to_string(root.join(sample)).expect("the sample");
-        let mut subs = server_subs("unused");
-        subs.push(("id", flavor.to_owned()));
-        let body = fill(&template, &subs, sample);
-        let (status, answer) = send(&cloud, version, "POST", &action_path, &body).await;
-        outcomes.push(Outcome {
-            sample: sample.to_owned(),
-            status,
-            body: answer,
-        });
-        cloud.wait_status(&id, after).await;
-    }
-    // The 2.56 sample naming a host: the only host is the server's own, Nova's 400.
-    let template =
-        std::fs::read_to_string(root.join("os-migrate-server/v2.56/migrate-server.json.tpl"))
-            .expect("the sample");
-    let own_host = cloud.computes[0].clone();
-    let body = fill(
-        &template,
-        &[("hostname", format!("\"{own_host}\""))],
-        "migrate-server v2.56",
-    );
-    let (status, answer) = send(&cloud, "2.56", "POST", &action_path, &body).await;
-    assert_eq!(
-        (status, answer["badRequest"]["message"].as_str()),
-        (
-            400,
-            Some("Cannot migrate to the host where the server exists.")
-        ),
-        "{answer}"
-    );
+    outcomes.extend(moves::moves(&cloud, &root, &action_path, &id, server_subs("unused")).await);
     // The server's sub-resources: update, metadata, tags.
     let one = format!("/v2.1/servers/{id}");
     let updates = samples(&root, "servers", |f| {
