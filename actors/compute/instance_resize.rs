@@ -108,10 +108,11 @@ impl ComputeFlows {
         let working = match outcome {
             Ok(working) => working,
             Err(error) => {
-                // `@reverts_task_state` and the migration to error (no reschedule).
-                self.tracker.update_available_resource(ctx).await.ok();
+                // `@reverts_task_state` and the migration to error (no reschedule); the
+                // audit after it gives the claim back.
                 self.move_failed(ctx, &uuid, &mut migration, &error, false)
                     .await;
+                self.reaudit(ctx).await;
                 return Err(error);
             }
         };
@@ -129,9 +130,9 @@ impl ComputeFlows {
             let error = OperationError::Refused(RemoteFailure::runtime_error(format!(
                 "could not send resize_instance to {source}: {error}"
             )));
-            self.tracker.update_available_resource(ctx).await.ok();
             self.move_failed(ctx, &uuid, &mut migration, &error, false)
                 .await;
+            self.reaudit(ctx).await;
             return Err(error);
         }
         Ok(())
@@ -201,7 +202,7 @@ impl ComputeFlows {
             }
         };
         // The instance left: this node now holds its old flavor for a revert.
-        self.tracker.update_available_resource(ctx).await.ok();
+        self.reaudit(ctx).await;
         let destination = text_of(&migration, "dest_compute").unwrap_or_default();
         let args = FinishResize {
             instance: working.to_primitive(),
@@ -266,11 +267,11 @@ impl ComputeFlows {
         let uuid = uuid_of(&instance);
         let _lock = self.locks.lock(&uuid).await;
         let outcome = self.finish_resize_locked(ctx, &uuid, &mut migration).await;
-        self.tracker.update_available_resource(ctx).await.ok();
         if let Err(error) = &outcome {
             self.move_failed(ctx, &uuid, &mut migration, error, true)
                 .await;
         }
+        self.reaudit(ctx).await;
         outcome
     }
 
@@ -327,6 +328,14 @@ impl ComputeFlows {
         )
         .await?;
         Ok(())
+    }
+
+    /// Nova's move claims and their drops: a new audit counts the moves in progress as
+    /// they now stand (a failed one is logged; the periodic audit tries again).
+    pub(super) async fn reaudit(&self, ctx: &RequestContext) {
+        if let Err(error) = self.tracker.update_available_resource(ctx).await {
+            tracing::warn!(host = %self.host, %error, "could not update the usage after a move step");
+        }
     }
 
     /// A move step failed: the migration to `error` (Nova `@errors_out_migration`), and

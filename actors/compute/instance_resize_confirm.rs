@@ -45,11 +45,11 @@ impl ComputeFlows {
             return Ok(());
         }
         let outcome = self.confirm_locked(ctx, &uuid, &mut migration).await;
-        self.tracker.update_available_resource(ctx).await.ok();
         if let Err(error) = &outcome {
             self.move_failed(ctx, &uuid, &mut migration, error, true)
                 .await;
         }
+        self.reaudit(ctx).await;
         outcome
     }
 
@@ -102,7 +102,7 @@ impl ComputeFlows {
         migration.set("status", json!("reverted"));
         let saved = self.objects.migration_save(ctx, &mut migration).await;
         // `drop_move_claim_at_dest`: the audit no longer counts the new flavor here.
-        self.tracker.update_available_resource(ctx).await.ok();
+        self.reaudit(ctx).await;
         let source = text_of(&migration, "source_compute").unwrap_or_default();
         let sent = match saved {
             Err(error) => Err(OperationError::from(error)),
@@ -139,11 +139,11 @@ impl ComputeFlows {
         let uuid = uuid_of(&instance);
         let _lock = self.locks.lock(&uuid).await;
         let outcome = self.finish_revert_locked(ctx, &uuid, &migration).await;
-        self.tracker.update_available_resource(ctx).await.ok();
         if let Err(error) = &outcome {
             self.move_failed(ctx, &uuid, &mut migration, error, true)
                 .await;
         }
+        self.reaudit(ctx).await;
         outcome
     }
 
