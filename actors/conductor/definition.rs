@@ -24,6 +24,7 @@ pub fn definition(config: &NovaConfig, db: &NovaDb) -> Arc<ServiceDefinition> {
             compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
             long_timeout,
             call_monitor_timeout: ctx.config.default.rpc_response_timeout,
+            host: ctx.spec.host.clone(),
         })
     })
 }

@@ -34,9 +34,14 @@ enum MoveFailure {
 
 /// Record `event` of the request's action as started (a missing action is logged: the
 /// flow goes on, as Nova's `EventReporter` does).
-async fn event_start(db: &NovaDb, ctx: &RequestContext, uuid: &str, event: &str) {
+async fn event_start(deps: &TaskDeps, ctx: &RequestContext, uuid: &str, event: &str) {
     let request_id = ctx.request_id().unwrap_or("-");
-    if let Err(error) = db.action_event_start(uuid, request_id, event, None).await {
+    let host = Some(deps.host.as_str());
+    if let Err(error) = deps
+        .db
+        .action_event_start(uuid, request_id, event, host)
+        .await
+    {
         tracing::debug!(instance = %uuid, event, %error, "could not record the event start");
     }
 }
@@ -116,8 +121,8 @@ pub async fn migrate_server(
         })
         .unwrap_or_default();
     let db = deps.db.clone();
-    event_start(&db, &ctx, &uuid, "conductor_migrate_server").await;
-    event_start(&db, &ctx, &uuid, "cold_migrate").await;
+    event_start(&deps, &ctx, &uuid, "conductor_migrate_server").await;
+    event_start(&deps, &ctx, &uuid, "cold_migrate").await;
     let outcome = cold_migrate(&deps, &ctx, &uuid, flavor, spec, ignore_hosts).await;
     let failure = outcome.as_ref().err().map(ToString::to_string);
     event_finish(&db, &ctx, &uuid, "cold_migrate", failure.as_deref()).await;

@@ -33,6 +33,8 @@ pub struct TaskDeps {
     pub long_timeout: Duration,
     /// `rpc_response_timeout`, its call-monitor timeout.
     pub call_monitor_timeout: Duration,
+    /// `CONF.host`: the host the conductor's instance action events name.
+    pub host: String,
 }
 
 /// Set an instance to ERROR with a fault, as Nova's `_bury_in_cell0` / `_set_vm_state_and_notify` do.
