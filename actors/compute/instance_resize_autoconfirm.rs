@@ -131,3 +131,26 @@ impl ComputeFlows {
             .map_err(|e| e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Map};
+
+    use super::*;
+
+    fn migration(updated_at: &str) -> NovaObject {
+        let mut migration = NovaObject::new("Migration", "1.8", Map::new());
+        migration.set("updated_at", json!(updated_at));
+        migration
+    }
+
+    #[test]
+    fn a_migration_is_due_once_the_window_has_passed_since_its_last_update() {
+        let window = Duration::from_secs(60);
+        let old = (Utc::now() - chrono::Duration::seconds(120)).format("%Y-%m-%dT%H:%M:%S%.6fZ");
+        let fresh = Utc::now().format("%Y-%m-%dT%H:%M:%S%.6f+00:00");
+        assert!(is_unconfirmed(&migration(&old.to_string()), window));
+        assert!(!is_unconfirmed(&migration(&fresh.to_string()), window));
+        assert!(!is_unconfirmed(&migration("not a time"), window));
+    }
+}
