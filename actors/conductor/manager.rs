@@ -1,7 +1,7 @@
 //! `nova-conductor`'s RPC face: [`ConductorManager`] with its endpoints — null namespace
 //! 3.0 (`object_action`, `object_class_action_versions`: `objects.rs` runs them), namespace
 //! `compute_task` 1.26 (`schedule_and_build_instances`, `build_instances`: `tasks.rs` runs
-//! them) and `baseapi`. Each handler decodes its method's struct (`rpcapi/conductor.rs`,
+//! them; `rebuild_instance`: `rebuild.rs`; `migrate_server`: `migrate.rs`) and `baseapi`. Each handler decodes its method's struct (`rpcapi/conductor.rs`,
 //! `rpcapi/compute_task.rs`) and returns the work as a future.
 
 use serde_json::{Map, Value};
