@@ -2,7 +2,7 @@
 //! (`compute_api_create.rs`), delete, stop, start and reboot with Nova's
 //! state checks (`instance_state_checks.rs`), `check_instance_lock` and casts. The other
 //! server actions: `compute_api_actions.rs` (to the compute), `compute_api_local.rs` (the
-//! API's own). The REST layer turns [`ApiError`]s into HTTP statuses.
+//! API's own), `compute_api_resize.rs` (resize, cold migration, confirm, revert). The REST layer turns [`ApiError`]s into HTTP statuses.
 
 use std::time::Duration;
 
@@ -72,6 +72,12 @@ pub fn status(vm_state: Option<&str>, task_state: Option<&str>) -> &'static str 
             "HARD_REBOOT"
         }
         ("active", "updating_password") => "PASSWORD",
+        (
+            "active" | "stopped",
+            "resize_prep" | "resize_migrating" | "resize_migrated" | "resize_finish",
+        ) => "RESIZE",
+        ("resized", "resize_reverting") => "REVERT_RESIZE",
+        ("resized", _) => "VERIFY_RESIZE",
         ("active", _) => "ACTIVE",
         ("stopped", "powering-on") => "SHUTOFF",
         ("stopped", _) => "SHUTOFF",
@@ -107,6 +113,9 @@ pub struct ComputeApiDeps {
     pub reclaim_instance_interval: Duration,
     /// `[quota] key_pairs`: key pairs per user (`None`: unlimited).
     pub key_pairs_quota: Option<i64>,
+    /// `allow_resize_to_same_host`: a resize may stay on its host
+    /// (`compute_api_resize.rs`).
+    pub allow_resize_to_same_host: bool,
 }
 
 /// The instance row, or 404.
@@ -374,5 +383,12 @@ mod tests {
         );
         assert_eq!(status(Some("shelved_offloaded"), None), "SHELVED_OFFLOADED");
         assert_eq!(status(Some("weird"), None), "UNKNOWN");
+        assert_eq!(status(Some("active"), Some("resize_prep")), "RESIZE");
+        assert_eq!(status(Some("stopped"), Some("resize_finish")), "RESIZE");
+        assert_eq!(status(Some("resized"), None), "VERIFY_RESIZE");
+        assert_eq!(
+            status(Some("resized"), Some("resize_reverting")),
+            "REVERT_RESIZE"
+        );
     }
 }

@@ -61,6 +61,7 @@ pub mod compute_api_deferred_delete;
 pub mod compute_api_evacuate;
 pub mod compute_api_local;
 pub mod compute_api_rebuild;
+pub mod compute_api_resize;
 pub mod compute_api_shelve;
 pub mod compute_api_snapshot;
 pub mod exposure;
@@ -226,6 +227,7 @@ pub fn definition(
     let service_zones = config.compute.service_zones();
     let lab_network = config.lab_network.clone();
     let reclaim_instance_interval = config.compute.reclaim_instance_interval;
+    let allow_resize_to_same_host = config.compute.allow_resize_to_same_host;
     Ok(define(NovaService::Api.spec(config), move |ctx| {
         ApiManager {
             host: ctx.spec.host.clone(),
@@ -244,6 +246,7 @@ pub fn definition(
                 lab_network: lab_network.clone(),
                 reclaim_instance_interval,
                 key_pairs_quota: api.key_pairs_quota,
+                allow_resize_to_same_host,
             },
             server: None,
         }

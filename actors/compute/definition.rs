@@ -16,7 +16,7 @@ use super::resource_tracker::ResourceTracker;
 use super::servicegroup::{ConductorServiceGroup, ServiceIdCell};
 use crate::conf::NovaConfig;
 use crate::placement::{NodeReserved, PlacementError, ReportClient};
-use crate::rpcapi::{ComputeTaskApi, ConductorApi, SchedulerApi};
+use crate::rpcapi::{ComputeApi, ComputeTaskApi, ConductorApi, SchedulerApi};
 use crate::NovaService;
 use novactor::service::{
     definition as service_definition, ServiceContext, ServiceDefinition, ServiceSpec,
@@ -140,6 +140,9 @@ fn manager_for(ctx: &ServiceContext, config: &NovaConfig, parts: HostParts) -> C
         instance_build_timeout: config.compute.instance_build_timeout,
         reclaim_instance_interval: config.compute.reclaim_instance_interval,
         shelved_offload_time: config.compute.shelved_offload_time,
+        compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
+        allow_resize_to_same_host: config.compute.allow_resize_to_same_host,
+        resize_confirm_window: config.compute.resize_confirm_window,
     });
     ComputeManager::new(
         conductor,

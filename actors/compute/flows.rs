@@ -19,7 +19,7 @@ use super::instance_locks::InstanceLocks;
 use super::instance_states::task_states;
 use super::resource_tracker::ResourceTracker;
 use crate::objects::NovaObject;
-use crate::rpcapi::{ComputeTaskApi, SchedulerApi};
+use crate::rpcapi::{ComputeApi, ComputeTaskApi, SchedulerApi};
 use novactor::rpc::RequestContext;
 
 /// Nova's time format on objects: naive UTC with microseconds.
@@ -75,6 +75,12 @@ pub(super) struct ComputeFlows {
     pub(super) reclaim_instance_interval: Duration,
     /// `shelved_offload_time` seconds (0: offload at shelve, negative: never).
     pub(super) shelved_offload_time: i64,
+    /// The other computes (a move's next step runs on the other host).
+    pub(super) compute: ComputeApi,
+    /// `allow_resize_to_same_host`.
+    pub(super) allow_resize_to_same_host: bool,
+    /// `resize_confirm_window` (0 = off).
+    pub(super) resize_confirm_window: Duration,
 }
 
 /// What [`ComputeFlows::new`] needs.
@@ -100,6 +106,12 @@ pub(super) struct FlowParts {
     pub(super) reclaim_instance_interval: Duration,
     /// `shelved_offload_time` seconds.
     pub(super) shelved_offload_time: i64,
+    /// The computes' client.
+    pub(super) compute: ComputeApi,
+    /// `allow_resize_to_same_host`.
+    pub(super) allow_resize_to_same_host: bool,
+    /// `resize_confirm_window` (0 = off).
+    pub(super) resize_confirm_window: Duration,
 }
 
 impl ComputeFlows {
@@ -117,6 +129,9 @@ impl ComputeFlows {
             instance_build_timeout: parts.instance_build_timeout,
             reclaim_instance_interval: parts.reclaim_instance_interval,
             shelved_offload_time: parts.shelved_offload_time,
+            compute: parts.compute,
+            allow_resize_to_same_host: parts.allow_resize_to_same_host,
+            resize_confirm_window: parts.resize_confirm_window,
         }
     }
 

@@ -15,6 +15,7 @@ pub(crate) mod vm_states {
     pub(crate) const SOFT_DELETED: &str = "soft-delete";
     pub(crate) const SHELVED: &str = "shelved";
     pub(crate) const SHELVED_OFFLOADED: &str = "shelved_offloaded";
+    pub(crate) const RESIZED: &str = "resized";
 
     /// Nova `vm_states.ALLOW_HARD_REBOOT` (`ALLOW_SOFT_REBOOT` is `[ACTIVE]`).
     pub(crate) const ALLOW_HARD_REBOOT: [&str; 5] = [ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR];
@@ -57,9 +58,14 @@ pub(crate) mod task_states {
     pub(crate) const IMAGE_PENDING_UPLOAD: &str = "image_pending_upload";
     pub(crate) const IMAGE_UPLOADING: &str = "image_uploading";
     pub(crate) const IMAGE_BACKUP: &str = "image_backup";
+    pub(crate) const RESIZE_PREP: &str = "resize_prep";
+    pub(crate) const RESIZE_MIGRATING: &str = "resize_migrating";
+    pub(crate) const RESIZE_MIGRATED: &str = "resize_migrated";
+    pub(crate) const RESIZE_FINISH: &str = "resize_finish";
+    pub(crate) const RESIZE_REVERTING: &str = "resize_reverting";
 
     /// Every task state above, to recover a `&'static str` for an `expected_task_state`.
-    pub(crate) const ALL: [&str; 35] = [
+    pub(crate) const ALL: [&str; 40] = [
         SCHEDULING,
         NETWORKING,
         BLOCK_DEVICE_MAPPING,
@@ -95,6 +101,11 @@ pub(crate) mod task_states {
         IMAGE_PENDING_UPLOAD,
         IMAGE_UPLOADING,
         IMAGE_BACKUP,
+        RESIZE_PREP,
+        RESIZE_MIGRATING,
+        RESIZE_MIGRATED,
+        RESIZE_FINISH,
+        RESIZE_REVERTING,
     ];
     /// Nova `task_states.soft_reboot_states`.
     pub(crate) const SOFT_REBOOT_STATES: [&str; 3] = [REBOOTING, REBOOT_PENDING, REBOOT_STARTED];

@@ -27,6 +27,9 @@ use crate::rpcapi::compute_instance_ops::{
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
 };
 use crate::rpcapi::compute_rebuild::RebuildInstance;
+use crate::rpcapi::compute_resize::{
+    ConfirmResize, FinishResize, FinishRevertResize, PrepResize, ResizeInstance, RevertResize,
+};
 use crate::rpcapi::compute_shelve::{ShelveInstance, ShelveOffloadInstance, UnshelveInstance};
 use crate::rpcapi::compute_snapshot::{BackupInstance, InjectNetworkInfo, SnapshotInstance};
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
@@ -324,7 +327,13 @@ impl ServiceManager for ComputeManager {
                 .method(UnshelveInstance::METHOD, Self::unshelve_instance)
                 .method(SnapshotInstance::METHOD, Self::snapshot_instance)
                 .method(BackupInstance::METHOD, Self::backup_instance)
-                .method(InjectNetworkInfo::METHOD, Self::inject_network_info),
+                .method(InjectNetworkInfo::METHOD, Self::inject_network_info)
+                .method(PrepResize::METHOD, Self::prep_resize)
+                .method(ResizeInstance::METHOD, Self::resize_instance)
+                .method(FinishResize::METHOD, Self::finish_resize)
+                .method(ConfirmResize::METHOD, Self::confirm_resize)
+                .method(RevertResize::METHOD, Self::revert_resize)
+                .method(FinishRevertResize::METHOD, Self::finish_revert_resize),
             baseapi::endpoint(),
         ]
     }
@@ -364,6 +373,16 @@ impl ServiceManager for ComputeManager {
                 "_check_instance_build_time",
                 Spacing::Seconds(60.0),
                 Self::check_instance_build_time,
+            ),
+            // Nova ticks every 60 s; here every `resize_confirm_window` (D-RESIZE).
+            PeriodicTask::new(
+                "_poll_unconfirmed_resizes",
+                Spacing::Option {
+                    group: "DEFAULT",
+                    name: "resize_confirm_window",
+                    default: 0.0,
+                },
+                Self::poll_unconfirmed_resizes,
             ),
             // Nova ticks every 60 s; here every `reclaim_instance_interval` (D-API-7).
             PeriodicTask::new(

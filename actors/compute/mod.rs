@@ -18,6 +18,10 @@
 //! evacuated_cleanup.rs     init_host's _destroy_evacuated_instances on the source
 //! instance_pause.rs        pause, unpause, suspend, resume (and the shared transition)
 //! instance_rescue.rs       rescue_instance, unrescue_instance
+//! instance_resize.rs       prep_resize, resize_instance, finish_resize (to VERIFY_RESIZE)
+//! instance_resize_confirm.rs  confirm_resize, revert_resize, finish_revert_resize
+//! instance_resize_autoconfirm.rs  _poll_unconfirmed_resizes (resize_confirm_window)
+//! manager_resize.rs        the handlers of the move methods and the auto-confirm's task
 //! instance_guest_requests.rs  set_admin_password, get_console_output, trigger_crash_dump
 //! manager_instance_ops.rs  the handlers of those methods
 //! instance_deferred_delete.rs  soft_delete_instance, restore_instance,
@@ -39,6 +43,7 @@
 //! instance_states.rs       Nova's vm_states and task_states values
 //! instance_locks.rs        Nova's per-instance lock
 //! resource_tracker.rs      the compute_nodes row and usage, claims
+//! resource_tracker_moves.rs  resize_claim and the usage held for moves in progress
 //! node_identity.rs         the node uuid kept in state_path across restarts
 //! placement_report.rs      the node as a placement resource provider; allocations on delete
 //! fake_driver.rs           the in-memory hypervisor (nova/virt/fake.py) with fault injection
@@ -46,6 +51,8 @@
 //! fake_driver_guest_ops.rs its pause, suspend, rescue, password, console, crash dump
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
 //! conductor_migrations.rs  the Migration object calls among them
+//! conductor_move_objects.rs  the move flows' calls: Instance with flavors, Migration.save,
+//!                          MigrationList.get_in_progress_by_host_and_node
 //! servicegroup.rs          heartbeats through the conductor
 //! ```
 //!
@@ -54,6 +61,7 @@
 //! `fake_driver`, `conductor_objects`, `resource_tracker`); nothing points back up.
 
 mod conductor_migrations;
+mod conductor_move_objects;
 mod conductor_objects;
 mod definition;
 mod diagnostics;
@@ -75,6 +83,9 @@ mod instance_power;
 mod instance_reboot;
 mod instance_rebuild;
 mod instance_rescue;
+mod instance_resize;
+mod instance_resize_autoconfirm;
+mod instance_resize_confirm;
 mod instance_shelve;
 mod instance_snapshot;
 mod instance_states;
@@ -82,6 +93,7 @@ mod instance_terminate;
 mod manager;
 mod manager_deferred_delete;
 mod manager_instance_ops;
+mod manager_resize;
 mod manager_shelve;
 mod manager_snapshot;
 mod node_identity;
@@ -89,6 +101,7 @@ mod operation_failure;
 mod periodic_tasks;
 mod placement_report;
 pub mod resource_tracker;
+mod resource_tracker_moves;
 pub mod servicegroup;
 
 pub use conductor_objects::{ConductorObjects, Expected, ObjectCallError};

@@ -55,19 +55,22 @@ struct Ratio {
 }
 
 #[derive(Debug, Default)]
-struct TrackerState {
+pub(super) struct TrackerState {
     /// The node as last read or written; `None` until the first audit (or after a failed
     /// write, so the next one re-reads it).
-    node: Option<StoredObject>,
+    pub(super) node: Option<StoredObject>,
     /// Instances whose usage counts, by uuid.
-    tracked: HashMap<String, GuestSize>,
+    pub(super) tracked: HashMap<String, GuestSize>,
+    /// Usage held for moves into or out of this node, by instance uuid
+    /// (`resource_tracker_moves.rs`): what Nova's `_update_usage_from_migrations` counts.
+    pub(super) moves: HashMap<String, GuestSize>,
 }
 
 /// Nova `ResourceTracker` for the one node of a fake-driver host.
 #[derive(Debug)]
 pub struct ResourceTracker {
-    host: String,
-    nodename: String,
+    pub(super) host: String,
+    pub(super) nodename: String,
     /// Where the node's uuid is kept across restarts.
     identity: NodeIdentity,
     /// `[DEFAULT] my_ip`, the node's `host_ip`.
@@ -77,10 +80,10 @@ pub struct ResourceTracker {
     /// The host's service id once its heartbeat has joined (the node's `service_id`).
     service_id: ServiceIdCell,
     driver: FakeDriver,
-    objects: ConductorObjects,
+    pub(super) objects: ConductorObjects,
     reserved: Reserved,
     ratios: [Ratio; 3],
-    state: Mutex<TrackerState>,
+    pub(super) state: Mutex<TrackerState>,
 }
 
 /// Set `field` only when its value differs, so `changes` says whether a save is needed
@@ -172,7 +175,7 @@ impl ResourceTracker {
         self.audit(ctx, &mut state).await
     }
 
-    async fn audit(
+    pub(super) async fn audit(
         &self,
         ctx: &RequestContext,
         state: &mut TrackerState,
@@ -198,6 +201,11 @@ impl ResourceTracker {
                 Some((uuid, guest_size(&i.data)))
             })
             .collect();
+        let moving = self.moves_of(ctx, &instances).await?;
+        state
+            .tracked
+            .retain(|uuid, _| !moving.reverted_here.contains(uuid));
+        state.moves = moving.held(&state.tracked);
         // A kept node that does not load (never expected: it is its own output) is read again.
         let (mut node, is_new) = match state.node.take().and_then(|kept| kept.load().ok()) {
             Some(node) => (node, false),
@@ -210,7 +218,7 @@ impl ResourceTracker {
         }
         self.copy_resources(&mut node);
         set_changed(&mut node, "current_workload", json!(workload));
-        self.apply_usage(&mut node, &state.tracked);
+        self.apply_usage(&mut node, &state.tracked, &state.moves);
         if is_new {
             tracing::info!(host = %self.host, node = %self.nodename, "Compute node record created");
             self.objects
@@ -324,14 +332,19 @@ impl ResourceTracker {
     }
 
     /// Usage = reserved + tracked instances; free = total − used (may go negative, as Nova).
-    fn apply_usage(&self, node: &mut NovaObject, tracked: &HashMap<String, GuestSize>) {
+    fn apply_usage(
+        &self,
+        node: &mut NovaObject,
+        tracked: &HashMap<String, GuestSize>,
+        moves: &HashMap<String, GuestSize>,
+    ) {
         let mut used = GuestSize {
             vcpus: self.reserved.vcpus,
             memory_mb: self.reserved.memory_mb,
             disk_gb: self.reserved.disk_gb,
         };
         // Saturating: sizes and totals are whatever i64 the rows hold.
-        for size in tracked.values() {
+        for size in tracked.values().chain(moves.values()) {
             used.vcpus = used.vcpus.saturating_add(size.vcpus);
             used.memory_mb = used.memory_mb.saturating_add(size.memory_mb);
             used.disk_gb = used.disk_gb.saturating_add(size.disk_gb);
@@ -422,7 +435,7 @@ impl ResourceTracker {
     }
 
     /// Nova `Claim._test_memory/_test_disk/_test_vcpus`: requested ≤ limit − used.
-    fn test_claim(
+    pub(super) fn test_claim(
         &self,
         node: &NovaObject,
         limits: &Map<String, Value>,
@@ -484,12 +497,16 @@ impl ResourceTracker {
 
     /// Recount usage and save the node; a failed save is logged and left to the next
     /// audit (the usage is recomputed from the instances then).
-    async fn save_usage(&self, ctx: &RequestContext, state: &mut TrackerState) {
-        let TrackerState { node, tracked } = state;
+    pub(super) async fn save_usage(&self, ctx: &RequestContext, state: &mut TrackerState) {
+        let TrackerState {
+            node,
+            tracked,
+            moves,
+        } = state;
         let Some(mut current) = node.take().and_then(|kept| kept.load().ok()) else {
             return;
         };
-        self.apply_usage(&mut current, tracked);
+        self.apply_usage(&mut current, tracked, moves);
         if current.changes.is_empty() {
             *node = Some(StoredObject::keep(&current));
             return;

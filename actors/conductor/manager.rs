@@ -1,7 +1,7 @@
 //! `nova-conductor`'s RPC face: [`ConductorManager`] with its endpoints — null namespace
 //! 3.0 (`object_action`, `object_class_action_versions`: `objects.rs` runs them), namespace
 //! `compute_task` 1.26 (`schedule_and_build_instances`, `build_instances`: `tasks.rs` runs
-//! them) and `baseapi`. Each handler decodes its method's struct (`rpcapi/conductor.rs`,
+//! them; `rebuild_instance`: `rebuild.rs`; `migrate_server`: `migrate.rs`) and `baseapi`. Each handler decodes its method's struct (`rpcapi/conductor.rs`,
 //! `rpcapi/compute_task.rs`) and returns the work as a future.
 
 use serde_json::{Map, Value};
@@ -9,17 +9,23 @@ use serde_json::{Map, Value};
 use super::objects;
 use super::tasks::{self, TaskDeps, COMPUTE_TASK_VERSION};
 use crate::db::NovaDb;
+use crate::exception::NovaException;
 use crate::objects::NovaObject;
 use crate::rpcapi::baseapi::{self, BaseRpc};
 use crate::rpcapi::compute_rebuild::RebuildInstanceTask;
+use crate::rpcapi::compute_resize::MigrateServer;
 use crate::rpcapi::compute_shelve::UnshelveInstanceTask;
 use crate::rpcapi::compute_task::{
     BuildInstances, ScheduleAndBuildInstances, COMPUTE_TASK_NAMESPACE,
 };
 use crate::rpcapi::conductor::{ObjectAction, ObjectClassActionVersions};
 use crate::rpcapi::RpcArgs;
-use novactor::rpc::{RemoteFailure, Version};
+use novactor::rpc::{FailureClass, RemoteFailure, Version};
 use novactor::service::{Call, Endpoint, Response, ServiceManager};
+
+/// Nova `ComputeTaskManager.migrate_server`'s `@messaging.expected_exceptions(...,
+/// exception.NoValidHost, ...)`: a move nowhere to go is the caller's concern.
+const MIGRATE_SERVER_EXPECTED: &[FailureClass] = &[NovaException::NoValidHost.expected()];
 
 /// Nova `ConductorManager.target` (null namespace).
 pub const MANAGER_VERSION: Version = Version::new(3, 0);
@@ -134,6 +140,20 @@ impl ConductorManager {
         }
     }
 
+    /// `compute_task.migrate_server` (cast from the api for a resize or cold migration;
+    /// a call replies once the destination was asked): `migrate.rs`.
+    fn migrate_server(&mut self, call: Call) -> Response {
+        let parsed = self
+            .task_deps()
+            .and_then(|deps| Ok((deps, MigrateServer::from_call(&call)?)));
+        match parsed {
+            Ok((deps, args)) => {
+                Response::later(super::migrate::migrate_server(deps, call.context, args))
+            }
+            Err(failure) => Response::err(failure),
+        }
+    }
+
     /// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)`.
     fn object_class_action_versions(&mut self, call: Call) -> Response {
         let (objname, objmethod, args, kwargs) = match ObjectClassActionVersions::from_call(&call) {
@@ -203,7 +223,9 @@ impl ServiceManager for ConductorManager {
                 )
                 .method(BuildInstances::METHOD, Self::build_instances)
                 .method(RebuildInstanceTask::METHOD, Self::rebuild_instance)
-                .method(UnshelveInstanceTask::METHOD, Self::unshelve_instance),
+                .method(UnshelveInstanceTask::METHOD, Self::unshelve_instance)
+                .method(MigrateServer::METHOD, Self::migrate_server)
+                .expected_exceptions(MIGRATE_SERVER_EXPECTED),
             baseapi::endpoint(),
         ]
     }

@@ -11,6 +11,8 @@
 //! rebuild.rs     rebuild_instance: a rebuild in place, cast to the instance's host
 //! shelve.rs      unshelve_instance: power on in place, or schedule and cast to a compute
 //! evacuate.rs    rebuild_instance with recreate: an evacuation, scheduled or forced
+//! migrate.rs     migrate_server: cold migration and resize (migration record, scheduling,
+//!                prep_resize to the destination)
 //! group_setup.rs setup_instance_group: the spec's server group as the database has it
 //! ```
 //!
@@ -21,6 +23,7 @@ mod definition;
 pub mod evacuate;
 mod group_setup;
 mod manager;
+pub mod migrate;
 pub mod objects;
 pub mod rebuild;
 pub mod shelve;

@@ -114,6 +114,11 @@ pub struct ComputeConf {
     /// `shelved_offload_time` seconds: 0 offloads a shelved server at once, a negative
     /// value never, N after N seconds (the periodic `_poll_shelved_instances`).
     pub shelved_offload_time: i64,
+    /// `allow_resize_to_same_host`: a resize or cold migration may stay on its host.
+    pub allow_resize_to_same_host: bool,
+    /// `resize_confirm_window`: VERIFY_RESIZE servers older than this are confirmed by
+    /// their destination compute; zero disables.
+    pub resize_confirm_window: Duration,
     /// `reserved_host_memory_mb`.
     pub reserved_host_memory_mb: i64,
     /// `reserved_host_disk_mb`.
@@ -303,6 +308,8 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         instance_build_timeout: r.secs("DEFAULT", "instance_build_timeout")?,
         reclaim_instance_interval: r.secs("DEFAULT", "reclaim_instance_interval")?,
         shelved_offload_time: r.int("DEFAULT", "shelved_offload_time")?,
+        allow_resize_to_same_host: r.boolean("DEFAULT", "allow_resize_to_same_host")?,
+        resize_confirm_window: r.secs("DEFAULT", "resize_confirm_window")?,
         reserved_host_memory_mb: r.int("DEFAULT", "reserved_host_memory_mb")?,
         reserved_host_disk_mb: r.int("DEFAULT", "reserved_host_disk_mb")?,
         reserved_host_cpus: r.int("DEFAULT", "reserved_host_cpus")?,

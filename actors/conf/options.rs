@@ -257,6 +257,22 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
     ),
     OptionSpec::new(
         "DEFAULT",
+        "allow_resize_to_same_host",
+        OptionKind::Boolean,
+        Value("false"),
+        "Allow a resize or cold migration to pick the instance's own host (the source is otherwise excluded from scheduling). Read by the api and the computes: set it everywhere.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
+        "resize_confirm_window",
+        OptionKind::integer(Some(0), Some(31_536_000)),
+        Value("0"),
+        "Seconds after which a resized server still waiting in VERIFY_RESIZE is confirmed by its destination compute's periodic task; 0 disables.",
+        "nova/conf/compute.py",
+    ),
+    OptionSpec::new(
+        "DEFAULT",
         "reserved_host_memory_mb",
         OptionKind::integer(Some(0), None),
         Value("512"),

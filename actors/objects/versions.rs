@@ -23,6 +23,8 @@ pub const MIGRATION: &str = "1.8";
 pub const MIGRATION_LIST: &str = "1.5";
 /// `InstanceActionEvent`.
 pub const INSTANCE_ACTION_EVENT: &str = "1.4";
+/// `InstanceAction`.
+pub const INSTANCE_ACTION: &str = "1.2";
 
 /// Every Nova object class a compute or conductor of Nova 34 moves, with its version.
 pub static NOVA_OBJECT_VERSIONS: &[(&str, &str)] = &[
@@ -33,6 +35,7 @@ pub static NOVA_OBJECT_VERSIONS: &[(&str, &str)] = &[
     ("CellMappingList", "1.1"),
     ("ComputeNode", "1.19"),
     ("ComputeNodeList", "1.17"),
+    ("Destination", "1.4"),
     ("DeviceBus", "1.0"),
     ("DeviceMetadata", "1.0"),
     ("EC2Ids", "1.0"),
@@ -41,6 +44,7 @@ pub static NOVA_OBJECT_VERSIONS: &[(&str, &str)] = &[
     ("ImageMeta", "1.8"),
     ("ImageMetaProps", "1.44"),
     ("Instance", "2.8"),
+    ("InstanceAction", "1.2"),
     ("InstanceActionEvent", "1.4"),
     ("InstanceDeviceMetadata", "1.0"),
     ("InstanceFault", "1.2"),
@@ -106,7 +110,7 @@ pub fn manifest() -> Value {
 mod tests {
     use super::*;
     use crate::objects::compute_node::HvSpec;
-    use crate::objects::{BuildRequest, Flavor, RequestSpec, Selection, TypedObject};
+    use crate::objects::{BuildRequest, Destination, Flavor, RequestSpec, Selection, TypedObject};
 
     #[test]
     fn the_constants_and_the_typed_objects_agree_with_the_table() {
@@ -118,7 +122,9 @@ mod tests {
             ("ComputeNodeList", COMPUTE_NODE_LIST),
             ("InstanceFault", INSTANCE_FAULT),
             ("InstanceActionEvent", INSTANCE_ACTION_EVENT),
+            ("InstanceAction", INSTANCE_ACTION),
             (Flavor::NAME, Flavor::VERSION),
+            (Destination::NAME, Destination::VERSION),
             (RequestSpec::NAME, RequestSpec::VERSION),
             (Selection::NAME, Selection::VERSION),
             (BuildRequest::NAME, BuildRequest::VERSION),

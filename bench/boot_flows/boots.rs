@@ -116,6 +116,8 @@ pub(crate) fn api_deps(node: &Node, db: &NovaDb, config: &NovaConfig) -> Compute
         service_zones: config.compute.service_zones(),
         lab_network: config.lab_network.clone(),
         reclaim_instance_interval: config.compute.reclaim_instance_interval,
+        key_pairs_quota: config.api.key_pairs_quota,
+        allow_resize_to_same_host: config.compute.allow_resize_to_same_host,
     }
 }
 

@@ -90,6 +90,7 @@ fn exercise(client: &Client) {
     keypair_actions(client);
     crate::osc_image::image_actions(client);
     crate::osc_evacuate::evacuate_actions(client);
+    crate::osc_resize::resize_actions(client);
 
     client.run(&[
         "compute",

@@ -21,6 +21,8 @@ mod shelve;
 use records::{deferred_delete, migration_records};
 
 /// The microversions the issue names, each a step where a view gains or loses fields.
+mod moves;
+
 pub(crate) const VERSIONS: &[&str] = &[
     "2.1", "2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.53", "2.63", "2.73", "2.90", "2.96",
     "2.100", "2.104",
@@ -245,6 +247,7 @@ async fn exercise(rec: &mut Recorder<'_>, version: &str) {
     .await;
     rec.cloud.wait_status(&id, "ACTIVE").await;
     shelve::shelve_cycle(rec, version, &id).await;
+    moves::moves(rec, version, &id).await;
     sub_resources(rec, version, &id).await;
     deferred_delete(rec, version, &id).await;
     rec.send(MEMBER, version, "DELETE", &group_path, None).await;
@@ -512,10 +515,11 @@ pub(crate) fn failures(exchanges: &[Exchange]) -> Vec<String> {
 #[actix_rt::test]
 async fn every_answer_matches_novas_response_schema_at_every_microversion() {
     // Soft delete on, so DELETE, restore and forceDelete are all exercised; shelved
-    // servers stay SHELVED, so shelveOffload is too.
+    // servers stay SHELVED, so shelveOffload is too; resizes on the one host.
     let cloud = cloud_with(&[
         ("DEFAULT", "reclaim_instance_interval", "3600"),
         ("DEFAULT", "shelved_offload_time", "-1"),
+        ("DEFAULT", "allow_resize_to_same_host", "true"),
     ])
     .await;
     let mut rec = Recorder {

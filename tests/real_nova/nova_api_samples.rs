@@ -1,8 +1,8 @@
 //! Nova's own API samples (`nova/tests/functional/api_sample_tests/api_samples/`, the
 //! request templates Nova's functional tests and its API reference are made from) sent to
-//! novactor for every route it serves (servers, their power actions, os-shelve,
-//! os-services, os-server-groups, os-keypairs), at the microversion of the sample's
-//! directory: each is answered 2xx — or, for the few that ask for what novactor has not built, refused with
+//! novactor for every route it serves (servers, their power actions, resize and cold
+//! migration, os-shelve, os-services, os-server-groups, os-keypairs), at the microversion of
+//! the sample's directory: each is answered 2xx — or, for the few that ask for what novactor has not built, refused with
 //! a 400 naming the field ([`REFUSED`]), never accepted and dropped.
 
 use serde_json::{json, Value};
@@ -14,53 +14,12 @@ mod shelve;
 use crate::nova_api_sample_files::{fill, samples, samples_dir};
 use crate::nova_api_samples_keypairs::keypair_requests;
 
-const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
+mod moves;
+mod refused;
 
-/// Samples novactor answers with a 400 naming the field it cannot honour yet (the sample,
-/// the field named), as `actors/api/servers/create_fields.rs` refuses them.
-const REFUSED: &[(&str, &str)] = &[
-    // Boot from volume: there is no volume service.
-    (
-        "servers/v2.32/server-create-req.json.tpl",
-        "block_device_mapping_v2",
-    ),
-    (
-        "servers/v2.42/server-create-req.json.tpl",
-        "block_device_mapping_v2",
-    ),
-    (
-        "servers/v2.67/server-create-req.json.tpl",
-        "block_device_mapping_v2",
-    ),
-    // Images are not signed or verified.
-    (
-        "servers/v2.63/server-create-req.json.tpl",
-        "trusted_image_certificates",
-    ),
-    (
-        "servers/v2.66/server-create-req.json.tpl",
-        "trusted_image_certificates",
-    ),
-    (
-        "servers/v2.63/server-action-rebuild.json.tpl",
-        "trusted_image_certificates",
-    ),
-    // File injection (personality, up to 2.56).
-    ("servers/server-create-req.json.tpl", "personality"),
-    ("servers/server-create-req-v237.json.tpl", "personality"),
-    ("servers/v2.47/server-create-req.json.tpl", "personality"),
-    ("servers/v2.52/server-create-req.json.tpl", "personality"),
-    // Rebuild: file injection.
-    ("servers/server-action-rebuild.json.tpl", "personality"),
-    (
-        "servers/v2.26/server-action-rebuild.json.tpl",
-        "personality",
-    ),
-    (
-        "servers/v2.47/server-action-rebuild.json.tpl",
-        "personality",
-    ),
-];
+use refused::REFUSED;
+
+const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 
 struct Outcome {
     sample: String,
@@ -94,10 +53,11 @@ pub(crate) async fn send(
 #[actix_rt::test]
 async fn novas_own_request_samples_are_served() {
     // Soft delete on, for the os-deferred-delete samples.
-    // Shelved servers stay SHELVED, for the shelveOffload sample.
+    // Shelved servers stay SHELVED, for the shelveOffload sample; resizes on the one host.
     let cloud = cloud_with(&[
         ("DEFAULT", "reclaim_instance_interval", "3600"),
         ("DEFAULT", "shelved_offload_time", "-1"),
+        ("DEFAULT", "allow_resize_to_same_host", "true"),
     ])
     .await;
     // Nova's sample tests boot flavor 6 (its `m1.tiny.specs`); novactor's defaults end at 5.
@@ -282,6 +242,7 @@ async fn novas_own_request_samples_are_served() {
         });
         cloud.wait_status(&id, "ACTIVE").await;
     }
+    outcomes.extend(moves::moves(&cloud, &root, &action_path, &id, server_subs("unused")).await);
     // The server's sub-resources: update, metadata, tags.
     let one = format!("/v2.1/servers/{id}");
     let updates = samples(&root, "servers", |f| {

@@ -70,6 +70,12 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     ),
     // nova/policies/evacuate.py
     (EVACUATE, "rule:context_is_admin"),
+    (SERVERS_RESIZE, "rule:project_member_or_admin"),
+    (SERVERS_CONFIRM_RESIZE, "rule:project_member_or_admin"),
+    (SERVERS_REVERT_RESIZE, "rule:project_member_or_admin"),
+    // nova/policies/migrate_server.py
+    (MIGRATE_SERVER_MIGRATE, "rule:project_manager_or_admin"),
+    (MIGRATE_SERVER_MIGRATE_HOST, "rule:context_is_admin"),
     // nova/policies/instance_actions.py
     (INSTANCE_ACTIONS_LIST, "rule:project_reader_or_admin"),
     (INSTANCE_ACTIONS_SHOW, "rule:project_reader_or_admin"),
@@ -276,6 +282,16 @@ pub const SERVERS_REBUILD: &str = "os_compute_api:servers:rebuild";
 pub const EVACUATE: &str = "os_compute_api:os-evacuate";
 /// `rebuild` naming `trusted_image_certificates` (2.63).
 pub const SERVERS_REBUILD_TRUSTED_CERTS: &str = "os_compute_api:servers:rebuild:trusted_certs";
+/// The `resize` server action.
+pub const SERVERS_RESIZE: &str = "os_compute_api:servers:resize";
+/// The `confirmResize` server action.
+pub const SERVERS_CONFIRM_RESIZE: &str = "os_compute_api:servers:confirm_resize";
+/// The `revertResize` server action.
+pub const SERVERS_REVERT_RESIZE: &str = "os_compute_api:servers:revert_resize";
+/// The `migrate` server action without a host.
+pub const MIGRATE_SERVER_MIGRATE: &str = "os_compute_api:os-migrate-server:migrate";
+/// The `migrate` server action naming a host (2.56).
+pub const MIGRATE_SERVER_MIGRATE_HOST: &str = "os_compute_api:os-migrate-server:migrate:host";
 /// `GET /servers/{id}/os-instance-actions`.
 pub const INSTANCE_ACTIONS_LIST: &str = "os_compute_api:os-instance-actions:list";
 /// `GET /servers/{id}/os-instance-actions/{request_id}`.

@@ -91,3 +91,35 @@ pub(super) async fn class_action(
         Ok(Value::Null)
     }
 }
+
+/// `InstanceAction.action_start(instance_uuid, action_name, want_result=True)`: the action
+/// of the context's request (what a compute's `_poll_unconfirmed_resizes` records before
+/// its `confirmResize`). The context's user and project are not carried here: null.
+pub(super) async fn action_start(
+    db: &NovaDb,
+    request_id: Option<&str>,
+    objmethod: &str,
+    args: &[Value],
+    kwargs: &Map<String, Value>,
+) -> Result<Value, RemoteFailure> {
+    if objmethod != "action_start" {
+        return Err(unsupported("InstanceAction", objmethod));
+    }
+    let request_id = request_id.ok_or_else(|| bad_argument("the context carries no request_id"))?;
+    let instance_uuid = text_arg(args, kwargs, 0, "instance_uuid")?;
+    let action = text_arg(args, kwargs, 1, "action_name")?;
+    let want_result = args
+        .get(2)
+        .or_else(|| kwargs.get("want_result"))
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let row = db
+        .action_start(&instance_uuid, &action, request_id, None, None)
+        .await
+        .map_err(|e| e.to_failure())?;
+    if want_result {
+        object_of("InstanceAction", versions::INSTANCE_ACTION, &row)
+    } else {
+        Ok(Value::Null)
+    }
+}

@@ -14,6 +14,7 @@
 //! | `ComputeNodeList` | `get_all_by_host(host)` (`ComputeHostNotFound` if none), `get_all_by_uuids(uuids)` | – |
 //! | `InstanceFault` | – | `create` (`instance_uuid`, `code`, `message`, `details`, `host`) |
 //! | `InstanceActionEvent` | `event_start`, `event_finish_with_failure`, `event_finish` | – |
+//! | `InstanceAction` | `action_start(instance_uuid, action_name)` | – |
 //! | `Migration` | `get_by_id`, `get_by_uuid`, `get_by_id_and_instance`, `get_by_instance_and_status` | `create`, `save` (status, hosts, nodes, progress counters) |
 //! | `MigrationList` | `get_in_progress_by_host_and_node`, `get_in_progress_by_instance`, `get_by_filters` | – |
 //! | `ImageCatalog` (novactor's, D-IMAGE-UPLOAD) | `get`, `upload_done`, `delete`, `get_all` | – |
@@ -59,6 +60,9 @@ pub async fn class_action(
         }
         "InstanceActionEvent" => {
             action_events::class_action(db, request_id, objmethod, args, kwargs).await
+        }
+        "InstanceAction" => {
+            action_events::action_start(db, request_id, objmethod, args, kwargs).await
         }
         "Migration" | "MigrationList" => {
             migration::class_action(db, objname, objmethod, args, kwargs).await

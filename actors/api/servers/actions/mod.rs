@@ -1,9 +1,10 @@
 //! `POST /servers/{id}/action` (Nova: the `@wsgi.action` methods of `servers.py`,
 //! `pause_server.py`, `suspend_server.py`, `lock_server.py`, `rescue.py`,
 //! `admin_actions.py`, `admin_password.py`, `console_output.py`, `deferred_delete.py`,
-//! `servers.py` rebuild and createImage, `shelve.py`, `create_backup.py`, `evacuate.py`): the
-//! body names exactly one action; this file finds it and hands its value to the file of its
-//! group, which checks the value as Nova's schema does, the policy, and calls the flow layer.
+//! `servers.py` rebuild, createImage and resize, `shelve.py`, `create_backup.py`,
+//! `evacuate.py`, `migrate_server.py` migrate): the body names exactly one action; this file
+//! finds it and hands its value to the file of its group, which checks the value as Nova's
+//! schema does, the policy, and calls the flow layer.
 //!
 //! ```text
 //! power.rs          os-stop, os-start, reboot
@@ -15,6 +16,7 @@
 //!                   os-getConsoleOutput
 //! image.rs          createImage, createBackup (their per-version replies)
 //! evacuate.rs       evacuate (its per-version fields and reply)
+//! resize.rs         resize, confirmResize, revertResize, migrate
 //! deferred_delete.rs  restore, forceDelete
 //! shelve.rs         shelve, shelveOffload, unshelve (its per-version body)
 //! body.rs           the schema checks the action files share (Nova's 400 texts)
@@ -30,6 +32,7 @@ mod pause_suspend;
 mod power;
 mod rebuild;
 mod rescue;
+mod resize;
 mod shelve;
 
 use crate::api::api_fault::ApiFault;
@@ -78,6 +81,9 @@ pub async fn action(
         "createBackup" => image::create_backup(ctx, &id, &value, &state).await,
         "injectNetworkInfo" => admin::inject_network_info(ctx, &id, &state).await,
         "evacuate" => evacuate::evacuate(ctx, &id, &value, &state).await,
+        "resize" => resize::resize(ctx, &id, &value, &state).await,
+        "migrate" => resize::migrate(ctx, &id, &value, &state).await,
+        "confirmResize" | "revertResize" => resize::finish(ctx, &id, &name, &state).await,
         other => Err(ApiFault::bad_request(format!(
             "There is no such action: {other}"
         ))),
