@@ -318,6 +318,18 @@ impl ConductorObjects {
         Ok(())
     }
 
+    /// `Migration.save()`: the record's changed fields (status, progress counters).
+    pub async fn migration_save(
+        &self,
+        ctx: &RequestContext,
+        migration: &mut NovaObject,
+    ) -> Result<(), ObjectCallError> {
+        self.conductor
+            .object_action(ctx, migration, "save", Vec::new(), Map::new())
+            .await?;
+        Ok(())
+    }
+
     /// `ComputeNode.create()` / `ComputeNode.save()`: `method` is `create` or `save`.
     pub async fn compute_node_write(
         &self,

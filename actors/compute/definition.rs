@@ -16,7 +16,7 @@ use super::resource_tracker::ResourceTracker;
 use super::servicegroup::{ConductorServiceGroup, ServiceIdCell};
 use crate::conf::NovaConfig;
 use crate::placement::{NodeReserved, PlacementError, ReportClient};
-use crate::rpcapi::{ComputeTaskApi, ConductorApi, SchedulerApi};
+use crate::rpcapi::{ComputeApi, ComputeTaskApi, ConductorApi, SchedulerApi};
 use crate::NovaService;
 use novactor::service::{
     definition as service_definition, ServiceContext, ServiceDefinition, ServiceSpec,
@@ -136,6 +136,7 @@ fn manager_for(ctx: &ServiceContext, config: &NovaConfig, parts: HostParts) -> C
         objects,
         compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),
         scheduler: SchedulerApi::new(ctx.rpc_client(SchedulerApi::target())),
+        compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
         track_instance_changes: config.scheduler.track_instance_changes,
         instance_build_timeout: config.compute.instance_build_timeout,
         reclaim_instance_interval: config.compute.reclaim_instance_interval,

@@ -19,7 +19,7 @@ use super::instance_locks::InstanceLocks;
 use super::instance_states::task_states;
 use super::resource_tracker::ResourceTracker;
 use crate::objects::NovaObject;
-use crate::rpcapi::{ComputeTaskApi, SchedulerApi};
+use crate::rpcapi::{ComputeApi, ComputeTaskApi, SchedulerApi};
 use novactor::rpc::RequestContext;
 
 /// Nova's time format on objects: naive UTC with microseconds.
@@ -66,6 +66,8 @@ pub(super) struct ComputeFlows {
     pub(super) objects: ConductorObjects,
     pub(super) compute_task: ComputeTaskApi,
     pub(super) scheduler: SchedulerApi,
+    /// The other computes (a live migration's calls between source and destination).
+    pub(super) compute: ComputeApi,
     pub(super) locks: InstanceLocks,
     /// `[filter_scheduler] track_instance_changes`.
     pub(super) track_instance_changes: bool,
@@ -90,6 +92,8 @@ pub(super) struct FlowParts {
     pub(super) compute_task: ComputeTaskApi,
     /// The schedulers' instance-info fanouts.
     pub(super) scheduler: SchedulerApi,
+    /// The other computes.
+    pub(super) compute: ComputeApi,
     /// `[filter_scheduler] track_instance_changes`.
     pub(super) track_instance_changes: bool,
     /// `instance_build_timeout` seconds (0 = off).
@@ -108,6 +112,7 @@ impl ComputeFlows {
             objects: parts.objects,
             compute_task: parts.compute_task,
             scheduler: parts.scheduler,
+            compute: parts.compute,
             locks: InstanceLocks::default(),
             track_instance_changes: parts.track_instance_changes,
             instance_build_timeout: parts.instance_build_timeout,

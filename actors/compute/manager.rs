@@ -26,6 +26,11 @@ use crate::rpcapi::compute_instance_ops::{
     GetConsoleOutput, PauseInstance, RescueInstance, ResumeInstance, SetAdminPassword,
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
 };
+use crate::rpcapi::compute_live_migration::{
+    CheckCanLiveMigrateDestination, CheckCanLiveMigrateSource, LiveMigration, LiveMigrationAbort,
+    LiveMigrationForceComplete, PostLiveMigrationAtDestination, PreLiveMigration,
+    RollbackLiveMigrationAtDestination,
+};
 use crate::rpcapi::compute_rebuild::RebuildInstance;
 use crate::rpcapi::{wait_until_ready, ConductorApi, RpcArgs};
 use novactor::rpc::{FailureClass, RemoteFailure, RequestContext, Version};
@@ -316,7 +321,30 @@ impl ServiceManager for ComputeManager {
                 .method(TriggerCrashDump::METHOD, Self::trigger_crash_dump)
                 .method(SoftDeleteInstance::METHOD, Self::soft_delete_instance)
                 .method(RestoreInstance::METHOD, Self::restore_instance)
-                .method(RebuildInstance::METHOD, Self::rebuild_instance),
+                .method(RebuildInstance::METHOD, Self::rebuild_instance)
+                .method(
+                    CheckCanLiveMigrateDestination::METHOD,
+                    Self::check_can_live_migrate_destination,
+                )
+                .method(
+                    CheckCanLiveMigrateSource::METHOD,
+                    Self::check_can_live_migrate_source,
+                )
+                .method(LiveMigration::METHOD, Self::live_migration)
+                .method(PreLiveMigration::METHOD, Self::pre_live_migration)
+                .method(
+                    PostLiveMigrationAtDestination::METHOD,
+                    Self::post_live_migration_at_destination,
+                )
+                .method(
+                    RollbackLiveMigrationAtDestination::METHOD,
+                    Self::rollback_live_migration_at_destination,
+                )
+                .method(
+                    LiveMigrationForceComplete::METHOD,
+                    Self::live_migration_force_complete,
+                )
+                .method(LiveMigrationAbort::METHOD, Self::live_migration_abort),
             baseapi::endpoint(),
         ]
     }

@@ -21,6 +21,10 @@
 //! instance_deferred_delete.rs  soft_delete_instance, restore_instance,
 //!                          _reclaim_queued_deletes
 //! manager_deferred_delete.rs  their handlers and the reclaim's periodic task
+//! instance_live_migration.rs  live migration: the checks, the source's run (queued →
+//!                          preparing → running → completed), the destination's
+//!                          pre/post, rollback, force-complete, abort
+//! manager_live_migration.rs  their handlers
 //! operation_failure.rs     OperationError; fault, ERROR state, reverted task state
 //! init_instance_action.rs  what a restart does with an interrupted instance (pure)
 //! init_host.rs             the settling pass over this host's instances at start
@@ -35,6 +39,8 @@
 //! fake_driver.rs           the in-memory hypervisor (nova/virt/fake.py) with fault injection
 //! diagnostics.rs           get_diagnostics, get_instance_diagnostics: the fake driver's values
 //! fake_driver_guest_ops.rs its pause, suspend, rescue, password, console, crash dump
+//! fake_driver_live_migration.rs  its live migration: the memory copy in steps, force
+//!                          complete, abort, the incoming guest
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
 //! servicegroup.rs          heartbeats through the conductor
 //! ```
@@ -48,6 +54,7 @@ mod definition;
 mod diagnostics;
 pub mod fake_driver;
 mod fake_driver_guest_ops;
+mod fake_driver_live_migration;
 mod flows;
 mod init_host;
 mod init_instance_action;
@@ -55,6 +62,7 @@ mod instance_build;
 mod instance_deferred_delete;
 mod instance_events;
 mod instance_guest_requests;
+mod instance_live_migration;
 mod instance_locks;
 mod instance_pause;
 mod instance_power;
@@ -66,6 +74,7 @@ mod instance_terminate;
 mod manager;
 mod manager_deferred_delete;
 mod manager_instance_ops;
+mod manager_live_migration;
 mod node_identity;
 mod operation_failure;
 mod periodic_tasks;

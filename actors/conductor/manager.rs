@@ -11,6 +11,7 @@ use super::tasks::{self, TaskDeps, COMPUTE_TASK_VERSION};
 use crate::db::NovaDb;
 use crate::objects::NovaObject;
 use crate::rpcapi::baseapi::{self, BaseRpc};
+use crate::rpcapi::compute_live_migration::LiveMigrateInstance;
 use crate::rpcapi::compute_rebuild::RebuildInstanceTask;
 use crate::rpcapi::compute_task::{
     BuildInstances, ScheduleAndBuildInstances, COMPUTE_TASK_NAMESPACE,
@@ -120,6 +121,21 @@ impl ConductorManager {
         }
     }
 
+    /// `compute_task.live_migrate_instance` (cast): `live_migrate.rs`.
+    fn live_migrate_instance(&mut self, call: Call) -> Response {
+        let parsed = self
+            .task_deps()
+            .and_then(|deps| Ok((deps, LiveMigrateInstance::from_call(&call)?)));
+        match parsed {
+            Ok((deps, args)) => Response::later(super::live_migrate::live_migrate_instance(
+                deps,
+                call.context,
+                args,
+            )),
+            Err(failure) => Response::err(failure),
+        }
+    }
+
     /// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)`.
     fn object_class_action_versions(&mut self, call: Call) -> Response {
         let (objname, objmethod, args, kwargs) = match ObjectClassActionVersions::from_call(&call) {
@@ -188,7 +204,8 @@ impl ServiceManager for ConductorManager {
                     Self::schedule_and_build_instances,
                 )
                 .method(BuildInstances::METHOD, Self::build_instances)
-                .method(RebuildInstanceTask::METHOD, Self::rebuild_instance),
+                .method(RebuildInstanceTask::METHOD, Self::rebuild_instance)
+                .method(LiveMigrateInstance::METHOD, Self::live_migrate_instance),
             baseapi::endpoint(),
         ]
     }

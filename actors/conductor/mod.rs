@@ -9,6 +9,8 @@
 //! objects.rs     object indirection: the (object, method) registry run against NovaDb
 //! tasks.rs       compute_task flows: schedule_and_build_instances, build_instances
 //! rebuild.rs     rebuild_instance: a rebuild in place, cast to the instance's host
+//! live_migrate.rs live_migrate_instance: the live migration record, checks and
+//!                destination, then the cast to the source
 //! group_setup.rs setup_instance_group: the spec's server group as the database has it
 //! ```
 //!
@@ -16,6 +18,7 @@
 
 mod definition;
 mod group_setup;
+pub mod live_migrate;
 mod manager;
 pub mod objects;
 pub mod rebuild;

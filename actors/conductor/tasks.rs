@@ -33,6 +33,10 @@ pub struct TaskDeps {
     pub long_timeout: Duration,
     /// `rpc_response_timeout`, its call-monitor timeout.
     pub call_monitor_timeout: Duration,
+    /// `service_down_time` (is a live migration's source or destination up).
+    pub service_down_time: Duration,
+    /// `CONF.host`, the host its instance action events name.
+    pub host: String,
 }
 
 /// Set an instance to ERROR with a fault, as Nova's `_bury_in_cell0` / `_set_vm_state_and_notify` do.

@@ -15,12 +15,15 @@
 //! compute_instance_ops.rs  pause, suspend, rescue, password, console, crash dump (6.0)
 //! compute_deferred_delete.rs  soft_delete_instance, restore_instance (6.0)
 //! compute_rebuild.rs  rebuild_instance: conductor (1.25) and compute (6.2)
+//! compute_live_migration.rs  live_migrate_instance (1.15) and the computes' live
+//!                  migration methods (6.0)
 //! ```
 
 pub mod baseapi;
 pub mod compute;
 pub mod compute_deferred_delete;
 pub mod compute_instance_ops;
+pub mod compute_live_migration;
 pub mod compute_rebuild;
 pub mod compute_task;
 pub mod conductor;
