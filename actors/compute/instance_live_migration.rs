@@ -146,16 +146,17 @@ impl ComputeFlows {
         }
         let size = guest_size(&job.instance.data);
         let block = job.block_migration.unwrap_or(false);
+        // The counters are saved after each step but the last (Nova's response schema
+        // wants them null or positive; the record is over when nothing remains).
         let mut outcome = None;
-        for done in 0..=LIVE_MIGRATION_STEPS {
-            self.save_progress(ctx, &mut job.migration, size, block, done)
-                .await;
-            if done == LIVE_MIGRATION_STEPS {
-                break;
-            }
+        for done in 1..=LIVE_MIGRATION_STEPS {
             if let Some(command) = handle.next_step().await {
                 outcome = Some(command);
                 break;
+            }
+            if done < LIVE_MIGRATION_STEPS {
+                self.save_progress(ctx, &mut job.migration, size, block, done)
+                    .await;
             }
         }
         drop(handle);
@@ -164,10 +165,6 @@ impl ComputeFlows {
             self.rollback_live_migration(ctx, &mut job, true, "cancelled")
                 .await;
             return;
-        }
-        if outcome == Some(LiveMigrationCommand::ForceComplete) {
-            self.save_progress(ctx, &mut job.migration, size, block, LIVE_MIGRATION_STEPS)
-                .await;
         }
         self.post_live_migration(ctx, &mut job).await;
     }
@@ -185,9 +182,12 @@ impl ComputeFlows {
         migration.set("memory_total", json!(progress.memory_total));
         migration.set("memory_processed", json!(progress.memory_processed));
         migration.set("memory_remaining", json!(progress.memory_remaining));
-        migration.set("disk_total", json!(progress.disk_total));
-        migration.set("disk_processed", json!(progress.disk_processed));
-        migration.set("disk_remaining", json!(progress.disk_remaining));
+        if block_migration {
+            // Without a block migration no disk is copied: the counters stay null.
+            migration.set("disk_total", json!(progress.disk_total));
+            migration.set("disk_processed", json!(progress.disk_processed));
+            migration.set("disk_remaining", json!(progress.disk_remaining));
+        }
         if let Err(error) = self.objects.migration_save(ctx, migration).await {
             tracing::warn!(%error, "could not save the live migration's progress");
         }

@@ -13,6 +13,7 @@
 //! rebuild.rs        rebuild (its per-version fields and reply)
 //! admin.rs          os-resetState, changePassword, trigger_crash_dump, os-getConsoleOutput
 //! deferred_delete.rs  restore, forceDelete
+//! migrate_live.rs   os-migrateLive (its per-version body)
 //! body.rs           the schema checks the action files share (Nova's 400 texts)
 //! ```
 
@@ -20,6 +21,7 @@ mod admin;
 mod body;
 mod deferred_delete;
 mod lock;
+mod migrate_live;
 mod pause_suspend;
 mod power;
 mod rebuild;
@@ -64,6 +66,7 @@ pub async fn action(
         "os-getConsoleOutput" => admin::console_output(ctx, &id, &value, &state).await,
         "restore" | "forceDelete" => deferred_delete::act(ctx, &id, &name, &state).await,
         "rebuild" => rebuild::rebuild(ctx, &id, &value, &state).await,
+        "os-migrateLive" => migrate_live::migrate_live(ctx, &id, &value, &state).await,
         other => Err(ApiFault::bad_request(format!(
             "There is no such action: {other}"
         ))),
