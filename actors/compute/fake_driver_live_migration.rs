@@ -131,7 +131,7 @@ impl LiveMigrationProgress {
         } else {
             0
         };
-        let part = |total: i64| total / steps * done;
+        let part = |total: i64| total.saturating_mul(done) / steps;
         Self {
             memory_total,
             memory_processed: part(memory_total),
