@@ -72,6 +72,7 @@ pub fn status(vm_state: Option<&str>, task_state: Option<&str>) -> &'static str 
             "HARD_REBOOT"
         }
         ("active", "updating_password") => "PASSWORD",
+        ("active" | "paused", "migrating") => "MIGRATING",
         ("active", _) => "ACTIVE",
         ("stopped", "powering-on") => "SHUTOFF",
         ("stopped", _) => "SHUTOFF",

@@ -63,14 +63,13 @@ pub async fn live_migrate(
     check_instance_state(&row, MIGRATE_LIVE, LIVE_MIGRATE_ALLOWED)?;
     let mut node_name = None;
     if let Some(host) = &request.host {
-        let nodes = deps
-            .db
-            .compute_node_get_all_by_host(host)
-            .await
-            .map_err(db_error)?;
-        let node = nodes.first().ok_or_else(|| {
-            ApiError::BadRequest(format!("Compute host {host} could not be found."))
-        })?;
+        let not_found = || ApiError::BadRequest(format!("Compute host {host} could not be found."));
+        let nodes = match deps.db.compute_node_get_all_by_host(host).await {
+            Ok(nodes) => nodes,
+            Err(e) if e.nova_class() == Some("ComputeHostNotFound") => return Err(not_found()),
+            Err(e) => return Err(db_error(e)),
+        };
+        let node = nodes.first().ok_or_else(not_found)?;
         node_name = Some(node.hypervisor_hostname.clone().unwrap_or(host.clone()));
     }
     let mut request_spec = deps

@@ -24,6 +24,7 @@ mod random_bodies_never_get_a_500;
 mod server_actions;
 mod server_groups;
 mod server_lists;
+mod server_live_migration;
 mod server_rebuild_shelve;
 mod server_soft_delete_and_images;
 mod server_subresources;
