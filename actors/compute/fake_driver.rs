@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::fake_driver_live_migration::LiveMigrationControls;
+use super::live_migration_controls::LiveMigrationControls;
 use crate::conf::FakeDriverConf;
 use crate::objects::instance::flavor_fields;
 

@@ -7,101 +7,15 @@
 //! defines the incoming guest in `pre_live_migration` and starts it in
 //! `post_live_migration_at_destination`; the source forgets it once the destination has it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
-
 use serde_json::{json, Value};
-use tokio::sync::Notify;
 
 use super::fake_driver::{FakeDriver, FakeGuest, GuestSize, PowerState};
+use super::live_migration_controls::{
+    LiveMigrationCommand, LiveMigrationControls, LiveMigrationHandle,
+};
 
 /// How many steps the memory moves in.
 pub(super) const LIVE_MIGRATION_STEPS: u32 = 10;
-
-/// What was asked of a running live migration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum LiveMigrationCommand {
-    /// `live_migration_force_complete`: finish at once.
-    ForceComplete,
-    /// `live_migration_abort`: stop and roll back.
-    Abort,
-}
-
-#[derive(Debug, Default)]
-struct Control {
-    command: Mutex<Option<LiveMigrationCommand>>,
-    wake: Notify,
-}
-
-impl Control {
-    fn command(&self) -> Option<LiveMigrationCommand> {
-        *self.command.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// The live migrations this host is the source of, by instance uuid.
-#[derive(Debug, Default)]
-pub(super) struct LiveMigrationControls {
-    running: Mutex<HashMap<String, Arc<Control>>>,
-}
-
-impl LiveMigrationControls {
-    fn send(&self, uuid: &str, command: LiveMigrationCommand) -> bool {
-        let running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(control) = running.get(uuid) else {
-            return false;
-        };
-        let mut slot = control
-            .command
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // An abort is final; a force-complete does not undo it.
-        if *slot != Some(LiveMigrationCommand::Abort) {
-            *slot = Some(command);
-        }
-        control.wake.notify_one();
-        true
-    }
-}
-
-/// One live migration from this host, from `queued` to its end; dropping it forgets it.
-#[derive(Debug)]
-pub(super) struct LiveMigrationHandle {
-    controls: Arc<LiveMigrationControls>,
-    uuid: String,
-    control: Arc<Control>,
-    step: Duration,
-}
-
-impl LiveMigrationHandle {
-    /// True once an abort was asked for.
-    pub(super) fn aborted(&self) -> bool {
-        self.control.command() == Some(LiveMigrationCommand::Abort)
-    }
-
-    /// Wait for the next step of the memory copy: `None` when it elapsed, the command when
-    /// one came first (or was there already).
-    pub(super) async fn next_step(&self) -> Option<LiveMigrationCommand> {
-        if let Some(command) = self.control.command() {
-            return Some(command);
-        }
-        tokio::select! {
-            () = tokio::time::sleep(self.step) => self.control.command(),
-            () = self.control.wake.notified() => self.control.command(),
-        }
-    }
-}
-
-impl Drop for LiveMigrationHandle {
-    fn drop(&mut self) {
-        self.controls
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.uuid);
-    }
-}
 
 /// The counters a step leaves, in bytes (Nova's `Migration.memory_*` and `disk_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,19 +91,8 @@ impl FakeDriver {
 
     /// A live migration of `uuid` from this host begins (`queued`).
     pub(super) fn begin_live_migration(&self, uuid: &str) -> LiveMigrationHandle {
-        let control = Arc::new(Control::default());
-        self.live_migrations()
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(uuid.to_owned(), Arc::clone(&control));
-        let steps = LIVE_MIGRATION_STEPS;
-        LiveMigrationHandle {
-            controls: Arc::clone(self.live_migrations()),
-            uuid: uuid.to_owned(),
-            control,
-            step: self.settings().live_migration_duration / steps,
-        }
+        let step = self.settings().live_migration_duration / LIVE_MIGRATION_STEPS;
+        LiveMigrationControls::begin(self.live_migrations(), uuid, step)
     }
 
     /// Nova `live_migration_force_complete`: false when no migration of `uuid` runs here.
@@ -259,28 +162,5 @@ mod tests {
         let end = LiveMigrationProgress::after(size, true, LIVE_MIGRATION_STEPS + 3);
         assert_eq!(end.memory_remaining, 0);
         assert_eq!(end.disk_remaining, 0);
-    }
-
-    #[tokio::test]
-    async fn an_abort_wins_over_a_later_force_complete_and_wakes_the_copy() {
-        let controls = Arc::new(LiveMigrationControls::default());
-        let control = Arc::new(Control::default());
-        controls
-            .running
-            .lock()
-            .unwrap()
-            .insert("u".into(), Arc::clone(&control));
-        let handle = LiveMigrationHandle {
-            controls: Arc::clone(&controls),
-            uuid: "u".into(),
-            control,
-            step: Duration::from_secs(3600),
-        };
-        assert!(controls.send("u", LiveMigrationCommand::Abort));
-        assert!(controls.send("u", LiveMigrationCommand::ForceComplete));
-        assert_eq!(handle.next_step().await, Some(LiveMigrationCommand::Abort));
-        assert!(handle.aborted());
-        drop(handle);
-        assert!(!controls.send("u", LiveMigrationCommand::Abort));
     }
 }

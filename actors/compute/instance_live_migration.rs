@@ -16,10 +16,9 @@ use serde_json::{json, Value};
 
 use super::conductor_objects::Expected;
 use super::fake_driver::{guest_size, PowerState};
-use super::fake_driver_live_migration::{
-    LiveMigrationCommand, LiveMigrationHandle, LiveMigrationProgress, LIVE_MIGRATION_STEPS,
-};
+use super::fake_driver_live_migration::{LiveMigrationProgress, LIVE_MIGRATION_STEPS};
 use super::flows::{uuid_of, ComputeFlows};
+use super::live_migration_controls::{LiveMigrationCommand, LiveMigrationHandle};
 use super::operation_failure::OperationError;
 use crate::exception::MODULE;
 use crate::objects::NovaObject;

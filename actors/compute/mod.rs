@@ -41,6 +41,8 @@
 //! fake_driver_guest_ops.rs its pause, suspend, rescue, password, console, crash dump
 //! fake_driver_live_migration.rs  its live migration: the memory copy in steps, force
 //!                          complete, abort, the incoming guest
+//! live_migration_controls.rs  the running live migrations; force-complete and abort
+//!                          reach them here
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
 //! servicegroup.rs          heartbeats through the conductor
 //! ```
@@ -71,6 +73,7 @@ mod instance_rebuild;
 mod instance_rescue;
 mod instance_states;
 mod instance_terminate;
+mod live_migration_controls;
 mod manager;
 mod manager_deferred_delete;
 mod manager_instance_ops;
