@@ -41,7 +41,9 @@ mod placement_server;
 
 mod keystone_auth;
 mod nova_api_contract;
+mod nova_api_contract_live_migration;
 mod nova_api_samples;
+mod nova_api_samples_live_migration;
 mod nova_objects;
 mod novactor_hypervisors;
 mod placement;

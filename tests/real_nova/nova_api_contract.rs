@@ -23,12 +23,12 @@ const VERSIONS: &[&str] = &[
 const CIRROS: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 
 /// An admin of project `demo` and a member of it (noauth2 `user:project` tokens).
-const ADMIN: &str = "admin:demo";
+pub(crate) const ADMIN: &str = "admin:demo";
 const MEMBER: &str = "alice:demo";
 
 /// One request and its 2xx answer, as the checker reads it.
 #[derive(Debug)]
-struct Exchange {
+pub(crate) struct Exchange {
     method: String,
     path: String,
     version: String,
@@ -39,13 +39,13 @@ struct Exchange {
 }
 
 /// Sends requests at one microversion and keeps every 2xx exchange.
-struct Recorder<'a> {
-    cloud: &'a Cloud,
-    exchanges: Vec<Exchange>,
+pub(crate) struct Recorder<'a> {
+    pub(crate) cloud: &'a Cloud,
+    pub(crate) exchanges: Vec<Exchange>,
 }
 
 impl Recorder<'_> {
-    async fn send(
+    pub(crate) async fn send(
         &mut self,
         who: &'static str,
         version: &str,
@@ -497,7 +497,7 @@ async fn guest_actions(rec: &mut Recorder<'_>, version: &str, id: &str) {
 }
 
 /// Runs Nova's checker over `exchanges`; the failures, one line each.
-fn failures(exchanges: &[Exchange]) -> Vec<String> {
+pub(crate) fn failures(exchanges: &[Exchange]) -> Vec<String> {
     let python = real_nova_venv().join("bin/python");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -72,7 +72,7 @@ const REFUSED: &[(&str, &str)] = &[
 ];
 
 /// The samples directory of the real-Nova venv's `nova` package.
-fn samples_dir() -> PathBuf {
+pub(crate) fn samples_dir() -> PathBuf {
     let lib = real_nova_venv().join("lib");
     let python = std::fs::read_dir(&lib)
         .unwrap_or_else(|e| panic!("{}: {e}", lib.display()))
@@ -85,7 +85,11 @@ fn samples_dir() -> PathBuf {
 }
 
 /// `family/[v2.X/]file` with its microversion ("2.1" at the family's top).
-fn samples(root: &Path, family: &str, wanted: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+pub(crate) fn samples(
+    root: &Path,
+    family: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
     let mut found = Vec::new();
     let top = root.join(family);
     for entry in std::fs::read_dir(&top).expect("the family's directory") {
@@ -115,7 +119,7 @@ fn samples(root: &Path, family: &str, wanted: impl Fn(&str) -> bool) -> Vec<(Str
 
 /// The template with its `%(name)s` placeholders filled from `subs`; an unknown one fails
 /// the test (a new sample needs a value chosen for it).
-fn fill(template: &str, subs: &[(&str, String)], sample: &str) -> Value {
+pub(crate) fn fill(template: &str, subs: &[(&str, String)], sample: &str) -> Value {
     let mut text = template.to_owned();
     while let Some(start) = text.find("%(") {
         let end = text[start..]
