@@ -19,6 +19,7 @@ mod lab_network;
 mod migrations_list;
 mod osc_client;
 mod osc_drives_the_compute_api;
+mod osc_live_migration;
 mod project_id_prefix;
 mod random_bodies_never_get_a_500;
 mod server_actions;
