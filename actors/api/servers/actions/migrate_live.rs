@@ -5,7 +5,7 @@
 //! (true needs a host); 2.68 no `force` — and the 202.
 //!
 //! Nova's API waits for the conductor's checks before 2.34 (a failed check is a 400 there);
-//! novactor always casts, as Nova does from 2.34 (D-API-21).
+//! novactor always casts, as Nova does from 2.34 (D-LIVE-MIGRATION).
 
 use actix_web::HttpResponse;
 use serde_json::{Map, Value};
