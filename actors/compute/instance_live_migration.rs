@@ -219,6 +219,16 @@ impl ComputeFlows {
         }
         self.driver.destroy(&uuid);
         self.tracker.release(ctx, &uuid).await;
+        // Nova `_delete_scheduler_instance_info`: the schedulers forget it here.
+        if self.track_instance_changes {
+            if let Err(error) = self
+                .scheduler
+                .delete_instance_info(ctx, &self.host, &uuid)
+                .await
+            {
+                tracing::warn!(instance = %uuid, %error, "delete_instance_info fanout failed");
+            }
+        }
         if let Err(error) = self
             .migration_status(ctx, &mut job.migration, "completed")
             .await
@@ -315,6 +325,15 @@ impl ComputeFlows {
         self.tracker
             .migrated_in(ctx, &mut instance, &Expected::task(Some(MIGRATING)))
             .await?;
+        // Nova `_update_scheduler_instance_info`: the schedulers see it here now.
+        if self.track_instance_changes {
+            let update =
+                self.scheduler
+                    .update_instance_info(ctx, &self.host, vec![instance.to_primitive()]);
+            if let Err(error) = update.await {
+                tracing::warn!(instance = %uuid, %error, "update_instance_info fanout failed");
+            }
+        }
         tracing::info!(instance = %uuid, host = %self.host, "live migration arrived");
         Ok(())
     }
