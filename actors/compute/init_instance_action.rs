@@ -41,6 +41,9 @@ pub(super) enum InitAction {
     RetryStop,
     /// `powering-on`: retry the start.
     RetryStart,
+    /// `task_state=migrating`: the live migration died with the process (Nova
+    /// `_reset_live_migration`): its `running` record to `error`, the task cleared.
+    ResetLiveMigration,
     /// A reboot task state no retry applies to (say `reboot_pending` on a stopped
     /// instance): novactor clears it so the instance is usable again (Nova leaves it).
     ClearTask,
@@ -123,6 +126,7 @@ pub(super) fn init_instance_action(
     match task {
         POWERING_OFF => InitAction::RetryStop,
         POWERING_ON => InitAction::RetryStart,
+        "migrating" => InitAction::ResetLiveMigration,
         _ => InitAction::Leave,
     }
 }
@@ -160,6 +164,27 @@ mod tests {
         assert_eq!(
             decide(Some("active"), Some("spawning"), RUNNING),
             InitAction::FailBuild
+        );
+    }
+
+    #[test]
+    fn init_resets_a_live_migration_the_restart_interrupted() {
+        for (vm, power) in [("active", RUNNING), ("paused", PowerState::Paused)] {
+            assert_eq!(
+                decide(Some(vm), Some("migrating"), power),
+                InitAction::ResetLiveMigration
+            );
+        }
+        // The destination's compute leaves it: the instance is the source's.
+        assert_eq!(
+            init_instance_action(
+                "h2",
+                Some("h1"),
+                Some("active"),
+                Some("migrating"),
+                NO_GUEST
+            ),
+            InitAction::Leave
         );
     }
 

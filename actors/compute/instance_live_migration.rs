@@ -288,6 +288,29 @@ impl ComputeFlows {
         Ok(())
     }
 
+    /// Nova `_reset_live_migration` at start-up: the `running` record of the instance to
+    /// `error` (its copy died with the process), the task state cleared.
+    pub(super) async fn reset_live_migration(
+        &self,
+        ctx: &RequestContext,
+        instance: &mut NovaObject,
+    ) -> Result<(), OperationError> {
+        let uuid = uuid_of(instance);
+        if let Some(mut migration) = self
+            .objects
+            .migration_by_instance_and_status(ctx, &uuid, "running")
+            .await
+        {
+            if let Err(error) = self.migration_status(ctx, &mut migration, "error").await {
+                tracing::warn!(instance = %uuid, %error, "could not set the migration to error");
+            }
+        }
+        instance.set("task_state", Value::Null);
+        self.save(ctx, instance, &Expected::task(Some(MIGRATING)))
+            .await
+            .map_err(OperationError::from)
+    }
+
     /// `pre_live_migration` on the destination: the incoming guest, defined paused.
     pub(super) async fn pre_live_migration(
         &self,
