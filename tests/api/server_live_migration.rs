@@ -2,8 +2,8 @@
 //! MIGRATING, the migration's progress read from `/servers/{id}/migrations` while the
 //! fake driver copies the memory, the server ACTIVE on the other host with the usage
 //! moved; a forced host, a force-complete and an abort (the server back ACTIVE on its
-//! source, the record `cancelled`); Nova's 400s, 404s and 409s; the actions and their
-//! events.
+//! source, the record `cancelled`); a paused server that arrives paused; Nova's 400s,
+//! 404s and 409s; the actions and their events.
 
 use std::time::Duration;
 
@@ -503,4 +503,52 @@ async fn refused_live_migrations_say_why_as_nova_does() {
         stopped.body["conflictingRequest"]["message"],
         format!("Cannot 'os-migrateLive' instance {id} while it is in vm_state stopped")
     );
+}
+
+#[actix_rt::test]
+async fn a_paused_server_live_migrates_and_stays_paused() {
+    let cloud = cloud_with(&[
+        ("compute", "fake_hosts", "2"),
+        ("fake_driver", "live_migration_duration", "0.5"),
+    ])
+    .await;
+    let id = server(&cloud, "lm-paused").await;
+    let source = host_of(&cloud, &id).await;
+    let action = format!("/v2.1/servers/{id}/action");
+    let paused = as_admin(
+        &cloud,
+        "2.80",
+        "POST",
+        &action,
+        Some(json!({"pause": null})),
+    )
+    .await;
+    assert_eq!(paused.status, 202, "{paused:?}");
+    cloud.wait_status(&id, "PAUSED").await;
+    let accepted = migrate_live(
+        &cloud,
+        "2.25",
+        &id,
+        json!({"host": null, "block_migration": true}),
+    )
+    .await;
+    assert_eq!(accepted.status, 202, "{accepted:?}");
+    let moved = wait_until(
+        Duration::from_secs(30),
+        "the paused server moved",
+        async || {
+            let shown = as_admin(&cloud, "2.80", "GET", &format!("/v2.1/servers/{id}"), None).await;
+            let server = &shown.body["server"];
+            (server["OS-EXT-SRV-ATTR:host"] != source.as_str()
+                && server["OS-EXT-STS:task_state"].is_null())
+            .then(|| server.clone())
+        },
+    )
+    .await;
+    assert_eq!(moved["status"], "PAUSED", "{moved}");
+    assert_eq!(moved["OS-EXT-STS:power_state"], 3, "{moved}");
+    let listed = as_admin(&cloud, "2.80", "GET", "/v2.1/os-migrations", None).await;
+    let record = &listed.body["migrations"][0];
+    assert_eq!(record["status"], "completed", "{listed:?}");
+    assert_eq!(record["source_compute"], source.as_str());
 }
