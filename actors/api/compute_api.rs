@@ -78,6 +78,7 @@ pub fn status(vm_state: Option<&str>, task_state: Option<&str>) -> &'static str 
         ) => "RESIZE",
         ("resized", "resize_reverting") => "REVERT_RESIZE",
         ("resized", _) => "VERIFY_RESIZE",
+        ("active" | "paused", "migrating") => "MIGRATING",
         ("active", _) => "ACTIVE",
         ("stopped", "powering-on") => "SHUTOFF",
         ("stopped", _) => "SHUTOFF",

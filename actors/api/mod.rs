@@ -31,6 +31,8 @@
 //! compute_api_local.rs    its server actions the API does itself: lock, reset, password
 //! compute_api_create.rs   its create: rows, tags, group, port, request specs, the cast
 //! compute_api_deferred_delete.rs  soft delete on DELETE, restore, forceDelete
+//! compute_api_live_migrate.rs  live migration: the checks, the conductor cast,
+//!                   force-complete and abort to the source compute
 //! instance_state_checks.rs Nova's check_instance_state and its 409 texts
 //! server_group_api.rs  server groups in the create flow: the hinted group, the member quota
 //! keypair_api.rs    Nova KeypairAPI: import, generate, quota, delete; a boot's key pair
@@ -59,6 +61,7 @@ pub mod compute_api_actions;
 pub mod compute_api_create;
 pub mod compute_api_deferred_delete;
 pub mod compute_api_evacuate;
+pub mod compute_api_live_migrate;
 pub mod compute_api_local;
 pub mod compute_api_rebuild;
 pub mod compute_api_resize;

@@ -83,6 +83,19 @@ pub fn app(
             resource("/v2.1/servers/{id}/action").route(web::post().to(servers::actions::action)),
         )
         .service(
+            resource("/v2.1/servers/{id}/migrations")
+                .route(web::get().to(servers::server_migrations::index)),
+        )
+        .service(
+            resource("/v2.1/servers/{id}/migrations/{migration_id}")
+                .route(web::get().to(servers::server_migrations::show))
+                .route(web::delete().to(servers::server_migrations::delete)),
+        )
+        .service(
+            resource("/v2.1/servers/{id}/migrations/{migration_id}/action")
+                .route(web::post().to(servers::server_migrations::action)),
+        )
+        .service(
             resource("/v2.1/servers/{id}/os-instance-actions")
                 .route(web::get().to(servers::instance_actions::index)),
         )

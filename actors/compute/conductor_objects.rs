@@ -344,6 +344,37 @@ impl ConductorObjects {
         Ok(())
     }
 
+    /// `Migration.get_by_instance_and_status(instance_uuid, status)`: the record, or none
+    /// (`MigrationNotFoundByStatus`, or a failed read: logged).
+    pub async fn migration_by_instance_and_status(
+        &self,
+        ctx: &RequestContext,
+        instance_uuid: &str,
+        status: &str,
+    ) -> Option<NovaObject> {
+        let reply = self
+            .conductor
+            .object_class_action_versions(
+                ctx,
+                "Migration",
+                "get_by_instance_and_status",
+                vec![json!(instance_uuid), json!(status)],
+                Map::new(),
+            )
+            .await;
+        match reply.map(|value| one_object("Migration.get_by_instance_and_status", &value)) {
+            Ok(Ok(migration)) => Some(migration),
+            Ok(Err(error)) => {
+                tracing::warn!(instance = %instance_uuid, %error, "unreadable migration record");
+                None
+            }
+            Err(error) => {
+                tracing::debug!(instance = %instance_uuid, %error, status, "no migration record");
+                None
+            }
+        }
+    }
+
     /// `ComputeNode.create()` / `ComputeNode.save()`: `method` is `create` or `save`.
     pub async fn compute_node_write(
         &self,

@@ -136,11 +136,11 @@ fn manager_for(ctx: &ServiceContext, config: &NovaConfig, parts: HostParts) -> C
         objects,
         compute_task: ComputeTaskApi::new(ctx.rpc_client(ConductorApi::target())),
         scheduler: SchedulerApi::new(ctx.rpc_client(SchedulerApi::target())),
+        compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
         track_instance_changes: config.scheduler.track_instance_changes,
         instance_build_timeout: config.compute.instance_build_timeout,
         reclaim_instance_interval: config.compute.reclaim_instance_interval,
         shelved_offload_time: config.compute.shelved_offload_time,
-        compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
         allow_resize_to_same_host: config.compute.allow_resize_to_same_host,
         resize_confirm_window: config.compute.resize_confirm_window,
     });

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use super::live_migration_controls::LiveMigrationControls;
 use crate::conf::FakeDriverConf;
 use crate::objects::instance::flavor_fields;
 
@@ -117,6 +118,8 @@ pub struct FakeDriverSettings {
     pub local_gb: i64,
     /// How long `spawn` takes.
     pub spawn_delay: Duration,
+    /// How long a live migration's memory copy takes (novactor's lab knob).
+    pub live_migration_duration: Duration,
     /// Spawns of instances whose display name matches fail.
     pub fail_spawn: Option<regex::Regex>,
     /// Spawns of instances whose display name matches panic (a crash of the compute
@@ -133,6 +136,7 @@ impl FakeDriverSettings {
             memory_mb: conf.memory_mb,
             local_gb: conf.local_gb,
             spawn_delay: conf.spawn_delay,
+            live_migration_duration: conf.live_migration_duration,
             fail_spawn: None,
             panic_spawn: None,
         }
@@ -194,7 +198,7 @@ impl Default for FakeHypervisor {
 }
 
 impl FakeHypervisor {
-    fn guests(&self) -> MutexGuard<'_, BTreeMap<String, FakeGuest>> {
+    pub(super) fn guests(&self) -> MutexGuard<'_, BTreeMap<String, FakeGuest>> {
         // Only plain map operations run under this lock; a poisoned map is still consistent.
         self.guests.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -227,6 +231,8 @@ pub struct FakeDriver {
     host: String,
     settings: Arc<FakeDriverSettings>,
     hypervisor: Arc<FakeHypervisor>,
+    /// The live migrations this host is the source of (`fake_driver_live_migration.rs`).
+    live_migrations: Arc<LiveMigrationControls>,
 }
 
 impl FakeDriver {
@@ -236,7 +242,23 @@ impl FakeDriver {
             host: host.to_owned(),
             settings: Arc::new(settings),
             hypervisor,
+            live_migrations: Arc::default(),
         }
+    }
+
+    /// The knobs (read by the sibling driver files).
+    pub(super) fn settings(&self) -> &FakeDriverSettings {
+        &self.settings
+    }
+
+    /// The guests (written by the sibling driver files).
+    pub(super) fn hypervisor(&self) -> &FakeHypervisor {
+        &self.hypervisor
+    }
+
+    /// The running live migrations from this host.
+    pub(super) fn live_migrations(&self) -> &Arc<LiveMigrationControls> {
+        &self.live_migrations
     }
 
     /// Nova `get_available_nodes`: one node, named after the host.

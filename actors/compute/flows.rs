@@ -66,6 +66,9 @@ pub(super) struct ComputeFlows {
     pub(super) objects: ConductorObjects,
     pub(super) compute_task: ComputeTaskApi,
     pub(super) scheduler: SchedulerApi,
+    /// The other computes (a move's next step runs on the other host; a live
+    /// migration's calls between source and destination).
+    pub(super) compute: ComputeApi,
     pub(super) locks: InstanceLocks,
     /// `[filter_scheduler] track_instance_changes`.
     pub(super) track_instance_changes: bool,
@@ -75,8 +78,6 @@ pub(super) struct ComputeFlows {
     pub(super) reclaim_instance_interval: Duration,
     /// `shelved_offload_time` seconds (0: offload at shelve, negative: never).
     pub(super) shelved_offload_time: i64,
-    /// The other computes (a move's next step runs on the other host).
-    pub(super) compute: ComputeApi,
     /// `allow_resize_to_same_host`.
     pub(super) allow_resize_to_same_host: bool,
     /// `resize_confirm_window` (0 = off).
@@ -98,6 +99,8 @@ pub(super) struct FlowParts {
     pub(super) compute_task: ComputeTaskApi,
     /// The schedulers' instance-info fanouts.
     pub(super) scheduler: SchedulerApi,
+    /// The other computes.
+    pub(super) compute: ComputeApi,
     /// `[filter_scheduler] track_instance_changes`.
     pub(super) track_instance_changes: bool,
     /// `instance_build_timeout` seconds (0 = off).
@@ -106,8 +109,6 @@ pub(super) struct FlowParts {
     pub(super) reclaim_instance_interval: Duration,
     /// `shelved_offload_time` seconds.
     pub(super) shelved_offload_time: i64,
-    /// The computes' client.
-    pub(super) compute: ComputeApi,
     /// `allow_resize_to_same_host`.
     pub(super) allow_resize_to_same_host: bool,
     /// `resize_confirm_window` (0 = off).
@@ -124,12 +125,12 @@ impl ComputeFlows {
             objects: parts.objects,
             compute_task: parts.compute_task,
             scheduler: parts.scheduler,
+            compute: parts.compute,
             locks: InstanceLocks::default(),
             track_instance_changes: parts.track_instance_changes,
             instance_build_timeout: parts.instance_build_timeout,
             reclaim_instance_interval: parts.reclaim_instance_interval,
             shelved_offload_time: parts.shelved_offload_time,
-            compute: parts.compute,
             allow_resize_to_same_host: parts.allow_resize_to_same_host,
             resize_confirm_window: parts.resize_confirm_window,
         }

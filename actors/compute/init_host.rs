@@ -123,6 +123,10 @@ impl ComputeFlows {
                 tracing::info!(instance = %uuid, "Instance in transitional state powering-off at start-up, retrying stop request");
                 self.stop_instance(ctx, instance).await
             }
+            InitAction::ResetLiveMigration => {
+                tracing::info!(instance = %uuid, "Instance found in migrating state during startup. Resetting task_state");
+                self.reset_live_migration(ctx, &mut instance).await
+            }
             InitAction::RetryStart => {
                 tracing::info!(instance = %uuid, "Instance in transitional state powering-on at start-up, retrying start request");
                 self.start_instance(ctx, instance).await

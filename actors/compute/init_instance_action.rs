@@ -41,6 +41,9 @@ pub(super) enum InitAction {
     RetryStop,
     /// `powering-on`: retry the start.
     RetryStart,
+    /// `task_state=migrating`: the live migration died with the process (Nova
+    /// `_reset_live_migration`): its `running` record to `error`, the task cleared.
+    ResetLiveMigration,
     /// A reboot task state no retry applies to (say `reboot_pending` on a stopped
     /// instance): novactor clears it so the instance is usable again (Nova leaves it);
     /// and, as Nova, a snapshot the restart interrupted (`image_snapshot*`,
@@ -129,6 +132,7 @@ pub(super) fn init_instance_action(
         IMAGE_SNAPSHOT_PENDING | IMAGE_PENDING_UPLOAD | IMAGE_UPLOADING | IMAGE_SNAPSHOT => {
             InitAction::ClearTask
         }
+        "migrating" => InitAction::ResetLiveMigration,
         _ => InitAction::Leave,
     }
 }
@@ -166,6 +170,27 @@ mod tests {
         assert_eq!(
             decide(Some("active"), Some("spawning"), RUNNING),
             InitAction::FailBuild
+        );
+    }
+
+    #[test]
+    fn init_resets_a_live_migration_the_restart_interrupted() {
+        for (vm, power) in [("active", RUNNING), ("paused", PowerState::Paused)] {
+            assert_eq!(
+                decide(Some(vm), Some("migrating"), power),
+                InitAction::ResetLiveMigration
+            );
+        }
+        // The destination's compute leaves it: the instance is the source's.
+        assert_eq!(
+            init_instance_action(
+                "h2",
+                Some("h1"),
+                Some("active"),
+                Some("migrating"),
+                NO_GUEST
+            ),
+            InitAction::Leave
         );
     }
 

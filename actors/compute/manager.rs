@@ -26,6 +26,11 @@ use crate::rpcapi::compute_instance_ops::{
     GetConsoleOutput, PauseInstance, RescueInstance, ResumeInstance, SetAdminPassword,
     SuspendInstance, TriggerCrashDump, UnpauseInstance, UnrescueInstance,
 };
+use crate::rpcapi::compute_live_migration::{
+    CheckCanLiveMigrateDestination, CheckCanLiveMigrateSource, LiveMigration, LiveMigrationAbort,
+    LiveMigrationForceComplete, PostLiveMigrationAtDestination, PreLiveMigration,
+    RollbackLiveMigrationAtDestination,
+};
 use crate::rpcapi::compute_rebuild::RebuildInstance;
 use crate::rpcapi::compute_resize::{
     ConfirmResize, FinishResize, FinishRevertResize, PrepResize, ResizeInstance, RevertResize,
@@ -333,7 +338,30 @@ impl ServiceManager for ComputeManager {
                 .method(FinishResize::METHOD, Self::finish_resize)
                 .method(ConfirmResize::METHOD, Self::confirm_resize)
                 .method(RevertResize::METHOD, Self::revert_resize)
-                .method(FinishRevertResize::METHOD, Self::finish_revert_resize),
+                .method(FinishRevertResize::METHOD, Self::finish_revert_resize)
+                .method(
+                    CheckCanLiveMigrateDestination::METHOD,
+                    Self::check_can_live_migrate_destination,
+                )
+                .method(
+                    CheckCanLiveMigrateSource::METHOD,
+                    Self::check_can_live_migrate_source,
+                )
+                .method(LiveMigration::METHOD, Self::live_migration)
+                .method(PreLiveMigration::METHOD, Self::pre_live_migration)
+                .method(
+                    PostLiveMigrationAtDestination::METHOD,
+                    Self::post_live_migration_at_destination,
+                )
+                .method(
+                    RollbackLiveMigrationAtDestination::METHOD,
+                    Self::rollback_live_migration_at_destination,
+                )
+                .method(
+                    LiveMigrationForceComplete::METHOD,
+                    Self::live_migration_force_complete,
+                )
+                .method(LiveMigrationAbort::METHOD, Self::live_migration_abort),
             baseapi::endpoint(),
         ]
     }

@@ -34,6 +34,10 @@
 //!                          inject_network_info; snapshot_into_image, shelve's part
 //! manager_snapshot.rs      their handlers
 //! image_service.rs         the compute's image service: the conductor's ImageCatalog
+//! instance_live_migration.rs  live migration: the checks, the source's run (queued →
+//!                          preparing → running → completed), the destination's
+//!                          pre/post, rollback, force-complete, abort
+//! manager_live_migration.rs  their handlers
 //! operation_failure.rs     OperationError; fault, ERROR state, reverted task state
 //! init_instance_action.rs  what a restart does with an interrupted instance (pure)
 //! init_host.rs             the settling pass over this host's instances at start
@@ -49,6 +53,10 @@
 //! fake_driver.rs           the in-memory hypervisor (nova/virt/fake.py) with fault injection
 //! diagnostics.rs           get_diagnostics, get_instance_diagnostics: the fake driver's values
 //! fake_driver_guest_ops.rs its pause, suspend, rescue, password, console, crash dump
+//! fake_driver_live_migration.rs  its live migration: the memory copy in steps, force
+//!                          complete, abort, the incoming guest
+//! live_migration_controls.rs  the running live migrations; force-complete and abort
+//!                          reach them here
 //! conductor_objects.rs     every DB read/write, as object calls through the conductor
 //! conductor_migrations.rs  the Migration object calls among them
 //! conductor_move_objects.rs  the move flows' calls: Instance with flavors, Migration.save,
@@ -68,6 +76,7 @@ mod diagnostics;
 mod evacuated_cleanup;
 pub mod fake_driver;
 mod fake_driver_guest_ops;
+mod fake_driver_live_migration;
 mod flows;
 mod image_service;
 mod init_host;
@@ -77,6 +86,7 @@ mod instance_deferred_delete;
 mod instance_evacuate;
 mod instance_events;
 mod instance_guest_requests;
+mod instance_live_migration;
 mod instance_locks;
 mod instance_pause;
 mod instance_power;
@@ -90,9 +100,11 @@ mod instance_shelve;
 mod instance_snapshot;
 mod instance_states;
 mod instance_terminate;
+mod live_migration_controls;
 mod manager;
 mod manager_deferred_delete;
 mod manager_instance_ops;
+mod manager_live_migration;
 mod manager_resize;
 mod manager_shelve;
 mod manager_snapshot;

@@ -434,6 +434,36 @@ impl ResourceTracker {
         &self.host_ip
     }
 
+    /// A live migration's end on the destination (Nova
+    /// `post_live_migration_at_destination` and the usage update after it): the instance
+    /// placed on this node (`host`, `node`, `compute_id`, and `fields`; saved expecting
+    /// `expected`) and its usage counted here.
+    pub async fn migrated_in(
+        &self,
+        ctx: &RequestContext,
+        instance: &mut NovaObject,
+        expected: &Expected,
+    ) -> Result<(), ObjectCallError> {
+        let mut state = self.state.lock().await;
+        if state.node.is_none() {
+            self.audit(ctx, &mut state).await?;
+        }
+        let node_id = state
+            .node
+            .as_ref()
+            .and_then(|kept| kept.load().ok())
+            .map(|node| node.get("id").clone())
+            .unwrap_or(Value::Null);
+        instance.set("host", json!(self.host));
+        instance.set("node", json!(self.nodename));
+        instance.set("compute_id", node_id);
+        self.objects.instance_save(ctx, instance, expected).await?;
+        let uuid = instance.get("uuid").as_str().unwrap_or_default().to_owned();
+        state.tracked.insert(uuid, guest_size(&instance.data));
+        self.save_usage(ctx, &mut state).await;
+        Ok(())
+    }
+
     /// Nova `Claim._test_memory/_test_disk/_test_vcpus`: requested ≤ limit − used.
     pub(super) fn test_claim(
         &self,

@@ -17,6 +17,7 @@ pub fn definition(config: &NovaConfig, db: &NovaDb) -> Arc<ServiceDefinition> {
     spec.instances = config.conductor.workers;
     let db = db.clone();
     let long_timeout = config.service.long_rpc_timeout;
+    let service_down_time = config.service.service_down_time;
     define(spec, move |ctx| {
         ConductorManager::with_tasks(TaskDeps {
             db: db.clone(),
@@ -24,7 +25,8 @@ pub fn definition(config: &NovaConfig, db: &NovaDb) -> Arc<ServiceDefinition> {
             compute: ComputeApi::new(ctx.rpc_client(ComputeApi::target())),
             long_timeout,
             call_monitor_timeout: ctx.config.default.rpc_response_timeout,
-            host: ctx.config.default.host.clone(),
+            service_down_time,
+            host: ctx.spec.host.clone(),
         })
     })
 }

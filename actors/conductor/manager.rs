@@ -12,6 +12,7 @@ use crate::db::NovaDb;
 use crate::exception::NovaException;
 use crate::objects::NovaObject;
 use crate::rpcapi::baseapi::{self, BaseRpc};
+use crate::rpcapi::compute_live_migration::LiveMigrateInstance;
 use crate::rpcapi::compute_rebuild::RebuildInstanceTask;
 use crate::rpcapi::compute_resize::MigrateServer;
 use crate::rpcapi::compute_shelve::UnshelveInstanceTask;
@@ -154,6 +155,21 @@ impl ConductorManager {
         }
     }
 
+    /// `compute_task.live_migrate_instance` (cast): `live_migrate.rs`.
+    fn live_migrate_instance(&mut self, call: Call) -> Response {
+        let parsed = self
+            .task_deps()
+            .and_then(|deps| Ok((deps, LiveMigrateInstance::from_call(&call)?)));
+        match parsed {
+            Ok((deps, args)) => Response::later(super::live_migrate::live_migrate_instance(
+                deps,
+                call.context,
+                args,
+            )),
+            Err(failure) => Response::err(failure),
+        }
+    }
+
     /// `object_class_action_versions(objname, objmethod, object_versions, args, kwargs)`.
     fn object_class_action_versions(&mut self, call: Call) -> Response {
         let (objname, objmethod, args, kwargs) = match ObjectClassActionVersions::from_call(&call) {
@@ -224,6 +240,7 @@ impl ServiceManager for ConductorManager {
                 .method(BuildInstances::METHOD, Self::build_instances)
                 .method(RebuildInstanceTask::METHOD, Self::rebuild_instance)
                 .method(UnshelveInstanceTask::METHOD, Self::unshelve_instance)
+                .method(LiveMigrateInstance::METHOD, Self::live_migrate_instance)
                 .method(MigrateServer::METHOD, Self::migrate_server)
                 .expected_exceptions(MIGRATE_SERVER_EXPECTED),
             baseapi::endpoint(),

@@ -13,6 +13,8 @@
 //! evacuate.rs    rebuild_instance with recreate: an evacuation, scheduled or forced
 //! migrate.rs     migrate_server: cold migration and resize (migration record, scheduling,
 //!                prep_resize to the destination)
+//! live_migrate.rs live_migrate_instance: the live migration record, checks and
+//!                destination, then the cast to the source
 //! group_setup.rs setup_instance_group: the spec's server group as the database has it
 //! ```
 //!
@@ -22,6 +24,7 @@
 mod definition;
 pub mod evacuate;
 mod group_setup;
+pub mod live_migrate;
 mod manager;
 pub mod migrate;
 pub mod objects;

@@ -33,7 +33,9 @@ pub struct TaskDeps {
     pub long_timeout: Duration,
     /// `rpc_response_timeout`, its call-monitor timeout.
     pub call_monitor_timeout: Duration,
-    /// `CONF.host`: the host the conductor's instance action events name.
+    /// `service_down_time` (is a live migration's source or destination up).
+    pub service_down_time: Duration,
+    /// `CONF.host`, the host its instance action events name.
     pub host: String,
 }
 

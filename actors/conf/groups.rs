@@ -184,6 +184,8 @@ pub struct FakeDriverConf {
     pub local_gb: i64,
     /// `spawn_delay`.
     pub spawn_delay: Duration,
+    /// `live_migration_duration` (0–600 s).
+    pub live_migration_duration: Duration,
     /// `fail_spawn_pattern` (a regular expression; compiled where it is used).
     pub fail_spawn_pattern: Option<String>,
     /// `panic_spawn_pattern` (likewise).
@@ -333,6 +335,7 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         memory_mb: r.int("fake_driver", "memory_mb")?,
         local_gb: r.int("fake_driver", "local_gb")?,
         spawn_delay,
+        live_migration_duration: r.float_secs("fake_driver", "live_migration_duration")?,
         fail_spawn_pattern: pattern("fail_spawn_pattern")?,
         panic_spawn_pattern: pattern("panic_spawn_pattern")?,
     };

@@ -435,6 +435,14 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
     ),
     OptionSpec::new(
         "fake_driver",
+        "live_migration_duration",
+        OptionKind::Float { min: Some(0.0), min_exclusive: false, max: Some(600.0) },
+        Value("2"),
+        "Seconds a fake live migration's memory copy takes (in 10 steps, each saving the migration's progress counters); a force-complete or an abort ends it early. novactor's lab knob.",
+        "novactor",
+    ),
+    OptionSpec::new(
+        "fake_driver",
         "fail_spawn_pattern",
         OptionKind::String,
         Unset,

@@ -18,12 +18,15 @@
 //! compute_shelve.rs  shelve, shelve_offload, unshelve (6.0); conductor unshelve (1.14)
 //! compute_snapshot.rs snapshot_instance, backup_instance, inject_network_info (6.0)
 //! compute_resize.rs   migrate_server (conductor 1.20); prep_resize … finish_revert_resize (6.0)
+//! compute_live_migration.rs  live_migrate_instance (1.15) and the computes' live
+//!                  migration methods (6.0)
 //! ```
 
 pub mod baseapi;
 pub mod compute;
 pub mod compute_deferred_delete;
 pub mod compute_instance_ops;
+pub mod compute_live_migration;
 pub mod compute_rebuild;
 pub mod compute_resize;
 pub mod compute_shelve;

@@ -21,6 +21,7 @@ use crate::common::Backend;
 use crate::nova::{fresh_nova_db, BIN};
 use crate::osc_client::{openstack_bin, Client};
 use crate::osc_keypairs::keypair_actions;
+use crate::osc_live_migration::live_migration_actions;
 
 /// The compute hosts of both clouds: three fake hypervisors.
 const HOSTS: [&str; 3] = ["compute-1", "compute-2", "compute-3"];
@@ -91,6 +92,7 @@ fn exercise(client: &Client) {
     crate::osc_image::image_actions(client);
     crate::osc_evacuate::evacuate_actions(client);
     crate::osc_resize::resize_actions(client);
+    live_migration_actions(client);
 
     client.run(&[
         "compute",
@@ -430,6 +432,7 @@ fn the_openstack_client_runs_the_server_lifecycle_and_admin_commands() {
         .env("OS_DEFAULT__OSAPI_COMPUTE_LISTEN_PORT", port.to_string())
         .env("OS_DEFAULT__REPORT_INTERVAL", "1")
         .env("OS_COMPUTE__FAKE_HOSTS", HOSTS.len().to_string())
+        .env("OS_FAKE_DRIVER__LIVE_MIGRATION_DURATION", "30")
         .args(["run", "--host", "compute"]);
     let mut novactor = Running::spawn(command);
     novactor.wait_for("api listening on", 1, Duration::from_secs(30));
@@ -458,7 +461,7 @@ async fn the_same_over_rabbitmq_with_computes_in_separate_processes() {
     let conf = home.path().join("nova.conf");
     std::fs::write(
         &conf,
-        format!("[DEFAULT]\ntransport_url = {rabbit}\ncontrol_exchange = {exchange}\nreport_interval = 1\nosapi_compute_listen_port = {port}\n[database]\nconnection = {}\n", fresh.url),
+        format!("[DEFAULT]\ntransport_url = {rabbit}\ncontrol_exchange = {exchange}\nreport_interval = 1\nosapi_compute_listen_port = {port}\n[fake_driver]\nlive_migration_duration = 30\n[database]\nconnection = {}\n", fresh.url),
     )
     .unwrap();
     let start = |actors: &str, host: &str| {

@@ -20,7 +20,7 @@ use novactor::rpc::{RequestContext, Transport};
 use novactor::servicegroup::MemoryServiceGroup;
 use novactor::supervisor::{ActorCommand, ActorState, RuntimeEnv};
 use novactor::Node;
-use novactor_nova::db::{InstanceRow, NovaDb, NovaDbError};
+use novactor_nova::db::{InstanceRow, NewMigration, NovaDb, NovaDbError};
 use novactor_nova::rpcapi::ComputeApi;
 use novactor_nova::rpcapi::ConductorApi;
 use novactor_nova::{definitions, NovaService};
@@ -337,6 +337,21 @@ async fn a_compute_process_started_again_settles_what_it_left_mid_operation() {
         .put("elsewhere", "cmp2", "building", Some("spawning"), 0)
         .await;
 
+    // A live migration from this host, cut off mid-copy (Nova `_reset_live_migration`).
+    let migrating = put("migrating", "active", Some("migrating"), 1).await;
+    let record = world
+        .db
+        .migration_create(&NewMigration {
+            instance_uuid: migrating.clone(),
+            migration_type: "live-migration".into(),
+            status: "running".into(),
+            source_compute: Some("cmp1".into()),
+            dest_compute: Some("cmp2".into()),
+            ..NewMigration::default()
+        })
+        .await
+        .unwrap();
+
     world.start_compute().await;
     world.ready().await;
 
@@ -371,6 +386,9 @@ async fn a_compute_process_started_again_settles_what_it_left_mid_operation() {
     for uuid in [&powering_off, &powering_on] {
         assert_eq!(world.faults(uuid).await, 0);
     }
+    world.wait_state(&migrating, "active", None).await;
+    let record = world.db.migration_get(record.id).await.unwrap();
+    assert_eq!(record.status.as_deref(), Some("error"), "{record:?}");
 
     let idle_row = world.row(&idle).await;
     assert_eq!(
@@ -402,7 +420,7 @@ async fn a_compute_process_started_again_settles_what_it_left_mid_operation() {
     );
 
     // The first audit (after init_host) counts what is left on the host.
-    let live = builds.len() + reboots.len() + 4; // powering-off/on, idle, errored
+    let live = builds.len() + reboots.len() + 5; // powering-off/on, idle, errored, migrating
     let node = wait_until(
         DEADLINE,
         "the audit to count the live instances",

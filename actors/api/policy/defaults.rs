@@ -154,6 +154,18 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
     (MIGRATIONS_INDEX, "rule:project_manager_or_admin"),
     (MIGRATIONS_INDEX_ALL_PROJECTS, "rule:context_is_admin"),
     (MIGRATIONS_INDEX_HOST, "rule:context_is_admin"),
+    // nova/policies/migrate_server.py (live)
+    (MIGRATE_SERVER_MIGRATE_LIVE, "rule:project_manager_or_admin"),
+    (MIGRATE_SERVER_MIGRATE_LIVE_HOST, "rule:context_is_admin"),
+    // nova/policies/servers_migrations.py
+    (SERVERS_MIGRATIONS_SHOW, "rule:context_is_admin"),
+    (
+        SERVERS_MIGRATIONS_FORCE_COMPLETE,
+        "rule:project_manager_or_admin",
+    ),
+    (SERVERS_MIGRATIONS_DELETE, "rule:project_manager_or_admin"),
+    (SERVERS_MIGRATIONS_INDEX, "rule:project_manager_or_admin"),
+    (SERVERS_MIGRATIONS_INDEX_HOST, "rule:context_is_admin"),
     (SERVER_GROUPS_CREATE, "rule:project_member_or_admin"),
     (SERVER_GROUPS_DELETE, "rule:project_member_or_admin"),
     (SERVER_GROUPS_INDEX, "rule:project_reader_or_admin"),
@@ -337,6 +349,22 @@ pub const MIGRATIONS_INDEX: &str = "os_compute_api:os-migrations:index";
 pub const MIGRATIONS_INDEX_ALL_PROJECTS: &str = "os_compute_api:os-migrations:index:all_projects";
 /// `GET /os-migrations` with the hosts.
 pub const MIGRATIONS_INDEX_HOST: &str = "os_compute_api:os-migrations:index:host";
+/// `os-migrateLive` without a host.
+pub const MIGRATE_SERVER_MIGRATE_LIVE: &str = "os_compute_api:os-migrate-server:migrate_live";
+/// `os-migrateLive` to a named host.
+pub const MIGRATE_SERVER_MIGRATE_LIVE_HOST: &str =
+    "os_compute_api:os-migrate-server:migrate_live:host";
+/// `GET /servers/{id}/migrations/{migration_id}`.
+pub const SERVERS_MIGRATIONS_SHOW: &str = "os_compute_api:servers:migrations:show";
+/// `POST /servers/{id}/migrations/{migration_id}/action` (force_complete).
+pub const SERVERS_MIGRATIONS_FORCE_COMPLETE: &str =
+    "os_compute_api:servers:migrations:force_complete";
+/// `DELETE /servers/{id}/migrations/{migration_id}` (abort).
+pub const SERVERS_MIGRATIONS_DELETE: &str = "os_compute_api:servers:migrations:delete";
+/// `GET /servers/{id}/migrations`.
+pub const SERVERS_MIGRATIONS_INDEX: &str = "os_compute_api:servers:migrations:index";
+/// `GET /servers/{id}/migrations` with the hosts.
+pub const SERVERS_MIGRATIONS_INDEX_HOST: &str = "os_compute_api:servers:migrations:index:host";
 /// `POST /os-server-groups`.
 pub const SERVER_GROUPS_CREATE: &str = "os_compute_api:os-server-groups:create";
 /// `DELETE /os-server-groups/{id}`.

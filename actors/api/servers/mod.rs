@@ -23,6 +23,8 @@
 //! lookup.rs         the reads handlers share: a visible instance, the detail view's extras
 //! instance_checks.rs the sub-resources' instance checks: deleted ones (2.21), by mapping, lock and state
 //! instance_actions.rs GET /servers/{id}/os-instance-actions[/{request_id}]
+//! server_migrations.rs /servers/{id}/migrations[/{migration_id}[/action]]: in-progress
+//!                   live migrations, force_complete, abort
 //! metadata.rs       /servers/{id}/metadata[/{key}]
 //! tags.rs           /servers/{id}/tags[/{tag}] (2.26+), the create field tags (2.52+)
 //! update.rs         PUT /servers/{id}: name, description, hostname
@@ -48,6 +50,7 @@ pub mod list_filters;
 pub mod list_query;
 pub mod lookup;
 pub mod metadata;
+pub mod server_migrations;
 pub mod server_password;
 pub mod show;
 pub mod tags;

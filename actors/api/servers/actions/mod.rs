@@ -19,6 +19,7 @@
 //! resize.rs         resize, confirmResize, revertResize, migrate
 //! deferred_delete.rs  restore, forceDelete
 //! shelve.rs         shelve, shelveOffload, unshelve (its per-version body)
+//! migrate_live.rs   os-migrateLive (its per-version body)
 //! body.rs           the schema checks the action files share (Nova's 400 texts)
 //! ```
 
@@ -28,6 +29,7 @@ mod deferred_delete;
 mod evacuate;
 mod image;
 mod lock;
+mod migrate_live;
 mod pause_suspend;
 mod power;
 mod rebuild;
@@ -84,6 +86,7 @@ pub async fn action(
         "resize" => resize::resize(ctx, &id, &value, &state).await,
         "migrate" => resize::migrate(ctx, &id, &value, &state).await,
         "confirmResize" | "revertResize" => resize::finish(ctx, &id, &name, &state).await,
+        "os-migrateLive" => migrate_live::migrate_live(ctx, &id, &value, &state).await,
         other => Err(ApiFault::bad_request(format!(
             "There is no such action: {other}"
         ))),
