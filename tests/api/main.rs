@@ -27,6 +27,7 @@ mod osc_evacuate;
 mod osc_image;
 mod osc_keypairs;
 mod osc_live_migration;
+mod osc_more_actions;
 mod osc_resize;
 mod osc_shelve;
 mod project_id_prefix;

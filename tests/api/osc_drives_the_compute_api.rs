@@ -73,7 +73,7 @@ fn exercise(client: &Client) {
         "server", "group", "show", "grp", "-f", "value", "-c", "members",
     ]);
     assert!(members.contains(booted.trim()), "{members}");
-    client.run(&["server", "delete", "--wait", "vm2"]);
+    client.run(&["server", "delete", "--force", "--wait", "vm2"]);
     client.run(&["server", "group", "delete", "grp"]);
     let groups = client.run(&["server", "group", "list", "-f", "value", "-c", "Name"]);
     assert_eq!(groups.trim(), "");
@@ -93,6 +93,7 @@ fn exercise(client: &Client) {
     crate::osc_evacuate::evacuate_actions(client);
     crate::osc_resize::resize_actions(client);
     live_migration_actions(client);
+    crate::osc_more_actions::more_actions(client);
 
     client.run(&[
         "compute",
@@ -186,7 +187,7 @@ fn exercise(client: &Client) {
             && addresses.contains("fd00::"),
         "{addresses}"
     );
-    client.run(&["server", "delete", "--wait", "vm3"]);
+    client.run(&["server", "delete", "--force", "--wait", "vm3"]);
 
     // Metadata, tags and the update: set, unset, rename.
     client.run(&[
@@ -262,7 +263,9 @@ fn exercise(client: &Client) {
     let id = client.run(&["server", "show", "vm2", "-f", "value", "-c", "id"]);
     let id = id.trim();
 
-    client.act("delete", &["server", "delete", "--wait", "vm2"]);
+    // The deferred delete is on (`reclaim_instance_interval`): forceDelete, which Nova
+    // records as `delete`, deletes at once.
+    client.act("delete", &["server", "delete", "--force", "--wait", "vm2"]);
     assert_eq!(client.run(&["server", "list", "-f", "value"]).trim(), "");
 
     // The history of the deleted server (by id, 2.21+), newest first, with its events.
@@ -433,6 +436,8 @@ fn the_openstack_client_runs_the_server_lifecycle_and_admin_commands() {
         .env("OS_DEFAULT__REPORT_INTERVAL", "1")
         .env("OS_COMPUTE__FAKE_HOSTS", HOSTS.len().to_string())
         .env("OS_FAKE_DRIVER__LIVE_MIGRATION_DURATION", "30")
+        // Deferred delete on: `server delete` soft-deletes, `server restore` is served.
+        .env("OS_DEFAULT__RECLAIM_INSTANCE_INTERVAL", "3600")
         .args(["run", "--host", "compute"]);
     let mut novactor = Running::spawn(command);
     novactor.wait_for("api listening on", 1, Duration::from_secs(30));
@@ -461,7 +466,7 @@ async fn the_same_over_rabbitmq_with_computes_in_separate_processes() {
     let conf = home.path().join("nova.conf");
     std::fs::write(
         &conf,
-        format!("[DEFAULT]\ntransport_url = {rabbit}\ncontrol_exchange = {exchange}\nreport_interval = 1\nosapi_compute_listen_port = {port}\n[fake_driver]\nlive_migration_duration = 30\n[database]\nconnection = {}\n", fresh.url),
+        format!("[DEFAULT]\ntransport_url = {rabbit}\ncontrol_exchange = {exchange}\nreport_interval = 1\nreclaim_instance_interval = 3600\nosapi_compute_listen_port = {port}\n[fake_driver]\nlive_migration_duration = 30\n[database]\nconnection = {}\n", fresh.url),
     )
     .unwrap();
     let start = |actors: &str, host: &str| {

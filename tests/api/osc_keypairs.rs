@@ -28,7 +28,7 @@ pub(crate) fn keypair_actions(client: &Client) {
         "vmk",
     ]);
     assert_eq!(client.field("vmk", "key_name"), "k1");
-    client.run(&["server", "delete", "--wait", "vmk"]);
+    client.run(&["server", "delete", "--force", "--wait", "vmk"]);
 
     let host = client.hosts.last().expect("a compute host").clone();
     client.run(&[
@@ -48,7 +48,7 @@ pub(crate) fn keypair_actions(client: &Client) {
         "vmh",
     ]);
     assert_eq!(client.field("vmh", "OS-EXT-SRV-ATTR:host"), host);
-    client.run(&["server", "delete", "--wait", "vmh"]);
+    client.run(&["server", "delete", "--force", "--wait", "vmh"]);
 
     client.run(&["keypair", "delete", "k1"]);
     let listed = client.run(&["keypair", "list", "-f", "value", "-c", "Name"]);

@@ -1,0 +1,41 @@
+//! The server actions of the OSC test that have no file of their own: rebuild,
+//! trigger_crash_dump (`server dump create`, 2.17+), changePassword (`server set
+//! --password`), and the deferred delete — both clouds run with `reclaim_instance_interval`
+//! set, so `server delete` soft-deletes (SOFT_DELETED) and `server restore` brings the
+//! server back; `exercise` ends with `server delete --force` (forceDelete, Nova's `delete`
+//! action).
+
+use crate::osc_client::Client;
+
+/// Rebuild, crash dump, password, soft delete and restore on `vm1`, leaving it ACTIVE.
+pub(crate) fn more_actions(client: &Client) {
+    let rebuilt = client.act(
+        "rebuild",
+        &[
+            "server", "rebuild", "--image", "cirros", "--wait", "vm1", "-f", "value", "-c",
+            "status",
+        ],
+    );
+    assert_eq!(rebuilt.trim(), "ACTIVE");
+    client.act(
+        "trigger_crash_dump",
+        &[
+            "--os-compute-api-version",
+            "2.17",
+            "server",
+            "dump",
+            "create",
+            "vm1",
+        ],
+    );
+    client.wait_status("vm1", "ACTIVE");
+    client.act(
+        "changePassword",
+        &["server", "set", "--password", "n3w-Secret", "vm1"],
+    );
+    client.wait_status("vm1", "ACTIVE");
+    client.act("delete", &["server", "delete", "vm1"]);
+    client.wait_status("vm1", "SOFT_DELETED");
+    client.act("restore", &["server", "restore", "vm1"]);
+    client.wait_status("vm1", "ACTIVE");
+}
