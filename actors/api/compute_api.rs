@@ -129,9 +129,35 @@ pub(crate) fn values(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
+/// Nova `_delete`: a SHELVED or SHELVED_OFFLOADED server's shelve snapshot
+/// (`shelved_image_id`) goes with it; one already gone is only logged.
+pub(crate) async fn delete_shelved_snapshot(deps: &ComputeApiDeps, row: &InstanceRow) {
+    if !matches!(
+        row.vm_state.as_deref(),
+        Some("shelved" | "shelved_offloaded")
+    ) {
+        return;
+    }
+    let meta = row.system_metadata_json().unwrap_or(Value::Null);
+    let Some(snapshot) = meta.get("shelved_image_id").and_then(Value::as_str) else {
+        return;
+    };
+    tracing::info!(instance = %row.uuid, image = %snapshot, "Working on deleting snapshot from shelved instance");
+    match deps.db.image_delete(snapshot).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(instance = %row.uuid, image = %snapshot, "Failed to delete snapshot from shelved instance: not found");
+        }
+        Err(error) => {
+            tracing::warn!(instance = %row.uuid, image = %snapshot, %error, "Failed to delete snapshot from shelved instance");
+        }
+    }
+}
+
 /// Nova `API.delete`: always allowed. No host yet ⇒ the api destroys the row itself; the
 /// host's compute down ⇒ local delete; else `task_state=deleting` and a
-/// `terminate_instance` cast. A delete already in progress is ignored.
+/// `terminate_instance` cast. A delete already in progress is ignored. A shelved
+/// server's snapshot is deleted first.
 pub async fn delete(
     deps: &ComputeApiDeps,
     ctx: &RequestContext,
@@ -146,6 +172,7 @@ pub async fn delete(
     ) {
         return Ok(());
     }
+    delete_shelved_snapshot(deps, &row).await;
     let Some(host) = row.host.clone() else {
         // Still scheduling: the conductor re-reads the row before casting and drops it.
         deps.db

@@ -75,6 +75,7 @@ async fn soft_delete(
         tracing::info!(instance = %row.uuid, "Instance is already in deleting state, ignoring this request");
         return Ok(());
     }
+    compute_api::delete_shelved_snapshot(deps, row).await;
     let now = Utc::now();
     let row = deps
         .db

@@ -4,7 +4,8 @@
 //!
 //! - `shelve` (ACTIVE, SHELVED from STOPPED, PAUSED, SUSPENDED): `shelving`,
 //!   `image_base_image_ref` kept in the system metadata, action `shelve`, the compute's
-//!   `shelve_instance` with the image the snapshot goes to ([`shelve_image`]);
+//!   `shelve_instance` with the `queued` `<name>-shelved` snapshot image the compute
+//!   uploads into ([`shelve_image`]);
 //! - `shelve_offload` (SHELVED): `shelving_offloading`, action `shelveOffload`, the
 //!   compute's `shelve_offload_instance`;
 //! - `unshelve` (SHELVED, SHELVED_OFFLOADED): Nova's checks of the 2.77 zone and the 2.91
@@ -13,14 +14,15 @@
 //!   `unshelve`, the conductor's `unshelve_instance` with the spec (and the host as its
 //!   `requested_destination`, which Nova never persists).
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::compute_api::{check_instance_lock, db_error, host_of, instance, record_action};
 use super::compute_api::{values, ApiError, ComputeApiDeps};
 use super::compute_api_actions::check_instance_state;
 use super::compute_api_local::system_metadata;
+use super::image_catalog::{create_instance_image, delete_quietly, InstanceImageType};
 use super::instance_state_checks::AllowedStates;
-use crate::db::InstanceRow;
+use crate::db::{ImageRow, InstanceRow};
 use crate::objects::instance::instance_primitive;
 use crate::objects::{Destination, NovaObject, TypedObject};
 use novactor::rpc::RequestContext;
@@ -61,28 +63,39 @@ async fn claim(
         .map_err(db_error)
 }
 
-/// The image the shelve snapshot goes to. Nova creates `<display_name>-shelved` in Glance
-/// (`compute_utils.create_image`) and deletes it after the unshelve; novactor's catalog is
-/// read-only, so until it is writable the snapshot is named as the server's own image
-/// (D-API-7) — this is the one place to create `<name>-shelved` instead.
-fn shelve_image(row: &InstanceRow) -> Result<String, ApiError> {
+/// Nova `compute_utils.create_image(context, instance, '<name>-shelved', 'snapshot')`:
+/// the `queued` image the compute's shelve snapshot is uploaded into (made active there,
+/// deleted at unshelve). A server without an image (volume-backed, which Nova offloads at
+/// once) is refused.
+async fn shelve_image(
+    deps: &ComputeApiDeps,
+    ctx: &RequestContext,
+    row: &InstanceRow,
+) -> Result<ImageRow, ApiError> {
+    if row.image_ref.as_deref().unwrap_or_default().is_empty() {
+        return Err(ApiError::BadRequest(format!(
+            "Instance {} has no image to shelve to; volume-backed servers are not served",
+            row.uuid
+        )));
+    }
     let name = format!(
         "{}-shelved",
         row.display_name.as_deref().unwrap_or_default()
     );
-    tracing::debug!(instance = %row.uuid, snapshot = %name, "shelve snapshot named after the server's image (read-only catalog)");
-    row.image_ref
-        .clone()
-        .filter(|image| !image.is_empty())
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "Instance {} has no image to shelve to; volume-backed servers are not served",
-                row.uuid
-            ))
-        })
+    create_instance_image(
+        &deps.db,
+        ctx,
+        row,
+        &name,
+        InstanceImageType::Snapshot,
+        &Map::new(),
+    )
+    .await
 }
 
-/// Nova `API.shelve`.
+/// Nova `API.shelve`. The image is made before the task state is claimed, and deleted
+/// again when the claim, the action's record or the cast fails, so a refused shelve
+/// leaves no `<name>-shelved` image behind.
 pub async fn shelve(
     deps: &ComputeApiDeps,
     ctx: &RequestContext,
@@ -92,23 +105,30 @@ pub async fn shelve(
     check_instance_lock(ctx, &row)?;
     check_instance_state(&row, "shelve", SHELVE_ALLOWED)?;
     let host = host_of(&row)?;
-    let image_id = shelve_image(&row)?;
-    let mut meta = system_metadata(&row);
-    meta.insert(
-        "image_base_image_ref".into(),
-        json!(row.image_ref.clone().unwrap_or_default()),
-    );
-    let row = claim(
-        deps,
-        &row,
-        json!({"task_state": "shelving", "system_metadata": Value::Object(meta)}),
-    )
-    .await?;
-    record_action(deps, ctx, &row, "shelve").await?;
-    deps.compute
-        .shelve_instance(ctx, &host, instance_primitive(&row), &image_id)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("could not reach {host}: {e}")))
+    let image = shelve_image(deps, ctx, &row).await?;
+    let sent = async {
+        let mut meta = system_metadata(&row);
+        meta.insert(
+            "image_base_image_ref".into(),
+            json!(row.image_ref.clone().unwrap_or_default()),
+        );
+        let row = claim(
+            deps,
+            &row,
+            json!({"task_state": "shelving", "system_metadata": Value::Object(meta)}),
+        )
+        .await?;
+        record_action(deps, ctx, &row, "shelve").await?;
+        deps.compute
+            .shelve_instance(ctx, &host, instance_primitive(&row), &image.id)
+            .await
+            .map_err(|e| ApiError::Unavailable(format!("could not reach {host}: {e}")))
+    }
+    .await;
+    if sent.is_err() {
+        delete_quietly(&deps.db, &image.id).await;
+    }
+    sent
 }
 
 /// Nova `API.shelve_offload`.

@@ -1,7 +1,7 @@
 //! The api's use of the image catalog (D-IMAGE; Nova: `nova/image/glance.py` `API.get`,
 //! `create`, `delete`, and `nova/compute/utils.py` `create_image`,
 //! `initialize_instance_snapshot_metadata`): the image a create, rebuild or rescue names,
-//! as the caller sees it, and the `queued` image a snapshot, backup (or, later, a shelve)
+//! as the caller sees it, and the `queued` image a snapshot, backup or shelve
 //! is uploaded into.
 
 use serde_json::{json, Map, Value};

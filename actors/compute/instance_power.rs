@@ -80,7 +80,7 @@ impl ComputeFlows {
                 .and_then(Value::as_str)
                 .map(str::to_owned);
             if let Some(image) = shelve_image {
-                self.delete_shelve_snapshot(&working, &image);
+                self.delete_shelve_snapshot(ctx, &working, &image).await;
             }
             if let Some(meta) = without_shelved_keys(&working) {
                 working.set("system_metadata", Value::Object(meta));

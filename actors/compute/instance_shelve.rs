@@ -14,10 +14,12 @@
 //!   instance here), the guest spawned from the shelve image, ACTIVE with the shelve keys
 //!   removed from the system metadata.
 //!
-//! The shelve snapshot is one step ([`ComputeFlows::snapshot_for_shelve`]) and its removal
-//! another ([`ComputeFlows::delete_shelve_snapshot`]): until the image catalog is writable
-//! the api names the server's own image as `shelved_image_id` (D-API-7), so the step walks
-//! Nova's task states and uploads nothing, and the removal deletes nothing.
+//! The shelve snapshot ([`ComputeFlows::snapshot_for_shelve`]) is createImage's upload
+//! ([`ComputeFlows::snapshot_into_image`]) into the `queued` `<name>-shelved` image the api
+//! made, through the shelving task states; its removal
+//! ([`ComputeFlows::delete_shelve_snapshot`]) follows an unshelve, offloaded or in place
+//! (`start_instance`). A shelve that fails before the server is SHELVED deletes its image
+//! (it would never be used), as createImage's `@delete_image_on_error` does.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
@@ -26,6 +28,7 @@ use super::conductor_objects::{Expected, ObjectCallError};
 use super::fake_driver::{guest_size, PowerState};
 use super::flows::{text_of, utc_text, uuid_of, ComputeFlows};
 use super::instance_pause::system_metadata;
+use super::instance_snapshot::UploadTaskStates;
 use super::instance_states::{task_states, vm_states};
 use super::operation_failure::OperationError;
 use super::periodic_tasks::parse_time;
@@ -34,6 +37,14 @@ use novactor::rpc::RequestContext;
 
 /// Nova `compute_utils.remove_shelved_keys_from_system_metadata`'s keys.
 pub(super) const SHELVED_KEYS: [&str; 3] = ["shelved_at", "shelved_image_id", "shelved_host"];
+
+/// Nova `_shelve_instance`'s `shelving_state_map`: the snapshot's task states as the
+/// shelve names them.
+const SHELVE_UPLOAD_STATES: UploadTaskStates = UploadTaskStates {
+    expected: task_states::SHELVING,
+    pending_upload: task_states::SHELVING_IMAGE_PENDING_UPLOAD,
+    uploading: task_states::SHELVING_IMAGE_UPLOADING,
+};
 
 /// What `unshelve_instance` got besides the instance.
 #[derive(Debug, Clone, Default)]
@@ -89,6 +100,24 @@ impl ComputeFlows {
         instance: &mut NovaObject,
         image_id: &str,
     ) -> Result<(), OperationError> {
+        let offload = self.shelved_offload_time == 0;
+        if let Err(error) = self.snapshot_and_shelve(ctx, instance, image_id).await {
+            self.delete_image_quietly(ctx, image_id).await;
+            return Err(error);
+        }
+        if offload {
+            self.offload(ctx, instance).await?;
+        }
+        Ok(())
+    }
+
+    /// Up to SHELVED: the guest off, the snapshot into `image_id`, the shelve keys.
+    async fn snapshot_and_shelve(
+        &self,
+        ctx: &RequestContext,
+        instance: &mut NovaObject,
+        image_id: &str,
+    ) -> Result<(), OperationError> {
         let uuid = uuid_of(instance);
         let offload = self.shelved_offload_time == 0;
         self.power_off_for_shelve(&uuid)?;
@@ -113,9 +142,6 @@ impl ComputeFlows {
             Some(task_states::SHELVING_IMAGE_UPLOADING),
         ]);
         self.save(ctx, instance, &expected).await?;
-        if offload {
-            self.offload(ctx, instance).await?;
-        }
         Ok(())
     }
 
@@ -130,42 +156,37 @@ impl ComputeFlows {
 
     /// Nova `driver.snapshot(context, instance, image_id, update_task_state)` with the
     /// shelve's task-state map: `shelving_image_pending_upload`, then
-    /// `shelving_image_uploading`. The image is the one the api named; until the catalog
-    /// is writable it is the server's own image and nothing is uploaded (D-API-7).
+    /// `shelving_image_uploading`, and the upload that makes the api's `queued` image
+    /// active. `instance` becomes the instance as saved at `shelving_image_uploading`.
     pub(super) async fn snapshot_for_shelve(
         &self,
         ctx: &RequestContext,
         instance: &mut NovaObject,
         image_id: &str,
-    ) -> Result<(), ObjectCallError> {
-        tracing::debug!(instance = %uuid_of(instance), image = %image_id, "shelve snapshot");
-        for (next, expected) in [
-            (
-                task_states::SHELVING_IMAGE_PENDING_UPLOAD,
-                task_states::SHELVING,
-            ),
-            (
-                task_states::SHELVING_IMAGE_UPLOADING,
-                task_states::SHELVING_IMAGE_PENDING_UPLOAD,
-            ),
-        ] {
-            instance.set("task_state", json!(next));
-            self.save(ctx, instance, &Expected::task(Some(expected)))
-                .await?;
-        }
+    ) -> Result<(), OperationError> {
+        *instance = self
+            .snapshot_into_image(ctx, instance.clone(), image_id, SHELVE_UPLOAD_STATES)
+            .await?;
         Ok(())
     }
 
     /// Nova `_delete_snapshot_of_shelved_instance`: the shelve image goes once the server
-    /// runs again. The image named is the server's own until the catalog is writable
-    /// (D-API-7), which is never deleted.
-    pub(super) fn delete_shelve_snapshot(&self, instance: &NovaObject, image_id: &str) {
+    /// runs again; one already gone is fine, any other failure logged. An image that is
+    /// the server's own (`shelved_image_id` of a server shelved before shelve made its
+    /// own image) is its base image and is kept.
+    pub(super) async fn delete_shelve_snapshot(
+        &self,
+        ctx: &RequestContext,
+        instance: &NovaObject,
+        image_id: &str,
+    ) {
         let own = text_of(instance, "image_ref");
         if own.as_deref() == Some(image_id) {
-            tracing::debug!(instance = %uuid_of(instance), image = %image_id, "the shelve image is the server's own; kept");
-        } else {
-            tracing::warn!(instance = %uuid_of(instance), image = %image_id, "the image catalog is read-only; the shelve image is not deleted");
+            tracing::info!(instance = %uuid_of(instance), image = %image_id, "the shelve image is the server's own image; kept");
+            return;
         }
+        tracing::debug!(instance = %uuid_of(instance), image = %image_id, "deleting the shelve snapshot");
+        self.delete_image_quietly(ctx, image_id).await;
     }
 
     /// Nova `shelve_offload_instance` (`_shelve_offload_instance` under the lock).
@@ -274,7 +295,7 @@ impl ComputeFlows {
         }
         if let Some(image) = &request.image_id {
             working.set("image_ref", json!(shelved_image_ref));
-            self.delete_shelve_snapshot(&working, image);
+            self.delete_shelve_snapshot(ctx, &working, image).await;
         }
         // `_update_instance_after_spawn`, the shelve keys removed.
         working.set("power_state", json!(self.driver.power_state(&uuid).code()));

@@ -75,7 +75,9 @@ impl ComputeFlows {
         working.set("power_state", json!(power.code()));
         self.save(ctx, &mut working, &Expected::Anything).await?;
         tracing::info!(instance = %uuid, image = %image_id, "instance snapshotting");
-        if power != PowerState::Running {
+        // Nova `_snapshot_instance`'s warning; a shelve snapshots the guest it has just
+        // powered off (Nova's `_shelve_instance` calls the driver directly, unwarned).
+        if power != PowerState::Running && states.expected != task_states::SHELVING {
             tracing::warn!(instance = %uuid, state = power.code(), "trying to snapshot a non-running instance");
         }
         let data = self.driver.snapshot(&uuid)?;

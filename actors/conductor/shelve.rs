@@ -2,13 +2,16 @@
 //! SHELVED server is powered on where it is (`powering-on`, the compute's
 //! `start_instance`); a SHELVED_OFFLOADED one is scheduled with the request spec the api
 //! updated (the 2.77 zone, the 2.91 host as its `requested_destination`) and cast to the
-//! chosen compute's `unshelve_instance` with the shelve image, its zone set to the host's.
+//! chosen compute's `unshelve_instance` with the shelve image (Glance's dict of the
+//! `shelved_image_id` image, read from the catalog), its zone set to the host's.
 //! Recorded as Nova's `EventReporter` does: events `get_image_info` and
-//! `schedule_instances` of the `unshelve` action. No host found: the task state is
-//! cleared and the server stays SHELVED_OFFLOADED (Nova's `NoValidHost` branch).
+//! `schedule_instances` of the `unshelve` action. The shelve image gone: ERROR with a fault
+//! and Nova's `UnshelveException` (Nova's `ImageNotFound` branch). No host found: the task
+//! state is cleared and the server stays SHELVED_OFFLOADED (Nova's `NoValidHost` branch).
 
 use serde_json::{json, Map, Value};
 
+use super::objects::image_dict;
 use super::tasks::TaskDeps;
 use crate::db::{InstanceRow, NovaDb};
 use crate::exception::NovaException;
@@ -123,6 +126,49 @@ pub async fn unshelve_instance(
     }
 }
 
+/// Nova `safe_image_show` (`image_api.get(ctx, image_id, show_deleted=False)`): the
+/// image's dict, or Nova's `ImageNotFound`.
+async fn shelve_image(deps: &TaskDeps, id: &str) -> Result<Value, RemoteFailure> {
+    match deps.db.image_get(id).await {
+        Ok(Some(image)) => Ok(image_dict(&image)),
+        Ok(None) => {
+            Err(NovaException::ImageNotFound.failure(format!("Image {id} could not be found.")))
+        }
+        Err(error) => Err(error.to_failure()),
+    }
+}
+
+/// Nova's missing shelve image: the fault (code 404, the reason as its message, from the
+/// conductor's host), ERROR (the task state as it was, as Nova's unguarded save leaves
+/// it), and `UnshelveException`. Another failure of the read is returned as it is.
+async fn image_missing(
+    deps: &TaskDeps,
+    uuid: &str,
+    image_id: &str,
+    failure: RemoteFailure,
+) -> RemoteFailure {
+    if NovaException::of(&failure) != Some(NovaException::ImageNotFound) {
+        return failure;
+    }
+    let reason = format!("Unshelve attempted but the image {image_id} cannot be found.");
+    tracing::error!(instance = %uuid, "{reason}");
+    if let Err(error) = deps
+        .db
+        .instance_fault_create(uuid, 404, &reason, None, Some(&deps.host))
+        .await
+    {
+        tracing::warn!(instance = %uuid, %error, "could not record the instance fault");
+    }
+    if let Err(error) = update(&deps.db, uuid, json!({"vm_state": "error"}), None).await {
+        tracing::warn!(instance = %uuid, error = %error.message, "could not set the instance to error");
+    }
+    RemoteFailure::new(
+        "nova.exception",
+        "UnshelveException",
+        format!("Error during unshelve instance {uuid}: {reason}"),
+    )
+}
+
 /// The SHELVED_OFFLOADED branch: the image, the scheduling, the cast.
 async fn schedule_and_unshelve(
     deps: &TaskDeps,
@@ -142,14 +188,23 @@ async fn schedule_and_unshelve(
         .get("shelved_image_id")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    // Nova shows the image (`image_api.get`); the catalog is read-only and the image
-    // named is the server's own until it is writable (D-API-7): its id is what the
-    // compute spawns from.
+    // No `shelved_image_id`: a volume-backed server, spawned from its volume.
     let image = match image_id {
         Some(id) => {
             reporter.start("get_image_info").await;
-            reporter.finish("get_image_info", None).await;
-            Some(json!({"id": id}))
+            match shelve_image(deps, &id).await {
+                Ok(image) => {
+                    reporter.finish("get_image_info", None).await;
+                    Some(image)
+                }
+                Err(failure) => {
+                    let failure = image_missing(deps, uuid, &id, failure).await;
+                    reporter
+                        .finish("get_image_info", Some(&failure.message))
+                        .await;
+                    return Err(failure);
+                }
+            }
         }
         None => None,
     };

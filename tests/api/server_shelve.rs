@@ -5,7 +5,11 @@
 //! goes through the scheduler (to its choice, to a 2.91 host, to a 2.77 zone) and back to
 //! ACTIVE; a positive time leaves the server SHELVED until the periodic task offloads it;
 //! -1 keeps it SHELVED, where unshelve powers it on in place and `shelveOffload` (admin)
-//! offloads it. Nova's 400/403/409s, the system metadata and the actions' events.
+//! offloads it. Nova's 400/403/409s, the system metadata and the actions' events. The
+//! shelve's snapshot is the `<name>-shelved` image in the catalog (active, `image_type`
+//! snapshot, `instance_uuid`) while the server is shelved, and gone after an unshelve
+//! (offloaded or in place) or a delete; an unshelve whose image was deleted meanwhile ends
+//! in ERROR with Nova's fault.
 
 use std::time::Duration;
 
@@ -112,6 +116,38 @@ async fn running_vms(cloud: &Cloud, host: &str) -> i64 {
         .unwrap_or_default()
 }
 
+/// The images named `name` bob sees (`GET /image/v2/images?name=…`).
+async fn images_named(cloud: &Cloud, name: &str) -> Vec<Value> {
+    let reply = cloud
+        .send(
+            "GET",
+            &format!("/image/v2/images?name={name}"),
+            &[("X-Auth-Token", BOB)],
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    reply.body["images"].as_array().cloned().unwrap_or_default()
+}
+
+/// The server's `<name>-shelved` snapshot: the one image of that name, active, a snapshot
+/// of the server, and the system metadata's `shelved_image_id`. Returns its id.
+async fn shelve_snapshot(cloud: &Cloud, id: &str, name: &str) -> String {
+    let images = images_named(cloud, &format!("{name}-shelved")).await;
+    assert_eq!(images.len(), 1, "{images:?}");
+    let image = &images[0];
+    assert_eq!(image["status"], "active", "{image}");
+    assert_eq!(image["image_type"], "snapshot", "{image}");
+    assert_eq!(image["instance_uuid"], id, "{image}");
+    assert_eq!(image["base_image_ref"], CIRROS, "{image}");
+    let image_id = image["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        system_metadata(cloud, id).await["shelved_image_id"],
+        image_id.as_str()
+    );
+    image_id
+}
+
 /// Shelve `id` as bob and wait for SHELVED_OFFLOADED.
 async fn shelve_offloaded(cloud: &Cloud, id: &str) -> Value {
     let shelved = act(cloud, BOB, "2.53", id, json!({"shelve": null})).await;
@@ -138,8 +174,9 @@ async fn shelve_offloads_at_once_and_unshelve_goes_through_the_scheduler() {
         "the port is kept"
     );
     assert_eq!(running_vms(&cloud, &first_host).await, 0, "usage released");
+    let snapshot = shelve_snapshot(&cloud, &id, "shelf").await;
+    assert_ne!(snapshot, CIRROS);
     let meta = system_metadata(&cloud, &id).await;
-    assert_eq!(meta["shelved_image_id"], CIRROS, "{meta}");
     assert_eq!(meta["shelved_host"], first_host.as_str());
     assert!(meta["shelved_at"].is_string());
     assert_eq!(meta["image_base_image_ref"], CIRROS);
@@ -160,6 +197,10 @@ async fn shelve_offloads_at_once_and_unshelve_goes_through_the_scheduler() {
     let meta = system_metadata(&cloud, &id).await;
     assert!(meta.get("shelved_at").is_none(), "{meta}");
     assert!(meta.get("shelved_image_id").is_none(), "{meta}");
+    assert!(
+        images_named(&cloud, "shelf-shelved").await.is_empty(),
+        "the shelve snapshot is deleted after the unshelve"
+    );
     assert_eq!(
         finished_events(&cloud, &id, "unshelve").await,
         events(&[
@@ -358,6 +399,7 @@ async fn a_server_kept_shelved_is_unshelved_in_place_or_offloaded_by_an_admin() 
     let view = cloud.wait_status(&id, "SHELVED").await["server"].clone();
     assert_eq!(view["OS-EXT-SRV-ATTR:host"], host.as_str(), "still placed");
     assert_eq!(running_vms(&cloud, &host).await, 1, "still counted");
+    shelve_snapshot(&cloud, &id, "kept").await;
 
     // A zone or a host is for SHELVED_OFFLOADED servers only.
     let zoned = act(
@@ -384,6 +426,10 @@ async fn a_server_kept_shelved_is_unshelved_in_place_or_offloaded_by_an_admin() 
     assert_eq!(view["OS-EXT-STS:power_state"], 1);
     let meta = system_metadata(&cloud, &id).await;
     assert!(meta.get("shelved_host").is_none(), "{meta}");
+    assert!(
+        images_named(&cloud, "kept-shelved").await.is_empty(),
+        "the shelve snapshot is deleted after an unshelve in place"
+    );
     assert_eq!(
         finished_events(&cloud, &id, "unshelve").await,
         events(&["compute_start_instance"])
@@ -401,6 +447,64 @@ async fn a_server_kept_shelved_is_unshelved_in_place_or_offloaded_by_an_admin() 
     assert_eq!(
         finished_events(&cloud, &id, "shelveOffload").await,
         events(&["compute_shelve_offload_instance"])
+    );
+
+    // Deleting a shelved server deletes its shelve snapshot (Nova `_delete`).
+    shelve_snapshot(&cloud, &id, "kept").await;
+    let deleted = cloud
+        .send(
+            "DELETE",
+            &format!("/v2.1/servers/{id}"),
+            &[("X-Auth-Token", BOB)],
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    assert!(images_named(&cloud, "kept-shelved").await.is_empty());
+}
+
+#[actix_rt::test]
+async fn an_unshelve_whose_shelve_image_was_deleted_ends_in_error_as_nova_does() {
+    let cloud = cloud_with(&[("compute", "fake_hosts", "2")]).await;
+    let (id, _) = bobs_server(&cloud, "lost").await;
+    shelve_offloaded(&cloud, &id).await;
+    let snapshot = shelve_snapshot(&cloud, &id, "lost").await;
+    let removed = cloud
+        .send(
+            "DELETE",
+            &format!("/image/v2/images/{snapshot}"),
+            &[("X-Auth-Token", BOB)],
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, 204, "{removed:?}");
+
+    let unshelved = act(&cloud, BOB, "2.53", &id, json!({"unshelve": null})).await;
+    assert_eq!(unshelved.status, 202, "{unshelved:?}");
+    // Nova's conductor saves ERROR without touching the task state: `unshelving` stays.
+    let failed = wait_until(Duration::from_secs(30), "unshelve failed", async || {
+        let reply = cloud
+            .admin("GET", &format!("/v2.1/servers/{id}"), None)
+            .await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        match reply.body["server"]["status"].as_str() {
+            Some("ERROR") => Ok(reply.body["server"].clone()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert_eq!(failed["OS-EXT-STS:task_state"], "unshelving", "{failed}");
+    assert_eq!(
+        failed["fault"]["message"],
+        format!("Unshelve attempted but the image {snapshot} cannot be found.")
+    );
+    assert_eq!(failed["fault"]["code"], 404, "{failed}");
+    assert!(failed["OS-EXT-SRV-ATTR:host"].is_null(), "{failed}");
+    let events = finished_events(&cloud, &id, "unshelve").await;
+    assert_eq!(
+        events,
+        [("get_image_info".to_owned(), "Error".to_owned())],
+        "not scheduled"
     );
 }
 

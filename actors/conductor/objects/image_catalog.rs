@@ -19,8 +19,9 @@ use crate::db::{select_images, ImageQuery, ImageRow, ImageUpload, ImageViewer, N
 use crate::exception::NovaException;
 use novactor::rpc::RemoteFailure;
 
-/// Glance v2's dict of an image, as the compute reads it.
-fn image_dict(image: &ImageRow) -> Value {
+/// Glance v2's dict of an image, as the compute reads it (and as the conductor's
+/// unshelve sends it).
+pub fn image_dict(image: &ImageRow) -> Value {
     let mut out = image.properties.clone();
     let base = json!({
         "id": image.id, "name": image.name, "status": image.status,

@@ -37,6 +37,7 @@ mod instance;
 mod migration;
 mod service;
 
+pub use image_catalog::image_dict;
 pub use migration::migration_primitive;
 
 use args::unsupported;
