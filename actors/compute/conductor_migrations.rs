@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::conductor_objects::{one_object, ConductorObjects, ObjectCallError};
+use super::conductor_objects::{objects_of, ConductorObjects, ObjectCallError};
 use crate::objects::NovaObject;
 use novactor::rpc::RequestContext;
 
@@ -40,13 +40,6 @@ impl ConductorObjects {
                 Map::new(),
             )
             .await?;
-        let list = one_object(CALL, &reply)?;
-        let Some(objects) = list.get("objects").as_array() else {
-            return Err(ObjectCallError::BadObject {
-                call: CALL,
-                problem: "no objects list".into(),
-            });
-        };
-        objects.iter().map(|o| one_object(CALL, o)).collect()
+        objects_of(CALL, &reply)
     }
 }

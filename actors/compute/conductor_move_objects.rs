@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map};
 
-use super::conductor_objects::{one_object, ConductorObjects, ObjectCallError};
+use super::conductor_objects::{objects_of, one_object, ConductorObjects, ObjectCallError};
 use crate::objects::NovaObject;
 use novactor::rpc::RequestContext;
 
@@ -49,14 +49,7 @@ impl ConductorObjects {
                 Map::new(),
             )
             .await?;
-        let list = one_object(CALL, &reply)?;
-        let Some(objects) = list.get("objects").as_array() else {
-            return Err(ObjectCallError::BadObject {
-                call: CALL,
-                problem: "no objects list".into(),
-            });
-        };
-        objects.iter().map(|o| one_object(CALL, o)).collect()
+        objects_of(CALL, &reply)
     }
 
     /// `MigrationList.get_by_filters({"status": "finished", "host": host})`: the resized
@@ -67,25 +60,10 @@ impl ConductorObjects {
         ctx: &RequestContext,
         host: &str,
     ) -> Result<Vec<NovaObject>, ObjectCallError> {
-        const CALL: &str = "MigrationList.get_by_filters";
-        let reply = self
-            .conductor
-            .object_class_action_versions(
-                ctx,
-                "MigrationList",
-                "get_by_filters",
-                vec![json!({"status": "finished", "host": host})],
-                Map::new(),
-            )
-            .await?;
-        let list = one_object(CALL, &reply)?;
-        let Some(objects) = list.get("objects").as_array() else {
-            return Err(ObjectCallError::BadObject {
-                call: CALL,
-                problem: "no objects list".into(),
-            });
-        };
-        objects.iter().map(|o| one_object(CALL, o)).collect()
+        let mut filters = Map::new();
+        filters.insert("status".into(), json!("finished"));
+        filters.insert("host".into(), json!(host));
+        self.migrations_by_filters(ctx, filters).await
     }
 
     /// `InstanceAction.action_start(instance_uuid, action_name, want_result=False)`: the

@@ -121,6 +121,22 @@ pub struct ConductorObjects {
     pub(super) conductor: ConductorApi,
 }
 
+/// The objects of a list object's reply (`InstanceList`, `MigrationList`, …: its
+/// `objects` field), each checked as [`one_object`].
+pub(super) fn objects_of(
+    call: &'static str,
+    value: &Value,
+) -> Result<Vec<NovaObject>, ObjectCallError> {
+    let list = one_object(call, value)?;
+    let Some(objects) = list.get("objects").as_array() else {
+        return Err(ObjectCallError::BadObject {
+            call,
+            problem: "no objects list".into(),
+        });
+    };
+    objects.iter().map(|o| one_object(call, o)).collect()
+}
+
 pub(super) fn one_object(call: &'static str, value: &Value) -> Result<NovaObject, ObjectCallError> {
     NovaObject::from_primitive(value).map_err(|e: ObjectError| ObjectCallError::BadObject {
         call,
@@ -217,14 +233,7 @@ impl ConductorObjects {
                 kwargs,
             )
             .await?;
-        let list = one_object(CALL, &reply)?;
-        let Some(objects) = list.get("objects").as_array() else {
-            return Err(ObjectCallError::BadObject {
-                call: CALL,
-                problem: "no objects list".into(),
-            });
-        };
-        objects.iter().map(|o| one_object(CALL, o)).collect()
+        objects_of(CALL, &reply)
     }
 
     /// `InstanceFault.create()` (Nova `compute_utils.add_instance_fault_from_exc`).

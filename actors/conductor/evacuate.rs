@@ -9,10 +9,10 @@
 
 use serde_json::{Map, Value};
 
-use super::tasks::{fail_instance, TaskDeps};
+use super::tasks::{fail_instance, instance_arg, TaskDeps};
 use crate::db::MigrationChanges;
 use crate::exception::NovaException;
-use crate::objects::{NovaObject, RequestSpec, TypedObject};
+use crate::objects::{RequestSpec, TypedObject};
 use crate::rpcapi::compute_rebuild::{Evacuation, RebuildInstanceTask, RebuildRequest};
 use novactor::rpc::{CallError, RemoteFailure, RequestContext};
 
@@ -25,13 +25,7 @@ pub async fn evacuate_instance(
     ctx: RequestContext,
     args: RebuildInstanceTask,
 ) -> Result<Value, RemoteFailure> {
-    let object = NovaObject::from_primitive(&args.instance)
-        .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
-    let uuid = object
-        .get("uuid")
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| RemoteFailure::value_error("the instance to evacuate has no uuid"))?;
+    let (object, uuid) = instance_arg(&args.instance, "evacuate")?;
     let source = object.get("host").as_str().map(str::to_owned);
     let migration = match deps
         .db

@@ -13,10 +13,10 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::objects::migration_primitive;
-use super::tasks::TaskDeps;
+use super::tasks::{instance_arg, TaskDeps};
 use crate::db::{service_is_up, InstanceRow, MigrationChanges, MigrationRow, NewMigration};
 use crate::objects::instance::instance_primitive;
-use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
+use crate::objects::{RequestSpec, Selection, TypedObject};
 use crate::rpcapi::compute_live_migration::{
     CheckCanLiveMigrateDestination, LiveMigrateInstance, LiveMigration,
 };
@@ -81,13 +81,7 @@ pub async fn live_migrate_instance(
     ctx: RequestContext,
     args: LiveMigrateInstance,
 ) -> Result<Value, RemoteFailure> {
-    let object = NovaObject::from_primitive(&args.instance)
-        .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
-    let uuid = object
-        .get("uuid")
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| RemoteFailure::value_error("the instance to live-migrate has no uuid"))?;
+    let (_, uuid) = instance_arg(&args.instance, "live-migrate")?;
     let row = deps
         .db
         .instance_get_by_uuid(&uuid)

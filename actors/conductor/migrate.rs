@@ -13,11 +13,11 @@
 use serde_json::{json, Map, Value};
 
 use super::objects::migration_primitive;
-use super::tasks::TaskDeps;
+use super::tasks::{instance_arg, TaskDeps};
 use crate::db::{InstanceRow, MigrationChanges, MigrationRow, NewMigration, NovaDb};
 use crate::exception::NovaException;
 use crate::objects::instance::instance_primitive;
-use crate::objects::{Flavor, NovaObject, RequestSpec, TypedObject};
+use crate::objects::{Flavor, RequestSpec, TypedObject};
 use crate::rpcapi::compute_resize::{MigrateServer, PrepResize};
 use novactor::rpc::{CallError, RemoteFailure, RequestContext};
 
@@ -95,13 +95,7 @@ pub async fn migrate_server(
         .and_then(|f| {
             Flavor::from_primitive(f).map_err(|e| RemoteFailure::value_error(e.to_string()))
         })?;
-    let object = NovaObject::from_primitive(&args.instance)
-        .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
-    let uuid = object
-        .get("uuid")
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| RemoteFailure::value_error("migrate_server: the instance has no uuid"))?;
+    let (_, uuid) = instance_arg(&args.instance, "migrate_server")?;
     let spec = args
         .request_spec
         .as_ref()

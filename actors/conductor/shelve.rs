@@ -12,7 +12,7 @@
 use serde_json::{json, Map, Value};
 
 use super::objects::image_dict;
-use super::tasks::TaskDeps;
+use super::tasks::{instance_arg, TaskDeps};
 use crate::db::{InstanceRow, NovaDb};
 use crate::exception::NovaException;
 use crate::objects::instance::instance_primitive;
@@ -79,13 +79,7 @@ pub async fn unshelve_instance(
     ctx: RequestContext,
     args: UnshelveInstanceTask,
 ) -> Result<Value, RemoteFailure> {
-    let object = NovaObject::from_primitive(&args.instance)
-        .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
-    let uuid = object
-        .get("uuid")
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| RemoteFailure::value_error("the instance to unshelve has no uuid"))?;
+    let (object, uuid) = instance_arg(&args.instance, "unshelve")?;
     let unshelving: [Option<String>; 1] = [Some("unshelving".into())];
     match object.get("vm_state").as_str() {
         Some("shelved") => {

@@ -322,6 +322,22 @@ fn next_attempt(filter_properties: &Value) -> Map<String, Value> {
     properties
 }
 
+/// A task's `instance` argument as an object with its uuid (a malformed one is the
+/// caller's `ValueError`, naming the task).
+pub(super) fn instance_arg(
+    primitive: &Value,
+    task: &str,
+) -> Result<(NovaObject, String), RemoteFailure> {
+    let object = NovaObject::from_primitive(primitive)
+        .map_err(|e| RemoteFailure::value_error(format!("{task}: {e}")))?;
+    let uuid = object
+        .get("uuid")
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| RemoteFailure::value_error(format!("{task}: the instance has no uuid")))?;
+    Ok((object, uuid))
+}
+
 #[cfg(test)]
 mod tests {
     use super::next_attempt;

@@ -16,7 +16,12 @@ pub(crate) fn more_actions(client: &Client) {
             "status",
         ],
     );
-    assert_eq!(rebuilt.trim(), "ACTIVE");
+    // `--wait` prints its progress first; the status is the last line.
+    assert_eq!(
+        rebuilt.lines().last().map(str::trim),
+        Some("ACTIVE"),
+        "{rebuilt}"
+    );
     client.act(
         "trigger_crash_dump",
         &[
