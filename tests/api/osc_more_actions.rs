@@ -39,8 +39,11 @@ pub(crate) fn more_actions(client: &Client) {
         &["server", "set", "--password", "n3w-Secret", "vm1"],
     );
     client.wait_status("vm1", "ACTIVE");
+    // A soft-deleted server leaves the lists (Nova hides SOFT_DELETED unless asked), so
+    // the client finds it by id, not by name.
+    let id = client.field("vm1", "id");
     client.act("delete", &["server", "delete", "vm1"]);
-    client.wait_status("vm1", "SOFT_DELETED");
-    client.act("restore", &["server", "restore", "vm1"]);
+    client.wait_status(&id, "SOFT_DELETED");
+    client.act("restore", &["server", "restore", &id]);
     client.wait_status("vm1", "ACTIVE");
 }
