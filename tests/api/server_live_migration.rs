@@ -127,6 +127,20 @@ async fn listed_record(cloud: &Cloud, migration_id: &Value) -> Value {
         .unwrap_or_else(|| panic!("{migration_id} not listed: {listed:?}"))
 }
 
+/// Wait for the record to reach `status`: the source saves it after the destination made
+/// the server ACTIVE (Nova's order), so the status lags the server's by a moment.
+async fn wait_record_status(cloud: &Cloud, migration_id: &Value, status: &str) {
+    wait_until(Duration::from_secs(30), status, async || {
+        let record = listed_record(cloud, migration_id).await;
+        if record["status"] == status {
+            Ok(())
+        } else {
+            Err(record.to_string())
+        }
+    })
+    .await;
+}
+
 async fn running_vms(cloud: &Cloud, host: &str) -> i64 {
     let node = cloud
         .db
@@ -206,15 +220,28 @@ async fn a_server_live_migrates_to_the_other_host_and_its_progress_is_visible_me
         dest.as_str(),
         "{done}"
     );
-    let listed = as_admin(
-        &cloud,
-        "2.80",
-        "GET",
-        &format!("/v2.1/servers/{id}/migrations"),
-        None,
+    // As in Nova, the source marks the record `completed` after the destination made the
+    // server ACTIVE there: the in-progress list empties a moment later.
+    wait_until(
+        Duration::from_secs(30),
+        "no migration in progress",
+        async || {
+            let listed = as_admin(
+                &cloud,
+                "2.80",
+                "GET",
+                &format!("/v2.1/servers/{id}/migrations"),
+                None,
+            )
+            .await;
+            if listed.body == json!({"migrations": []}) {
+                Ok(())
+            } else {
+                Err(listed.body.to_string())
+            }
+        },
     )
     .await;
-    assert_eq!(listed.body, json!({"migrations": []}));
     let over = as_admin(&cloud, "2.80", "GET", &path, None).await;
     assert_eq!(over.status, 404);
     assert_eq!(
@@ -328,10 +355,7 @@ async fn a_forced_migration_is_force_completed_and_a_scheduled_one_aborted() {
             "Success".to_owned()
         )]
     );
-    assert_eq!(
-        listed_record(&cloud, &migration_id).await["status"],
-        "completed"
-    );
+    wait_record_status(&cloud, &migration_id, "completed").await;
 
     // Nothing to act on now: the task state is Nova's 409.
     let path = format!("/v2.1/servers/{id}/migrations/{migration_id}");
