@@ -572,7 +572,7 @@ async fn a_paused_server_live_migrates_and_stays_paused() {
     assert_eq!(moved["status"], "PAUSED", "{moved}");
     assert_eq!(moved["OS-EXT-STS:power_state"], 3, "{moved}");
     let listed = as_admin(&cloud, "2.80", "GET", "/v2.1/os-migrations", None).await;
-    let record = &listed.body["migrations"][0];
-    assert_eq!(record["status"], "completed", "{listed:?}");
+    let record = listed.body["migrations"][0].clone();
+    wait_record_status(&cloud, &record["id"], "completed").await;
     assert_eq!(record["source_compute"], source.as_str());
 }
