@@ -63,7 +63,7 @@ impl NovaService {
         if self == Self::Compute {
             // Nova 34's compute serves `compute-alt` too: a control plane that sees service
             // version 74 sends migrations and external events there.
-            spec.alternate_topics = vec!["compute-alt".to_owned()];
+            spec.alternate_topics = vec![crate::rpcapi::compute::COMPUTE_ALT_TOPIC.to_owned()];
         }
         spec.report_interval = topic.map(|_| config.service.report_interval);
         spec.periodic_enable = config.service.periodic_enable;

@@ -96,6 +96,8 @@ fn small() -> RequestSpec {
         scheduler_hints: Map::new(),
         instance_group: None,
         requested_destination: None,
+        force_hosts: None,
+        force_nodes: None,
     }
 }
 

@@ -67,6 +67,10 @@ pub struct InstanceDetails {
     pub key_name: Option<String>,
     /// 2.74 `host` / `hypervisor_hostname`: the request spec's `requested_destination`.
     pub requested_destination: Option<Destination>,
+    /// `availability_zone` `az:host[:node]`: the request spec's `force_hosts`.
+    pub force_host: Option<String>,
+    /// `availability_zone` `az:host:node` / `az::node`: the request spec's `force_nodes`.
+    pub force_node: Option<String>,
 }
 
 fn port_error(error: LabPortError) -> ApiError {
@@ -238,6 +242,8 @@ pub async fn create(
             availability_zone: request.details.availability_zone.clone(),
             ignore_hosts: None,
             requested_destination: request.details.requested_destination.clone(),
+            force_hosts: request.details.force_host.clone().map(|host| vec![host]),
+            force_nodes: request.details.force_node.clone().map(|node| vec![node]),
             project_id: Some(request.project_id.clone()),
             user_id: Some(request.user_id.clone()),
             scheduler_hints: request.details.scheduler_hints.clone(),

@@ -104,6 +104,7 @@ async fn schedule(
         .map_err(|e| format!("No valid host was found. Bad request spec: {e}"))?;
     // Nova: `request_spec.ignore_hosts = [instance.host]`, forced destinations reset.
     spec.ignore_hosts = source.map(|host| vec![host.to_owned()]);
+    spec.reset_forced_destinations();
     spec.num_instances = 1;
     spec.instance_uuid = uuid.to_owned();
     let uuids = [uuid.to_owned()];

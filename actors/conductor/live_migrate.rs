@@ -314,6 +314,7 @@ impl Task<'_> {
             .and_then(Value::as_str)
             .map(str::to_owned);
         spec.ignore_hosts = Some(vec![source.to_owned()]);
+        spec.reset_forced_destinations();
         spec.num_instances = 1;
         let lists = self
             .deps

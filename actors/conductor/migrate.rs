@@ -153,6 +153,8 @@ async fn cold_migrate(
         Some(spec) => spec,
         None => stored_spec(db, uuid).await?,
     };
+    // `MigrationTask._execute`: a host forced at create does not pin the move.
+    spec.reset_forced_destinations();
     let resize = row.instance_type_id != Some(flavor.id);
     // `_preallocate_migration`.
     let migration = db

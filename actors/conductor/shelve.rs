@@ -203,8 +203,10 @@ async fn schedule_and_unshelve(
         None => None,
     };
     reporter.start("schedule_instances").await;
-    let spec = RequestSpec::from_primitive(spec_primitive)
+    let mut spec = RequestSpec::from_primitive(spec_primitive)
         .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
+    // Nova's `unshelve_instance`: a host forced at create does not pin the unshelve.
+    spec.reset_forced_destinations();
     let placed = deps
         .scheduler
         .select_destinations(

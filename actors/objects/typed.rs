@@ -151,6 +151,13 @@ pub struct RequestSpec {
     /// `hypervisor_hostname`, a cold migration's 2.56 `host`, a 2.91 unshelve's `host`).
     #[serde(default)]
     pub requested_destination: Option<Destination>,
+    /// Hosts an admin forced at create (`availability_zone` `az:host[:node]`): the
+    /// scheduler keeps only them and skips its filters (Nova `force_hosts`).
+    #[serde(default)]
+    pub force_hosts: Option<Vec<String>>,
+    /// Nodes an admin forced at create (`az:host:node`, `az::node`; Nova `force_nodes`).
+    #[serde(default)]
+    pub force_nodes: Option<Vec<String>>,
     /// Owner project.
     #[serde(default)]
     pub project_id: Option<String>,
@@ -184,6 +191,14 @@ impl TypedObject for Destination {
 }
 
 impl RequestSpec {
+    /// Nova `RequestSpec.reset_forced_destinations`: a move of a server booted on a forced
+    /// host is scheduled through the filters like any other (the forced host was the
+    /// create's, not the server's for ever).
+    pub fn reset_forced_destinations(&mut self) {
+        self.force_hosts = None;
+        self.force_nodes = None;
+    }
+
     /// Nova `RequestSpec.get_scheduler_hint`: the strings of hint `name` (none when unset).
     pub fn scheduler_hint(&self, name: &str) -> Vec<&str> {
         match self.scheduler_hints.get(name) {
@@ -313,6 +328,8 @@ mod tests {
                 host: Some("h2".into()),
                 node: None,
             }),
+            force_hosts: Some(vec!["h3".into()]),
+            force_nodes: None,
         };
         let primitive = spec.to_primitive();
         assert_eq!(primitive["nova_object.name"], "RequestSpec");

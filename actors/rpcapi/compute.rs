@@ -156,6 +156,9 @@ pub fn instance_from(value: &Value) -> Result<NovaObject, RemoteFailure> {
     Ok(instance)
 }
 
+/// Nova's `RPC_TOPIC_ALT`: every compute's second RPC server.
+pub const COMPUTE_ALT_TOPIC: &str = "compute-alt";
+
 /// Nova `ComputeAPI` on topic `compute`.
 #[derive(Debug, Clone)]
 pub struct ComputeApi {
@@ -186,6 +189,16 @@ impl ComputeApi {
     /// The client for one host's compute at 6.0 (`compute_instance_ops.rs` sends with it).
     pub(super) fn at(&self, host: &str) -> RpcClient {
         self.client.with_server(host).with_version("6.0")
+    }
+
+    /// The client for one host's second RPC server, topic `compute-alt` (Nova 34
+    /// `prepare_for_alt_rpcserver`): the moves' later steps go there, so a compute that is
+    /// shutting down gracefully still finishes the moves it has begun.
+    pub(super) fn at_alt(&self, host: &str) -> RpcClient {
+        self.client
+            .with_topic(COMPUTE_ALT_TOPIC)
+            .with_server(host)
+            .with_version("6.0")
     }
 
     /// `build_and_run_instance` (cast to `host`): `instance` is an Instance primitive,

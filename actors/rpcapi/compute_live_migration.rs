@@ -4,7 +4,9 @@
 //! `pre_live_migration`, `post_live_migration_at_destination`,
 //! `rollback_live_migration_at_destination`, `live_migration_force_complete`,
 //! `live_migration_abort`, all at 6.0): the argument struct of each, in the order Nova's
-//! proxies write the keyword arguments, and the proxy methods that send them.
+//! proxies write the keyword arguments, and the proxy methods that send them. As Nova 34,
+//! `live_migration`, `pre_live_migration`, `post_live_migration_at_destination` and
+//! `rollback_live_migration_at_destination` go to topic `compute-alt.<host>`.
 
 use std::time::Duration;
 
@@ -212,7 +214,7 @@ impl ComputeApi {
         source: &str,
         args: &LiveMigration,
     ) -> Result<(), CallError> {
-        rpc_args::cast(&self.at(source), ctx, args).await
+        rpc_args::cast(&self.at_alt(source), ctx, args).await
     }
 
     /// `pre_live_migration` (6.0 call to the destination): the `LiveMigrateData` back.
@@ -228,7 +230,7 @@ impl ComputeApi {
             disk: None,
             migrate_data: Some(migrate_data),
         };
-        rpc_args::call(&self.at(destination), ctx, &args).await
+        rpc_args::call(&self.at_alt(destination), ctx, &args).await
     }
 
     /// `post_live_migration_at_destination` (call to the destination).
@@ -243,7 +245,7 @@ impl ComputeApi {
             instance,
             block_migration: Some(json!(block_migration)),
         };
-        rpc_args::call(&self.at(destination), ctx, &args).await?;
+        rpc_args::call(&self.at_alt(destination), ctx, &args).await?;
         Ok(())
     }
 
@@ -260,7 +262,7 @@ impl ComputeApi {
             destroy_disks: Some(json!(true)),
             migrate_data: Some(migrate_data),
         };
-        rpc_args::cast(&self.at(destination), ctx, &args).await
+        rpc_args::cast(&self.at_alt(destination), ctx, &args).await
     }
 
     /// `live_migration_force_complete` (cast to the migration's source).

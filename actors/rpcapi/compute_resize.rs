@@ -4,9 +4,8 @@
 //! 6.0 to a current compute): one argument struct per method, in the order Nova's proxies
 //! write the keyword arguments, and the proxy methods that send them.
 //!
-//! Nova 34 sends `resize_instance`, `finish_resize` and `finish_revert_resize` to the
-//! compute's second RPC server (topic `compute-alt`, kept up during a graceful shutdown);
-//! novactor's computes serve one topic, so these go to `compute.<host>` (D-RESIZE).
+//! As Nova 34, `resize_instance`, `finish_resize` and `finish_revert_resize` go to the
+//! compute's second RPC server (topic `compute-alt.<host>`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -221,7 +220,7 @@ impl ComputeApi {
         host: &str,
         args: ResizeInstance,
     ) -> Result<(), CallError> {
-        rpc_args::cast(&self.at(host), ctx, &args).await
+        rpc_args::cast(&self.at_alt(host), ctx, &args).await
     }
 
     /// `finish_resize` (6.0), a cast to the destination `host`.
@@ -231,7 +230,7 @@ impl ComputeApi {
         host: &str,
         args: FinishResize,
     ) -> Result<(), CallError> {
-        rpc_args::cast(&self.at(host), ctx, &args).await
+        rpc_args::cast(&self.at_alt(host), ctx, &args).await
     }
 
     /// `confirm_resize` (6.0), a cast to the source `host`.
@@ -266,7 +265,7 @@ impl ComputeApi {
         host: &str,
         args: FinishRevertResize,
     ) -> Result<(), CallError> {
-        rpc_args::cast(&self.at(host), ctx, &args).await
+        rpc_args::cast(&self.at_alt(host), ctx, &args).await
     }
 }
 

@@ -38,6 +38,9 @@ pub enum Filter {
     /// Nova `ServerGroupAffinityFilter`: for an `affinity` group with members placed, one of
     /// their hosts.
     GroupAffinity,
+    /// Nova's `compute_status_filter` request filter: Placement never offers a node whose
+    /// provider carries `COMPUTE_STATUS_DISABLED`, so not even a forced host may be disabled.
+    ComputeStatus,
 }
 
 /// The filters run on every request, in Nova's order (cheap status check first, Nova's
@@ -53,6 +56,16 @@ pub const ENABLED_FILTERS: [Filter; 8] = [
     Filter::GroupAffinity,
 ];
 
+/// What still applies to a host an admin forced (`force_hosts` / `force_nodes`): Nova skips
+/// its filters then, but Placement still has to find room there and the node must not be
+/// disabled — without Placement (D-PLACEMENT) these are its stand-ins.
+pub const FORCED_HOST_CHECKS: [Filter; 4] = [
+    Filter::ComputeStatus,
+    Filter::Ram,
+    Filter::Disk,
+    Filter::Core,
+];
+
 impl Filter {
     /// Nova's class name, as logged.
     pub fn name(self) -> &'static str {
@@ -65,6 +78,7 @@ impl Filter {
             Self::DifferentHost => "DifferentHostFilter",
             Self::GroupAntiAffinity => "ServerGroupAntiAffinityFilter",
             Self::GroupAffinity => "ServerGroupAffinityFilter",
+            Self::ComputeStatus => "compute_status_filter",
         }
     }
 
@@ -108,6 +122,7 @@ impl Filter {
                 }
                 _ => true,
             },
+            Self::ComputeStatus => host.service.as_ref().is_some_and(|s| !s.disabled),
         }
     }
 }
@@ -131,7 +146,10 @@ impl std::fmt::Display for FilterReport {
 }
 
 /// Nova `HostManager.get_filtered_hosts`: the hosts of `hosts` not in `spec.ignore_hosts`
-/// (and on `spec.requested_destination`, when given) that pass every enabled filter, in input order. Stops early once none is left.
+/// (and on `spec.requested_destination`, when given) that pass every enabled filter, in
+/// input order. Forced hosts or nodes (`spec.force_hosts` / `force_nodes`, host names
+/// compared without case as Nova does) keep only those and skip the filters but
+/// [`FORCED_HOST_CHECKS`]. Stops early once none is left.
 pub fn filtered_hosts<'a>(
     hosts: impl IntoIterator<Item = &'a HostState>,
     spec: &RequestSpec,
@@ -148,12 +166,28 @@ pub fn filtered_hosts<'a>(
                 && d.node.as_ref().is_none_or(|node| *node == h.nodename)
         })
     };
+    let forced_hosts: Vec<String> = spec
+        .force_hosts
+        .iter()
+        .flatten()
+        .map(|host| host.to_lowercase())
+        .collect();
+    let forced_nodes = spec.force_nodes.as_deref().unwrap_or_default();
+    let forced = |h: &HostState| {
+        (forced_hosts.is_empty() || forced_hosts.contains(&h.host.to_lowercase()))
+            && (forced_nodes.is_empty() || forced_nodes.contains(&h.nodename))
+    };
     let mut kept: Vec<&HostState> = hosts
         .into_iter()
-        .filter(|h| !ignored.contains(&h.host) && wanted(h))
+        .filter(|h| !ignored.contains(&h.host) && wanted(h) && forced(h))
         .collect();
+    let filters: &[Filter] = if forced_hosts.is_empty() && forced_nodes.is_empty() {
+        &ENABLED_FILTERS
+    } else {
+        &FORCED_HOST_CHECKS
+    };
     let mut report = FilterReport::default();
-    for filter in ENABLED_FILTERS {
+    for filter in filters {
         if kept.is_empty() {
             break;
         }
@@ -251,6 +285,47 @@ mod tests {
         );
         s.ignore_hosts = Some(vec!["b".into()]);
         assert!(filtered_hosts(&hosts, &s, &none()).0.is_empty());
+    }
+
+    #[test]
+    fn a_forced_host_skips_the_filters_but_not_the_room_or_a_disabled_service() {
+        let mut down = host(2, "b", 4096, 40, 2);
+        if let Some(service) = down.service.as_mut() {
+            service.up = false;
+        }
+        let hosts = [host(1, "a", 4096, 40, 2), down];
+        let mut s = hinted("same_host", &["elsewhere"]);
+        s.force_hosts = Some(vec!["B".into()]);
+        let (kept, report) = filtered_hosts(&hosts, &s, &none());
+        assert_eq!(
+            kept.iter().map(|h| h.host.as_str()).collect::<Vec<_>>(),
+            ["b"],
+            "the down host is forced, its name matched without case"
+        );
+        assert_eq!(
+            report.to_string(),
+            "['compute_status_filter: (start: 1, end: 1)', 'RamFilter: (start: 1, end: 1)', \
+             'DiskFilter: (start: 1, end: 1)', 'CoreFilter: (start: 1, end: 1)']"
+        );
+        s.force_hosts = None;
+        s.force_nodes = Some(vec!["a".into()]);
+        let (kept, _) = filtered_hosts(&hosts, &s, &none());
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].host, "a");
+        let mut disabled = hosts.clone();
+        if let Some(service) = disabled[0].service.as_mut() {
+            service.disabled = true;
+        }
+        assert!(filtered_hosts(&disabled, &s, &none()).0.is_empty());
+        assert!(filtered_hosts(&hosts, &spec(8192, 1, 1), &none())
+            .0
+            .is_empty());
+        let mut too_big = spec(8192, 1, 1);
+        too_big.force_nodes = Some(vec!["a".into()]);
+        assert!(
+            filtered_hosts(&hosts, &too_big, &none()).0.is_empty(),
+            "Placement would find no room"
+        );
     }
 
     fn hinted(hint: &str, uuids: &[&str]) -> RequestSpec {

@@ -216,6 +216,8 @@ pub(crate) mod tests {
             availability_zone: None,
             ignore_hosts: None,
             requested_destination: None,
+            force_hosts: None,
+            force_nodes: None,
             project_id: None,
             user_id: None,
             scheduler_hints: Map::new(),

@@ -57,6 +57,8 @@ pub(crate) async fn place(
             scheduler_hints: Map::new(),
             instance_group: None,
             requested_destination: None,
+            force_hosts: None,
+            force_nodes: None,
         };
         let t = Instant::now();
         let lists = api

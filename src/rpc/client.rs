@@ -173,6 +173,14 @@ impl RpcClient {
         copy
     }
 
+    /// Copy sending to another topic of the same exchange (oslo.messaging's
+    /// `prepare(topic=...)`).
+    pub fn with_topic(&self, topic: impl Into<String>) -> Self {
+        let mut copy = self.clone();
+        copy.target.topic = topic.into();
+        copy
+    }
+
     /// Copy sending to every server of the topic (casts only).
     pub fn with_fanout(&self) -> Self {
         let mut copy = self.clone();

@@ -1,6 +1,7 @@
 //! The key pair and the host of a create: a server booted with `key_name` and rebuilt with
 //! another key and with none (2.54); servers placed on a named host and node among three
-//! fake hosts (2.74, admin only) and the refusals in Nova's words.
+//! fake hosts (2.74, admin only), forced onto one past the filters (`availability_zone`
+//! `az:host[:node]`, admin only), and the refusals in Nova's words.
 
 use serde_json::{json, Value};
 
@@ -200,4 +201,93 @@ async fn servers_boot_with_a_key_pair_are_rebuilt_with_another_and_land_on_the_n
     assert_eq!(before_2_74.status, 400, "{before_2_74:?}");
     let bad_name = boot(&cloud, "2.74", admin, "x", json!({"host": "a b"})).await;
     assert_eq!(bad_name.status, 400, "{bad_name:?}");
+}
+
+#[actix_rt::test]
+async fn an_admin_forces_a_host_through_the_availability_zone_past_the_filters() {
+    let cloud = cloud_with(&[("compute", "fake_hosts", "3")]).await;
+    let admin = "admin:admin";
+    let last = cloud.computes[2].clone();
+    let middle = cloud.computes[1].clone();
+    let zone = |value: String| json!({ "availability_zone": value });
+    let first = id_of(&boot(&cloud, "2.1", admin, "first", zone(format!("nova:{last}"))).await);
+    let shown = cloud.wait_status(&first, "ACTIVE").await;
+    assert_eq!(shown["server"]["OS-EXT-SRV-ATTR:host"], json!(last));
+    assert_eq!(shown["server"]["OS-EXT-AZ:availability_zone"], "nova");
+    // Nova keeps the forced host in the request spec (and resets it for every move).
+    let kept = cloud
+        .db
+        .request_spec_get_by_instance_uuid(&first)
+        .await
+        .expect("a spec")
+        .spec_json()
+        .expect("JSON");
+    assert_eq!(kept["nova_object.data"]["force_hosts"], json!([last]));
+
+    // The filters are skipped: DifferentHostFilter would have refused the host.
+    let body = json!({"server": {"name": "apart", "imageRef": CIRROS, "flavorRef": "1",
+        "networks": "none", "availability_zone": format!(":{last}")},
+        "os:scheduler_hints": {"different_host": [first]}});
+    let forced = call(&cloud, admin, "2.1", "POST", "/v2.1/servers", Some(body)).await;
+    let forced = id_of(&forced);
+    let shown = cloud.wait_status(&forced, "ACTIVE").await;
+    assert_eq!(shown["server"]["OS-EXT-SRV-ATTR:host"], json!(last));
+
+    // az::node, and a zone the forced host is not in (dropped, as Nova's bug #1934770 fix).
+    for (value, expected) in [
+        (format!("nova::{middle}"), &middle),
+        (format!("elsewhere:{middle}:{middle}"), &middle),
+    ] {
+        let id = id_of(&boot(&cloud, "2.1", admin, "node", zone(value.clone())).await);
+        let shown = cloud.wait_status(&id, "ACTIVE").await;
+        assert_eq!(
+            shown["server"]["OS-EXT-SRV-ATTR:host"],
+            json!(expected),
+            "{value}"
+        );
+    }
+
+    // A forced host that does not exist: the scheduler finds none, the server is ERROR.
+    let lost = id_of(&boot(&cloud, "2.1", admin, "lost", zone("nova:nowhere".into())).await);
+    let shown = cloud.wait_status(&lost, "ERROR").await;
+    let fault = shown["server"]["fault"]["message"].as_str().unwrap_or("");
+    assert!(fault.starts_with("No valid host was found."), "{shown}");
+
+    // A move is scheduled through the filters again: the forced host no longer pins it.
+    let moved = call(
+        &cloud,
+        admin,
+        "2.56",
+        "POST",
+        &format!("/v2.1/servers/{first}/action"),
+        Some(json!({"migrate": null})),
+    )
+    .await;
+    assert_eq!(moved.status, 202, "{moved:?}");
+    let shown = cloud.wait_status(&first, "VERIFY_RESIZE").await;
+    assert_ne!(shown["server"]["OS-EXT-SRV-ATTR:host"], json!(last));
+
+    // Refusals, in Nova's words.
+    let member = boot(&cloud, "2.1", "bob:p2", "x", zone(format!("nova:{last}"))).await;
+    assert_eq!(
+        (member.status, message(&member).as_str()),
+        (
+            403,
+            "Policy doesn't allow os_compute_api:servers:create:forced_host to be performed."
+        )
+    );
+    let unknown = boot(&cloud, "2.1", admin, "x", zone("elsewhere".into())).await;
+    assert_eq!(
+        (unknown.status, message(&unknown).as_str()),
+        (400, "The requested availability zone is not available")
+    );
+    let unparsable = boot(&cloud, "2.1", admin, "x", zone("a:b:c:d".into())).await;
+    assert_eq!(
+        (unparsable.status, message(&unparsable).as_str()),
+        (
+            400,
+            "Invalid input received: Unable to parse availability_zone"
+        )
+    );
+    cloud.node.shutdown().await.expect("shutdown");
 }

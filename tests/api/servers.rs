@@ -210,7 +210,6 @@ async fn a_create_field_novactor_cannot_honour_is_a_400_naming_it_and_the_rest_i
             "security_groups",
             r#", "security_groups": [{"name": "web"}]"#,
         ),
-        ("availability_zone", r#", "availability_zone": "elsewhere""#),
         (
             "block_device_mapping_v2",
             r#", "block_device_mapping_v2": [{"boot_index": 0, "source_type": "volume", "destination_type": "volume", "uuid": "v1"}]"#,

@@ -116,6 +116,8 @@ fn spec(memory_mb: i64, root_gb: i64, vcpus: i64) -> RequestSpec {
         availability_zone: None,
         ignore_hosts: None,
         requested_destination: None,
+        force_hosts: None,
+        force_nodes: None,
         project_id: Some("p".into()),
         user_id: Some("u".into()),
         scheduler_hints: Map::new(),

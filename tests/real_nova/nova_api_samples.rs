@@ -53,8 +53,10 @@ pub(crate) async fn send(
 #[actix_rt::test]
 async fn novas_own_request_samples_are_served() {
     // Soft delete on, for the os-deferred-delete samples.
-    // Shelved servers stay SHELVED, for the shelveOffload sample; resizes on the one host.
+    // Shelved servers stay SHELVED, for the shelveOffload sample; two hosts, so that the
+    // cold migrations (never to the server's own host) have somewhere to go.
     let cloud = cloud_with(&[
+        ("compute", "fake_hosts", "2"),
         ("DEFAULT", "reclaim_instance_interval", "3600"),
         ("DEFAULT", "shelved_offload_time", "-1"),
         ("DEFAULT", "allow_resize_to_same_host", "true"),
@@ -177,10 +179,10 @@ async fn novas_own_request_samples_are_served() {
         subs.push(("sg_uuid", sg_uuid.clone()));
         let mut body = fill(&template, &subs, sample);
         // The 2.74 samples name Nova's test compute (openstack-node-01): this cloud's
-        // compute (host and node) stands in for it.
+        // first compute (host and node) stands in for it.
         for field in ["host", "hypervisor_hostname"] {
             if let Some(named) = body["server"].get_mut(field) {
-                *named = json!(cloud.host);
+                *named = json!(cloud.computes[0]);
             }
         }
         // The samples' same_host names a server that does not exist: those go to ERROR.
@@ -428,12 +430,15 @@ async fn novas_own_request_samples_are_served() {
     let services = cloud.admin("GET", "/v2.1/os-services", None).await;
     let compute_uuid = services.body["services"]
         .as_array()
-        .and_then(|all| all.iter().find(|s| s["binary"] == "nova-compute"))
+        .and_then(|all| {
+            all.iter()
+                .find(|s| s["binary"] == "nova-compute" && s["host"] == cloud.computes[0])
+        })
         .and_then(|s| s["id"].as_str())
         .expect("the compute service")
         .to_owned();
     let service_subs = vec![
-        ("host", cloud.host.clone()),
+        ("host", cloud.computes[0].clone()),
         ("binary", "nova-compute".to_owned()),
         ("disabled_reason", "test2".to_owned()),
         ("forced_down", "true".to_owned()),

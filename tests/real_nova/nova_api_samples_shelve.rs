@@ -26,7 +26,7 @@ pub(super) async fn shelve_samples(
         vec![
             ("action", action.to_owned()),
             ("availability_zone", "nova".to_owned()),
-            ("host", cloud.host.clone()),
+            ("host", cloud.computes[0].clone()),
         ]
     };
     for (index, (sample, version)) in unshelves.into_iter().enumerate() {

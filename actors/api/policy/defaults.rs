@@ -193,6 +193,8 @@ pub static DEFAULT_RULES: &[(&str, &str)] = &[
         SERVERS_CREATE_REQUESTED_DESTINATION,
         "rule:context_is_admin",
     ),
+    // nova/policies/servers.py: a create's forced host (`availability_zone` az:host[:node])
+    (SERVERS_CREATE_FORCED_HOST, "rule:context_is_admin"),
 ];
 
 /// `GET /servers`.
@@ -399,3 +401,5 @@ pub const KEYPAIRS_SHOW: &str = "os_compute_api:os-keypairs:show";
 /// `POST /servers` with `host` or `hypervisor_hostname` (2.74).
 pub const SERVERS_CREATE_REQUESTED_DESTINATION: &str =
     "compute:servers:create:requested_destination";
+/// `POST /servers` with `availability_zone` naming a host or node (skips the filters).
+pub const SERVERS_CREATE_FORCED_HOST: &str = "os_compute_api:servers:create:forced_host";

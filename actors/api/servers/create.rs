@@ -13,6 +13,7 @@ use super::create_hints::parse_hints;
 use super::create_key_and_host::{key_name, requested_destination};
 use super::create_networks::requested_port;
 use super::create_schema::parse_create;
+use super::create_zone::requested_zone;
 use super::tags::create_tags;
 use super::views::links;
 use crate::api::api_fault::ApiFault;
@@ -99,9 +100,14 @@ pub async fn create(
     };
     let rpc = ctx.rpc_context();
     let flavor = request.flavor;
+    let zone_ctx = ctx.clone();
     let (uuids, reservation_id) = state
         .run(move |b| async move {
-            refuse_unhonoured(&server, &image, &b.deps.service_zones.compute)?;
+            refuse_unhonoured(&server, &image)?;
+            let zone = requested_zone(&zone_ctx, &server, &b.deps.service_zones.compute)?;
+            boot.details.availability_zone = zone.zone;
+            boot.details.force_host = zone.force_host;
+            boot.details.force_node = zone.force_node;
             boot.details.port = requested_port(version, &server, &b.deps.lab_network, count)?;
             // Nova resolves flavorRef by flavorid only; an unknown one is a 400.
             if let Err(e) = b.deps.db.flavor_get_by_flavor_id(&boot.flavor).await {

@@ -185,11 +185,7 @@ pub fn instance_details(
         access_ip_v4: access_ip(server, "accessIPv4", 4)?,
         access_ip_v6: access_ip(server, "accessIPv6", 6)?,
         auto_disk_config: disk_config(server.get("OS-DCF:diskConfig"))?,
-        // `refuse_unhonoured` let only the default zone through; asked for, it is pinned.
-        availability_zone: server
-            .get("availability_zone")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        // create.rs sets the zone and a forced host from `availability_zone` (create_zone.rs).
         tags: Vec::new(),
         // Set from `networks` once the lab network is known (`create_networks.rs`).
         port: None,

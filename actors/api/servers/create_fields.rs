@@ -1,15 +1,15 @@
 //! The create fields novactor cannot honour yet, refused with a 400 that names the field —
 //! never accepted with a 202 and dropped (a client would believe its server has metadata,
 //! a key pair or a volume it does not have). A field at its "nothing asked" value passes:
-//! `metadata: {}`, `security_groups: [{"name": "default"}]`, `config_drive: false`, the
-//! default availability zone, an image booted to local disk in `block_device_mapping_v2`, …
+//! `metadata: {}`, `security_groups: [{"name": "default"}]`, `config_drive: false`, an image booted to local disk in `block_device_mapping_v2`, …
 //! What is honoured: `name`, `imageRef`, `flavorRef`, `networks` (the lab network,
 //! `create_networks.rs`),
 //! `min_count`/`max_count`, `description`, `metadata`, `user_data`, `config_drive`
 //! `accessIPv4`/`accessIPv6`, `OS-DCF:diskConfig` (`create_details.rs`), `tags` (2.52+,
 //! `tags.rs`), `adminPass`, `return_reservation_id`, `hostname`, the scheduler hints
-//! `create_hints.rs` reads, and `key_name`, 2.74 `host` / `hypervisor_hostname`
-//! (`create_key_and_host.rs`).
+//! `create_hints.rs` reads, `key_name`, 2.74 `host` / `hypervisor_hostname`
+//! (`create_key_and_host.rs`), and `availability_zone` with an admin's forced host
+//! (`create_zone.rs`).
 
 use serde_json::{Map, Value};
 
@@ -34,13 +34,8 @@ fn asks_nothing(value: &Value) -> bool {
 }
 
 /// 400 for the first field of `server` novactor would have to drop (the scheduler hints
-/// are `create_hints.rs`'s); `image` is the image the server boots from, `default_zone` the
-/// compute zone.
-pub fn refuse_unhonoured(
-    server: &Map<String, Value>,
-    image: &str,
-    default_zone: &str,
-) -> Result<(), ApiFault> {
+/// are `create_hints.rs`'s); `image` is the image the server boots from.
+pub fn refuse_unhonoured(server: &Map<String, Value>, image: &str) -> Result<(), ApiFault> {
     let unsupported: &[(&str, &str)] = &[
         ("personality", "file injection is not implemented"),
         (
@@ -74,15 +69,6 @@ pub fn refuse_unhonoured(
                 "security_groups",
                 groups,
                 "there is no network service; only the group `default` exists",
-            ));
-        }
-    }
-    if let Some(zone) = server.get("availability_zone").filter(|v| !asks_nothing(v)) {
-        if zone.as_str() != Some(default_zone) {
-            return Err(refused(
-                "availability_zone",
-                zone,
-                &format!("the computes are all in zone {default_zone:?}, and forcing a host as zone:host[:node] is not implemented (2.74 host / hypervisor_hostname are)"),
             ));
         }
     }
@@ -122,8 +108,7 @@ mod tests {
     const IMAGE: &str = "70a599e0-31e7-49b7-b260-868f441e862b";
 
     fn check(server: serde_json::Value) -> Result<(), String> {
-        refuse_unhonoured(server.as_object().expect("object"), IMAGE, "nova")
-            .map_err(|e| e.to_string())
+        refuse_unhonoured(server.as_object().expect("object"), IMAGE).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -136,7 +121,6 @@ mod tests {
         assert_eq!(check(nothing), Ok(()));
         for (field, value) in [
             ("security_groups", json!([{"name": "web"}])),
-            ("availability_zone", json!("nova:host1")),
             (
                 "block_device_mapping_v2",
                 json!([{"boot_index": 0, "source_type": "volume",

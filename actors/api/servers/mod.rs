@@ -16,6 +16,7 @@
 //! addresses.rs      a server's `addresses` from its lab network ports
 //! create_hints.rs   the scheduler hints: same_host, different_host, group; others refused
 //! create_key_and_host.rs  key_name; 2.74 host / hypervisor_hostname (requested_destination)
+//! create_zone.rs    availability_zone, and an admin's forced host as az:host[:node]
 //! delete.rs         DELETE /servers/{id}
 //! actions/          POST /servers/{id}/action: one file per group of actions (see its mod.rs)
 //! server_password.rs GET, DELETE /servers/{id}/os-server-password
@@ -40,6 +41,7 @@ pub mod create_hints;
 pub mod create_key_and_host;
 pub mod create_networks;
 pub mod create_schema;
+pub mod create_zone;
 pub mod delete;
 pub mod diagnostics;
 pub mod instance_actions;
