@@ -236,7 +236,7 @@ impl ComputeFlows {
 /// `filter_properties` for the conductor's reschedule: `retry.num_attempts` (attempts so
 /// far; the conductor's `populate_retry` counts the next one), `retry.hosts` with this
 /// `[host, node]` added, and Nova's `exc_reason`.
-fn retry_filter_properties(
+pub(super) fn retry_filter_properties(
     mut filter_properties: Map<String, Value>,
     host: &str,
     node: &str,

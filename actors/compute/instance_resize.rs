@@ -17,8 +17,9 @@
 //!
 //! A failure after the claim puts the migration in `error` (Nova's
 //! `@errors_out_migration`) and the instance in ERROR with a fault; a failed
-//! `prep_resize` gives the claim back and leaves the instance as it was (no reschedule:
-//! D-RESIZE).
+//! `prep_resize` gives the claim back and hands the move to the conductor for the next
+//! alternate (`instance_resize_reschedule.rs`), or, with none, leaves the instance as it
+//! was.
 
 use chrono::Utc;
 use serde_json::{json, Map, Value};
@@ -44,6 +45,10 @@ pub(super) struct PrepRequest {
     pub(super) limits: Map<String, Value>,
     /// The `RequestSpec` primitive, passed on.
     pub(super) request_spec: Option<Value>,
+    /// `filter_properties`: with `retry`, a failure here is rescheduled.
+    pub(super) filter_properties: Map<String, Value>,
+    /// The alternates left for a reschedule.
+    pub(super) host_list: Vec<Value>,
 }
 
 /// Nova `UnableToMigrateToSelf`.
@@ -101,18 +106,21 @@ impl ComputeFlows {
     ) -> Result<(), OperationError> {
         let uuid = uuid_of(&instance);
         let _lock = self.locks.lock(&uuid).await;
-        let mut migration = request.migration;
+        let mut migration = request.migration.clone();
         let outcome = self
             .prep_resize_locked(ctx, &uuid, &mut migration, &request.flavor, &request.limits)
             .await;
         let working = match outcome {
             Ok(working) => working,
             Err(error) => {
-                // `@reverts_task_state` and the migration to error (no reschedule); the
-                // audit after it gives the claim back.
+                // The audit gives the claim back; then the next alternate, else
+                // `@reverts_task_state` and the migration to error.
+                self.reaudit(ctx).await;
+                if self.reschedule_resize(ctx, &uuid, &request, &error).await {
+                    return Ok(());
+                }
                 self.move_failed(ctx, &uuid, &mut migration, &error, false)
                     .await;
-                self.reaudit(ctx).await;
                 return Err(error);
             }
         };

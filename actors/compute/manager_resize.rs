@@ -80,11 +80,28 @@ impl ComputeManager {
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default();
+            let filter_properties = a
+                .filter_properties
+                .as_ref()
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            let host_list = match a.host_list {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(list)) => list,
+                Some(other) => {
+                    return Err(RemoteFailure::value_error(format!(
+                        "host_list is not a list: {other}"
+                    )))
+                }
+            };
             let request = PrepRequest {
                 flavor: a.flavor,
                 migration,
                 limits,
                 request_spec: a.request_spec,
+                filter_properties,
+                host_list,
             };
             Ok((instance, request))
         });

@@ -19,6 +19,7 @@
 //! instance_pause.rs        pause, unpause, suspend, resume (and the shared transition)
 //! instance_rescue.rs       rescue_instance, unrescue_instance
 //! instance_resize.rs       prep_resize, resize_instance, finish_resize (to VERIFY_RESIZE)
+//! instance_resize_reschedule.rs  a failed prep_resize handed back for the next alternate
 //! instance_resize_confirm.rs  confirm_resize, revert_resize, finish_revert_resize
 //! instance_resize_autoconfirm.rs  _poll_unconfirmed_resizes (resize_confirm_window)
 //! manager_resize.rs        the handlers of the move methods and the auto-confirm's task
@@ -96,6 +97,7 @@ mod instance_rescue;
 mod instance_resize;
 mod instance_resize_autoconfirm;
 mod instance_resize_confirm;
+mod instance_resize_reschedule;
 mod instance_shelve;
 mod instance_snapshot;
 mod instance_states;

@@ -5,9 +5,15 @@
 //! source excluded (`ignore_hosts`) unless the api allowed it and a 2.56 host honoured
 //! (`requested_destination`), then `prep_resize` cast to the chosen destination.
 //!
+//! The destination's alternates go with `prep_resize` (`host_list`) and the attempts in
+//! `filter_properties.retry`: when that destination cannot take the server, its compute
+//! calls `migrate_server` again with them and the next alternate is tried, on the same
+//! migration record (Nova's reschedule; a move to a named host is never rescheduled).
+//!
 //! No valid host is Nova's: the instance keeps its vm state with no task, a fault is
 //! recorded, the migration becomes `error` and the `cold_migrate` event fails with
-//! "No valid host found for resize" (or "… for cold migrate"), which marks the action.
+//! "No valid host found for resize" (or "… for cold migrate"), which marks the action;
+//! so is a reschedule with no alternate left (Nova's `MaxRetriesExceeded`).
 //! Live migration (`live=True`) is not served here (D-API-7).
 
 use serde_json::{json, Map, Value};
@@ -17,7 +23,7 @@ use super::tasks::{instance_arg, TaskDeps};
 use crate::db::{InstanceRow, MigrationChanges, MigrationRow, NewMigration, NovaDb};
 use crate::exception::NovaException;
 use crate::objects::instance::instance_primitive;
-use crate::objects::{Flavor, RequestSpec, TypedObject};
+use crate::objects::{Flavor, RequestSpec, Selection, TypedObject};
 use crate::rpcapi::compute_resize::{MigrateServer, PrepResize};
 use novactor::rpc::{CallError, RemoteFailure, RequestContext};
 
@@ -102,22 +108,11 @@ pub async fn migrate_server(
         .map(RequestSpec::from_primitive)
         .transpose()
         .map_err(|e| RemoteFailure::value_error(e.to_string()))?;
-    let ignore_hosts: Vec<String> = args
-        .scheduler_hint
-        .as_ref()
-        .and_then(|hint| hint.pointer("/filter_properties/ignore_hosts"))
-        .and_then(Value::as_array)
-        .map(|hosts| {
-            hosts
-                .iter()
-                .filter_map(|h| h.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let attempt = Attempt::of(&args)?;
     let db = deps.db.clone();
     event_start(&deps, &ctx, &uuid, "conductor_migrate_server").await;
     event_start(&deps, &ctx, &uuid, "cold_migrate").await;
-    let outcome = cold_migrate(&deps, &ctx, &uuid, flavor, spec, ignore_hosts).await;
+    let outcome = cold_migrate(&deps, &ctx, &uuid, flavor, spec, attempt).await;
     let failure = outcome.as_ref().err().map(ToString::to_string);
     event_finish(&db, &ctx, &uuid, "cold_migrate", failure.as_deref()).await;
     event_finish(
@@ -137,6 +132,65 @@ pub async fn migrate_server(
     }
 }
 
+/// Which attempt of a move this is: the first (the scheduler picks the destination and its
+/// alternates) or a reschedule after a destination's `prep_resize` failed (the next of the
+/// alternates it sends back, without asking the scheduler again).
+#[derive(Debug, Default)]
+struct Attempt {
+    /// `filter_properties.ignore_hosts`: hosts the scheduler must not pick.
+    ignore_hosts: Vec<String>,
+    /// `filter_properties.retry` (`num_attempts`, `hosts` tried) a reschedule carries.
+    retry: Option<Map<String, Value>>,
+    /// A reschedule's `host_list`: the alternates left (`None` on the first attempt).
+    alternates: Option<Vec<Selection>>,
+}
+
+impl Attempt {
+    /// The attempt `migrate_server`'s `scheduler_hint` and `host_list` describe; a
+    /// malformed alternate is the caller's `ValueError`.
+    fn of(args: &MigrateServer) -> Result<Self, RemoteFailure> {
+        let properties = args
+            .scheduler_hint
+            .as_ref()
+            .and_then(|hint| hint.get("filter_properties"));
+        let ignore_hosts = properties
+            .and_then(|p| p.get("ignore_hosts"))
+            .and_then(Value::as_array)
+            .map(|hosts| {
+                hosts
+                    .iter()
+                    .filter_map(|h| h.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let retry = properties
+            .and_then(|p| p.get("retry"))
+            .and_then(Value::as_object)
+            .cloned();
+        let alternates = match &args.host_list {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(list)) => Some(
+                list.iter()
+                    .map(Selection::from_primitive)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| {
+                        RemoteFailure::value_error(format!("migrate_server: host_list: {e}"))
+                    })?,
+            ),
+            Some(other) => {
+                return Err(RemoteFailure::value_error(format!(
+                    "migrate_server: host_list is not a list: {other}"
+                )))
+            }
+        };
+        Ok(Self {
+            ignore_hosts,
+            retry,
+            alternates,
+        })
+    }
+}
+
 /// Nova `_cold_migrate` with its `MigrationTask`.
 async fn cold_migrate(
     deps: &TaskDeps,
@@ -144,7 +198,7 @@ async fn cold_migrate(
     uuid: &str,
     flavor: Flavor,
     spec: Option<RequestSpec>,
-    ignore_hosts: Vec<String>,
+    attempt: Attempt,
 ) -> Result<(), MoveFailure> {
     let db = &deps.db;
     let other = |e: crate::db::NovaDbError| MoveFailure::Other(e.to_string());
@@ -156,37 +210,75 @@ async fn cold_migrate(
     // `MigrationTask._execute`: a host forced at create does not pin the move.
     spec.reset_forced_destinations();
     let resize = row.instance_type_id != Some(flavor.id);
-    // `_preallocate_migration`.
-    let migration = db
-        .migration_create(&NewMigration {
-            instance_uuid: uuid.to_owned(),
-            migration_type: if resize { "resize" } else { "migration" }.into(),
-            status: "pre-migrating".into(),
-            source_compute: row.host.clone(),
-            source_node: row.node.clone(),
-            dest_compute: None,
-            dest_node: None,
-            old_instance_type_id: row.instance_type_id,
-            new_instance_type_id: Some(flavor.id),
-            user_id: row.user_id.clone(),
-            project_id: row.project_id.clone(),
-        })
-        .await
-        .map_err(other)?;
+    let migration_type = if resize { "resize" } else { "migration" };
+    // `_preallocate_migration`: a reschedule goes on with the record of the first attempt.
+    let rescheduled = match &attempt.alternates {
+        Some(_) => db
+            .migration_get_by_instance_and_status(uuid, "pre-migrating")
+            .await
+            .ok()
+            .filter(|m| m.migration_type.as_deref() == Some(migration_type)),
+        None => None,
+    };
+    let migration = match rescheduled {
+        Some(migration) => migration,
+        None => db
+            .migration_create(&NewMigration {
+                instance_uuid: uuid.to_owned(),
+                migration_type: migration_type.into(),
+                status: "pre-migrating".into(),
+                source_compute: row.host.clone(),
+                source_node: row.node.clone(),
+                dest_compute: None,
+                dest_node: None,
+                old_instance_type_id: row.instance_type_id,
+                new_instance_type_id: Some(flavor.id),
+                user_id: row.user_id.clone(),
+                project_id: row.project_id.clone(),
+            })
+            .await
+            .map_err(other)?,
+    };
     spec.flavor = flavor.clone();
-    spec.ignore_hosts = Some(ignore_hosts);
-    let placed = deps
-        .scheduler
-        .select_destinations(
-            ctx,
-            &spec,
-            &[uuid.to_owned()],
-            deps.long_timeout,
-            deps.call_monitor_timeout,
-        )
-        .await;
-    let selection = match placed {
-        Ok(mut lists) if lists.first().is_some_and(|l| !l.is_empty()) => lists.remove(0).remove(0),
+    spec.ignore_hosts = Some(attempt.ignore_hosts);
+    // `populate_retry`: a move to a named host is never rescheduled.
+    let targeted = spec
+        .requested_destination
+        .as_ref()
+        .is_some_and(|d| d.host.is_some());
+    let mut retry = (!targeted).then(|| next_retry(attempt.retry));
+    let placed = match attempt.alternates {
+        // `_reschedule`: the next alternate (no Placement claim to verify it first).
+        Some(alternates) if !alternates.is_empty() => Ok(vec![alternates]),
+        Some(_) => {
+            let reason = format!(
+                "Exceeded maximum number of retries. Exhausted all hosts available for \
+                 retrying build failures for instance {uuid}."
+            );
+            tracing::warn!(instance = %uuid, "{reason}");
+            roll_back(db, &row, &migration, &reason).await;
+            return Err(MoveFailure::NoValidHost(
+                no_valid_host_reason(resize).into(),
+            ));
+        }
+        None => {
+            deps.scheduler
+                .select_destinations(
+                    ctx,
+                    &spec,
+                    &[uuid.to_owned()],
+                    deps.long_timeout,
+                    deps.call_monitor_timeout,
+                )
+                .await
+        }
+    };
+    let (selection, alternates) = match placed {
+        Ok(mut lists) if lists.first().is_some_and(|l| !l.is_empty()) => {
+            let mut list = lists.remove(0);
+            let selection = list.remove(0);
+            (selection, list)
+        }
         outcome => {
             let cause = match outcome {
                 Err(CallError::Remote(failure))
@@ -197,11 +289,7 @@ async fn cold_migrate(
                 Err(other) => format!("No valid host was found. {other}"),
                 Ok(_) => "No valid host was found. The scheduler returned no host.".into(),
             };
-            let reason = if resize {
-                "No valid host found for resize"
-            } else {
-                "No valid host found for cold migrate"
-            };
+            let reason = no_valid_host_reason(resize);
             tracing::warn!(instance = %uuid, %cause, "{reason}");
             roll_back(db, &row, &migration, &cause).await;
             return Err(MoveFailure::NoValidHost(reason.into()));
@@ -234,6 +322,14 @@ async fn cold_migrate(
         "limits".into(),
         selection.limits.clone().map_or(json!({}), Value::Object),
     );
+    // `populate_filter_properties`: the chosen host joins the hosts tried.
+    if let Some(retry) = retry.as_mut() {
+        let tried = json!([selection.service_host, selection.nodename]);
+        if let Some(hosts) = retry.get_mut("hosts").and_then(Value::as_array_mut) {
+            hosts.push(tried);
+        }
+        filter_properties.insert("retry".into(), Value::Object(retry.clone()));
+    }
     let args = PrepResize {
         instance: instance_primitive(&row),
         flavor: flavor.to_primitive(),
@@ -243,7 +339,9 @@ async fn cold_migrate(
         node: Some(selection.nodename.clone()),
         migration: migration_value,
         clean_shutdown: Some(true),
-        host_list: Some(json!([])),
+        host_list: Some(Value::Array(
+            alternates.iter().map(TypedObject::to_primitive).collect(),
+        )),
     };
     tracing::info!(instance = %uuid, destination = %selection.service_host, resize, "moving");
     if let Err(error) = deps
@@ -259,6 +357,32 @@ async fn cold_migrate(
         return Err(MoveFailure::Other(message));
     }
     Ok(())
+}
+
+/// The reason a move without a destination fails with (Nova `_cold_migrate`).
+fn no_valid_host_reason(resize: bool) -> &'static str {
+    if resize {
+        "No valid host found for resize"
+    } else {
+        "No valid host found for cold migrate"
+    }
+}
+
+/// Nova `populate_retry`: the attempt about to be made counted (`num_attempts`), the hosts
+/// tried so far kept, the compute's `exc_reason` dropped.
+fn next_retry(retry: Option<Map<String, Value>>) -> Map<String, Value> {
+    let mut retry = retry.unwrap_or_default();
+    let attempts = retry
+        .get("num_attempts")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    retry.insert("num_attempts".into(), json!(attempts.saturating_add(1)));
+    if !retry.get("hosts").is_some_and(Value::is_array) {
+        retry.insert("hosts".into(), json!([]));
+    }
+    retry.remove("exc_reason");
+    retry.remove("exc");
+    retry
 }
 
 /// The instance's stored request spec (Nova's api passes it; a caller that does not gets
@@ -299,5 +423,71 @@ async fn roll_back(db: &NovaDb, row: &InstanceRow, migration: &MigrationRow, mes
     };
     if let Err(error) = db.migration_update(migration.id, &changes).await {
         tracing::warn!(instance = %row.uuid, %error, "could not set the migration to error");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(host_list: Option<Value>, hint: Value) -> MigrateServer {
+        MigrateServer {
+            instance: json!({}),
+            scheduler_hint: Some(hint),
+            live: Some(false),
+            rebuild: Some(false),
+            flavor: None,
+            block_migration: None,
+            disk_over_commit: None,
+            reservations: None,
+            clean_shutdown: Some(true),
+            request_spec: None,
+            host_list,
+        }
+    }
+
+    #[test]
+    fn an_attempt_reads_the_hint_and_the_alternates_and_refuses_malformed_ones() {
+        let first = Attempt::of(&args(
+            None,
+            json!({"filter_properties": {"ignore_hosts": ["a"]}}),
+        ))
+        .unwrap();
+        assert_eq!(first.ignore_hosts, ["a"]);
+        assert!(first.retry.is_none() && first.alternates.is_none());
+        let selection = Selection {
+            service_host: "b".into(),
+            nodename: "b".into(),
+            compute_node_uuid: "u".into(),
+            cell_uuid: None,
+            limits: None,
+            availability_zone: None,
+        };
+        let again = Attempt::of(&args(
+            Some(json!([selection.to_primitive()])),
+            json!({"filter_properties": {"retry": {"num_attempts": 1, "hosts": [["a", "a"]]}}}),
+        ))
+        .unwrap();
+        assert_eq!(again.alternates, Some(vec![selection]));
+        assert_eq!(again.retry.unwrap()["num_attempts"], 1);
+        for bad in [json!("b"), json!([{"nova_object.name": "Flavor"}])] {
+            let error = Attempt::of(&args(Some(bad.clone()), json!({}))).unwrap_err();
+            assert!(error.message.contains("host_list"), "{bad}: {error:?}");
+        }
+    }
+
+    #[test]
+    fn the_next_retry_counts_the_attempt_and_keeps_the_hosts_tried() {
+        let first = next_retry(None);
+        assert_eq!(
+            Value::Object(first),
+            json!({"num_attempts": 1, "hosts": []})
+        );
+        let from_compute = json!({"num_attempts": 1, "hosts": [["a", "a"]], "exc_reason": "full"});
+        let next = next_retry(from_compute.as_object().cloned());
+        assert_eq!(
+            Value::Object(next),
+            json!({"num_attempts": 2, "hosts": [["a", "a"]]})
+        );
     }
 }

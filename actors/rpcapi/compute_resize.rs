@@ -8,7 +8,7 @@
 //! compute's second RPC server (topic `compute-alt.<host>`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::compute::ComputeApi;
 use super::compute_task::ComputeTaskApi;
@@ -68,8 +68,8 @@ pub struct PrepResize {
     pub migration: Value,
     /// Shut the guest down cleanly.
     pub clean_shutdown: Option<bool>,
-    /// Alternates for a reschedule (novactor does not reschedule a resize: D-RESIZE).
-    pub host_list: Unread,
+    /// The alternates left for a reschedule (`Selection` primitives).
+    pub host_list: Option<Value>,
 }
 
 impl RpcArgs for PrepResize {
@@ -200,6 +200,46 @@ impl ComputeTaskApi {
         };
         rpc_args::cast(&self.versioned("1.20"), ctx, &args).await
     }
+
+    /// Conductor `migrate_server` (1.20) as a destination's reschedule sends it: a call
+    /// (Nova's `resize_instance(do_cast=False)`) with the failed attempt's
+    /// `filter_properties` (its `retry`) and the alternates left (`host_list`).
+    pub async fn reschedule_resize(
+        &self,
+        ctx: &RequestContext,
+        request: RescheduleRequest,
+    ) -> Result<(), CallError> {
+        let args = MigrateServer {
+            instance: request.instance,
+            scheduler_hint: Some(json!({"filter_properties": request.filter_properties})),
+            live: Some(false),
+            rebuild: Some(false),
+            flavor: Some(request.flavor),
+            block_migration: None,
+            disk_over_commit: None,
+            reservations: None,
+            clean_shutdown: Some(true),
+            request_spec: request.request_spec,
+            host_list: Some(Value::Array(request.host_list)),
+        };
+        rpc_args::call(&self.versioned("1.20"), ctx, &args).await?;
+        Ok(())
+    }
+}
+
+/// What a destination that cannot take a move hands back to the conductor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RescheduleRequest {
+    /// The `Instance` primitive (task state `resize_prep` saved).
+    pub instance: Value,
+    /// The `Flavor` primitive the move is to.
+    pub flavor: Value,
+    /// The `RequestSpec` primitive the destination got.
+    pub request_spec: Option<Value>,
+    /// `filter_properties` with `retry` counting this host.
+    pub filter_properties: Map<String, Value>,
+    /// The alternates left (`Selection` primitives).
+    pub host_list: Vec<Value>,
 }
 
 impl ComputeApi {
