@@ -176,6 +176,30 @@ pub struct MoveRequest {
     pub request_spec: Value,
 }
 
+/// Nova's conductor `resize_instance(...)` proxy: `migrate_server` with `live` and
+/// `rebuild` false, a clean shutdown, and the scheduler hint's `filter_properties`.
+fn cold_move(
+    instance: Value,
+    flavor: Value,
+    request_spec: Option<Value>,
+    filter_properties: Value,
+    host_list: Option<Value>,
+) -> MigrateServer {
+    MigrateServer {
+        instance,
+        scheduler_hint: Some(json!({ "filter_properties": filter_properties })),
+        live: Some(false),
+        rebuild: Some(false),
+        flavor: Some(flavor),
+        block_migration: None,
+        disk_over_commit: None,
+        reservations: None,
+        clean_shutdown: Some(true),
+        request_spec,
+        host_list,
+    }
+}
+
 impl ComputeTaskApi {
     /// Conductor `migrate_server` (1.20), a cast (Nova's `resize_instance(do_cast=True)`).
     pub async fn migrate_server(
@@ -183,21 +207,13 @@ impl ComputeTaskApi {
         ctx: &RequestContext,
         request: MoveRequest,
     ) -> Result<(), CallError> {
-        let args = MigrateServer {
-            instance: request.instance,
-            scheduler_hint: Some(
-                json!({"filter_properties": {"ignore_hosts": request.ignore_hosts}}),
-            ),
-            live: Some(false),
-            rebuild: Some(false),
-            flavor: Some(request.flavor),
-            block_migration: None,
-            disk_over_commit: None,
-            reservations: None,
-            clean_shutdown: Some(true),
-            request_spec: Some(request.request_spec),
-            host_list: None,
-        };
+        let args = cold_move(
+            request.instance,
+            request.flavor,
+            Some(request.request_spec),
+            json!({ "ignore_hosts": request.ignore_hosts }),
+            None,
+        );
         rpc_args::cast(&self.versioned("1.20"), ctx, &args).await
     }
 
@@ -209,19 +225,13 @@ impl ComputeTaskApi {
         ctx: &RequestContext,
         request: RescheduleRequest,
     ) -> Result<(), CallError> {
-        let args = MigrateServer {
-            instance: request.instance,
-            scheduler_hint: Some(json!({"filter_properties": request.filter_properties})),
-            live: Some(false),
-            rebuild: Some(false),
-            flavor: Some(request.flavor),
-            block_migration: None,
-            disk_over_commit: None,
-            reservations: None,
-            clean_shutdown: Some(true),
-            request_spec: request.request_spec,
-            host_list: Some(Value::Array(request.host_list)),
-        };
+        let args = cold_move(
+            request.instance,
+            request.flavor,
+            request.request_spec,
+            Value::Object(request.filter_properties),
+            Some(Value::Array(request.host_list)),
+        );
         rpc_args::call(&self.versioned("1.20"), ctx, &args).await?;
         Ok(())
     }
