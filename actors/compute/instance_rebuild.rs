@@ -22,7 +22,7 @@ use super::operation_failure::OperationError;
 use crate::exception::NovaException;
 use crate::objects::injected_files::{decode_files, InjectedFile};
 use crate::objects::NovaObject;
-use novactor::rpc::RequestContext;
+use novactor::rpc::{RemoteFailure, RequestContext};
 
 /// Where a rebuilt guest now runs when it moved here (an evacuation): Nova's
 /// `finish_evacuation` fields, saved with the rebuild's last save.
@@ -48,6 +48,19 @@ impl ComputeFlows {
         tracing::info!(instance = %uuid, image = %image_ref, "Rebuilding instance");
         let was_stopped = instance.get("vm_state").as_str() == Some(vm_states::STOPPED);
         self.do_rebuild(ctx, &instance, was_stopped, None, files)
+            .await
+    }
+
+    /// A rebuild whose arguments could not be read (`failure`): under the instance's lock,
+    /// as a failed rebuild ends — no task, a fault — the guest untouched.
+    pub(super) async fn refuse_rebuild(
+        &self,
+        ctx: &RequestContext,
+        instance: NovaObject,
+        failure: RemoteFailure,
+    ) -> Result<(), OperationError> {
+        let _lock = self.locks.lock(&uuid_of(&instance)).await;
+        self.after_failure(ctx, &instance, OperationError::Refused(failure))
             .await
     }
 

@@ -80,8 +80,8 @@ fn rebuild_order(
     let order = match args.recreate {
         Some(true) => RebuildOrder::Evacuation(Box::new(evacuation_order(&args)?)),
         _ => RebuildOrder::InPlace {
-            image: args.image_ref.clone().unwrap_or_default(),
-            files: args.injected_files.clone().unwrap_or_default(),
+            image: args.image_ref.unwrap_or_default(),
+            files: args.injected_files.unwrap_or_default(),
         },
     };
     Ok((instance_from(&args.instance)?, Ok(order)))
@@ -252,10 +252,7 @@ impl ComputeManager {
                     Ok(RebuildOrder::Evacuation(order)) => {
                         flows.evacuate_instance(&ctx, instance, *order).await
                     }
-                    Err(failure) => {
-                        let error = OperationError::Refused(failure);
-                        flows.after_failure(&ctx, &instance, error).await
-                    }
+                    Err(failure) => flows.refuse_rebuild(&ctx, instance, failure).await,
                 }
             },
         )
