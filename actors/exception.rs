@@ -61,11 +61,13 @@ pub enum NovaException {
     MigrationNotFoundByStatus,
     /// No image with that id in the catalog (Glance's 404 as Nova's image API raises it).
     ImageNotFound,
+    /// A personality file's contents are not base64 (the compute's `_decode_files`).
+    Base64Exception,
 }
 
 impl NovaException {
     /// Every class, for reading a failure back.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::InstanceNotFound,
         Self::UnexpectedTaskStateError,
         Self::UnexpectedDeletingTaskStateError,
@@ -89,6 +91,7 @@ impl NovaException {
         Self::MigrationNotFound,
         Self::MigrationNotFoundByStatus,
         Self::ImageNotFound,
+        Self::Base64Exception,
     ];
 
     /// The class name on the wire.
@@ -117,6 +120,7 @@ impl NovaException {
             Self::MigrationNotFound => "MigrationNotFound",
             Self::MigrationNotFoundByStatus => "MigrationNotFoundByStatus",
             Self::ImageNotFound => "ImageNotFound",
+            Self::Base64Exception => "Base64Exception",
         }
     }
 

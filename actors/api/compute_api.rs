@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::instance_state_checks::{invalid_state, AllowedStates};
 use super::server_group_api;
-use crate::conf::{LabNetworkConf, ServiceZones};
+use crate::conf::{InjectedFileQuota, LabNetworkConf, ServiceZones};
 use crate::db::{service_is_up, InstanceRow, NovaDb, NovaDbError};
 use crate::objects::instance::instance_primitive;
 use crate::rpcapi::{ComputeApi, ComputeTaskApi};
@@ -114,6 +114,8 @@ pub struct ComputeApiDeps {
     pub reclaim_instance_interval: Duration,
     /// `[quota] key_pairs`: key pairs per user (`None`: unlimited).
     pub key_pairs_quota: Option<i64>,
+    /// `[quota] injected_file*`: the personality a create or rebuild may carry.
+    pub injected_file_quota: InjectedFileQuota,
     /// `allow_resize_to_same_host`: a resize may stay on its host
     /// (`compute_api_resize.rs`).
     pub allow_resize_to_same_host: bool,

@@ -1,14 +1,16 @@
 //! Nova `API.create` (`nova/compute/api.py`): what a boot asks for, the instance rows, their
 //! tags, server group, key pair and lab network port, one request spec each (with a 2.74
-//! `requested_destination`), and the `schedule_and_build_instances` cast — all undone when
-//! any step fails.
+//! `requested_destination`), and the `schedule_and_build_instances` cast with the
+//! personality files (their quota checked first) — all undone when any step fails.
 
 use serde_json::{json, Map, Value};
 
 use super::compute_api::{db_error, values, ApiError, ComputeApiDeps};
+use super::injected_file_quota;
 use super::keypair_api;
 use super::server_group_api;
 use crate::db::{InstanceRow, LabPortError, PortAddresses};
+use crate::objects::injected_files::InjectedFile;
 use crate::objects::instance::instance_primitive;
 use crate::objects::limits::MAX_INSTANCES_PER_REQUEST;
 use crate::objects::network_info::network_info;
@@ -71,6 +73,8 @@ pub struct InstanceDetails {
     pub force_host: Option<String>,
     /// `availability_zone` `az:host:node` / `az::node`: the request spec's `force_nodes`.
     pub force_node: Option<String>,
+    /// `personality` (before 2.57): not stored, sent with the build to every instance.
+    pub injected_files: Vec<InjectedFile>,
 }
 
 fn port_error(error: LabPortError) -> ApiError {
@@ -136,6 +140,7 @@ pub async fn create(
             request.count
         )));
     }
+    injected_file_quota::check(&deps.injected_file_quota, &request.details.injected_files)?;
     let flavor_row = match deps.db.flavor_get_by_flavor_id(&request.flavor).await {
         Ok(row) => row,
         Err(_) => deps
@@ -259,7 +264,13 @@ pub async fn create(
     }
     if let Err(error) = deps
         .compute_task
-        .schedule_and_build_instances(ctx, build_requests, specs, json!({"id": request.image_ref}))
+        .schedule_and_build_instances(
+            ctx,
+            build_requests,
+            specs,
+            json!({"id": request.image_ref}),
+            request.details.injected_files.clone(),
+        )
         .await
     {
         // The caller is told the create failed, so no server may appear: the rows go.

@@ -4,7 +4,8 @@
 //! image, name, metadata, the key pair (2.54 `key_name`: the requester's, else 400 "Invalid
 //! key_name provided."; null unsets it) and the other fields are saved with task state `rebuilding`
 //! (expecting none), the `rebuild` action is recorded, and the conductor's
-//! `rebuild_instance` takes it to the instance's host.
+//! `rebuild_instance` takes it to the instance's host with the personality files (before
+//! 2.57; their quota checked with the image, a 403 as Nova's).
 
 use serde_json::{json, Map, Value};
 
@@ -12,9 +13,11 @@ use super::compute_api::{check_instance_lock, db_error, host_of, instance, recor
 use super::compute_api::{ApiError, ComputeApiDeps};
 use super::compute_api_actions::check_instance_state;
 use super::image_catalog::bootable_image;
+use super::injected_file_quota;
 use super::instance_state_checks::AllowedStates;
 use super::keypair_api::instance_key_columns;
 use crate::db::InstanceRow;
+use crate::objects::injected_files::InjectedFile;
 use crate::objects::instance::instance_primitive;
 use crate::rpcapi::compute_rebuild::RebuildRequest;
 use novactor::rpc::RequestContext;
@@ -39,6 +42,8 @@ pub struct RebuildFields {
     /// 2.54 `key_name`: `Some(Some(name))` the caller's key pair to boot with from now on,
     /// `Some(None)` none (null), `None` unchanged.
     pub key_name: Option<Option<String>>,
+    /// `personality` (before 2.57): the files the rebuilt guest gets (base64).
+    pub injected_files: Vec<InjectedFile>,
 }
 
 /// Nova `API.rebuild` in place.
@@ -58,6 +63,8 @@ pub async fn rebuild(
         "Cannot find image for rebuild",
     )
     .await?;
+    // Nova `_checks_for_create_and_rebuild`, after the image.
+    injected_file_quota::check(&deps.injected_file_quota, &fields.injected_files)?;
     let host = host_of(&row)?;
     let orig_image_ref = row.image_ref.clone().unwrap_or_default();
     let mut columns = fields.columns;
@@ -90,6 +97,7 @@ pub async fn rebuild(
     let request = RebuildRequest {
         instance: instance_primitive(&row),
         new_pass: Some(fields.password),
+        injected_files: fields.injected_files,
         image_ref: fields.image,
         orig_image_ref,
         preserve_ephemeral: fields.preserve_ephemeral,

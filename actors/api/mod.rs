@@ -37,6 +37,7 @@
 //! server_group_api.rs  server groups in the create flow: the hinted group, the member quota
 //! keypair_api.rs    Nova KeypairAPI: import, generate, quota, delete; a boot's key pair
 //! keypair_crypto.rs key material as nova/crypto.py: SSH/X.509 fingerprints, RSA generation
+//! injected_file_quota.rs  _check_injected_file_quota: personality files' count and sizes (403)
 //!
 //! serving HTTP
 //! http_server.rs    bind, run and stop the actix-web server
@@ -74,6 +75,7 @@ pub mod http_server;
 pub mod hypervisors;
 pub mod image_catalog;
 pub mod images;
+pub mod injected_file_quota;
 pub mod instance_state_checks;
 pub mod keypair_api;
 pub mod keypair_crypto;
@@ -249,6 +251,7 @@ pub fn definition(
                 lab_network: lab_network.clone(),
                 reclaim_instance_interval,
                 key_pairs_quota: api.key_pairs_quota,
+                injected_file_quota: api.injected_file_quota,
                 allow_resize_to_same_host,
             },
             server: None,

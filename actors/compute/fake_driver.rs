@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+pub use super::fake_guest_files::GuestFile;
 use super::live_migration_controls::LiveMigrationControls;
 use crate::conf::FakeDriverConf;
 use crate::objects::instance::flavor_fields;
@@ -179,6 +180,8 @@ pub struct FakeGuest {
     pub state: PowerState,
     /// What it consumes.
     pub size: GuestSize,
+    /// The personality files its last spawn or rebuild wrote.
+    pub files: Vec<GuestFile>,
 }
 
 /// The guests of one host, by instance uuid; shared by every incarnation of its compute.
@@ -285,9 +288,16 @@ impl FakeDriver {
         }
     }
 
-    /// Nova `spawn`: takes `spawn_delay`, then defines a running guest — or fails when
-    /// `name` matches `fail_spawn_pattern`. Never holds the guest map across the delay.
-    pub async fn spawn(&self, uuid: &str, name: &str, size: GuestSize) -> Result<(), DriverError> {
+    /// Nova `spawn`: takes `spawn_delay`, then defines a running guest with the personality
+    /// `files` written — or fails when `name` matches `fail_spawn_pattern`. Never holds
+    /// the guest map across the delay.
+    pub async fn spawn(
+        &self,
+        uuid: &str,
+        name: &str,
+        size: GuestSize,
+        files: Vec<GuestFile>,
+    ) -> Result<(), DriverError> {
         if !self.settings.spawn_delay.is_zero() {
             tokio::time::sleep(self.settings.spawn_delay).await;
         }
@@ -313,6 +323,7 @@ impl FakeDriver {
                 name: name.to_owned(),
                 state: PowerState::Running,
                 size,
+                files,
             },
         );
         Ok(())
@@ -366,6 +377,7 @@ impl FakeDriver {
                         name: name.to_owned(),
                         state: PowerState::Running,
                         size: GuestSize::default(),
+                        files: Vec::new(),
                     },
                 );
                 Ok(())
@@ -486,7 +498,9 @@ mod tests {
     async fn guests_follow_power_operations() {
         let d = driver(defaults());
         assert_eq!(d.power_state("u1"), PowerState::NoState);
-        d.spawn("u1", "vm", GuestSize::default()).await.unwrap();
+        d.spawn("u1", "vm", GuestSize::default(), Vec::new())
+            .await
+            .unwrap();
         assert_eq!(d.get_info("u1"), Ok(PowerState::Running));
         d.power_off("u1").unwrap();
         assert_eq!(d.get_info("u1").map(PowerState::code), Ok(4));
@@ -511,11 +525,12 @@ mod tests {
             ..defaults()
         });
         assert!(matches!(
-            d.spawn("u1", "fail-me", GuestSize::default()).await,
+            d.spawn("u1", "fail-me", GuestSize::default(), Vec::new())
+                .await,
             Err(DriverError::SpawnFailed { .. })
         ));
         assert_eq!(d.get_num_instances(), 0);
-        d.spawn("u2", "ok-fail-", GuestSize::default())
+        d.spawn("u2", "ok-fail-", GuestSize::default(), Vec::new())
             .await
             .unwrap();
     }

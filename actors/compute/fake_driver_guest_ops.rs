@@ -8,7 +8,7 @@
 //! hypervisor reports. Every operation needs a defined guest (`InstanceNotFound`
 //! otherwise), as a real hypervisor does.
 
-use super::fake_driver::{DriverError, FakeDriver, PowerState};
+use super::fake_driver::{DriverError, FakeDriver, GuestFile, PowerState};
 
 /// Nova's fake console log (`FakeDriver.get_console_output`), three lines.
 pub(super) const FAKE_CONSOLE_OUTPUT: &str = "FAKE CONSOLE OUTPUT\nANOTHER\nLAST LINE";
@@ -64,9 +64,31 @@ impl FakeDriver {
         self.get_info(uuid).map(drop)
     }
 
-    /// Nova `get_console_output`: [`FAKE_CONSOLE_OUTPUT`] for a defined guest.
+    /// Nova `get_console_output`: [`FAKE_CONSOLE_OUTPUT`] for a defined guest, then
+    /// [novactor] one line per personality file it was given (Nova's fake shows none).
     pub fn get_console_output(&self, uuid: &str) -> Result<String, DriverError> {
-        self.get_info(uuid).map(|_| FAKE_CONSOLE_OUTPUT.to_owned())
+        let guests = self.hypervisor().guests();
+        let guest = guests
+            .get(uuid)
+            .ok_or_else(|| DriverError::InstanceNotFound {
+                uuid: uuid.to_owned(),
+            })?;
+        let mut log = FAKE_CONSOLE_OUTPUT.to_owned();
+        for file in &guest.files {
+            log.push('\n');
+            log.push_str(&file.console_line());
+        }
+        Ok(log)
+    }
+
+    /// The personality files of `uuid`'s guest on this host (none without a guest): what
+    /// a guest redefined in place (a resize on its own host) keeps.
+    pub fn guest_files(&self, uuid: &str) -> Vec<GuestFile> {
+        self.hypervisor()
+            .guests()
+            .get(uuid)
+            .map(|guest| guest.files.clone())
+            .unwrap_or_default()
     }
 
     /// Nova `snapshot`: the data of a defined guest's disk (`InstanceNotFound` for none);
@@ -113,7 +135,9 @@ mod tests {
             Err(DriverError::InstanceNotFound { .. })
         ));
         assert!(d.get_console_output("u1").is_err());
-        d.spawn("u1", "vm", GuestSize::default()).await.unwrap();
+        d.spawn("u1", "vm", GuestSize::default(), Vec::new())
+            .await
+            .unwrap();
         d.pause("u1").unwrap();
         assert_eq!(d.power_state("u1"), PowerState::Paused);
         d.unpause("u1").unwrap();
@@ -135,5 +159,46 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["FAKE CONSOLE OUTPUT", "ANOTHER", "LAST LINE"]
         );
+    }
+
+    #[tokio::test]
+    async fn the_console_shows_the_files_of_the_last_spawn() {
+        let d = driver();
+        let motd = GuestFile {
+            path: "/etc/motd".into(),
+            bytes: 12,
+        };
+        let key = GuestFile {
+            path: "/root/key".into(),
+            bytes: 3,
+        };
+        d.spawn("u1", "vm", GuestSize::default(), vec![motd, key])
+            .await
+            .unwrap();
+        assert_eq!(d.guest_files("u1").len(), 2);
+        assert!(d.guest_files("u2").is_empty());
+        let log = d.get_console_output("u1").unwrap();
+        assert_eq!(
+            log.lines().collect::<Vec<_>>(),
+            [
+                "FAKE CONSOLE OUTPUT",
+                "ANOTHER",
+                "LAST LINE",
+                "injected file /etc/motd (12 bytes)",
+                "injected file /root/key (3 bytes)"
+            ]
+        );
+        // A rebuild spawns again: its files replace the old ones.
+        d.destroy("u1");
+        let other = GuestFile {
+            path: "/other".into(),
+            bytes: 1,
+        };
+        d.spawn("u1", "vm", GuestSize::default(), vec![other])
+            .await
+            .unwrap();
+        let log = d.get_console_output("u1").unwrap();
+        assert_eq!(log.lines().last(), Some("injected file /other (1 bytes)"));
+        assert_eq!(log.lines().count(), 4);
     }
 }

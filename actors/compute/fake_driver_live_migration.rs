@@ -116,6 +116,8 @@ impl FakeDriver {
                 name: name.to_owned(),
                 state: PowerState::Paused,
                 size,
+                // The source's files stay behind: the fake's hosts share no disks.
+                files: Vec::new(),
             },
         );
     }
@@ -135,6 +137,7 @@ impl FakeDriver {
                 name: name.to_owned(),
                 state,
                 size,
+                files: Vec::new(),
             },
         );
     }

@@ -1,16 +1,19 @@
 //! The build flow (Nova: `ComputeManager.build_and_run_instance` →
-//! `_do_build_and_run_instance` → `_build_and_run_instance`, spec §2.1): claim, networking,
-//! block devices, spawn, ACTIVE — each step a guarded save — and, when a step fails, the
-//! reschedule onto the next alternate through the conductor or the build's end in ERROR.
+//! `_do_build_and_run_instance` → `_build_and_run_instance`, spec §2.1): the personality
+//! files decoded, claim, networking, block devices, spawn (with the files), ACTIVE — each
+//! step a guarded save — and, when a step fails, the reschedule onto the next alternate
+//! through the conductor or the build's end in ERROR. A build whose arguments cannot be
+//! read, or whose files are not base64, ends in ERROR with a fault saying why.
 
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
 use super::conductor_objects::{Expected, ObjectCallError};
-use super::fake_driver::guest_size;
+use super::fake_driver::{guest_size, GuestFile};
 use super::flows::{text_of, utc_text, uuid_of, ComputeFlows};
 use super::instance_states::{task_states, vm_states};
 use super::resource_tracker::ClaimError;
+use crate::objects::injected_files::{decode_files, InjectedFile};
 use crate::objects::NovaObject;
 use novactor::rpc::RequestContext;
 
@@ -25,6 +28,8 @@ pub(super) struct BuildRequest {
     pub(super) limits: Map<String, Value>,
     /// `host_list`: the remaining alternates (Selection primitives).
     pub(super) host_list: Vec<Value>,
+    /// `injected_files`, base64 as received (a reschedule passes them on).
+    pub(super) injected_files: Vec<InjectedFile>,
 }
 
 /// Why a build did not finish.
@@ -51,11 +56,14 @@ impl From<ObjectCallError> for BuildError {
 impl ComputeFlows {
     /// Nova `build_and_run_instance` → `_do_build_and_run_instance`, under the instance's
     /// lock. Never fails the cast: outcomes are written to the instance (spec §2.1 step 4).
+    /// `request` is the failure text when the cast's other arguments could not be read:
+    /// the build then ends in ERROR with it, as Nova's fails raising in
+    /// `_do_build_and_run_instance`.
     pub(super) async fn build_and_run_instance(
         &self,
         ctx: &RequestContext,
         mut instance: NovaObject,
-        request: BuildRequest,
+        request: Result<BuildRequest, String>,
     ) {
         let uuid = uuid_of(&instance);
         let _lock = self.locks.lock(&uuid).await;
@@ -67,7 +75,22 @@ impl ComputeFlows {
             tracing::info!(instance = %uuid, %error, "Instance changed state or disappeared before build; not building");
             return;
         }
-        let outcome = self.build_and_run(ctx, &mut instance, &request).await;
+        let request = match request {
+            Ok(request) => request,
+            Err(reason) => return self.refuse_build(ctx, &mut instance, &reason).await,
+        };
+        // Nova `_decode_files`, before the claim: a file that is not base64 fails the build.
+        let files = match decode_files(&request.injected_files) {
+            Ok(files) => files.iter().map(GuestFile::of).collect(),
+            Err(error) => {
+                return self
+                    .refuse_build(ctx, &mut instance, &error.to_string())
+                    .await
+            }
+        };
+        let outcome = self
+            .build_and_run(ctx, &mut instance, &request, files)
+            .await;
         let Err(error) = outcome else {
             if self.track_instance_changes {
                 if let Err(error) = self
@@ -101,12 +124,14 @@ impl ComputeFlows {
         }
     }
 
-    /// Nova `_build_and_run_instance`: claim, networking, block devices, spawn, active.
+    /// Nova `_build_and_run_instance`: claim, networking, block devices, spawn (with the
+    /// decoded personality `files`), active.
     async fn build_and_run(
         &self,
         ctx: &RequestContext,
         instance: &mut NovaObject,
         request: &BuildRequest,
+        files: Vec<GuestFile>,
     ) -> Result<(), BuildError> {
         let uuid = uuid_of(instance);
         match self
@@ -144,7 +169,7 @@ impl ComputeFlows {
         .await?;
         let name = text_of(instance, "display_name").unwrap_or_default();
         self.driver
-            .spawn(&uuid, &name, guest_size(&instance.data))
+            .spawn(&uuid, &name, guest_size(&instance.data), files)
             .await
             .map_err(|e| BuildError::Reschedule(e.to_string()))?;
         // Nova `_update_instance_after_spawn`.
@@ -210,6 +235,7 @@ impl ComputeFlows {
                 request.request_spec,
                 filter_properties,
                 vec![request.host_list],
+                request.injected_files,
             )
             .await
         {
@@ -220,6 +246,16 @@ impl ComputeFlows {
             )
             .await;
         }
+    }
+
+    /// The build cannot start (Nova raising in `_do_build_and_run_instance`, whose
+    /// `@wrap_instance_fault` records the error's own text): a fault with `message`, then
+    /// `vm_state=error` with no task. Nothing was claimed or spawned yet.
+    async fn refuse_build(&self, ctx: &RequestContext, instance: &mut NovaObject, message: &str) {
+        let uuid = uuid_of(instance);
+        tracing::warn!(instance = %uuid, %message, "Build of instance refused");
+        self.add_fault(ctx, &uuid, message, "").await;
+        self.set_error_state(ctx, instance, true).await;
     }
 
     /// The build failed for good: `vm_state=error`, no task, a fault.

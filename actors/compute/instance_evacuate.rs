@@ -17,6 +17,7 @@ use super::instance_rebuild::MovedHere;
 use super::instance_states::{task_states, vm_states};
 use super::operation_failure::OperationError;
 use super::resource_tracker::ClaimError;
+use crate::objects::injected_files::InjectedFile;
 use crate::objects::NovaObject;
 use novactor::rpc::{RemoteFailure, RequestContext};
 
@@ -36,6 +37,8 @@ pub(super) struct EvacuationOrder {
     pub(super) target_state: Option<String>,
     /// Before 2.14 the caller's `onSharedStorage` (else none: the driver decides).
     pub(super) on_shared_storage: Option<bool>,
+    /// Personality files for the guest spawned here (Nova's evacuate sends none).
+    pub(super) injected_files: Vec<InjectedFile>,
 }
 
 impl ComputeFlows {
@@ -110,7 +113,13 @@ impl ComputeFlows {
         }
         let moved = MovedHere { node, compute_id };
         match self
-            .do_rebuild(ctx, &instance, end_stopped, Some(moved))
+            .do_rebuild(
+                ctx,
+                &instance,
+                end_stopped,
+                Some(moved),
+                &order.injected_files,
+            )
             .await
         {
             Ok(()) => {

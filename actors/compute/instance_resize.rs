@@ -314,10 +314,12 @@ impl ComputeFlows {
         )
         .await?;
         // The fake's `finish_migration`: the guest defined here with the new size, powered
-        // on unless the server was stopped.
+        // on unless the server was stopped; on its own host it keeps its files (another
+        // host's fake hypervisor has none of them).
         let name = text_of(&working, "display_name").unwrap_or_default();
+        let files = self.driver.guest_files(uuid);
         self.driver
-            .spawn(uuid, &name, guest_size(&working.data))
+            .spawn(uuid, &name, guest_size(&working.data), files)
             .await?;
         let power_on = old_vm_state != vm_states::STOPPED;
         if !power_on {

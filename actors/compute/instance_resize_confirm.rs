@@ -179,8 +179,9 @@ impl ComputeFlows {
         let power_on = old_vm_state != vm_states::STOPPED;
         if same_host(migration) {
             let name = text_of(&working, "display_name").unwrap_or_default();
+            let files = self.driver.guest_files(uuid);
             self.driver
-                .spawn(uuid, &name, guest_size(&working.data))
+                .spawn(uuid, &name, guest_size(&working.data), files)
                 .await?;
             if !power_on {
                 self.driver.power_off(uuid)?;

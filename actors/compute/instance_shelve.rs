@@ -347,8 +347,9 @@ impl ComputeFlows {
                 )),
             })?;
         let name = text_of(instance, "display_name").unwrap_or_default();
+        // Nova's unshelve spawns with no personality files.
         self.driver
-            .spawn(&uuid, &name, guest_size(&instance.data))
+            .spawn(&uuid, &name, guest_size(&instance.data), Vec::new())
             .await?;
         Ok(())
     }

@@ -92,18 +92,28 @@ impl ComputeManager {
         &self.flows
     }
 
-    /// `build_and_run_instance` (cast).
+    /// `build_and_run_instance` (cast). Arguments that cannot be read beside an instance
+    /// that can (a peer's malformed `injected_files`, say) fail that build with the
+    /// decoding error as its fault, rather than leave it building.
     fn build_and_run_instance(&mut self, call: Call) -> Response {
-        let parsed = BuildAndRunInstance::from_call(&call).and_then(|args| {
-            let instance = instance_from(&args.instance)?;
-            let request = BuildRequest {
-                request_spec: args.request_spec.unwrap_or(Value::Null),
-                filter_properties: args.filter_properties.unwrap_or_default(),
-                limits: args.limits.unwrap_or_default(),
-                host_list: args.host_list.unwrap_or_default(),
-            };
-            Ok((instance, request))
-        });
+        let parsed = BuildAndRunInstance::from_call(&call)
+            .and_then(|args| {
+                let instance = instance_from(&args.instance)?;
+                let request = BuildRequest {
+                    request_spec: args.request_spec.unwrap_or(Value::Null),
+                    filter_properties: args.filter_properties.unwrap_or_default(),
+                    limits: args.limits.unwrap_or_default(),
+                    host_list: args.host_list.unwrap_or_default(),
+                    injected_files: args.injected_files.unwrap_or_default(),
+                };
+                Ok((instance, Ok(request)))
+            })
+            .or_else(
+                |failure| match call.args.get("instance").map(instance_from) {
+                    Some(Ok(instance)) => Ok((instance, Err(failure.message))),
+                    _ => Err(failure),
+                },
+            );
         parse(parsed, |(instance, request)| {
             let flows = Arc::clone(&self.flows);
             let ctx = call.context;

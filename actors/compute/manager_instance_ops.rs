@@ -13,6 +13,7 @@ use super::flows::{uuid_of, ComputeFlows};
 use super::instance_evacuate::EvacuationOrder;
 use super::manager::ComputeManager;
 use super::operation_failure::OperationError;
+use crate::objects::injected_files::InjectedFile;
 use crate::objects::NovaObject;
 use crate::rpcapi::compute::instance_from;
 use crate::rpcapi::compute_instance_ops::{
@@ -55,7 +56,35 @@ fn evacuation_order(args: &RebuildInstance) -> Result<EvacuationOrder, RemoteFai
         limits,
         target_state: args.target_state.clone(),
         on_shared_storage: args.on_shared_storage.as_ref().and_then(Value::as_bool),
+        injected_files: args.injected_files.clone().unwrap_or_default(),
     })
+}
+
+/// What a compute's `rebuild_instance` asks for.
+enum RebuildOrder {
+    /// In place, from `image`, the guest getting `files`.
+    InPlace {
+        /// The image to rebuild from.
+        image: String,
+        /// The personality files (base64).
+        files: Vec<InjectedFile>,
+    },
+    /// An evacuation to this host (boxed: the order is much the larger).
+    Evacuation(Box<EvacuationOrder>),
+}
+
+/// The instance and order of decoded `rebuild_instance` arguments.
+fn rebuild_order(
+    args: RebuildInstance,
+) -> Result<(NovaObject, Result<RebuildOrder, RemoteFailure>), RemoteFailure> {
+    let order = match args.recreate {
+        Some(true) => RebuildOrder::Evacuation(Box::new(evacuation_order(&args)?)),
+        _ => RebuildOrder::InPlace {
+            image: args.image_ref.unwrap_or_default(),
+            files: args.injected_files.unwrap_or_default(),
+        },
+    };
+    Ok((instance_from(&args.instance)?, Ok(order)))
 }
 
 impl ComputeManager {
@@ -196,23 +225,20 @@ impl ComputeManager {
 
     /// `rebuild_instance` (cast): a rebuild in place, or with `recreate` an evacuation to
     /// this host (`instance_evacuate.rs`); both recorded as `compute_rebuild_instance`.
+    /// Arguments that cannot be read beside an instance that can (a peer's malformed
+    /// `injected_files`, say) end the rebuild as a failure does — no task, a fault — rather
+    /// than leave it rebuilding.
     pub(super) fn rebuild_instance(&mut self, call: Call) -> Response {
-        let parsed = RebuildInstance::from_call(&call);
-        let image = parsed
-            .as_ref()
-            .ok()
-            .and_then(|args| args.image_ref.clone())
-            .unwrap_or_default();
-        let parsed = parsed.and_then(|args| {
-            let order = match args.recreate {
-                Some(true) => Some(evacuation_order(&args)?),
-                _ => None,
-            };
-            Ok((instance_from(&args.instance)?, order))
-        });
+        let parsed = match RebuildInstance::from_call(&call) {
+            Ok(args) => rebuild_order(args),
+            Err(failure) => match call.args.get("instance").map(instance_from) {
+                Some(Ok(instance)) => Ok((instance, Err(failure))),
+                _ => Err(failure),
+            },
+        };
         let (parsed, order) = match parsed {
             Ok((instance, order)) => (Ok(instance), order),
-            Err(failure) => (Err(failure), None),
+            Err(failure) => (Err(failure.clone()), Err(failure)),
         };
         self.reported_operation(
             call.context,
@@ -220,8 +246,13 @@ impl ComputeManager {
             "compute_rebuild_instance",
             move |flows, ctx, instance| async move {
                 match order {
-                    Some(order) => flows.evacuate_instance(&ctx, instance, order).await,
-                    None => flows.rebuild_instance(&ctx, instance, &image).await,
+                    Ok(RebuildOrder::InPlace { image, files }) => {
+                        flows.rebuild_instance(&ctx, instance, &image, &files).await
+                    }
+                    Ok(RebuildOrder::Evacuation(order)) => {
+                        flows.evacuate_instance(&ctx, instance, *order).await
+                    }
+                    Err(failure) => flows.refuse_rebuild(&ctx, instance, failure).await,
                 }
             },
         )

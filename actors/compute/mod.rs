@@ -54,6 +54,7 @@
 //! fake_driver.rs           the in-memory hypervisor (nova/virt/fake.py) with fault injection
 //! diagnostics.rs           get_diagnostics, get_instance_diagnostics: the fake driver's values
 //! fake_driver_guest_ops.rs its pause, suspend, rescue, password, console, crash dump
+//! fake_guest_files.rs      the personality files a fake guest keeps, and its console lines
 //! fake_driver_live_migration.rs  its live migration: the memory copy in steps, force
 //!                          complete, abort, the incoming guest
 //! live_migration_controls.rs  the running live migrations; force-complete and abort
@@ -78,6 +79,7 @@ mod evacuated_cleanup;
 pub mod fake_driver;
 mod fake_driver_guest_ops;
 mod fake_driver_live_migration;
+mod fake_guest_files;
 mod flows;
 mod image_service;
 mod init_host;

@@ -64,6 +64,8 @@ pub async fn evacuate_instance(
     let request = RebuildRequest {
         instance: args.instance,
         new_pass: args.new_pass,
+        // Nova's evacuate sends none; a peer's files go on as sent.
+        injected_files: args.injected_files.unwrap_or_default(),
         image_ref: args.image_ref.unwrap_or_default(),
         orig_image_ref: args.orig_image_ref.unwrap_or_default(),
         preserve_ephemeral: false,

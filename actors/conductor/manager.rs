@@ -72,15 +72,17 @@ impl ConductorManager {
         // The missing flows first, then the arguments: the order the checks always had.
         let parsed = self.task_deps().and_then(|deps| {
             let args = ScheduleAndBuildInstances::from_call(&call)?;
-            Ok((deps, args.build_requests, args.request_specs))
+            let files = args.injected_files.unwrap_or_default();
+            Ok((deps, args.build_requests, args.request_specs, files))
         });
         match parsed {
-            Ok((deps, build_requests, request_specs)) => {
+            Ok((deps, build_requests, request_specs, files)) => {
                 Response::later(tasks::schedule_and_build_instances(
                     deps,
                     call.context,
                     build_requests,
                     request_specs,
+                    files,
                 ))
             }
             Err(failure) => Response::err(failure),
@@ -98,10 +100,11 @@ impl ConductorManager {
                 args.filter_properties
                     .unwrap_or_else(|| Value::Object(Map::new())),
                 args.host_lists.unwrap_or_default(),
+                args.injected_files.unwrap_or_default(),
             ))
         });
         match parsed {
-            Ok((deps, instances, spec, filter_properties, host_lists)) => {
+            Ok((deps, instances, spec, filter_properties, host_lists, files)) => {
                 Response::later(tasks::build_instances(
                     deps,
                     call.context,
@@ -109,6 +112,7 @@ impl ConductorManager {
                     spec,
                     filter_properties,
                     host_lists,
+                    files,
                 ))
             }
             Err(failure) => Response::err(failure),

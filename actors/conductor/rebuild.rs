@@ -1,6 +1,7 @@
 //! The conductor's `rebuild_instance` (Nova: `ComputeTaskManager.rebuild_instance`): a
 //! rebuild in place (`recreate` false) goes to the instance's own host, unscheduled, as
-//! Nova sends it when the api names no host. Evacuation (`recreate` true) is
+//! Nova sends it when the api names no host, with the rebuild's personality files.
+//! Evacuation (`recreate` true) is
 //! `evacuate.rs`'s.
 
 use serde_json::Value;
@@ -30,6 +31,7 @@ pub async fn rebuild_instance(
     let request = RebuildRequest {
         instance: args.instance,
         new_pass: args.new_pass,
+        injected_files: args.injected_files.unwrap_or_default(),
         image_ref: args.image_ref.unwrap_or_default(),
         orig_image_ref: args.orig_image_ref.unwrap_or_default(),
         preserve_ephemeral: args.preserve_ephemeral.unwrap_or(false),

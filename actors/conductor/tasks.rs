@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use super::group_setup::setup_instance_group;
 use crate::db::{InstanceRow, NovaDb};
 use crate::exception::NovaException;
+use crate::objects::injected_files::InjectedFile;
 use crate::objects::instance::{build_request_instance_uuid, instance_primitive};
 use crate::objects::{NovaObject, RequestSpec, Selection, TypedObject};
 use crate::rpcapi::{ComputeApi, SchedulerApi};
@@ -78,7 +79,8 @@ async fn buildable(db: &NovaDb, uuid: &str) -> Option<InstanceRow> {
     }
 }
 
-/// Cast the build of `row` to the first selection, with the rest as alternates.
+/// Cast the build of `row` to the first selection, with the rest as alternates, and the
+/// personality files `files`.
 async fn cast_build(
     deps: &TaskDeps,
     ctx: &RequestContext,
@@ -86,6 +88,7 @@ async fn cast_build(
     spec: &Value,
     filter_properties: Map<String, Value>,
     mut hosts: Vec<Selection>,
+    files: &[InjectedFile],
 ) {
     if hosts.is_empty() {
         fail_instance(
@@ -109,6 +112,7 @@ async fn cast_build(
             &chosen.nodename,
             chosen.limits.clone(),
             alternates,
+            files.to_vec(),
         )
         .await;
     if let Err(error) = cast {
@@ -155,12 +159,14 @@ async fn fail_all(db: &NovaDb, uuids: &[String], request_specs: &[Value], messag
     }
 }
 
-/// `schedule_and_build_instances(build_requests, request_specs, image, …)`.
+/// `schedule_and_build_instances(build_requests, request_specs, image, admin_password,
+/// injected_files, …)`: every instance is built with the personality files `files`.
 pub async fn schedule_and_build_instances(
     deps: TaskDeps,
     ctx: RequestContext,
     build_requests: Vec<Value>,
     request_specs: Vec<Value>,
+    files: Vec<InjectedFile>,
 ) -> Result<Value, RemoteFailure> {
     let uuids: Vec<String> = build_requests
         .iter()
@@ -240,14 +246,23 @@ pub async fn schedule_and_build_instances(
         {
             tracing::debug!(%uuid, %error, "could not record the create action");
         }
-        cast_build(&deps, &ctx, &row, &spec_primitive, Map::new(), hosts).await;
+        cast_build(
+            &deps,
+            &ctx,
+            &row,
+            &spec_primitive,
+            Map::new(),
+            hosts,
+            &files,
+        )
+        .await;
     }
     Ok(Value::Null)
 }
 
 /// `build_instances(instances, …, request_spec, host_lists, filter_properties)`: a
-/// reschedule; each instance goes to the next alternate of its list, or to ERROR with
-/// `MaxRetriesExceeded` when none is left.
+/// reschedule; each instance goes to the next alternate of its list (with the build's
+/// personality files `files`), or to ERROR with `MaxRetriesExceeded` when none is left.
 pub async fn build_instances(
     deps: TaskDeps,
     ctx: RequestContext,
@@ -255,6 +270,7 @@ pub async fn build_instances(
     request_spec: Value,
     filter_properties: Value,
     host_lists: Vec<Vec<Value>>,
+    files: Vec<InjectedFile>,
 ) -> Result<Value, RemoteFailure> {
     for (index, instance) in instances.iter().enumerate() {
         let object = NovaObject::from_primitive(instance)
@@ -295,6 +311,7 @@ pub async fn build_instances(
             &request_spec,
             next_attempt(&filter_properties),
             hosts,
+            &files,
         )
         .await;
     }

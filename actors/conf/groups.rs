@@ -64,8 +64,22 @@ pub struct ApiConf {
     pub max_limit: usize,
     /// `[quota] key_pairs`: key pairs per user; `None` is unlimited (Nova's -1).
     pub key_pairs_quota: Option<i64>,
+    /// `[quota] injected_file*`: the personality a create or rebuild may carry.
+    pub injected_file_quota: InjectedFileQuota,
     /// `[api] auth_strategy` with `[keystone_authtoken]`, and `[oslo_policy]`.
     pub auth: AuthConf,
+}
+
+/// `[quota] injected_files`, `injected_file_content_bytes`, `injected_file_path_length`;
+/// `None` is unlimited (Nova's -1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InjectedFileQuota {
+    /// Files per create or rebuild.
+    pub files: Option<i64>,
+    /// Characters of one file's base64 contents.
+    pub content_bytes: Option<i64>,
+    /// Characters of one file's path.
+    pub path_length: Option<i64>,
 }
 
 /// `[conductor]`.
@@ -295,6 +309,13 @@ pub(super) fn build(r: &OptionReader<'_>) -> Result<NovaGroups, ConfigError> {
         max_limit: usize::try_from(r.int("api", "max_limit")?)
             .map_err(|_| r.mismatch("api", "max_limit", "a count"))?,
         key_pairs_quota: Some(r.int("quota", "key_pairs")?).filter(|quota| *quota >= 0),
+        injected_file_quota: InjectedFileQuota {
+            files: Some(r.int("quota", "injected_files")?).filter(|quota| *quota >= 0),
+            content_bytes: Some(r.int("quota", "injected_file_content_bytes")?)
+                .filter(|quota| *quota >= 0),
+            path_length: Some(r.int("quota", "injected_file_path_length")?)
+                .filter(|quota| *quota >= 0),
+        },
         auth: super::auth_groups::build(r)?,
     };
 

@@ -31,8 +31,8 @@ pub use auth_groups::{
     AuthConf, AuthStrategy, AuthTokenConf, KeystonePassword, NameOrId, ProjectScope,
 };
 pub use groups::{
-    AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, PlacementAuth,
-    PlacementConf, SchedulerConf, ServiceConf, ServiceZones,
+    AllocationRatio, ApiConf, ComputeConf, ConductorConf, FakeDriverConf, InjectedFileQuota,
+    PlacementAuth, PlacementConf, SchedulerConf, ServiceConf, ServiceZones,
 };
 pub use lab_network::{LabNetworkConf, LAB_NETWORK_OPTIONS};
 pub use options::{FAKE_COMPUTE_DRIVER, NOVA_DEFAULTS, NOVA_OPTIONS};

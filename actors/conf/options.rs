@@ -155,11 +155,38 @@ pub static NOVA_OPTIONS: &[OptionSpec] = &[
     // ---- [quota] ----
     OptionSpec::new(
         "quota",
+        "injected_files",
+        OptionKind::integer(Some(-1), Some(1000)),
+        Value("5"),
+        "The number of injected files (personality, before 2.57) allowed per create or \
+         rebuild. -1 is unlimited (the 1 MiB request body still bounds it).",
+        "nova/conf/quota.py (novactor bounds it: at most 1000)",
+    ),
+    OptionSpec::new(
+        "quota",
+        "injected_file_content_bytes",
+        OptionKind::integer(Some(-1), Some(1_048_576)),
+        Value("10240"),
+        "The number of bytes allowed per injected file, counted as Nova counts them: the \
+         characters of the base64 contents. -1 is unlimited (the 1 MiB request body still \
+         bounds it).",
+        "nova/conf/quota.py (novactor bounds it by the request body: at most 1048576)",
+    ),
+    OptionSpec::new(
+        "quota",
+        "injected_file_path_length",
+        OptionKind::integer(Some(-1), Some(4096)),
+        Value("255"),
+        "The maximum allowed injected file path length, in characters. -1 is unlimited.",
+        "nova/conf/quota.py (novactor bounds it by Linux's PATH_MAX: at most 4096)",
+    ),
+    OptionSpec::new(
+        "quota",
         "key_pairs",
         OptionKind::integer(Some(-1), None),
         Value("100"),
-        "The maximum number of key pairs allowed per user. -1 is unlimited. Key pairs are the \
-         only quota novactor enforces from this group.",
+        "The maximum number of key pairs allowed per user. -1 is unlimited. Key pairs and \
+         injected files are the only quotas novactor enforces from this group.",
         "nova/conf/quota.py",
     ),
     // ---- [conductor] / [scheduler] ----

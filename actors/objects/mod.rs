@@ -11,6 +11,7 @@
 //! datetime.rs      DateTimeField's wire form
 //! typed.rs         Flavor, RequestSpec, Selection, BuildRequest as typed structs
 //! instance_group.rs  InstanceGroup, the server group a RequestSpec carries
+//! injected_files.rs  personality files on the wire ([path, base64]) and Nova's _decode_files
 //! instance.rs      the Instance primitive of an instances row, InstanceList, BuildRequest's uuid
 //! instance_fields.rs  Nova's Instance fields of an instances row (Instance._from_db_object),
 //!                  the flavor snapshot as Flavor objects and back
@@ -22,6 +23,7 @@
 pub mod compute_node;
 mod datetime;
 mod envelope;
+pub mod injected_files;
 pub mod instance;
 pub mod instance_fields;
 mod instance_group;

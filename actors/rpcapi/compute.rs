@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 
 use super::baseapi::BaseApi;
 use super::rpc_args::{self, RpcArgs, Unread};
+use crate::objects::injected_files::InjectedFile;
 use crate::objects::NovaObject;
 use novactor::rpc::{CallError, RemoteFailure, RequestContext, RpcClient, Target};
 
@@ -33,8 +34,8 @@ pub struct BuildAndRunInstance {
     pub filter_properties: Option<Map<String, Value>>,
     /// Unused by the fake driver.
     pub admin_password: Unread,
-    /// Unused by the fake driver.
-    pub injected_files: Unread,
+    /// Personality files (`[path, base64]`), decoded and handed to the spawn.
+    pub injected_files: Option<Vec<InjectedFile>>,
     /// No networking in the slice.
     pub requested_networks: Unread,
     /// No networking in the slice.
@@ -203,7 +204,7 @@ impl ComputeApi {
 
     /// `build_and_run_instance` (cast to `host`): `instance` is an Instance primitive,
     /// `limits` none when the scheduler gave none, `host_list` the remaining alternates
-    /// (Selection primitives).
+    /// (Selection primitives), `injected_files` the personality files (base64).
     #[allow(clippy::too_many_arguments)]
     pub async fn build_and_run_instance(
         &self,
@@ -215,6 +216,7 @@ impl ComputeApi {
         node: &str,
         limits: Option<Map<String, Value>>,
         host_list: Vec<Value>,
+        injected_files: Vec<InjectedFile>,
     ) -> Result<(), CallError> {
         let args = BuildAndRunInstance {
             instance,
@@ -222,7 +224,7 @@ impl ComputeApi {
             request_spec: Some(request_spec),
             filter_properties: Some(filter_properties),
             admin_password: None,
-            injected_files: Some(json!([])),
+            injected_files: Some(injected_files),
             requested_networks: None,
             security_groups: Some(json!([])),
             block_device_mapping: Some(json!([])),
@@ -330,7 +332,7 @@ mod tests {
             request_spec: Some(Value::Null),
             filter_properties: Some(Map::new()),
             admin_password: None,
-            injected_files: Some(json!([])),
+            injected_files: Some(vec![InjectedFile("/a".into(), "YQ==".into())]),
             requested_networks: None,
             security_groups: Some(json!([])),
             block_device_mapping: Some(json!([])),
@@ -342,7 +344,7 @@ mod tests {
         let wire = serde_json::to_string(&args.to_kwargs().unwrap()).unwrap();
         assert_eq!(
             wire,
-            r#"{"instance":{"i":1},"image":{},"request_spec":null,"filter_properties":{},"admin_password":null,"injected_files":[],"requested_networks":null,"security_groups":[],"block_device_mapping":[],"node":"n1","limits":null,"host_list":[],"accel_uuids":[]}"#
+            r#"{"instance":{"i":1},"image":{},"request_spec":null,"filter_properties":{},"admin_password":null,"injected_files":[["/a","YQ=="]],"requested_networks":null,"security_groups":[],"block_device_mapping":[],"node":"n1","limits":null,"host_list":[],"accel_uuids":[]}"#
         );
     }
 

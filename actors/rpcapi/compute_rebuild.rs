@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::compute::ComputeApi;
 use super::compute_task::ComputeTaskApi;
 use super::rpc_args::{self, RpcArgs, Unread};
+use crate::objects::injected_files::InjectedFile;
 use novactor::rpc::{CallError, RequestContext};
 
 /// What a rebuild asks for, shared by the conductor's and the compute's method.
@@ -19,6 +20,9 @@ pub struct RebuildRequest {
     pub instance: Value,
     /// The guest's new admin password.
     pub new_pass: Option<String>,
+    /// The rebuild's personality files (base64): the rebuilt guest gets these, and only
+    /// these.
+    pub injected_files: Vec<InjectedFile>,
     /// The image to rebuild from.
     pub image_ref: String,
     /// The image the instance had before.
@@ -36,8 +40,8 @@ pub struct RebuildInstanceTask {
     pub instance: Value,
     /// The new admin password.
     pub new_pass: Option<String>,
-    /// Personality files (refused by the api: always empty).
-    pub injected_files: Unread,
+    /// Personality files (`[path, base64]`; an evacuation sends none).
+    pub injected_files: Option<Vec<InjectedFile>>,
     /// The image to rebuild from.
     pub image_ref: Option<String>,
     /// The image before the rebuild.
@@ -77,8 +81,8 @@ pub struct RebuildInstance {
     pub instance: Value,
     /// The new admin password.
     pub new_pass: Option<String>,
-    /// Personality files (always empty).
-    pub injected_files: Unread,
+    /// Personality files (`[path, base64]`), decoded and handed to the spawn.
+    pub injected_files: Option<Vec<InjectedFile>>,
     /// The image to rebuild from.
     pub image_ref: Option<String>,
     /// The image before the rebuild.
@@ -185,7 +189,7 @@ impl ComputeTaskApi {
         let args = RebuildInstanceTask {
             instance: request.instance,
             new_pass: request.new_pass,
-            injected_files: Some(json!([])),
+            injected_files: Some(request.injected_files),
             image_ref: Some(request.image_ref),
             orig_image_ref: Some(request.orig_image_ref),
             orig_sys_metadata: Some(json!({})),
@@ -217,7 +221,7 @@ impl ComputeApi {
         let args = RebuildInstance {
             instance: request.instance,
             new_pass: request.new_pass,
-            injected_files: Some(json!([])),
+            injected_files: Some(request.injected_files),
             image_ref: Some(request.image_ref),
             orig_image_ref: Some(request.orig_image_ref),
             orig_sys_metadata: Some(json!({})),
@@ -252,7 +256,7 @@ mod tests {
         let task = RebuildInstanceTask {
             instance: json!(1),
             new_pass: Some("pw".into()),
-            injected_files: Some(json!([])),
+            injected_files: Some(vec![InjectedFile("/etc/motd".into(), "aGk=".into())]),
             image_ref: Some("img".into()),
             orig_image_ref: Some("old".into()),
             orig_sys_metadata: Some(json!({})),
@@ -269,6 +273,9 @@ mod tests {
         let keys: Vec<&String> = wire.as_object().unwrap().keys().collect();
         assert_eq!(keys.len(), 14, "{keys:?}");
         assert_eq!(task.to_kwargs().unwrap()["image_ref"], "img");
+        assert_eq!(wire["injected_files"], json!([["/etc/motd", "aGk="]]));
+        let back: RebuildInstanceTask = serde_json::from_value(wire).unwrap();
+        assert_eq!(back, task);
         assert_eq!(RebuildInstance::METHOD, "rebuild_instance");
     }
 

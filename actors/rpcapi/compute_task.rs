@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::rpc_args::{self, RpcArgs, Unread};
+use crate::objects::injected_files::InjectedFile;
 use novactor::rpc::{CallError, RequestContext, RpcClient};
 
 /// Nova `ComputeTaskManager.target`: namespace `compute_task`.
@@ -28,8 +29,8 @@ pub struct ScheduleAndBuildInstances {
     pub image: Unread,
     /// Unused by the fake driver.
     pub admin_password: Unread,
-    /// Unused by the fake driver.
-    pub injected_files: Unread,
+    /// Personality files, passed on to the compute's build (absent or null: none).
+    pub injected_files: Option<Vec<InjectedFile>>,
     /// No networking in the slice.
     pub requested_networks: Unread,
     /// No volumes in the slice.
@@ -55,8 +56,8 @@ pub struct BuildInstances {
     pub filter_properties: Option<Value>,
     /// Unused by the fake driver.
     pub admin_password: Unread,
-    /// Unused by the fake driver.
-    pub injected_files: Unread,
+    /// Personality files, passed on to the next build (absent or null: none).
+    pub injected_files: Option<Vec<InjectedFile>>,
     /// No networking in the slice.
     pub requested_networks: Unread,
     /// No networking in the slice.
@@ -92,20 +93,21 @@ impl ComputeTaskApi {
 
     /// `schedule_and_build_instances` (1.17), a cast: place and build the instances of
     /// `build_requests` (BuildRequest primitives, each wrapping its `instance`), one
-    /// `RequestSpec` per instance.
+    /// `RequestSpec` per instance, each with the personality files `injected_files`.
     pub async fn schedule_and_build_instances(
         &self,
         ctx: &RequestContext,
         build_requests: Vec<Value>,
         request_specs: Vec<Value>,
         image: Value,
+        injected_files: Vec<InjectedFile>,
     ) -> Result<(), CallError> {
         let args = ScheduleAndBuildInstances {
             build_requests,
             request_specs,
             image: Some(image),
             admin_password: None,
-            injected_files: Some(json!([])),
+            injected_files: Some(injected_files),
             requested_networks: None,
             block_device_mapping: Some(json!([])),
             tags: None,
@@ -114,7 +116,8 @@ impl ComputeTaskApi {
     }
 
     /// `build_instances` (1.19), a cast: the compute's reschedule after a failed spawn;
-    /// `host_lists` holds the remaining alternates per instance.
+    /// `host_lists` holds the remaining alternates per instance, `injected_files` the
+    /// personality files the build had.
     pub async fn build_instances(
         &self,
         ctx: &RequestContext,
@@ -122,13 +125,14 @@ impl ComputeTaskApi {
         request_spec: Value,
         filter_properties: Map<String, Value>,
         host_lists: Vec<Vec<Value>>,
+        injected_files: Vec<InjectedFile>,
     ) -> Result<(), CallError> {
         let args = BuildInstances {
             instances,
             image: Some(json!({})),
             filter_properties: Some(Value::Object(filter_properties)),
             admin_password: None,
-            injected_files: Some(json!([])),
+            injected_files: Some(injected_files),
             requested_networks: None,
             security_groups: Some(json!([])),
             request_spec: Some(request_spec),
@@ -153,7 +157,7 @@ mod tests {
             request_specs: vec![json!(2)],
             image: Some(json!({"id": "i"})),
             admin_password: None,
-            injected_files: Some(json!([])),
+            injected_files: Some(vec![InjectedFile("/etc/motd".into(), "aGk=".into())]),
             requested_networks: None,
             block_device_mapping: Some(json!([])),
             tags: None,
@@ -161,7 +165,8 @@ mod tests {
         assert_eq!(
             wire(&schedule),
             serde_json::to_string(&json!({"build_requests": [1], "request_specs": [2],
-                "image": {"id": "i"}, "admin_password": null, "injected_files": [],
+                "image": {"id": "i"}, "admin_password": null,
+                "injected_files": [["/etc/motd", "aGk="]],
                 "requested_networks": null, "block_device_mapping": [], "tags": null}))
             .unwrap()
         );
@@ -170,7 +175,7 @@ mod tests {
             image: Some(json!({})),
             filter_properties: Some(json!({"retry": {}})),
             admin_password: None,
-            injected_files: Some(json!([])),
+            injected_files: Some(Vec::new()),
             requested_networks: None,
             security_groups: Some(json!([])),
             request_spec: Some(Value::Null),
@@ -184,5 +189,30 @@ mod tests {
                 "host_lists": [[3]]}))
             .unwrap()
         );
+    }
+
+    #[test]
+    fn malformed_injected_files_are_a_value_error_naming_the_argument() {
+        for bad in [
+            json!("x"),
+            json!([["/a"]]),
+            json!([["/a", 1]]),
+            json!({"/a": "YQ=="}),
+        ] {
+            let call = novactor::service::Call {
+                method: ScheduleAndBuildInstances::METHOD.into(),
+                context: RequestContext::new(),
+                args: json!({"build_requests": [], "request_specs": [], "injected_files": bad})
+                    .as_object()
+                    .cloned()
+                    .unwrap(),
+            };
+            let failure = ScheduleAndBuildInstances::from_call(&call).unwrap_err();
+            assert_eq!(failure.class, "ValueError", "{bad}");
+            assert!(
+                failure.message.contains("argument 'injected_files'"),
+                "{bad}: {failure:?}"
+            );
+        }
     }
 }

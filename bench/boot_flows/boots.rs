@@ -117,6 +117,7 @@ pub(crate) fn api_deps(node: &Node, db: &NovaDb, config: &NovaConfig) -> Compute
         lab_network: config.lab_network.clone(),
         reclaim_instance_interval: config.compute.reclaim_instance_interval,
         key_pairs_quota: config.api.key_pairs_quota,
+        injected_file_quota: config.api.injected_file_quota,
         allow_resize_to_same_host: config.compute.allow_resize_to_same_host,
     }
 }

@@ -1,5 +1,6 @@
 //! Nova's compute REST API (actors/api): versions, microversions, errors and auth, flavors,
-//! servers, their sub-resources (actions, metadata, tags, update, diagnostics), server lists
+//! servers, their sub-resources (actions, metadata, tags, update, diagnostics), personality
+//! files (create and rebuild before 2.57, shown in the console log), server lists
 //! (filters, sorting, paging in SQL, also on PostgreSQL and MariaDB), the legacy project-id
 //! prefix, the lab network's addresses, server groups and scheduler hints (two fake hosts),
 //! key pairs and the key pair and named host of a create (three fake hosts),
@@ -38,6 +39,7 @@ mod server_groups;
 mod server_images;
 mod server_lists;
 mod server_live_migration;
+mod server_personality;
 mod server_rebuild_shelve;
 mod server_resize;
 mod server_shelve;

@@ -101,6 +101,7 @@ async fn cloud(deployment: Deployment, computes: &[ComputeHost<'_>]) -> Cloud {
         lab_network: control_config.lab_network.clone(),
         reclaim_instance_interval: control_config.compute.reclaim_instance_interval,
         key_pairs_quota: control_config.api.key_pairs_quota,
+        injected_file_quota: control_config.api.injected_file_quota,
         allow_resize_to_same_host: false,
     };
     let cloud = Cloud {

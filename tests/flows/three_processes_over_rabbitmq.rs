@@ -107,6 +107,7 @@ async fn twenty_boots_spread_over_two_compute_processes_and_a_killed_one_is_avoi
         lab_network: novactor_nova::conf::NovaConfig::default_for_tests().lab_network,
         reclaim_instance_interval: Duration::ZERO,
         key_pairs_quota: Some(100),
+        injected_file_quota: Default::default(),
         allow_resize_to_same_host: false,
     };
     let request = BootRequest {

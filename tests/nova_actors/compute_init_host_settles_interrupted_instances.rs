@@ -268,6 +268,7 @@ impl World {
                 "cmp1",
                 Some(Map::new()),
                 Vec::new(),
+                Vec::new(),
             )
             .await
             .unwrap();

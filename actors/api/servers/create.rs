@@ -14,6 +14,7 @@ use super::create_key_and_host::{key_name, requested_destination};
 use super::create_networks::requested_port;
 use super::create_schema::parse_create;
 use super::create_zone::requested_zone;
+use super::personality::personality;
 use super::tags::create_tags;
 use super::views::links;
 use crate::api::api_fault::ApiFault;
@@ -82,6 +83,9 @@ pub async fn create(
     details.scheduler_hints = hints.scheduler_hints;
     details.group = hints.group;
     details.key_name = key_name(&server)?;
+    if let Some(files) = server.get("personality") {
+        details.injected_files = personality(files)?;
+    }
     details.requested_destination = requested_destination(&ctx, &server)?;
     let version = ctx.version;
     let count = request.count;

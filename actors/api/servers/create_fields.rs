@@ -4,6 +4,7 @@
 //! `metadata: {}`, `security_groups: [{"name": "default"}]`, `config_drive: false`, an image booted to local disk in `block_device_mapping_v2`, …
 //! What is honoured: `name`, `imageRef`, `flavorRef`, `networks` (the lab network,
 //! `create_networks.rs`),
+//! `personality` before 2.57 (`personality.rs`; the compute's fake guest shows the files),
 //! `min_count`/`max_count`, `description`, `metadata`, `user_data`, `config_drive`
 //! `accessIPv4`/`accessIPv6`, `OS-DCF:diskConfig` (`create_details.rs`), `tags` (2.52+,
 //! `tags.rs`), `adminPass`, `return_reservation_id`, `hostname`, the scheduler hints
@@ -36,13 +37,10 @@ fn asks_nothing(value: &Value) -> bool {
 /// 400 for the first field of `server` novactor would have to drop (the scheduler hints
 /// are `create_hints.rs`'s); `image` is the image the server boots from.
 pub fn refuse_unhonoured(server: &Map<String, Value>, image: &str) -> Result<(), ApiFault> {
-    let unsupported: &[(&str, &str)] = &[
-        ("personality", "file injection is not implemented"),
-        (
-            "trusted_image_certificates",
-            "images are not signed or verified",
-        ),
-    ];
+    let unsupported: &[(&str, &str)] = &[(
+        "trusted_image_certificates",
+        "images are not signed or verified",
+    )];
     for (field, why) in unsupported {
         if let Some(value) = server.get(*field).filter(|v| !asks_nothing(v)) {
             // config_drive also comes as the strings "false" / "0".
@@ -126,7 +124,6 @@ mod tests {
                 json!([{"boot_index": 0, "source_type": "volume",
                 "destination_type": "volume", "uuid": "v"}]),
             ),
-            ("personality", json!([{"path": "/a", "contents": "YQ=="}])),
         ] {
             let error = check(json!({ field: value })).expect_err(field);
             assert!(

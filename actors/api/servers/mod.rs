@@ -11,6 +11,7 @@
 //! create_schema.rs  the create body as Nova's schema reads it
 //! create_details.rs metadata, user_data, config_drive: read as Nova's schema, kept per instance
 //! create_fields.rs  the create fields novactor cannot honour yet: a 400 naming each
+//! personality.rs    `personality` (create, rebuild before 2.57): the injected files
 //! create_networks.rs `networks`: the lab network's port a create asks for
 //! ips.rs            GET /servers/{id}/ips[/{label}]
 //! addresses.rs      a server's `addresses` from its lab network ports
@@ -52,6 +53,7 @@ pub mod list_filters;
 pub mod list_query;
 pub mod lookup;
 pub mod metadata;
+pub mod personality;
 pub mod server_migrations;
 pub mod server_password;
 pub mod show;

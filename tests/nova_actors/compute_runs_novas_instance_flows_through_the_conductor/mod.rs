@@ -4,6 +4,7 @@
 //! sets the API's task state, casts through `ComputeApi`) and watches the database and the
 //! compute's `novactor::compute::instance` events (one per `Instance.save`).
 
+mod injected_files;
 mod resize_reschedule;
 mod snapshots;
 mod world;

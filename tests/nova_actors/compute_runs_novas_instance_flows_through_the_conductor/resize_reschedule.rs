@@ -42,6 +42,7 @@ async fn active_on(world: &World, name: &str, host: &str) -> (InstanceRow, Flavo
             host,
             Some(Map::new()),
             Vec::new(),
+            Vec::new(),
         )
         .await
         .unwrap();

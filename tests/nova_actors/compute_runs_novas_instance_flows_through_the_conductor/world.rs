@@ -260,6 +260,7 @@ impl World {
                 "cmp1",
                 Some(Map::new()),
                 host_list,
+                Vec::new(),
             )
             .await
             .unwrap();

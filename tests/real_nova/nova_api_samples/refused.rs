@@ -29,19 +29,4 @@ pub(super) const REFUSED: &[(&str, &str)] = &[
         "servers/v2.63/server-action-rebuild.json.tpl",
         "trusted_image_certificates",
     ),
-    // File injection (personality, up to 2.56).
-    ("servers/server-create-req.json.tpl", "personality"),
-    ("servers/server-create-req-v237.json.tpl", "personality"),
-    ("servers/v2.47/server-create-req.json.tpl", "personality"),
-    ("servers/v2.52/server-create-req.json.tpl", "personality"),
-    // Rebuild: file injection.
-    ("servers/server-action-rebuild.json.tpl", "personality"),
-    (
-        "servers/v2.26/server-action-rebuild.json.tpl",
-        "personality",
-    ),
-    (
-        "servers/v2.47/server-action-rebuild.json.tpl",
-        "personality",
-    ),
 ];

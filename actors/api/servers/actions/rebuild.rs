@@ -1,14 +1,14 @@
 //! `rebuild` (Nova: `servers.py` `_action_rebuild`, `schemas/servers.py` `rebuild*`,
 //! `rebuild_response*`): the body's fields per microversion — `imageRef` (required, an
 //! image of the catalog), `name`, `metadata`, `adminPass`, `preserve_ephemeral`,
-//! `OS-DCF:diskConfig`, `accessIPv4/6`, 2.19 `description`, 2.54 `key_name`, 2.57
-//! `user_data`, 2.63 `trusted_image_certificates`, 2.90 `hostname` (2.94 an FQDN) — and
-//! the 202 reply: the server as Nova's rebuild shows it at the version, with `adminPass`
-//! (and 2.57's `user_data`).
+//! `OS-DCF:diskConfig`, `accessIPv4/6`, `personality` until 2.56 (`personality.rs`: the
+//! files the rebuilt guest gets instead of the old ones), 2.19 `description`, 2.54
+//! `key_name`, 2.57 `user_data`, 2.63 `trusted_image_certificates`, 2.90 `hostname`
+//! (2.94 an FQDN) — and the 202 reply: the server as Nova's rebuild shows it at the
+//! version, with `adminPass` (and 2.57's `user_data`).
 //!
-//! Refused with a 400 naming them, as create refuses them (D-API-7): `personality` with
-//! files (no file injection), `trusted_image_certificates` other than null (no
-//! image signing).
+//! Refused with a 400 naming it, as create refuses it (D-API-7):
+//! `trusted_image_certificates` other than null (no image signing).
 
 use actix_web::HttpResponse;
 use serde_json::{json, Map, Value};
@@ -24,6 +24,7 @@ use crate::api::policy::defaults as policy;
 use crate::api::servers::create_details::{access_ip, disk_config, metadata, user_data};
 use crate::api::servers::create_key_and_host;
 use crate::api::servers::lookup::{extras, server_groups, visible};
+use crate::api::servers::personality::personality;
 use crate::api::servers::update::{description, hostname, name, unextend_addresses, FROM_2_75};
 use crate::api::servers::views::show_view;
 
@@ -126,6 +127,7 @@ pub(crate) fn parse(ctx: &Ctx, value: &Value, project: &str) -> Result<RebuildFi
     };
     let mut columns = Map::new();
     let mut key_name = None;
+    let mut injected_files = Vec::new();
     for (key, field) in members {
         match key.as_str() {
             "name" => {
@@ -172,10 +174,7 @@ pub(crate) fn parse(ctx: &Ctx, value: &Value, project: &str) -> Result<RebuildFi
                     return Err(refused(key, field, "images are not signed or verified"));
                 }
             }
-            "personality" => match field {
-                Value::Array(files) if files.is_empty() => {}
-                other => return Err(refused(key, other, "file injection is not implemented")),
-            },
+            "personality" => injected_files = personality(field)?,
             // imageRef, adminPass, preserve_ephemeral: read above.
             _ => {}
         }
@@ -186,6 +185,7 @@ pub(crate) fn parse(ctx: &Ctx, value: &Value, project: &str) -> Result<RebuildFi
         preserve_ephemeral,
         columns,
         key_name,
+        injected_files,
     })
 }
 
