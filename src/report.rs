@@ -38,8 +38,12 @@ fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::
     let policy = &snapshot.supervisor;
     writeln!(
         out,
-        "supervisor: restart_intensity={} restart_period={:.0}s escalate={}",
-        policy.restart_intensity, policy.restart_period_secs, policy.escalate
+        "supervisor: restart_intensity={} restart_period={:.0}s escalate={} runtime_threads={} actors_per_thread={:?}",
+        policy.restart_intensity,
+        policy.restart_period_secs,
+        policy.escalate,
+        policy.thread_load.len(),
+        policy.thread_load
     )?;
     let link = &snapshot.transport;
     writeln!(
@@ -58,11 +62,12 @@ fn write_report(out: &mut String, snapshot: &Snapshot, config: &Config) -> std::
     for actor in &snapshot.actors {
         writeln!(
             out,
-            "{} [{} on {}] state={} incarnation={} uptime={} restarts={} restart={} mailbox={} in_flight={} handled={} errors={} expected_failures={}",
+            "{} [{} on {}] state={} thread={} incarnation={} uptime={} restarts={} restart={} mailbox={} in_flight={} handled={} errors={} expected_failures={}",
             actor.name,
             actor.binary,
             actor.host,
             actor.state,
+            actor.thread.map_or_else(|| "-".to_owned(), |t| t.to_string()),
             actor.incarnation,
             secs(actor.uptime_secs),
             actor.restarts,

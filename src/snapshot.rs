@@ -97,6 +97,8 @@ pub struct SupervisorSettings {
     pub restart_period_secs: f64,
     /// `escalate`.
     pub escalate: bool,
+    /// Actors placed on each runtime thread (`runtime_threads` entries).
+    pub thread_load: Vec<usize>,
 }
 
 /// One handler running now.
@@ -125,6 +127,8 @@ pub struct ActorSnapshot {
     pub restart_type: String,
     /// Current state.
     pub state: ActorState,
+    /// The runtime thread its current incarnation lives on (none while not running).
+    pub thread: Option<usize>,
     /// 1 for the first start, +1 per restart.
     pub incarnation: u64,
     /// Seconds since the current incarnation became ready.

@@ -119,6 +119,8 @@ pub struct SupervisorOptions {
     pub restart_types: BTreeMap<String, RestartType>,
     /// `periodic_jitter`: fraction (0..=1) of a task's spacing added at random (mutable).
     pub periodic_jitter: f64,
+    /// `runtime_threads`: the threads actors run on (0 in the file: one per core).
+    pub runtime_threads: usize,
 }
 
 impl SupervisorOptions {
@@ -236,6 +238,10 @@ pub(crate) fn build(
         escalate: r.boolean("supervisor", "escalate")?,
         restart_types,
         periodic_jitter: r.float("supervisor", "periodic_jitter")?,
+        runtime_threads: match r.count("supervisor", "runtime_threads")? {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            threads => threads,
+        },
     };
 
     let dashboard_port = r.int("dashboard", "port")?;

@@ -8,6 +8,9 @@ use super::option_spec::{OptionDefault, OptionKind, OptionSpec};
 
 use OptionDefault::{Unset, Value};
 
+/// The most `[supervisor] runtime_threads` a process may ask for.
+const MAX_RUNTIME_THREADS: i64 = 256;
+
 /// `[supervisor] restart_types` accepted values (see `RestartType`).
 pub(crate) const RESTART_TYPE_CHOICES: &[&str] = &["permanent", "transient", "temporary"];
 
@@ -481,6 +484,17 @@ pub static RUNTIME_OPTIONS: &[OptionSpec] = &[
         "novactor (oslo.service periodic_task.py adds up to 5 %)",
     )
     .mutable(),
+    OptionSpec::new(
+        "supervisor",
+        "runtime_threads",
+        OptionKind::integer(Some(0), Some(MAX_RUNTIME_THREADS)),
+        Value("0"),
+        "Threads the process's actors run on; 0 is one per core. Each actor instance lives \
+         on one of them (its state serialized, its mailbox in order) and different actors \
+         run in parallel; 1 runs every actor on the main thread. \
+         [DEFAULT] executor_thread_pool_size still bounds each actor's concurrent handlers.",
+        "novactor (oslo.service forks workers instead)",
+    ),
     OptionSpec::new(
         "dashboard",
         "listen",

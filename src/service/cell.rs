@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use actix::{Actor, ActorContext, Addr, Context, Handler, Message, Recipient, ResponseFuture};
+use actix_rt::ArbiterHandle;
 use futures::future::{self, BoxFuture};
 use futures::FutureExt;
 use serde_json::Value;
@@ -139,13 +140,13 @@ pub(crate) struct ServiceCell<S: ServiceManager> {
 }
 
 impl<S: ServiceManager> ServiceCell<S> {
-    pub(crate) fn new(manager: S, name: String, panics: PanicSink) -> Self {
+    fn new(manager: S, name: String, panics: PanicSink, gauges: Arc<CellGauges>) -> Self {
         Self {
             manager,
             endpoints: S::endpoints(),
             tasks: S::periodic_tasks(),
             name,
-            gauges: Arc::default(),
+            gauges,
             panics,
         }
     }
@@ -299,15 +300,22 @@ pub(crate) struct CellAddr<S: ServiceManager> {
     pub(crate) name: String,
 }
 
-impl<S: ServiceManager> CellAddr<S> {
-    pub(crate) fn start(cell: ServiceCell<S>) -> Self {
-        let gauges = Arc::clone(&cell.gauges);
-        let name = cell.name.clone();
-        Self {
-            addr: cell.start(),
-            gauges,
-            name,
-        }
+impl<S: ServiceManager + Send> CellAddr<S> {
+    /// Start a cell hosting `manager` on `arbiter`: every message to it is handled on that
+    /// arbiter's thread, one at a time.
+    pub(crate) fn start_on(
+        arbiter: &ArbiterHandle,
+        manager: S,
+        name: String,
+        panics: PanicSink,
+    ) -> Self {
+        let gauges = Arc::new(CellGauges::default());
+        let cell_gauges = Arc::clone(&gauges);
+        let cell_name = name.clone();
+        let addr = ServiceCell::start_in_arbiter(arbiter, move |_| {
+            ServiceCell::new(manager, cell_name, panics, cell_gauges)
+        });
+        Self { addr, gauges, name }
     }
 }
 

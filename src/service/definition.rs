@@ -2,14 +2,17 @@
 
 use std::sync::Arc;
 
-use super::cell::{CellAddr, CellHandle, PanicSink, ServiceCell};
+use actix_rt::ArbiterHandle;
+
+use super::cell::{CellAddr, CellHandle, PanicSink};
 use super::context::ServiceContext;
 use super::manager::ServiceManager;
 use super::periodic_task::PeriodicTaskInfo;
 use super::spec::ServiceSpec;
 use crate::rpc::EndpointInfo;
 
-type Spawner = dyn Fn(ServiceContext, PanicSink) -> Arc<dyn CellHandle> + Send + Sync;
+type Spawner =
+    dyn Fn(ServiceContext, PanicSink, &ArbiterHandle) -> Arc<dyn CellHandle> + Send + Sync;
 type ServiceGroupFactory =
     dyn Fn(&ServiceContext) -> Arc<dyn crate::servicegroup::ServiceGroup> + Send + Sync;
 
@@ -62,7 +65,7 @@ impl ServiceDefinition {
 /// Define a service: `factory` builds a fresh manager for each incarnation.
 pub fn define<S, F>(spec: ServiceSpec, factory: F) -> Arc<ServiceDefinition>
 where
-    S: ServiceManager,
+    S: ServiceManager + Send,
     F: Fn(&ServiceContext) -> S + Send + Sync + 'static,
 {
     Arc::new(definition(spec, factory))
@@ -72,7 +75,7 @@ where
 /// [`ServiceDefinition::reporting_through`] first.
 pub fn definition<S, F>(spec: ServiceSpec, factory: F) -> ServiceDefinition
 where
-    S: ServiceManager,
+    S: ServiceManager + Send,
     F: Fn(&ServiceContext) -> S + Send + Sync + 'static,
 {
     let endpoints = S::endpoints()
@@ -93,10 +96,15 @@ where
         .iter()
         .map(PeriodicTaskInfo::from)
         .collect();
-    let spawn = move |context: ServiceContext, panics: PanicSink| -> Arc<dyn CellHandle> {
+    // The manager is built here, on the supervisor's thread (a factory that panics fails
+    // the launch as before), then moved to the arbiter the incarnation was placed on.
+    let spawn = move |context: ServiceContext,
+                      panics: PanicSink,
+                      arbiter: &ArbiterHandle|
+          -> Arc<dyn CellHandle> {
         let name = instance_name(&context.spec.name, context.instance, context.spec.instances);
         let manager = factory(&context);
-        Arc::new(CellAddr::start(ServiceCell::new(manager, name, panics)))
+        Arc::new(CellAddr::start_on(arbiter, manager, name, panics))
     };
     ServiceDefinition {
         spec,

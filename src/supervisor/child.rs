@@ -21,6 +21,8 @@ use crate::snapshot::ActorState;
 /// One running incarnation.
 pub(super) struct Incarnation {
     pub(super) cell: Arc<dyn CellHandle>,
+    /// The runtime thread (the pool's index) the cell lives on.
+    pub(super) thread: usize,
     /// Where its heartbeats go.
     pub(super) servicegroup: Arc<dyn ServiceGroup>,
     pub(super) rpc: Option<RpcServer>,

@@ -62,9 +62,11 @@ impl Supervisor {
             Some(factory) => factory(&context),
             None => Arc::clone(&env.servicegroup),
         };
-        let cell = (child.factory.spawn)(context, panics);
+        let placement = self.pool.place();
+        let cell = (child.factory.spawn)(context, panics, &placement.arbiter);
         child.running = Some(Incarnation {
             cell: Arc::clone(&cell),
+            thread: placement.thread,
             servicegroup,
             rpc: None,
             timers: Vec::new(),
@@ -188,6 +190,7 @@ impl Supervisor {
                 server.stop_consuming();
             }
             incarnation.cell.stop();
+            self.pool.release(incarnation.thread);
         }
         let restart_type = child.factory.spec().restart;
         let after = reason.after_stop(restart_type);

@@ -21,6 +21,7 @@ impl Handler<Shutdown> for Supervisor {
         for (id, child) in self.children.iter_mut().enumerate().rev() {
             match child.running.take() {
                 Some(incarnation) => {
+                    self.pool.release(incarnation.thread);
                     child.state = ActorState::Stopping;
                     stopping.push((id, child.name.clone(), incarnation));
                 }
@@ -60,6 +61,8 @@ impl Handler<Shutdown> for Supervisor {
                     child.state = ActorState::Stopped;
                 }
             }
+            // Every actor drained: the runtime threads end with them.
+            act.pool.stop_and_join();
             report
         }))
     }

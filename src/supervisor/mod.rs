@@ -19,6 +19,10 @@
 //!   restarts and the new incarnation consumes them.
 //! - **Drain.** Shutdown stops consumption, lets running handlers finish until the
 //!   `graceful_shutdown_timeout` deadline, and reports what did not finish.
+//! - **Threads.** Each incarnation lives on one of `[supervisor] runtime_threads` arbiters
+//!   (the fewest-loaded one): one message at a time touches its state, in mailbox order,
+//!   while actors on other arbiters run in parallel. The supervisor itself, the transport's
+//!   consumers and the dashboard stay on the main thread.
 //!
 //! What follows the end of an incarnation, by [`RestartType`] and [`StopReason`] (one
 //! exhaustive match, [`StopReason::after_stop`]):
@@ -38,6 +42,7 @@
 //! | `runtime_env.rs` | `RuntimeEnv`: what every actor of the process shares |
 //! | `messages.rs` | the process-level requests: start, snapshot, reload, shutdown |
 //! | `child.rs` | `Child`, `Incarnation`: one instance across incarnations, and the one running |
+//! | `arbiter_pool.rs` | `ArbiterPool`: the runtime threads incarnations are placed on, balanced |
 //! | `child_lifecycle.rs` | launch, ready, failure, restart; children's panics and exits |
 //! | `start_phases.rs` | the start phases in Nova's order; `StartPhase`, `StartError` |
 //! | `stop_reason.rs` | `StopReason` and the restart decision (the table above) |
@@ -53,6 +58,7 @@
 //! [`ExitReason::Error`]: crate::service::ExitReason::Error
 //! [`RestartType`]: crate::service::RestartType
 
+mod arbiter_pool;
 mod cell_requests;
 mod child;
 mod child_lifecycle;

@@ -119,6 +119,7 @@ impl Supervisor {
         let Some(incarnation) = child.running.take() else {
             return;
         };
+        self.pool.release(incarnation.thread);
         child.state = ActorState::Stopping;
         let incarnation_number = child.incarnation;
         let name = child.name.clone();

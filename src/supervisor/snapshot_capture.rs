@@ -42,6 +42,7 @@ impl Supervisor {
                     host: spec.host.clone(),
                     restart_type: format!("{:?}", spec.restart).to_lowercase(),
                     state: child.state,
+                    thread: child.running.as_ref().map(|r| r.thread),
                     incarnation: child.incarnation,
                     uptime_secs: (child.state == ActorState::Running)
                         .then(|| {
@@ -96,6 +97,7 @@ impl Supervisor {
                 restart_intensity: config.supervisor.restart_intensity,
                 restart_period_secs: config.supervisor.restart_period.as_secs_f64(),
                 escalate: config.supervisor.escalate,
+                thread_load: self.pool.load(),
             },
             transport: self.env.transport.status(),
             actors,

@@ -9,6 +9,7 @@ use actix::{Actor, Context, Handler, MessageResult};
 use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
 
+use super::arbiter_pool::ArbiterPool;
 use super::child::Child;
 use super::messages::GetSnapshot;
 use super::restart_policy::RestartLimits;
@@ -23,6 +24,8 @@ pub struct Supervisor {
     pub(super) shutting_down: bool,
     /// Incarnations an operator's restart or stop is draining.
     pub(super) retiring: TaskTracker,
+    /// The runtime threads the incarnations are placed on.
+    pub(super) pool: ArbiterPool,
 }
 
 impl std::fmt::Debug for Supervisor {
@@ -35,7 +38,8 @@ impl std::fmt::Debug for Supervisor {
 }
 
 impl Supervisor {
-    /// A supervisor for `services`, each expanded into its `instances`.
+    /// A supervisor for `services`, each expanded into its `instances`; must be created
+    /// inside an actix system (its runtime threads are arbiters of it).
     pub fn new(env: Arc<RuntimeEnv>, services: Vec<Arc<ServiceDefinition>>) -> Self {
         let pool = env.config().default.executor_thread_pool_size.max(1);
         let children = services
@@ -45,12 +49,14 @@ impl Supervisor {
                     .map(move |instance| Child::new(factory, instance, pool))
             })
             .collect();
+        let pool = ArbiterPool::new(env.config().supervisor.runtime_threads);
         Self {
             env,
             children,
             started: Instant::now(),
             shutting_down: false,
             retiring: TaskTracker::new(),
+            pool,
         }
     }
 
