@@ -1,6 +1,7 @@
 //! The dashboard in a real browser: `novactor run` serves it, a headless chromium driven
 //! through chromedriver (WebDriver, via fantoccini) loads it, sees every actor instance
-//! become `running` over the live event stream, restarts `compute` with the admin token and
+//! become `running` over the live event stream on its runtime thread (two threads, two
+//! actors each), restarts `compute` with the admin token and
 //! sees its restart count go up and its state return to `running` without a reload. A wrong
 //! token shows the server's 401 message and changes nothing.
 //!
@@ -101,7 +102,7 @@ fn start_novactor(dir: &Path, port: u16, token: &str) -> Running {
     std::fs::write(
         &conf,
         format!(
-            "[DEFAULT]\nstate_path = {}\n\n[dashboard]\nlisten = 127.0.0.1\nport = {port}\nadmin_token = {token}\nrefresh_interval = 1\n",
+            "[DEFAULT]\nstate_path = {}\n\n[supervisor]\nruntime_threads = 2\n\n[dashboard]\nlisten = 127.0.0.1\nport = {port}\nadmin_token = {token}\nrefresh_interval = 1\n",
             dir.display()
         ),
     )
@@ -233,6 +234,23 @@ async fn drive(browser: &Client, dashboard: &str, token: &str) {
         .await
         .expect("#live state");
     assert_eq!(live.as_deref(), Some("live"), "rows: {rows:?}");
+
+    // Two runtime threads, two actors on each (placement is balanced), each row naming its.
+    let placed = browser
+        .execute(
+            "return [document.getElementById('sup-threads').textContent.trim(),
+                     document.getElementById('sup-load').textContent.trim(),
+                     [...document.querySelectorAll('tr[data-actor] .thread')]
+                        .map(cell => cell.textContent.trim()).sort()];",
+            vec![],
+        )
+        .await
+        .expect("read the threads");
+    assert_eq!(
+        placed,
+        json!(["2", "2 · 2", ["0", "0", "1", "1"]]),
+        "rows: {rows:?}"
+    );
 
     // From here on the page must never load again: a reload would drop this marker.
     browser

@@ -301,6 +301,9 @@
     setText(byId("sup-intensity"), fmtCount(sup.restart_intensity));
     setText(byId("sup-period"), sup.restart_period_secs == null ? DASH : fmtSpacing(sup.restart_period_secs));
     setText(byId("sup-escalate"), sup.escalate == null ? DASH : sup.escalate ? "yes" : "no");
+    const load = Array.isArray(sup.thread_load) ? sup.thread_load : null;
+    setText(byId("sup-threads"), load ? fmtCount(load.length) : DASH);
+    setText(byId("sup-load"), load ? load.join(" · ") : DASH);
 
     const title = `${s.ready ? "" : "✖ "}novactor ${s.host || ""}`;
     if (document.title !== title) document.title = title;
@@ -309,7 +312,7 @@
   // ---------------------------------------------------------------- actors
 
   const actorsTable = byId("actors");
-  const COLUMNS = 13;
+  const COLUMNS = 14;
   const kinds = new Map(); // kind -> {tbody, header: {...}, rows: Map(name -> row)}
   const rowsByName = new Map(); // instance name -> row (for applyActor)
 
@@ -335,6 +338,7 @@
     row.hostTag = h("span", { class: "host-tag" });
     row.nameCell.append(row.nameText, row.hostTag);
     row.state = h("span", { class: "state", "data-state": "unknown", text: "…" });
+    row.thread = cell("num thread");
     row.incarnation = cell("num incarnation");
     row.uptime = cell("num uptime");
     row.restarts = cell("num restarts");
@@ -366,6 +370,7 @@
       { class: "instance", "data-actor": name },
       row.nameCell,
       h("td", {}, row.state),
+      row.thread,
       row.incarnation,
       row.uptime,
       row.restarts,
@@ -469,6 +474,7 @@
     setAttr(row.nameCell, "title", `${a.name}: ${a.binary || a.actor} on ${a.host || "?"}`);
     setText(row.state, a.state);
     setAttr(row.state, "data-state", a.state);
+    setText(row.thread, a.thread == null ? DASH : String(a.thread));
     setText(row.incarnation, fmtCount(a.incarnation));
     setText(row.uptime, a.uptime_secs == null ? DASH : fmtDuration(a.uptime_secs));
     setText(row.restarts, fmtCount(a.restarts));
