@@ -82,7 +82,10 @@ impl Supervisor {
             metrics: env.metrics.handler(&child.name),
             name: child.name.clone(),
         };
-        Some(plan.run().boxed())
+        // The phases run on the incarnation's thread, so its RPC server's consumers — which
+        // decode each message, dispatch it and encode and publish the reply — run there
+        // too: beside the actor, off the main thread, in parallel with other actors'.
+        Some(plan.run_on(placement.arbiter).boxed())
     }
 
     /// The start phases of incarnation `incarnation` of `id` ended: serve, or fail.

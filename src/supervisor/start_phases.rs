@@ -5,12 +5,13 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
+use actix_rt::ArbiterHandle;
+use tokio::sync::{oneshot, Semaphore};
 
 use super::cell_requests::CellRequests;
 use crate::config::Config;
 use crate::metrics::HandlerMetrics;
-use crate::rpc::{Dispatcher, EndpointInfo, HandlerError, RpcServer, ServerTarget};
+use crate::rpc::{Dispatcher, EndpointInfo, HandlerError, RemoteFailure, RpcServer, ServerTarget};
 use crate::rpc::{Transport, TransportError};
 use crate::service::{CellCall, CellHandle, Hook, ServiceSpec};
 
@@ -86,6 +87,27 @@ async fn hook(cell: &Arc<dyn CellHandle>, phase: StartPhase, hook: Hook) -> Resu
 }
 
 impl StartPlan {
+    /// [`StartPlan::run`] on `arbiter`; a stopped arbiter fails the start.
+    pub(super) async fn run_on(
+        self,
+        arbiter: ArbiterHandle,
+    ) -> Result<Option<RpcServer>, StartError> {
+        let (done, outcome) = oneshot::channel();
+        let spawned = arbiter.spawn(async move {
+            let _ = done.send(self.run().await);
+        });
+        let gone = || StartError::Hook {
+            phase: StartPhase::InitHost,
+            failure: HandlerError::Crashed(RemoteFailure::runtime_error(
+                "the actor's runtime thread stopped before it started",
+            )),
+        };
+        if !spawned {
+            return Err(gone());
+        }
+        outcome.await.unwrap_or_else(|_| Err(gone()))
+    }
+
     /// Run the phases in order; the RPC server when the service consumes a topic.
     pub(super) async fn run(self) -> Result<Option<RpcServer>, StartError> {
         hook(&self.cell, StartPhase::InitHost, Hook::InitHost).await?;

@@ -21,10 +21,9 @@ async fn sigterm_drains_an_in_flight_call_and_exits_0() {
     let (node, _) = echo_node(&[("DEFAULT", "graceful_shutdown_timeout", "10")]).await;
     let client = echo_client(&node).with_timeout(Duration::from_secs(10));
     let call = actix_rt::spawn(async move {
-        let reply = client
+        client
             .call(&RequestContext::new(), "sleep", json!({"ms": 700}))
-            .await;
-        (reply, std::time::Instant::now())
+            .await
     });
     wait_until(Duration::from_secs(5), "the call is in flight", || async {
         snapshot(&node).await.actor("echo").unwrap().in_flight == 1
@@ -48,16 +47,18 @@ async fn sigterm_drains_an_in_flight_call_and_exits_0() {
         .expect("runner ends")
         .unwrap()
         .unwrap();
-    let stopped_at = std::time::Instant::now();
     assert_eq!(code, 0);
-    let (reply, replied_at) = call.await.unwrap();
+    // The actor is stopped: a reply can only come from the drained handler, which
+    // published it before the drain ended. (Its arrival may follow the runner's end by a
+    // moment: the server publishes from the actor's thread, the caller routes replies on
+    // this one.)
+    let reply = tokio::time::timeout(Duration::from_secs(2), call)
+        .await
+        .expect("the reply arrives without the stopped node doing any more work")
+        .unwrap();
     assert_eq!(
         reply.expect("the in-flight call got its reply")["slept_ms"],
         700
-    );
-    assert!(
-        replied_at <= stopped_at,
-        "the reply came before the process was done"
     );
     assert_eq!(
         snapshot(&node).await.actor("echo").unwrap().state,
