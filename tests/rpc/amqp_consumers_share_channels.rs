@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use novactor::rpc::transport::amqp::{AmqpSettings, DECLARATION_CHANNELS};
+use novactor::rpc::transport::amqp::{AmqpSettings, DECLARATION_CHANNELS, PUBLISHER_CHANNELS};
 use novactor::rpc::transport::{Subscription, TransportError};
 use novactor::rpc::Transport;
 
@@ -44,11 +44,11 @@ async fn three_thousand_subscriptions_fit_on_few_channels_and_all_receive() {
         (SUBSCRIPTIONS / 64..=SUBSCRIPTIONS / 64 + 4).contains(&used),
         "{used} consumer channels for {SUBSCRIPTIONS} consumers"
     );
-    // The broker agrees: the publisher, the declaration channels, the consumer channels,
+    // The broker agrees: the publishers, the declaration channels, the consumer channels,
     // none with more than 64 consumers, every consumer on one of them.
     let channels = vhost.channels();
     assert!(
-        channels.len() <= 1 + DECLARATION_CHANNELS + used,
+        channels.len() <= PUBLISHER_CHANNELS + DECLARATION_CHANNELS + used,
         "{} channels",
         channels.len()
     );

@@ -1,8 +1,8 @@
 //! The connection's life, owned by one task: connect (hosts in turn or at random, as
 //! `kombu_failover_strategy` says; oslo's backoff),
-//! open the publisher channel, resume every subscription (re-declared, and packed onto
+//! open the publisher channels, resume every subscription (re-declared, and packed onto
 //! new shared consumer channels), serve until the link is lost (socket error, missed
-//! heartbeats, broker shutdown, the publisher channel closed, a consumer cancelled by the
+//! heartbeats, broker shutdown, a publisher channel closed, a consumer cancelled by the
 //! broker, a consumer that could not be started again after its channel failed), then
 //! start over — until the transport is dropped. After a reconnect, the transient queues
 //! are checked for a while (`queue_audit.rs`). Another channel closed by the broker is
@@ -19,7 +19,7 @@ use rand::Rng;
 use tokio::sync::mpsc;
 
 use super::consumer::start_subscription;
-use super::publisher::open_publisher;
+use super::publisher::open_publishers;
 use super::queue_audit::audit_transient_queues;
 use super::settings::AmqpSettings;
 use super::shared_state::{lock, Inner, Link};
@@ -145,8 +145,8 @@ pub(super) async fn own_connection(
             return;
         };
         generation += 1;
-        let publisher = match open_publisher(&connection).await {
-            Ok(channel) => channel,
+        let publishers = match open_publishers(&connection).await {
+            Ok(channels) => channels,
             Err(error) => {
                 strong
                     .status
@@ -159,7 +159,7 @@ pub(super) async fn own_connection(
         let link = Link {
             generation,
             connection: Arc::clone(&connection),
-            publisher,
+            publishers,
         };
         // Resume every subscription before announcing the link.
         let ids: Vec<u64> = lock(&strong.subscriptions).keys().copied().collect();
@@ -202,7 +202,7 @@ pub(super) async fn own_connection(
             tracing::info!(%broker, "connected to RabbitMQ");
         }
         ever_connected = true;
-        let publisher = link.publisher.clone();
+        let publishing = link.clone();
         strong.link.send_replace(Some(link));
         let mut events = connection.events_listener();
         drop(strong);
@@ -214,9 +214,9 @@ pub(super) async fn own_connection(
                     // lapin reports a channel the broker closed with a (soft) error here
                     // too. A declaration channel's error went back to its declarer, and a
                     // consumer channel's consumers start again (consumer.rs): the
-                    // connection is fine. Only the publisher channel has no other owner.
+                    // connection is fine. Only the publisher channels have no other owner.
                     Some(lapin::Event::Error(error))
-                        if error.is_amqp_soft_error() && publisher.status().connected() =>
+                        if error.is_amqp_soft_error() && publishing.publishers_open() =>
                     {
                         tracing::debug!(%error, "a channel was closed with an error; the connection stays");
                         continue;

@@ -1,8 +1,8 @@
 //! `rabbit://`: the RabbitMQ transport on lapin, with oslo.messaging's exact topology and
 //! message properties (docs/WIRE.md), and a connection whose life novactor owns.
 //!
-//! One connection per transport, with three kinds of channel on it: one publisher channel
-//! in confirm mode; up to [`DECLARATION_CHANNELS`] declaration channels, where queues,
+//! One connection per transport, with three kinds of channel on it: [`PUBLISHER_CHANNELS`]
+//! publisher channels in confirm mode, taken in turn; up to [`DECLARATION_CHANNELS`] declaration channels, where queues,
 //! exchanges and bindings are declared, so a refused declaration closes no channel a
 //! consumer is on; and consumer channels shared by up to `consumers_per_channel`
 //! consumers each ([`CONSUMERS_PER_CHANNEL`] by default), opened as needed and closed when
@@ -52,6 +52,7 @@ mod url;
 pub use amqp_transport::AmqpTransport;
 pub use declaration::DECLARATION_CHANNELS;
 pub use message_properties::MAX_BODY_BYTES;
+pub use publisher::PUBLISHER_CHANNELS;
 pub use settings::{AmqpSettings, BACKLOG_PREFETCH, CONSUMERS_PER_CHANNEL};
 pub use tls::{TlsConfigError, TlsFiles};
 pub use topology::{ExchangeDecl, QueueDecl, TopologySettings};

@@ -1,8 +1,13 @@
-//! Publishing: one channel per connection in confirm mode, on which concurrent publishes
-//! pipeline, each resolving at its own confirm; exchanges declared once per channel, as
-//! oslo does; replies published mandatory, so a missing reply queue comes back unroutable.
+//! Publishing: a few channels per connection in confirm mode, taken in turn, on which
+//! concurrent publishes pipeline, each resolving at its own confirm — so callers on
+//! different threads do not queue behind one channel's frame lock; exchanges declared once
+//! per connection (oslo declares once per channel: the exchange then exists for every
+//! channel); replies published mandatory, so a missing reply queue comes back unroutable.
+//! One caller's publishes keep their order when it awaits each (as every caller does).
 
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::ShortString;
@@ -14,13 +19,27 @@ use super::shared_state::{connection_error, lock, Inner, Link};
 use super::topology::ExchangeDecl;
 use crate::rpc::transport::{OutgoingMessage, Route, TransportError};
 
-/// Open the publisher channel of a new connection.
-pub(super) async fn open_publisher(connection: &Connection) -> lapin::Result<Channel> {
-    let channel = connection.create_channel().await?;
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
-    Ok(channel)
+/// Publisher channels per connection: enough that two or four runtime threads publishing
+/// at once rarely meet on one, few enough to cost the broker nothing.
+pub const PUBLISHER_CHANNELS: usize = 4;
+
+/// Open the publisher channels of a new connection.
+pub(super) async fn open_publishers(connection: &Connection) -> lapin::Result<Arc<[Channel]>> {
+    let mut channels = Vec::with_capacity(PUBLISHER_CHANNELS);
+    for _ in 0..PUBLISHER_CHANNELS {
+        let channel = connection.create_channel().await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        channels.push(channel);
+    }
+    Ok(channels.into())
+}
+
+/// The publisher channel of `link` this publish takes.
+fn channel_for<'a>(inner: &Inner, link: &'a Link) -> &'a Channel {
+    let turn = inner.next_publisher.fetch_add(1, Ordering::Relaxed);
+    &link.publishers[turn % link.publishers.len()]
 }
 
 /// Publish `message` once connected (waiting up to `publish_wait`) and wait for its confirm.
@@ -69,7 +88,7 @@ async fn publish_on(
         }
         Route::Reply { queue } => (String::new(), queue.clone(), true),
     };
-    let publish = link.publisher.basic_publish(
+    let publish = channel_for(inner, link).basic_publish(
         ShortString::from(exchange.as_str()),
         ShortString::from(routing_key.as_str()),
         BasicPublishOptions {
@@ -95,7 +114,7 @@ async fn publish_on(
     }
 }
 
-/// Declare `decl` on the publisher channel unless this connection already did.
+/// Declare `decl` on a publisher channel unless this connection already did.
 async fn declare_exchange_once(
     inner: &Inner,
     link: &Link,
@@ -107,7 +126,7 @@ async fn declare_exchange_once(
             return Ok(());
         }
     }
-    declare_exchange(&link.publisher, decl)
+    declare_exchange(channel_for(inner, link), decl)
         .await
         .map_err(connection_error)?;
     let mut declared = lock(&inner.declared);

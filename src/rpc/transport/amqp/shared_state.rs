@@ -1,10 +1,10 @@
 //! What the parts of one RabbitMQ transport share: the live [`Link`] (connection and
-//! publisher channel), the registered subscriptions the connection owner re-establishes
+//! publisher channels), the registered subscriptions the connection owner re-establishes
 //! after a reconnect, the declaration and shared consumer channels, the status, and the
 //! channel on which consumers report a lost link.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -24,7 +24,15 @@ use crate::rpc::transport::{DeliverySender, TransportError};
 pub(super) struct Link {
     pub(super) generation: u64,
     pub(super) connection: Arc<Connection>,
-    pub(super) publisher: Channel,
+    /// The publisher channels (confirm mode), taken in turn (`publisher::PUBLISHER_CHANNELS`).
+    pub(super) publishers: Arc<[Channel]>,
+}
+
+impl Link {
+    /// True while every publisher channel is open.
+    pub(super) fn publishers_open(&self) -> bool {
+        self.publishers.iter().all(|c| c.status().connected())
+    }
 }
 
 /// A registered subscription, re-established after every reconnect.
@@ -52,8 +60,11 @@ pub(super) struct Inner {
     pub(super) settings: AmqpSettings,
     pub(super) status: StatusCell,
     pub(super) link: watch::Sender<Option<Link>>,
-    /// Exchanges declared on the current publisher channel (oslo declares once per channel).
+    /// Exchanges declared on the current connection (oslo declares once per channel; an
+    /// exchange declared on one of ours exists for all of them).
     pub(super) declared: Mutex<(u64, HashSet<String>)>,
+    /// The publisher channel the next publish takes (round robin).
+    pub(super) next_publisher: AtomicUsize,
     pub(super) subscriptions: Mutex<HashMap<u64, Registered>>,
     pub(super) next_subscription: AtomicU64,
     /// Where queues are declared (and fanout queues deleted): never a consumer channel.
@@ -78,6 +89,7 @@ impl Inner {
             status: StatusCell::new("rabbit"),
             link,
             declared: Mutex::new((0, HashSet::new())),
+            next_publisher: AtomicUsize::new(0),
             subscriptions: Mutex::new(HashMap::new()),
             next_subscription: AtomicU64::new(1),
             declaration_channels: DeclarationChannels::new(),
