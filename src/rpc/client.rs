@@ -103,6 +103,10 @@ pub struct ClientShared {
     control_exchange: String,
     replies: OnceCell<Arc<ReplyWaiter>>,
     observer: Option<Arc<dyn ClientObserver>>,
+    /// The runtime the reply consumer runs on: the one that made this state (a node's main
+    /// thread), not whichever thread calls first — an actor's runtime thread or an HTTP
+    /// worker may be busy, or end before the process does.
+    home: Option<tokio::runtime::Handle>,
 }
 
 impl std::fmt::Debug for ClientShared {
@@ -133,6 +137,7 @@ impl ClientShared {
             control_exchange: control_exchange.into(),
             replies: OnceCell::new(),
             observer,
+            home: tokio::runtime::Handle::try_current().ok(),
         })
     }
 
@@ -154,7 +159,7 @@ impl ClientShared {
 
     async fn reply_waiter(&self) -> Result<Arc<ReplyWaiter>, TransportError> {
         self.replies
-            .get_or_try_init(|| ReplyWaiter::start(Arc::clone(&self.transport)))
+            .get_or_try_init(|| ReplyWaiter::start(Arc::clone(&self.transport), self.home.clone()))
             .await
             .cloned()
     }
@@ -471,14 +476,18 @@ impl Drop for PendingCall {
 }
 
 impl ReplyWaiter {
-    async fn start(transport: Arc<dyn Transport>) -> Result<Arc<Self>, TransportError> {
+    /// Subscribe the reply queue and route its replies, on `home` (else the caller's runtime).
+    async fn start(
+        transport: Arc<dyn Transport>,
+        home: Option<tokio::runtime::Handle>,
+    ) -> Result<Arc<Self>, TransportError> {
         let mut subscription = transport.subscribe(QueueSpec::Reply).await?;
         let queue = subscription.queue.clone();
         let pending: Arc<PendingMap> = Arc::default();
         let stop = CancellationToken::new();
         let routes = Arc::downgrade(&pending);
         let stopped = stop.clone();
-        tokio::spawn(async move {
+        let routing = async move {
             loop {
                 let delivery = tokio::select! {
                     _ = stopped.cancelled() => break,
@@ -518,7 +527,11 @@ impl ReplyWaiter {
                     }
                 }
             }
-        });
+        };
+        match home {
+            Some(home) => drop(home.spawn(routing)),
+            None => drop(tokio::spawn(routing)),
+        }
         Ok(Arc::new(Self {
             queue,
             pending,
