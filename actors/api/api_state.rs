@@ -1,7 +1,11 @@
-//! `ApiState`, what every handler gets from the app data: the bridge that runs database and
-//! RPC work on the api actor's own runtime. The HTTP workers are separate threads; keeping
-//! pooled connections and the RPC reply consumer on the actor's arbiter means a worker's
-//! exit cannot strand them.
+//! `ApiState`, what every handler gets from the app data: the flow layer's clients, used on
+//! the HTTP worker thread that took the request — so `osapi_compute_workers` workers serve
+//! in parallel, each awaiting its own database and RPC work. Database work goes through the
+//! pool's async connections (PostgreSQL, MySQL: as many at once as the pool holds; SQLite
+//! serializes writers itself). A pooled connection a worker opened is tested before each
+//! reuse (sqlx's `test_before_acquire`), so one left behind by a worker that ended with an
+//! api restart is replaced, not used; the RPC reply consumer runs on the node's main
+//! thread (`ClientShared`), never on a worker.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,17 +24,15 @@ pub struct Backend {
 #[derive(Debug, Clone)]
 pub struct ApiState {
     backend: Arc<Backend>,
-    actor: actix_rt::ArbiterHandle,
     /// `[api] max_limit`: the most items one list response holds.
     max_limit: usize,
 }
 
 impl ApiState {
-    /// The state of a server whose work runs on the current arbiter (the api actor's).
-    pub fn on_current_arbiter(deps: ComputeApiDeps, max_limit: usize) -> Self {
+    /// The state of a server over `deps`.
+    pub fn new(deps: ComputeApiDeps, max_limit: usize) -> Self {
         Self {
             backend: Arc::new(Backend { deps }),
-            actor: actix_rt::Arbiter::current(),
             max_limit,
         }
     }
@@ -40,24 +42,12 @@ impl ApiState {
         self.max_limit
     }
 
-    /// Runs `work` on the api actor's arbiter and waits for its result.
+    /// Runs `work` on this worker thread and waits for its result.
     pub async fn run<T, F, Fut>(&self, work: F) -> Result<T, ApiFault>
     where
-        T: Send + 'static,
-        F: FnOnce(Arc<Backend>) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<T, ApiFault>> + 'static,
+        F: FnOnce(Arc<Backend>) -> Fut,
+        Fut: Future<Output = Result<T, ApiFault>>,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let backend = Arc::clone(&self.backend);
-        let sent = self.actor.spawn_fn(move || {
-            actix_rt::spawn(async move {
-                let _ = tx.send(work(backend).await);
-            });
-        });
-        let gone = || ApiFault::unavailable("The api service is restarting; try again.");
-        if !sent {
-            return Err(gone());
-        }
-        rx.await.map_err(|_| gone())?
+        work(Arc::clone(&self.backend)).await
     }
 }

@@ -1,7 +1,7 @@
 //! The `osapi_compute` HTTP server: binds `osapi_compute_listen:port`, serves the
 //! [router](super::router)'s app with its workers, and hands back the handle the actor stops
-//! it with. The server future and the handlers' backend work run on the api actor's arbiter
-//! (see [`ApiState`]).
+//! it with. The server future runs on the api actor's thread; each request's work runs on
+//! the worker that took it (see [`ApiState`]).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -36,7 +36,7 @@ pub fn start(
     deps: ComputeApiDeps,
     auth: ApiAuth,
 ) -> Result<RunningServer, String> {
-    let state = ApiState::on_current_arbiter(deps, max_limit);
+    let state = ApiState::new(deps, max_limit);
     let auth = actix_web::web::Data::new(auth);
     let server = HttpServer::new(move || {
         // Per worker: a reqwest client's pooled connections live on the runtime that
