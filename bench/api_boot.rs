@@ -1,8 +1,11 @@
 //! `POST /v2.1/servers` → ACTIVE throughput over HTTP: N concurrent clients, each creating
 //! servers one request at a time (`max_count` 1) and polling `GET /servers/{id}` until
-//! ACTIVE, against the in-process cloud (memory transport, SQLite, one fake compute).
+//! ACTIVE, against the in-process cloud (memory transport, two HTTP workers): first on SQLite
+//! with one fake compute, then on a fresh PostgreSQL database with four fake computes (the
+//! case `taskset` pins to one core and to two, docs/BENCHMARKS.md).
 //!
-//! Run: `cargo bench --bench api_boot` (or `bash bench/api_boot.sh`).
+//! Run: `cargo bench --bench api_boot` (or `bash bench/api_boot.sh`);
+//! `API_BOOT_BACKENDS=postgres` runs only the PostgreSQL case.
 
 #[path = "../tests/api/cloud.rs"]
 #[allow(missing_docs)]
@@ -53,21 +56,46 @@ async fn run(
     (started.elapsed(), latencies)
 }
 
+async fn measure(cloud: &Arc<cloud::Cloud>) {
+    for (clients, per_client) in [(1, 50), (8, 25), (32, 10)] {
+        let (elapsed, latencies) = run(cloud, clients, per_client).await;
+        let total = clients * per_client;
+        let p = |q: f64| {
+            latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
+        };
+        println!(
+            "{clients:>3} clients × {per_client:>2}: {total:>4} servers ACTIVE in {:>6.2} s = {:>7.1} servers/s; POST p50 {:.1} ms p99 {:.1} ms",
+            elapsed.as_secs_f64(),
+            total as f64 / elapsed.as_secs_f64(),
+            p(0.5),
+            p(0.99)
+        );
+    }
+}
+
 fn main() {
+    let backends = std::env::var("API_BOOT_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
     actix_rt::System::new().block_on(async {
-        let cloud = Arc::new(cloud::cloud_with(&[("DEFAULT", "osapi_compute_workers", "2")]).await);
-        println!("novactor api_boot: POST /v2.1/servers → ACTIVE over HTTP (memory://, SQLite, 1 fake compute)");
-        for (clients, per_client) in [(1, 50), (8, 25), (32, 10)] {
-            let (elapsed, latencies) = run(&cloud, clients, per_client).await;
-            let total = clients * per_client;
-            let p = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
-            println!(
-                "{clients:>3} clients × {per_client:>2}: {total:>4} servers ACTIVE in {:>6.2} s = {:>7.1} servers/s; POST p50 {:.1} ms p99 {:.1} ms",
-                elapsed.as_secs_f64(),
-                total as f64 / elapsed.as_secs_f64(),
-                p(0.5),
-                p(0.99)
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        if backends.contains("sqlite") {
+            let cloud = Arc::new(cloud::cloud_with(&[("DEFAULT", "osapi_compute_workers", "2")]).await);
+            println!("novactor api_boot: POST /v2.1/servers → ACTIVE over HTTP (memory://, SQLite, 1 fake compute, {threads} cores)");
+            measure(&cloud).await;
+            cloud.node.shutdown().await.expect("shutdown");
+        }
+        if backends.contains("postgres") {
+            let fresh = nova::fresh_nova_db(common::Backend::Postgres, "bench_api_boot").await;
+            let cloud = Arc::new(
+                cloud::cloud_with(&[
+                    ("DEFAULT", "osapi_compute_workers", "2"),
+                    ("compute", "fake_hosts", "4"),
+                    ("database", "connection", fresh.url.as_str()),
+                ])
+                .await,
             );
+            println!("novactor api_boot: POST /v2.1/servers → ACTIVE over HTTP (memory://, PostgreSQL, 4 fake computes, {threads} cores)");
+            measure(&cloud).await;
+            cloud.node.shutdown().await.expect("shutdown");
         }
     });
 }
