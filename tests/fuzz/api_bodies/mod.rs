@@ -27,12 +27,14 @@ use target::*;
 
 const TARGET: &str = "api_bodies";
 
-/// The seeds with the cloud's compute host put in.
+/// The seeds with the cloud's compute hosts put in: `OTHER_HOST` the one the target server
+/// is not on, `HOST` the one it is on.
 fn seeds_for(target: &Target) -> Vec<Seed> {
     corpus(TARGET)
         .into_iter()
         .map(|seed| Seed {
             bytes: String::from_utf8_lossy(&seed.bytes)
+                .replace("OTHER_HOST", &target.other_host)
                 .replace("HOST", &target.host)
                 .into_bytes(),
             name: seed.name,

@@ -12,39 +12,53 @@ use crate::support::show;
 #[derive(Debug, Clone)]
 pub(super) struct Target {
     pub(super) base: String,
+    /// The compute host the target server is created on.
     pub(super) host: String,
+    /// The cloud's other compute host (a move's destination).
+    pub(super) other_host: String,
     pub(super) server_id: String,
     pub(super) service_id: String,
 }
 
-/// Starts the cloud on its own thread (its own actix system: the fuzz cases block their
-/// own), creates a server to aim actions at, and returns where things are. The cloud
-/// serves until the test process exits.
+/// Starts a cloud of two fake computes on its own thread (its own actix system: the fuzz
+/// cases block their own), creates a server on the first (2.74 `host`) to aim actions at —
+/// so a move naming the other host is a valid request — and returns where things are. The
+/// cloud serves until the test process exits.
 pub(super) fn start_cloud(system: &actix_rt::SystemRunner) -> Target {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_rt::System::new().block_on(async move {
-            let cloud = crate::cloud::cloud().await;
+            let cloud = crate::cloud::cloud_with(&[("compute", "fake_hosts", "2")]).await;
             ready_tx
-                .send((cloud.base.clone(), cloud.host.clone()))
+                .send((cloud.base.clone(), cloud.computes.clone()))
                 .expect("the test waits");
             std::future::pending::<()>().await;
         });
     });
-    let (base, host) = ready_rx
+    let (base, computes) = ready_rx
         .recv_timeout(Duration::from_secs(60))
         .expect("the cloud started");
+    let [host, other_host] = <[String; 2]>::try_from(computes).expect("two compute hosts");
     let headers = [
         ("X-Auth-Token", "notused"),
         ("OpenStack-API-Version", "compute 2.53"),
     ];
-    let created = system.block_on(request(
-        &base,
-        "POST",
-        "/v2.1/servers",
-        &headers,
-        Some(br#"{"server": {"name": "target", "imageRef": "70a599e0-31e7-49b7-b260-868f441e862b", "flavorRef": "1", "networks": "none"}}"#.to_vec()),
-    )).expect("create");
+    let pinned = [
+        ("X-Auth-Token", "notused"),
+        ("OpenStack-API-Version", "compute 2.74"),
+    ];
+    let body = format!(
+        r#"{{"server": {{"name": "target", "imageRef": "70a599e0-31e7-49b7-b260-868f441e862b", "flavorRef": "1", "networks": "none", "host": "{host}"}}}}"#
+    );
+    let created = system
+        .block_on(request(
+            &base,
+            "POST",
+            "/v2.1/servers",
+            &pinned,
+            Some(body.into_bytes()),
+        ))
+        .expect("create");
     assert_eq!(created.0, 202, "{created:?}");
     let server_id = json(&created.2)["server"]["id"]
         .as_str()
@@ -55,13 +69,17 @@ pub(super) fn start_cloud(system: &actix_rt::SystemRunner) -> Target {
         .expect("services");
     let service_id = json(&services.2)["services"]
         .as_array()
-        .and_then(|all| all.iter().find(|s| s["binary"] == "nova-compute"))
+        .and_then(|all| {
+            all.iter()
+                .find(|s| s["binary"] == "nova-compute" && s["host"] == host.as_str())
+        })
         .and_then(|s| s["id"].as_str())
         .expect("the compute service")
         .to_owned();
     Target {
         base,
         host,
+        other_host,
         server_id,
         service_id,
     }
