@@ -55,14 +55,39 @@ pub(super) async fn publish(inner: &Inner, message: OutgoingMessage) -> Result<(
         let wait = deadline.saturating_duration_since(tokio::time::Instant::now());
         let link = inner.wait_for_link_after(lost_generation, wait).await?;
         match publish_on(inner, &link, &message).await {
-            // lapin marks the connection failed before it fails what was pending on it.
-            Err(error) if !link.connection.status().connected() => {
+            Ok(()) => return Ok(()),
+            Err(AttemptFailure::Failed(error)) => return Err(error),
+            Err(AttemptFailure::LinkLost(error)) => {
                 tracing::debug!(%error, generation = link.generation,
                     "the connection was lost before the publish was confirmed; publishing again on the next one");
                 lost_generation = link.generation;
             }
-            outcome => return outcome,
         }
+    }
+}
+
+/// How one attempt to publish failed.
+enum AttemptFailure {
+    /// The connection under it went away: publish again on the next one.
+    LinkLost(String),
+    /// Anything else: the caller's answer.
+    Failed(TransportError),
+}
+
+/// Classify a lapin failure of an attempt on `link`. lapin marks the connection failed
+/// before it fails what was pending on it — but a frame whose write met the socket's error
+/// fails at once, before that: an I/O error is the link's loss either way.
+fn attempt_failure(link: &Link, error: lapin::Error) -> AttemptFailure {
+    let connection_level = matches!(
+        error.kind(),
+        lapin::ErrorKind::IOError(_)
+            | lapin::ErrorKind::InvalidConnectionState(_)
+            | lapin::ErrorKind::MissingHeartbeatError
+    );
+    if connection_level || !link.connection.status().connected() {
+        AttemptFailure::LinkLost(error.to_string())
+    } else {
+        AttemptFailure::Failed(connection_error(error))
     }
 }
 
@@ -71,7 +96,7 @@ async fn publish_on(
     inner: &Inner,
     link: &Link,
     message: &OutgoingMessage,
-) -> Result<(), TransportError> {
+) -> Result<(), AttemptFailure> {
     let topology = &inner.settings.topology;
     let (exchange, routing_key, mandatory) = match &message.route {
         Route::Topic {
@@ -98,19 +123,18 @@ async fn publish_on(
         &message.body,
         properties(message.expiration),
     );
-    let confirmation = publish
-        .await
-        .map_err(connection_error)?
-        .await
-        .map_err(connection_error)?;
+    let lost = |error| attempt_failure(link, error);
+    let confirmation = publish.await.map_err(lost)?.await.map_err(lost)?;
     match confirmation {
         Confirmation::Ack(None) | Confirmation::NotRequested => Ok(()),
         Confirmation::Ack(Some(_returned)) => {
-            Err(TransportError::Unroutable { queue: routing_key })
+            Err(AttemptFailure::Failed(TransportError::Unroutable {
+                queue: routing_key,
+            }))
         }
-        Confirmation::Nack(_) => Err(TransportError::Connection(format!(
+        Confirmation::Nack(_) => Err(AttemptFailure::Failed(TransportError::Connection(format!(
             "broker refused (nack) the message to {exchange:?}/{routing_key:?}"
-        ))),
+        )))),
     }
 }
 
@@ -119,7 +143,7 @@ async fn declare_exchange_once(
     inner: &Inner,
     link: &Link,
     decl: &ExchangeDecl,
-) -> Result<(), TransportError> {
+) -> Result<(), AttemptFailure> {
     {
         let declared = lock(&inner.declared);
         if declared.0 == link.generation && declared.1.contains(&decl.name) {
@@ -128,7 +152,7 @@ async fn declare_exchange_once(
     }
     declare_exchange(channel_for(inner, link), decl)
         .await
-        .map_err(connection_error)?;
+        .map_err(|error| attempt_failure(link, error))?;
     let mut declared = lock(&inner.declared);
     if declared.0 != link.generation {
         *declared = (link.generation, HashSet::new());
