@@ -35,12 +35,18 @@ fn migrations(client: &Client, status: Option<&str>) -> Vec<Value> {
     serde_json::from_str(&listed).unwrap_or_else(|e| panic!("{e}: {listed}"))
 }
 
-/// The id and uuid of vm1's live migration once it is `running`.
-fn running_migration(client: &Client) -> (String, String) {
+/// The id and uuid of vm1's live migration once it is `running`, other than record
+/// `before` (the migration before may still read `running` for a moment after vm1 is
+/// ACTIVE again: as in Nova, the destination makes it ACTIVE before the source marks the
+/// record `completed`).
+fn running_migration(client: &Client, before: Option<&str>) -> (String, String) {
     wait_until_blocking(
         Duration::from_secs(60),
         "a running live migration",
-        || match migrations(client, Some("running")).first() {
+        || match migrations(client, Some("running"))
+            .iter()
+            .find(|row| Some(row["Id"].to_string().as_str()) != before)
+        {
             Some(row) => Ok((
                 row["Id"].to_string(),
                 row["UUID"].as_str().unwrap_or_default().to_owned(),
@@ -82,7 +88,7 @@ pub(crate) fn live_migration_actions(client: &Client) {
             "vm1",
         ],
     );
-    let (id, uuid) = running_migration(client);
+    let (id, uuid) = running_migration(client, None);
     // The first step of the copy saves the progress counters.
     let shown = wait_until_blocking(Duration::from_secs(60), "progress", || {
         // By uuid: this client's `show` by id sends the server and migration ids swapped
@@ -126,7 +132,7 @@ pub(crate) fn live_migration_actions(client: &Client) {
         "live-migration",
         &["server", "migrate", "--live-migration", "vm1"],
     );
-    let (id, _) = running_migration(client);
+    let (id, _) = running_migration(client, Some(&id));
     client.performed.borrow_mut().push("live_migration_cancel");
     migration_command(client, &["abort", "vm1", &id]);
     client.wait_status("vm1", "ACTIVE");

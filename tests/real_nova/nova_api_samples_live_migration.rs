@@ -72,6 +72,10 @@ async fn novas_live_migration_request_samples_are_served() {
         &[],
         force,
     );
+    // The record of the migration before may still read `running` for a moment after the
+    // server is ACTIVE again (Nova's order: the destination first, then the source marks it
+    // `completed`): each round waits for a newer record.
+    let mut last_migration = 0;
     for (sample, version) in live {
         let here = host_of(&cloud, &id).await;
         let other = cloud
@@ -90,12 +94,13 @@ async fn novas_live_migration_request_samples_are_served() {
                 .migration_get_in_progress(None, Some(&id), Some("live-migration"))
                 .await
                 .expect("the in-progress records");
-            match rows.first() {
+            match rows.iter().find(|row| row.id > last_migration) {
                 Some(row) if row.status.as_deref() == Some("running") => Ok(row.id),
                 other => Err(format!("{sample}: {other:?}")),
             }
         })
         .await;
+        last_migration = migration_id;
         let path = format!("/v2.1/servers/{id}/migrations/{migration_id}/action");
         send(&cloud, "2.22", "POST", &path, &force_body).await;
         let moved = cloud.wait_status(&id, "ACTIVE").await;
