@@ -22,7 +22,7 @@ pub(super) struct Target {
 
 /// Starts a cloud of two fake computes on its own thread (its own actix system: the fuzz
 /// cases block their own), creates a server on the first (2.74 `host`) to aim actions at —
-/// so a move naming the other host is a valid request — and returns where things are. The
+/// so a move naming the other host is a valid request — waits for it to be ACTIVE, and returns where things are. The
 /// cloud serves until the test process exits.
 pub(super) fn start_cloud(system: &actix_rt::SystemRunner) -> Target {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -64,6 +64,22 @@ pub(super) fn start_cloud(system: &actix_rt::SystemRunner) -> Target {
         .as_str()
         .expect("an id")
         .to_owned();
+    // The seeds act on a running server: before it is ACTIVE its guest does not exist yet
+    // and a read of it (console output) is Nova's 404, not what a seed tests.
+    let path = format!("/v2.1/servers/{server_id}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let shown = system
+            .block_on(request(&base, "GET", &path, &headers, None))
+            .expect("show the server");
+        match json(&shown.2)["server"]["status"].as_str() {
+            Some("ACTIVE") => break,
+            status if std::time::Instant::now() > deadline => {
+                panic!("the target server is not ACTIVE after 60 s: {status:?}")
+            }
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
     let services = system
         .block_on(request(&base, "GET", "/v2.1/os-services", &headers, None))
         .expect("services");
