@@ -14,6 +14,23 @@ pub(crate) const CONCURRENT_CALLERS: usize = 8;
 pub(crate) const CALLS_PER_CALLER: usize = 500;
 /// Longest wait for the servers to handle every cast.
 pub(crate) const DRAIN_LIMIT: Duration = Duration::from_secs(120);
+/// Interleaved rounds of novactor and raw lapin when `AMQP_COMPARE_ROUNDS` does not say.
+pub(crate) const DEFAULT_ROUNDS: usize = 5;
+/// The most rounds one run makes (each takes a few seconds per contender).
+pub(crate) const MAX_ROUNDS: usize = 50;
+
+/// `AMQP_COMPARE_ROUNDS` (1–50), else [`DEFAULT_ROUNDS`].
+pub(crate) fn rounds() -> usize {
+    match std::env::var("AMQP_COMPARE_ROUNDS") {
+        Err(_) => DEFAULT_ROUNDS,
+        Ok(text) => match text.trim().parse::<usize>() {
+            Ok(n) if (1..=MAX_ROUNDS).contains(&n) => n,
+            _ => panic!(
+                "AMQP_COMPARE_ROUNDS must be a whole number from 1 to {MAX_ROUNDS}, not {text:?}"
+            ),
+        },
+    }
+}
 
 /// One column of the table; `None` where a figure does not apply or was not measured.
 #[derive(Debug, Default, Clone)]
@@ -24,6 +41,33 @@ pub(crate) struct Figures {
     pub(crate) call_p99_us: Option<f64>,
     pub(crate) sequential_calls_per_s: Option<f64>,
     pub(crate) concurrent_calls_per_s: Option<f64>,
+}
+
+impl Figures {
+    /// Each figure's median over `rounds` (a figure missing from a round is left out; missing
+    /// from all, `None`).
+    pub(crate) fn median_of(rounds: &[Figures]) -> Figures {
+        let of = |get: fn(&Figures) -> Option<f64>| median(rounds.iter().filter_map(get).collect());
+        Figures {
+            casts_confirmed_per_s: of(|f| f.casts_confirmed_per_s),
+            casts_handled_per_s: of(|f| f.casts_handled_per_s),
+            call_p50_us: of(|f| f.call_p50_us),
+            call_p99_us: of(|f| f.call_p99_us),
+            sequential_calls_per_s: of(|f| f.sequential_calls_per_s),
+            concurrent_calls_per_s: of(|f| f.concurrent_calls_per_s),
+        }
+    }
+}
+
+/// The median (the mean of the two middle values for an even count).
+pub(crate) fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
 }
 
 pub(crate) fn unique(prefix: &str) -> String {

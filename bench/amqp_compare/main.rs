@@ -1,7 +1,9 @@
 //! RabbitMQ comparison on the local broker, in one run: novactor vs a raw lapin loop vs
 //! oslo.messaging 18.3.1 — cast throughput, sequential call latency (p50/p99) and calls/s
-//! with 8 concurrent callers — printed as one table with the targets checked:
-//! casts ≥ 0.8× raw lapin, call p50 ≤ 1.2× raw lapin, ≥ 5× oslo.messaging on every figure.
+//! with 8 concurrent callers — printed as one table of medians with the targets checked:
+//! against raw lapin casts ≥ 1.0×, sequential calls ≥ 1.0×, call p50 ≤ 1.05×, 8 concurrent
+//! callers ≥ 1.2×; against oslo.messaging ≥ 5× on every figure. novactor and raw lapin run
+//! `AMQP_COMPARE_ROUNDS` (default 5) interleaved rounds, oslo.messaging one.
 //!
 //! - **novactor**: a node hosting the conductor actor (`baseapi.ping`) on its own
 //!   [`AmqpTransport`], called from a second runtime environment with its own transport
@@ -36,8 +38,11 @@ use report::*;
 /// Delete what this run declared (all names are unique to it).
 async fn clean_up(url: &RabbitUrl, nova: &NovactorNames, oslo: &OsloNames) {
     let connection = lapin_connect(url).await;
-    let mut queues = vec![nova.topic.clone(), format!("{}.{}", nova.topic, nova.host)];
-    let mut exchanges = vec![nova.exchange.clone(), format!("{}_fanout", nova.topic)];
+    let (mut queues, mut exchanges) = (vec![], vec![]);
+    if !nova.topic.is_empty() {
+        queues.extend([nova.topic.clone(), format!("{}.{}", nova.topic, nova.host)]);
+        exchanges.extend([nova.exchange.clone(), format!("{}_fanout", nova.topic)]);
+    }
     for topic in &oslo.topics {
         queues.push(topic.clone());
         queues.push(format!("{topic}.s1"));
@@ -70,12 +75,27 @@ fn main() {
     // `cargo bench` passes --bench; nothing to parse.
     let url_text = rabbit_url();
     let url = RabbitUrl::parse(&url_text).expect("valid broker URL");
+    let rounds = rounds();
     actix_rt::System::new().block_on(async move {
-        println!("novactor: casts, sequential and concurrent calls …");
-        let (nova, nova_names) = bench_novactor(&url).await;
-        println!("raw lapin: casts, sequential and concurrent calls …");
-        let (raw, diagnostics) = bench_raw(&url).await;
-        println!("oslo.messaging: casts, then calls (Python peer) …");
+        // Interleaved, the first contender alternating, so a drift of the machine or the
+        // broker during the run weighs on both columns alike.
+        let (mut nova_rounds, mut raw_rounds, mut diagnostics) = (vec![], vec![], vec![]);
+        for round in 1..=rounds {
+            for novactor_turn in [round % 2 == 1, round % 2 == 0] {
+                if novactor_turn {
+                    println!("round {round}/{rounds} novactor: casts, sequential and concurrent calls …");
+                    let (figures, names) = bench_novactor(&url).await;
+                    clean_up(&url, &names, &OsloNames::default()).await;
+                    nova_rounds.push(figures);
+                } else {
+                    println!("round {round}/{rounds} raw lapin: casts, sequential and concurrent calls …");
+                    let (figures, diagnosed) = bench_raw(&url).await;
+                    raw_rounds.push(figures);
+                    diagnostics.push(diagnosed);
+                }
+            }
+        }
+        println!("oslo.messaging (one run): casts, then calls (Python peer) …");
         let oslo_url = url_text.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             let mut names = OsloNames::default();
@@ -89,7 +109,16 @@ fn main() {
             Ok(figures) => (figures, None),
             Err(error) => (Figures::default(), Some(error)),
         };
-        clean_up(&url, &nova_names, &oslo_names).await;
-        report(&nova, &raw, &oslo, note.as_deref(), &diagnostics);
+        let no_names = NovactorNames::default();
+        clean_up(&url, &no_names, &oslo_names).await;
+        report(
+            &Rounds {
+                novactor: nova_rounds,
+                raw: raw_rounds,
+            },
+            &oslo,
+            note.as_deref(),
+            &Diagnostics::median_of(&diagnostics),
+        );
     });
 }

@@ -18,7 +18,8 @@ use serde_json::json;
 
 use crate::figures::*;
 
-/// Names the novactor run declared, for the clean-up.
+/// Names the novactor run declared, for the clean-up (empty: none).
+#[derive(Debug, Default)]
 pub(crate) struct NovactorNames {
     pub(crate) exchange: String,
     pub(crate) topic: String,

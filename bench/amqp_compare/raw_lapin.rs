@@ -184,6 +184,20 @@ pub(crate) struct Diagnostics {
     pub(crate) raw_publish_p50_us: f64,
 }
 
+impl Diagnostics {
+    /// Each figure's median over the rounds.
+    pub(crate) fn median_of(rounds: &[Diagnostics]) -> Diagnostics {
+        let of = |get: fn(&Diagnostics) -> f64| {
+            median(rounds.iter().map(get).collect()).unwrap_or(f64::NAN)
+        };
+        Diagnostics {
+            transport_casts_per_s: of(|d| d.transport_casts_per_s),
+            transport_publish_p50_us: of(|d| d.transport_publish_p50_us),
+            raw_publish_p50_us: of(|d| d.raw_publish_p50_us),
+        }
+    }
+}
+
 pub(crate) async fn bench_raw(url: &RabbitUrl) -> (Figures, Diagnostics) {
     let exchange = unique("bench_raw");
     let cast_queue = unique("raw_casts");
