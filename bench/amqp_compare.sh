@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# RabbitMQ comparison: novactor vs a raw lapin loop vs oslo.messaging 18.3.1, one run on the
-# local broker; prints the table (and target verdicts) recorded in docs/BENCHMARKS.md.
+# RabbitMQ comparison: novactor vs a raw lapin loop vs oslo.messaging 18.3.1 on the
+# local broker, AMQP_COMPARE_ROUNDS (default 5) interleaved rounds; prints the table of
+# medians (and target verdicts) recorded in docs/BENCHMARKS.md. For one core:
+# taskset -c 0 bash bench/amqp_compare.sh
 # Usage: bash bench/amqp_compare.sh
 # Env: NOVACTOR_TEST_RABBIT_URL (another broker; default rabbit://guest:guest@127.0.0.1:5672/).
 set -euo pipefail
