@@ -62,6 +62,9 @@ pub enum DbError {
     /// Applying migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database's own threads did not run the query (`io_runtime.rs`).
+    #[error("the database threads did not run the query: {0}")]
+    Runtime(String),
     /// The database lacks migrations this binary has.
     #[error(
         "the database schema is at version {} but this novactor needs version {expected}: \
@@ -102,7 +105,7 @@ impl DbError {
     /// connection to give. Worth retrying later; everything else is a bug or a config error.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            DbError::Unavailable { .. } => true,
+            DbError::Unavailable { .. } | DbError::Runtime(_) => true,
             DbError::Query(e) => sqlx_unavailable(e),
             DbError::Migrate(sqlx::migrate::MigrateError::Execute(e)) => sqlx_unavailable(e),
             DbError::Migrate(_) => false,

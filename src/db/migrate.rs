@@ -45,12 +45,16 @@ impl Database {
     /// under the backend's migration lock, so concurrent syncs do not collide.
     pub async fn migrate(&self, migrations: &Migrations) -> Result<(), DbError> {
         let migrator = migrations.for_dialect(self.dialect());
-        match &self.pool {
-            Pool::Sqlite(p) => migrator.run(p).await?,
-            Pool::Postgres(p) => migrator.run(p).await?,
-            Pool::MySql(p) => migrator.run(p).await?,
-        }
-        Ok(())
+        let pool = self.pool.clone();
+        self.on_io(async move {
+            match &pool {
+                Pool::Sqlite(p) => migrator.run(p).await?,
+                Pool::Postgres(p) => migrator.run(p).await?,
+                Pool::MySql(p) => migrator.run(p).await?,
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Versions the binary embeds that the database lacks, oldest first (empty: up to
@@ -131,29 +135,34 @@ impl Database {
         if exists.is_none_or(|(n,)| n == 0) {
             return Ok(Vec::new());
         }
-        let (dirty, applied) = match &self.pool {
-            Pool::Sqlite(p) => {
-                let mut conn = p.acquire().await?;
-                (
-                    conn.dirty_version().await?,
-                    conn.list_applied_migrations().await?,
-                )
-            }
-            Pool::Postgres(p) => {
-                let mut conn = p.acquire().await?;
-                (
-                    conn.dirty_version().await?,
-                    conn.list_applied_migrations().await?,
-                )
-            }
-            Pool::MySql(p) => {
-                let mut conn = p.acquire().await?;
-                (
-                    conn.dirty_version().await?,
-                    conn.list_applied_migrations().await?,
-                )
-            }
-        };
+        let pool = self.pool.clone();
+        let (dirty, applied) = self
+            .on_io(async move {
+                Ok(match &pool {
+                    Pool::Sqlite(p) => {
+                        let mut conn = p.acquire().await?;
+                        (
+                            conn.dirty_version().await?,
+                            conn.list_applied_migrations().await?,
+                        )
+                    }
+                    Pool::Postgres(p) => {
+                        let mut conn = p.acquire().await?;
+                        (
+                            conn.dirty_version().await?,
+                            conn.list_applied_migrations().await?,
+                        )
+                    }
+                    Pool::MySql(p) => {
+                        let mut conn = p.acquire().await?;
+                        (
+                            conn.dirty_version().await?,
+                            conn.list_applied_migrations().await?,
+                        )
+                    }
+                })
+            })
+            .await?;
         match dirty {
             Some(version) => Err(DbError::MigrationMismatch { version }),
             None => Ok(applied),

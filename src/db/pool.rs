@@ -20,6 +20,7 @@ use sqlx::{Connection, FromRow, MySqlPool, PgPool, SqlitePool};
 
 use super::dialect::Dialect;
 use super::error::{sqlx_unavailable, DbError};
+use super::io_runtime;
 use super::value::{arguments, SqlValue};
 use crate::config::{mask_url, DatabaseOptions, ServerUrl};
 
@@ -168,87 +169,9 @@ impl Database {
             (Target::SqliteFile(path), None) => format!("sqlite:///{}", path.display()).into(),
             (_, None) => "sqlite://".into(),
         };
-        let refused = |source: sqlx::Error| DbError::Refused {
-            url: masked_url.to_string(),
-            source,
-        };
-        let invalid = |e: sqlx::Error| DbError::InvalidUrl {
-            url: masked_url.to_string(),
-            reason: e.to_string(),
-        };
-        let pool = match target {
-            Target::SqliteFile(path) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
-                        path: dir.to_owned(),
-                        source,
-                    })?;
-                }
-                let opts = SqliteConnectOptions::new()
-                    .filename(&path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    // NORMAL is durable in WAL mode except for the last commits on power loss.
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                    // `column REGEXP pattern`, as PostgreSQL's `~` and MySQL's REGEXP.
-                    .with_regexp();
-                let pool = SqlitePoolOptions::new()
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .max_connections(options.max_pool_size)
-                    .max_lifetime(options.connection_recycle_time)
-                    .connect_with(opts)
-                    .await
-                    .map_err(refused)?;
-                Pool::Sqlite(pool)
-            }
-            Target::SqliteMemory => {
-                // Every SQLite connection to :memory: is its own database: keep exactly one,
-                // forever.
-                let opts = SqliteConnectOptions::from_str("sqlite::memory:")
-                    .map_err(invalid)?
-                    .foreign_keys(true)
-                    .with_regexp();
-                let pool = SqlitePoolOptions::new()
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(opts)
-                    .await
-                    .map_err(refused)?;
-                Pool::Sqlite(pool)
-            }
-            Target::Postgres(url) => {
-                let opts = PgConnectOptions::from_str(&url).map_err(invalid)?;
-                let try_once = || async { PgConnection::connect_with(&opts).await?.close().await };
-                let attempts = first_connection(options, &masked_url, try_once).await?;
-                let pool = PgPoolOptions::new()
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .max_connections(options.max_pool_size)
-                    .max_lifetime(options.connection_recycle_time)
-                    .connect_with(opts)
-                    .await
-                    .map_err(|e| classify(e, &masked_url, attempts))?;
-                Pool::Postgres(pool)
-            }
-            Target::MySql(url) => {
-                let opts = MySqlConnectOptions::from_str(&url).map_err(invalid)?;
-                let try_once =
-                    || async { MySqlConnection::connect_with(&opts).await?.close().await };
-                let attempts = first_connection(options, &masked_url, try_once).await?;
-                let pool = MySqlPoolOptions::new()
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .max_connections(options.max_pool_size)
-                    .max_lifetime(options.connection_recycle_time)
-                    .connect_with(opts)
-                    .await
-                    .map_err(|e| classify(e, &masked_url, attempts))?;
-                Pool::MySql(pool)
-            }
-        };
+        // On the database threads, so the pool's connections are opened and driven there.
+        let pool =
+            io_runtime::run(open_pool(target, options.clone(), Arc::clone(&masked_url))).await?;
         Ok(Database { pool, masked_url })
     }
 
@@ -273,48 +196,76 @@ impl Database {
 
     /// Closes every connection; later queries fail with `PoolClosed`.
     pub async fn close(&self) {
-        on_each_backend!(&self.pool, |p, _Db| p.close().await)
+        let pool = self.pool.clone();
+        let closed = self
+            .on_io(async move {
+                on_each_backend!(&pool, |p, _Db| p.close().await);
+                Ok(())
+            })
+            .await;
+        if let Err(error) = closed {
+            tracing::warn!(%error, "closing the database pool");
+        }
+    }
+
+    /// Runs `work` where this pool's connections live: on the database threads
+    /// (`io_runtime.rs`).
+    pub(super) async fn on_io<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = Result<T, DbError>> + Send + 'static,
+    {
+        io_runtime::run(work).await
     }
 
     /// Runs one statement (portable SQL, see [`Dialect::sql`]); returns the rows it
     /// affected. MySQL counts matched rows here, not only changed ones (sqlx sets
     /// `CLIENT_FOUND_ROWS`), so "0 rows" means "no row matched" on every backend.
     pub async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
-        let sql = self.dialect().sql(sql);
-        Ok(on_each_backend!(&self.pool, |p, Db| {
-            sqlx::query_with(&sql, arguments::<Db>(params)?)
-                .execute(p)
-                .await?
-                .rows_affected()
-        }))
+        let (sql, params, pool) = (self.dialect().sql(sql), params.to_vec(), self.pool.clone());
+        self.on_io(async move {
+            Ok(on_each_backend!(&pool, |p, Db| {
+                sqlx::query_with(&sql, arguments::<Db>(&params)?)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+            }))
+        })
+        .await
     }
 
     /// The first row of a query, if any.
-    pub async fn fetch_optional<T: FromDbRow>(
+    pub async fn fetch_optional<T: FromDbRow + 'static>(
         &self,
         sql: &str,
         params: &[SqlValue],
     ) -> Result<Option<T>, DbError> {
-        let sql = self.dialect().sql(sql);
-        Ok(on_each_backend!(&self.pool, |p, Db| {
-            sqlx::query_as_with(&sql, arguments::<Db>(params)?)
-                .fetch_optional(p)
-                .await?
-        }))
+        let (sql, params, pool) = (self.dialect().sql(sql), params.to_vec(), self.pool.clone());
+        self.on_io(async move {
+            Ok(on_each_backend!(&pool, |p, Db| {
+                sqlx::query_as_with(&sql, arguments::<Db>(&params)?)
+                    .fetch_optional(p)
+                    .await?
+            }))
+        })
+        .await
     }
 
     /// Every row of a query.
-    pub async fn fetch_all<T: FromDbRow>(
+    pub async fn fetch_all<T: FromDbRow + 'static>(
         &self,
         sql: &str,
         params: &[SqlValue],
     ) -> Result<Vec<T>, DbError> {
-        let sql = self.dialect().sql(sql);
-        Ok(on_each_backend!(&self.pool, |p, Db| {
-            sqlx::query_as_with(&sql, arguments::<Db>(params)?)
-                .fetch_all(p)
-                .await?
-        }))
+        let (sql, params, pool) = (self.dialect().sql(sql), params.to_vec(), self.pool.clone());
+        self.on_io(async move {
+            Ok(on_each_backend!(&pool, |p, Db| {
+                sqlx::query_as_with(&sql, arguments::<Db>(&params)?)
+                    .fetch_all(p)
+                    .await?
+            }))
+        })
+        .await
     }
 
     /// Runs `statements` (portable SQL with their parameters) in order in ONE transaction:
@@ -325,20 +276,27 @@ impl Database {
         statements: &[(&str, &[SqlValue])],
     ) -> Result<Vec<u64>, DbError> {
         let dialect = self.dialect();
-        let mut affected = Vec::with_capacity(statements.len());
-        on_each_backend!(&self.pool, |p, Db| {
-            // Dropped without commit on any error: sqlx rolls the transaction back.
-            let mut tx = p.begin().await?;
-            for (sql, params) in statements {
-                let sql = dialect.sql(sql);
-                let done = sqlx::query_with(&sql, arguments::<Db>(params)?)
-                    .execute(&mut *tx)
-                    .await?;
-                affected.push(done.rows_affected());
-            }
-            tx.commit().await?;
-        });
-        Ok(affected)
+        let statements: Vec<(String, Vec<SqlValue>)> = statements
+            .iter()
+            .map(|(sql, params)| (dialect.sql(sql), params.to_vec()))
+            .collect();
+        let pool = self.pool.clone();
+        self.on_io(async move {
+            let mut affected = Vec::with_capacity(statements.len());
+            on_each_backend!(&pool, |p, Db| {
+                // Dropped without commit on any error: sqlx rolls the transaction back.
+                let mut tx = p.begin().await?;
+                for (sql, params) in &statements {
+                    let done = sqlx::query_with(sql, arguments::<Db>(params)?)
+                        .execute(&mut *tx)
+                        .await?;
+                    affected.push(done.rows_affected());
+                }
+                tx.commit().await?;
+            });
+            Ok(affected)
+        })
+        .await
     }
 
     /// `INSERT INTO table (columns…) VALUES (…)`; returns the new row's integer `id`.
@@ -355,30 +313,123 @@ impl Database {
             "INSERT INTO \"{table}\" ({}) VALUES ({marks})",
             columns.join(", ")
         );
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => sqlx::query_with(&sql, arguments::<sqlx::Sqlite>(&params)?)
-                .execute(p)
-                .await?
-                .last_insert_rowid(),
-            // PostgreSQL has no "last insert id" on the result: ask for it.
-            Pool::Postgres(p) => {
-                let sql = Dialect::Postgres.sql(&format!("{sql} RETURNING id"));
-                let (id,): (i64,) =
-                    sqlx::query_as_with(&sql, arguments::<sqlx::Postgres>(&params)?)
-                        .fetch_one(p)
-                        .await?;
-                id
-            }
-            Pool::MySql(p) => {
-                let sql = Dialect::MySql.sql(&sql);
-                let id = sqlx::query_with(&sql, arguments::<sqlx::MySql>(&params)?)
+        let pool = self.pool.clone();
+        self.on_io(async move {
+            Ok(match &pool {
+                Pool::Sqlite(p) => sqlx::query_with(&sql, arguments::<sqlx::Sqlite>(&params)?)
                     .execute(p)
                     .await?
-                    .last_insert_id();
-                i64::try_from(id).unwrap_or(i64::MAX)
-            }
+                    .last_insert_rowid(),
+                // PostgreSQL has no "last insert id" on the result: ask for it.
+                Pool::Postgres(p) => {
+                    let sql = Dialect::Postgres.sql(&format!("{sql} RETURNING id"));
+                    let (id,): (i64,) =
+                        sqlx::query_as_with(&sql, arguments::<sqlx::Postgres>(&params)?)
+                            .fetch_one(p)
+                            .await?;
+                    id
+                }
+                Pool::MySql(p) => {
+                    let sql = Dialect::MySql.sql(&sql);
+                    let id = sqlx::query_with(&sql, arguments::<sqlx::MySql>(&params)?)
+                        .execute(p)
+                        .await?
+                        .last_insert_id();
+                    i64::try_from(id).unwrap_or(i64::MAX)
+                }
+            })
         })
+        .await
     }
+}
+
+/// The pool `target` names, its first connection opened (retrying at start as
+/// `options` say). Runs on the database threads.
+async fn open_pool(
+    target: Target,
+    options: DatabaseOptions,
+    masked_url: Arc<str>,
+) -> Result<Pool, DbError> {
+    let refused = |source: sqlx::Error| DbError::Refused {
+        url: masked_url.to_string(),
+        source,
+    };
+    let invalid = |e: sqlx::Error| DbError::InvalidUrl {
+        url: masked_url.to_string(),
+        reason: e.to_string(),
+    };
+    Ok(match target {
+        Target::SqliteFile(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+            }
+            let opts = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // NORMAL is durable in WAL mode except for the last commits on power loss.
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                // `column REGEXP pattern`, as PostgreSQL's `~` and MySQL's REGEXP.
+                .with_regexp();
+            let pool = SqlitePoolOptions::new()
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .max_connections(options.max_pool_size)
+                .max_lifetime(options.connection_recycle_time)
+                .connect_with(opts)
+                .await
+                .map_err(refused)?;
+            Pool::Sqlite(pool)
+        }
+        Target::SqliteMemory => {
+            // Every SQLite connection to :memory: is its own database: keep exactly one,
+            // forever.
+            let opts = SqliteConnectOptions::from_str("sqlite::memory:")
+                .map_err(invalid)?
+                .foreign_keys(true)
+                .with_regexp();
+            let pool = SqlitePoolOptions::new()
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(opts)
+                .await
+                .map_err(refused)?;
+            Pool::Sqlite(pool)
+        }
+        Target::Postgres(url) => {
+            let opts = PgConnectOptions::from_str(&url).map_err(invalid)?;
+            let try_once = || async { PgConnection::connect_with(&opts).await?.close().await };
+            let attempts = first_connection(&options, &masked_url, try_once).await?;
+            let pool = PgPoolOptions::new()
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .max_connections(options.max_pool_size)
+                .max_lifetime(options.connection_recycle_time)
+                .connect_with(opts)
+                .await
+                .map_err(|e| classify(e, &masked_url, attempts))?;
+            Pool::Postgres(pool)
+        }
+        Target::MySql(url) => {
+            let opts = MySqlConnectOptions::from_str(&url).map_err(invalid)?;
+            let try_once = || async { MySqlConnection::connect_with(&opts).await?.close().await };
+            let attempts = first_connection(&options, &masked_url, try_once).await?;
+            let pool = MySqlPoolOptions::new()
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .max_connections(options.max_pool_size)
+                .max_lifetime(options.connection_recycle_time)
+                .connect_with(opts)
+                .await
+                .map_err(|e| classify(e, &masked_url, attempts))?;
+            Pool::MySql(pool)
+        }
+    })
 }
 
 /// Tries the first connection until it works, retrying only failures that waiting can fix.

@@ -11,6 +11,7 @@ mod common;
 
 mod scenario;
 
+mod busy_threads;
 mod compute_nodes;
 mod images;
 mod instance_groups;
