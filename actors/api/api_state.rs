@@ -2,10 +2,9 @@
 //! the HTTP worker thread that took the request — so `osapi_compute_workers` workers serve
 //! in parallel, each awaiting its own database and RPC work. Database work goes through the
 //! pool's async connections (PostgreSQL, MySQL: as many at once as the pool holds; SQLite
-//! serializes writers itself). A pooled connection a worker opened is tested before each
-//! reuse (sqlx's `test_before_acquire`), so one left behind by a worker that ended with an
-//! api restart is replaced, not used; the RPC reply consumer runs on the node's main
-//! thread (`ClientShared`), never on a worker.
+//! serializes writers itself); the pool's connections live on the database's own threads,
+//! never on a worker, so a worker that ends with an api restart leaves none behind. The RPC
+//! reply consumer runs on the node's main thread (`ClientShared`), never on a worker.
 
 use std::future::Future;
 use std::sync::Arc;
