@@ -2,7 +2,7 @@
 //! the HTTP worker thread that took the request — so `osapi_compute_workers` workers serve
 //! in parallel, each awaiting its own database and RPC work. Database work goes through the
 //! pool's async connections (PostgreSQL, MySQL: as many at once as the pool holds; SQLite
-//! serializes writers itself); the pool's connections live on the database's own threads,
+//! serializes writers itself); a server's connections live on the database's own thread,
 //! never on a worker, so a worker that ends with an api restart leaves none behind. The RPC
 //! reply consumer runs on the node's main thread (`ClientShared`), never on a worker.
 

@@ -1,6 +1,6 @@
-//! The database's own threads: PostgreSQL and MySQL connections are opened and driven on a
-//! small multi-threaded tokio runtime of their own, never on an actor's runtime thread or
-//! an HTTP worker.
+//! The database's own thread: the pool's connections are opened and driven, and go back to
+//! the pool, on a runtime of their own, never on an actor's runtime thread or an HTTP
+//! worker.
 //!
 //! Why: a tokio socket is served by the I/O driver of the runtime that opened it. A sqlx
 //! pool shared by several current-thread runtimes (the supervisor's runtime threads, the
@@ -9,10 +9,11 @@
 //! between two of its own tasks, or when it goes idle. A busy actor thread then delays
 //! every other thread's queries on the connections it happened to open, and a connection
 //! opened by a thread that has since ended (an API worker of a restarted api actor) has
-//! no driver at all. On the database runtime every query's I/O is served by threads that
-//! do nothing else; the cost is one hand-over per query between the caller's thread and
-//! those threads. SQLite needs none of this (sqlx runs each SQLite connection on a thread
-//! of its own) and stays inline.
+//! no driver at all. On the database thread every query's I/O is served by a thread that
+//! does nothing else; the cost is one hand-over per query between the caller's thread and
+//! it. SQLite stays inline: sqlx runs each SQLite connection on a thread of its own, and
+//! the hand-over measurably slowed the 1,000-compute start-up (docs/BENCHMARKS.md); there
+//! a connection still goes back to the pool on the thread that used it, at its next yield.
 //!
 //! A query handed over runs to its end even if its caller stops waiting, as a statement
 //! sent to a server does anyway; a transaction whose caller went away still commits or
@@ -21,35 +22,36 @@
 use std::future::Future;
 use std::sync::OnceLock;
 
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::{Builder, Handle};
 use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
 use super::error::DbError;
 
-/// Most threads the database runtime starts (fewer on a host with fewer cores): they only
-/// move bytes and decode rows, so a few serve many connections.
-const MAX_THREADS: usize = 4;
-
-/// The process's database runtime, built on first use and kept for the process's life
-/// (a runtime must not be dropped from async code); `None` if it could not be built.
-fn runtime() -> Option<&'static Runtime> {
-    static RUNTIME: OnceLock<Option<Runtime>> = OnceLock::new();
+/// The process's database thread: a current-thread runtime, driven for the process's
+/// life by a thread of its own (a runtime must not be dropped from async code); `None` if
+/// it could not be started. One thread, parked when idle: the work is moving bytes and
+/// decoding rows, and a multi-threaded runtime's idle workers would spin for work on the
+/// very cores the actors need.
+fn runtime() -> Option<&'static Handle> {
+    static RUNTIME: OnceLock<Option<Handle>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
-            let threads = std::thread::available_parallelism()
-                .map_or(1, std::num::NonZeroUsize::get)
-                .min(MAX_THREADS);
-            match Builder::new_multi_thread()
-                .worker_threads(threads)
-                .thread_name("novactor-db")
+            let started = Builder::new_current_thread()
                 .enable_all()
                 .build()
-            {
-                Ok(runtime) => Some(runtime),
+                .and_then(|runtime| {
+                    let handle = runtime.handle().clone();
+                    std::thread::Builder::new()
+                        .name("novactor-db".into())
+                        .spawn(move || runtime.block_on(std::future::pending::<()>()))?;
+                    Ok(handle)
+                });
+            match started {
+                Ok(handle) => Some(handle),
                 Err(error) => {
                     tracing::warn!(%error,
-                        "cannot start the database threads; database I/O runs on the callers' threads");
+                        "cannot start the database thread; database I/O runs on the callers' threads");
                     None
                 }
             }

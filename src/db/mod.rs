@@ -6,7 +6,7 @@
 //! ```text
 //! pool.rs     Database: connect (oslo.db URL → typed pool, retries at start), queries,
 //!             statements run in one transaction
-//! io_runtime.rs  the threads PostgreSQL and MySQL connections are opened and driven on
+//! io_runtime.rs  the thread PostgreSQL and MySQL connections are opened and driven on
 //! dialect.rs  Dialect, and the rewrite of `?` / "quoted" SQL into each dialect's text
 //! value.rs    SqlValue, a typed bind parameter (NULLs keep their type, as PostgreSQL wants)
 //! migrate.rs  Migrations (one embedded migrator per dialect), sync and schema check

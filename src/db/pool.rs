@@ -149,6 +149,29 @@ macro_rules! on_each_backend {
     };
 }
 
+/// Runs a statement's `$body` (`$p` the pool, `$db` its sqlx type, `$params` the
+/// parameters, and whatever else it names, such as its SQL text) where the pool's
+/// connections live: inline on SQLite, whose connections sqlx runs on threads of their
+/// own; moved to the database thread for PostgreSQL and MySQL (`io_runtime.rs`).
+macro_rules! on_connections {
+    ($self:expr, $params:ident, |$p:ident, $db:ident| $body:expr) => {
+        match &$self.pool {
+            Pool::Sqlite($p) => {
+                type $db = sqlx::Sqlite;
+                Ok($body)
+            }
+            server => {
+                let (pool, owned) = (server.clone(), $params.to_vec());
+                io_runtime::run(async move {
+                    let $params = owned.as_slice();
+                    Ok(on_each_backend!(&pool, |$p, $db| $body))
+                })
+                .await
+            }
+        }
+    };
+}
+
 impl Database {
     /// Connects as `[database]` says: `connection` unset means the SQLite file
     /// `<state_path>/novactor.sqlite` (file and directories created on first use).
@@ -169,9 +192,14 @@ impl Database {
             (Target::SqliteFile(path), None) => format!("sqlite:///{}", path.display()).into(),
             (_, None) => "sqlite://".into(),
         };
-        // On the database threads, so the pool's connections are opened and driven there.
-        let pool =
-            io_runtime::run(open_pool(target, options.clone(), Arc::clone(&masked_url))).await?;
+        // A server's connections are opened (and then driven) on the database thread.
+        let server = matches!(target, Target::Postgres(_) | Target::MySql(_));
+        let opening = open_pool(target, options.clone(), Arc::clone(&masked_url));
+        let pool = if server {
+            io_runtime::run(opening).await?
+        } else {
+            opening.await?
+        };
         Ok(Database { pool, masked_url })
     }
 
@@ -208,30 +236,31 @@ impl Database {
         }
     }
 
-    /// Runs `work` where this pool's connections live: on the database threads
-    /// (`io_runtime.rs`).
+    /// Runs `work` where this pool's connections live: on the database thread for
+    /// PostgreSQL and MySQL (`io_runtime.rs`); inline for SQLite, whose connections sqlx
+    /// runs on threads of their own (the hand-over would only add a hop per query).
     pub(super) async fn on_io<T, F>(&self, work: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: std::future::Future<Output = Result<T, DbError>> + Send + 'static,
     {
-        io_runtime::run(work).await
+        match self.pool {
+            Pool::Sqlite(_) => work.await,
+            Pool::Postgres(_) | Pool::MySql(_) => io_runtime::run(work).await,
+        }
     }
 
     /// Runs one statement (portable SQL, see [`Dialect::sql`]); returns the rows it
     /// affected. MySQL counts matched rows here, not only changed ones (sqlx sets
     /// `CLIENT_FOUND_ROWS`), so "0 rows" means "no row matched" on every backend.
     pub async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
-        let (sql, params, pool) = (self.dialect().sql(sql), params.to_vec(), self.pool.clone());
-        self.on_io(async move {
-            Ok(on_each_backend!(&pool, |p, Db| {
-                sqlx::query_with(&sql, arguments::<Db>(&params)?)
-                    .execute(p)
-                    .await?
-                    .rows_affected()
-            }))
+        let sql = self.dialect().sql(sql);
+        on_connections!(self, params, |p, Db| {
+            sqlx::query_with(&sql, arguments::<Db>(params)?)
+                .execute(p)
+                .await?
+                .rows_affected()
         })
-        .await
     }
 
     /// The first row of a query, if any.
@@ -240,15 +269,12 @@ impl Database {
         sql: &str,
         params: &[SqlValue],
     ) -> Result<Option<T>, DbError> {
-        let (sql, params, pool) = (self.dialect().sql(sql), params.to_vec(), self.pool.clone());
-        self.on_io(async move {
-            Ok(on_each_backend!(&pool, |p, Db| {
-                sqlx::query_as_with(&sql, arguments::<Db>(&params)?)
-                    .fetch_optional(p)
-                    .await?
-            }))
+        let sql = self.dialect().sql(sql);
+        on_connections!(self, params, |p, Db| {
+            sqlx::query_as_with(&sql, arguments::<Db>(params)?)
+                .fetch_optional(p)
+                .await?
         })
-        .await
     }
 
     /// Every row of a query.
@@ -257,15 +283,12 @@ impl Database {
         sql: &str,
         params: &[SqlValue],
     ) -> Result<Vec<T>, DbError> {
-        let (sql, params, pool) = (self.dialect().sql(sql), params.to_vec(), self.pool.clone());
-        self.on_io(async move {
-            Ok(on_each_backend!(&pool, |p, Db| {
-                sqlx::query_as_with(&sql, arguments::<Db>(&params)?)
-                    .fetch_all(p)
-                    .await?
-            }))
+        let sql = self.dialect().sql(sql);
+        on_connections!(self, params, |p, Db| {
+            sqlx::query_as_with(&sql, arguments::<Db>(params)?)
+                .fetch_all(p)
+                .await?
         })
-        .await
     }
 
     /// Runs `statements` (portable SQL with their parameters) in order in ONE transaction:
