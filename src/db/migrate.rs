@@ -5,9 +5,10 @@
 
 use sqlx::migrate::{AppliedMigration, Migrate, Migrator};
 
+use super::connect::Pool;
 use super::dialect::Dialect;
 use super::error::DbError;
-use super::pool::{Database, Pool};
+use super::pool::Database;
 
 /// One embedded migrator per dialect, same versions in each:
 /// `Migrations { sqlite: &SQLITE, postgres: &POSTGRES, mysql: &MYSQL }` with

@@ -4,7 +4,8 @@
 //! schema and queries belong to its own module (Nova's: `actors/db/`).
 //!
 //! ```text
-//! pool.rs     Database: connect (oslo.db URL → typed pool, retries at start), queries,
+//! connect.rs  [database] connection read (oslo.db URL → typed pool), retries at start
+//! pool.rs     Database: connect, queries,
 //!             statements run in one transaction
 //! io_runtime.rs  the thread PostgreSQL and MySQL connections are opened and driven on
 //! dialect.rs  Dialect, and the rewrite of `?` / "quoted" SQL into each dialect's text
@@ -31,6 +32,7 @@
 //! sqlx is built without a TLS feature: a URL demanding TLS (`sslmode=require`,
 //! `ssl-mode=REQUIRED`) fails at connect. Add `tls-rustls-ring` to Cargo.toml when needed.
 
+mod connect;
 mod dialect;
 mod error;
 mod io_runtime;
