@@ -28,25 +28,33 @@ use tracing::Instrument;
 
 use super::error::DbError;
 
-/// The process's database thread: a current-thread runtime, driven for the process's
-/// life by a thread of its own (a runtime must not be dropped from async code); `None` if
-/// it could not be started. One thread, parked when idle: the work is moving bytes and
-/// decoding rows, and a multi-threaded runtime's idle workers would spin for work on the
-/// very cores the actors need.
+/// The process's database thread: a current-thread runtime, built and driven for the
+/// process's life by a thread of its own (so it is never dropped, from async code or at
+/// all); `None` if it could not be started. One thread, parked when idle: the work is
+/// moving bytes and decoding rows, and a multi-threaded runtime's idle workers would spin
+/// for work on the very cores the actors need.
 fn runtime() -> Option<&'static Handle> {
     static RUNTIME: OnceLock<Option<Handle>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
-            let started = Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .and_then(|runtime| {
-                    let handle = runtime.handle().clone();
-                    std::thread::Builder::new()
-                        .name("novactor-db".into())
-                        .spawn(move || runtime.block_on(std::future::pending::<()>()))?;
-                    Ok(handle)
+            let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("novactor-db".into())
+                .spawn(move || match Builder::new_current_thread().enable_all().build() {
+                    Ok(runtime) => {
+                        let _ = handle_tx.send(Ok(runtime.handle().clone()));
+                        runtime.block_on(std::future::pending::<()>());
+                    }
+                    Err(error) => {
+                        let _ = handle_tx.send(Err(error));
+                    }
                 });
+            // Waits only for the new thread to build its runtime, once per process.
+            let started = spawned.and_then(|_| {
+                handle_rx
+                    .recv()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("the thread ended")))
+            });
             match started {
                 Ok(handle) => Some(handle),
                 Err(error) => {
