@@ -156,8 +156,13 @@ fn main() {
             // for the WAL flush (the server's setting is untouched), so the disk's fsync
             // rate no longer bounds the boots and the runtime's own scaling shows.
             let commit = std::env::var("API_BOOT_SYNCHRONOUS_COMMIT").unwrap_or_else(|_| "on".into());
+            assert!(
+                commit == "on" || commit == "off",
+                "API_BOOT_SYNCHRONOUS_COMMIT is on or off, not {commit:?}"
+            );
             if commit == "off" {
-                let name = fresh.url.rsplit('/').next().unwrap_or_default();
+                let path = fresh.url.split('?').next().unwrap_or_default();
+                let name = path.rsplit('/').next().unwrap_or_default();
                 fresh
                     .db
                     .database()
