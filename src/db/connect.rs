@@ -7,12 +7,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPoolOptions};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::pool::PoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, MySqlPool, PgPool, SqlitePool};
 
 use super::error::{sqlx_unavailable, DbError};
+use super::io_runtime;
 use crate::config::{mask_url, DatabaseOptions, ServerUrl};
 
 /// The typed pool of one backend.
@@ -86,8 +86,8 @@ pub(super) fn target(connection: Option<&str>, state_path: &Path) -> Result<Targ
     }
 }
 
-/// The pool `target` names, its first connection opened (retrying at start as
-/// `options` say). Runs on the database threads.
+/// The pool `target` names, its first connection opened (a server's retried at start as
+/// `options` say).
 pub(super) async fn open_pool(
     target: Target,
     options: DatabaseOptions,
@@ -146,33 +146,39 @@ pub(super) async fn open_pool(
                 .map_err(refused)?;
             Pool::Sqlite(pool)
         }
-        Target::Postgres(url) => {
-            let opts = PgConnectOptions::from_str(&url).map_err(invalid)?;
-            let try_once = || async { PgConnection::connect_with(&opts).await?.close().await };
-            let attempts = first_connection(&options, &masked_url, try_once).await?;
-            let pool = PgPoolOptions::new()
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .max_connections(options.max_pool_size)
-                .max_lifetime(options.connection_recycle_time)
-                .connect_with(opts)
-                .await
-                .map_err(|e| classify(e, &masked_url, attempts))?;
-            Pool::Postgres(pool)
-        }
-        Target::MySql(url) => {
-            let opts = MySqlConnectOptions::from_str(&url).map_err(invalid)?;
-            let try_once = || async { MySqlConnection::connect_with(&opts).await?.close().await };
-            let attempts = first_connection(&options, &masked_url, try_once).await?;
-            let pool = MySqlPoolOptions::new()
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .max_connections(options.max_pool_size)
-                .max_lifetime(options.connection_recycle_time)
-                .connect_with(opts)
-                .await
-                .map_err(|e| classify(e, &masked_url, attempts))?;
-            Pool::MySql(pool)
-        }
+        // A server's pool is opened on the database thread, where its connections then
+        // live (`io_runtime.rs`).
+        Target::Postgres(url) => Pool::Postgres(
+            io_runtime::run(open_server::<sqlx::Postgres>(url, options, masked_url)).await?,
+        ),
+        Target::MySql(url) => Pool::MySql(
+            io_runtime::run(open_server::<sqlx::MySql>(url, options, masked_url)).await?,
+        ),
     })
+}
+
+/// A server's pool (PostgreSQL, MySQL): the first connection tried until it works (as
+/// `options` say), then the pool.
+async fn open_server<DB: sqlx::Database>(
+    url: String,
+    options: DatabaseOptions,
+    masked_url: Arc<str>,
+) -> Result<sqlx::Pool<DB>, DbError> {
+    let opts = <DB::Connection as Connection>::Options::from_str(&url).map_err(|e| {
+        DbError::InvalidUrl {
+            url: masked_url.to_string(),
+            reason: e.to_string(),
+        }
+    })?;
+    let try_once = || async { DB::Connection::connect_with(&opts).await?.close().await };
+    let attempts = first_connection(&options, &masked_url, try_once).await?;
+    PoolOptions::<DB>::new()
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .max_connections(options.max_pool_size)
+        .max_lifetime(options.connection_recycle_time)
+        .connect_with(opts)
+        .await
+        .map_err(|e| classify(e, &masked_url, attempts))
 }
 
 /// Tries the first connection until it works, retrying only failures that waiting can fix.

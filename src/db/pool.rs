@@ -118,14 +118,7 @@ impl Database {
             (Target::SqliteFile(path), None) => format!("sqlite:///{}", path.display()).into(),
             (_, None) => "sqlite://".into(),
         };
-        // A server's connections are opened (and then driven) on the database thread.
-        let server = matches!(target, Target::Postgres(_) | Target::MySql(_));
-        let opening = open_pool(target, options.clone(), Arc::clone(&masked_url));
-        let pool = if server {
-            io_runtime::run(opening).await?
-        } else {
-            opening.await?
-        };
+        let pool = open_pool(target, options.clone(), Arc::clone(&masked_url)).await?;
         Ok(Database { pool, masked_url })
     }
 
