@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::keypair_crypto::{
     generate_ssh_key_pair, ssh_fingerprint, x509_fingerprint, KeyMaterialError,
 };
+use super::keypair_x509::generate_x509_key_pair;
 use crate::db::{KeyPairRow, NewKeyPair, NovaDb, NovaDbError};
 use crate::objects::versions::version_of;
 use crate::objects::{wire_time, NovaObject};
@@ -33,10 +34,6 @@ pub enum KeyPairRefusal {
         /// Whose.
         user_id: String,
     },
-    /// Generating an x509 key pair (Nova runs `openssl` for a WinRM certificate and its
-    /// PKCS#12 key) is not done here (D-KEYPAIRS).
-    #[error("Keypair data is invalid: novactor cannot generate x509 key pairs; import a certificate as public_key")]
-    X509GenerationUnsupported,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] NovaDbError),
@@ -122,14 +119,19 @@ pub async fn create_key_pair(
     name: &str,
     key_type: &str,
 ) -> Result<(KeyPairRow, String), KeyPairRefusal> {
-    if key_type == "x509" {
-        return Err(KeyPairRefusal::X509GenerationUnsupported);
-    }
     check_quota(db, quota, user_id, 1).await?;
     // RSA prime search: off the async workers.
-    let generated = tokio::task::spawn_blocking(generate_ssh_key_pair)
-        .await
-        .map_err(|e| KeyMaterialError::Generation(e.to_string()))??;
+    let owner = user_id.to_owned();
+    let x509 = key_type == "x509";
+    let generated = tokio::task::spawn_blocking(move || {
+        if x509 {
+            generate_x509_key_pair(&owner)
+        } else {
+            generate_ssh_key_pair()
+        }
+    })
+    .await
+    .map_err(|e| KeyMaterialError::Generation(e.to_string()))??;
     let row = store(
         db,
         NewKeyPair {

@@ -26,19 +26,19 @@ pub enum KeyMaterialError {
     Generation(String),
 }
 
-/// A freshly generated SSH key pair.
+/// A freshly generated key pair: SSH here, x509 in `keypair_x509.rs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedKeyPair {
-    /// `-----BEGIN RSA PRIVATE KEY-----` …, PKCS#1 PEM.
+    /// SSH: `-----BEGIN RSA PRIVATE KEY-----` …, PKCS#1 PEM; x509: the PKCS#12 in base64.
     pub private_key: String,
-    /// `ssh-rsa <base64> Generated-by-Nova`.
+    /// SSH: `ssh-rsa <base64> Generated-by-Nova`; x509: the certificate as PEM.
     pub public_key: String,
-    /// Its MD5 fingerprint, `aa:bb:…`.
+    /// SSH: the MD5 fingerprint, x509: the certificate's SHA-1, `aa:bb:…`.
     pub fingerprint: String,
 }
 
 /// Bytes as lower-case hex pairs joined by `:` (Nova's fingerprint print).
-fn colon_hex(bytes: &[u8]) -> String {
+pub(super) fn colon_hex(bytes: &[u8]) -> String {
     bytes
         .iter()
         .map(|b| format!("{b:02x}"))

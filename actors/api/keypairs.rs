@@ -25,9 +25,7 @@ fn fault(refusal: KeyPairRefusal) -> ApiFault {
     match refusal {
         KeyPairRefusal::OverQuota => ApiFault::forbidden(refusal.to_string()),
         KeyPairRefusal::Invalid(KeyMaterialError::Generation(why)) => ApiFault::internal(why),
-        KeyPairRefusal::Invalid(_) | KeyPairRefusal::X509GenerationUnsupported => {
-            ApiFault::bad_request(refusal.to_string())
-        }
+        KeyPairRefusal::Invalid(_) => ApiFault::bad_request(refusal.to_string()),
         KeyPairRefusal::Exists(_) => ApiFault::conflict(refusal.to_string()),
         KeyPairRefusal::NotFound { .. } => ApiFault::not_found(refusal.to_string()),
         KeyPairRefusal::Db(e) => ApiFault::db(e),

@@ -37,6 +37,7 @@
 //! server_group_api.rs  server groups in the create flow: the hinted group, the member quota
 //! keypair_api.rs    Nova KeypairAPI: import, generate, quota, delete; a boot's key pair
 //! keypair_crypto.rs key material as nova/crypto.py: SSH/X.509 fingerprints, RSA generation
+//! keypair_x509.rs   a generated x509 key pair: Nova's WinRM certificate and its PKCS#12
 //! injected_file_quota.rs  _check_injected_file_quota: personality files' count and sizes (403)
 //!
 //! serving HTTP
@@ -79,6 +80,7 @@ pub mod injected_file_quota;
 pub mod instance_state_checks;
 pub mod keypair_api;
 pub mod keypair_crypto;
+pub mod keypair_x509;
 pub mod keypairs;
 pub mod microversion;
 pub mod middleware;

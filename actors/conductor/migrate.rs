@@ -19,7 +19,7 @@
 use serde_json::{json, Map, Value};
 
 use super::objects::migration_primitive;
-use super::tasks::{instance_arg, TaskDeps};
+use super::tasks::{instance_arg, populate_retry, TaskDeps};
 use crate::db::{InstanceRow, MigrationChanges, MigrationRow, NewMigration, NovaDb};
 use crate::exception::NovaException;
 use crate::objects::instance::instance_primitive;
@@ -246,7 +246,7 @@ async fn cold_migrate(
         .requested_destination
         .as_ref()
         .is_some_and(|d| d.host.is_some());
-    let mut retry = (!targeted).then(|| next_retry(attempt.retry));
+    let mut retry = (!targeted).then(|| populate_retry(attempt.retry));
     let placed = match attempt.alternates {
         // `_reschedule`: the next alternate (no Placement claim to verify it first).
         Some(alternates) if !alternates.is_empty() => Ok(vec![alternates]),
@@ -368,23 +368,6 @@ fn no_valid_host_reason(resize: bool) -> &'static str {
     }
 }
 
-/// Nova `populate_retry`: the attempt about to be made counted (`num_attempts`), the hosts
-/// tried so far kept, the compute's `exc_reason` dropped.
-fn next_retry(retry: Option<Map<String, Value>>) -> Map<String, Value> {
-    let mut retry = retry.unwrap_or_default();
-    let attempts = retry
-        .get("num_attempts")
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
-    retry.insert("num_attempts".into(), json!(attempts.saturating_add(1)));
-    if !retry.get("hosts").is_some_and(Value::is_array) {
-        retry.insert("hosts".into(), json!([]));
-    }
-    retry.remove("exc_reason");
-    retry.remove("exc");
-    retry
-}
-
 /// The instance's stored request spec (Nova's api passes it; a caller that does not gets
 /// the stored one).
 async fn stored_spec(db: &NovaDb, uuid: &str) -> Result<RequestSpec, MoveFailure> {
@@ -474,20 +457,5 @@ mod tests {
             let error = Attempt::of(&args(Some(bad.clone()), json!({}))).unwrap_err();
             assert!(error.message.contains("host_list"), "{bad}: {error:?}");
         }
-    }
-
-    #[test]
-    fn the_next_retry_counts_the_attempt_and_keeps_the_hosts_tried() {
-        let first = next_retry(None);
-        assert_eq!(
-            Value::Object(first),
-            json!({"num_attempts": 1, "hosts": []})
-        );
-        let from_compute = json!({"num_attempts": 1, "hosts": [["a", "a"]], "exc_reason": "full"});
-        let next = next_retry(from_compute.as_object().cloned());
-        assert_eq!(
-            Value::Object(next),
-            json!({"num_attempts": 2, "hosts": [["a", "a"]]})
-        );
     }
 }

@@ -318,25 +318,37 @@ pub async fn build_instances(
     Ok(Value::Null)
 }
 
-/// `filter_properties` with `retry.num_attempts` counting the attempt about to be made
-/// (Nova's conductor `_populate_retry`); the compute reports the attempts so far.
+/// `filter_properties` with its `retry` counted for the attempt about to be made
+/// ([`populate_retry`]); the compute reports the attempts so far.
 fn next_attempt(filter_properties: &Value) -> Map<String, Value> {
     let mut properties = match filter_properties {
         Value::Object(map) => map.clone(),
         _ => Map::new(),
     };
-    let mut retry = match properties.remove("retry") {
-        Some(Value::Object(retry)) => retry,
-        _ => Map::new(),
+    let retry = match properties.remove("retry") {
+        Some(Value::Object(retry)) => Some(retry),
+        _ => None,
     };
+    properties.insert("retry".into(), Value::Object(populate_retry(retry)));
+    properties
+}
+
+/// Nova `scheduler_utils.populate_retry` (builds and moves alike): the attempt about to be
+/// made counted (`num_attempts`, from 0 when there is no retry yet), the hosts tried so far
+/// kept, the compute's `exc_reason` dropped.
+pub(super) fn populate_retry(retry: Option<Map<String, Value>>) -> Map<String, Value> {
+    let mut retry = retry.unwrap_or_default();
     let attempts = retry
         .get("num_attempts")
         .and_then(Value::as_i64)
-        .unwrap_or(1);
-    retry.insert("num_attempts".into(), json!(attempts + 1));
-    retry.entry("hosts").or_insert_with(|| json!([]));
-    properties.insert("retry".into(), Value::Object(retry));
-    properties
+        .unwrap_or(0);
+    retry.insert("num_attempts".into(), json!(attempts.saturating_add(1)));
+    if !retry.get("hosts").is_some_and(Value::is_array) {
+        retry.insert("hosts".into(), json!([]));
+    }
+    retry.remove("exc_reason");
+    retry.remove("exc");
+    retry
 }
 
 /// A task's `instance` argument as an object with its uuid (a malformed one is the
@@ -357,17 +369,33 @@ pub(super) fn instance_arg(
 
 #[cfg(test)]
 mod tests {
-    use super::next_attempt;
+    use super::{next_attempt, populate_retry};
     use serde_json::{json, Value};
 
     #[test]
     fn a_reschedule_counts_the_next_attempt_and_keeps_the_tried_hosts() {
-        let after =
-            next_attempt(&json!({"retry": {"num_attempts": 1, "hosts": [["a", "a"]]}, "x": 1}));
+        let after = next_attempt(&json!({
+            "retry": {"num_attempts": 1, "hosts": [["a", "a"]], "exc_reason": "full"},
+            "x": 1
+        }));
         assert_eq!(
             Value::Object(after),
             json!({"x": 1, "retry": {"num_attempts": 2, "hosts": [["a", "a"]]}})
         );
-        assert_eq!(next_attempt(&json!(null))["retry"]["num_attempts"], 2);
+        // Nova's setdefault: no retry yet is attempt 1.
+        assert_eq!(next_attempt(&json!(null))["retry"]["num_attempts"], 1);
+    }
+
+    #[test]
+    fn populate_retry_counts_the_attempt_and_keeps_the_hosts_tried() {
+        assert_eq!(
+            Value::Object(populate_retry(None)),
+            json!({"num_attempts": 1, "hosts": []})
+        );
+        let from_compute = json!({"num_attempts": 1, "hosts": "junk", "exc": "x"});
+        assert_eq!(
+            Value::Object(populate_retry(from_compute.as_object().cloned())),
+            json!({"num_attempts": 2, "hosts": []})
+        );
     }
 }

@@ -237,20 +237,52 @@ async fn key_pairs_are_generated_imported_listed_and_deleted_per_microversion() 
     assert_eq!(not_pem.status, 400, "{not_pem:?}");
     assert!(message(&not_pem)
         .starts_with("Keypair data is invalid: failed to generate X509 fingerprint."));
+    // A generated x509 key pair: Nova's WinRM certificate for the user and its PKCS#12
+    // (`tests/real_nova/keypair_x509.rs` reads both with Python's cryptography).
     let x509_generated = call(
         &cloud,
         admin,
         "2.2",
         "POST",
         "/v2.1/os-keypairs",
-        Some(json!({"keypair": {"name": "x", "type": "x509"}})),
+        Some(json!({"keypair": {"name": "winrm", "type": "x509"}})),
     )
     .await;
-    assert_eq!(x509_generated.status, 400, "{x509_generated:?}");
-    assert!(
-        message(&x509_generated).contains("cannot generate x509"),
-        "{x509_generated:?}"
+    assert_eq!(x509_generated.status, 201, "{x509_generated:?}");
+    let generated = &x509_generated.body["keypair"];
+    assert_eq!(
+        keys(generated),
+        [
+            "fingerprint",
+            "name",
+            "private_key",
+            "public_key",
+            "type",
+            "user_id"
+        ]
     );
+    assert_eq!(generated["type"], "x509");
+    assert!(generated["public_key"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+    assert_eq!(generated["fingerprint"].as_str().unwrap().len(), 59);
+    let shown = call(&cloud, admin, "2.2", "GET", "/v2.1/os-keypairs/winrm", None).await;
+    assert_eq!(shown.body["keypair"]["public_key"], generated["public_key"]);
+    assert_eq!(
+        shown.body["keypair"]["fingerprint"],
+        generated["fingerprint"]
+    );
+    let deleted = call(
+        &cloud,
+        admin,
+        "2.2",
+        "DELETE",
+        "/v2.1/os-keypairs/winrm",
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
     let no_such = call(&cloud, admin, "2.2", "GET", "/v2.1/os-keypairs/nope", None).await;
     assert_eq!(
         (no_such.status, message(&no_such).as_str()),

@@ -20,7 +20,9 @@
 //!   34's own response schemas at every microversion step up to 2.104, checked by Nova's
 //!   validator (`nova_api_contract.py`); `nova_api_samples`: Nova's own request samples for
 //!   the routes novactor serves, each 2xx or refused naming the field it cannot honour;
-//!   `nova_api_evacuate`: both for evacuate, in a cloud of two fake hosts.
+//!   `nova_api_evacuate`: both for evacuate, in a cloud of two fake hosts;
+//!   `keypair_x509`: a generated x509 key pair read by Python's `cryptography` and Nova's
+//!   own fingerprint.
 //! - `nova_objects`: novactor's conductor alone (its own vhost and database) driven by the
 //!   real `nova` package's object classes and conductor rpcapi (`nova_objects_client.py`):
 //!   a compute's start-up, an instance's saves with `expected_task_state`, action events —
@@ -40,6 +42,7 @@ mod keystone_server;
 mod keystone_stub;
 mod placement_server;
 
+mod keypair_x509;
 mod keystone_auth;
 mod nova_api_contract;
 mod nova_api_contract_keypairs;

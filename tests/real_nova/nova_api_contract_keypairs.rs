@@ -1,5 +1,5 @@
 //! The os-keypairs requests of the contract test at one microversion: a key pair generated
-//! (before 2.92) and one imported by the member, the list (a page of one with its
+//! (before 2.92; from 2.2 an x509 one too) and one imported by the member, the list (a page of one with its
 //! `keypairs_links` from 2.35), a show, the admin reading the member's (2.10+), the
 //! generated one deleted. The imported one is the key pair the server boots with.
 
@@ -36,11 +36,19 @@ pub(crate) fn keypair_requests(
     let generated = format!("{name}-generated");
     let collection = "/v2.1/os-keypairs".to_owned();
     let mut requests = Vec::new();
+    let x509 = format!("{name}-x509");
     if minor < 92 {
         requests.push(by_member(
             "POST",
             collection.clone(),
             Some(json!({"keypair": {"name": generated}})),
+        ));
+    }
+    if (2..92).contains(&minor) {
+        requests.push(by_member(
+            "POST",
+            collection.clone(),
+            Some(json!({"keypair": {"name": x509, "type": "x509"}})),
         ));
     }
     requests.push(by_member(
@@ -72,6 +80,9 @@ pub(crate) fn keypair_requests(
             format!("{collection}/{generated}"),
             None,
         ));
+    }
+    if (2..92).contains(&minor) {
+        requests.push(by_member("DELETE", format!("{collection}/{x509}"), None));
     }
     (name, requests)
 }
