@@ -16,7 +16,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::client_observer::{ClientObserver, ClientOutcome, RequestKind};
 use super::context::RequestContext;
-use super::envelope::{decode_envelope, encode_envelope, new_id, Reply, ReplyTo, Request};
+use super::envelope::{decode_envelope, encode_request, new_id, Reply, ReplyTo, Request};
 use super::failure::RemoteFailure;
 use super::failure_class::FailureClass;
 use super::target::Target;
@@ -331,7 +331,7 @@ impl RpcClient {
         };
         let publish = self.shared.transport.publish(OutgoingMessage {
             route,
-            body: encode_envelope(&request.to_payload()),
+            body: encode_request(&request),
             expiration: None,
         });
         // Bounded like a call: a cast made while the broker is away fails after the
@@ -381,7 +381,7 @@ impl RpcClient {
                 exchange: self.exchange(),
                 routing_key: self.target.routing_key(),
             },
-            body: encode_envelope(&request.to_payload()),
+            body: encode_request(&request),
             // oslo: an unconsumed request expires when the caller gives up.
             expiration: Some(self.timeout),
         });
@@ -496,14 +496,14 @@ impl ReplyWaiter {
                         None => break,
                     },
                 };
+                let decoded = decode_envelope(&delivery.body).and_then(Reply::from_payload);
                 // oslo acks replies on receipt; the ack goes out while the reply is routed.
-                let body = delivery.body.clone();
                 tokio::spawn(async move {
                     if let Err(error) = delivery.ack().await {
                         tracing::warn!(%error, "could not ack a reply");
                     }
                 });
-                let reply = match decode_envelope(&body).and_then(Reply::from_payload) {
+                let reply = match decoded {
                     Ok(reply) => reply,
                     Err(error) => {
                         tracing::warn!(target: "novactor::rpc::rejection", %error, "dropping an unreadable reply");

@@ -54,16 +54,103 @@ pub enum EnvelopeError {
 
 /// A random id as oslo makes them: uuid4 as 32 hex digits.
 pub fn new_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    // From the thread's CSPRNG, not a `getrandom` system call per id (uuid's `new_v4`):
+    // a call takes three ids.
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .simple()
+        .to_string()
 }
 
 /// Wrap a payload in the 2.0 envelope.
 pub fn encode_envelope(payload: &Map<String, Value>) -> Vec<u8> {
-    let inner = Value::Object(payload.clone()).to_string();
-    let mut outer = Map::new();
-    outer.insert(VERSION_KEY.into(), Value::String(ENVELOPE_VERSION.into()));
-    outer.insert(MESSAGE_KEY.into(), Value::String(inner));
-    Value::Object(outer).to_string().into_bytes()
+    wrap(serde_json::to_string(payload))
+}
+
+/// The body of `request`, written from the request itself (no payload map built and copied
+/// for each message).
+pub fn encode_request(request: &Request) -> Vec<u8> {
+    wrap(serde_json::to_string(&RequestPayload(request)))
+}
+
+/// The body of `reply`, written from the reply itself.
+pub fn encode_reply(reply: &Reply) -> Vec<u8> {
+    wrap(serde_json::to_string(&ReplyPayload(reply)))
+}
+
+/// The outer object around the payload's JSON text.
+fn wrap(payload: serde_json::Result<String>) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Envelope<'a> {
+        #[serde(rename = "oslo.version")]
+        version: &'static str,
+        #[serde(rename = "oslo.message")]
+        message: &'a str,
+    }
+    // JSON values, strings and string-keyed maps always serialize: neither step can fail.
+    let message = payload.expect("a payload of JSON values serializes");
+    serde_json::to_vec(&Envelope {
+        version: ENVELOPE_VERSION,
+        message: &message,
+    })
+    .expect("two strings serialize")
+}
+
+/// A payload writer's object as a map (for callers that edit a payload before sending it).
+fn payload_map(payload: &impl serde::Serialize) -> Map<String, Value> {
+    match serde_json::to_value(payload) {
+        Ok(Value::Object(map)) => map,
+        // The writers below write an object of JSON values, which always serializes.
+        _ => Map::new(),
+    }
+}
+
+/// A request serialized as its payload, in oslo's key order.
+struct RequestPayload<'a>(&'a Request);
+
+impl serde::Serialize for RequestPayload<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let request = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(METHOD, &request.method)?;
+        map.serialize_entry(ARGS, &request.args)?;
+        if let Some(namespace) = &request.namespace {
+            map.serialize_entry(NAMESPACE, namespace)?;
+        }
+        if let Some(version) = &request.version {
+            map.serialize_entry(VERSION, version)?;
+        }
+        if let Some(reply) = &request.reply {
+            map.serialize_entry(MSG_ID, &reply.msg_id)?;
+            map.serialize_entry(REPLY_Q, &reply.reply_queue)?;
+            // Null for what JSON cannot hold, as `serde_json::Number::from_f64` decides.
+            let timeout = reply.call_monitor_timeout.filter(|t| t.is_finite());
+            map.serialize_entry(TIMEOUT, &timeout)?;
+        }
+        map.serialize_entry(UNIQUE_ID, &request.unique_id)?;
+        for (key, value) in request.context.values() {
+            map.serialize_entry(&format_args!("{CONTEXT_KEY_PREFIX}{key}"), value)?;
+        }
+        map.end()
+    }
+}
+
+/// A reply serialized as its payload, in oslo's key order.
+struct ReplyPayload<'a>(&'a Reply);
+
+impl serde::Serialize for ReplyPayload<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let reply = self.0;
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry(RESULT, &reply.result)?;
+        map.serialize_entry(FAILURE, &reply.failure.as_ref().map(RemoteFailure::to_wire))?;
+        map.serialize_entry(ENDING, &reply.ending)?;
+        map.serialize_entry(MSG_ID, &reply.msg_id)?;
+        map.serialize_entry(UNIQUE_ID, &reply.unique_id)?;
+        map.end()
+    }
 }
 
 /// Unwrap a body. A JSON object without both envelope keys is taken as the payload
@@ -134,31 +221,9 @@ pub struct ReplyTo {
 
 impl Request {
     /// Payload in oslo's key order: method, args, namespace, version, _msg_id, _reply_q,
-    /// _timeout, _unique_id, _context_*.
+    /// _timeout, _unique_id, _context_* (as [`encode_request`] writes it).
     pub fn to_payload(&self) -> Map<String, Value> {
-        let mut payload = Map::new();
-        payload.insert(METHOD.into(), Value::String(self.method.clone()));
-        payload.insert(ARGS.into(), Value::Object(self.args.clone()));
-        if let Some(namespace) = &self.namespace {
-            payload.insert(NAMESPACE.into(), Value::String(namespace.clone()));
-        }
-        if let Some(version) = &self.version {
-            payload.insert(VERSION.into(), version.clone());
-        }
-        if let Some(reply) = &self.reply {
-            payload.insert(MSG_ID.into(), Value::String(reply.msg_id.clone()));
-            payload.insert(REPLY_Q.into(), Value::String(reply.reply_queue.clone()));
-            let timeout = reply
-                .call_monitor_timeout
-                .and_then(serde_json::Number::from_f64)
-                .map_or(Value::Null, Value::Number);
-            payload.insert(TIMEOUT.into(), timeout);
-        }
-        payload.insert(UNIQUE_ID.into(), Value::String(self.unique_id.clone()));
-        for (key, value) in self.context.values() {
-            payload.insert(format!("{CONTEXT_KEY_PREFIX}{key}"), value.clone());
-        }
-        payload
+        payload_map(&RequestPayload(self))
     }
 
     /// Read a request payload. `method` is required; everything else has oslo's defaults.
@@ -277,17 +342,7 @@ impl Reply {
 
     /// Payload in oslo's key order; `failure` is always present, as oslo clients require.
     pub fn to_payload(&self) -> Map<String, Value> {
-        let mut payload = Map::new();
-        payload.insert(RESULT.into(), self.result.clone());
-        let failure = self
-            .failure
-            .as_ref()
-            .map_or(Value::Null, |f| Value::String(f.to_wire()));
-        payload.insert(FAILURE.into(), failure);
-        payload.insert(ENDING.into(), Value::Bool(self.ending));
-        payload.insert(MSG_ID.into(), Value::String(self.msg_id.clone()));
-        payload.insert(UNIQUE_ID.into(), Value::String(self.unique_id.clone()));
-        payload
+        payload_map(&ReplyPayload(self))
     }
 
     /// Read a reply payload; `_msg_id` is required, the rest defaults as oslo's client does.
@@ -376,6 +431,17 @@ mod tests {
         let decoded = Reply::from_payload(decode_envelope(&body).unwrap()).unwrap();
         assert_eq!(decoded, reply);
         assert!(Reply::heartbeat("abc").is_heartbeat());
+        let failed = Reply::finish(
+            "abc",
+            Err(RemoteFailure::new(
+                "oslo_messaging.rpc.dispatcher",
+                "NoSuchMethod",
+                "nosuch",
+            )),
+        );
+        for reply in [reply, failed, Reply::heartbeat("abc")] {
+            assert_eq!(encode_reply(&reply), encode_envelope(&reply.to_payload()));
+        }
     }
 
     #[test]
@@ -393,6 +459,7 @@ mod tests {
             context: RequestContext::new(),
         };
         let body = encode_envelope(&request.to_payload());
+        assert_eq!(encode_request(&request), body);
         let decoded = Request::from_payload(decode_envelope(&body).unwrap()).unwrap();
         assert_eq!(decoded, request);
     }
@@ -502,7 +569,10 @@ mod tests {
             fn a_decoded_request_reencodes_to_an_equal_request(payload in json_value()) {
                 if let Value::Object(map) = payload {
                     if let Ok(request) = Request::from_payload(map) {
-                        let again = Request::from_payload(decode_envelope(&encode_envelope(&request.to_payload())).unwrap()).unwrap();
+                        let body = encode_envelope(&request.to_payload());
+                        // Written from the request, byte for byte the payload map's body.
+                        prop_assert_eq!(&encode_request(&request), &body);
+                        let again = Request::from_payload(decode_envelope(&body).unwrap()).unwrap();
                         prop_assert_eq!(again, request);
                     }
                 }

@@ -24,7 +24,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::dispatcher::{Dispatcher, MethodId};
-use super::envelope::{decode_envelope, encode_envelope, Reply, ReplyTo, Request};
+use super::envelope::{decode_envelope, encode_reply, Reply, ReplyTo, Request};
 use super::failure::RemoteFailure;
 use super::server_queues::ServerQueues;
 use super::transport::{Delivery, OutgoingMessage, QueueSpec, Route, Transport, TransportError};
@@ -485,7 +485,7 @@ async fn with_call_monitor<T>(
 }
 
 async fn send_reply(shared: &Shared, queue: &str, reply: Reply) {
-    let body = encode_envelope(&reply.to_payload());
+    let body = encode_reply(&reply);
     // A patience beyond the clock's range (from a configuration file) is no limit.
     let give_up = Instant::now().checked_add(shared.transport.missing_reply_queue_patience());
     loop {

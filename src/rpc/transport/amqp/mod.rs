@@ -25,7 +25,7 @@
 //! | `shared_state.rs` | what connection, publisher and consumers share: the live link, subscriptions, channels |
 //! | `connection.rs` | the connection's owner task: connect, resume, notice loss, reconnect |
 //! | `connection_status.rs` | the link's status, shared, with state changes stamped |
-//! | `publisher.rs` | publish with confirm (again on the next connection if the link is lost first); exchanges declared once per channel |
+//! | `publisher.rs` | publish with confirm (again on the next connection if the link is lost first); exchanges declared once per connection |
 //! | `consumer_channels.rs` | the channels consumers share: seats, `Basic.Qos`, the `channel_max` budget |
 //! | `queue_audit.rs` | after a reconnect, check the transient queues still exist (RabbitMQ #6271) |
 //! | `consumer.rs` | start a subscription's consumer, forward its deliveries, handle its end |

@@ -5,9 +5,10 @@
 //! channel); replies published mandatory, so a missing reply queue comes back unroutable.
 //! One caller's publishes keep their order when it awaits each (as every caller does).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::ShortString;
@@ -15,8 +16,9 @@ use lapin::{Channel, Confirmation, Connection};
 
 use super::declaration::declare_exchange;
 use super::message_properties::properties;
-use super::shared_state::{connection_error, lock, Inner, Link};
+use super::shared_state::{connection_error, Inner, Link};
 use super::topology::ExchangeDecl;
+use crate::rpc::target::fanout_exchange;
 use crate::rpc::transport::{OutgoingMessage, Route, TransportError};
 
 /// Publisher channels per connection: enough that two or four runtime threads publishing
@@ -98,24 +100,25 @@ async fn publish_on(
     message: &OutgoingMessage,
 ) -> Result<(), AttemptFailure> {
     let topology = &inner.settings.topology;
-    let (exchange, routing_key, mandatory) = match &message.route {
+    let (exchange, routing_key, mandatory): (Cow<'_, str>, &str, bool) = match &message.route {
         Route::Topic {
             exchange,
             routing_key,
         } => {
-            declare_exchange_once(inner, link, &topology.topic_exchange(exchange)).await?;
-            (exchange.clone(), routing_key.clone(), false)
+            declare_exchange_once(inner, link, exchange, || topology.topic_exchange(exchange))
+                .await?;
+            (Cow::Borrowed(exchange), routing_key, false)
         }
         Route::Fanout { topic } => {
-            let decl = topology.fanout_exchange(topic);
-            declare_exchange_once(inner, link, &decl).await?;
-            (decl.name, String::new(), false)
+            let name = fanout_exchange(topic);
+            declare_exchange_once(inner, link, &name, || topology.fanout_exchange(topic)).await?;
+            (Cow::Owned(name), "", false)
         }
-        Route::Reply { queue } => (String::new(), queue.clone(), true),
+        Route::Reply { queue } => (Cow::Borrowed(""), queue, true),
     };
     let publish = channel_for(inner, link).basic_publish(
-        ShortString::from(exchange.as_str()),
-        ShortString::from(routing_key.as_str()),
+        ShortString::from(exchange.as_ref()),
+        ShortString::from(routing_key),
         BasicPublishOptions {
             mandatory,
             ..Default::default()
@@ -129,7 +132,7 @@ async fn publish_on(
         Confirmation::Ack(None) | Confirmation::NotRequested => Ok(()),
         Confirmation::Ack(Some(_returned)) => {
             Err(AttemptFailure::Failed(TransportError::Unroutable {
-                queue: routing_key,
+                queue: routing_key.to_owned(),
             }))
         }
         Confirmation::Nack(_) => Err(AttemptFailure::Failed(TransportError::Connection(format!(
@@ -138,25 +141,34 @@ async fn publish_on(
     }
 }
 
-/// Declare `decl` on a publisher channel unless this connection already did.
+/// Declare exchange `name` (as `decl` describes it) on a publisher channel unless this
+/// connection already did.
 async fn declare_exchange_once(
     inner: &Inner,
     link: &Link,
-    decl: &ExchangeDecl,
+    name: &str,
+    decl: impl FnOnce() -> ExchangeDecl,
 ) -> Result<(), AttemptFailure> {
     {
-        let declared = lock(&inner.declared);
-        if declared.0 == link.generation && declared.1.contains(&decl.name) {
+        let declared = inner
+            .declared
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if declared.0 == link.generation && declared.1.contains(name) {
             return Ok(());
         }
     }
-    declare_exchange(channel_for(inner, link), decl)
+    let decl = decl();
+    declare_exchange(channel_for(inner, link), &decl)
         .await
         .map_err(|error| attempt_failure(link, error))?;
-    let mut declared = lock(&inner.declared);
+    let mut declared = inner
+        .declared
+        .write()
+        .unwrap_or_else(PoisonError::into_inner);
     if declared.0 != link.generation {
         *declared = (link.generation, HashSet::new());
     }
-    declared.1.insert(decl.name.clone());
+    declared.1.insert(decl.name);
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use lapin::{Channel, Connection};
@@ -62,7 +62,9 @@ pub(super) struct Inner {
     pub(super) link: watch::Sender<Option<Link>>,
     /// Exchanges declared on the current connection (oslo declares once per channel; an
     /// exchange declared on one of ours exists for all of them).
-    pub(super) declared: Mutex<(u64, HashSet<String>)>,
+    /// Read on every publish, written once per exchange and connection: a read-mostly lock,
+    /// so publishers on different threads check it side by side.
+    pub(super) declared: RwLock<(u64, HashSet<String>)>,
     /// The publisher channel the next publish takes (round robin).
     pub(super) next_publisher: AtomicUsize,
     pub(super) subscriptions: Mutex<HashMap<u64, Registered>>,
@@ -88,7 +90,7 @@ impl Inner {
             settings,
             status: StatusCell::new("rabbit"),
             link,
-            declared: Mutex::new((0, HashSet::new())),
+            declared: RwLock::new((0, HashSet::new())),
             next_publisher: AtomicUsize::new(0),
             subscriptions: Mutex::new(HashMap::new()),
             next_subscription: AtomicU64::new(1),
