@@ -21,7 +21,7 @@ impl RequestContext {
         let mut values = Map::new();
         values.insert(
             "request_id".into(),
-            Value::String(format!("req-{}", uuid::Uuid::new_v4())),
+            Value::String(format!("req-{}", random_uuid())),
         );
         Self { values }
     }
@@ -45,5 +45,29 @@ impl RequestContext {
     /// The `request_id` entry, if the caller sent one as a string.
     pub fn request_id(&self) -> Option<&str> {
         self.values.get("request_id").and_then(Value::as_str)
+    }
+}
+
+/// A random (version 4) UUID from the thread's CSPRNG, not a `getrandom` system call per id
+/// as uuid's `new_v4` makes: every call takes three (its `_msg_id`, its `_unique_id` and its
+/// reply's).
+pub(crate) fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_uuids_are_version_4_and_differ() {
+        let (a, b) = (random_uuid(), random_uuid());
+        assert_eq!(a.get_version_num(), 4);
+        assert_eq!(a.get_variant(), uuid::Variant::RFC4122);
+        assert_ne!(a, b);
+        let id = RequestContext::new();
+        assert!(id
+            .request_id()
+            .is_some_and(|r| r.len() == 40 && r.starts_with("req-")));
     }
 }

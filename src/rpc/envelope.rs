@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::context::{RequestContext, CONTEXT_KEY_PREFIX};
+use super::context::{random_uuid, RequestContext, CONTEXT_KEY_PREFIX};
 use super::failure::RemoteFailure;
 
 /// Envelope key holding the envelope version.
@@ -54,12 +54,7 @@ pub enum EnvelopeError {
 
 /// A random id as oslo makes them: uuid4 as 32 hex digits.
 pub fn new_id() -> String {
-    // From the thread's CSPRNG, not a `getrandom` system call per id (uuid's `new_v4`):
-    // a call takes three ids.
-    uuid::Builder::from_random_bytes(rand::random())
-        .into_uuid()
-        .simple()
-        .to_string()
+    random_uuid().simple().to_string()
 }
 
 /// Wrap a payload in the 2.0 envelope.
