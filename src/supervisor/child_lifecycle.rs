@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use futures::future::BoxFuture;
-use futures::FutureExt;
+use futures::{FutureExt, StreamExt};
 use rand::Rng;
 use tokio::time::Instant;
 
@@ -252,16 +252,44 @@ impl Supervisor {
     }
 }
 
+/// The most actors of one service whose start phases run at once.
+const START_TOGETHER: usize = 64;
+
+/// The children in start order, cut into services: each run of consecutive children of
+/// one binary (a definition's instances, a node's fake computes) is one service.
+fn services_in_order(children: &[super::child::Child]) -> Vec<Vec<usize>> {
+    let mut services: Vec<Vec<usize>> = Vec::new();
+    let mut last_binary: Option<&str> = None;
+    for (id, child) in children.iter().enumerate() {
+        let binary = child.factory.spec().binary.as_str();
+        match services.last_mut() {
+            Some(service) if last_binary == Some(binary) => service.push(id),
+            _ => services.push(vec![id]),
+        }
+        last_binary = Some(binary);
+    }
+    services
+}
+
 impl Handler<StartAll> for Supervisor {
     type Result = ResponseFuture<()>;
 
     fn handle(&mut self, _: StartAll, ctx: &mut Context<Self>) -> Self::Result {
         let me = ctx.address();
-        let ids: Vec<usize> = (0..self.children.len()).collect();
+        let services = services_in_order(&self.children);
         Box::pin(async move {
-            for id in ids {
-                // Ordered: the next actor starts only after this one's start phases ended.
-                let _ = me.send(StartChild(id)).await;
+            for actors in services {
+                // Ordered between services: the next one starts once every actor of this
+                // one ended its start phases. Within a service, up to START_TOGETHER at a
+                // time, as Nova's workers and separate compute processes start.
+                futures::stream::iter(actors)
+                    .for_each_concurrent(START_TOGETHER, |id| {
+                        let me = me.clone();
+                        async move {
+                            let _ = me.send(StartChild(id)).await;
+                        }
+                    })
+                    .await;
             }
         })
     }

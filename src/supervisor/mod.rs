@@ -1,10 +1,12 @@
 //! The supervisor: one per process, replacing oslo.service's ProcessLauncher forking.
 //!
 //! Guarantees, in plain sentences:
-//! - **Order.** Actors start one after another in the order given (start phases in Nova's
-//!   order: `init_host` → `pre_start_hook` → RPC consumers on `topic`, `topic.<host>` and
-//!   fanout → `post_start_hook` → heartbeat → periodic tasks) and stop in reverse
-//!   (periodic tasks and heartbeat, stop consuming, drain in-flight handlers, `cleanup_host`).
+//! - **Order.** Services (runs of actors of one binary) start one after another in the
+//!   order given; the actors of one service start together, up to 64 at a time (start
+//!   phases in Nova's order: `init_host` → `pre_start_hook` → RPC consumers on `topic`,
+//!   `topic.<host>` and fanout → `post_start_hook` → heartbeat → periodic tasks); actors
+//!   stop in reverse (periodic tasks and heartbeat, stop consuming, drain in-flight
+//!   handlers, `cleanup_host`).
 //! - **Failure.** A panic anywhere in a manager (handler, hook, async part), a failed start
 //!   phase ([`StartError`]), or an [`ExitReason::Error`] ends the incarnation; the
 //!   [`StopReason`] says which, and its text is the instance's `last_error`. A call whose
