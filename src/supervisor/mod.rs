@@ -2,7 +2,7 @@
 //!
 //! Guarantees, in plain sentences:
 //! - **Order.** Services (runs of actors of one binary) start one after another in the
-//!   order given; the actors of one service start together, up to 64 at a time (start
+//!   order given; the actors of one service start together, up to 16 at a time (start
 //!   phases in Nova's order: `init_host` → `pre_start_hook` → RPC consumers on `topic`,
 //!   `topic.<host>` and fanout → `post_start_hook` → heartbeat → periodic tasks); actors
 //!   stop in reverse (periodic tasks and heartbeat, stop consuming, drain in-flight
