@@ -53,8 +53,8 @@ pub fn generate_x509_key_pair(user_id: &str) -> Result<GeneratedKeyPair, KeyMate
     let failed = |e: &dyn std::fmt::Display| KeyMaterialError::Generation(e.to_string());
     let key =
         rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, RSA_BITS).map_err(|e| failed(&e))?;
-    let certificate_der = self_signed_certificate(&key, user_id)?;
-    let certificate = x509_cert::Certificate::from_der(&certificate_der).map_err(|e| failed(&e))?;
+    let certificate = self_signed_certificate(&key, user_id)?;
+    let certificate_der = certificate.to_der().map_err(|e| failed(&e))?;
     let pem = certificate.to_pem(LineEnding::LF).map_err(|e| failed(&e))?;
     let key_der = key.to_pkcs8_der().map_err(|e| failed(&e))?;
     let fingerprint = Sha1::digest(&certificate_der);
@@ -78,11 +78,11 @@ pub fn generate_x509_key_pair(user_id: &str) -> Result<GeneratedKeyPair, KeyMate
     })
 }
 
-/// The certificate `openssl req -x509` makes with Nova's configuration, as DER.
+/// The certificate `openssl req -x509` makes with Nova's configuration.
 fn self_signed_certificate(
     key: &rsa::RsaPrivateKey,
     user_id: &str,
-) -> Result<Vec<u8>, KeyMaterialError> {
+) -> Result<x509_cert::Certificate, KeyMaterialError> {
     let failed = |e: &dyn std::fmt::Display| KeyMaterialError::Generation(e.to_string());
     // The user id as a UTF8String, as `-subj /CN=…` writes it (built, not parsed from a
     // string: an id with `,` or `=` stays one value).
@@ -133,10 +133,9 @@ fn self_signed_certificate(
             &SubjectKeyIdentifier::try_from(public_key.owned_to_ref()).map_err(|e| failed(&e))?,
         )
         .map_err(|e| failed(&e))?;
-    let certificate = builder
+    builder
         .build::<rsa::pkcs1v15::Signature>()
-        .map_err(|e| failed(&e))?;
-    certificate.to_der().map_err(|e| failed(&e))
+        .map_err(|e| failed(&e))
 }
 
 /// Nova's `extendedKeyUsage = clientAuth`, not critical as OpenSSL writes it (x509-cert
