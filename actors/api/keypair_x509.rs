@@ -13,7 +13,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use p12_keystore::{KeyStore, KeyStoreEntry, PrivateKeyChain};
 use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
+use rsa::pkcs8::{EncodePrivateKey as _, LineEnding};
 use sha1::{Digest as _, Sha1};
 use sha2::Sha256;
 use x509_cert::builder::{Builder as _, CertificateBuilder, Profile};
@@ -23,7 +23,7 @@ use x509_cert::der::oid::db::rfc5280::ID_KP_CLIENT_AUTH;
 use x509_cert::der::oid::AssociatedOid;
 use x509_cert::der::oid::ObjectIdentifier;
 use x509_cert::der::referenced::OwnedToRef as _;
-use x509_cert::der::{Any, Decode as _, Encode, EncodePem as _};
+use x509_cert::der::{Any, Encode, EncodePem as _};
 use x509_cert::ext::pkix::name::{GeneralName, OtherName};
 use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName, SubjectKeyIdentifier};
 use x509_cert::ext::{AsExtension, Extension};
@@ -95,13 +95,8 @@ fn self_signed_certificate(
         .map_err(|e| failed(&e))?,
     )]);
     let signer = SigningKey::<Sha256>::new(key.clone());
-    let public_key = SubjectPublicKeyInfoOwned::from_der(
-        key.to_public_key()
-            .to_public_key_der()
-            .map_err(|e| failed(&e))?
-            .as_bytes(),
-    )
-    .map_err(|e| failed(&e))?;
+    let public_key =
+        SubjectPublicKeyInfoOwned::from_key(key.to_public_key()).map_err(|e| failed(&e))?;
     // OpenSSL's serial: 159 random bits, so positive and at most 20 octets.
     let mut serial: [u8; 20] = rand::random();
     serial[0] = (serial[0] & 0x7f) | 0x01;
@@ -165,7 +160,7 @@ impl AsExtension for ClientAuthentication {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rsa::pkcs8::DecodePrivateKey as _;
+    use rsa::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _};
     use x509_cert::der::DecodePem as _;
 
     #[test]

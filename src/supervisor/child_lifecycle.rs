@@ -260,17 +260,11 @@ const START_TOGETHER: usize = 16;
 /// The children in start order, cut into services: each run of consecutive children of
 /// one binary (a definition's instances, a node's fake computes) is one service.
 fn services_in_order(children: &[super::child::Child]) -> Vec<Vec<usize>> {
-    let mut services: Vec<Vec<usize>> = Vec::new();
-    let mut last_binary: Option<&str> = None;
-    for (id, child) in children.iter().enumerate() {
-        let binary = child.factory.spec().binary.as_str();
-        match services.last_mut() {
-            Some(service) if last_binary == Some(binary) => service.push(id),
-            _ => services.push(vec![id]),
-        }
-        last_binary = Some(binary);
-    }
-    services
+    let binary = |id: usize| children[id].factory.spec().binary.as_str();
+    let ids: Vec<usize> = (0..children.len()).collect();
+    ids.chunk_by(|&a, &b| binary(a) == binary(b))
+        .map(<[usize]>::to_vec)
+        .collect()
 }
 
 impl Handler<StartAll> for Supervisor {
